@@ -1,0 +1,228 @@
+"""Time in the call: Europe/Paris instants, date windows, amendments and clocks.
+
+Every instant the library reads is interpreted in Europe/Paris. An aware
+datetime is converted; a naive one is taken as Paris wall-clock time, and is
+refused when that wall-clock time does not exist or happens twice (the DST
+changes)::
+
+    >>> from datetime import datetime
+    >>> to_paris(datetime(2021, 4, 30, 23, 59)).isoformat()
+    '2021-04-30T23:59:00+02:00'
+    >>> to_paris(datetime(2021, 3, 28, 2, 30))
+    Traceback (most recent call last):
+    ...
+    ami_workflow.errors.InvalidTime: 2021-03-28 02:30:00 does not exist in Europe/Paris (the clocks jump forward that night); give an aware datetime
+    >>> Window(date(2021, 5, 1), date(2021, 5, 31)).contains(date(2021, 5, 31))
+    True
+
+A guard never reads the clock: the time is passed in, or read once by the
+caller from an injectable :class:`Clock`.
+"""
+
+from __future__ import annotations
+
+import calendar as _stdcalendar
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+import attrs
+
+from .errors import InvalidInput, InvalidTime
+
+__all__ = [
+    "PARIS",
+    "Calendar",
+    "CalendarAmendment",
+    "Clock",
+    "FixedClock",
+    "SystemClock",
+    "Window",
+    "month_window",
+    "paris_date",
+    "parse_instant",
+    "to_paris",
+]
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def to_paris(at: datetime) -> datetime:
+    """Return ``at`` as an aware Europe/Paris datetime.
+
+    Raises :class:`~ami_workflow.errors.InvalidTime` for a naive time that does
+    not exist or is ambiguous in Paris, and for anything that is not a datetime.
+    """
+    if not isinstance(at, datetime):
+        raise InvalidTime(f"expected a datetime, got {type(at).__name__}: {at!r}")
+    if at.tzinfo is not None and at.utcoffset() is not None:
+        return at.astimezone(PARIS)
+    early = at.replace(tzinfo=PARIS, fold=0)
+    late = at.replace(tzinfo=PARIS, fold=1)
+    if early.utcoffset() != late.utcoffset():
+        round_trip = early.astimezone(timezone.utc).astimezone(PARIS).replace(tzinfo=None)
+        if round_trip != at.replace(tzinfo=None):
+            raise InvalidTime(
+                f"{at} does not exist in Europe/Paris (the clocks jump forward that night); "
+                "give an aware datetime"
+            )
+        raise InvalidTime(
+            f"{at} is ambiguous in Europe/Paris (it happens twice when the clocks go back); "
+            "give an aware datetime"
+        )
+    return early
+
+
+def parse_instant(value: object) -> datetime:
+    """Read an instant from a datetime, a date (its Paris midnight) or ISO 8601 text."""
+    if isinstance(value, datetime):
+        return to_paris(value)
+    if isinstance(value, date):
+        return to_paris(datetime.combine(value, time()))
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise InvalidTime(f"{value!r} is not an ISO 8601 date or time") from None
+        return to_paris(parsed)
+    raise InvalidTime(f"expected a datetime, a date or ISO text, got {type(value).__name__}")
+
+
+def paris_date(at: datetime) -> date:
+    """The calendar day in Paris of the instant ``at``."""
+    return to_paris(at).date()
+
+
+def _check_window(instance: Window, attribute: attrs.Attribute[date], value: date) -> None:
+    if not isinstance(value, date) or isinstance(value, datetime):
+        raise InvalidInput(f"window {attribute.name}: expected a date, got {value!r}")
+    if attribute.name == "end" and value < instance.start:
+        raise InvalidInput(f"window ends ({value}) before it starts ({instance.start})")
+
+
+@attrs.frozen
+class Window:
+    """An inclusive range of Paris calendar days."""
+
+    start: date = attrs.field(validator=_check_window)
+    end: date = attrs.field(validator=_check_window)
+
+    def contains(self, day: date) -> bool:
+        """Whether the Paris day ``day`` lies in the window (both ends included)."""
+        return self.start <= day <= self.end
+
+    def contains_instant(self, at: datetime) -> bool:
+        """Whether the instant ``at`` falls on a day of the window, in Paris time."""
+        return self.contains(paris_date(at))
+
+    def closes_at(self) -> datetime:
+        """The first Paris instant after the window: midnight after its last day."""
+        return to_paris(datetime.combine(self.end + timedelta(days=1), time()))
+
+    def is_whole_months(self) -> bool:
+        """Whether the window starts on a 1st and ends on the last day of a month."""
+        last = _stdcalendar.monthrange(self.end.year, self.end.month)[1]
+        return self.start.day == 1 and self.end.day == last
+
+    def __str__(self) -> str:
+        return f"{self.start.isoformat()} to {self.end.isoformat()}"
+
+
+def month_window(year: int, month: int) -> Window:
+    """The whole month as a window: ``month_window(2021, 5)`` is May 2021."""
+    last = _stdcalendar.monthrange(year, month)[1]
+    return Window(date(year, month, 1), date(year, month, last))
+
+
+#: The names of the calendar's windows, in their natural order.
+WINDOW_NAMES = ("submission", "instruction", "jury", "deliberation")
+
+
+@attrs.frozen
+class Calendar:
+    """The call's provisional calendar ("calendrier prévisionnel").
+
+    ``submission`` runs from the launch to the deadline, both included: a
+    dossier submitted on the deadline day at 23:59 Paris time is on time.
+    """
+
+    submission: Window
+    instruction: Window
+    jury: Window
+    deliberation: Window
+
+    @property
+    def launch(self) -> date:
+        return self.submission.start
+
+    @property
+    def deadline(self) -> date:
+        return self.submission.end
+
+    def window(self, name: str) -> Window:
+        """The window called ``name`` (one of ``submission``, ``instruction``, ``jury``, ``deliberation``)."""
+        if name not in WINDOW_NAMES:
+            raise InvalidInput(f"unknown calendar window {name!r}; expected one of {', '.join(WINDOW_NAMES)}")
+        window: Window = getattr(self, name)
+        return window
+
+    def windows(self) -> Mapping[str, Window]:
+        return {name: self.window(name) for name in WINDOW_NAMES}
+
+    def amended(self, amendments: Iterable[CalendarAmendment]) -> Calendar:
+        """The calendar after applying ``amendments`` in order."""
+        result = self
+        for amendment in amendments:
+            result = attrs.evolve(result, **{amendment.window: amendment.new_window})
+        return result
+
+
+def _check_window_name(instance: object, attribute: attrs.Attribute[str], value: str) -> None:
+    if value not in WINDOW_NAMES:
+        raise InvalidInput(f"unknown calendar window {value!r}; expected one of {', '.join(WINDOW_NAMES)}")
+
+
+def _check_reason(instance: object, attribute: attrs.Attribute[str], value: str) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput("a calendar amendment needs a reason in words")
+
+
+@attrs.frozen
+class CalendarAmendment:
+    """An explicit change of one window of the provisional calendar, with its reason."""
+
+    window: str = attrs.field(validator=_check_window_name)
+    new_window: Window = attrs.field(validator=attrs.validators.instance_of(Window))
+    reason: str = attrs.field(validator=_check_reason)
+    at: datetime = attrs.field(converter=to_paris)
+    actor: str = ""
+
+
+class Clock(Protocol):
+    """Anything with a ``now()`` that returns an aware datetime."""
+
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    """The real clock, in Europe/Paris."""
+
+    def now(self) -> datetime:
+        return datetime.now(PARIS)
+
+
+@attrs.define
+class FixedClock:
+    """A clock that says what it is told: for tests, demos and replays."""
+
+    current: datetime = attrs.field(converter=to_paris)
+
+    def now(self) -> datetime:
+        return self.current
+
+    def set(self, at: datetime) -> None:
+        self.current = to_paris(at)
+
+    def advance(self, delta: timedelta) -> None:
+        self.current = to_paris(self.current + delta)

@@ -1,0 +1,74 @@
+"""The selection committee: its sessions, who sat, and whether a session can hear dossiers.
+
+French *audition* means a hearing: the committee hears each complete dossier
+(the ``hear`` trigger moves it to the ``audited`` state). It is not a
+financial audit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+import attrs
+
+from .errors import InvalidInput
+
+__all__ = ["CommitteeSession", "Member", "session_problems"]
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(f"a non-empty text is required, got {value!r}")
+    return value.strip()
+
+
+@attrs.frozen
+class Member:
+    """One member present at a session, with the call's category key (``elus``, ``habitants`` …)."""
+
+    name: str = attrs.field(converter=_text)
+    category: str = attrs.field(converter=_text)
+
+
+def _members(value: Iterable[Member]) -> tuple[Member, ...]:
+    members = tuple(value)
+    for member in members:
+        if not isinstance(member, Member):
+            raise InvalidInput(f"committee members must be Member records, not {member!r}")
+    return members
+
+
+@attrs.frozen
+class CommitteeSession:
+    """A session of the selection committee on one day."""
+
+    id: str = attrs.field(converter=_text)
+    day: date = attrs.field(validator=attrs.validators.instance_of(date))
+    chair: str = attrs.field(converter=_text)
+    chair_role: str = attrs.field(converter=_text)
+    members: tuple[Member, ...] = attrs.field(converter=_members)
+
+
+def session_problems(
+    session: CommitteeSession, chair_role: str, categories: Iterable[tuple[str, str]]
+) -> list[str]:
+    """Why ``session`` cannot hear dossiers under the call's committee rule; empty when it can.
+
+    ``categories`` are the call's (key, label) member categories: each needs
+    at least one member present.
+    """
+    problems = []
+    if session.chair_role.casefold() != chair_role.casefold():
+        problems.append(
+            f"the committee must be chaired by the {chair_role}, not by the {session.chair_role}"
+        )
+    present = {m.category for m in session.members}
+    known = dict(categories)
+    for key, label in known.items():
+        if key not in present:
+            problems.append(f"no member of the category '{label}' is present")
+    for member in session.members:
+        if member.category not in known:
+            problems.append(f"{member.name}: unknown member category {member.category!r}")
+    return problems

@@ -1,0 +1,129 @@
+"""A guided walk of one sample dossier through the 2021 call, with the call's own dates.
+
+``python -m ami_workflow`` runs :func:`walk_sample_dossier` and prints each step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
+
+from .calendar import PARIS
+from .campaign import Campaign, load_campaign
+from .committee import CommitteeSession, Member
+from .decisions import Convention, Deliberation
+from .dossier import Applicant, Application, CoFunding, Period
+from .engine import Engine
+from .money import format_euros
+from .pieces import PaperOriginal, PieceReceipt
+from .rules import RateWithBonus
+
+__all__ = ["describe_campaign", "walk_sample_dossier"]
+
+
+def _at(year: int, month: int, day: int, hour: int = 10) -> datetime:
+    return datetime(year, month, day, hour, tzinfo=PARIS)
+
+
+def describe_campaign(campaign: Campaign) -> list[str]:
+    """The call in a few lines: funder, envelope, calendar, territory, axes, rules, pieces, committee."""
+    cal = campaign.calendar
+    lines = [
+        campaign.call.title,
+        f"  funder: {campaign.funder.name} ({campaign.funder.acronym}), SIREN {campaign.funder.siren}",
+        f"  envelope: {format_euros(campaign.envelope.amount)} ({', '.join(campaign.envelope.cost_natures)}) for {campaign.envelope.year}",
+        f"  calendar: launch {cal.launch}, deadline {cal.deadline} (Paris time, included)",
+        f"            instruction {cal.instruction}, jury {cal.jury}, deliberation {cal.deliberation}",
+        f"  territory: {len(campaign.territory.qpv)} QPV in {len(campaign.territory.communes())} communes "
+        f"({campaign.territory.valid_from}-{campaign.territory.valid_until})",
+        f"  public: at least {campaign.public.min_qpv_share_percent} % of participants living in a QPV",
+        f"  funding: {_describe_rule(campaign)}",
+        "  axes:",
+    ]
+    lines += [f"    {a.number}. {a.label}" for a in campaign.axes]
+    lines.append("  pieces:")
+    lines += [f"    - {p.label}" for p in campaign.pieces]
+    lines.append(f"  committee: {campaign.committee.name}, chaired by the {campaign.committee.chair_role}")
+    return lines
+
+
+def _describe_rule(campaign: Campaign) -> str:
+    rule = campaign.funding.ceiling
+    criteria = len(campaign.funding.criteria)
+    if isinstance(rule, RateWithBonus):
+        return (
+            f"ceiling {rule.base_rate_percent} % of the total cost, + {rule.points_per_criterion} points "
+            f"per confirmed bonus criterion ({criteria}), at most {rule.max_rate_percent} %"
+        )
+    return f"flat cap of {format_euros(rule.amount)} a dossier, at most {rule.rate_percent} % of the cost"
+
+
+def walk_sample_dossier(campaign: Campaign | None = None, echo: Callable[[str], None] = print) -> Engine:
+    """Walk one association's dossier from draft to paid on the 2021 calendar; returns the engine."""
+    campaign = campaign or load_campaign("ami-cohesion-sociale-2021")
+    for line in describe_campaign(campaign):
+        echo(line)
+    engine = Engine(campaign)
+    applicant = Applicant(
+        name="Association Les Ateliers du 12-14",
+        kind="association",
+        siren="732829320",
+        iban="FR14 2004 1010 0505 0001 3M02 606",
+        legal_representative="Claire Dupont",
+    )
+    application = Application(
+        title="Ateliers numériques parents-enfants",
+        axis="numerique",
+        qpv_codes=("QP062024", "QP062026"),
+        period=Period(date(2021, 9, 1), date(2022, 6, 30)),
+        total_cost=Decimal("40000.00"),
+        requested=Decimal("30000.00"),
+        participants=120,
+        qpv_residents=90,
+        young=70,
+        women=60,
+        sourcing="Relais des centres sociaux et des collèges du quartier.",
+        cofunding=(CoFunding("Département du Pas-de-Calais", Decimal("6000.00")),),
+    )
+    dossier = engine.create_dossier(applicant, application)
+    ref = dossier.reference
+    echo(f"\n{ref}: created as {dossier.state} for {applicant.name}")
+
+    def step(label: str, trigger: str, at: datetime, **data: object) -> None:
+        result = engine.fire(ref, trigger, at=at, actor="demo", **data)
+        echo(f"{at:%Y-%m-%d %H:%M} {label:<42} -> {result.state}")
+
+    engine.attach(ref, PieceReceipt("dossier_demande", date(2021, 4, 12), "dossier.pdf"))
+    step("submit (digital form attached)", "submit", _at(2021, 4, 12))
+    for key in ("courrier_demande", "rib", "liste_ca", "liste_bureau", "statuts", "recepisse_declaration"):
+        engine.attach(ref, PieceReceipt(key, date(2021, 4, 20)))
+    engine.receive_original(ref, PaperOriginal("dossier_demande", date(2021, 4, 26), True, "Claire Dupont", "représentant légal"))
+    step("mark_complete (all pieces, signed original)", "mark_complete", _at(2021, 5, 3))
+    step("instruct (2 bonus criteria confirmed)", "instruct", _at(2021, 5, 18),
+         criteria=["jeunes_ou_femmes", "participation_habitants"])
+    instruction = engine.get(ref).instruction
+    assert instruction is not None
+    echo(f"{'':17}ceiling {format_euros(instruction.ceiling)}, proposed {format_euros(instruction.proposed)}")
+    session = CommitteeSession(
+        "comite-2021-06-15", date(2021, 6, 15), "Vice-président", "Vice-Président en charge de la Cohésion sociale",
+        (Member("A. Martin", "personnalites"), Member("B. Leroy", "elus"),
+         Member("C. Petit", "techniciens"), Member("D. Moreau", "habitants")),
+    )
+    engine.record_session(session)
+    step("hear (committee session of 15 June)", "hear", _at(2021, 6, 15, 14), session=session.id)
+    step("approve (jury retains the project)", "approve", _at(2021, 6, 15, 17))
+    granted = engine.get(ref).approved or Decimal(0)
+    engine.record_deliberation(Deliberation("DEL-2021-09-27-042", date(2021, 9, 27), (ref,)))
+    engine.record_convention(Convention(ref, "CONV-2021-017", date(2021, 9, 28)))
+    echo(f"{'':17}deliberation DEL-2021-09-27-042; convention CONV-2021-017 (grant above 23 000 €)")
+    first = (granted * Decimal("0.8")).quantize(Decimal("0.01"))
+    step(f"pay first instalment {format_euros(first)}", "pay", _at(2021, 10, 5), amount=first, reference="MANDAT-1")
+    step(f"pay the balance {format_euros(granted - first)}", "pay", _at(2022, 7, 4), reference="MANDAT-2")
+    t = engine.totals()
+    echo("\nhistory:")
+    for event in engine.history(ref):
+        echo(f"  {event.at:%Y-%m-%d %H:%M} {event.trigger:<14} {event.source:>10} -> {event.dest:<10} {dict(event.payload)}")
+    echo(f"\nenvelope {format_euros(t.envelope)}: approved {format_euros(t.approved)}, "
+         f"paid {format_euros(t.paid)}, remaining {format_euros(t.remaining)}")
+    return engine

@@ -1,0 +1,85 @@
+"""The library's exception hierarchy.
+
+Every error raised on purpose by ami_workflow derives from
+:class:`AmiWorkflowError`, so an embedding tool can catch them all at once::
+
+    >>> from ami_workflow.errors import AmiWorkflowError, Refused
+    >>> issubclass(Refused, AmiWorkflowError)
+    True
+    >>> str(Refused("submit", ["the deadline has passed", "the form is missing"]))
+    'submit refused: the deadline has passed; the form is missing'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+__all__ = [
+    "AmiWorkflowError",
+    "CallFileError",
+    "IllegalTrigger",
+    "InvalidAmount",
+    "InvalidInput",
+    "InvalidTime",
+    "NotFound",
+    "Refused",
+]
+
+
+class AmiWorkflowError(Exception):
+    """Base class of every error the library raises on purpose."""
+
+
+class InvalidInput(AmiWorkflowError, ValueError):
+    """Input that is malformed or of the wrong type; nothing was changed."""
+
+
+class InvalidAmount(InvalidInput):
+    """A money amount that is a float, negative, non-finite or finer than a cent."""
+
+
+class InvalidTime(InvalidInput):
+    """A time that cannot be read unambiguously as Europe/Paris time."""
+
+
+class CallFileError(AmiWorkflowError, ValueError):
+    """A call file (TOML) that is malformed or inconsistent.
+
+    The message names the file, the field and the problem.
+    """
+
+    def __init__(self, source: str, field: str, problem: str) -> None:
+        self.source = source
+        self.field = field
+        self.problem = problem
+        super().__init__(f"{source}: {field}: {problem}")
+
+
+class NotFound(AmiWorkflowError, LookupError):
+    """An unknown dossier, campaign, committee session or other record."""
+
+
+class IllegalTrigger(AmiWorkflowError):
+    """A trigger that does not exist, or that the dossier's current state does not allow."""
+
+    def __init__(self, trigger: str, state: str, allowed: Iterable[str] = ()) -> None:
+        self.trigger = trigger
+        self.state = state
+        self.allowed = tuple(sorted(allowed))
+        hint = ", ".join(self.allowed) if self.allowed else "none"
+        super().__init__(
+            f"'{trigger}' is not possible from state '{state}' (possible here: {hint})"
+        )
+
+
+class Refused(AmiWorkflowError):
+    """A trigger or action refused by its guards.
+
+    ``reasons`` lists every unmet condition in plain words, not just the
+    first one. The dossier and the campaign are left unchanged.
+    """
+
+    def __init__(self, action: str, reasons: Iterable[str]) -> None:
+        self.action = action
+        self.reasons = tuple(reasons)
+        super().__init__(f"{action} refused: " + "; ".join(self.reasons))

@@ -1,0 +1,397 @@
+"""The guards: every condition a trigger must meet, each returning its reasons in plain words.
+
+A guard is a pure function of a :class:`GuardInput` (the dossier, the
+instant, the trigger's data and the campaign :class:`Context`). It never
+reads a clock, a file or a database, and returns an empty list when its
+condition holds. Guards are picked by name from :data:`GUARDS`; the
+triggers' default guards are in :data:`DEFAULT_GUARDS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from decimal import Decimal
+
+import attrs
+from stdnum import iban as _iban
+
+from .calendar import Calendar, paris_date
+from .campaign import Campaign
+from .committee import CommitteeSession, session_problems
+from .decisions import Convention, Deliberation
+from .dossier import Dossier
+from .money import ZERO, format_euros
+from .pieces import missing_pieces
+from .rules import ceiling, cofunding_fits, qpv_share_met
+from .triggers import ApproveArgs, HearArgs, InstructArgs, PayArgs, RejectArgs, ReturnArgs, TriggerArgs
+
+__all__ = [
+    "DEFAULT_GUARDS",
+    "GUARDS",
+    "Context",
+    "Guard",
+    "GuardInput",
+    "dossier_ceiling",
+    "eligibility_problems",
+    "run_guards",
+]
+
+
+@attrs.frozen
+class Context:
+    """What a guard may know about the campaign beyond the dossier itself."""
+
+    campaign: Campaign
+    calendar: Calendar
+    sessions: Mapping[str, CommitteeSession] = attrs.field(factory=dict)
+    deliberations: tuple[Deliberation, ...] = ()
+    conventions: Mapping[str, Convention] = attrs.field(factory=dict)
+    approved_total: Decimal = ZERO
+    """The campaign's approved total, this dossier excluded."""
+    approved_by_axis: Mapping[str, Decimal] = attrs.field(factory=dict)
+    """Approved totals by axis, this dossier excluded."""
+    applicant_granted: Decimal = ZERO
+    """What the same applicant was granted in the campaign, this dossier excluded."""
+
+
+@attrs.frozen
+class GuardInput:
+    dossier: Dossier
+    at: datetime
+    args: TriggerArgs
+    context: Context
+
+    @property
+    def campaign(self) -> Campaign:
+        return self.context.campaign
+
+
+Guard = Callable[[GuardInput], list[str]]
+
+
+def _day(at: datetime) -> str:
+    return paris_date(at).isoformat()
+
+
+def submission_window(g: GuardInput) -> list[str]:
+    window = g.context.calendar.submission
+    day = paris_date(g.at)
+    if day < window.start:
+        return [f"the call opens on {window.start} (Paris time); it is {day}"]
+    if day > window.end:
+        return [f"the submission deadline was {window.end} at midnight (Paris time); it is {_day(g.at)}"]
+    return []
+
+
+def submission_content(g: GuardInput) -> list[str]:
+    app = g.dossier.application
+    campaign = g.campaign
+    reasons = []
+    required = {
+        "title": "the action's title",
+        "axis": "the priority axis",
+        "period": "the action's period (start and end)",
+        "total_cost": "the action's total cost",
+        "requested": "the amount requested",
+        "cost_nature": "the nature of the costs (operating costs)",
+        "participants": "the expected number of participants",
+        "qpv_residents": "the number of QPV residents among the participants",
+        "young": "the number of young people among the participants",
+        "women": "the number of women among the participants",
+    }
+    for name, words in required.items():
+        if getattr(app, name) is None:
+            reasons.append(f"missing: {words}")
+    if not app.qpv_codes:
+        reasons.append("missing: at least one target QPV")
+    if campaign.public.sourcing_required and not app.sourcing:
+        reasons.append("missing: the sourcing (how the public will be mobilised and targeted)")
+    if app.participants is not None:
+        for name, words in (("qpv_residents", "QPV residents"), ("young", "young people"), ("women", "women")):
+            count = getattr(app, name)
+            if count is not None and count > app.participants:
+                reasons.append(f"there are more {words} ({count}) than participants ({app.participants})")
+    if app.total_cost is not None and app.requested is not None:
+        if app.requested <= 0:
+            reasons.append("the amount requested must be above 0")
+        if not cofunding_fits(app.total_cost, app.requested, app.other_funding):
+            reasons.append(
+                f"the amount requested ({format_euros(app.requested)}) plus the other co-funding "
+                f"({format_euros(app.other_funding)}) exceeds the action's total cost ({format_euros(app.total_cost)})"
+            )
+    return reasons
+
+
+def submission_pieces(g: GuardInput) -> list[str]:
+    return missing_pieces(
+        g.campaign.pieces, g.dossier.applicant.kind, g.dossier.pieces, g.dossier.originals, at_submit=True
+    )
+
+
+def completion_window(g: GuardInput) -> list[str]:
+    end = g.context.calendar.instruction.end
+    if paris_date(g.at) > end:
+        return [f"a dossier can be completed until the end of the instruction, {end}; it is {_day(g.at)}"]
+    return []
+
+
+def pieces_complete(g: GuardInput) -> list[str]:
+    return missing_pieces(g.campaign.pieces, g.dossier.applicant.kind, g.dossier.pieces, g.dossier.originals)
+
+
+def instruction_window(g: GuardInput) -> list[str]:
+    return _in_window(g, "instruction")
+
+
+def jury_window(g: GuardInput) -> list[str]:
+    return _in_window(g, "jury")
+
+
+def _in_window(g: GuardInput, name: str) -> list[str]:
+    window = g.context.calendar.window(name)
+    if not window.contains_instant(g.at):
+        return [f"the {name} runs from {window.start} to {window.end} (Paris time); it is {_day(g.at)}"]
+    return []
+
+
+def eligibility_problems(campaign: Campaign, dossier: Dossier) -> list[str]:
+    """Why the dossier is not eligible to the call, in plain words; empty when it is."""
+    app = dossier.application
+    reasons = []
+    kind = dossier.applicant.kind
+    if kind not in campaign.applicants.accepted:
+        label = campaign.applicants.kinds[kind].label if kind in campaign.applicants.kinds else kind
+        accepted = ", ".join(
+            campaign.applicants.kinds[k].label if k in campaign.applicants.kinds else k
+            for k in campaign.applicants.accepted
+        )
+        reasons.append(f"the call does not accept this kind of applicant ({label}); it accepts: {accepted}")
+    if app.axis is None or campaign.axis(app.axis) is None:
+        keys = ", ".join(a.key for a in campaign.axes)
+        reasons.append(f"the axis {app.axis!r} is not one of the call's axes ({keys})")
+    codes = campaign.territory.codes()
+    unknown = [c for c in app.qpv_codes if c not in codes]
+    if unknown:
+        reasons.append(f"not on the call's QPV list: {', '.join(unknown)}")
+    if not any(c in codes for c in app.qpv_codes):
+        reasons.append("the action targets none of the call's QPV")
+    minimum = campaign.public.min_qpv_share_percent
+    if app.participants is None or app.qpv_residents is None:
+        reasons.append("the participants and the QPV residents among them are not declared")
+    elif not qpv_share_met(app.participants, app.qpv_residents, minimum):
+        reasons.append(
+            f"fewer than {minimum} % of the participants live in a QPV "
+            f"({app.qpv_residents} of {app.participants})"
+        )
+    natures = campaign.envelope.cost_natures
+    if app.cost_nature not in natures:
+        reasons.append(f"the call funds only these costs: {', '.join(natures)}; this action declares {app.cost_nature!r}")
+    return reasons
+
+
+def eligibility(g: GuardInput) -> list[str]:
+    reasons = eligibility_problems(g.campaign, g.dossier)
+    if isinstance(g.args, InstructArgs):
+        known = g.campaign.funding.criterion_keys()
+        for key in sorted(g.args.criteria - known):
+            reasons.append(f"unknown bonus criterion {key!r}; the call's criteria are {', '.join(sorted(known))}")
+    return reasons
+
+
+def dossier_ceiling(campaign: Campaign, dossier: Dossier, criteria: frozenset[str]) -> Decimal:
+    """The most the funder may grant this dossier with ``criteria`` confirmed."""
+    app = dossier.application
+    if app.total_cost is None:
+        return ZERO
+    counted = len(criteria & campaign.funding.criterion_keys())
+    return ceiling(campaign.funding.ceiling, app.total_cost, counted, app.other_funding)
+
+
+def committee_session(g: GuardInput) -> list[str]:
+    assert isinstance(g.args, HearArgs)
+    session = g.context.sessions.get(g.args.session)
+    if session is None:
+        return [f"no committee session {g.args.session!r} is recorded for the campaign"]
+    reasons = []
+    committee = g.campaign.committee
+    if paris_date(g.at) != session.day:
+        reasons.append(f"the session {session.id} sits on {session.day}, not on {_day(g.at)}")
+    jury = g.context.calendar.jury
+    if not jury.contains(session.day):
+        reasons.append(f"the session's day {session.day} is outside the jury window ({jury})")
+    reasons += session_problems(session, committee.chair_role, [(c.key, c.label) for c in committee.categories])
+    return reasons
+
+
+def heard_complete(g: GuardInput) -> list[str]:
+    reasons = []
+    if g.campaign.committee.only_complete_dossiers:
+        reasons += pieces_complete(g)
+    if g.dossier.instruction is None:
+        reasons.append("the dossier has not been instructed")
+    return reasons
+
+
+def _approved_amount(g: GuardInput) -> Decimal | None:
+    assert isinstance(g.args, ApproveArgs)
+    if g.args.amount is not None:
+        return g.args.amount
+    return g.dossier.instruction.proposed if g.dossier.instruction else None
+
+
+def approval_amount(g: GuardInput) -> list[str]:
+    amount = _approved_amount(g)
+    instruction = g.dossier.instruction
+    app = g.dossier.application
+    if instruction is None:
+        return ["the dossier has not been instructed"]
+    if amount is None or amount <= 0:
+        return ["the approved amount must be above 0"]
+    reasons = []
+    if app.requested is not None and amount > app.requested:
+        reasons.append(f"{format_euros(amount)} is more than the amount requested ({format_euros(app.requested)})")
+    limit = dossier_ceiling(g.campaign, g.dossier, instruction.criteria)
+    if amount > limit:
+        reasons.append(f"{format_euros(amount)} is above the ceiling for the confirmed criteria ({format_euros(limit)})")
+    return reasons
+
+
+def envelope(g: GuardInput) -> list[str]:
+    amount = _approved_amount(g)
+    if amount is None:
+        return []
+    reasons = []
+    env = g.campaign.envelope
+    after = g.context.approved_total + amount
+    if after > env.amount:
+        left = env.amount - g.context.approved_total
+        reasons.append(
+            f"approving {format_euros(amount)} would exceed the envelope of {format_euros(env.amount)} "
+            f"(only {format_euros(left)} left)"
+        )
+    axis = g.dossier.application.axis
+    if axis is not None and axis in env.by_axis:
+        axis_after = g.context.approved_by_axis.get(axis, ZERO) + amount
+        if axis_after > env.by_axis[axis]:
+            reasons.append(f"approving it would exceed the share of the axis {axis!r} ({format_euros(env.by_axis[axis])})")
+    return reasons
+
+
+def motivation(g: GuardInput) -> list[str]:
+    assert isinstance(g.args, RejectArgs)
+    return [] if g.args.motivation else ["a rejection needs a written motivation"]
+
+
+def piece_issues(g: GuardInput) -> list[str]:
+    assert isinstance(g.args, ReturnArgs)
+    if not g.args.issues:
+        return ["say which pieces are returned, and why (missing, incorrect or outdated)"]
+    known = {p.key for p in g.campaign.pieces}
+    return [f"unknown piece {issue.key!r}" for issue in g.args.issues if issue.key not in known]
+
+
+def not_paid_yet(g: GuardInput) -> list[str]:
+    if g.dossier.payments:
+        return [f"a first payment was made on {_day(g.dossier.payments[0].at)}: the dossier can no longer be withdrawn"]
+    return []
+
+
+def deliberation(g: GuardInput) -> list[str]:
+    granting = [d for d in g.context.deliberations if g.dossier.reference in d.dossiers]
+    if not granting:
+        return ["no deliberation grants this dossier yet"]
+    first = min(d.day for d in granting)
+    if paris_date(g.at) < first:
+        return [f"payment is possible from the deliberation of {first}; it is {_day(g.at)}"]
+    return []
+
+
+def bank_account(g: GuardInput) -> list[str]:
+    iban = g.dossier.applicant.iban
+    if not iban:
+        return ["no IBAN is recorded for the applicant"]
+    if not _iban.is_valid(iban):
+        return [f"the IBAN {iban!r} is not valid"]
+    return []
+
+
+def convention(g: GuardInput) -> list[str]:
+    granted = g.dossier.approved or ZERO
+    threshold = g.campaign.funding.convention_threshold
+    year_total = g.context.applicant_granted + granted
+    if year_total <= threshold:
+        return []
+    conv = g.context.conventions.get(g.dossier.reference)
+    if conv is None:
+        return [
+            f"the grant ({format_euros(year_total)} this year) is above {format_euros(threshold)}: "
+            "a signed convention must be recorded before the first payment"
+        ]
+    if conv.signed_on > paris_date(g.at):
+        return [f"the convention {conv.reference} is signed on {conv.signed_on}, after the payment date"]
+    return []
+
+
+def _payment_amount(g: GuardInput) -> Decimal:
+    assert isinstance(g.args, PayArgs)
+    granted = g.dossier.approved or ZERO
+    return g.args.amount if g.args.amount is not None else granted - g.dossier.paid
+
+
+def payment_amount(g: GuardInput) -> list[str]:
+    amount = _payment_amount(g)
+    granted = g.dossier.approved or ZERO
+    if amount <= 0:
+        return ["a payment must be above 0"]
+    if g.dossier.paid + amount > granted:
+        return [
+            f"paying {format_euros(amount)} would exceed the grant: {format_euros(granted)} granted, "
+            f"{format_euros(g.dossier.paid)} already paid"
+        ]
+    return []
+
+
+#: Every guard a call may name, by name.
+GUARDS: Mapping[str, Guard] = {
+    "submission_window": submission_window,
+    "submission_content": submission_content,
+    "submission_pieces": submission_pieces,
+    "completion_window": completion_window,
+    "pieces_complete": pieces_complete,
+    "piece_issues": piece_issues,
+    "instruction_window": instruction_window,
+    "eligibility": eligibility,
+    "jury_window": jury_window,
+    "committee_session": committee_session,
+    "heard_complete": heard_complete,
+    "approval_amount": approval_amount,
+    "envelope": envelope,
+    "motivation": motivation,
+    "not_paid_yet": not_paid_yet,
+    "deliberation": deliberation,
+    "bank_account": bank_account,
+    "convention": convention,
+    "payment_amount": payment_amount,
+}
+
+#: The guards each trigger runs by default (the 2021 call's).
+DEFAULT_GUARDS: Mapping[str, tuple[str, ...]] = {
+    "submit": ("submission_window", "submission_content", "submission_pieces"),
+    "mark_complete": ("completion_window", "pieces_complete"),
+    "return_for_pieces": ("piece_issues",),
+    "instruct": ("instruction_window", "eligibility"),
+    "hear": ("jury_window", "committee_session", "heard_complete"),
+    "approve": ("jury_window", "approval_amount", "envelope"),
+    "reject": ("motivation",),
+    "withdraw": ("not_paid_yet",),
+    "pay": ("deliberation", "bank_account", "convention", "payment_amount"),
+}
+
+
+def run_guards(names: tuple[str, ...], g: GuardInput) -> list[str]:
+    """Run every named guard and return all their reasons (not just the first)."""
+    reasons: list[str] = []
+    for name in names:
+        reasons += GUARDS[name](g)
+    return reasons

@@ -1,0 +1,147 @@
+"""The pièces: the documents a dossier must hold, and what was received.
+
+The call file lists each required piece with its French label, the applicant
+kinds it applies to, and whether an original on paper, signed, is also
+required (the application form). A dossier records what arrived::
+
+    >>> from datetime import date
+    >>> form = PieceRequirement("dossier_demande", "Dossier de demande de subvention",
+    ...                         required_at_submit=True, paper_original=True, signature=True)
+    >>> rib = PieceRequirement("rib", "Relevé d'Identité Bancaire")
+    >>> missing_pieces([form, rib], "association", [PieceReceipt("rib", date(2021, 4, 2))], [])
+    ['missing piece: Dossier de demande de subvention', 'missing paper original: Dossier de demande de subvention']
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+import attrs
+
+from .errors import InvalidInput
+
+__all__ = [
+    "IssueReason",
+    "PaperOriginal",
+    "PieceIssue",
+    "PieceReceipt",
+    "PieceRequirement",
+    "missing_pieces",
+    "required_pieces",
+]
+
+
+def _text(instance: object, attribute: attrs.Attribute[str], value: str) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(f"{attribute.name}: a non-empty text is required, got {value!r}")
+
+
+def _day(instance: object, attribute: attrs.Attribute[date], value: date) -> None:
+    if not isinstance(value, date):
+        raise InvalidInput(f"{attribute.name}: expected a date, got {value!r}")
+
+
+@attrs.frozen
+class PieceRequirement:
+    """One piece the call requires.
+
+    ``kinds`` empty means every applicant kind. ``required_at_submit`` pieces
+    (the digital application form) are needed to submit; the others to be
+    complete. ``paper_original`` adds an original on paper, which must be
+    signed when ``signature`` is set. ``reusable`` pieces may be carried over
+    to next year's dossier while unchanged.
+    """
+
+    key: str = attrs.field(validator=_text)
+    label: str = attrs.field(validator=_text)
+    kinds: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    required_at_submit: bool = False
+    paper_original: bool = False
+    signature: bool = False
+    personal_data: bool = False
+    reusable: bool = False
+
+    def applies_to(self, kind: str) -> bool:
+        return not self.kinds or kind in self.kinds
+
+
+@attrs.frozen
+class PieceReceipt:
+    """A digital piece received: the file's facts, never its trusted name."""
+
+    key: str = attrs.field(validator=_text)
+    received_on: date = attrs.field(validator=_day)
+    filename: str | None = None
+    size: int | None = None
+    sha256: str | None = None
+    media_type: str | None = None
+
+
+@attrs.frozen
+class PaperOriginal:
+    """The original on paper: when it arrived, whether it is signed, and by whom."""
+
+    key: str = attrs.field(validator=_text)
+    received_on: date = attrs.field(validator=_day)
+    signed: bool = attrs.field(validator=attrs.validators.instance_of(bool))
+    signed_by: str | None = None
+    signer_role: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if self.signed and not (self.signed_by and self.signed_by.strip()):
+            raise InvalidInput("a signed original must record who signed it (signed_by)")
+
+
+class IssueReason(enum.StrEnum):
+    """Why a piece is sent back to the applicant by ``return_for_pieces``."""
+
+    MISSING = "missing"
+    INCORRECT = "incorrect"
+    OUTDATED = "outdated"
+
+
+@attrs.frozen
+class PieceIssue:
+    """One piece sent back, with its typed reason and a note for the applicant."""
+
+    key: str = attrs.field(validator=_text)
+    reason: IssueReason = attrs.field(converter=IssueReason)
+    note: str = ""
+
+
+def required_pieces(requirements: Iterable[PieceRequirement], kind: str) -> list[PieceRequirement]:
+    """The requirements that apply to an applicant of ``kind``."""
+    return [req for req in requirements if req.applies_to(kind)]
+
+
+def missing_pieces(
+    requirements: Sequence[PieceRequirement],
+    kind: str,
+    received: Iterable[PieceReceipt],
+    originals: Iterable[PaperOriginal],
+    *,
+    at_submit: bool = False,
+) -> list[str]:
+    """Every missing piece, in plain words; empty when the dossier is complete.
+
+    With ``at_submit`` only the pieces required to submit are checked, and no
+    paper original.
+    """
+    have = {piece.key for piece in received}
+    papers = {paper.key: paper for paper in originals}
+    reasons: list[str] = []
+    for req in required_pieces(requirements, kind):
+        if at_submit and not req.required_at_submit:
+            continue
+        if req.key not in have:
+            reasons.append(f"missing piece: {req.label}")
+        if at_submit or not req.paper_original:
+            continue
+        paper = papers.get(req.key)
+        if paper is None:
+            reasons.append(f"missing paper original: {req.label}")
+        elif req.signature and not paper.signed:
+            reasons.append(f"paper original not signed: {req.label}")
+    return reasons

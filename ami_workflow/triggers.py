@@ -1,0 +1,160 @@
+"""The data each trigger takes, checked before anything runs.
+
+``fire(..., "instruct", criteria=["innovante"], proposed="5000")`` reads its
+keyword arguments into one of these records; an unknown keyword or a bad
+value raises :class:`~ami_workflow.errors.InvalidInput` at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from .errors import InvalidInput
+from .money import optional_euros
+from .pieces import PieceIssue
+
+__all__ = [
+    "ApproveArgs",
+    "HearArgs",
+    "InstructArgs",
+    "NoArgs",
+    "PayArgs",
+    "RejectArgs",
+    "ReturnArgs",
+    "TriggerArgs",
+    "WithdrawArgs",
+    "parse_args",
+]
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise InvalidInput(f"expected text, got {type(value).__name__}: {value!r}")
+    return value.strip()
+
+
+def _issues(value: Iterable[PieceIssue | Mapping[str, Any]]) -> tuple[PieceIssue, ...]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise InvalidInput("issues must be a list of pieces with their reasons")
+    out = []
+    for item in value:
+        if isinstance(item, PieceIssue):
+            out.append(item)
+        elif isinstance(item, Mapping):
+            try:
+                out.append(PieceIssue(**item))
+            except (TypeError, ValueError) as exc:
+                raise InvalidInput(f"bad piece issue {dict(item)!r}: {exc}") from None
+        else:
+            raise InvalidInput(f"a piece issue is a PieceIssue or a mapping, not {item!r}")
+    return tuple(out)
+
+
+def _criteria(value: Iterable[str]) -> frozenset[str]:
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise InvalidInput("criteria must be a list of criterion keys")
+    keys = frozenset(value)
+    for key in keys:
+        if not isinstance(key, str):
+            raise InvalidInput(f"a criterion key must be text, not {key!r}")
+    return keys
+
+
+def _opt_amount(value: object) -> Decimal | None:
+    return optional_euros(value, "amount")
+
+
+def _opt_proposed(value: object) -> Decimal | None:
+    return optional_euros(value, "proposed")
+
+
+@attrs.frozen
+class NoArgs:
+    """``submit`` and ``mark_complete`` take no data."""
+
+
+@attrs.frozen
+class ReturnArgs:
+    """``return_for_pieces``: each piece sent back, with its reason (missing, incorrect, outdated)."""
+
+    issues: tuple[PieceIssue, ...] = attrs.field(converter=_issues)
+
+
+@attrs.frozen
+class InstructArgs:
+    """``instruct``: the bonus criteria the instructor confirms, and an optional proposed amount."""
+
+    criteria: frozenset[str] = attrs.field(factory=frozenset, converter=_criteria)
+    proposed: Decimal | None = attrs.field(default=None, converter=_opt_proposed)
+    note: str = attrs.field(default="", converter=_text)
+
+
+@attrs.frozen
+class HearArgs:
+    """``hear``: the committee session that hears the dossier."""
+
+    session: str = attrs.field(converter=_text)
+
+
+@attrs.frozen
+class ApproveArgs:
+    """``approve``: the amount the jury retains (by default the instructor's proposal)."""
+
+    amount: Decimal | None = attrs.field(default=None, converter=_opt_amount)
+
+
+@attrs.frozen
+class RejectArgs:
+    """``reject``: the written motivation."""
+
+    motivation: str = attrs.field(default="", converter=_text)
+
+
+@attrs.frozen
+class WithdrawArgs:
+    """``withdraw``: an optional reason."""
+
+    reason: str = attrs.field(default="", converter=_text)
+
+
+@attrs.frozen
+class PayArgs:
+    """``pay``: one instalment (by default what remains of the grant) and its reference."""
+
+    amount: Decimal | None = attrs.field(default=None, converter=_opt_amount)
+    reference: str = attrs.field(default="", converter=_text)
+
+
+TriggerArgs = NoArgs | ReturnArgs | InstructArgs | HearArgs | ApproveArgs | RejectArgs | WithdrawArgs | PayArgs
+
+_ARGS: Mapping[str, type[TriggerArgs]] = {
+    "submit": NoArgs,
+    "mark_complete": NoArgs,
+    "return_for_pieces": ReturnArgs,
+    "instruct": InstructArgs,
+    "hear": HearArgs,
+    "approve": ApproveArgs,
+    "reject": RejectArgs,
+    "withdraw": WithdrawArgs,
+    "pay": PayArgs,
+}
+
+
+def parse_args(trigger: str, data: Mapping[str, Any]) -> TriggerArgs:
+    """Read a trigger's keyword data into its record, or raise ``InvalidInput``."""
+    cls = _ARGS.get(trigger)
+    if cls is None:
+        raise InvalidInput(f"unknown trigger {trigger!r}; the triggers are {', '.join(_ARGS)}")
+    names = {f.name for f in attrs.fields(cls)}
+    unknown = sorted(set(data) - names)
+    if unknown:
+        accepted = ", ".join(sorted(names)) or "no data"
+        raise InvalidInput(f"{trigger} does not take {', '.join(unknown)} (it takes {accepted})")
+    try:
+        return cls(**data)
+    except TypeError as exc:
+        raise InvalidInput(f"{trigger}: {exc}") from None
