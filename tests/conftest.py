@@ -1,0 +1,30 @@
+"""Shared fixtures and the Hypothesis profiles.
+
+The ``ci`` profile (the default) has no deadline and a bounded number of
+examples, so the whole suite runs in well under 3 minutes on 2 cores.
+Set ``HYPOTHESIS_PROFILE=dev`` locally for a deeper search.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+settings.register_profile(
+    "ci", deadline=None, max_examples=60, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+)
+settings.register_profile("dev", deadline=None, max_examples=500)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+from ami_workflow import Campaign, load_campaign  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def campaign() -> Campaign:
+    return load_campaign("ami-cohesion-sociale-2021")

@@ -1,0 +1,248 @@
+"""Hypothesis stateful test: trigger sequences over many dossiers of the 2021 campaign.
+
+Times are drawn mostly inside the window each trigger needs (so runs reach
+``paid``) and sometimes anywhere in 2021-2022. After every step: states moved
+only along legal edges, a refused trigger changed nothing, the approved total
+is within the envelope, every approved amount is within its ceiling, and
+payments never exceed the grant.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from hypothesis import event, settings
+from hypothesis.control import currently_in_test_context
+from hypothesis import strategies as st
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, rule
+from strategies import instants_between, paris
+
+from ami_workflow import (
+    STANDARD_EDGES,
+    AmiWorkflowError,
+    Applicant,
+    Application,
+    CommitteeSession,
+    Convention,
+    Deliberation,
+    Engine,
+    FixedClock,
+    Member,
+    PaperOriginal,
+    Period,
+    PieceReceipt,
+    load_campaign,
+)
+from ami_workflow.guards import dossier_ceiling
+from ami_workflow.money import ZERO
+
+CAMPAIGN = load_campaign("ami-cohesion-sociale-2021")
+EDGES = {(e.source, e.trigger, e.dest) for e in STANDARD_EDGES}
+SESSION_DAYS = (date(2021, 6, 15), date(2021, 6, 22))
+VALID_IBAN = "FR14 2004 1010 0505 0001 3M02 606"
+MEMBERS = tuple(Member(f"M{i}", c.key) for i, c in enumerate(CAMPAIGN.committee.categories))
+QPV = sorted(CAMPAIGN.territory.codes())
+NEXT = {
+    "draft": "submit",
+    "submitted": "mark_complete",
+    "complete": "instruct",
+    "instructed": "hear",
+    "audited": "approve",
+    "approved": "pay",
+}
+TRIGGERS = ("submit", "mark_complete", "return_for_pieces", "instruct", "hear", "approve", "reject", "withdraw", "pay")
+anywhere = instants_between(date(2021, 2, 1), date(2022, 12, 31))
+WINDOWS = {
+    "submit": instants_between(date(2021, 3, 8), date(2021, 4, 30)),
+    "mark_complete": instants_between(date(2021, 5, 1), date(2021, 5, 20)),
+    "instruct": instants_between(date(2021, 5, 21), date(2021, 5, 31)),
+    "hear": st.sampled_from(SESSION_DAYS).map(lambda d: paris(d.year, d.month, d.day, 10)),
+    "approve": st.sampled_from(SESSION_DAYS).map(lambda d: paris(d.year, d.month, d.day, 18)),
+    "pay": instants_between(date(2021, 10, 1), date(2022, 6, 30)),
+    "reject": instants_between(date(2021, 5, 1), date(2021, 6, 30)),
+    "withdraw": anywhere,
+    "return_for_pieces": instants_between(date(2021, 5, 1), date(2021, 5, 31)),
+}
+
+
+def when(trigger: str) -> st.SearchStrategy[datetime]:
+    return st.one_of(*[WINDOWS[trigger]] * 9, anywhere)
+
+
+class CampaignMachine(RuleBasedStateMachine):
+    dossiers = Bundle("dossiers")
+
+    @initialize()
+    def start(self) -> None:
+        self.engine = Engine(CAMPAIGN, clock=FixedClock(datetime(2021, 3, 8, 9)))
+        for day in SESSION_DAYS:
+            self.engine.record_session(
+                CommitteeSession(f"s-{day}", day, "VP", CAMPAIGN.committee.chair_role, MEMBERS)
+            )
+        self.deliberated: set[str] = set()
+        self.refused = 0
+        self.accepted = 0
+
+    @rule(
+        target=dossiers,
+        kind=st.sampled_from(["association"] * 5 + ["collectif_habitants"]),
+        cost=st.integers(5_000, 120_000),
+        share=st.integers(30, 90),
+        participants=st.integers(1, 200),
+        residents_pct=st.integers(50, 100),
+        iban=st.sampled_from([VALID_IBAN] * 5 + ["FR00 0000"]),
+        codes=st.lists(st.sampled_from(QPV + ["QP999999"]), min_size=1, max_size=3),
+        with_pieces=st.sampled_from([True] * 4 + [False]),
+    )
+    def create(
+        self,
+        kind: str,
+        cost: int,
+        share: int,
+        participants: int,
+        residents_pct: int,
+        iban: str,
+        codes: list[str],
+        with_pieces: bool = False,
+    ) -> str:
+        total = Decimal(cost)
+        application = Application(
+            title="Action",
+            axis="education",
+            qpv_codes=tuple(codes),
+            period=Period(date(2021, 9, 1), date(2022, 6, 30)),
+            total_cost=total,
+            requested=(total * share / 100).quantize(Decimal("1")),
+            participants=participants,
+            qpv_residents=participants * residents_pct // 100,
+            young=participants // 2,
+            women=participants // 2,
+            sourcing="Porte-à-porte et centres sociaux.",
+        )
+        applicant = Applicant(f"Asso {len(self.engine.dossiers)}", kind, iban=iban)
+        ref = self.engine.create_dossier(applicant, application).reference
+        if with_pieces:
+            self.attach(ref, [p.key for p in CAMPAIGN.pieces], True)
+        return ref
+
+    @rule(ref=dossiers, keys=st.lists(st.sampled_from([p.key for p in CAMPAIGN.pieces]), unique=True), signed=st.booleans())
+    def attach(self, ref: str, keys: list[str], signed: bool) -> None:
+        before = self.engine.get(ref)
+        try:
+            for key in keys:
+                self.engine.attach(ref, PieceReceipt(key, date(2021, 4, 1)))
+            if "dossier_demande" in keys:
+                self.engine.receive_original(ref, PaperOriginal("dossier_demande", date(2021, 4, 2), signed, "Présidente" if signed else None))
+        except AmiWorkflowError:
+            assert self.engine.get(ref).state == before.state
+
+    def _fire(self, ref: str, trigger: str, at: datetime, data: dict[str, object]) -> None:
+        before = self.engine.get(ref)
+        events = len(self.engine.events)
+        try:
+            after = self.engine.fire(ref, trigger, at=at, actor="hypothesis", **data)
+        except AmiWorkflowError:
+            self.refused += 1
+            assert self.engine.get(ref) == before, "a refused trigger changed the dossier"
+            assert len(self.engine.events) == events, "a refused trigger was journaled"
+            return
+        self.accepted += 1
+        if currently_in_test_context():
+            event(f"reached {after.state}")
+        assert (before.state, trigger, after.state) in EDGES
+        assert after.version == before.version + 1
+        assert self.engine.events[-1].dest == after.state
+
+    def _data(self, trigger: str, draw: st.DataObject) -> dict[str, object]:
+        if trigger == "instruct":
+            criteria = draw.draw(st.sets(st.sampled_from(sorted(CAMPAIGN.funding.criterion_keys()))))
+            proposed = draw.draw(st.none() | st.integers(0, 90_000).map(Decimal))
+            return {"criteria": criteria, "proposed": proposed}
+        if trigger == "hear":
+            return {"session": draw.draw(st.sampled_from([f"s-{d}" for d in SESSION_DAYS] + ["s-nope"]))}
+        if trigger == "approve":
+            return {"amount": draw.draw(st.none() | st.integers(0, 90_000).map(Decimal))}
+        if trigger == "pay":
+            return {"amount": draw.draw(st.none() | st.integers(1, 30_000).map(Decimal)), "reference": "M"}
+        if trigger == "reject":
+            return {"motivation": draw.draw(st.sampled_from(["", "Hors critères"]))}
+        if trigger == "return_for_pieces":
+            key = draw.draw(st.sampled_from([p.key for p in CAMPAIGN.pieces]))
+            return {"issues": [{"key": key, "reason": draw.draw(st.sampled_from(["missing", "incorrect", "outdated"]))}]}
+        return {}
+
+    @rule(ref=dossiers, steps=st.integers(1, 8), data=st.data())
+    def advance(self, ref: str, steps: int, data: st.DataObject) -> None:
+        """Fire the next triggers of the normal path, mostly at a time inside their windows."""
+        for _ in range(steps):
+            trigger = NEXT.get(self.engine.get(ref).state)
+            if trigger is None:
+                return
+            if trigger == "pay" and ref not in self.deliberated and data.draw(st.booleans()):
+                self.deliberate(data.draw(st.integers(1, 30)))
+            self._fire(ref, trigger, data.draw(when(trigger)), self._data(trigger, data))
+
+    @rule(ref=dossiers, trigger=st.sampled_from(TRIGGERS + ("pay", "approve", "hear") * 2), data=st.data())
+    def fire_any(self, ref: str, trigger: str, data: st.DataObject) -> None:
+        """Any trigger, legal here or not, at a time mostly inside its window."""
+        self._fire(ref, trigger, data.draw(when(trigger)), self._data(trigger, data))
+
+    @rule(day=st.integers(1, 30))
+    def deliberate(self, day: int) -> None:
+        pending = [d.reference for d in self.engine.all(["approved"]) if d.reference not in self.deliberated]
+        if not pending:
+            return
+        self.engine.record_deliberation(Deliberation(f"DEL-{len(self.deliberated)}-{day}", date(2021, 9, day), pending))
+        self.deliberated.update(pending)
+        for ref in pending:
+            if (self.engine.get(ref).approved or ZERO) > CAMPAIGN.funding.convention_threshold:
+                self.engine.record_convention(Convention(ref, f"CONV-{ref}", date(2021, 9, 30)))
+
+    @invariant()
+    def envelope_is_respected(self) -> None:
+        if not hasattr(self, "engine"):
+            return
+        totals = self.engine.totals()
+        assert totals.approved <= CAMPAIGN.envelope.amount
+        assert totals.paid <= totals.approved
+
+    @invariant()
+    def amounts_within_ceilings_and_grants(self) -> None:
+        if not hasattr(self, "engine"):
+            return
+        for dossier in self.engine.dossiers.values():
+            if dossier.approved is not None:
+                assert dossier.instruction is not None
+                assert 0 < dossier.approved <= dossier_ceiling(CAMPAIGN, dossier, dossier.instruction.criteria)
+                assert dossier.approved <= (dossier.application.requested or ZERO)
+            assert dossier.paid <= (dossier.approved or ZERO)
+            if dossier.state == "paid":
+                assert dossier.paid == dossier.approved
+            history = self.engine.history(dossier.reference)
+            assert dossier.state == (history[-1].dest if history else "draft")
+
+
+CampaignMachine.TestCase.settings = settings(max_examples=120, stateful_step_count=80, deadline=None)
+TestCampaign = CampaignMachine.TestCase
+
+
+def test_stateful_runs_reach_paid() -> None:
+    """The time strategy is tuned so that runs really reach the end of the path."""
+    machine = CampaignMachine()
+    machine.start()
+    ref = machine.create("association", 40_000, 50, 100, 80, VALID_IBAN, ["QP062024"], with_pieces=True)
+    steps = [
+        ("submit", paris(2021, 4, 1)),
+        ("mark_complete", paris(2021, 5, 3)),
+        ("instruct", paris(2021, 5, 25)),
+        ("hear", paris(2021, 6, 15, 10)),
+        ("approve", paris(2021, 6, 15, 18)),
+    ]
+    data = {"instruct": {"criteria": set()}, "hear": {"session": "s-2021-06-15"}}
+    for trigger, at in steps:
+        machine._fire(ref, trigger, at, data.get(trigger, {}))
+    machine.deliberate(27)
+    machine._fire(ref, "pay", paris(2021, 10, 1), {})
+    assert machine.engine.get(ref).state == "paid"
+    assert machine.refused == 0
