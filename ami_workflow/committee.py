@@ -12,9 +12,11 @@ from datetime import date
 
 import attrs
 
+from .calendar import Calendar
+from .campaign import Campaign
 from .errors import InvalidInput
 
-__all__ = ["CommitteeSession", "Member", "session_problems"]
+__all__ = ["CommitteeSession", "Member", "session_problems", "session_refusals"]
 
 
 def _text(value: object) -> str:
@@ -72,3 +74,17 @@ def session_problems(
         if member.category not in known:
             problems.append(f"{member.name}: unknown member category {member.category!r}")
     return problems
+
+
+def session_refusals(
+    session: CommitteeSession, campaign: Campaign, calendar: Calendar, recorded: Iterable[str]
+) -> list[str]:
+    """Why ``session`` cannot be recorded for the campaign: a duplicate id, a day outside the jury, or its make-up."""
+    reasons = []
+    if session.id in set(recorded):
+        reasons.append(f"a session {session.id!r} is already recorded")
+    if not calendar.jury.contains(session.day):
+        reasons.append(f"the session's day {session.day} is outside the jury window ({calendar.jury})")
+    committee = campaign.committee
+    reasons += session_problems(session, committee.chair_role, [(c.key, c.label) for c in committee.categories])
+    return reasons

@@ -8,14 +8,15 @@ convention before its first payment.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 
 import attrs
 
+from .calendar import Calendar
 from .errors import InvalidInput
 
-__all__ = ["Convention", "Deliberation"]
+__all__ = ["Convention", "Deliberation", "deliberation_refusals"]
 
 
 def _text(value: object) -> str:
@@ -51,3 +52,30 @@ class Convention:
     dossier: str = attrs.field(converter=_text)
     reference: str = attrs.field(converter=_text)
     signed_on: date = attrs.field(validator=_day)
+
+
+def deliberation_refusals(
+    deliberation: Deliberation,
+    calendar: Calendar,
+    recorded: Iterable[str],
+    states: Mapping[str, str | None],
+) -> list[str]:
+    """Why ``deliberation`` cannot be recorded: a duplicate reference, a day outside the window, or dossiers not approved.
+
+    ``states`` maps each listed dossier to its state (``None`` when unknown).
+    """
+    reasons = []
+    if deliberation.reference in set(recorded):
+        reasons.append(f"a deliberation {deliberation.reference!r} is already recorded")
+    window = calendar.deliberation
+    if not window.contains(deliberation.day):
+        reasons.append(f"the deliberation's day {deliberation.day} is outside the deliberation window ({window})")
+    if not deliberation.dossiers:
+        reasons.append("a deliberation lists at least one dossier")
+    for ref in deliberation.dossiers:
+        state = states.get(ref)
+        if state is None:
+            reasons.append(f"no dossier {ref!r}")
+        elif state not in ("approved", "paid"):
+            reasons.append(f"{ref} is {state}, not approved")
+    return reasons

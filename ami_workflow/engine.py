@@ -20,8 +20,8 @@ import attrs
 
 from .calendar import Calendar, CalendarAmendment, Clock, SystemClock, Window, to_paris
 from .campaign import Campaign
-from .committee import CommitteeSession, session_problems
-from .decisions import Convention, Deliberation
+from .committee import CommitteeSession, session_refusals
+from .decisions import Convention, Deliberation, deliberation_refusals
 from .dossier import Applicant, Application, Dossier, Instruction, Payment
 from .errors import InvalidInput, NotFound, Refused
 from .guards import DEFAULT_GUARDS, Context, GuardInput, dossier_ceiling, run_guards
@@ -379,14 +379,7 @@ class Engine:
         """Record a committee session; refused when it cannot hear dossiers under the call's rule."""
         if not isinstance(session, CommitteeSession):
             raise InvalidInput(f"expected a CommitteeSession, not {type(session).__name__}")
-        reasons = []
-        if session.id in self.sessions:
-            reasons.append(f"a session {session.id!r} is already recorded")
-        jury = self.calendar.jury
-        if not jury.contains(session.day):
-            reasons.append(f"the session's day {session.day} is outside the jury window ({jury})")
-        committee = self.campaign.committee
-        reasons += session_problems(session, committee.chair_role, [(c.key, c.label) for c in committee.categories])
+        reasons = session_refusals(session, self.campaign, self.calendar, self.sessions)
         if reasons:
             raise Refused("record_session", reasons)
         self.sessions[session.id] = session
@@ -396,20 +389,9 @@ class Engine:
         """Record the council's deliberation and the approved dossiers it grants."""
         if not isinstance(deliberation, Deliberation):
             raise InvalidInput(f"expected a Deliberation, not {type(deliberation).__name__}")
-        reasons = []
-        if any(d.reference == deliberation.reference for d in self.deliberations):
-            reasons.append(f"a deliberation {deliberation.reference!r} is already recorded")
-        window = self.calendar.deliberation
-        if not window.contains(deliberation.day):
-            reasons.append(f"the deliberation's day {deliberation.day} is outside the deliberation window ({window})")
-        if not deliberation.dossiers:
-            reasons.append("a deliberation lists at least one dossier")
-        for ref in deliberation.dossiers:
-            dossier = self.dossiers.get(ref)
-            if dossier is None:
-                reasons.append(f"no dossier {ref!r}")
-            elif dossier.state not in (State.APPROVED, State.PAID):
-                reasons.append(f"{ref} is {dossier.state}, not approved")
+        states = {ref: (self.dossiers[ref].state if ref in self.dossiers else None) for ref in deliberation.dossiers}
+        recorded = [d.reference for d in self.deliberations]
+        reasons = deliberation_refusals(deliberation, self.calendar, recorded, states)
         if reasons:
             raise Refused("record_deliberation", reasons)
         self.deliberations.append(deliberation)

@@ -10,7 +10,7 @@ bonus criterion::
     >>> from decimal import Decimal
     >>> rule = RateWithBonus(Decimal(50), Decimal(80), Decimal("7.5"))
     >>> rule.rate(0), rule.rate(2), rule.rate(4)
-    (Decimal('50'), Decimal('65.0'), Decimal('80'))
+    (Decimal('50.0'), Decimal('65.0'), Decimal('80.0'))
     >>> ceiling(rule, Decimal("10000.00"), 2)
     Decimal('6500.00')
     >>> qpv_share_met(participants=50, qpv_residents=30, min_percent=Decimal(60))
