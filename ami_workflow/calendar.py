@@ -170,6 +170,17 @@ class Calendar:
     def windows(self) -> Mapping[str, Window]:
         return {name: self.window(name) for name in WINDOW_NAMES}
 
+    def problems(self) -> list[tuple[str, str]]:
+        """Order problems between the windows, as (field, problem); empty when the calendar is coherent."""
+        problems = []
+        if self.instruction.end < self.deadline:
+            problems.append(("calendar.instruction", "the instruction ends before the submission deadline"))
+        if self.jury.start < self.instruction.start:
+            problems.append(("calendar.jury", "the jury starts before the instruction"))
+        if self.deliberation.start < self.jury.start:
+            problems.append(("calendar.deliberation", "the deliberation starts before the jury"))
+        return problems
+
     def amended(self, amendments: Iterable[CalendarAmendment]) -> Calendar:
         """The calendar after applying ``amendments`` in order."""
         result = self

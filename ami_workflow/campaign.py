@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
@@ -27,7 +27,7 @@ import attrs
 import cattrs
 from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
 
-from .calendar import Calendar, Window
+from .calendar import Calendar, Window, parse_instant
 from .errors import AmiWorkflowError, CallFileError
 from .money import euros, percent
 from .pieces import PieceRequirement
@@ -266,6 +266,9 @@ def _make_converter() -> cattrs.Converter:
     conv.register_unstructure_hook(Decimal, str)
     conv.register_structure_hook(date, _structure_date)
     conv.register_unstructure_hook(date, lambda d: d)
+    conv.register_structure_hook(datetime, lambda v, _: parse_instant(v))
+    conv.register_unstructure_hook(datetime, lambda d: d.isoformat())
+    conv.register_unstructure_hook(frozenset, lambda s: sorted(s))
 
     def structure_calendar(value: Any, _: type) -> Calendar:
         if not isinstance(value, Mapping):
@@ -444,13 +447,7 @@ def check_campaign(campaign: Campaign) -> list[tuple[str, str]]:
     from stdnum.fr import siret as _siret
 
     problems: list[tuple[str, str]] = []
-    cal = campaign.calendar
-    if cal.instruction.end < cal.deadline:
-        problems.append(("calendar.instruction", "the instruction ends before the submission deadline"))
-    if cal.jury.start < cal.instruction.start:
-        problems.append(("calendar.jury", "the jury starts before the instruction"))
-    if cal.deliberation.start < cal.jury.start:
-        problems.append(("calendar.deliberation", "the deliberation starts before the jury"))
+    problems += campaign.calendar.problems()
     if campaign.envelope.amount <= 0:
         problems.append(("envelope.amount", "the envelope must be above 0"))
     if not campaign.envelope.cost_natures:

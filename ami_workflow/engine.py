@@ -372,6 +372,9 @@ class Engine:
     ) -> CalendarAmendment:
         """Change one window of the provisional calendar, explicitly and with a reason."""
         amendment = CalendarAmendment(window, Window(start, end), reason, self._now(at), actor)
+        problems = self.calendar.amended([amendment]).problems()
+        if problems:
+            raise Refused("amend_calendar", [problem for _, problem in problems])
         self.amendments.append(amendment)
         return amendment
 

@@ -146,7 +146,7 @@ _ARGS: Mapping[str, type[TriggerArgs]] = {
 
 def parse_args(trigger: str, data: Mapping[str, Any]) -> TriggerArgs:
     """Read a trigger's keyword data into its record, or raise ``InvalidInput``."""
-    cls = _ARGS.get(trigger)
+    cls = _ARGS.get(trigger) if isinstance(trigger, str) else None
     if cls is None:
         raise InvalidInput(f"unknown trigger {trigger!r}; the triggers are {', '.join(_ARGS)}")
     names = {f.name for f in attrs.fields(cls)}

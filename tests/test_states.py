@@ -64,7 +64,8 @@ def test_audited_means_heard_by_the_committee() -> None:
     import ami_workflow.states as states
 
     assert "not a financial audit" in (states.__doc__ or "")
-    assert "not a financial audit" in Path(__file__).parent.parent.joinpath("docs", "glossary.md").read_text("utf-8")
+    glossary = Path(__file__).parent.parent.joinpath("docs", "glossary.md").read_text("utf-8")
+    assert "not** a financial audit" in glossary or "not a financial audit" in glossary
 
 
 def test_diagram_doc_is_in_sync_with_the_machine() -> None:

@@ -1,0 +1,60 @@
+"""Applicant identifiers, checked with python-stdnum: SIREN, SIRET, RNA and IBAN.
+
+    >>> check_applicant(Applicant("Asso", "association", siren="732 829 320")).siren
+    '732829320'
+    >>> check_applicant(Applicant("Asso", "association", siren="732829321", rna="X12"))
+    Traceback (most recent call last):
+    ...
+    ami_workflow.errors.InvalidInput: applicant: siren: '732829321' is not a valid SIREN; rna: 'X12' is not an RNA number (W followed by 9 characters)
+"""
+
+from __future__ import annotations
+
+import re
+
+import attrs
+from stdnum import iban as _iban
+from stdnum.fr import siren as _siren
+from stdnum.fr import siret as _siret
+
+from .dossier import Applicant
+from .errors import InvalidInput
+
+__all__ = ["check_applicant", "identity_problems"]
+
+_RNA = re.compile(r"^W[0-9A-Z]{9}$")
+
+
+def identity_problems(applicant: Applicant) -> list[str]:
+    """Every problem with the applicant's identifiers; empty when they are all valid (or absent)."""
+    problems = []
+    if applicant.siren and not _siren.is_valid(applicant.siren):
+        problems.append(f"siren: {applicant.siren!r} is not a valid SIREN")
+    if applicant.siret:
+        if not _siret.is_valid(applicant.siret):
+            problems.append(f"siret: {applicant.siret!r} is not a valid SIRET")
+        elif applicant.siren and _siret.compact(applicant.siret)[:9] != _siren.compact(applicant.siren):
+            problems.append("siret: the SIRET does not start with the SIREN")
+    if applicant.rna and not _RNA.match(applicant.rna.replace(" ", "").upper()):
+        problems.append(f"rna: {applicant.rna!r} is not an RNA number (W followed by 9 characters)")
+    if applicant.iban and not _iban.is_valid(applicant.iban):
+        problems.append(f"iban: {applicant.iban!r} is not a valid IBAN")
+    return problems
+
+
+def check_applicant(applicant: Applicant) -> Applicant:
+    """The applicant with its identifiers in compact form; ``InvalidInput`` lists every bad one."""
+    if not isinstance(applicant, Applicant):
+        raise InvalidInput(f"expected an Applicant record, not {type(applicant).__name__}")
+    problems = identity_problems(applicant)
+    if problems:
+        raise InvalidInput("applicant: " + "; ".join(problems))
+    siret = _siret.compact(applicant.siret) if applicant.siret else None
+    siren = _siren.compact(applicant.siren) if applicant.siren else (siret[:9] if siret else None)
+    return attrs.evolve(
+        applicant,
+        siren=siren,
+        siret=siret,
+        rna=applicant.rna.replace(" ", "").upper() if applicant.rna else None,
+        iban=_iban.compact(applicant.iban) if applicant.iban else None,
+    )

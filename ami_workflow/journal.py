@@ -1,0 +1,447 @@
+"""The append-only journal: every event chained to the one before by a SHA-256 hash.
+
+These are pure functions: no database, no file, no clock. A store keeps the
+:class:`ChainedEvent` records; this module builds them, checks them and
+replays them. Each event's hash covers the previous event's hash and the
+event's own content written as :func:`canonical_json`, so changing, removing,
+inserting or moving any event breaks the chain at that point::
+
+    >>> from decimal import Decimal
+    >>> first = link(GENESIS, 1, {"dossier": "AMI-001", "trigger": "submit",
+    ...                           "source": "draft", "dest": "submitted"})
+    >>> second = link(first.hash, 2, {"dossier": "AMI-001", "trigger": "pay",
+    ...                               "source": "submitted", "dest": "paid",
+    ...                               "amount": Decimal("150000.00")})
+    >>> first.body["seq"], first.previous == GENESIS, second.previous == first.hash
+    (1, True, True)
+    >>> verify_chain([first, second]) is None
+    True
+
+Editing an event, even a single digit of an amount, is found at its seq::
+
+    >>> forged = attrs.evolve(second, body={**second.body, "amount": Decimal("160000.00")})
+    >>> verify_chain([first, forged])
+    ChainProblem(seq=2, reason='edited: its hash does not match its content')
+    >>> verify_chain([second, first])
+    ChainProblem(seq=1, reason='reordered: events 1 and 2 are swapped')
+    >>> verify_chain([second])
+    ChainProblem(seq=1, reason='missing or reordered: expected seq 1, found 2')
+
+A chain alone cannot show that its *last* events were cut off: what is left
+is still a valid chain. The store must therefore keep the number of events
+and the last hash (the *head*) somewhere else (a counter, a signed receipt, a
+copy) and pass them to :func:`verify_chain`::
+
+    >>> verify_chain([first]) is None
+    True
+    >>> verify_chain([first], expected_count=2)
+    ChainProblem(seq=2, reason='truncated: expected 2 events, found 1')
+    >>> verify_chain([first], expected_head=second.hash)
+    ChainProblem(seq=2, reason='truncated or rewritten: the last event (seq 1) does not have the expected head hash')
+
+Replaying the bodies rebuilds every dossier's state::
+
+    >>> replay([first.body, second.body])
+    {'AMI-001': 'paid'}
+
+Personal data and the RGPD
+--------------------------
+
+A chained event can never be changed, and the right to erasure (RGPD
+article 17) must still be honoured. So an event never holds personal data
+itself (a signer's name, an e-mail address...), only a digest of it made by
+:func:`personal_data_digest` with a random salt, for example
+``secrets.token_hex(16)``. The data and its salt live in a separate table,
+outside the chain. Erasing a person deletes that row: the events, and so the
+chain, stay exactly as they were and still verify, while the digest left in
+them can no longer be tied back to the person. As long as the row exists the
+digest is pseudonymised data, not anonymous data::
+
+    >>> digest = personal_data_digest("5f1c0a9e", "Jeanne Martin")
+    >>> len(digest), digest == personal_data_digest("5f1c0a9e", "Jeanne Martin")
+    (64, True)
+    >>> digest == personal_data_digest("0b7d2e44", "Jeanne Martin")
+    False
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from .errors import InvalidInput
+
+__all__ = [
+    "GENESIS",
+    "ChainProblem",
+    "ChainedEvent",
+    "canonical_json",
+    "chain_hash",
+    "link",
+    "personal_data_digest",
+    "replay",
+    "verify_chain",
+]
+
+#: The ``previous`` hash of the first event.
+GENESIS = "0" * 64
+
+_HEX = frozenset("0123456789abcdef")
+
+
+def canonical_json(value: Any) -> str:
+    """Write ``value`` as deterministic JSON: the text that gets hashed.
+
+    Keys are sorted, there is no whitespace and non-ASCII text stays as it
+    is, so the same content always gives the same text, whatever the order
+    its keys were inserted in::
+
+        >>> canonical_json({"b": 1, "a": [True, None, "é"]})
+        '{"a":[true,null,"é"],"b":1}'
+        >>> canonical_json({"amount": Decimal("150000.00"), "codes": {"b", "a"}, "at": date(2021, 4, 12)})
+        '{"amount":"150000.00","at":"2021-04-12","codes":["a","b"]}'
+        >>> canonical_json({"amount": 0.1})
+        Traceback (most recent call last):
+        ...
+        ami_workflow.errors.InvalidInput: amount: a float cannot be journaled (0.1); use a Decimal or a string
+
+    Conversions: a ``Decimal`` becomes its exact text ``str(d)`` (so
+    ``"150000.00"`` and ``"150000.0"`` differ), a ``datetime`` or a ``date``
+    its ``isoformat()``, a set or frozenset a sorted list, a tuple a list, an
+    :class:`enum.Enum` its value and an attrs instance the mapping of its
+    fields (as ``attrs.asdict(recurse=True)``, each field converted by these
+    same rules, so a set field is sorted too). Mapping keys must be strings
+    (or enums whose value is a string).
+
+    Raises :class:`~ami_workflow.errors.InvalidInput` for a float anywhere
+    (amounts are never floats, and NaN has no JSON form), a non-finite
+    ``Decimal``, a key that is not a string, two keys with the same text, a
+    circular structure, text that is not valid Unicode, or any other type;
+    the message names where the value is and its type.
+    """
+    text = json.dumps(
+        _plain(value, "value", set()), sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise InvalidInput(f"value: text that cannot be written as UTF-8 ({error.reason})") from None
+    return text
+
+
+def _plain(value: Any, where: str, active: set[int]) -> Any:
+    """``value`` made of JSON types only: dict, list, str, int, bool and None."""
+    if value is None or isinstance(value, (bool, str)) and not isinstance(value, enum.Enum):
+        return value
+    if isinstance(value, float):
+        raise InvalidInput(f"{where}: a float cannot be journaled ({value!r}); use a Decimal or a string")
+    if isinstance(value, enum.Enum):
+        return _plain(value.value, where, active)
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise InvalidInput(f"{where}: a non-finite Decimal cannot be journaled ({value!r})")
+        return str(value)
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, (Mapping, list, tuple, set, frozenset)) or attrs.has(type(value)):
+        if id(value) in active:
+            raise InvalidInput(f"{where}: a circular structure cannot be journaled")
+        active.add(id(value))
+        try:
+            return _container(value, where, active)
+        finally:
+            active.discard(id(value))
+    raise InvalidInput(f"{where}: a {type(value).__qualname__} cannot be journaled ({value!r})")
+
+
+def _container(value: Any, where: str, active: set[int]) -> Any:
+    if isinstance(value, Mapping):
+        return _mapping(value.items(), where, active)
+    if isinstance(value, (list, tuple)):
+        return [_plain(item, f"{where}[{index}]", active) for index, item in enumerate(value)]
+    if isinstance(value, (set, frozenset)):
+        items = [_plain(item, f"{where}{{}}", active) for item in value]
+        texts = [json.dumps(item, sort_keys=True, separators=(",", ":"), ensure_ascii=False) for item in items]
+        try:
+            # Natural order (numbers by value, text alphabetically), the JSON
+            # text breaking ties such as true and 1.
+            order = sorted(range(len(items)), key=lambda i: (items[i], texts[i]))
+        except TypeError:
+            # Mixed types (numbers and text, objects...): order by JSON text.
+            order = sorted(range(len(items)), key=lambda i: texts[i])
+        return [items[i] for i in order]
+    return _mapping(((f.name, getattr(value, f.name)) for f in attrs.fields(type(value))), where, active)
+
+
+def _mapping(items: Iterable[tuple[Any, Any]], where: str, active: set[int]) -> dict[str, Any]:
+    plain: dict[str, Any] = {}
+    for key, item in items:
+        name = key.value if isinstance(key, enum.Enum) else key
+        if not isinstance(name, str):
+            raise InvalidInput(f"{where}: a key must be a string, not a {type(key).__qualname__} ({key!r})")
+        if name in plain:
+            raise InvalidInput(f"{where}: the key {name!r} appears twice")
+        plain[name] = _plain(item, f"{where}.{name}" if where != "value" else name, active)
+    return plain
+
+
+def chain_hash(previous: str, body: Mapping[str, Any]) -> str:
+    """Hex SHA-256 of ``previous + "\\n" + canonical_json(body)``, encoded in UTF-8.
+
+    >>> chain_hash(GENESIS, {"seq": 1}) == hashlib.sha256(
+    ...     (GENESIS + '\\n{"seq":1}').encode()).hexdigest()
+    True
+    """
+    if not isinstance(previous, str):
+        raise InvalidInput(f"previous: a hash must be a string, not a {type(previous).__qualname__}")
+    if not isinstance(body, Mapping):
+        raise InvalidInput(f"body: an event must be a mapping, not a {type(body).__qualname__}")
+    return _sha256(previous + "\n" + canonical_json(body), "previous")
+
+
+@attrs.frozen
+class ChainedEvent:
+    """One journaled event, as a store keeps it.
+
+    ``body`` is the event itself and holds ``"seq"`` too (equal to ``seq``);
+    ``previous`` is the hash of the event before (:data:`GENESIS` for seq 1)
+    and ``hash`` is ``chain_hash(previous, body)``. Build it with :func:`link`.
+    """
+
+    seq: int
+    body: Mapping[str, Any]
+    previous: str
+    hash: str
+
+
+def link(previous: str, seq: int, body: Mapping[str, Any]) -> ChainedEvent:
+    """The event ``seq`` that follows the event whose hash is ``previous``.
+
+    ``body`` is copied (shallowly) and ``"seq"`` set in the copy; the caller's
+    mapping is left as it was. Raises
+    :class:`~ami_workflow.errors.InvalidInput` for a ``previous`` that is not
+    64 lowercase hex digits, a ``seq`` below 1, or a body that
+    :func:`canonical_json` refuses.
+    """
+    if not isinstance(previous, str) or len(previous) != 64 or not set(previous) <= _HEX:
+        raise InvalidInput(f"previous: expected 64 lowercase hex digits, got {previous!r}")
+    if isinstance(seq, bool) or not isinstance(seq, int) or seq < 1:
+        raise InvalidInput(f"seq: expected an integer from 1, got {seq!r}")
+    if not isinstance(body, Mapping):
+        raise InvalidInput(f"body: an event must be a mapping, not a {type(body).__qualname__}")
+    content = dict(body)
+    content["seq"] = seq
+    return ChainedEvent(seq=seq, body=content, previous=previous, hash=chain_hash(previous, content))
+
+
+@attrs.frozen
+class ChainProblem:
+    """The first bad event of a chain: its ``seq`` (position, from 1) and the ``reason`` in plain words."""
+
+    seq: int
+    reason: str
+
+
+def verify_chain(
+    events: Iterable[ChainedEvent],
+    expected_count: int | None = None,
+    expected_head: str | None = None,
+) -> ChainProblem | None:
+    """Check ``events``, in the order given; ``None`` when the chain is intact.
+
+    Otherwise return the *first* bad event as a :class:`ChainProblem`, whose
+    ``seq`` is the position (from 1) where the chain goes wrong:
+
+    * ``edited``: the event's hash does not match its content (any field of
+      the body, its seq, its previous hash or its hash itself was changed);
+    * ``missing or reordered`` / ``duplicated or reordered``: the event at
+      position *n* does not carry seq *n* (an event was deleted or moved);
+    * ``reordered``: two neighbouring events are swapped;
+    * ``inserted``: an event that the chain steps over, even one whose own
+      hash was correctly computed;
+    * ``broken link``: the previous hash does not match the event before.
+      An event rewritten *with* a recomputed hash shows here, on the event
+      after it, since nothing in the rewritten event itself is wrong.
+
+    What a chain alone cannot show: its last events cut off (what is left is
+    a valid, shorter chain), or a tail rewritten with every hash recomputed.
+    Pass ``expected_count`` (how many events there must be) and/or
+    ``expected_head`` (the hash of the last event, :data:`GENESIS` for an
+    empty journal), kept apart from the events, to detect those too: the
+    problem is then ``truncated`` or ``truncated or rewritten`` at the first
+    missing seq, or ``unexpected`` at the first event beyond the expected end.
+
+    Raises :class:`~ami_workflow.errors.InvalidInput` if an item is not a
+    :class:`ChainedEvent` or an expectation has the wrong type.
+    """
+    if expected_count is not None and (
+        isinstance(expected_count, bool) or not isinstance(expected_count, int) or expected_count < 0
+    ):
+        raise InvalidInput(f"expected_count: expected a non-negative integer, got {expected_count!r}")
+    if expected_head is not None and not isinstance(expected_head, str):
+        raise InvalidInput(f"expected_head: expected a hash (str), got {expected_head!r}")
+    position = 0
+    expected_previous = GENESIS
+    last: ChainedEvent | None = None
+    head_at = 0 if expected_head == GENESIS else None
+    for event, after in _with_next(events):
+        position += 1
+        problem = _check(position, event, after, expected_previous, last)
+        if problem is not None:
+            return problem
+        if head_at is None and event.hash == expected_head:
+            head_at = position
+        last, expected_previous = event, event.hash
+    if expected_count is not None and position < expected_count:
+        return ChainProblem(position + 1, f"truncated: expected {expected_count} events, found {position}")
+    if expected_count is not None and position > expected_count:
+        return ChainProblem(
+            expected_count + 1, f"unexpected: expected only {expected_count} events, found {position}"
+        )
+    if expected_head is not None and expected_previous != expected_head:
+        if head_at is not None:
+            return ChainProblem(head_at + 1, f"unexpected: events after the expected head (seq {head_at})")
+        return ChainProblem(
+            position + 1,
+            f"truncated or rewritten: the last event (seq {position}) does not have the expected head hash"
+            if position
+            else "truncated or rewritten: the journal is empty but a head hash was expected",
+        )
+    return None
+
+
+def _with_next(events: Iterable[ChainedEvent]) -> Iterator[tuple[ChainedEvent, ChainedEvent | None]]:
+    """Each event with the one after it (``None`` after the last), checking their type."""
+    current: ChainedEvent | None = None
+    for event in events:
+        if not isinstance(event, ChainedEvent):
+            raise InvalidInput(f"events: expected ChainedEvent records, got a {type(event).__qualname__}")
+        if current is not None:
+            yield current, event
+        current = event
+    if current is not None:
+        yield current, None
+
+
+def _consistent(event: ChainedEvent) -> str | None:
+    """Why ``event`` does not match its own hash, or ``None``."""
+    if not isinstance(event.body, Mapping):
+        return f"edited: its body is not a mapping but a {type(event.body).__qualname__}"
+    claimed = event.body.get("seq")
+    if type(claimed) is not int or type(event.seq) is not int or claimed != event.seq:
+        return f"edited: its body says seq {claimed!r} but it is stored as seq {event.seq!r}"
+    try:
+        actual = chain_hash(event.previous, event.body)
+    except InvalidInput as error:
+        return f"edited: its content cannot be hashed ({error})"
+    if actual != event.hash:
+        return "edited: its hash does not match its content"
+    return None
+
+
+def _fits(event: ChainedEvent | None, position: int, previous: str) -> bool:
+    return event is not None and event.seq == position and event.previous == previous
+
+
+def _check(
+    position: int,
+    event: ChainedEvent,
+    after: ChainedEvent | None,
+    expected_previous: str,
+    last: ChainedEvent | None,
+) -> ChainProblem | None:
+    inconsistent = _consistent(event)
+    if inconsistent is not None:
+        return ChainProblem(position, inconsistent)
+    if _fits(event, position, expected_previous):
+        return None
+    if after is not None and _fits(after, position, expected_previous):
+        if event.seq == position + 1 and event.previous == after.hash:
+            return ChainProblem(position, f"reordered: events {position} and {position + 1} are swapped")
+        return ChainProblem(
+            position, f"inserted: not part of the chain; the next event links to {_name(position - 1)}"
+        )
+    if last is not None and event.hash != last.hash and _fits(event, position - 1, last.previous):
+        return ChainProblem(
+            position - 1,
+            f"inserted: not part of the chain; the next event, also seq {position - 1}, "
+            f"links to {_name(position - 2)}",
+        )
+    if event.seq != position:
+        kind = "missing" if event.seq > position else "duplicated"
+        return ChainProblem(position, f"{kind} or reordered: expected seq {position}, found {event.seq}")
+    return ChainProblem(position, f"broken link: previous hash does not match {_name(position - 1)}")
+
+
+def _name(position: int) -> str:
+    return f"event {position}" if position else "the genesis hash"
+
+
+def replay(bodies: Iterable[Mapping[str, Any]], initial: str = "draft") -> dict[str, str]:
+    """Rebuild each dossier's state from the event bodies, in order.
+
+    Each body names its ``"dossier"`` (reference), ``"source"`` and
+    ``"dest"`` states; a dossier not seen before starts at ``initial``.
+    Returns ``{dossier reference: state}``. A body whose ``source`` is not
+    the dossier's replayed state, or that lacks one of those fields, raises
+    :class:`~ami_workflow.errors.InvalidInput` naming the seq and the dossier::
+
+        >>> replay([{"seq": 1, "dossier": "A", "source": "draft", "dest": "submitted"},
+        ...         {"seq": 2, "dossier": "A", "source": "draft", "dest": "withdrawn"}])
+        Traceback (most recent call last):
+        ...
+        ami_workflow.errors.InvalidInput: seq 2: dossier 'A' is 'submitted' in the replay, but the event moves it from 'draft'
+    """
+    if not isinstance(initial, str):
+        raise InvalidInput(f"initial: expected a state name, got {initial!r}")
+    states: dict[str, str] = {}
+    for position, body in enumerate(bodies, start=1):
+        if not isinstance(body, Mapping):
+            raise InvalidInput(f"seq {position}: an event must be a mapping, not a {type(body).__qualname__}")
+        seq = body.get("seq", position)
+        fields = [body.get(key) for key in ("dossier", "source", "dest")]
+        wrong = [key for key, value in zip(("dossier", "source", "dest"), fields) if not isinstance(value, str)]
+        if wrong:
+            raise InvalidInput(
+                f"seq {seq}: dossier {body.get('dossier')!r}: missing or not text: {', '.join(wrong)}"
+            )
+        dossier, source, dest = (str(value) for value in fields)
+        current = states.get(dossier, initial)
+        if source != current:
+            raise InvalidInput(
+                f"seq {seq}: dossier {dossier!r} is {current!r} in the replay, "
+                f"but the event moves it from {source!r}"
+            )
+        states[dossier] = dest
+    return states
+
+
+def personal_data_digest(salt: str, value: Any) -> str:
+    """Hex SHA-256 of ``salt + "\\n" + canonical_json(value)``: what an event keeps of personal data.
+
+    Use a random salt per person (``secrets.token_hex(16)``), stored with the
+    data in a table outside the chain; see the module's note on the RGPD.
+    Raises :class:`~ami_workflow.errors.InvalidInput` for an empty or
+    non-text salt (an unsalted digest of a name is easily reversed by
+    guessing) or a value that :func:`canonical_json` refuses.
+    """
+    if not isinstance(salt, str) or not salt:
+        raise InvalidInput("salt: expected a non-empty string")
+    return _sha256(salt + "\n" + canonical_json(value), "salt")
+
+
+def _sha256(text: str, where: str) -> str:
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise InvalidInput(f"{where}: text that cannot be written as UTF-8 ({error.reason})") from None
+    return hashlib.sha256(data).hexdigest()

@@ -1,0 +1,715 @@
+"""The SQLite store: one file (or ``:memory:``) holding campaigns, dossiers, decisions and the journal.
+
+This is the only module that imports sqlite-utils. Every write is one
+``BEGIN IMMEDIATE`` transaction: re-read the dossier, check the guards,
+update the state and append the hash-chained journal event, all or nothing.
+A refused trigger writes nothing to the journal (refusals, if kept, go to
+their own ``refusals`` table, outside the chain).
+
+    >>> from datetime import datetime
+    >>> from ami_workflow import Applicant, load_campaign
+    >>> flow = Workflow.open(":memory:", load_campaign("ami-cohesion-sociale-2021"))
+    >>> dossier = flow.create_dossier(Applicant("Asso", "association"), at=datetime(2021, 3, 9, 10))
+    >>> flow.get(dossier.reference).state, flow.verify() is None
+    ('draft', True)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import sqlite3
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import attrs
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from .calendar import Calendar, CalendarAmendment, Clock, SystemClock, Window, to_paris
+from .campaign import Campaign, converter
+from .committee import CommitteeSession, session_refusals
+from .decisions import Convention, Deliberation, deliberation_refusals
+from .dossier import Applicant, Application, Dossier
+from .engine import Event, apply_trigger
+from .errors import AmiWorkflowError, InvalidInput, NotFound, Refused
+from .guards import Context
+from .identity import check_applicant
+from .journal import GENESIS, ChainedEvent, ChainProblem, canonical_json, link, replay, verify_chain
+from .money import ZERO, from_cents, to_cents
+from .pieces import PaperOriginal, PieceReceipt
+from .rules import Totals
+from .states import State, StateMachine
+from .triggers import parse_args
+
+__all__ = ["SCHEMA_MIGRATIONS", "SchemaError", "VersionConflict", "Workflow"]
+
+SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
+
+
+class SchemaError(AmiWorkflowError):
+    """A database this library cannot use: made by a newer version, or not an ami_workflow file."""
+
+
+class VersionConflict(AmiWorkflowError):
+    """The dossier changed since the caller read it (``expected_version`` is stale); nothing was written."""
+
+    def __init__(self, reference: str, expected: int, actual: int) -> None:
+        self.reference, self.expected, self.actual = reference, expected, actual
+        super().__init__(
+            f"{reference} is at version {actual}, not {expected}: it was changed by someone else; re-read it and try again"
+        )
+
+
+SCHEMA_MIGRATIONS = Migrations("ami_workflow")
+
+_SCHEMA_V1 = [
+    """CREATE TABLE campaigns (
+        id TEXT PRIMARY KEY, year INTEGER NOT NULL, title TEXT NOT NULL,
+        envelope_cents INTEGER NOT NULL, call TEXT NOT NULL)""",
+    """CREATE TABLE applicants (
+        id INTEGER PRIMARY KEY, identity TEXT NOT NULL UNIQUE, name TEXT NOT NULL, kind TEXT NOT NULL,
+        siren TEXT, siret TEXT, rna TEXT, iban TEXT)""",
+    """CREATE TABLE dossiers (
+        reference TEXT PRIMARY KEY, campaign_id TEXT NOT NULL REFERENCES campaigns(id),
+        applicant_id INTEGER NOT NULL REFERENCES applicants(id), state TEXT NOT NULL, version INTEGER NOT NULL,
+        title TEXT, axis TEXT, total_cost_cents INTEGER, requested_cents INTEGER, ceiling_cents INTEGER,
+        proposed_cents INTEGER, approved_cents INTEGER, paid_cents INTEGER NOT NULL DEFAULT 0,
+        period_start TEXT, period_end TEXT, submitted_at TEXT, data TEXT NOT NULL)""",
+    "CREATE INDEX dossiers_campaign_state ON dossiers(campaign_id, state)",
+    """CREATE TABLE dossier_qpv (
+        reference TEXT NOT NULL REFERENCES dossiers(reference), qpv_code TEXT NOT NULL,
+        PRIMARY KEY (reference, qpv_code))""",
+    """CREATE TABLE records (
+        id INTEGER PRIMARY KEY, campaign_id TEXT NOT NULL REFERENCES campaigns(id), kind TEXT NOT NULL,
+        key TEXT NOT NULL, data TEXT NOT NULL, UNIQUE (campaign_id, kind, key))""",
+    """CREATE TABLE files (
+        sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, content BLOB NOT NULL)""",
+    """CREATE TABLE events (
+        seq INTEGER PRIMARY KEY, campaign_id TEXT, dossier TEXT, kind TEXT NOT NULL, trigger TEXT,
+        source TEXT, dest TEXT, at TEXT NOT NULL, actor TEXT NOT NULL, body TEXT NOT NULL,
+        previous TEXT NOT NULL, hash TEXT NOT NULL UNIQUE)""",
+    "CREATE INDEX events_dossier ON events(dossier, seq)",
+    """CREATE TABLE refusals (
+        id INTEGER PRIMARY KEY, dossier TEXT, trigger TEXT NOT NULL, at TEXT NOT NULL, actor TEXT NOT NULL,
+        reasons TEXT NOT NULL)""",
+    """CREATE VIEW envelope_consumed AS
+        SELECT c.id AS campaign_id, c.envelope_cents,
+               COALESCE(SUM(CASE WHEN d.state != 'withdrawn' THEN d.approved_cents END), 0) AS approved_cents,
+               COALESCE(SUM(CASE WHEN d.state != 'withdrawn' THEN d.paid_cents END), 0) AS paid_cents,
+               c.envelope_cents - COALESCE(SUM(CASE WHEN d.state != 'withdrawn' THEN d.approved_cents END), 0)
+                   AS remaining_cents
+        FROM campaigns c LEFT JOIN dossiers d ON d.campaign_id = c.id GROUP BY c.id""",
+    """CREATE VIEW dossier_overview AS
+        SELECT d.reference, d.campaign_id, d.state, a.name AS applicant, a.siret, d.axis, d.title,
+               d.total_cost_cents, d.requested_cents, d.ceiling_cents, d.approved_cents, d.paid_cents,
+               (SELECT group_concat(q.qpv_code, ' ') FROM dossier_qpv q WHERE q.reference = d.reference) AS qpv
+        FROM dossiers d JOIN applicants a ON a.id = d.applicant_id""",
+]
+
+
+@SCHEMA_MIGRATIONS(name="m001_initial")
+def _m001_initial(db: Database) -> None:
+    for statement in _SCHEMA_V1:
+        db.execute(statement)
+
+
+class Workflow:
+    """A campaign database: open it with :meth:`open`."""
+
+    def __init__(self, db: Database, campaign: Campaign, clock: Clock) -> None:
+        self.db = db
+        self.conn: sqlite3.Connection = db.conn
+        self.campaign = campaign
+        self.clock = clock
+        self.machine = StateMachine.standard()
+        self._campaigns: dict[str, Campaign] = {campaign.id: campaign}
+
+    # -- opening ---------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        path: str | Path,
+        campaign: Campaign,
+        *,
+        clock: Clock | None = None,
+        synchronous: str = "FULL",
+        busy_timeout: float = 30.0,
+    ) -> Workflow:
+        """Open or create the database at ``path`` (``":memory:"`` for tests) and register ``campaign``.
+
+        Files use WAL mode with ``synchronous=FULL`` unless the caller asks for
+        a lighter setting. Concurrent writers wait up to ``busy_timeout``
+        seconds for the lock. Older files are migrated; a file made by a newer
+        version of the library is refused.
+        """
+        if not isinstance(campaign, Campaign):
+            raise InvalidInput(f"campaign must be a Campaign, not {type(campaign).__name__}")
+        level = synchronous.upper() if isinstance(synchronous, str) else ""
+        if level not in SYNCHRONOUS:
+            raise InvalidInput(f"synchronous must be one of {', '.join(SYNCHRONOUS)}, not {synchronous!r}")
+        name = str(path)
+        conn = sqlite3.connect(name, timeout=busy_timeout, isolation_level=None, check_same_thread=False)
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+            if name != ":memory:":
+                conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute(f"PRAGMA synchronous = {level}")
+            conn.execute("PRAGMA foreign_keys = ON")
+            db = Database(conn, execute_plugins=False)
+            _migrate(db)
+        except BaseException:
+            conn.close()
+            raise
+        flow = cls(db, campaign, clock or SystemClock())
+        flow.add_campaign(campaign)
+        return flow
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Workflow:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taken at once (``BEGIN IMMEDIATE``) so concurrent writers queue."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    def _now(self, at: datetime | None) -> datetime:
+        return to_paris(at) if at is not None else to_paris(self.clock.now())
+
+    # -- campaigns -------------------------------------------------------------
+
+    def add_campaign(self, campaign: Campaign) -> None:
+        """Register a campaign (idempotent); a different call file under the same id is refused."""
+        text = canonical_json(converter.unstructure(campaign))
+        row = self.conn.execute("SELECT call FROM campaigns WHERE id = ?", (campaign.id,)).fetchone()
+        if row is not None:
+            if row[0] != text:
+                raise Refused(
+                    "add_campaign",
+                    [f"the database already holds a different call file for {campaign.id}; give the new year its own id"],
+                )
+            self._campaigns[campaign.id] = campaign
+            return
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO campaigns (id, year, title, envelope_cents, call) VALUES (?, ?, ?, ?, ?)",
+                (campaign.id, campaign.call.year, campaign.call.title, to_cents(campaign.envelope.amount), text),
+            )
+            self._append(conn, "add_campaign", campaign.id, None, None, None, None, self._now(None), "", {})
+        self._campaigns[campaign.id] = campaign
+
+    def campaign_ids(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT id FROM campaigns ORDER BY year, id")]
+
+    def get_campaign(self, campaign_id: str) -> Campaign:
+        if campaign_id in self._campaigns:
+            return self._campaigns[campaign_id]
+        row = self.conn.execute("SELECT call FROM campaigns WHERE id = ?", (campaign_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"no campaign {campaign_id!r}")
+        campaign = converter.structure(json.loads(row[0]), Campaign)
+        self._campaigns[campaign_id] = campaign
+        return campaign
+
+    # -- reading ---------------------------------------------------------------
+
+    def get(self, reference: str) -> Dossier:
+        """The dossier as stored now."""
+        _check_text(reference, "reference")
+        row = self.conn.execute("SELECT data FROM dossiers WHERE reference = ?", (reference,)).fetchone()
+        if row is None:
+            raise NotFound(f"no dossier {reference!r}")
+        return converter.structure(json.loads(row[0]), Dossier)
+
+    def dossiers(self, *, campaign_id: str | None = None, state: str | None = None) -> list[Dossier]:
+        sql, params = "SELECT data FROM dossiers WHERE 1=1", list[str]()
+        if campaign_id is not None:
+            sql, params = sql + " AND campaign_id = ?", params + [campaign_id]
+        if state is not None:
+            sql, params = sql + " AND state = ?", params + [state]
+        rows = self.conn.execute(sql + " ORDER BY reference", params).fetchall()
+        return [converter.structure(json.loads(r[0]), Dossier) for r in rows]
+
+    def history(self, reference: str) -> list[Event]:
+        """The dossier's journal events, oldest first."""
+        self.get(reference)
+        rows = self.conn.execute(
+            "SELECT body FROM events WHERE dossier = ? ORDER BY seq", (reference,)
+        ).fetchall()
+        return [_event_from_body(json.loads(r[0])) for r in rows]
+
+    def calendar(self, campaign_id: str | None = None) -> Calendar:
+        """The calendar in force: the call's, with its recorded amendments applied in order."""
+        campaign = self.get_campaign(campaign_id or self.campaign.id)
+        amendments = [converter.structure(d, CalendarAmendment) for d in self._records(campaign.id, "amendment")]
+        return campaign.calendar.amended(amendments)
+
+    def totals(self, campaign_id: str | None = None) -> Totals:
+        cid = campaign_id or self.campaign.id
+        row = self.conn.execute(
+            "SELECT envelope_cents, approved_cents, paid_cents FROM envelope_consumed WHERE campaign_id = ?", (cid,)
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"no campaign {cid!r}")
+        return Totals(from_cents(row[0]), from_cents(row[1]), from_cents(row[2]))
+
+    def _records(self, campaign_id: str, kind: str) -> list[Any]:
+        rows = self.conn.execute(
+            "SELECT data FROM records WHERE campaign_id = ? AND kind = ? ORDER BY id", (campaign_id, kind)
+        ).fetchall()
+        return [json.loads(r[0]) for r in rows]
+
+    def _context(self, dossier: Dossier) -> Context:
+        campaign = self.get_campaign(dossier.campaign_id)
+        cid, ref = campaign.id, dossier.reference
+        live = "campaign_id = ? AND reference != ? AND approved_cents IS NOT NULL AND state != 'withdrawn'"
+        total = self.conn.execute(f"SELECT COALESCE(SUM(approved_cents), 0) FROM dossiers WHERE {live}", (cid, ref)).fetchone()[0]
+        by_axis = {
+            axis or "": from_cents(cents)
+            for axis, cents in self.conn.execute(
+                f"SELECT axis, SUM(approved_cents) FROM dossiers WHERE {live} GROUP BY axis", (cid, ref)
+            )
+        }
+        same = self.conn.execute(
+            f"SELECT COALESCE(SUM(d.approved_cents), 0) FROM dossiers d JOIN applicants a ON a.id = d.applicant_id "
+            f"WHERE d.{live.replace(' AND ', ' AND d.')} AND a.identity = ?",
+            (cid, ref, dossier.applicant.identity),
+        ).fetchone()[0]
+        return Context(
+            campaign=campaign,
+            calendar=self.calendar(cid),
+            sessions={d["id"]: converter.structure(d, CommitteeSession) for d in self._records(cid, "session")},
+            deliberations=tuple(converter.structure(d, Deliberation) for d in self._records(cid, "deliberation")),
+            conventions={d["dossier"]: converter.structure(d, Convention) for d in self._records(cid, "convention")},
+            approved_total=from_cents(total),
+            approved_by_axis=by_axis,
+            applicant_granted=from_cents(same),
+        )
+
+    # -- writing dossiers ------------------------------------------------------
+
+    def create_dossier(
+        self,
+        applicant: Applicant,
+        application: Application | None = None,
+        *,
+        reference: str | None = None,
+        campaign_id: str | None = None,
+        at: datetime | None = None,
+        actor: str = "",
+    ) -> Dossier:
+        """A new draft. The applicant is matched across campaigns by SIREN, else RNA number."""
+        applicant = check_applicant(applicant)
+        if application is not None and not isinstance(application, Application):
+            raise InvalidInput(f"application must be an Application record, not {type(application).__name__}")
+        campaign = self.get_campaign(campaign_id or self.campaign.id)
+        when = self._now(at)
+        _check_text(actor, "actor", allow_empty=True)
+        if reference is not None:
+            _check_text(reference, "reference")
+        with self._write() as conn:
+            if reference is None:
+                count = conn.execute("SELECT COUNT(*) FROM dossiers WHERE campaign_id = ?", (campaign.id,)).fetchone()[0]
+                reference = f"{campaign.id}-{count + 1:04d}"
+            if conn.execute("SELECT 1 FROM dossiers WHERE reference = ?", (reference,)).fetchone():
+                raise InvalidInput(f"a dossier {reference!r} already exists")
+            applicant_id = self._upsert_applicant(conn, applicant)
+            dossier = Dossier(reference, campaign.id, applicant, application or Application())
+            self._insert_dossier(conn, dossier, applicant_id)
+            self._append(conn, "create", campaign.id, reference, None, None, State.DRAFT.value, when, actor,
+                         {"applicant": applicant.identity})
+        return dossier
+
+    def _upsert_applicant(self, conn: sqlite3.Connection, applicant: Applicant) -> int:
+        row = conn.execute("SELECT id FROM applicants WHERE identity = ?", (applicant.identity,)).fetchone()
+        values = (applicant.name, applicant.kind, applicant.siren, applicant.siret, applicant.rna, applicant.iban)
+        if row is not None:
+            conn.execute(
+                "UPDATE applicants SET name = ?, kind = ?, siren = ?, siret = ?, rna = ?, iban = ? WHERE id = ?",
+                (*values, row[0]),
+            )
+            return int(row[0])
+        cursor = conn.execute(
+            "INSERT INTO applicants (identity, name, kind, siren, siret, rna, iban) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (applicant.identity, *values),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def _insert_dossier(self, conn: sqlite3.Connection, dossier: Dossier, applicant_id: int) -> None:
+        conn.execute(
+            "INSERT INTO dossiers (reference, campaign_id, applicant_id, state, version, data) VALUES (?, ?, ?, ?, ?, ?)",
+            (dossier.reference, dossier.campaign_id, applicant_id, dossier.state, dossier.version, "{}"),
+        )
+        self._save(conn, dossier)
+
+    def _save(self, conn: sqlite3.Connection, dossier: Dossier) -> None:
+        app = dossier.application
+        cents = _cents_or_none
+        conn.execute(
+            """UPDATE dossiers SET state = ?, version = ?, title = ?, axis = ?, total_cost_cents = ?,
+               requested_cents = ?, ceiling_cents = ?, proposed_cents = ?, approved_cents = ?, paid_cents = ?,
+               period_start = ?, period_end = ?, submitted_at = ?, data = ? WHERE reference = ?""",
+            (
+                dossier.state,
+                dossier.version,
+                app.title,
+                app.axis,
+                cents(app.total_cost),
+                cents(app.requested),
+                cents(dossier.instruction.ceiling) if dossier.instruction else None,
+                cents(dossier.instruction.proposed) if dossier.instruction else None,
+                cents(dossier.approved),
+                to_cents(dossier.paid),
+                app.period.start.isoformat() if app.period else None,
+                app.period.end.isoformat() if app.period else None,
+                dossier.submitted_at.isoformat() if dossier.submitted_at else None,
+                canonical_json(converter.unstructure(dossier)),
+                dossier.reference,
+            ),
+        )
+        conn.execute("DELETE FROM dossier_qpv WHERE reference = ?", (dossier.reference,))
+        conn.executemany(
+            "INSERT INTO dossier_qpv (reference, qpv_code) VALUES (?, ?)",
+            [(dossier.reference, code) for code in app.qpv_codes],
+        )
+
+    def _load_for_write(self, conn: sqlite3.Connection, reference: str, expected_version: int | None) -> Dossier:
+        row = conn.execute("SELECT data, version FROM dossiers WHERE reference = ?", (reference,)).fetchone()
+        if row is None:
+            raise NotFound(f"no dossier {reference!r}")
+        if expected_version is not None and row[1] != expected_version:
+            raise VersionConflict(reference, expected_version, row[1])
+        dossier: Dossier = converter.structure(json.loads(row[0]), Dossier)
+        return dossier
+
+    def fire(
+        self,
+        reference: str,
+        trigger: str,
+        /,
+        *,
+        at: datetime | None = None,
+        actor: str = "",
+        expected_version: int | None = None,
+        keep_refusal: bool = False,
+        **data: Any,
+    ) -> Dossier:
+        """Fire ``trigger`` in one transaction: re-read, guard, update, journal — all or nothing.
+
+        With ``keep_refusal`` a refused trigger is recorded in the ``refusals``
+        table (outside the journal's chain) before :class:`Refused` is raised.
+        """
+        _check_text(reference, "reference")
+        _check_text(actor, "actor", allow_empty=True)
+        _check_version(expected_version)
+        parse_args(trigger, data)  # bad data is refused before the write lock is taken
+        when = self._now(at)
+        try:
+            with self._write() as conn:
+                dossier = self._load_for_write(conn, reference, expected_version)
+                outcome = apply_trigger(
+                    dossier, trigger, at=when, context=self._context(dossier), actor=actor, machine=self.machine, **data
+                )
+                self._save(conn, outcome.dossier)
+                event = outcome.event
+                self._append(conn, "trigger", dossier.campaign_id, reference, trigger, event.source, event.dest,
+                             when, actor, dict(event.payload))
+        except Refused as refused:
+            if keep_refusal:
+                with self._write() as conn:
+                    conn.execute(
+                        "INSERT INTO refusals (dossier, trigger, at, actor, reasons) VALUES (?, ?, ?, ?, ?)",
+                        (reference, trigger, when.isoformat(), actor, json.dumps(list(refused.reasons), ensure_ascii=False)),
+                    )
+            raise
+        return outcome.dossier
+
+    def check(self, reference: str, trigger: str, /, *, at: datetime | None = None, **data: Any) -> list[str]:
+        """Every reason ``trigger`` would be refused now; writes nothing."""
+        from .engine import check_trigger
+
+        dossier = self.get(reference)
+        return check_trigger(dossier, trigger, at=self._now(at), context=self._context(dossier), machine=self.machine, **data)
+
+    def update_application(
+        self, reference: str, application: Application, *, expected_version: int | None = None, actor: str = "",
+        at: datetime | None = None,
+    ) -> Dossier:
+        """Replace a draft's declared content."""
+        if not isinstance(application, Application):
+            raise InvalidInput(f"application must be an Application record, not {type(application).__name__}")
+        return self._change(reference, "update", expected_version, actor, at, lambda d: _only_draft(d, application), {})
+
+    def attach(
+        self,
+        reference: str,
+        key: str,
+        content: bytes | Path,
+        *,
+        filename: str | None = None,
+        media_type: str | None = None,
+        received_on: date | None = None,
+        expected_version: int | None = None,
+        actor: str = "",
+        at: datetime | None = None,
+    ) -> Dossier:
+        """Attach a digital piece: its bytes are kept as a blob keyed by SHA-256 (content-addressed).
+
+        ``content`` is the bytes, or a path to read them from; the store never
+        writes a file and never uses the given file name as a path.
+        """
+        if isinstance(content, Path):
+            if not content.is_file():
+                raise InvalidInput(f"{content} is not a readable file")
+            blob = content.read_bytes()
+            filename = filename or content.name
+        elif isinstance(content, (bytes, bytearray)):
+            blob = bytes(content)
+        else:
+            raise InvalidInput(f"content must be bytes or a Path, not {type(content).__name__}")
+        digest = hashlib.sha256(blob).hexdigest()
+        when = self._now(at)
+        day = received_on or when.date()
+        piece = PieceReceipt(key, day, _safe_name(filename), len(blob), digest, media_type)
+        self._piece_known(reference, key)
+
+        def change(dossier: Dossier) -> Dossier:
+            _open_for_pieces(dossier)
+            return dossier.with_piece(piece)
+
+        payload = {"key": key, "sha256": digest, "size": len(blob), "filename": piece.filename}
+        return self._change(reference, "attach", expected_version, actor, when, change, payload, blob=(digest, blob))
+
+    def receive_original(
+        self, reference: str, original: PaperOriginal, *, expected_version: int | None = None, actor: str = "",
+        at: datetime | None = None,
+    ) -> Dossier:
+        """Record a paper original: when it arrived, whether it is signed, and by whom."""
+        if not isinstance(original, PaperOriginal):
+            raise InvalidInput(f"expected a PaperOriginal, not {type(original).__name__}")
+        requirement = self._piece_known(reference, original.key)
+        if not requirement:
+            raise InvalidInput(f"the call asks no paper original for {original.key!r}")
+
+        def change(dossier: Dossier) -> Dossier:
+            _open_for_pieces(dossier)
+            return dossier.with_original(original)
+
+        payload = {"key": original.key, "signed": original.signed, "received_on": original.received_on.isoformat()}
+        return self._change(reference, "receive_original", expected_version, actor, at, change, payload)
+
+    def _piece_known(self, reference: str, key: str) -> bool:
+        dossier = self.get(reference)
+        requirement = self.get_campaign(dossier.campaign_id).piece(key) if isinstance(key, str) else None
+        if requirement is None:
+            raise InvalidInput(f"unknown piece {key!r}")
+        return requirement.paper_original
+
+    def _change(
+        self,
+        reference: str,
+        kind: str,
+        expected_version: int | None,
+        actor: str,
+        at: datetime | None,
+        change: Callable[[Dossier], Dossier],
+        payload: dict[str, Any],
+        blob: tuple[str, bytes] | None = None,
+    ) -> Dossier:
+        _check_text(reference, "reference")
+        _check_text(actor, "actor", allow_empty=True)
+        _check_version(expected_version)
+        when = self._now(at)
+        with self._write() as conn:
+            dossier = self._load_for_write(conn, reference, expected_version)
+            changed = attrs.evolve(change(dossier), version=dossier.version + 1)
+            if blob is not None:
+                conn.execute("INSERT OR IGNORE INTO files (sha256, size, content) VALUES (?, ?, ?)",
+                             (blob[0], len(blob[1]), blob[1]))
+            self._save(conn, changed)
+            self._append(conn, kind, dossier.campaign_id, reference, None, dossier.state, dossier.state, when, actor, payload)
+        return changed
+
+    def file(self, sha256: str) -> bytes:
+        """The bytes of an attached piece, by its SHA-256."""
+        row = self.conn.execute("SELECT content FROM files WHERE sha256 = ?", (sha256,)).fetchone()
+        if row is None:
+            raise NotFound(f"no file {sha256!r}")
+        return bytes(row[0])
+
+    # -- campaign decisions ----------------------------------------------------
+
+    def amend_calendar(
+        self, window: str, start: date, end: date, *, reason: str, at: datetime | None = None, actor: str = "",
+        campaign_id: str | None = None,
+    ) -> CalendarAmendment:
+        """Change one window of the provisional calendar, explicitly and with a reason."""
+        when = self._now(at)
+        amendment = CalendarAmendment(window, Window(start, end), reason, when, actor)
+        cid = self.get_campaign(campaign_id or self.campaign.id).id
+        count = len(self._records(cid, "amendment"))
+        problems = [problem for _, problem in self.calendar(cid).amended([amendment]).problems()]
+        self._record(cid, "amendment", str(count + 1), converter.unstructure(amendment), when, actor, problems,
+                     action="amend_calendar")
+        return amendment
+
+    def record_session(self, session: CommitteeSession, *, at: datetime | None = None, actor: str = "",
+                       campaign_id: str | None = None) -> CommitteeSession:
+        if not isinstance(session, CommitteeSession):
+            raise InvalidInput(f"expected a CommitteeSession, not {type(session).__name__}")
+        campaign = self.get_campaign(campaign_id or self.campaign.id)
+        recorded = [d["id"] for d in self._records(campaign.id, "session")]
+        reasons = session_refusals(session, campaign, self.calendar(campaign.id), recorded)
+        self._record(campaign.id, "session", session.id, converter.unstructure(session), self._now(at), actor, reasons,
+                     action="record_session")
+        return session
+
+    def record_deliberation(self, deliberation: Deliberation, *, at: datetime | None = None, actor: str = "",
+                            campaign_id: str | None = None) -> Deliberation:
+        if not isinstance(deliberation, Deliberation):
+            raise InvalidInput(f"expected a Deliberation, not {type(deliberation).__name__}")
+        cid = self.get_campaign(campaign_id or self.campaign.id).id
+        states: dict[str, str | None] = {}
+        for ref in deliberation.dossiers:
+            row = self.conn.execute("SELECT state FROM dossiers WHERE reference = ? AND campaign_id = ?", (ref, cid)).fetchone()
+            states[ref] = row[0] if row else None
+        recorded = [d["reference"] for d in self._records(cid, "deliberation")]
+        reasons = deliberation_refusals(deliberation, self.calendar(cid), recorded, states)
+        self._record(cid, "deliberation", deliberation.reference, converter.unstructure(deliberation),
+                     self._now(at), actor, reasons, action="record_deliberation")
+        return deliberation
+
+    def record_convention(self, convention: Convention, *, at: datetime | None = None, actor: str = "") -> Convention:
+        if not isinstance(convention, Convention):
+            raise InvalidInput(f"expected a Convention, not {type(convention).__name__}")
+        dossier = self.get(convention.dossier)
+        reasons = [] if dossier.state == State.APPROVED else [f"{dossier.reference} is {dossier.state}, not approved"]
+        self._record(dossier.campaign_id, "convention", convention.dossier, converter.unstructure(convention),
+                     self._now(at), actor, reasons, action="record_convention", replace=True)
+        return convention
+
+    def _record(
+        self, campaign_id: str, kind: str, key: str, data: Any, at: datetime, actor: str, reasons: Sequence[str],
+        *, action: str = "", replace: bool = False,
+    ) -> None:
+        if reasons:
+            raise Refused(action or kind, reasons)
+        _check_text(actor, "actor", allow_empty=True)
+        verb = "INSERT OR REPLACE" if replace else "INSERT"
+        with self._write() as conn:
+            conn.execute(f"{verb} INTO records (campaign_id, kind, key, data) VALUES (?, ?, ?, ?)",
+                         (campaign_id, kind, key, canonical_json(data)))
+            self._append(conn, f"record_{kind}", campaign_id, None, None, None, None, at, actor, {"key": key, "data": data})
+
+    # -- journal ---------------------------------------------------------------
+
+    def _append(
+        self, conn: sqlite3.Connection, kind: str, campaign_id: str | None, dossier: str | None, trigger: str | None,
+        source: str | None, dest: str | None, at: datetime, actor: str, payload: Mapping[str, Any],
+    ) -> ChainedEvent:
+        row = conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+        seq, previous = (row[0] + 1, row[1]) if row else (1, GENESIS)
+        body = {
+            "kind": kind, "campaign": campaign_id, "dossier": dossier, "trigger": trigger, "source": source,
+            "dest": dest, "at": at.isoformat(), "actor": actor, "payload": dict(payload),
+        }
+        event = link(previous, seq, body)
+        conn.execute(
+            "INSERT INTO events (seq, campaign_id, dossier, kind, trigger, source, dest, at, actor, body, previous, hash)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (seq, campaign_id, dossier, kind, trigger, source, dest, body["at"], actor,
+             canonical_json(event.body), event.previous, event.hash),
+        )
+        return event
+
+    def events(self) -> list[ChainedEvent]:
+        rows = self.conn.execute("SELECT seq, body, previous, hash FROM events ORDER BY seq").fetchall()
+        return [ChainedEvent(seq, json.loads(body), previous, digest) for seq, body, previous, digest in rows]
+
+    def verify(self) -> ChainProblem | None:
+        """Check the journal's hash chain: ``None`` when intact, else the first bad event."""
+        return verify_chain(self.events())
+
+    def replayed_states(self) -> dict[str, str]:
+        """Each dossier's state rebuilt from the journal alone."""
+        bodies = [
+            {**e.body, "source": e.body["source"] or State.DRAFT.value}  # "create" has no source state
+            for e in self.events()
+            if e.body.get("dossier") and e.body.get("dest")
+        ]
+        return replay(bodies)
+
+
+def _migrate(db: Database) -> None:
+    known = {m.name for m in SCHEMA_MIGRATIONS._migrations}
+    applied = {m.name for m in SCHEMA_MIGRATIONS.applied(db)}
+    newer = sorted(applied - known)
+    if newer:
+        raise SchemaError(
+            f"this database was written by a newer ami_workflow (schema migrations {', '.join(newer)}); upgrade the library"
+        )
+    tables = set(db.table_names())
+    if tables and not applied and tables - {"_sqlite_migrations"}:
+        raise SchemaError("this file is a SQLite database, but not an ami_workflow one")
+    SCHEMA_MIGRATIONS.apply(db)
+
+
+def _event_from_body(body: Mapping[str, Any]) -> Event:
+    return Event(
+        body["dossier"], body["trigger"] or body["kind"], body["source"] or "", body["dest"] or "",
+        to_paris(datetime.fromisoformat(body["at"])), body["actor"], body["payload"],
+    )
+
+
+def _cents_or_none(amount: Decimal | None) -> int | None:
+    return None if amount is None else to_cents(amount)
+
+
+def _check_text(value: object, name: str, *, allow_empty: bool = False) -> None:
+    if not isinstance(value, str) or (not allow_empty and not value.strip()):
+        raise InvalidInput(f"{name} must be {'a' if allow_empty else 'a non-empty'} string, not {value!r}")
+
+
+def _check_version(value: object) -> None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+        raise InvalidInput(f"expected_version must be a non-negative int, not {value!r}")
+
+
+def _safe_name(filename: str | None) -> str | None:
+    """A display name only: the last path component, stripped of control characters; never used as a path."""
+    if filename is None:
+        return None
+    if not isinstance(filename, str):
+        raise InvalidInput(f"filename must be text, not {type(filename).__name__}")
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if ch.isprintable()).strip()
+    return name[:255] or None
+
+
+def _open_for_pieces(dossier: Dossier) -> None:
+    if dossier.state not in (State.DRAFT, State.SUBMITTED, State.COMPLETE, State.INSTRUCTED):
+        raise Refused("attach", [f"pieces can no longer be added to a dossier that is {dossier.state}"])
+
+
+def _only_draft(dossier: Dossier, application: Application) -> Dossier:
+    if dossier.state != State.DRAFT:
+        raise Refused("update", [f"only a draft can be edited; the dossier is {dossier.state}"])
+    return attrs.evolve(dossier, application=application)

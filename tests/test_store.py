@@ -1,0 +1,230 @@
+"""The SQLite store: transactions, versions, journal, migrations, pieces, views and bad input."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from walk import CAMPAIGN, TIMES, applicant, application, attach_all, session, walk
+
+from ami_workflow import Convention, Deliberation, IllegalTrigger, InvalidInput, NotFound, Refused, parse_campaign
+from ami_workflow.calendar import PARIS
+from ami_workflow.campaign import converter
+from ami_workflow.journal import canonical_json
+from ami_workflow.store import SchemaError, VersionConflict, Workflow
+
+
+@pytest.fixture
+def flow() -> Workflow:
+    flow = Workflow.open(":memory:", CAMPAIGN)
+    flow.record_session(session())
+    return flow
+
+
+def new_dossier(flow: Workflow, n: int = 1, **changes: object) -> str:
+    ref = flow.create_dossier(applicant(n), application(**changes), at=datetime(2021, 3, 10, 9, tzinfo=PARIS)).reference
+    attach_all(flow, ref)
+    return ref
+
+
+def test_whole_life_is_stored_and_journaled(flow: Workflow) -> None:
+    ref = new_dossier(flow)
+    walk(flow, ref, "approve")
+    flow.record_deliberation(Deliberation("DEL-1", date(2021, 9, 27), [ref]))
+    flow.fire(ref, "pay", at=TIMES["pay"], amount=Decimal("1000.00"))
+    assert flow.get(ref).state == "approved"
+    flow.fire(ref, "pay", at=TIMES["pay"])
+    stored = flow.get(ref)
+    assert stored.state == "paid" and stored.paid == Decimal("5000.00")
+    triggers = [e.trigger for e in flow.history(ref) if e.source != e.dest or e.trigger == "pay"]
+    assert triggers == ["create", "submit", "mark_complete", "instruct", "hear", "approve", "pay", "pay"]
+    assert flow.verify() is None
+    assert flow.replayed_states() == {ref: "paid"}
+    totals = flow.totals()
+    assert (totals.approved, totals.paid) == (Decimal("5000.00"), Decimal("5000.00"))
+
+
+def test_stored_dossier_round_trips_exactly(flow: Workflow) -> None:
+    ref = new_dossier(flow)
+    walk(flow, ref, "instruct")
+    dossier = flow.get(ref)
+    assert converter.structure(converter.unstructure(dossier), type(dossier)) == dossier
+    assert dossier.instruction is not None and dossier.instruction.ceiling == Decimal("5000.00")
+
+
+def test_refused_trigger_writes_nothing_to_the_journal(flow: Workflow) -> None:
+    ref = new_dossier(flow)
+    before, changes = flow.get(ref), flow.conn.total_changes
+    late = datetime(2021, 5, 1, 0, 0, tzinfo=PARIS)
+    with pytest.raises(Refused, match="deadline"):
+        flow.fire(ref, "submit", at=late)
+    assert flow.get(ref) == before
+    assert flow.conn.total_changes == changes
+
+
+def test_refusal_can_be_kept_outside_the_chain(flow: Workflow) -> None:
+    ref = new_dossier(flow)
+    events = len(flow.events())
+    with pytest.raises(Refused):
+        flow.fire(ref, "submit", at=datetime(2021, 5, 2, tzinfo=PARIS), keep_refusal=True, actor="instructrice")
+    rows = flow.conn.execute("SELECT dossier, trigger, reasons FROM refusals").fetchall()
+    assert rows and rows[0][:2] == (ref, "submit") and "deadline" in rows[0][2]
+    assert len(flow.events()) == events
+    assert flow.verify() is None
+
+
+def test_stale_version_is_a_conflict_and_changes_nothing(flow: Workflow) -> None:
+    ref = new_dossier(flow)
+    copy = flow.get(ref)
+    flow.fire(ref, "submit", at=TIMES["submit"], expected_version=copy.version)
+    changes = flow.conn.total_changes
+    with pytest.raises(VersionConflict, match="re-read"):
+        flow.fire(ref, "withdraw", at=TIMES["submit"], expected_version=copy.version)
+    assert flow.conn.total_changes == changes
+    assert flow.get(ref).state == "submitted"
+
+
+def test_illegal_trigger_and_unknown_dossier(flow: Workflow) -> None:
+    ref = new_dossier(flow)
+    with pytest.raises(IllegalTrigger):
+        flow.fire(ref, "pay", at=TIMES["pay"])
+    with pytest.raises(NotFound):
+        flow.fire("nope", "submit", at=TIMES["submit"])
+    with pytest.raises(InvalidInput):
+        flow.fire(ref, "pay", at=TIMES["pay"], amount=12.5)
+
+
+def test_file_database_uses_wal_and_full_sync_by_default(tmp_path: Path) -> None:
+    path = tmp_path / "ami.db"
+    with Workflow.open(path, CAMPAIGN) as flow:
+        assert flow.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert flow.conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    with Workflow.open(path, CAMPAIGN, synchronous="normal") as flow:
+        assert flow.conn.execute("PRAGMA synchronous").fetchone()[0] == 1
+    with pytest.raises(InvalidInput, match="synchronous"):
+        Workflow.open(path, CAMPAIGN, synchronous="fast")
+
+
+def test_reopen_keeps_everything_and_migrates_once(tmp_path: Path) -> None:
+    path = tmp_path / "ami.db"
+    with Workflow.open(path, CAMPAIGN, synchronous="OFF") as flow:
+        ref = new_dossier(flow)
+    with Workflow.open(path, CAMPAIGN) as flow:
+        assert flow.get(ref).state == "draft"
+        names = [r[0] for r in flow.conn.execute("SELECT name FROM _sqlite_migrations")]
+        assert names == ["m001_initial"]
+
+
+def test_newer_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "ami.db"
+    Workflow.open(path, CAMPAIGN).close()
+    conn = sqlite3.connect(path)
+    conn.execute(
+        "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES ('ami_workflow', 'm999_future', 'x')"
+    )
+    conn.commit()
+    conn.close()
+    with pytest.raises(SchemaError, match="newer ami_workflow"):
+        Workflow.open(path, CAMPAIGN)
+
+
+def test_foreign_sqlite_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE budget (x)")
+    conn.commit()
+    conn.close()
+    with pytest.raises(SchemaError, match="not an ami_workflow"):
+        Workflow.open(path, CAMPAIGN)
+
+
+def test_many_campaigns_and_applicants_matched_by_siren(flow: Workflow) -> None:
+    text = (Path(__file__).parent.parent / "ami_workflow" / "calls" / "ami-cohesion-sociale-2021.toml").read_text("utf-8")
+    next_year = parse_campaign(
+        text.replace('id = "ami-cohesion-sociale-2021"', 'id = "ami-cohesion-sociale-2022"').replace("year = 2021", "year = 2022")
+    )
+    flow.add_campaign(next_year)
+    assert flow.campaign_ids() == ["ami-cohesion-sociale-2021", "ami-cohesion-sociale-2022"]
+    a = flow.create_dossier(applicant(1), at=TIMES["submit"]).reference
+    b = flow.create_dossier(applicant(1, name="Asso renommée"), campaign_id=next_year.id, at=TIMES["submit"]).reference
+    ids = {r[0] for r in flow.conn.execute("SELECT applicant_id FROM dossiers WHERE reference IN (?, ?)", (a, b))}
+    assert len(ids) == 1
+    assert flow.conn.execute("SELECT name FROM applicants").fetchall() == [("Asso renommée",)]
+    with pytest.raises(Refused, match="different call file"):
+        flow.add_campaign(parse_campaign(text.replace('amount = "150000.00"', 'amount = "1.00"')))
+
+
+def test_identifiers_are_validated_before_writing(flow: Workflow) -> None:
+    changes = flow.conn.total_changes
+    with pytest.raises(InvalidInput, match="siren.*iban"):
+        flow.create_dossier(applicant(1, siren="123456789", iban="FR00"), at=TIMES["submit"])
+    with pytest.raises(InvalidInput, match="rna"):
+        flow.create_dossier(applicant(1, siren=None, rna="W12"), at=TIMES["submit"])
+    assert flow.conn.total_changes == changes
+    alsace = flow.create_dossier(applicant(2, siren=None, rna=None, name="Verein Elsass"), at=TIMES["submit"])
+    assert alsace.applicant.identity == "name:verein elsass"
+
+
+def test_pieces_are_content_addressed_and_names_never_trusted(flow: Workflow, tmp_path: Path) -> None:
+    ref = flow.create_dossier(applicant(1), application(), at=TIMES["submit"]).reference
+    source = tmp_path / "statuts.pdf"
+    source.write_bytes(b"%PDF statuts")
+    flow.attach(ref, "statuts", source, media_type="application/pdf")
+    dossier = flow.attach(ref, "rib", b"RIB", filename="../../etc/passwd\x00")
+    statuts, rib = dossier.piece("statuts"), dossier.piece("rib")
+    assert statuts is not None and rib is not None
+    assert statuts.filename == "statuts.pdf" and statuts.size == 12 and statuts.media_type == "application/pdf"
+    assert rib.filename == "passwd"
+    assert flow.file(statuts.sha256 or "") == b"%PDF statuts"
+    with pytest.raises(InvalidInput, match="unknown piece"):
+        flow.attach(ref, "photo", b"x")
+    with pytest.raises(InvalidInput):
+        flow.attach(ref, "rib", tmp_path / "missing.pdf")
+
+
+def test_views_answer_the_common_questions(flow: Workflow) -> None:
+    ref = new_dossier(flow, qpv_codes=("QP062024", "QP062026"))
+    walk(flow, ref, "approve")
+    overview = dict(zip(
+        ("reference", "state", "qpv", "ceiling_cents", "approved_cents"),
+        flow.conn.execute("SELECT reference, state, qpv, ceiling_cents, approved_cents FROM dossier_overview").fetchone(),
+    ))
+    assert overview == {"reference": ref, "state": "approved", "qpv": "QP062024 QP062026",
+                        "ceiling_cents": 500000, "approved_cents": 500000}
+    envelope = flow.conn.execute("SELECT envelope_cents, approved_cents, remaining_cents FROM envelope_consumed").fetchone()
+    assert envelope == (15_000_000, 500_000, 14_500_000)
+
+
+def test_journal_tampering_is_found(flow: Workflow) -> None:
+    ref = new_dossier(flow)
+    walk(flow, ref, "instruct")
+    assert flow.verify() is None
+    seq, body = flow.conn.execute("SELECT seq, body FROM events WHERE trigger = 'submit'").fetchone()
+    flow.conn.execute("UPDATE events SET body = ? WHERE seq = ?", (body.replace("test", "mallory"), seq))
+    problem = flow.verify()
+    assert problem is not None and problem.seq == seq
+
+
+def test_decisions_are_checked_and_journaled(flow: Workflow) -> None:
+    ref = new_dossier(flow)
+    walk(flow, ref, "hear")
+    with pytest.raises(Refused, match="not approved"):
+        flow.record_deliberation(Deliberation("DEL-1", date(2021, 9, 27), [ref]))
+    with pytest.raises(Refused, match="outside the jury window"):
+        flow.record_session(session().__class__("s2", date(2021, 7, 1), "VP", CAMPAIGN.committee.chair_role, session().members))
+    flow.amend_calendar("jury", date(2021, 6, 1), date(2021, 7, 9), reason="comité reporté", at=TIMES["hear"])
+    assert flow.calendar().jury.end == date(2021, 7, 9)
+    walk(flow, ref, "approve") if flow.get(ref).state != "audited" else flow.fire(ref, "approve", at=TIMES["approve"])
+    flow.record_convention(Convention(ref, "CONV-1", date(2021, 9, 28)))
+    kinds = [e.body["kind"] for e in flow.events()]
+    assert {"record_session", "record_amendment", "record_convention"} <= set(kinds)
+    assert flow.verify() is None
+
+
+def test_canonical_dossier_json_is_stable(flow: Workflow) -> None:
+    ref = new_dossier(flow)
+    stored = flow.conn.execute("SELECT data FROM dossiers WHERE reference = ?", (ref,)).fetchone()[0]
+    assert stored == canonical_json(converter.unstructure(flow.get(ref)))
