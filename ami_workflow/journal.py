@@ -114,11 +114,15 @@ def canonical_json(value: Any) -> str:
 
     Conversions: a ``Decimal`` becomes its exact text ``str(d)`` (so
     ``"150000.00"`` and ``"150000.0"`` differ), a ``datetime`` or a ``date``
-    its ``isoformat()``, a set or frozenset a sorted list, a tuple a list, an
-    :class:`enum.Enum` its value and an attrs instance the mapping of its
-    fields (as ``attrs.asdict(recurse=True)``, each field converted by these
-    same rules, so a set field is sorted too). Mapping keys must be strings
-    (or enums whose value is a string).
+    its ``isoformat()``, a set or frozenset a sorted list (in natural order,
+    or by the items' JSON text when they cannot be compared, such as numbers
+    mixed with text), a tuple a list, an :class:`enum.Enum` its value and an
+    attrs instance the mapping of its fields (as
+    ``attrs.asdict(recurse=True)``, each field converted by these same rules,
+    so a set field is sorted too). Mapping keys must be strings (or enums
+    whose value is a string). The output is a fixed point: JSON read back
+    with :func:`json.loads` gives the same text again, so a store may keep
+    the text and verify the hash later.
 
     Raises :class:`~ami_workflow.errors.InvalidInput` for a float anywhere
     (amounts are never floats, and NaN has no JSON form), a non-finite
@@ -138,7 +142,7 @@ def canonical_json(value: Any) -> str:
 
 def _plain(value: Any, where: str, active: set[int]) -> Any:
     """``value`` made of JSON types only: dict, list, str, int, bool and None."""
-    if value is None or isinstance(value, (bool, str)) and not isinstance(value, enum.Enum):
+    if value is None or (isinstance(value, (bool, str)) and not isinstance(value, enum.Enum)):
         return value
     if isinstance(value, float):
         raise InvalidInput(f"{where}: a float cannot be journaled ({value!r}); use a Decimal or a string")

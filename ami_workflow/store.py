@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import secrets
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date, datetime
@@ -39,7 +40,16 @@ from .engine import Event, apply_trigger
 from .errors import AmiWorkflowError, InvalidInput, NotFound, Refused
 from .guards import Context
 from .identity import check_applicant
-from .journal import GENESIS, ChainedEvent, ChainProblem, canonical_json, link, replay, verify_chain
+from .journal import (
+    GENESIS,
+    ChainedEvent,
+    ChainProblem,
+    canonical_json,
+    link,
+    personal_data_digest,
+    replay,
+    verify_chain,
+)
 from .money import ZERO, from_cents, to_cents
 from .pieces import PaperOriginal, PieceReceipt
 from .rules import Totals
@@ -116,6 +126,121 @@ _SCHEMA_V1 = [
 def _m001_initial(db: Database) -> None:
     for statement in _SCHEMA_V1:
         db.execute(statement)
+
+
+_CONTRIBUTION = "CASE WHEN {row}.state != 'withdrawn' THEN COALESCE({row}.approved_cents, 0) ELSE 0 END"
+_PAID = "CASE WHEN {row}.state != 'withdrawn' THEN {row}.paid_cents ELSE 0 END"
+
+
+def _totals_upsert(row: str, sign: str) -> str:
+    """SQL adding (sign '+') or removing (sign '-') one dossier row's share to its three totals."""
+    approved, paid = _CONTRIBUTION.format(row=row), _PAID.format(row=row)
+    scopes = [("'campaign'", "''"), ("'axis'", f"COALESCE({row}.axis, '')"), ("'applicant'", f"CAST({row}.applicant_id AS TEXT)")]
+    return "\n".join(
+        f"INSERT INTO totals (campaign_id, scope, key, approved_cents, paid_cents) "
+        f"VALUES ({row}.campaign_id, {scope}, {key}, {sign}({approved}), {sign}({paid})) "
+        "ON CONFLICT (campaign_id, scope, key) DO UPDATE SET "
+        "approved_cents = approved_cents + excluded.approved_cents, paid_cents = paid_cents + excluded.paid_cents;"
+        for scope, key in scopes
+    )
+
+
+_SCHEMA_V2 = [
+    # Running totals kept by triggers in the same transaction: reading the envelope costs the same
+    # with ten dossiers or a hundred thousand.
+    """CREATE TABLE totals (
+        campaign_id TEXT NOT NULL, scope TEXT NOT NULL, key TEXT NOT NULL,
+        approved_cents INTEGER NOT NULL DEFAULT 0, paid_cents INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (campaign_id, scope, key))""",
+    f"CREATE TRIGGER dossiers_totals_insert AFTER INSERT ON dossiers BEGIN {_totals_upsert('NEW', '+')} END",
+    f"""CREATE TRIGGER dossiers_totals_update AFTER UPDATE OF state, approved_cents, paid_cents, axis ON dossiers
+        BEGIN {_totals_upsert('OLD', '-')} {_totals_upsert('NEW', '+')} END""",
+    f"CREATE TRIGGER dossiers_totals_delete AFTER DELETE ON dossiers BEGIN {_totals_upsert('OLD', '-')} END",
+    """INSERT INTO totals (campaign_id, scope, key, approved_cents, paid_cents)
+        SELECT id, 'campaign', '', 0, 0 FROM campaigns""",
+    "DROP VIEW envelope_consumed",
+    """CREATE VIEW envelope_consumed AS
+        SELECT c.id AS campaign_id, c.envelope_cents,
+               COALESCE(t.approved_cents, 0) AS approved_cents, COALESCE(t.paid_cents, 0) AS paid_cents,
+               c.envelope_cents - COALESCE(t.approved_cents, 0) AS remaining_cents
+        FROM campaigns c LEFT JOIN totals t ON t.campaign_id = c.id AND t.scope = 'campaign'""",
+    # Which deliberation grants which dossier, for a direct look-up at payment.
+    """CREATE TABLE deliberation_dossiers (
+        campaign_id TEXT NOT NULL, deliberation TEXT NOT NULL, reference TEXT NOT NULL,
+        PRIMARY KEY (campaign_id, deliberation, reference))""",
+    "CREATE INDEX deliberation_dossiers_reference ON deliberation_dossiers(reference)",
+    # Personal data (RGPD) in one place: names of legal representatives and signers.
+    """CREATE TABLE personal_data (
+        id INTEGER PRIMARY KEY, applicant_id INTEGER NOT NULL REFERENCES applicants(id),
+        dossier TEXT NOT NULL, path TEXT NOT NULL, salt TEXT NOT NULL, digest TEXT NOT NULL,
+        value TEXT, erased_at TEXT, UNIQUE (dossier, path))""",
+    "ALTER TABLE files ADD COLUMN erased_at TEXT",
+]
+
+
+@SCHEMA_MIGRATIONS(name="m002_totals_links_personal_data")
+def _m002_totals_links_personal_data(db: Database) -> None:
+    for statement in _SCHEMA_V2:
+        db.execute(statement)
+    for table_row in db.execute(
+        "SELECT campaign_id, axis, applicant_id, state, approved_cents, paid_cents FROM dossiers"
+    ).fetchall():
+        campaign_id, axis, applicant_id, state, approved, paid = table_row
+        share = (approved or 0, paid) if state != "withdrawn" else (0, 0)
+        for scope, key in (("campaign", ""), ("axis", axis or ""), ("applicant", str(applicant_id))):
+            db.execute(
+                "INSERT INTO totals (campaign_id, scope, key, approved_cents, paid_cents) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (campaign_id, scope, key) DO UPDATE SET approved_cents = approved_cents + "
+                "excluded.approved_cents, paid_cents = paid_cents + excluded.paid_cents",
+                (campaign_id, scope, key, *share),
+            )
+    for campaign_id, data in db.execute("SELECT campaign_id, data FROM records WHERE kind = 'deliberation'").fetchall():
+        record = json.loads(data)
+        for reference in record["dossiers"]:
+            db.execute(
+                "INSERT OR IGNORE INTO deliberation_dossiers VALUES (?, ?, ?)",
+                (campaign_id, record["reference"], reference),
+            )
+    for reference, applicant_id, data in db.execute("SELECT reference, applicant_id, data FROM dossiers").fetchall():
+        redacted, values = _split_personal(json.loads(data))
+        for path, value in values.items():
+            salt = secrets.token_hex(16)
+            db.execute(
+                "INSERT INTO personal_data (applicant_id, dossier, path, salt, digest, value) VALUES (?, ?, ?, ?, ?, ?)",
+                (applicant_id, reference, path, salt, personal_data_digest(salt, value), value),
+            )
+        db.execute("UPDATE dossiers SET data = ? WHERE reference = ?", (canonical_json(redacted), reference))
+
+
+#: What a stored record shows in place of a personal datum (kept in ``personal_data``).
+PERSONAL = "[personal data]"
+#: What a record shows once the personal datum is erased.
+ERASED = "[erased]"
+
+
+def _split_personal(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The unstructured dossier without its personal data, and that data by path."""
+    values: dict[str, str] = {}
+    applicant = data.get("applicant") or {}
+    if applicant.get("legal_representative") not in (None, PERSONAL):
+        values["applicant.legal_representative"] = applicant["legal_representative"]
+        applicant["legal_representative"] = PERSONAL
+    for original in data.get("originals") or []:
+        if original.get("signed_by") not in (None, PERSONAL):
+            values[f"originals.{original['key']}.signed_by"] = original["signed_by"]
+            original["signed_by"] = PERSONAL
+    return data, values
+
+
+def _join_personal(data: dict[str, Any], values: Mapping[str, str | None]) -> dict[str, Any]:
+    """Put the personal data back (``ERASED`` where it was erased)."""
+    applicant = data.get("applicant") or {}
+    if applicant.get("legal_representative") == PERSONAL:
+        applicant["legal_representative"] = values.get("applicant.legal_representative") or ERASED
+    for original in data.get("originals") or []:
+        if original.get("signed_by") == PERSONAL:
+            original["signed_by"] = values.get(f"originals.{original['key']}.signed_by") or ERASED
+    return data
 
 
 class Workflow:
@@ -237,7 +362,15 @@ class Workflow:
         row = self.conn.execute("SELECT data FROM dossiers WHERE reference = ?", (reference,)).fetchone()
         if row is None:
             raise NotFound(f"no dossier {reference!r}")
-        return converter.structure(json.loads(row[0]), Dossier)
+        return self._structure(reference, row[0])
+
+    def _structure(self, reference: str, data: str) -> Dossier:
+        """The stored dossier with its personal data put back from ``personal_data``."""
+        values = dict(
+            self.conn.execute("SELECT path, value FROM personal_data WHERE dossier = ?", (reference,)).fetchall()
+        )
+        dossier: Dossier = converter.structure(_join_personal(json.loads(data), values), Dossier)
+        return dossier
 
     def dossiers(self, *, campaign_id: str | None = None, state: str | None = None) -> list[Dossier]:
         sql, params = "SELECT data FROM dossiers WHERE 1=1", list[str]()
@@ -245,8 +378,9 @@ class Workflow:
             sql, params = sql + " AND campaign_id = ?", params + [campaign_id]
         if state is not None:
             sql, params = sql + " AND state = ?", params + [state]
+        sql = sql.replace("SELECT data", "SELECT reference, data")
         rows = self.conn.execute(sql + " ORDER BY reference", params).fetchall()
-        return [converter.structure(json.loads(r[0]), Dossier) for r in rows]
+        return [self._structure(ref, data) for ref, data in rows]
 
     def history(self, reference: str) -> list[Event]:
         """The dossier's journal events, oldest first."""
@@ -278,30 +412,42 @@ class Workflow:
         return [json.loads(r[0]) for r in rows]
 
     def _context(self, dossier: Dossier) -> Context:
+        """What the guards know, read with a constant number of indexed look-ups."""
         campaign = self.get_campaign(dossier.campaign_id)
         cid, ref = campaign.id, dossier.reference
-        live = "campaign_id = ? AND reference != ? AND approved_cents IS NOT NULL AND state != 'withdrawn'"
-        total = self.conn.execute(f"SELECT COALESCE(SUM(approved_cents), 0) FROM dossiers WHERE {live}", (cid, ref)).fetchone()[0]
-        by_axis = {
-            axis or "": from_cents(cents)
-            for axis, cents in self.conn.execute(
-                f"SELECT axis, SUM(approved_cents) FROM dossiers WHERE {live} GROUP BY axis", (cid, ref)
+        row = self.conn.execute(
+            f"SELECT applicant_id, axis, {_CONTRIBUTION.format(row='dossiers')} FROM dossiers WHERE reference = ?", (ref,)
+        ).fetchone()
+        applicant_id, axis, own = row if row else (None, dossier.application.axis, 0)
+
+        def total(scope: str, key: str) -> int:
+            found = self.conn.execute(
+                "SELECT approved_cents FROM totals WHERE campaign_id = ? AND scope = ? AND key = ?", (cid, scope, key)
+            ).fetchone()
+            return int(found[0]) if found else 0
+
+        axis_key = dossier.application.axis or ""
+        axis_total = total("axis", axis_key) - (own if (axis or "") == axis_key else 0)
+        deliberations = [
+            converter.structure(json.loads(data), Deliberation)
+            for (data,) in self.conn.execute(
+                "SELECT r.data FROM deliberation_dossiers l JOIN records r ON r.campaign_id = l.campaign_id "
+                "AND r.kind = 'deliberation' AND r.key = l.deliberation WHERE l.campaign_id = ? AND l.reference = ?",
+                (cid, ref),
             )
-        }
-        same = self.conn.execute(
-            f"SELECT COALESCE(SUM(d.approved_cents), 0) FROM dossiers d JOIN applicants a ON a.id = d.applicant_id "
-            f"WHERE d.{live.replace(' AND ', ' AND d.')} AND a.identity = ?",
-            (cid, ref, dossier.applicant.identity),
-        ).fetchone()[0]
+        ]
+        convention = self.conn.execute(
+            "SELECT data FROM records WHERE campaign_id = ? AND kind = 'convention' AND key = ?", (cid, ref)
+        ).fetchone()
         return Context(
             campaign=campaign,
             calendar=self.calendar(cid),
             sessions={d["id"]: converter.structure(d, CommitteeSession) for d in self._records(cid, "session")},
-            deliberations=tuple(converter.structure(d, Deliberation) for d in self._records(cid, "deliberation")),
-            conventions={d["dossier"]: converter.structure(d, Convention) for d in self._records(cid, "convention")},
-            approved_total=from_cents(total),
-            approved_by_axis=by_axis,
-            applicant_granted=from_cents(same),
+            deliberations=tuple(deliberations),
+            conventions={ref: converter.structure(json.loads(convention[0]), Convention)} if convention else {},
+            approved_total=from_cents(total("campaign", "") - own),
+            approved_by_axis={axis_key: from_cents(axis_total)},
+            applicant_granted=from_cents(total("applicant", str(applicant_id)) - own if applicant_id else 0),
         )
 
     # -- writing dossiers ------------------------------------------------------
@@ -333,9 +479,9 @@ class Workflow:
                 raise InvalidInput(f"a dossier {reference!r} already exists")
             applicant_id = self._upsert_applicant(conn, applicant)
             dossier = Dossier(reference, campaign.id, applicant, application or Application())
-            self._insert_dossier(conn, dossier, applicant_id)
+            digests = self._insert_dossier(conn, dossier, applicant_id)
             self._append(conn, "create", campaign.id, reference, None, None, State.DRAFT.value, when, actor,
-                         {"applicant": applicant.identity})
+                         _with_digests({"applicant": applicant.identity}, digests))
         return dossier
 
     def _upsert_applicant(self, conn: sqlite3.Connection, applicant: Applicant) -> int:
@@ -353,14 +499,17 @@ class Workflow:
         )
         return int(cursor.lastrowid or 0)
 
-    def _insert_dossier(self, conn: sqlite3.Connection, dossier: Dossier, applicant_id: int) -> None:
+    def _insert_dossier(self, conn: sqlite3.Connection, dossier: Dossier, applicant_id: int) -> dict[str, str]:
         conn.execute(
             "INSERT INTO dossiers (reference, campaign_id, applicant_id, state, version, data) VALUES (?, ?, ?, ?, ?, ?)",
             (dossier.reference, dossier.campaign_id, applicant_id, dossier.state, dossier.version, "{}"),
         )
-        self._save(conn, dossier)
+        return self._save(conn, dossier)
 
-    def _save(self, conn: sqlite3.Connection, dossier: Dossier) -> None:
+    def _save(self, conn: sqlite3.Connection, dossier: Dossier) -> dict[str, str]:
+        """Write the dossier's row, its QPV links and its personal data; return the new personal data digests."""
+        data, personal = _split_personal(converter.unstructure(dossier))
+        digests = self._save_personal(conn, dossier, personal)
         app = dossier.application
         cents = _cents_or_none
         conn.execute(
@@ -381,7 +530,7 @@ class Workflow:
                 app.period.start.isoformat() if app.period else None,
                 app.period.end.isoformat() if app.period else None,
                 dossier.submitted_at.isoformat() if dossier.submitted_at else None,
-                canonical_json(converter.unstructure(dossier)),
+                canonical_json(data),
                 dossier.reference,
             ),
         )
@@ -390,6 +539,36 @@ class Workflow:
             "INSERT INTO dossier_qpv (reference, qpv_code) VALUES (?, ?)",
             [(dossier.reference, code) for code in app.qpv_codes],
         )
+        return digests
+
+    def _save_personal(self, conn: sqlite3.Connection, dossier: Dossier, values: Mapping[str, str]) -> dict[str, str]:
+        ref = dossier.reference
+        stored = {
+            path: (value, erased)
+            for path, value, erased in conn.execute(
+                "SELECT path, value, erased_at FROM personal_data WHERE dossier = ?", (ref,)
+            )
+        }
+        digests: dict[str, str] = {}
+        for path, value in values.items():
+            old = stored.get(path)
+            if value == ERASED and old is not None and old[1] is not None:
+                continue  # still erased
+            if old is not None and old[0] == value:
+                continue
+            salt = secrets.token_hex(16)
+            digest = personal_data_digest(salt, value)
+            conn.execute(
+                "INSERT INTO personal_data (applicant_id, dossier, path, salt, digest, value) "
+                "SELECT applicant_id, ?, ?, ?, ?, ? FROM dossiers WHERE reference = ? "
+                "ON CONFLICT (dossier, path) DO UPDATE SET salt = excluded.salt, digest = excluded.digest, "
+                "value = excluded.value, erased_at = NULL",
+                (ref, path, salt, digest, value, ref),
+            )
+            digests[path] = digest
+        gone = [path for path in stored if path not in values]
+        conn.executemany("DELETE FROM personal_data WHERE dossier = ? AND path = ?", [(ref, p) for p in gone])
+        return digests
 
     def _load_for_write(self, conn: sqlite3.Connection, reference: str, expected_version: int | None) -> Dossier:
         row = conn.execute("SELECT data, version FROM dossiers WHERE reference = ?", (reference,)).fetchone()
@@ -397,8 +576,7 @@ class Workflow:
             raise NotFound(f"no dossier {reference!r}")
         if expected_version is not None and row[1] != expected_version:
             raise VersionConflict(reference, expected_version, row[1])
-        dossier: Dossier = converter.structure(json.loads(row[0]), Dossier)
-        return dossier
+        return self._structure(reference, row[0])
 
     def fire(
         self,
@@ -428,10 +606,10 @@ class Workflow:
                 outcome = apply_trigger(
                     dossier, trigger, at=when, context=self._context(dossier), actor=actor, machine=self.machine, **data
                 )
-                self._save(conn, outcome.dossier)
+                digests = self._save(conn, outcome.dossier)
                 event = outcome.event
                 self._append(conn, "trigger", dossier.campaign_id, reference, trigger, event.source, event.dest,
-                             when, actor, dict(event.payload))
+                             when, actor, _with_digests(dict(event.payload), digests))
         except Refused as refused:
             if keep_refusal:
                 with self._write() as conn:
@@ -544,15 +722,18 @@ class Workflow:
             if blob is not None:
                 conn.execute("INSERT OR IGNORE INTO files (sha256, size, content) VALUES (?, ?, ?)",
                              (blob[0], len(blob[1]), blob[1]))
-            self._save(conn, changed)
-            self._append(conn, kind, dossier.campaign_id, reference, None, dossier.state, dossier.state, when, actor, payload)
+            digests = self._save(conn, changed)
+            self._append(conn, kind, dossier.campaign_id, reference, None, dossier.state, dossier.state, when, actor,
+                         _with_digests(payload, digests))
         return changed
 
     def file(self, sha256: str) -> bytes:
         """The bytes of an attached piece, by its SHA-256."""
-        row = self.conn.execute("SELECT content FROM files WHERE sha256 = ?", (sha256,)).fetchone()
+        row = self.conn.execute("SELECT content, erased_at FROM files WHERE sha256 = ?", (sha256,)).fetchone()
         if row is None:
             raise NotFound(f"no file {sha256!r}")
+        if row[1] is not None:
+            raise NotFound(f"the file {sha256} was erased on {row[1]} (personal data)")
         return bytes(row[0])
 
     # -- campaign decisions ----------------------------------------------------
@@ -593,8 +774,10 @@ class Workflow:
             states[ref] = row[0] if row else None
         recorded = [d["reference"] for d in self._records(cid, "deliberation")]
         reasons = deliberation_refusals(deliberation, self.calendar(cid), recorded, states)
+        links = [(cid, deliberation.reference, ref) for ref in deliberation.dossiers]
         self._record(cid, "deliberation", deliberation.reference, converter.unstructure(deliberation),
-                     self._now(at), actor, reasons, action="record_deliberation")
+                     self._now(at), actor, reasons, action="record_deliberation",
+                     extra=("INSERT INTO deliberation_dossiers VALUES (?, ?, ?)", links))
         return deliberation
 
     def record_convention(self, convention: Convention, *, at: datetime | None = None, actor: str = "") -> Convention:
@@ -608,7 +791,7 @@ class Workflow:
 
     def _record(
         self, campaign_id: str, kind: str, key: str, data: Any, at: datetime, actor: str, reasons: Sequence[str],
-        *, action: str = "", replace: bool = False,
+        *, action: str = "", replace: bool = False, extra: tuple[str, list[tuple[Any, ...]]] | None = None,
     ) -> None:
         if reasons:
             raise Refused(action or kind, reasons)
@@ -617,7 +800,84 @@ class Workflow:
         with self._write() as conn:
             conn.execute(f"{verb} INTO records (campaign_id, kind, key, data) VALUES (?, ?, ?, ?)",
                          (campaign_id, kind, key, canonical_json(data)))
+            if extra is not None:
+                conn.executemany(*extra)
             self._append(conn, f"record_{kind}", campaign_id, None, None, None, None, at, actor, {"key": key, "data": data})
+
+    # -- personal data (RGPD) --------------------------------------------------
+
+    def _applicant_id(self, identity: str) -> int:
+        _check_text(identity, "identity")
+        row = self.conn.execute("SELECT id FROM applicants WHERE identity = ?", (identity,)).fetchone()
+        if row is None:
+            raise NotFound(f"no applicant {identity!r} (identities look like siren:…, rna:… or name:…)")
+        return int(row[0])
+
+    def export_applicant(self, identity: str) -> dict[str, Any]:
+        """Everything stored about one applicant, as plain JSON-ready data (the RGPD right of access)."""
+        applicant_id = self._applicant_id(identity)
+        columns = ("identity", "name", "kind", "siren", "siret", "rna", "iban")
+        row = self.conn.execute(f"SELECT {', '.join(columns)} FROM applicants WHERE id = ?", (applicant_id,)).fetchone()
+        refs = [r[0] for r in self.conn.execute(
+            "SELECT reference FROM dossiers WHERE applicant_id = ? ORDER BY reference", (applicant_id,))]
+        personal = [
+            dict(zip(("dossier", "path", "value", "erased_at"), r))
+            for r in self.conn.execute(
+                "SELECT dossier, path, value, erased_at FROM personal_data WHERE applicant_id = ? ORDER BY id",
+                (applicant_id,),
+            )
+        ]
+        events = [
+            {"seq": seq, **json.loads(body)}
+            for ref in refs
+            for seq, body in self.conn.execute("SELECT seq, body FROM events WHERE dossier = ? ORDER BY seq", (ref,))
+        ]
+        export = {
+            "applicant": dict(zip(columns, row)),
+            "dossiers": [converter.unstructure(self.get(ref)) for ref in refs],
+            "personal_data": personal,
+            "events": events,
+        }
+        result: dict[str, Any] = json.loads(canonical_json(export))
+        return result
+
+    def erase_personal_data(self, identity: str, *, reason: str, at: datetime | None = None, actor: str = "") -> int:
+        """Erase the applicant's personal data; the journal stays verifiable. Returns how many items were erased.
+
+        The names (legal representative, signers) are cleared from ``personal_data``
+        and the content of the pieces that hold personal data (board and bureau
+        lists) is removed from ``files``. The journal only ever held salted hashes
+        of that data, so its chain is unchanged.
+        """
+        applicant_id = self._applicant_id(identity)
+        _check_text(reason, "reason")
+        _check_text(actor, "actor", allow_empty=True)
+        when = self._now(at)
+        with self._write() as conn:
+            erased = conn.execute(
+                "UPDATE personal_data SET value = NULL, erased_at = ? WHERE applicant_id = ? AND erased_at IS NULL",
+                (when.isoformat(), applicant_id),
+            ).rowcount
+            blobs = set()
+            for ref, data in conn.execute("SELECT reference, data FROM dossiers WHERE applicant_id = ?", (applicant_id,)):
+                campaign = self.get_campaign(json.loads(data)["campaign_id"])
+                for piece in json.loads(data).get("pieces") or []:
+                    requirement = campaign.piece(piece["key"])
+                    if requirement is not None and requirement.personal_data and piece.get("sha256"):
+                        blobs.add(piece["sha256"])
+            for digest in sorted(blobs):
+                shared = conn.execute(
+                    "SELECT 1 FROM dossiers WHERE applicant_id != ? AND instr(data, ?) > 0 LIMIT 1", (applicant_id, digest)
+                ).fetchone()
+                if shared:
+                    continue  # the same bytes belong to another applicant too
+                erased += conn.execute(
+                    "UPDATE files SET content = X'', erased_at = ? WHERE sha256 = ? AND erased_at IS NULL",
+                    (when.isoformat(), digest),
+                ).rowcount
+            self._append(conn, "erase_personal_data", None, None, None, None, None, when, actor,
+                         {"applicant": identity, "reason": reason, "items": erased})
+        return erased
 
     # -- journal ---------------------------------------------------------------
 
@@ -670,6 +930,11 @@ def _migrate(db: Database) -> None:
     if tables and not applied and tables - {"_sqlite_migrations"}:
         raise SchemaError("this file is a SQLite database, but not an ami_workflow one")
     SCHEMA_MIGRATIONS.apply(db)
+
+
+def _with_digests(payload: dict[str, Any], digests: Mapping[str, str]) -> dict[str, Any]:
+    """The journal keeps a salted hash of personal data, never the data itself."""
+    return {**payload, "personal_data": dict(digests)} if digests else payload
 
 
 def _event_from_body(body: Mapping[str, Any]) -> Event:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import date, datetime
 from decimal import Decimal
@@ -10,11 +11,11 @@ from pathlib import Path
 import pytest
 from walk import CAMPAIGN, TIMES, applicant, application, attach_all, session, walk
 
-from ami_workflow import Convention, Deliberation, IllegalTrigger, InvalidInput, NotFound, Refused, parse_campaign
+from ami_workflow import Convention, Deliberation, Dossier, IllegalTrigger, InvalidInput, NotFound, Refused, parse_campaign
 from ami_workflow.calendar import PARIS
 from ami_workflow.campaign import converter
 from ami_workflow.journal import canonical_json
-from ami_workflow.store import SchemaError, VersionConflict, Workflow
+from ami_workflow.store import SchemaError, VersionConflict, Workflow, _split_personal
 
 
 @pytest.fixture
@@ -115,7 +116,7 @@ def test_reopen_keeps_everything_and_migrates_once(tmp_path: Path) -> None:
     with Workflow.open(path, CAMPAIGN) as flow:
         assert flow.get(ref).state == "draft"
         names = [r[0] for r in flow.conn.execute("SELECT name FROM _sqlite_migrations")]
-        assert names == ["m001_initial"]
+        assert names == ["m001_initial", "m002_totals_links_personal_data"]
 
 
 def test_newer_database_is_refused(tmp_path: Path) -> None:
@@ -224,7 +225,88 @@ def test_decisions_are_checked_and_journaled(flow: Workflow) -> None:
     assert flow.verify() is None
 
 
-def test_canonical_dossier_json_is_stable(flow: Workflow) -> None:
+def test_dossier_json_holds_no_personal_data(flow: Workflow) -> None:
     ref = new_dossier(flow)
     stored = flow.conn.execute("SELECT data FROM dossiers WHERE reference = ?", (ref,)).fetchone()[0]
-    assert stored == canonical_json(converter.unstructure(flow.get(ref)))
+    assert "Claire Dupont" not in stored
+    assert stored == canonical_json(_split_personal(converter.unstructure(flow.get(ref)))[0])
+    assert flow.get(ref).applicant.legal_representative == "Claire Dupont"
+    bodies = " ".join(e.body.__repr__() for e in flow.events())
+    assert "Claire Dupont" not in bodies and "personal_data" in bodies
+
+
+def test_personal_data_export_and_erase_keep_the_journal_verifiable(flow: Workflow) -> None:
+    ref = new_dossier(flow)
+    walk(flow, ref, "submit")
+    identity = flow.get(ref).applicant.identity
+    export = flow.export_applicant(identity)
+    assert export["applicant"]["identity"] == identity
+    assert [d["reference"] for d in export["dossiers"]] == [ref]
+    assert {p["value"] for p in export["personal_data"]} == {"Claire Dupont"}
+    assert [e["trigger"] for e in export["events"] if e["kind"] == "trigger"] == ["submit"]
+    board = flow.get(ref).piece("liste_ca")
+    assert board is not None and flow.file(board.sha256 or "")
+    head = flow.events()[-1].hash
+
+    erased = flow.erase_personal_data(identity, reason="demande de la présidente", at=TIMES["mark_complete"])
+    assert erased == 2 + 2  # two names, two lists (CA and bureau)
+    assert flow.verify() is None
+    assert flow.events()[-2].hash == head  # the chain before the erasure is untouched
+    dossier = flow.get(ref)
+    assert dossier.applicant.legal_representative == "[erased]"
+    assert dossier.originals[0].signed_by == "[erased]"
+    with pytest.raises(NotFound, match="erased"):
+        flow.file(board.sha256 or "")
+    assert "Claire Dupont" not in json.dumps(flow.export_applicant(identity), ensure_ascii=False)
+    assert "Claire Dupont" not in "\n".join(flow.conn.iterdump())
+    # The dossier goes on: an erased name still counts as a signed original.
+    flow.fire(ref, "mark_complete", at=TIMES["mark_complete"])
+    assert flow.get(ref).state == "complete"
+    with pytest.raises(NotFound):
+        flow.export_applicant("siren:000000000")
+
+
+def test_migration_from_the_first_schema_moves_data_into_place(tmp_path: Path) -> None:
+    from sqlite_utils import Database
+
+    from ami_workflow.store import SCHEMA_MIGRATIONS
+
+    path = tmp_path / "v1.db"
+    db = Database(path)
+    SCHEMA_MIGRATIONS.apply(db, stop_before="m002_totals_links_personal_data")
+    data = converter.unstructure(walked_dossier())
+    db.execute(
+        "INSERT INTO campaigns VALUES (?, 2021, 't', 15000000, ?)",
+        (CAMPAIGN.id, canonical_json(converter.unstructure(CAMPAIGN))),
+    )
+    db.execute("INSERT INTO applicants (id, identity, name, kind) VALUES (1, 'siren:552100554', 'A', 'association')")
+    db.execute(
+        "INSERT INTO dossiers (reference, campaign_id, applicant_id, state, version, approved_cents, paid_cents, axis, data)"
+        " VALUES ('OLD-1', ?, 1, 'approved', 6, 500000, 0, 'numerique', ?)",
+        (CAMPAIGN.id, canonical_json({**data, "reference": "OLD-1"})),
+    )
+    db.execute(
+        "INSERT INTO records (campaign_id, kind, key, data) VALUES (?, 'deliberation', 'DEL-1', ?)",
+        (CAMPAIGN.id, canonical_json({"reference": "DEL-1", "day": "2021-09-27", "dossiers": ["OLD-1"]})),
+    )
+    db.conn.commit()
+    db.close()
+    with Workflow.open(path, CAMPAIGN) as flow:
+        assert flow.totals().approved == Decimal("5000.00")
+        assert flow.get("OLD-1").applicant.legal_representative == "Claire Dupont"
+        stored = flow.conn.execute("SELECT data FROM dossiers").fetchone()[0]
+        assert "Claire Dupont" not in stored
+        assert flow.conn.execute("SELECT reference FROM deliberation_dossiers").fetchall() == [("OLD-1",)]
+        flow.fire("OLD-1", "pay", at=TIMES["pay"])
+        assert flow.totals().paid == Decimal("5000.00")
+
+
+def walked_dossier() -> Dossier:
+    from ami_workflow import Engine
+
+    engine = Engine(CAMPAIGN)
+    engine.record_session(session())
+    ref = engine.create_dossier(applicant(1), application()).reference
+    attach_all(engine, ref)
+    walk(engine, ref, "approve")
+    return engine.get(ref)
