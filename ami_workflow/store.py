@@ -166,7 +166,7 @@ _SCHEMA_V2 = [
         FROM campaigns c LEFT JOIN totals t ON t.campaign_id = c.id AND t.scope = 'campaign'""",
     # Which deliberation grants which dossier, for a direct look-up at payment.
     """CREATE TABLE deliberation_dossiers (
-        campaign_id TEXT NOT NULL, deliberation TEXT NOT NULL, reference TEXT NOT NULL,
+        campaign_id TEXT NOT NULL, deliberation TEXT NOT NULL, day TEXT NOT NULL, reference TEXT NOT NULL,
         PRIMARY KEY (campaign_id, deliberation, reference))""",
     "CREATE INDEX deliberation_dossiers_reference ON deliberation_dossiers(reference)",
     # Personal data (RGPD) in one place: names of legal representatives and signers.
@@ -198,8 +198,8 @@ def _m002_totals_links_personal_data(db: Database) -> None:
         record = json.loads(data)
         for reference in record["dossiers"]:
             db.execute(
-                "INSERT OR IGNORE INTO deliberation_dossiers VALUES (?, ?, ?)",
-                (campaign_id, record["reference"], reference),
+                "INSERT OR IGNORE INTO deliberation_dossiers VALUES (?, ?, ?, ?)",
+                (campaign_id, record["reference"], record["day"], reference),
             )
     for reference, applicant_id, data in db.execute("SELECT reference, applicant_id, data FROM dossiers").fetchall():
         redacted, values = _split_personal(json.loads(data))
@@ -428,12 +428,10 @@ class Workflow:
 
         axis_key = dossier.application.axis or ""
         axis_total = total("axis", axis_key) - (own if (axis or "") == axis_key else 0)
-        deliberations = [
-            converter.structure(json.loads(data), Deliberation)
-            for (data,) in self.conn.execute(
-                "SELECT r.data FROM deliberation_dossiers l JOIN records r ON r.campaign_id = l.campaign_id "
-                "AND r.kind = 'deliberation' AND r.key = l.deliberation WHERE l.campaign_id = ? AND l.reference = ?",
-                (cid, ref),
+        deliberations = [  # only what the guards need: the deliberations that grant this dossier, and their days
+            Deliberation(name, date.fromisoformat(day), (ref,))
+            for name, day in self.conn.execute(
+                "SELECT deliberation, day FROM deliberation_dossiers WHERE campaign_id = ? AND reference = ?", (cid, ref)
             )
         ]
         convention = self.conn.execute(
@@ -530,7 +528,7 @@ class Workflow:
                 app.period.start.isoformat() if app.period else None,
                 app.period.end.isoformat() if app.period else None,
                 dossier.submitted_at.isoformat() if dossier.submitted_at else None,
-                canonical_json(data),
+                _record_json(data),
                 dossier.reference,
             ),
         )
@@ -774,10 +772,11 @@ class Workflow:
             states[ref] = row[0] if row else None
         recorded = [d["reference"] for d in self._records(cid, "deliberation")]
         reasons = deliberation_refusals(deliberation, self.calendar(cid), recorded, states)
-        links = [(cid, deliberation.reference, ref) for ref in deliberation.dossiers]
+        day = deliberation.day.isoformat()
+        links = [(cid, deliberation.reference, day, ref) for ref in deliberation.dossiers]
         self._record(cid, "deliberation", deliberation.reference, converter.unstructure(deliberation),
                      self._now(at), actor, reasons, action="record_deliberation",
-                     extra=("INSERT INTO deliberation_dossiers VALUES (?, ?, ?)", links))
+                     extra=("INSERT INTO deliberation_dossiers VALUES (?, ?, ?, ?)", links))
         return deliberation
 
     def record_convention(self, convention: Convention, *, at: datetime | None = None, actor: str = "") -> Convention:
@@ -930,6 +929,21 @@ def _migrate(db: Database) -> None:
     if tables and not applied and tables - {"_sqlite_migrations"}:
         raise SchemaError("this file is a SQLite database, but not an ami_workflow one")
     SCHEMA_MIGRATIONS.apply(db)
+
+
+def _record_json(value: Any) -> str:
+    """JSON of an unstructured record (not hashed): the C encoder, with the same key order as the journal."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_json_default)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (set, frozenset)):
+        return sorted(value)
+    raise InvalidInput(f"cannot store a {type(value).__name__} in a record")
 
 
 def _with_digests(payload: dict[str, Any], digests: Mapping[str, str]) -> dict[str, Any]:
