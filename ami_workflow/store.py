@@ -76,6 +76,37 @@ class VersionConflict(AmiWorkflowError):
 
 
 SCHEMA_MIGRATIONS = Migrations("ami_workflow")
+_CACHE_SIZE = 256
+
+#: Stored records are written by this library, so they are read back without cattrs' detailed
+#: validation (about twice as fast); call files keep the detailed converter for its error paths.
+_record_converter = converter.copy(detailed_validation=False)
+
+
+class _RecordLookup(Mapping[str, Any]):
+    """A read-only mapping over one kind of campaign record, queried by key only when a guard asks."""
+
+    def __init__(self, conn: sqlite3.Connection, campaign_id: str, kind: str, cls: type) -> None:
+        self._conn, self._campaign, self._kind, self._cls = conn, campaign_id, kind, cls
+
+    def __getitem__(self, key: str) -> Any:
+        row = self._conn.execute(
+            "SELECT data FROM records WHERE campaign_id = ? AND kind = ? AND key = ?", (self._campaign, self._kind, key)
+        ).fetchone()
+        if row is None:
+            raise KeyError(key)
+        return _record_converter.structure(json.loads(row[0]), self._cls)
+
+    def __iter__(self) -> Iterator[str]:
+        rows = self._conn.execute(
+            "SELECT key FROM records WHERE campaign_id = ? AND kind = ? ORDER BY id", (self._campaign, self._kind)
+        ).fetchall()
+        return iter([r[0] for r in rows])
+
+    def __len__(self) -> int:
+        return int(self._conn.execute(
+            "SELECT COUNT(*) FROM records WHERE campaign_id = ? AND kind = ?", (self._campaign, self._kind)
+        ).fetchone()[0])
 
 _SCHEMA_V1 = [
     """CREATE TABLE campaigns (
@@ -232,6 +263,17 @@ def _split_personal(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str
     return data, values
 
 
+def _personal_values(dossier: Dossier) -> dict[str, str]:
+    """The personal data a dossier holds, by path (as :func:`_split_personal` finds it)."""
+    values = {}
+    if dossier.applicant.legal_representative not in (None, PERSONAL):
+        values["applicant.legal_representative"] = dossier.applicant.legal_representative or ""
+    for original in dossier.originals:
+        if original.signed_by not in (None, PERSONAL):
+            values[f"originals.{original.key}.signed_by"] = original.signed_by or ""
+    return values
+
+
 def _join_personal(data: dict[str, Any], values: Mapping[str, str | None]) -> dict[str, Any]:
     """Put the personal data back (``ERASED`` where it was erased)."""
     applicant = data.get("applicant") or {}
@@ -253,6 +295,7 @@ class Workflow:
         self.clock = clock
         self.machine = StateMachine.standard()
         self._campaigns: dict[str, Campaign] = {campaign.id: campaign}
+        self._cache: dict[str, tuple[str, tuple[tuple[str, str | None], ...], Dossier]] = {}
 
     # -- opening ---------------------------------------------------------------
 
@@ -365,12 +408,27 @@ class Workflow:
         return self._structure(reference, row[0])
 
     def _structure(self, reference: str, data: str) -> Dossier:
-        """The stored dossier with its personal data put back from ``personal_data``."""
-        values = dict(
-            self.conn.execute("SELECT path, value FROM personal_data WHERE dossier = ?", (reference,)).fetchall()
+        """The stored dossier with its personal data put back from ``personal_data``.
+
+        Records read back are kept in a small cache keyed by their exact stored
+        text and personal data, so a dossier fired on again is not parsed again;
+        any change, by this process or another, changes the key.
+        """
+        rows = tuple(
+            self.conn.execute("SELECT path, value FROM personal_data WHERE dossier = ? ORDER BY path", (reference,))
         )
-        dossier: Dossier = converter.structure(_join_personal(json.loads(data), values), Dossier)
+        cached = self._cache.pop(reference, None)
+        if cached is not None and cached[0] == data and cached[1] == rows:
+            dossier = cached[2]
+        else:
+            dossier = _record_converter.structure(_join_personal(json.loads(data), dict(rows)), Dossier)
+        self._remember(reference, data, rows, dossier)
         return dossier
+
+    def _remember(self, reference: str, data: str, rows: tuple[tuple[str, str | None], ...], dossier: Dossier) -> None:
+        self._cache[reference] = (data, rows, dossier)
+        if len(self._cache) > _CACHE_SIZE:
+            del self._cache[next(iter(self._cache))]
 
     def dossiers(self, *, campaign_id: str | None = None, state: str | None = None) -> list[Dossier]:
         sql, params = "SELECT data FROM dossiers WHERE 1=1", list[str]()
@@ -412,40 +470,45 @@ class Workflow:
         return [json.loads(r[0]) for r in rows]
 
     def _context(self, dossier: Dossier) -> Context:
-        """What the guards know, read with a constant number of indexed look-ups."""
+        """What the guards know, read with a constant number of indexed look-ups.
+
+        ``dossier`` is the stored dossier: its own share of the running totals
+        is taken out, so the guards see the rest of the campaign.
+        """
         campaign = self.get_campaign(dossier.campaign_id)
         cid, ref = campaign.id, dossier.reference
-        row = self.conn.execute(
-            f"SELECT applicant_id, axis, {_CONTRIBUTION.format(row='dossiers')} FROM dossiers WHERE reference = ?", (ref,)
-        ).fetchone()
-        applicant_id, axis, own = row if row else (None, dossier.application.axis, 0)
-
-        def total(scope: str, key: str) -> int:
-            found = self.conn.execute(
-                "SELECT approved_cents FROM totals WHERE campaign_id = ? AND scope = ? AND key = ?", (cid, scope, key)
-            ).fetchone()
-            return int(found[0]) if found else 0
-
+        own = to_cents(dossier.approved) if dossier.approved is not None and dossier.state != State.WITHDRAWN else 0
         axis_key = dossier.application.axis or ""
-        axis_total = total("axis", axis_key) - (own if (axis or "") == axis_key else 0)
+        found = {
+            scope: cents
+            for scope, cents in self.conn.execute(
+                # Three primary-key look-ups (an OR here would scan every applicant's row).
+                "SELECT scope, approved_cents FROM totals WHERE campaign_id = ? AND scope = 'campaign' AND key = '' "
+                "UNION ALL SELECT scope, approved_cents FROM totals WHERE campaign_id = ? AND scope = 'axis' AND key = ? "
+                "UNION ALL SELECT scope, approved_cents FROM totals WHERE campaign_id = ? AND scope = 'applicant' "
+                "AND key = (SELECT CAST(applicant_id AS TEXT) FROM dossiers WHERE reference = ?)",
+                (cid, cid, axis_key, cid, ref),
+            )
+        }
+
+        def total(scope: str) -> Decimal:
+            return from_cents(int(found.get(scope, 0)) - own)
+
         deliberations = [  # only what the guards need: the deliberations that grant this dossier, and their days
             Deliberation(name, date.fromisoformat(day), (ref,))
             for name, day in self.conn.execute(
                 "SELECT deliberation, day FROM deliberation_dossiers WHERE campaign_id = ? AND reference = ?", (cid, ref)
             )
         ]
-        convention = self.conn.execute(
-            "SELECT data FROM records WHERE campaign_id = ? AND kind = 'convention' AND key = ?", (cid, ref)
-        ).fetchone()
         return Context(
             campaign=campaign,
             calendar=self.calendar(cid),
-            sessions={d["id"]: converter.structure(d, CommitteeSession) for d in self._records(cid, "session")},
+            sessions=_RecordLookup(self.conn, cid, "session", CommitteeSession),
             deliberations=tuple(deliberations),
-            conventions={ref: converter.structure(json.loads(convention[0]), Convention)} if convention else {},
-            approved_total=from_cents(total("campaign", "") - own),
-            approved_by_axis={axis_key: from_cents(axis_total)},
-            applicant_granted=from_cents(total("applicant", str(applicant_id)) - own if applicant_id else 0),
+            conventions=_RecordLookup(self.conn, cid, "convention", Convention),
+            approved_total=total("campaign"),
+            approved_by_axis={axis_key: total("axis")},
+            applicant_granted=total("applicant") if "applicant" in found else ZERO,
         )
 
     # -- writing dossiers ------------------------------------------------------
@@ -504,12 +567,17 @@ class Workflow:
         )
         return self._save(conn, dossier)
 
-    def _save(self, conn: sqlite3.Connection, dossier: Dossier) -> dict[str, str]:
-        """Write the dossier's row, its QPV links and its personal data; return the new personal data digests."""
+    def _save(self, conn: sqlite3.Connection, dossier: Dossier, before: Dossier | None = None) -> dict[str, str]:
+        """Write the dossier's row, its QPV links and its personal data; return the new personal data digests.
+
+        ``before`` is the stored dossier this one replaces: what did not change is not written again.
+        """
         data, personal = _split_personal(converter.unstructure(dossier))
-        digests = self._save_personal(conn, dossier, personal)
+        unchanged = before is not None and _personal_values(before) == personal
+        digests = {} if unchanged else self._save_personal(conn, dossier, personal)
         app = dossier.application
         cents = _cents_or_none
+        text = _record_json(data)
         conn.execute(
             """UPDATE dossiers SET state = ?, version = ?, title = ?, axis = ?, total_cost_cents = ?,
                requested_cents = ?, ceiling_cents = ?, proposed_cents = ?, approved_cents = ?, paid_cents = ?,
@@ -528,15 +596,18 @@ class Workflow:
                 app.period.start.isoformat() if app.period else None,
                 app.period.end.isoformat() if app.period else None,
                 dossier.submitted_at.isoformat() if dossier.submitted_at else None,
-                _record_json(data),
+                text,
                 dossier.reference,
             ),
         )
-        conn.execute("DELETE FROM dossier_qpv WHERE reference = ?", (dossier.reference,))
-        conn.executemany(
-            "INSERT INTO dossier_qpv (reference, qpv_code) VALUES (?, ?)",
-            [(dossier.reference, code) for code in app.qpv_codes],
-        )
+        rows = tuple(sorted((path, None if value == ERASED else value) for path, value in personal.items()))
+        self._remember(dossier.reference, text, rows, dossier)
+        if before is None or before.application.qpv_codes != app.qpv_codes:
+            conn.execute("DELETE FROM dossier_qpv WHERE reference = ?", (dossier.reference,))
+            conn.executemany(
+                "INSERT INTO dossier_qpv (reference, qpv_code) VALUES (?, ?)",
+                [(dossier.reference, code) for code in app.qpv_codes],
+            )
         return digests
 
     def _save_personal(self, conn: sqlite3.Connection, dossier: Dossier, values: Mapping[str, str]) -> dict[str, str]:
@@ -604,7 +675,7 @@ class Workflow:
                 outcome = apply_trigger(
                     dossier, trigger, at=when, context=self._context(dossier), actor=actor, machine=self.machine, **data
                 )
-                digests = self._save(conn, outcome.dossier)
+                digests = self._save(conn, outcome.dossier, before=dossier)
                 event = outcome.event
                 self._append(conn, "trigger", dossier.campaign_id, reference, trigger, event.source, event.dest,
                              when, actor, _with_digests(dict(event.payload), digests))
@@ -720,7 +791,7 @@ class Workflow:
             if blob is not None:
                 conn.execute("INSERT OR IGNORE INTO files (sha256, size, content) VALUES (?, ?, ?)",
                              (blob[0], len(blob[1]), blob[1]))
-            digests = self._save(conn, changed)
+            digests = self._save(conn, changed, before=dossier)
             self._append(conn, kind, dossier.campaign_id, reference, None, dossier.state, dossier.state, when, actor,
                          _with_digests(payload, digests))
         return changed

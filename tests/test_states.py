@@ -41,11 +41,12 @@ def test_no_auto_transitions_or_shortcuts() -> None:
         machine.move("draft", "pay")
 
 
-def test_shared_machine_releases_its_tokens() -> None:
+def test_shared_machine_binds_one_token_whatever_the_number_of_moves() -> None:
     machine = StateMachine.standard()
     for _ in range(100):
         machine.move("draft", "submit")
-    assert machine._machine.models == []
+        machine.move("approved", "pay", "paid")
+    assert len(machine._machine.models) == 1
 
 
 def test_a_call_without_hearing_declares_instructed_to_approved() -> None:
