@@ -38,6 +38,7 @@ __all__ = [
     "Outcome",
     "apply_trigger",
     "check_trigger",
+    "plan_batch_approval",
 ]
 
 #: States in which pieces may still be attached or replaced.
@@ -174,6 +175,44 @@ class BatchResult:
     scaled: bool
 
 
+def plan_batch_approval(
+    campaign: Campaign,
+    dossiers: Mapping[str, Dossier],
+    proposals: Sequence[str] | Mapping[str, Decimal | None],
+    remaining: Decimal,
+) -> tuple[dict[str, Decimal], bool]:
+    """Each listed dossier's share of what is ``remaining`` of the envelope, and whether they were scaled down.
+
+    A dossier's claim is the least of its proposal (the amount given, or the
+    instructor's), its ceiling and its request; claims that exceed
+    ``remaining`` are allocated pro rata to the cent
+    (:func:`~ami_workflow.rules.allocate`). Raises :class:`Refused` listing
+    every unknown or uninstructed dossier.
+    """
+    items: Mapping[str, Decimal | None] = dict.fromkeys(proposals) if not isinstance(proposals, Mapping) else proposals
+    claims: list[tuple[str, Decimal]] = []
+    reasons: list[str] = []
+    for ref, given in items.items():
+        dossier = dossiers.get(ref)
+        if dossier is None:
+            reasons.append(f"no dossier {ref!r}")
+            continue
+        if dossier.instruction is None:
+            reasons.append(f"{ref}: the dossier has not been instructed")
+            continue
+        proposal = ApproveArgs(given).amount
+        claim = min(
+            proposal if proposal is not None else dossier.instruction.proposed,
+            dossier_ceiling(campaign, dossier, dossier.instruction.criteria),
+            dossier.application.requested or ZERO,
+        )
+        claims.append((ref, claim))
+    if reasons:
+        raise Refused("approve_batch", reasons)
+    shares = allocate(max(remaining, ZERO), claims)
+    return shares, sum(shares.values(), ZERO) < sum((c for _, c in claims), ZERO)
+
+
 class Engine:
     """One campaign's dossiers, decisions and events, kept in memory.
 
@@ -196,6 +235,8 @@ class Engine:
         self.amendments: list[CalendarAmendment] = []
         self.sessions: dict[str, CommitteeSession] = {}
         self.deliberations: list[Deliberation] = []
+        # Reference -> the (deliberation, day) pairs that grant it, so a payment's guard looks up one dossier.
+        self._granted_by: dict[str, list[tuple[str, date]]] = {}
         self.conventions: dict[str, Convention] = {}
         self.events: list[Event] = []
         self._numbers = itertools.count(1)
@@ -241,7 +282,9 @@ class Engine:
             campaign=self.campaign,
             calendar=self.calendar,
             sessions=self.sessions,
-            deliberations=tuple(self.deliberations),
+            deliberations=tuple(
+                Deliberation(name, day, (dossier.reference,)) for name, day in self._granted_by.get(dossier.reference, ())
+            ),
             conventions=self.conventions,
             approved_total=self._approved_total - own_amount,
             approved_by_axis=by_axis,
@@ -398,6 +441,8 @@ class Engine:
         if reasons:
             raise Refused("record_deliberation", reasons)
         self.deliberations.append(deliberation)
+        for ref in deliberation.dossiers:
+            self._granted_by.setdefault(ref, []).append((deliberation.reference, deliberation.day))
         return deliberation
 
     def record_convention(self, convention: Convention) -> Convention:
@@ -423,33 +468,10 @@ class Engine:
         approved, or none is and :class:`Refused` lists every reason.
         """
         when = self._now(at)
-        items: Mapping[str, Decimal | None] = (
-            dict.fromkeys(proposals) if not isinstance(proposals, Mapping) else proposals
-        )
-        claims: list[tuple[str, Decimal]] = []
-        reasons: list[str] = []
-        for ref, given in items.items():
-            dossier = self.dossiers.get(ref)
-            if dossier is None:
-                reasons.append(f"no dossier {ref!r}")
-                continue
-            if dossier.instruction is None:
-                reasons.append(f"{ref}: the dossier has not been instructed")
-                continue
-            proposal = ApproveArgs(given).amount
-            app = dossier.application
-            claim = min(
-                proposal if proposal is not None else dossier.instruction.proposed,
-                dossier_ceiling(self.campaign, dossier, dossier.instruction.criteria),
-                app.requested or ZERO,
-            )
-            claims.append((ref, claim))
-        if reasons:
-            raise Refused("approve_batch", reasons)
-        left = self.campaign.envelope.amount - self.totals().approved
-        shares = allocate(max(left, ZERO), claims)
-        scaled = sum(shares.values(), ZERO) < sum((c for _, c in claims), ZERO)
+        remaining = self.campaign.envelope.amount - self.totals().approved
+        shares, scaled = plan_batch_approval(self.campaign, self.dossiers, proposals, remaining)
         funded = {ref: amount for ref, amount in shares.items() if amount > 0}
+        reasons: list[str] = []
         saved = {ref: self.dossiers[ref] for ref in funded}, len(self.events)
         try:
             for ref, amount in funded.items():
@@ -470,7 +492,7 @@ class Engine:
         return BatchResult(approved=funded, unfunded=unfunded, scaled=scaled)
 
     def deliberation_day(self, reference: str) -> date | None:
-        days = [d.day for d in self.deliberations if reference in d.dossiers]
+        days = [day for _, day in self._granted_by.get(reference, ())]
         return min(days) if days else None
 
     def all(self, states: Iterable[str] | None = None) -> list[Dossier]:

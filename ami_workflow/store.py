@@ -36,8 +36,8 @@ from .campaign import Campaign, converter
 from .committee import CommitteeSession, session_refusals
 from .decisions import Convention, Deliberation, deliberation_refusals
 from .dossier import Applicant, Application, Dossier
-from .engine import Event, apply_trigger
-from .errors import AmiWorkflowError, InvalidInput, NotFound, Refused
+from .engine import BatchResult, Event, apply_trigger, plan_batch_approval
+from .errors import AmiWorkflowError, IllegalTrigger, InvalidInput, NotFound, Refused
 from .guards import Context
 from .identity import check_applicant
 from .journal import (
@@ -688,6 +688,48 @@ class Workflow:
                     )
             raise
         return outcome.dossier
+
+    def approve_batch(
+        self, proposals: Sequence[str] | Mapping[str, Decimal | None], *, at: datetime | None = None, actor: str = "",
+        campaign_id: str | None = None,
+    ) -> BatchResult:
+        """Approve a committee's whole list in one transaction (see :meth:`Engine.approve_batch`).
+
+        The envelope left is read inside the write transaction, so a concurrent
+        approval cannot push the campaign past it; either every funded dossier
+        is approved, or none is and :class:`Refused` lists every reason.
+        """
+        _check_text(actor, "actor", allow_empty=True)
+        refs = list(proposals)
+        for ref in refs:
+            _check_text(ref, "reference")
+        when = self._now(at)
+        cid = self.get_campaign(campaign_id or self.campaign.id).id
+        with self._write() as conn:
+            found = {}
+            for ref in refs:
+                row = conn.execute("SELECT data FROM dossiers WHERE reference = ? AND campaign_id = ?", (ref, cid)).fetchone()
+                if row is not None:
+                    found[ref] = self._structure(ref, row[0])
+            remaining = self.totals(cid).remaining
+            shares, scaled = plan_batch_approval(self.get_campaign(cid), found, proposals, remaining)
+            funded = {ref: amount for ref, amount in shares.items() if amount > 0}
+            reasons: list[str] = []
+            for ref, amount in funded.items():
+                dossier = found[ref]
+                try:
+                    outcome = apply_trigger(dossier, "approve", at=when, context=self._context(dossier), actor=actor,
+                                            machine=self.machine, amount=amount)
+                except (Refused, IllegalTrigger) as exc:
+                    reasons += [f"{ref}: {r}" for r in getattr(exc, "reasons", (str(exc),))]
+                    continue
+                digests = self._save(conn, outcome.dossier, before=dossier)
+                event = outcome.event
+                self._append(conn, "trigger", cid, ref, "approve", event.source, event.dest, when, actor,
+                             _with_digests(dict(event.payload), digests))
+            if reasons:
+                raise Refused("approve_batch", reasons)
+        return BatchResult(approved=funded, unfunded=tuple(r for r in shares if r not in funded), scaled=scaled)
 
     def check(self, reference: str, trigger: str, /, *, at: datetime | None = None, **data: Any) -> list[str]:
         """Every reason ``trigger`` would be refused now; writes nothing."""

@@ -310,3 +310,21 @@ def walked_dossier() -> Dossier:
     attach_all(engine, ref)
     walk(engine, ref, "approve")
     return engine.get(ref)
+
+
+def test_batch_approval_is_one_transaction_and_allocates(flow: Workflow) -> None:
+    refs = []
+    for n in range(4):
+        ref = new_dossier(flow, n, total_cost=Decimal("100000.00"), requested=Decimal("45000.00"))
+        walk(flow, ref, "hear")
+        refs.append(ref)
+    refs.append(new_dossier(flow, 5))  # a draft: the whole batch is refused
+    events = len(flow.events())
+    with pytest.raises(Refused, match="has not been instructed"):
+        flow.approve_batch(refs, at=TIMES["approve"])
+    assert len(flow.events()) == events and flow.totals().approved == 0
+    result = flow.approve_batch(refs[:4], at=TIMES["approve"])
+    assert result.scaled and sum(result.approved.values()) == CAMPAIGN.envelope.amount
+    assert flow.totals().approved == Decimal("150000.00")
+    assert {flow.get(r).state for r in refs[:4]} == {"approved"}
+    assert flow.verify() is None
