@@ -25,6 +25,7 @@ from .decisions import Convention, Deliberation, deliberation_refusals
 from .dossier import Applicant, Application, Dossier, Instruction, Payment
 from .errors import InvalidInput, NotFound, Refused
 from .guards import DEFAULT_GUARDS, Context, GuardInput, dossier_ceiling, run_guards
+from .identity import check_applicant
 from .money import ZERO
 from .pieces import IssueReason, PaperOriginal, PieceReceipt
 from .rules import Totals, allocate, totals
@@ -321,8 +322,7 @@ class Engine:
         reference: str | None = None,
     ) -> Dossier:
         """A new draft dossier. The reference defaults to ``<campaign id>-<number>``."""
-        if not isinstance(applicant, Applicant):
-            raise InvalidInput(f"applicant must be an Applicant record, not {type(applicant).__name__}")
+        applicant = check_applicant(applicant)
         if application is not None and not isinstance(application, Application):
             raise InvalidInput(f"application must be an Application record, not {type(application).__name__}")
         if reference is None:

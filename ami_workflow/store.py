@@ -36,7 +36,7 @@ from .campaign import Campaign, converter
 from .committee import CommitteeSession, session_refusals
 from .decisions import Convention, Deliberation, deliberation_refusals
 from .dossier import Applicant, Application, Dossier
-from .engine import BatchResult, Event, apply_trigger, plan_batch_approval
+from .engine import BatchResult, Event, apply_trigger, check_trigger, plan_batch_approval
 from .errors import AmiWorkflowError, IllegalTrigger, InvalidInput, NotFound, Refused
 from .guards import Context
 from .identity import check_applicant
@@ -430,15 +430,72 @@ class Workflow:
         if len(self._cache) > _CACHE_SIZE:
             del self._cache[next(iter(self._cache))]
 
-    def dossiers(self, *, campaign_id: str | None = None, state: str | None = None) -> list[Dossier]:
-        sql, params = "SELECT data FROM dossiers WHERE 1=1", list[str]()
-        if campaign_id is not None:
-            sql, params = sql + " AND campaign_id = ?", params + [campaign_id]
-        if state is not None:
-            sql, params = sql + " AND state = ?", params + [state]
-        sql = sql.replace("SELECT data", "SELECT reference, data")
+    def dossiers(
+        self,
+        *,
+        campaign_id: str | None = None,
+        state: str | None = None,
+        axis: str | None = None,
+        qpv: str | None = None,
+    ) -> list[Dossier]:
+        """The dossiers, filtered by campaign, state, axis and target QPV, in reference order."""
+        sql, params = "SELECT reference, data FROM dossiers d WHERE 1=1", list[str]()
+        for column, value in (("campaign_id", campaign_id), ("state", state), ("axis", axis)):
+            if value is not None:
+                _check_text(value, column)
+                sql, params = sql + f" AND d.{column} = ?", params + [value]
+        if qpv is not None:
+            _check_text(qpv, "qpv")
+            sql += " AND EXISTS (SELECT 1 FROM dossier_qpv q WHERE q.reference = d.reference AND q.qpv_code = ?)"
+            params.append(qpv)
         rows = self.conn.execute(sql + " ORDER BY reference", params).fetchall()
         return [self._structure(ref, data) for ref, data in rows]
+
+    def sessions(self, campaign_id: str | None = None) -> list[CommitteeSession]:
+        """The committee sessions recorded for the campaign."""
+        cid = self.get_campaign(campaign_id or self.campaign.id).id
+        return [_record_converter.structure(d, CommitteeSession) for d in self._records(cid, "session")]
+
+    def deliberations(self, campaign_id: str | None = None) -> list[Deliberation]:
+        """The deliberations recorded for the campaign, in the order recorded."""
+        cid = self.get_campaign(campaign_id or self.campaign.id).id
+        return [_record_converter.structure(d, Deliberation) for d in self._records(cid, "deliberation")]
+
+    def conventions(self, campaign_id: str | None = None) -> dict[str, Convention]:
+        """The conventions recorded for the campaign, by dossier reference."""
+        cid = self.get_campaign(campaign_id or self.campaign.id).id
+        conventions = [_record_converter.structure(d, Convention) for d in self._records(cid, "convention")]
+        return {c.dossier: c for c in conventions}
+
+    def amendments(self, campaign_id: str | None = None) -> list[CalendarAmendment]:
+        """The calendar amendments recorded for the campaign, in order."""
+        cid = self.get_campaign(campaign_id or self.campaign.id).id
+        return [_record_converter.structure(d, CalendarAmendment) for d in self._records(cid, "amendment")]
+
+    def dossier_events(self, reference: str) -> list[ChainedEvent]:
+        """The dossier's journal events with their hashes (for receipts), oldest first."""
+        self.get(reference)
+        rows = self.conn.execute(
+            "SELECT seq, body, previous, hash FROM events WHERE dossier = ? ORDER BY seq", (reference,)
+        ).fetchall()
+        return [ChainedEvent(seq, json.loads(body), previous, digest) for seq, body, previous, digest in rows]
+
+    def possible_triggers(self, reference: str, *, at: datetime | None = None) -> dict[str, list[str]]:
+        """Each trigger the dossier's state allows, with the reasons it would be refused now (empty: it would pass).
+
+        Triggers that need data (``hear`` needs a session, ``reject`` a motivation …)
+        are checked without it, and say what they need.
+        """
+        dossier = self.get(reference)
+        when = self._now(at)
+        context = self._context(dossier)
+        out: dict[str, list[str]] = {}
+        for trigger in self.machine.allowed_triggers(dossier.state):
+            try:
+                out[trigger] = check_trigger(dossier, trigger, at=when, context=context, machine=self.machine)
+            except InvalidInput as exc:
+                out[trigger] = [f"needs data: {exc}"]
+        return out
 
     def history(self, reference: str) -> list[Event]:
         """The dossier's journal events, oldest first."""
@@ -733,8 +790,6 @@ class Workflow:
 
     def check(self, reference: str, trigger: str, /, *, at: datetime | None = None, **data: Any) -> list[str]:
         """Every reason ``trigger`` would be refused now; writes nothing."""
-        from .engine import check_trigger
-
         dossier = self.get(reference)
         return check_trigger(dossier, trigger, at=self._now(at), context=self._context(dossier), machine=self.machine, **data)
 

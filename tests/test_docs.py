@@ -1,0 +1,51 @@
+"""The docs are tested against the code: every name and test they cite exists, and README's example runs."""
+
+from __future__ import annotations
+
+import importlib
+import re
+from pathlib import Path
+
+import pytest
+
+import test_call_rules
+
+ROOT = Path(__file__).parent.parent
+DOCS = sorted((ROOT / "docs").glob("*.md")) + [ROOT / "README.md"]
+
+
+def _resolve(dotted: str) -> object:
+    parts = dotted.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            obj: object = importlib.import_module(".".join(parts[:cut]))
+        except ModuleNotFoundError:
+            continue
+        for attr in parts[cut:]:
+            obj = getattr(obj, attr)
+        return obj
+    raise ModuleNotFoundError(dotted)
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.name)
+def test_every_cited_library_name_exists(doc: Path) -> None:
+    names = set(re.findall(r"`(ami_workflow(?:\.\w+)+)`", doc.read_text("utf-8")))
+    for name in sorted(names):
+        _resolve(name)
+
+
+def test_every_test_cited_in_rules_md_exists_and_every_rule_test_is_cited() -> None:
+    text = (ROOT / "docs" / "rules.md").read_text("utf-8")
+    cited = set(re.findall(r"tests/test_call_rules\.py::(test_\w+)", text))
+    defined = {name for name in dir(test_call_rules) if name.startswith("test_")}
+    assert cited, "rules.md cites no test"
+    assert cited <= defined, f"cited but missing: {sorted(cited - defined)}"
+    assert defined <= cited, f"rule tests not in rules.md: {sorted(defined - cited)}"
+
+
+def test_readme_python_example_runs() -> None:
+    text = (ROOT / "README.md").read_text("utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    assert blocks
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), {"__name__": "readme"})
