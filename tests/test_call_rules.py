@@ -768,10 +768,12 @@ def test_rule_pay_after_deliberation() -> None:
 
 
 def test_rule_rib_needed_for_payment() -> None:
-    for iban, reason in ((None, "no IBAN is recorded for the applicant"), ("FR76 0000", "is not valid")):
-        engine, ref = bring_to("approved", who=applicant(iban=iban))
-        deliberate(engine, ref)
-        assert_refused(engine, ref, "pay", PAY_AT, reason)
+    engine, ref = bring_to("approved", who=applicant(iban=None))
+    deliberate(engine, ref)
+    assert_refused(engine, ref, "pay", PAY_AT, "no IBAN is recorded for the applicant")
+    # A wrong IBAN never gets in: it is refused with the applicant, before anything is recorded.
+    with pytest.raises(InvalidInput, match="is not a valid IBAN"):
+        Engine(CAMPAIGN).create_dossier(applicant(iban="FR76 0000"))
 
 
 def test_rule_convention_above_23000() -> None:

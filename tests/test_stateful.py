@@ -91,7 +91,7 @@ class CampaignMachine(RuleBasedStateMachine):
         share=st.integers(30, 90),
         participants=st.integers(1, 200),
         residents_pct=st.integers(50, 100),
-        iban=st.sampled_from([VALID_IBAN] * 5 + ["FR00 0000"]),
+        iban=st.sampled_from([VALID_IBAN] * 5 + [None]),
         codes=st.lists(st.sampled_from(QPV + ["QP999999"]), min_size=1, max_size=3),
         with_pieces=st.sampled_from([True] * 4 + [False]),
     )
@@ -102,7 +102,7 @@ class CampaignMachine(RuleBasedStateMachine):
         share: int,
         participants: int,
         residents_pct: int,
-        iban: str,
+        iban: str | None,
         codes: list[str],
         with_pieces: bool = False,
     ) -> str:
