@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import secrets
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -77,6 +78,7 @@ class VersionConflict(AmiWorkflowError):
 
 SCHEMA_MIGRATIONS = Migrations("ami_workflow")
 _CACHE_SIZE = 256
+_LOGGER = logging.getLogger("ami_workflow")
 
 #: Stored records are written by this library, so they are read back without cattrs' detailed
 #: validation (about twice as fast); call files keep the detailed converter for its error paths.
@@ -296,6 +298,7 @@ class Workflow:
         self.machine = StateMachine.standard()
         self._campaigns: dict[str, Campaign] = {campaign.id: campaign}
         self._cache: dict[str, tuple[str, tuple[tuple[str, str | None], ...], Dossier]] = {}
+        self._subscribers: list[Callable[[Event], None]] = []
 
     # -- opening ---------------------------------------------------------------
 
@@ -303,7 +306,7 @@ class Workflow:
     def open(
         cls,
         path: str | Path,
-        campaign: Campaign,
+        campaign: Campaign | str | None = None,
         *,
         clock: Clock | None = None,
         synchronous: str = "FULL",
@@ -311,13 +314,15 @@ class Workflow:
     ) -> Workflow:
         """Open or create the database at ``path`` (``":memory:"`` for tests) and register ``campaign``.
 
-        Files use WAL mode with ``synchronous=FULL`` unless the caller asks for
-        a lighter setting. Concurrent writers wait up to ``busy_timeout``
-        seconds for the lock. Older files are migrated; a file made by a newer
-        version of the library is refused.
+        ``campaign`` is a :class:`Campaign` (registered if new), the id of a
+        campaign already in the database, or ``None`` for the database's most
+        recent campaign. Files use WAL mode with ``synchronous=FULL`` unless the
+        caller asks for a lighter setting. Concurrent writers wait up to
+        ``busy_timeout`` seconds for the lock. Older files are migrated; a file
+        made by a newer version of the library is refused.
         """
-        if not isinstance(campaign, Campaign):
-            raise InvalidInput(f"campaign must be a Campaign, not {type(campaign).__name__}")
+        if campaign is not None and not isinstance(campaign, (Campaign, str)):
+            raise InvalidInput(f"campaign must be a Campaign or a campaign id, not {type(campaign).__name__}")
         level = synchronous.upper() if isinstance(synchronous, str) else ""
         if level not in SYNCHRONOUS:
             raise InvalidInput(f"synchronous must be one of {', '.join(SYNCHRONOUS)}, not {synchronous!r}")
@@ -334,12 +339,53 @@ class Workflow:
         except BaseException:
             conn.close()
             raise
-        flow = cls(db, campaign, clock or SystemClock())
-        flow.add_campaign(campaign)
-        return flow
+        try:
+            if isinstance(campaign, Campaign):
+                flow = cls(db, campaign, clock or SystemClock())
+                flow.add_campaign(campaign)
+                return flow
+            ids = [r[0] for r in conn.execute("SELECT id FROM campaigns ORDER BY year, id")]
+            if not ids:
+                raise NotFound("this database holds no campaign yet: open it with a Campaign to register one")
+            wanted = campaign if campaign is not None else ids[-1]
+            if wanted not in ids:
+                raise NotFound(f"no campaign {wanted!r} in this database (it holds {', '.join(ids)})")
+            row = conn.execute("SELECT call FROM campaigns WHERE id = ?", (wanted,)).fetchone()
+            return cls(db, converter.structure(json.loads(row[0]), Campaign), clock or SystemClock())
+        except BaseException:
+            conn.close()
+            raise
 
     def close(self) -> None:
         self.conn.close()
+
+    # -- hooks -----------------------------------------------------------------
+
+    def subscribe(self, callback: Callable[[Event], None]) -> Callable[[], None]:
+        """Call ``callback(event)`` after each accepted trigger; returns a function that unsubscribes.
+
+        Subscribers run *after* the transaction has committed, in the thread
+        that fired the trigger, in the order they subscribed. The transition is
+        already durable: a subscriber that raises is logged on the
+        ``ami_workflow`` logger and never undoes, blocks or hides it, and the
+        other subscribers still run. Use it to send an e-mail or call a webhook.
+        """
+        if not callable(callback):
+            raise InvalidInput(f"a subscriber must be callable, not {type(callback).__name__}")
+        self._subscribers.append(callback)
+
+        def unsubscribe() -> None:
+            if callback in self._subscribers:
+                self._subscribers.remove(callback)
+
+        return unsubscribe
+
+    def _notify(self, event: Event) -> None:
+        for callback in list(self._subscribers):
+            try:
+                callback(event)
+            except Exception:  # a subscriber's failure never reaches the transition
+                _LOGGER.exception("subscriber %r failed on %s %s", callback, event.trigger, event.dossier)
 
     def __enter__(self) -> Workflow:
         return self
@@ -744,6 +790,7 @@ class Workflow:
                         (reference, trigger, when.isoformat(), actor, json.dumps(list(refused.reasons), ensure_ascii=False)),
                     )
             raise
+        self._notify(outcome.event)
         return outcome.dossier
 
     def approve_batch(
@@ -772,6 +819,7 @@ class Workflow:
             shares, scaled = plan_batch_approval(self.get_campaign(cid), found, proposals, remaining)
             funded = {ref: amount for ref, amount in shares.items() if amount > 0}
             reasons: list[str] = []
+            events: list[Event] = []
             for ref, amount in funded.items():
                 dossier = found[ref]
                 try:
@@ -784,8 +832,11 @@ class Workflow:
                 event = outcome.event
                 self._append(conn, "trigger", cid, ref, "approve", event.source, event.dest, when, actor,
                              _with_digests(dict(event.payload), digests))
+                events.append(event)
             if reasons:
                 raise Refused("approve_batch", reasons)
+        for event in events:
+            self._notify(event)
         return BatchResult(approved=funded, unfunded=tuple(r for r in shares if r not in funded), scaled=scaled)
 
     def check(self, reference: str, trigger: str, /, *, at: datetime | None = None, **data: Any) -> list[str]:

@@ -328,3 +328,45 @@ def test_batch_approval_is_one_transaction_and_allocates(flow: Workflow) -> None
     assert flow.totals().approved == Decimal("150000.00")
     assert {flow.get(r).state for r in refs[:4]} == {"approved"}
     assert flow.verify() is None
+
+
+def test_subscribers_run_after_commit_and_cannot_break_a_transition(flow: Workflow, caplog: pytest.LogCaptureFixture) -> None:
+    seen: list[tuple[str, str, int]] = []
+
+    def record(event: object) -> None:
+        # The transition is already committed when a subscriber runs.
+        seen.append((event.trigger, flow.get(event.dossier).state, len(flow.events())))  # type: ignore[attr-defined]
+
+    def broken(event: object) -> None:
+        raise RuntimeError("SMTP server down")
+
+    flow.subscribe(broken)
+    stop = flow.subscribe(record)
+    ref = new_dossier(flow)
+    events = len(flow.events())
+    with caplog.at_level("ERROR", logger="ami_workflow"):
+        dossier = flow.fire(ref, "submit", at=TIMES["submit"])
+    assert dossier.state == "submitted" and flow.get(ref).state == "submitted"
+    assert seen == [("submit", "submitted", events + 1)]
+    assert "SMTP server down" in caplog.text
+    with pytest.raises(Refused):
+        flow.fire(ref, "mark_complete", at=TIMES["pay"])
+    assert len(seen) == 1  # a refused trigger notifies nobody
+    stop()
+    flow.fire(ref, "withdraw", at=TIMES["mark_complete"])
+    assert len(seen) == 1
+    with pytest.raises(InvalidInput):
+        flow.subscribe("not callable")  # type: ignore[arg-type]
+
+
+def test_open_by_campaign_id_or_latest(tmp_path: Path) -> None:
+    path = tmp_path / "ami.db"
+    with pytest.raises(NotFound, match="no campaign yet"):
+        Workflow.open(path)
+    Workflow.open(path, CAMPAIGN, synchronous="OFF").close()
+    with Workflow.open(path) as flow:
+        assert flow.campaign == CAMPAIGN
+    with Workflow.open(path, CAMPAIGN.id) as flow:
+        assert flow.campaign.id == CAMPAIGN.id
+    with pytest.raises(NotFound, match="holds ami-cohesion-sociale-2021"):
+        Workflow.open(path, "ami-2099")
