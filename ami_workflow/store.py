@@ -1119,20 +1119,35 @@ class Workflow:
         return event
 
     def events(self) -> list[ChainedEvent]:
-        rows = self.conn.execute("SELECT seq, body, previous, hash FROM events ORDER BY seq").fetchall()
-        return [ChainedEvent(seq, json.loads(body), previous, digest) for seq, body, previous, digest in rows]
+        """Every journal event, oldest first (see :meth:`iter_events` to stream a long journal)."""
+        return list(self.iter_events())
 
-    def verify(self) -> ChainProblem | None:
-        """Check the journal's hash chain: ``None`` when intact, else the first bad event."""
-        return verify_chain(self.events())
+    def iter_events(self) -> Iterator[ChainedEvent]:
+        """Stream the journal's events, oldest first, without holding them all in memory."""
+        cursor = self.conn.execute("SELECT seq, body, previous, hash FROM events ORDER BY seq")
+        for seq, body, previous, digest in cursor:
+            yield ChainedEvent(seq, json.loads(body), previous, digest)
+
+    def head(self) -> str:
+        """The hash of the last event (64 zeros for an empty journal): keep it elsewhere to detect a cut tail."""
+        row = self.conn.execute("SELECT hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+        return str(row[0]) if row else GENESIS
+
+    def verify(self, *, expected_head: str | None = None) -> ChainProblem | None:
+        """Check the journal's hash chain, streaming it: ``None`` when intact, else the first bad event.
+
+        A chain alone cannot show that its last events were cut off: pass the
+        :meth:`head` recorded earlier (a receipt carries one) to check that too.
+        """
+        return verify_chain(self.iter_events(), expected_head=expected_head)
 
     def replayed_states(self) -> dict[str, str]:
         """Each dossier's state rebuilt from the journal alone."""
-        bodies = [
+        bodies = (
             {**e.body, "source": e.body["source"] or State.DRAFT.value}  # "create" has no source state
-            for e in self.events()
+            for e in self.iter_events()
             if e.body.get("dossier") and e.body.get("dest")
-        ]
+        )
         return replay(bodies)
 
 

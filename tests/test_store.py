@@ -370,3 +370,14 @@ def test_open_by_campaign_id_or_latest(tmp_path: Path) -> None:
         assert flow.campaign.id == CAMPAIGN.id
     with pytest.raises(NotFound, match="holds ami-cohesion-sociale-2021"):
         Workflow.open(path, "ami-2099")
+
+
+def test_a_cut_tail_is_found_with_a_kept_head(flow: Workflow) -> None:
+    ref = new_dossier(flow)
+    walk(flow, ref, "submit")
+    head = flow.head()
+    assert flow.verify(expected_head=head) is None
+    flow.conn.execute("DELETE FROM events WHERE seq = (SELECT MAX(seq) FROM events)")
+    assert flow.verify() is None  # a chain alone cannot see it
+    problem = flow.verify(expected_head=head)
+    assert problem is not None and "truncated" in problem.reason
