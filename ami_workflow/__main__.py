@@ -1,5 +1,5 @@
-"""``python -m ami_workflow``: print the bundled 2021 call and walk one sample dossier through its life."""
+"""``python -m ami_workflow``: the ``ami-workflow`` command line."""
 
-from .demo import walk_sample_dossier
+from .cli import main
 
-walk_sample_dossier()
+main(prog_name="ami-workflow")

@@ -1,0 +1,194 @@
+"""The agenda: what needs doing on the campaign's dossiers, and by when, seen from a given instant.
+
+:func:`agenda` reads the store and the calendar in force (amendments
+included) and returns :class:`AgendaItem` records sorted by due date. The
+instant ``at`` is always passed in (Europe/Paris); no clock is read::
+
+    >>> from datetime import datetime
+    >>> from ami_workflow import Applicant, load_campaign
+    >>> from ami_workflow.store import Workflow
+    >>> flow = Workflow.open(":memory:", load_campaign("ami-cohesion-sociale-2021"))
+    >>> _ = flow.create_dossier(Applicant("Asso", "association"), at=datetime(2021, 3, 9, 10))
+    >>> agenda(flow, datetime(2021, 4, 10, 9))  # 20 days before the deadline: too early to remind
+    []
+    >>> [item] = agenda(flow, datetime(2021, 4, 27, 9))
+    >>> item.kind, item.due, item.late
+    (<AgendaKind.SUBMISSION_REMINDER: 'submission_reminder'>, datetime.date(2021, 4, 30), False)
+    >>> item.message
+    'Asso: the draft is not submitted yet; the submission deadline is 2021-04-30 at midnight, Paris time (in 3 days).'
+
+The four kinds of item:
+
+* ``submission_reminder``: a draft not yet submitted, from
+  ``campaign.reminder_days_before_deadline`` days before the deadline; due on
+  the deadline, late once it has passed.
+* ``missing_pieces``: a submitted dossier still incomplete, from
+  :data:`INCOMPLETE_NOTICE_DAYS` days before the end of the instruction; due
+  on that day, late after it. The message lists what is missing.
+* ``deliberation_pending``: an approved dossier that no deliberation grants
+  yet; due on the last day of the deliberation window, late after it.
+* ``convention_missing``: a granted dossier (listed in a deliberation) with no
+  convention recorded while a convention is needed (the applicant's grants in
+  the campaign add up to more than ``funding.convention_threshold``, the rule
+  the payment guard applies); due on the deliberation's day, late after it.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+import attrs
+
+from .calendar import paris_date
+from .campaign import Campaign
+from .dossier import Dossier
+from .money import ZERO, format_euros
+from .pieces import missing_pieces
+from .states import State
+from .store import Workflow
+
+__all__ = ["AgendaItem", "AgendaKind", "INCOMPLETE_NOTICE_DAYS", "agenda"]
+
+#: How many days before the end of the instruction an incomplete dossier shows on the agenda.
+INCOMPLETE_NOTICE_DAYS = 7
+
+
+class AgendaKind(enum.StrEnum):
+    """What an agenda item is about."""
+
+    SUBMISSION_REMINDER = "submission_reminder"
+    MISSING_PIECES = "missing_pieces"
+    DELIBERATION_PENDING = "deliberation_pending"
+    CONVENTION_MISSING = "convention_missing"
+
+
+_ORDER = {kind: index for index, kind in enumerate(AgendaKind)}
+
+
+@attrs.frozen
+class AgendaItem:
+    """One thing to do: its kind, the dossier (``None`` for the campaign), when it is due, and whether it is late."""
+
+    kind: AgendaKind = attrs.field(converter=AgendaKind)
+    dossier: str | None
+    """The dossier's reference; ``None`` for an item about the whole campaign."""
+    due: date
+    late: bool
+    message: str
+
+
+def _relative(due: date, today: date) -> str:
+    days = (due - today).days
+    if days == 0:
+        return "today"
+    if days == 1:
+        return "tomorrow"
+    if days == -1:
+        return "yesterday"
+    return f"in {days} days" if days > 0 else f"{-days} days ago"
+
+
+def agenda(flow: Workflow, at: datetime, campaign_id: str | None = None) -> list[AgendaItem]:
+    """What needs doing in the campaign on the Paris day of ``at``, sorted by due date (then kind and dossier)."""
+    today = paris_date(at)
+    campaign = flow.get_campaign(campaign_id or flow.campaign.id)
+    items = (
+        _submission_reminders(flow, campaign, today)
+        + _missing_pieces(flow, campaign, today)
+        + _approved_items(flow, campaign, today)
+    )
+    return sorted(items, key=lambda item: (item.due, _ORDER[item.kind], item.dossier or ""))
+
+
+def _submission_reminders(flow: Workflow, campaign: Campaign, today: date) -> list[AgendaItem]:
+    deadline = flow.calendar(campaign.id).deadline
+    if today < deadline - timedelta(days=campaign.reminder_days_before_deadline):
+        return []
+    late = today > deadline
+    when = _relative(deadline, today)
+    items = []
+    for dossier in flow.dossiers(campaign_id=campaign.id, state=State.DRAFT):
+        if late:
+            message = (
+                f"{dossier.applicant.name}: the draft was never submitted; the submission deadline was "
+                f"{deadline} ({when}), so it can no longer be submitted."
+            )
+        else:
+            message = (
+                f"{dossier.applicant.name}: the draft is not submitted yet; the submission deadline is "
+                f"{deadline} at midnight, Paris time ({when})."
+            )
+        items.append(AgendaItem(AgendaKind.SUBMISSION_REMINDER, dossier.reference, deadline, late, message))
+    return items
+
+
+def _missing_pieces(flow: Workflow, campaign: Campaign, today: date) -> list[AgendaItem]:
+    end = flow.calendar(campaign.id).instruction.end
+    if today < end - timedelta(days=INCOMPLETE_NOTICE_DAYS):
+        return []
+    late = today > end
+    verb = "ended" if late else "ends"
+    items = []
+    for dossier in flow.dossiers(campaign_id=campaign.id, state=State.SUBMITTED):
+        missing = missing_pieces(campaign.pieces, dossier.applicant.kind, dossier.pieces, dossier.originals)
+        what = "; ".join(missing) if missing else "every piece is in: it can be marked complete"
+        message = (
+            f"{dossier.applicant.name}: the dossier is still incomplete and the instruction {verb} on {end} "
+            f"({_relative(end, today)}); {what}."
+        )
+        items.append(AgendaItem(AgendaKind.MISSING_PIECES, dossier.reference, end, late, message))
+    return items
+
+
+def _approved_items(flow: Workflow, campaign: Campaign, today: date) -> list[AgendaItem]:
+    approved = flow.dossiers(campaign_id=campaign.id, state=State.APPROVED)
+    if not approved:
+        return []
+    window_end = flow.calendar(campaign.id).deliberation.end
+    granted_by: dict[str, tuple[str, date]] = {}
+    for deliberation in flow.deliberations(campaign.id):
+        for reference in deliberation.dossiers:
+            known = granted_by.get(reference)
+            if known is None or deliberation.day < known[1]:
+                granted_by[reference] = (deliberation.reference, deliberation.day)
+    conventions = flow.conventions(campaign.id)
+    by_applicant = _granted_by_applicant(approved + flow.dossiers(campaign_id=campaign.id, state=State.PAID))
+    threshold = campaign.funding.convention_threshold
+    items = []
+    for dossier in approved:
+        amount = format_euros(dossier.approved or ZERO)
+        name = dossier.applicant.name
+        grant = granted_by.get(dossier.reference)
+        if grant is None:
+            late = today > window_end
+            message = (
+                f"{name}: approved for {amount}, but no deliberation grants it yet; the deliberation window "
+                f"{'ended' if late else 'ends'} on {window_end} ({_relative(window_end, today)})."
+            )
+            items.append(AgendaItem(AgendaKind.DELIBERATION_PENDING, dossier.reference, window_end, late, message))
+            continue
+        year_total = by_applicant.get(dossier.applicant.identity, ZERO)
+        if year_total <= threshold or dossier.reference in conventions:
+            continue
+        granting, day = grant
+        total = ""
+        if year_total != dossier.approved:
+            total = f" (the applicant's grants in the campaign come to {format_euros(year_total)})"
+        message = (
+            f"{name}: granted {amount} by the deliberation {granting} of {day}{total}; above "
+            f"{format_euros(threshold)}, a signed convention must be recorded before the first payment "
+            f"(due {_relative(day, today)})."
+        )
+        items.append(AgendaItem(AgendaKind.CONVENTION_MISSING, dossier.reference, day, today > day, message))
+    return items
+
+
+def _granted_by_applicant(dossiers: list[Dossier]) -> Mapping[str, Decimal]:
+    totals: dict[str, Decimal] = {}
+    for dossier in dossiers:
+        identity = dossier.applicant.identity
+        totals[identity] = totals.get(identity, ZERO) + (dossier.approved or ZERO)
+    return totals

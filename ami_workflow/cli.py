@@ -1,0 +1,650 @@
+"""The ``ami-workflow`` command line: a thin layer over the library's public API.
+
+Every command opens the SQLite database (``--db``, ``$AMI_WORKFLOW_DB`` or
+``./ami.db``) and calls :class:`ami_workflow.store.Workflow` and the report,
+agenda, export and receipt modules. Exit codes: 0 ok; 1 an action refused by a
+guard (every reason printed); 2 a usage error or bad input (a clear message,
+no traceback).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tomllib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from . import agenda as agenda_module
+from . import exports, receipts, reports
+from .calendar import parse_instant
+from .campaign import Campaign, bundled_calls, converter, load_campaign
+from .committee import CommitteeSession, Member
+from .decisions import Convention, Deliberation
+from .dossier import Applicant, Application, Dossier
+from .errors import AmiWorkflowError, IllegalTrigger, InvalidInput, Refused
+from .guards import dossier_ceiling
+from .money import format_euros
+from .pieces import PaperOriginal, missing_pieces
+from .sample import run_demo
+from .states import TRIGGERS, StateMachine
+from .store import VersionConflict, Workflow
+
+__all__ = ["main"]
+
+DEFAULT_CALL = "ami-cohesion-sociale-2021"
+
+
+class _Group(click.Group):
+    """Maps the library's errors to exit codes and plain messages."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (Refused, IllegalTrigger, VersionConflict) as exc:
+            click.echo(f"Refused: {exc}" if not isinstance(exc, Refused) else f"{exc.action} refused:", err=True)
+            for reason in getattr(exc, "reasons", ()):
+                click.echo(f"  - {reason}", err=True)
+            ctx.exit(1)
+        except AmiWorkflowError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(2)
+
+
+class _State:
+    def __init__(self, db: str, campaign: str | None) -> None:
+        self.db = db
+        self.campaign = campaign
+
+    @contextmanager
+    def flow(self, *, create_with: Campaign | None = None) -> Iterator[Workflow]:
+        if create_with is None and self.db != ":memory:" and not Path(self.db).exists():
+            _fail(f"no database at {self.db}: run 'ami-workflow demo' or 'ami-workflow campaign add FILE' first")
+        with Workflow.open(self.db, create_with or self.campaign) as flow:
+            yield flow
+
+
+def _fail(message: str) -> NoReturn:
+    raise click.UsageError(message)
+
+
+def _emit(data: Any, as_json: bool, lines: Callable[[], Iterable[str]]) -> None:
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    else:
+        for line in lines():
+            click.echo(line)
+
+
+def _table(rows: Sequence[Sequence[object]], headers: Sequence[str]) -> list[str]:
+    cells = [[str(c) for c in headers]] + [[("" if c is None else str(c)) for c in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    out = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in cells]
+    out.insert(1, "  ".join("-" * w for w in widths))
+    return out
+
+
+def _instant(value: str | None) -> datetime | None:
+    return None if value is None else parse_instant(value)
+
+
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"{value!r} is not an ISO date (YYYY-MM-DD)") from None
+
+
+def _progress(items: Sequence[Any], label: str) -> Any:
+    """A progress bar on a terminal, nothing when piped."""
+    if sys.stderr.isatty():
+        return click.progressbar(items, label=label, file=sys.stderr)
+    return _Quiet(items)
+
+
+class _Quiet:
+    def __init__(self, items: Sequence[Any]) -> None:
+        self.items = items
+
+    def __enter__(self) -> Sequence[Any]:
+        return self.items
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+@click.group(cls=_Group)
+@click.option("--db", envvar="AMI_WORKFLOW_DB", default="ami.db", show_default=True,
+              help="The SQLite database (or set AMI_WORKFLOW_DB).")
+@click.option("--campaign", "campaign_id", envvar="AMI_WORKFLOW_CAMPAIGN", default=None,
+              help="The campaign id (default: the database's most recent campaign).")
+@click.version_option(package_name="ami-workflow")
+@click.pass_context
+def main(ctx: click.Context, db: str, campaign_id: str | None) -> None:
+    """Run a call for projects (AMI) end to end on an embedded SQLite database."""
+    ctx.obj = _State(db, campaign_id)
+
+
+# -- demo ------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--reset", is_flag=True, help="Delete the database first.")
+@click.option("--seed", default=2021, show_default=True, help="The seed of the sample dossiers.")
+@click.option("--count", default=30, show_default=True, help="How many sample dossiers.")
+@click.pass_obj
+def demo(state: _State, reset: bool, seed: int, count: int) -> None:
+    """Load the 2021 call, walk about 30 sample dossiers through its calendar, and print the report."""
+    path = Path(state.db)
+    if path.exists():
+        if not reset:
+            _fail(f"{path} already exists: run 'ami-workflow demo --reset' to start again, or use --db")
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    campaign = load_campaign(DEFAULT_CALL)
+    with state.flow(create_with=campaign) as flow:
+        phases = list(range(count * 4))
+        with _progress(phases, "Walking the 2021 campaign") as bar:
+            ticks = iter(bar)
+            run_demo(flow, echo=click.echo, seed=seed, count=count, tick=lambda: next(ticks, None))
+        click.echo("")
+        for line in reports.report_lines(reports.campaign_report(flow)):
+            click.echo(line)
+        problem = flow.verify()
+        click.echo(f"\nJournal: {len(flow.events())} events, hash chain {'intact' if problem is None else problem}")
+
+
+# -- campaigns -------------------------------------------------------------------
+
+
+@main.group()
+def campaign() -> None:
+    """The calls for projects held in the database."""
+
+
+@campaign.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def campaign_list(state: _State, as_json: bool) -> None:
+    """List the campaigns in the database, and the calls bundled with the library."""
+    with state.flow() as flow:
+        rows = []
+        for cid in flow.campaign_ids():
+            c = flow.get_campaign(cid)
+            rows.append({"id": cid, "year": c.call.year, "title": c.call.title, "envelope": str(c.envelope.amount)})
+    _emit({"campaigns": rows, "bundled": bundled_calls()}, as_json, lambda: _table(
+        [(r["id"], r["year"], r["envelope"], r["title"]) for r in rows], ("id", "year", "envelope", "title")
+    ) + ["", "bundled calls: " + ", ".join(bundled_calls())])
+
+
+@campaign.command("show")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def campaign_show(state: _State, as_json: bool) -> None:
+    """Show the campaign's call: funder, envelope, calendar in force, QPV, axes, pieces, committee."""
+    from .demo import describe_campaign
+
+    with state.flow() as flow:
+        c = flow.campaign
+        calendar = flow.calendar()
+        amendments = flow.amendments()
+        data = converter.unstructure(c)
+    data["calendar_in_force"] = {name: str(w) for name, w in calendar.windows().items()}
+    _emit(data, as_json, lambda: describe_campaign(c) + [
+        f"  amendment: {a.window} -> {a.new_window} ({a.reason})" for a in amendments
+    ])
+
+
+@campaign.command("add")
+@click.argument("call_file")
+@click.pass_obj
+def campaign_add(state: _State, call_file: str) -> None:
+    """Register a call file (a path, or the name of a bundled call) in the database."""
+    c = load_campaign(call_file)
+    with state.flow(create_with=c) as flow:
+        click.echo(f"campaign {c.id} registered in {state.db} ({len(flow.campaign_ids())} in all)")
+
+
+# -- dossiers --------------------------------------------------------------------
+
+
+@main.group()
+def dossier() -> None:
+    """Create, complete, move and read dossiers."""
+
+
+def _read_data_file(path: str) -> dict[str, Any]:
+    text = Path(path).read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text) if path.endswith(".toml") else json.loads(text)
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidInput(f"{path}: {exc}") from None
+    if not isinstance(data, dict):
+        raise InvalidInput(f"{path}: expected a table with [applicant] and [application]")
+    return data
+
+
+def _structure(data: Any, cls: type, what: str) -> Any:
+    try:
+        return converter.structure(data, cls)
+    except AmiWorkflowError:
+        raise
+    except Exception as exc:  # cattrs' grouped errors: say what was wrong, plainly
+        messages = getattr(exc, "exceptions", [exc])
+        raise InvalidInput(f"{what}: " + "; ".join(str(m) for m in messages)) from None
+
+
+@dossier.command("new")
+@click.option("--from", "source", type=click.Path(exists=True, dir_okay=False),
+              help="A TOML or JSON file with [applicant] and [application] tables.")
+@click.option("--name", help="The applicant's name.")
+@click.option("--kind", default="association", show_default=True, help="The applicant's kind (a key of the call).")
+@click.option("--siren")
+@click.option("--siret")
+@click.option("--rna")
+@click.option("--iban")
+@click.option("--representative", help="The legal representative (personal data).")
+@click.option("--title", help="The action's title.")
+@click.option("--axis")
+@click.option("--qpv", multiple=True, help="A target QPV code (repeat for several).")
+@click.option("--start", help="The action's first day (YYYY-MM-DD).")
+@click.option("--end", help="The action's last day (YYYY-MM-DD).")
+@click.option("--total-cost")
+@click.option("--requested")
+@click.option("--participants", type=int)
+@click.option("--qpv-residents", type=int)
+@click.option("--young", type=int)
+@click.option("--women", type=int)
+@click.option("--sourcing")
+@click.option("--reference", help="A reference of your own (default: <campaign>-NNNN).")
+@click.option("--at", help="When (ISO date or time, Paris; default now).")
+@click.option("--actor", default="", help="Who does it.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def dossier_new(state: _State, /, source: str | None, reference: str | None, at: str | None, actor: str,
+                as_json: bool, **options: Any) -> None:
+    """Create a draft dossier from a file or from options."""
+    if source:
+        data = _read_data_file(source)
+        applicant_data, application_data = data.get("applicant"), data.get("application", {})
+    else:
+        if not options["name"]:
+            _fail("give --from FILE, or at least --name")
+        applicant_data = {k: options[k] for k in ("name", "kind", "siren", "siret", "rna", "iban")}
+        applicant_data["legal_representative"] = options["representative"]
+        application_data = {k: options[k] for k in ("title", "axis", "total_cost", "requested", "participants",
+                                                     "qpv_residents", "young", "women", "sourcing")}
+        application_data["qpv_codes"] = list(options["qpv"])
+        if options["start"] or options["end"]:
+            application_data["period"] = {"start": options["start"], "end": options["end"]}
+    applicant = _structure({k: v for k, v in (applicant_data or {}).items()}, Applicant, "applicant")
+    application = _structure({k: v for k, v in application_data.items() if v is not None}, Application, "application")
+    with state.flow() as flow:
+        created = flow.create_dossier(applicant, application, reference=reference, at=_instant(at), actor=actor)
+    _emit(converter.unstructure(created), as_json, lambda: [f"{created.reference}: created as draft"])
+
+
+@dossier.command("attach")
+@click.argument("reference")
+@click.argument("piece")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--media-type", help="e.g. application/pdf")
+@click.option("--received", help="The day it was received (default: today).")
+@click.option("--expected-version", type=int)
+@click.option("--at")
+@click.option("--actor", default="")
+@click.pass_obj
+def dossier_attach(state: _State, reference: str, piece: str, file: str, media_type: str | None,
+                   received: str | None, expected_version: int | None, at: str | None, actor: str) -> None:
+    """Attach the file FILE as the piece PIECE (a key of the call, e.g. statuts) of a dossier."""
+    with state.flow() as flow:
+        d = flow.attach(reference, piece, Path(file), media_type=media_type,
+                        received_on=_day(received) if received else None, expected_version=expected_version,
+                        at=_instant(at), actor=actor)
+        label = flow.campaign.piece(piece)
+    stored = d.piece(piece)
+    click.echo(f"{reference}: {label.label if label else piece} received "
+               f"({stored.size if stored else 0} bytes, sha256 {stored.sha256 if stored else ''})")
+
+
+@dossier.command("original")
+@click.argument("reference")
+@click.argument("piece")
+@click.option("--received", required=True, help="The day the paper original arrived.")
+@click.option("--signed/--unsigned", default=True, show_default=True)
+@click.option("--signed-by", help="Who signed it (personal data).")
+@click.option("--role", help="The signer's role, e.g. représentant légal.")
+@click.option("--at")
+@click.option("--actor", default="")
+@click.pass_obj
+def dossier_original(state: _State, reference: str, piece: str, received: str, signed: bool,
+                     signed_by: str | None, role: str | None, at: str | None, actor: str) -> None:
+    """Record the paper original of PIECE: when it arrived, whether it is signed, and by whom."""
+    original = PaperOriginal(piece, _day(received), signed, signed_by, role)
+    with state.flow() as flow:
+        flow.receive_original(reference, original, at=_instant(at), actor=actor)
+    click.echo(f"{reference}: paper original of {piece} recorded ({'signed' if signed else 'not signed'})")
+
+
+def _trigger_data(data: Sequence[str], criteria: str | None, amount: str | None, session: str | None,
+                  motivation: str | None, reason: str | None, issue: Sequence[str], payment_ref: str | None,
+                  proposed: str | None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in data:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise InvalidInput(f"--data takes KEY=VALUE, not {item!r}")
+        out[key.strip()] = value
+    if criteria is not None:
+        out["criteria"] = [c.strip() for c in criteria.split(",") if c.strip()]
+    named: tuple[tuple[str, str | None], ...] = (
+        ("amount", amount), ("session", session), ("motivation", motivation),
+        ("reason", reason), ("reference", payment_ref), ("proposed", proposed),
+    )
+    for name, text in named:
+        if text is not None:
+            out[name] = text
+    if issue:
+        issues = []
+        for item in issue:
+            key, _, rest = item.partition(":")
+            why, _, note = rest.partition(":")
+            issues.append({"key": key, "reason": why or "missing", "note": note})
+        out["issues"] = issues
+    return out
+
+
+_FIRE_OPTIONS = [
+    click.option("--at", help="When (ISO date or time, Paris time; default now)."),
+    click.option("--actor", default="", help="Who does it."),
+    click.option("--expected-version", type=int, help="Refuse if the dossier changed since this version."),
+    click.option("--criteria", help="instruct: the confirmed bonus criteria, comma-separated."),
+    click.option("--proposed", help="instruct: the proposed amount."),
+    click.option("--amount", help="approve, pay: the amount."),
+    click.option("--session", help="hear: the committee session id."),
+    click.option("--motivation", help="reject: the written motivation."),
+    click.option("--reason", help="withdraw: the reason."),
+    click.option("--issue", multiple=True, help="return_for_pieces: PIECE:missing|incorrect|outdated[:NOTE]."),
+    click.option("--payment-ref", help="pay: the payment's reference."),
+    click.option("--data", multiple=True, help="Any trigger datum as KEY=VALUE."),
+]
+
+
+def _fire_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed(_FIRE_OPTIONS):
+        func = option(func)
+    return func
+
+
+def _fire(state: _State, reference: str, trigger: str, at: str | None, actor: str,
+          expected_version: int | None, **data: Any) -> Dossier:
+    payload = _trigger_data(data.pop("data"), data.pop("criteria"), data.pop("amount"), data.pop("session"),
+                            data.pop("motivation"), data.pop("reason"), data.pop("issue"), data.pop("payment_ref"),
+                            data.pop("proposed"))
+    with state.flow() as flow:
+        return flow.fire(reference, trigger, at=_instant(at), actor=actor, expected_version=expected_version,
+                         keep_refusal=True, **payload)
+
+
+@dossier.command("fire")
+@click.argument("reference")
+@click.argument("trigger", type=click.Choice(TRIGGERS))
+@_fire_options
+@click.pass_obj
+def dossier_fire(state: _State, /, reference: str, trigger: str, **options: Any) -> None:
+    """Fire TRIGGER on a dossier (submit, mark_complete, instruct, hear, approve, pay …)."""
+    d = _fire(state, reference, trigger, **options)
+    click.echo(f"{reference}: {trigger} -> {d.state} (version {d.version})")
+
+
+@main.command()
+@click.argument("reference")
+@_fire_options
+@click.pass_obj
+def pay(state: _State, /, reference: str, **options: Any) -> None:
+    """Pay a granted dossier: one instalment (--amount) or the balance."""
+    d = _fire(state, reference, "pay", **options)
+    click.echo(f"{reference}: paid {format_euros(d.payments[-1].amount)}; "
+               f"{format_euros(d.paid)} of {format_euros(d.approved or d.paid)} -> {d.state}")
+
+
+@dossier.command("show")
+@click.argument("reference")
+@click.option("--at", help="Check the possible triggers at this time (default now).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def dossier_show(state: _State, reference: str, at: str | None, as_json: bool) -> None:
+    """The dossier: state, history, missing pieces, current ceiling, and what can happen next (and why not)."""
+    with state.flow() as flow:
+        d = flow.get(reference)
+        c = flow.get_campaign(d.campaign_id)
+        history = flow.history(reference)
+        missing = missing_pieces(c.pieces, d.applicant.kind, d.pieces, d.originals)
+        criteria = d.instruction.criteria if d.instruction else frozenset()
+        limit = dossier_ceiling(c, d, criteria)
+        possible = flow.possible_triggers(reference, at=_instant(at))
+    data = {
+        "dossier": converter.unstructure(d),
+        "history": [{"at": e.at.isoformat(), "trigger": e.trigger, "from": e.source, "to": e.dest, "actor": e.actor,
+                     "payload": dict(e.payload)} for e in history],
+        "missing_pieces": missing,
+        "ceiling": str(limit),
+        "next": possible,
+    }
+
+    def lines() -> Iterator[str]:
+        app = d.application
+        yield f"{d.reference}  [{d.state}]  version {d.version}"
+        yield f"  applicant: {d.applicant.name} ({d.applicant.kind}) {d.applicant.identity}"
+        yield f"  action: {app.title} — axis {app.axis}, QPV {' '.join(app.qpv_codes)}"
+        yield (f"  cost {format_euros(app.total_cost) if app.total_cost is not None else '?'}, requested "
+               f"{format_euros(app.requested) if app.requested is not None else '?'}, ceiling now {format_euros(limit)}")
+        if d.approved is not None:
+            yield f"  approved {format_euros(d.approved)}, paid {format_euros(d.paid)}"
+        yield "  missing pieces: " + ("none" if not missing else "")
+        for item in missing:
+            yield f"    - {item}"
+        yield "  history:"
+        for e in history:
+            yield f"    {e.at:%Y-%m-%d %H:%M} {e.trigger:<16} {e.source:>10} -> {e.dest:<10} {e.actor}"
+        yield "  next:"
+        for trigger, reasons in possible.items():
+            yield f"    {trigger}: " + ("possible now" if not reasons else "refused")
+            for r in reasons:
+                yield f"      - {r}"
+
+    _emit(data, as_json, lines)
+
+
+@dossier.command("list")
+@click.option("--state")
+@click.option("--axis")
+@click.option("--qpv")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def dossier_list(state: _State, /, as_json: bool, **filters: str | None) -> None:
+    """List the campaign's dossiers, filtered by state, axis and QPV."""
+    with state.flow() as flow:
+        found = flow.dossiers(campaign_id=flow.campaign.id, state=filters["state"], axis=filters["axis"],
+                              qpv=filters["qpv"])
+    rows = [(d.reference, d.state, d.application.axis, " ".join(d.application.qpv_codes),
+             d.application.requested, d.approved, d.applicant.name) for d in found]
+    _emit([converter.unstructure(d) for d in found], as_json, lambda: _table(
+        rows, ("reference", "state", "axis", "qpv", "requested", "approved", "applicant")) + [f"{len(rows)} dossiers"])
+
+
+# -- campaign decisions ----------------------------------------------------------
+
+
+@main.command("amend-calendar")
+@click.argument("window", type=click.Choice(["submission", "instruction", "jury", "deliberation"]))
+@click.argument("start")
+@click.argument("end")
+@click.option("--reason", required=True, help="Why the provisional calendar changes.")
+@click.option("--at")
+@click.option("--actor", default="")
+@click.pass_obj
+def amend_calendar(state: _State, window: str, start: str, end: str, reason: str, at: str | None, actor: str) -> None:
+    """Change one window of the provisional calendar, with a reason."""
+    with state.flow() as flow:
+        flow.amend_calendar(window, _day(start), _day(end), reason=reason, at=_instant(at), actor=actor)
+        click.echo(f"{window} now runs {flow.calendar().window(window)}")
+
+
+@main.command()
+@click.argument("session_id")
+@click.argument("day")
+@click.option("--chair", required=True, help="The chair's name.")
+@click.option("--chair-role", help="The chair's role (default: the call's).")
+@click.option("--member", "members", multiple=True, required=True, help="NAME:CATEGORY, e.g. 'A. Martin:elus'.")
+@click.option("--at")
+@click.option("--actor", default="")
+@click.pass_obj
+def committee(state: _State, session_id: str, day: str, chair: str, chair_role: str | None,
+              members: Sequence[str], at: str | None, actor: str) -> None:
+    """Record a session of the selection committee on DAY."""
+    parsed = []
+    for item in members:
+        name, sep, category = item.rpartition(":")
+        if not sep:
+            raise InvalidInput(f"--member takes NAME:CATEGORY, not {item!r}")
+        parsed.append(Member(name, category))
+    with state.flow() as flow:
+        session = CommitteeSession(session_id, _day(day), chair, chair_role or flow.campaign.committee.chair_role,
+                                   tuple(parsed))
+        flow.record_session(session, at=_instant(at), actor=actor)
+    click.echo(f"committee session {session_id} on {day} recorded ({len(parsed)} members)")
+
+
+@main.command()
+@click.argument("reference")
+@click.argument("day")
+@click.argument("dossiers", nargs=-1)
+@click.option("--all-approved", is_flag=True, help="List every approved dossier not yet in a deliberation.")
+@click.option("--at")
+@click.option("--actor", default="")
+@click.pass_obj
+def deliberation(state: _State, reference: str, day: str, dossiers: Sequence[str], all_approved: bool,
+                 at: str | None, actor: str) -> None:
+    """Record the council's deliberation REFERENCE of DAY, granting DOSSIERS."""
+    with state.flow() as flow:
+        refs = list(dossiers)
+        if all_approved:
+            listed = {r for d in flow.deliberations() for r in d.dossiers}
+            refs += [d.reference for d in flow.dossiers(campaign_id=flow.campaign.id, state="approved")
+                     if d.reference not in listed and d.reference not in refs]
+        flow.record_deliberation(Deliberation(reference, _day(day), refs), at=_instant(at), actor=actor)
+    click.echo(f"deliberation {reference} of {day} grants {len(refs)} dossiers")
+
+
+@main.command()
+@click.argument("dossier_ref")
+@click.argument("reference")
+@click.argument("signed_on")
+@click.option("--at")
+@click.option("--actor", default="")
+@click.pass_obj
+def convention(state: _State, dossier_ref: str, reference: str, signed_on: str, at: str | None, actor: str) -> None:
+    """Record the convention REFERENCE signed on SIGNED_ON for a granted dossier."""
+    with state.flow() as flow:
+        flow.record_convention(Convention(dossier_ref, reference, _day(signed_on)), at=_instant(at), actor=actor)
+    click.echo(f"{dossier_ref}: convention {reference} signed on {signed_on}")
+
+
+# -- reading ---------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def report(state: _State, as_json: bool) -> None:
+    """The campaign report: states, envelope, axes, QPV, bonus criteria, publics, funding rate."""
+    with state.flow() as flow:
+        result = reports.campaign_report(flow)
+    _emit(reports.report_dict(result), as_json, lambda: reports.report_lines(result))
+
+
+@main.command()
+@click.option("--at", required=True, help="The day to look from (ISO date).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def agenda(state: _State, at: str, as_json: bool) -> None:
+    """What is due and what is late at a date."""
+    with state.flow() as flow:
+        items = agenda_module.agenda(flow, parse_instant(at))
+    data = [converter.unstructure(item) for item in items]
+    _emit(data, as_json, lambda: [
+        f"{'LATE ' if i.late else 'due  '}{i.due}  {i.dossier or '':<32} {i.message}" for i in items
+    ] or ["nothing due"])
+
+
+@main.command()
+@click.argument("fmt", metavar="FORMAT", type=click.Choice(["csv", "json", "scdl", "360giving"]))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to a file (default stdout).")
+@click.option("--above-threshold", is_flag=True, help="scdl: only the grants above 23 000 € (décret 2017-779).")
+@click.pass_obj
+def export(state: _State, fmt: str, output: str | None, above_threshold: bool) -> None:
+    """Export the dossiers (csv, json), the SCDL 'subventions' open data (scdl) or 360Giving JSON."""
+    with state.flow() as flow:
+        if fmt == "csv":
+            rows: Any = exports.dossier_rows(flow)
+        elif fmt == "json":
+            rows = exports.dossiers_json(flow)
+        elif fmt == "scdl":
+            rows = exports.scdl_rows(flow, above_threshold_only=above_threshold)
+        else:
+            rows = exports.giving360(flow)
+    out = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout
+    try:
+        if fmt == "csv":
+            exports.write_csv(rows, out)
+        elif fmt == "scdl":
+            exports.write_scdl_csv(rows, out)
+        else:
+            out.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+    finally:
+        if output:
+            out.close()
+    if output:
+        click.echo(f"wrote {output}", err=True)
+
+
+@main.command()
+@click.argument("reference")
+@click.option("--decision", is_flag=True, help="The decision notice instead of the deposit receipt.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the HTML to a file.")
+@click.pass_obj
+def receipt(state: _State, reference: str, decision: bool, output: str | None) -> None:
+    """A printable HTML deposit receipt (or decision notice) carrying the journal event's hash."""
+    with state.flow() as flow:
+        html = receipts.decision_notice(flow, reference) if decision else receipts.deposit_receipt(flow, reference)
+    if output:
+        Path(output).write_text(html, encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(html)
+
+
+@main.command()
+@click.option("--head", help="A head hash kept earlier: also detect a cut tail.")
+@click.pass_obj
+def verify(state: _State, head: str | None) -> None:
+    """Check the journal's hash chain; exit 1 and name the first bad event if it was tampered with."""
+    with state.flow() as flow:
+        problem = flow.verify(expected_head=head)
+        count, last = len(flow.events()), flow.head()
+    if problem is not None:
+        click.echo(f"journal NOT intact: event {problem.seq}: {problem.reason}", err=True)
+        raise SystemExit(1)
+    click.echo(f"journal intact: {count} events, head {last}")
+
+
+@main.command()
+def diagram() -> None:
+    """Print the dossier state diagram as Mermaid."""
+    click.echo(StateMachine.standard().mermaid())

@@ -1,0 +1,380 @@
+"""The campaign report: where the dossiers stand, where the envelope stands, and who the projects reach.
+
+Everything is read from the store's public read API; nothing is written and
+no clock is read. Amounts are exact ``Decimal`` euros and percentages are
+``Decimal`` rounded half up to 0.01::
+
+    >>> from datetime import datetime
+    >>> from ami_workflow import Applicant, load_campaign
+    >>> from ami_workflow.store import Workflow
+    >>> flow = Workflow.open(":memory:", load_campaign("ami-cohesion-sociale-2021"))
+    >>> _ = flow.create_dossier(Applicant("Asso", "association"), at=datetime(2021, 3, 9, 10))
+    >>> report = campaign_report(flow)
+    >>> report.dossiers, report.by_state["draft"], report.by_state["paid"], report.remaining
+    (1, 1, 0, Decimal('150000.00'))
+    >>> report.problems()
+    []
+    >>> report_lines(report)[4]
+    'Envelope         150 000,00 €'
+
+The rules the figures follow:
+
+* **Dossiers received** are those that were submitted, whatever they became
+  since (complete, instructed, heard, approved, paid, rejected or withdrawn);
+  drafts are not applications yet. Axis, QPV and public figures count the
+  dossiers received.
+* **Approved** and **paid** amounts leave out withdrawn dossiers, like
+  :meth:`ami_workflow.store.Workflow.totals`.
+* **By QPV**: a dossier that targets several QPV counts in each of them, with
+  its full approved amount. QPV totals therefore overlap: they do not add up
+  to the approved total nor to the envelope.
+* **Bonus criteria** count the dossiers holding an instruction (instructed or
+  beyond; a dossier sent back for pieces loses its instruction).
+* **Youth** (or **women**): a project counts for young people (or for women)
+  when they are at least half of its declared participants.
+* **Funding rate weighted by cost**: the approved total divided by the total
+  cost of the approved actions, in percent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import attrs
+
+from .dossier import Dossier
+from .money import CENT, ZERO, format_euros
+from .states import State
+from .store import Workflow
+
+__all__ = [
+    "AxisLine",
+    "CampaignReport",
+    "CriterionLine",
+    "QpvLine",
+    "Share",
+    "YOUTH_OR_WOMEN_CRITERION",
+    "campaign_report",
+    "format_percent",
+    "percentage",
+    "report_dict",
+    "report_lines",
+]
+
+#: The 2021 call's bonus criterion "s'adresse à un public de jeunes ou de femmes".
+YOUTH_OR_WOMEN_CRITERION = "jeunes_ou_femmes"
+
+
+def percentage(part: Decimal | int, whole: Decimal | int) -> Decimal | None:
+    """``part`` as a percentage of ``whole``, rounded half up to 0.01; ``None`` when ``whole`` is 0.
+
+    >>> percentage(1, 3), percentage(Decimal("43000.00"), Decimal("90000.00")), percentage(0, 0)
+    (Decimal('33.33'), Decimal('47.78'), None)
+    """
+    if whole == 0:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _share_percent(share: Share) -> Decimal | None:
+    return percentage(share.count, share.out_of)
+
+
+@attrs.frozen
+class Share:
+    """``count`` dossiers out of ``out_of``, and that share in percent (``None`` when ``out_of`` is 0)."""
+
+    count: int
+    out_of: int
+    percent: Decimal | None = attrs.field(
+        init=False, default=attrs.Factory(_share_percent, takes_self=True)
+    )
+
+
+@attrs.frozen
+class AxisLine:
+    """One axis of the call: the dossiers received on it, what they request, and the approved and paid totals."""
+
+    key: str
+    number: int
+    label: str
+    count: int
+    requested: Decimal
+    approved: Decimal
+    paid: Decimal
+
+
+@attrs.frozen
+class QpvLine:
+    """One QPV of the call: the dossiers received that target it, and their full approved amounts (overlapping)."""
+
+    code: str
+    name: str
+    count: int
+    approved: Decimal
+
+
+@attrs.frozen
+class CriterionLine:
+    """One bonus criterion of the call, and how many instructed dossiers had it confirmed."""
+
+    key: str
+    label: str
+    confirmed: int
+
+
+@attrs.frozen
+class CampaignReport:
+    """The campaign's figures at the time it was read (see the module's rules)."""
+
+    campaign_id: str
+    title: str
+    funder: str
+    dossiers: int
+    """Every dossier of the campaign, drafts included."""
+    by_state: Mapping[str, int]
+    """The number of dossiers in each state of the machine, zeros included; it adds up to ``dossiers``."""
+    envelope: Decimal
+    approved: Decimal
+    paid: Decimal
+    remaining: Decimal
+    """What is left to approve: the envelope less the approved total."""
+    received: int
+    """The dossiers that were submitted (whatever they became since)."""
+    by_axis: tuple[AxisLine, ...]
+    by_qpv: tuple[QpvLine, ...]
+    """Every QPV of the call, in the call's order; the lines overlap (see the module's rules)."""
+    instructed: int
+    """The dossiers holding an instruction: those the criteria counts are out of."""
+    criteria: tuple[CriterionLine, ...]
+    youth: Share
+    """Received dossiers whose young participants are at least half of the participants."""
+    women: Share
+    """Received dossiers whose women participants are at least half of the participants."""
+    youth_or_women_bonus: Share | None
+    """Received dossiers with the criterion ``jeunes_ou_femmes`` confirmed (``None`` if the call has no such criterion)."""
+    approved_cost: Decimal
+    """The total cost of the approved actions (withdrawn ones left out)."""
+    funding_rate: Decimal | None
+    """``approved / approved_cost`` in percent, rounded to 0.01; ``None`` when nothing is approved."""
+
+    @property
+    def to_pay(self) -> Decimal:
+        """Approved but not paid yet."""
+        return self.approved - self.paid
+
+    def problems(self) -> list[str]:
+        """Every inconsistency between the figures, in plain words; empty when the report holds together."""
+        problems = []
+        if sum(self.by_state.values()) != self.dossiers:
+            problems.append(f"the counts by state add up to {sum(self.by_state.values())}, not {self.dossiers} dossiers")
+        if self.approved > self.envelope:
+            problems.append(
+                f"the approved total {format_euros(self.approved)} exceeds the envelope {format_euros(self.envelope)}"
+            )
+        if self.paid > self.approved:
+            problems.append(
+                f"the paid total {format_euros(self.paid)} exceeds the approved total {format_euros(self.approved)}"
+            )
+        if self.remaining != self.envelope - self.approved:
+            problems.append("the remaining amount is not the envelope less the approved total")
+        for name, total in (("approved", self.approved), ("paid", self.paid)):
+            by_axis = sum((getattr(line, name) for line in self.by_axis), ZERO)
+            if by_axis != total:
+                problems.append(f"the {name} amounts by axis add up to {format_euros(by_axis)}, not {format_euros(total)}")
+        if sum(line.count for line in self.by_axis) > self.received:
+            problems.append("the axes count more dossiers than were received")
+        for qpv in self.by_qpv:
+            if qpv.approved > self.approved:
+                problems.append(f"the QPV {qpv.code} has more approved ({format_euros(qpv.approved)}) than the campaign")
+        for criterion in self.criteria:
+            if criterion.confirmed > self.instructed:
+                problems.append(f"the criterion {criterion.key!r} is confirmed more often than dossiers were instructed")
+        shares = (("youth", self.youth), ("women", self.women), ("youth or women bonus", self.youth_or_women_bonus))
+        for name, share in shares:
+            if share is not None and not 0 <= share.count <= share.out_of == self.received:
+                problems.append(
+                    f"the {name} share {share.count} of {share.out_of} does not fit {self.received} received dossiers"
+                )
+        if self.funding_rate is not None and not 0 <= self.funding_rate <= 100:
+            problems.append(f"the funding rate {self.funding_rate} % is not between 0 and 100")
+        return problems
+
+
+def _received(dossier: Dossier) -> bool:
+    return dossier.submitted_at is not None and dossier.state != State.DRAFT
+
+
+def _granted(dossier: Dossier) -> bool:
+    """Counted in the approved total: an approved amount, and not withdrawn (the store's rule)."""
+    return dossier.approved is not None and dossier.state != State.WITHDRAWN
+
+
+def _at_least_half(count: int | None, participants: int | None) -> bool:
+    return count is not None and bool(participants) and count * 2 >= (participants or 0)
+
+
+def _sum(amounts: Iterable[Decimal]) -> Decimal:
+    return sum(amounts, ZERO)
+
+
+def campaign_report(flow: Workflow, campaign_id: str | None = None) -> CampaignReport:
+    """The report of one campaign of ``flow`` (its default campaign when ``campaign_id`` is ``None``)."""
+    campaign = flow.get_campaign(campaign_id or flow.campaign.id)
+    dossiers = flow.dossiers(campaign_id=campaign.id)
+    totals = flow.totals(campaign.id)
+    by_state = dict.fromkeys(flow.machine.states, 0)
+    for dossier in dossiers:
+        by_state[dossier.state] = by_state.get(dossier.state, 0) + 1
+    received = [d for d in dossiers if _received(d)]
+    granted = [d for d in dossiers if _granted(d)]
+    by_axis = []
+    for axis in campaign.axes:
+        on_axis = [d for d in received if d.application.axis == axis.key]
+        kept = [d for d in on_axis if _granted(d)]
+        by_axis.append(AxisLine(
+            axis.key, axis.number, axis.label, len(on_axis),
+            requested=_sum(d.application.requested or ZERO for d in on_axis),
+            approved=_sum(d.approved or ZERO for d in kept),
+            paid=_sum(d.paid for d in on_axis if d.state != State.WITHDRAWN),
+        ))
+    by_qpv = []
+    for qpv in campaign.territory.qpv:
+        targeting = [d for d in received if qpv.code in d.application.qpv_codes]
+        approved = _sum(d.approved or ZERO for d in targeting if _granted(d))
+        by_qpv.append(QpvLine(qpv.code, qpv.name, len(targeting), approved))
+    instructed = [d.instruction.criteria for d in dossiers if d.instruction is not None]
+    criteria = tuple(
+        CriterionLine(c.key, c.label, sum(1 for confirmed in instructed if c.key in confirmed))
+        for c in campaign.funding.criteria
+    )
+    bonus = None
+    if YOUTH_OR_WOMEN_CRITERION in campaign.funding.criterion_keys():
+        bonus = Share(
+            sum(1 for d in received if d.instruction is not None and YOUTH_OR_WOMEN_CRITERION in d.instruction.criteria),
+            len(received),
+        )
+    approved_sum = _sum(d.approved or ZERO for d in granted)
+    approved_cost = _sum(d.application.total_cost or ZERO for d in granted)
+    return CampaignReport(
+        campaign_id=campaign.id,
+        title=campaign.call.title,
+        funder=f"{campaign.funder.name} ({campaign.funder.acronym})" if campaign.funder.acronym else campaign.funder.name,
+        dossiers=len(dossiers),
+        by_state=by_state,
+        envelope=totals.envelope,
+        approved=totals.approved,
+        paid=totals.paid,
+        remaining=totals.remaining,
+        received=len(received),
+        by_axis=tuple(by_axis),
+        by_qpv=tuple(by_qpv),
+        instructed=len(instructed),
+        criteria=criteria,
+        youth=Share(sum(1 for d in received if _at_least_half(d.application.young, d.application.participants)),
+                    len(received)),
+        women=Share(sum(1 for d in received if _at_least_half(d.application.women, d.application.participants)),
+                    len(received)),
+        youth_or_women_bonus=bonus,
+        approved_cost=approved_cost,
+        funding_rate=percentage(approved_sum, approved_cost),
+    )
+
+
+def format_percent(value: Decimal | None) -> str:
+    """French display of a percentage: ``47,78 %``; ``n/a`` when there is nothing to divide by.
+
+    >>> format_percent(Decimal("47.78")), format_percent(None)
+    ('47,78 %', 'n/a')
+    """
+    if value is None:
+        return "n/a"
+    return f"{value:.2f}".replace(".", ",") + " %"
+
+
+def _share_text(share: Share) -> str:
+    return f"{share.count} of {share.out_of} ({format_percent(share.percent)})"
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def report_lines(report: CampaignReport) -> list[str]:
+    """The report as plain-text lines, amounts in French format (``150 000,00 €``)."""
+    width = 16
+    lines = [
+        f"{report.title} ({report.campaign_id})",
+        f"Funder: {report.funder}",
+        "",
+        "Envelope and grants",
+        f"{'Envelope':<{width}} {format_euros(report.envelope)}",
+        f"{'Approved':<{width}} {format_euros(report.approved)}",
+        f"{'Paid':<{width}} {format_euros(report.paid)}",
+        f"{'To pay':<{width}} {format_euros(report.to_pay)}",
+        f"{'Remaining':<{width}} {format_euros(report.remaining)}",
+        "",
+        f"Dossiers by state ({report.dossiers} in all, {report.received} received)",
+    ]
+    lines += [f"  {state:<{width - 2}} {count:>5}" for state, count in report.by_state.items()]
+    lines += ["", "By axis (dossiers received; approved and paid without withdrawn dossiers)"]
+    for axis in report.by_axis:
+        lines.append(
+            f"  {axis.number}. {axis.label}: {_plural(axis.count, 'dossier')}, requested {format_euros(axis.requested)}, "
+            f"approved {format_euros(axis.approved)}, paid {format_euros(axis.paid)}"
+        )
+    lines += ["", "By QPV (a dossier targeting several QPV counts in each: these totals overlap "
+              "and do not add up to the envelope)"]
+    targeted = [q for q in report.by_qpv if q.count]
+    lines += [f"  {q.code} {q.name}: {_plural(q.count, 'dossier')}, approved {format_euros(q.approved)}" for q in targeted]
+    if len(targeted) < len(report.by_qpv):
+        lines.append(f"  no dossier for the other {len(report.by_qpv) - len(targeted)} QPV of the call")
+    lines += ["", f"Bonus criteria confirmed at instruction (out of {_plural(report.instructed, 'instructed dossier')})"]
+    lines += [f"  {c.label}: {c.confirmed}" for c in report.criteria]
+    lines += [
+        "",
+        f"Publics (out of {_plural(report.received, 'dossier')} received)",
+        f"  for young people (at least half of the participants): {_share_text(report.youth)}",
+        f"  for women (at least half of the participants): {_share_text(report.women)}",
+    ]
+    if report.youth_or_women_bonus is not None:
+        lines.append(
+            f"  with the bonus criterion '{YOUTH_OR_WOMEN_CRITERION}' confirmed: {_share_text(report.youth_or_women_bonus)}"
+        )
+    lines += [
+        "",
+        f"Funding rate weighted by cost: {format_percent(report.funding_rate)} "
+        f"({format_euros(report.approved)} approved for {format_euros(report.approved_cost)} of total cost)",
+    ]
+    problems = report.problems()
+    if problems:
+        lines += ["", "Inconsistencies found"] + [f"  {p}" for p in problems]
+    return lines
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if attrs.has(type(value)):
+        return {f.name: _jsonable(getattr(value, f.name)) for f in attrs.fields(type(value))}
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def report_dict(report: CampaignReport) -> dict[str, Any]:
+    """The report as JSON-ready data: amounts and percentages as strings (``"150000.00"``), tuples as lists.
+
+    It holds every field of :class:`CampaignReport`, plus ``to_pay`` and ``problems``.
+    """
+    data: dict[str, Any] = _jsonable(report)
+    data["to_pay"] = str(report.to_pay)
+    data["problems"] = report.problems()
+    return data

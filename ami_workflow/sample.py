@@ -1,0 +1,260 @@
+"""A realistic sample campaign, generated from a fixed seed, walked through the 2021 calendar.
+
+``ami-workflow demo`` runs :func:`run_demo`: about 30 associations apply to the
+2021 call over many QPV and all 4 axes. Among them: a complete dossier, a late
+one, one missing its statutes, one under the 60 % public, one from a kind the
+call does not accept, one asking more than its ceiling, one withdrawn, one
+above 23 000 € with its convention, one paid in two instalments, and enough
+requests to press on the 150 000 € envelope so that the committee's batch
+approval must allocate it.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import attrs
+from stdnum import iban as _iban
+from stdnum import luhn
+
+from .calendar import PARIS
+from .campaign import Campaign
+from .committee import CommitteeSession, Member
+from .decisions import Convention, Deliberation
+from .dossier import Applicant, Application, CoFunding, Period
+from .errors import Refused
+from .money import format_euros
+from .pieces import PaperOriginal
+from .store import Workflow
+
+__all__ = ["SampleDossier", "run_demo", "sample_dossiers"]
+
+_NAMES = [
+    "Les Ateliers du 12-14", "Solidarité Cité 4", "Bully Sport Insertion", "Parents Relais Liévin",
+    "Numérique Pour Tous Lens", "La Passerelle Avion", "Femmes Actives du Bassin", "Jeunes en Mouvement Harnes",
+    "Mobilité Solidaire Gohelle", "Le Tiers-Lieu des Provinces", "Santé Quartiers Sallaumines", "Culture et Emploi Wingles",
+    "Les Petits Débrouillards Artois", "Accueil Écoute Méricourt", "Lire et Écrire Grenay", "Boxe Éducative Lens",
+    "Cuisine Partagée Cité 2", "Réussite Éducative Avion", "Addictions Prévention Liévin", "Vélo Pour l'Emploi",
+    "Théâtre des Cités", "Le Pass Numérique Mazingarbe", "Maraudes Solidaires Loos", "Écrans Malins",
+    "Danse et Insertion Sains", "Club Informatique Billy", "Mères Courage Hulluch", "Atelier Santé Mentale Angres",
+    "Jardins Partagés Fouquières", "Amicale des Locataires Cité 10",
+]
+_COLLECTIVE = "Collectif des habitants du 3/15"
+_TITLES = {
+    "insertion": ["Chantier d'insertion par le sport", "Permis et mobilité vers l'emploi", "Coaching emploi des femmes"],
+    "education": ["Aide aux devoirs et parentalité", "Ateliers parents-enfants", "Réussite éducative au collège"],
+    "sante": ["Prévention des addictions", "Accès aux soins pour tous", "Écoute et santé mentale"],
+    "numerique": ["Ateliers numériques parents", "Accompagnement aux démarches en ligne", "Tiers-lieu numérique"],
+}
+_SIGNERS = ["Claire Dupont", "Karim Benali", "Sophie Martin", "Jean Leroy", "Nadia Haddad", "Paul Lefebvre"]
+
+#: The special cases the demo must show, by position in the list.
+SCENARIOS = {
+    0: "complete",
+    1: "late",
+    2: "missing_statutes",
+    3: "under_60",
+    4: "wrong_kind",
+    5: "above_ceiling",
+    6: "withdrawn",
+    7: "convention",
+    8: "two_instalments",
+}
+
+
+@attrs.frozen
+class SampleDossier:
+    applicant: Applicant
+    application: Application
+    scenario: str
+    criteria: tuple[str, ...]
+
+
+def _siren(rng: random.Random) -> str:
+    body = "".join(rng.choice("0123456789") for _ in range(8))
+    return body + luhn.calc_check_digit(body)
+
+
+def _iban_fr(rng: random.Random) -> str:
+    bank, branch = rng.randrange(10000, 99999), rng.randrange(10000, 99999)
+    account = rng.randrange(10**10, 10**11)
+    key = 97 - (89 * bank + 15 * branch + 3 * account) % 97
+    bban = f"{bank:05d}{branch:05d}{account:011d}{key:02d}"
+    number = "FR" + _iban.calc_check_digits("FR00" + bban) + bban
+    assert _iban.is_valid(number)
+    return number
+
+
+def sample_dossiers(campaign: Campaign, seed: int = 2021, count: int = 30) -> list[SampleDossier]:
+    """``count`` realistic dossiers for ``campaign``, the same for the same seed."""
+    rng = random.Random(seed)
+    codes = sorted(campaign.territory.codes())
+    axes = [a.key for a in campaign.axes]
+    criteria_keys = [c.key for c in campaign.funding.criteria]
+    out = []
+    for i in range(count):
+        scenario = SCENARIOS.get(i, "normal")
+        axis = axes[i % len(axes)]
+        cost = Decimal(rng.randrange(8, 20) * 1000)
+        share = Decimal(rng.choice([40, 45, 50, 55]))
+        criteria = tuple(sorted(rng.sample(criteria_keys, rng.randrange(0, 3))))
+        participants = rng.randrange(30, 200)
+        residents = participants * rng.randrange(62, 95) // 100
+        if scenario == "under_60":
+            residents = participants * 45 // 100
+        if scenario == "above_ceiling":
+            share, criteria = Decimal(70), ()
+        if scenario == "convention":
+            cost, share, criteria = Decimal(90000), Decimal(50), ("innovante", "plusieurs_operateurs")
+        kind = "collectif_habitants" if scenario == "wrong_kind" else "association"
+        name = _COLLECTIVE if scenario == "wrong_kind" else _NAMES[i % len(_NAMES)]
+        applicant = Applicant(
+            name=f"Association {name}" if kind == "association" else name,
+            kind=kind,
+            siren=_siren(rng) if kind == "association" else None,
+            rna=f"W62{rng.randrange(10**6, 10**7):07d}" if kind == "association" else None,
+            iban=_iban_fr(rng),
+            legal_representative=rng.choice(_SIGNERS),
+        )
+        start = date(2021, rng.choice([7, 9, 10]), 1)
+        application = Application(
+            title=rng.choice(_TITLES[axis]),
+            axis=axis,
+            qpv_codes=tuple(sorted(rng.sample(codes, rng.choice([1, 1, 2])))),
+            period=Period(start, date(start.year + 1, start.month - 1 if start.month > 1 else 12, 28)),
+            total_cost=cost,
+            requested=(cost * share / 100).quantize(Decimal("1")),
+            participants=participants,
+            qpv_residents=residents,
+            young=participants * rng.randrange(20, 70) // 100,
+            women=participants * rng.randrange(30, 70) // 100,
+            sourcing="Repérage par les centres sociaux, les bailleurs et les collèges du quartier; porte-à-porte.",
+            cofunding=(CoFunding("État (crédits Politique de la Ville)", (cost * Decimal("0.2")).quantize(Decimal("1"))),)
+            if i % 3 == 0
+            else (),
+        )
+        out.append(SampleDossier(applicant, application, scenario, criteria))
+    return out
+
+
+def _at(month: int, day: int, hour: int = 10, year: int = 2021) -> datetime:
+    return datetime(year, month, day, hour, tzinfo=PARIS)
+
+
+def run_demo(
+    flow: Workflow,
+    echo: Callable[[str], None] = print,
+    *,
+    seed: int = 2021,
+    count: int = 30,
+    tick: Callable[[], None] = lambda: None,
+) -> list[str]:
+    """Create the sample dossiers in ``flow`` and walk them through the 2021 calendar; returns their references.
+
+    ``echo`` receives one line per event worth telling; ``tick`` is called once
+    per dossier and phase (for a progress bar).
+    """
+    campaign = flow.campaign
+    samples = sample_dossiers(campaign, seed, count)
+    refs: list[str] = []
+    scenario: dict[str, str] = {}
+
+    def attempt(ref: str, trigger: str, at: datetime, **data: Any) -> bool:
+        try:
+            flow.fire(ref, trigger, at=at, actor="demo", **data)
+            return True
+        except Refused as refused:
+            echo(f"  {ref} {trigger} refused on {at:%Y-%m-%d}:")
+            for reason in refused.reasons:
+                echo(f"    - {reason}")
+            return False
+
+    echo(f"== March-April 2021: {count} dossiers are drafted, completed and submitted")
+    for i, sample in enumerate(samples):
+        created = _at(3, 9 + i % 20)
+        ref = flow.create_dossier(sample.applicant, sample.application, at=created, actor="demo").reference
+        refs.append(ref)
+        scenario[ref] = sample.scenario
+        signer = sample.applicant.legal_representative or "représentant légal"
+        for piece in campaign.pieces:
+            if piece.key == "statuts" and sample.scenario == "missing_statutes":
+                continue
+            if piece.applies_to(sample.applicant.kind):
+                flow.attach(ref, piece.key, f"{piece.label}\n{sample.applicant.name}".encode(),
+                            filename=f"{piece.key}.pdf", media_type="application/pdf",
+                            received_on=date(2021, 4, 1 + i % 25), at=created, actor="demo")
+        flow.receive_original(ref, PaperOriginal("dossier_demande", date(2021, 4, 2 + i % 25), True, signer,
+                                                 "représentant légal"), at=created, actor="demo")
+        when = _at(5, 3) if sample.scenario == "late" else _at(4, 1 + i % 29)
+        if attempt(ref, "submit", when):
+            echo(f"  {ref} submitted on {when:%Y-%m-%d} by {sample.applicant.name} ({sample.scenario})")
+        tick()
+
+    echo("== May 2021: instruction")
+    for ref, sample in zip(refs, samples):
+        if flow.get(ref).state == "submitted" and attempt(ref, "mark_complete", _at(5, 4)):
+            attempt(ref, "instruct", _at(5, 12 + refs.index(ref) % 15), criteria=list(sample.criteria))
+        dossier = flow.get(ref)
+        if dossier.instruction is not None and dossier.application.requested != dossier.instruction.proposed:
+            echo(f"  {ref} asks {format_euros(dossier.application.requested or Decimal(0))}; "
+                 f"proposal capped at its ceiling {format_euros(dossier.instruction.ceiling)}")
+        tick()
+
+    echo("== June 2021: the selection committee hears the complete dossiers; the jury approves")
+    members = tuple(
+        Member(name, category.key)
+        for name, category in zip(["Mme Personnalité", "M. l'Élu", "Mme la Technicienne", "M. l'Habitant"],
+                                  campaign.committee.categories)
+    )
+    session = CommitteeSession("comite-2021-06-15", date(2021, 6, 15), "Vice-Président",
+                               campaign.committee.chair_role, members)
+    flow.record_session(session, at=_at(6, 1), actor="demo")
+    for ref in refs:
+        state = flow.get(ref).state
+        if state == "instructed":
+            attempt(ref, "hear", _at(6, 15, 9), session=session.id)
+        elif state in ("submitted", "complete"):
+            motivation = {
+                "missing_statutes": "Dossier incomplet à la fin de l'instruction : statuts manquants.",
+                "under_60": "Moins de 60 % des participants résident en QPV.",
+                "wrong_kind": "L'AMI s'adresse aux associations.",
+            }.get(scenario[ref], "Dossier non éligible.")
+            attempt(ref, "reject", _at(6, 15, 9), motivation=motivation)
+            echo(f"  {ref} rejected: {motivation}")
+        tick()
+    withdrawn = [r for r in refs if scenario[r] == "withdrawn"]
+    for ref in withdrawn:
+        attempt(ref, "withdraw", _at(6, 15, 11), reason="L'association renonce : partenaire principal retiré.")
+        echo(f"  {ref} withdrawn by the applicant")
+    heard = [r for r in refs if flow.get(r).state == "audited"]
+    result = flow.approve_batch(heard, at=_at(6, 15, 17), actor="jury")
+    echo(f"  jury: {len(result.approved)} projects retained, {format_euros(sum(result.approved.values(), Decimal(0)))}"
+         + (" (requests above the envelope: shares allocated pro rata)" if result.scaled else ""))
+    for ref in result.unfunded:
+        echo(f"  {ref} not funded: its share of the envelope rounds to 0,00 €")
+
+    echo("== September 2021: the council's deliberation; conventions above 23 000 €")
+    approved = [r for r in refs if flow.get(r).state == "approved"]
+    flow.record_deliberation(Deliberation("DEL-2021-09-27-042", date(2021, 9, 27), approved), at=_at(9, 27))
+    threshold = campaign.funding.convention_threshold
+    for ref in approved:
+        if (flow.get(ref).approved or Decimal(0)) > threshold:
+            flow.record_convention(Convention(ref, f"CONV-2021-{ref[-3:]}", date(2021, 9, 29)), at=_at(9, 29))
+            echo(f"  {ref} convention CONV-2021-{ref[-3:]} signed (grant {format_euros(flow.get(ref).approved or Decimal(0))})")
+
+    echo("== Payments")
+    for ref in approved:
+        granted = flow.get(ref).approved or Decimal(0)
+        if scenario[ref] == "two_instalments":
+            first = (granted * Decimal("0.6")).quantize(Decimal("0.01"))
+            attempt(ref, "pay", _at(10, 4), amount=first, reference=f"MANDAT-{ref[-3:]}-1")
+            attempt(ref, "pay", _at(3, 15, year=2022), reference=f"MANDAT-{ref[-3:]}-2")
+            echo(f"  {ref} paid in two instalments: {format_euros(first)} then {format_euros(granted - first)}")
+        else:
+            attempt(ref, "pay", _at(10, 4), reference=f"MANDAT-{ref[-3:]}")
+        tick()
+    return refs
