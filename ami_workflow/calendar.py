@@ -39,6 +39,8 @@ __all__ = [
     "FixedClock",
     "SystemClock",
     "Window",
+    "add_months",
+    "financial_report_due",
     "month_window",
     "paris_date",
     "parse_instant",
@@ -129,6 +131,31 @@ class Window:
         return f"{self.start.isoformat()} to {self.end.isoformat()}"
 
 
+def add_months(day: date, months: int) -> date:
+    """``day`` moved by whole months, kept at the month's end when ``day`` is one (or the month is shorter).
+
+    >>> add_months(date(2021, 12, 31), 6), add_months(date(2021, 8, 31), 1), add_months(date(2021, 3, 15), -2)
+    (datetime.date(2022, 6, 30), datetime.date(2021, 9, 30), datetime.date(2021, 1, 15))
+    """
+    index = day.year * 12 + (day.month - 1) + months
+    year, month = divmod(index, 12)
+    last = _stdcalendar.monthrange(year, month + 1)[1]
+    at_end = day.day == _stdcalendar.monthrange(day.year, day.month)[1]
+    return date(year, month + 1, last if at_end else min(day.day, last))
+
+
+def financial_report_due(grant_year: int, months: int = 6) -> date:
+    """When the compte rendu financier of a grant for ``grant_year`` is due (loi 2000-321, art. 10).
+
+    Within ``months`` months of the end of the financial year for which the
+    grant was made: for a 2021 grant, 2022-06-30.
+
+    >>> financial_report_due(2021)
+    datetime.date(2022, 6, 30)
+    """
+    return add_months(date(grant_year, 12, 31), months)
+
+
 def month_window(year: int, month: int) -> Window:
     """The whole month as a window: ``month_window(2021, 5)`` is May 2021."""
     last = _stdcalendar.monthrange(year, month)[1]
@@ -151,6 +178,13 @@ class Calendar:
     instruction: Window
     jury: Window
     deliberation: Window
+    rolling: bool = False
+    """A rolling call is open all along one window: submission, instruction, decision and payment alike."""
+
+    @classmethod
+    def rolling_window(cls, window: Window) -> Calendar:
+        """A rolling calendar: every window is the one period the call stays open."""
+        return cls(window, window, window, window, rolling=True)
 
     @property
     def launch(self) -> date:
@@ -167,12 +201,14 @@ class Calendar:
         window: Window = getattr(self, name)
         return window
 
-    def windows(self) -> Mapping[str, Window]:
+    def windows(self) -> dict[str, Window]:
         return {name: self.window(name) for name in WINDOW_NAMES}
 
     def problems(self) -> list[tuple[str, str]]:
         """Order problems between the windows, as (field, problem); empty when the calendar is coherent."""
-        problems = []
+        problems: list[tuple[str, str]] = []
+        if self.rolling:
+            return problems
         if self.instruction.end < self.deadline:
             problems.append(("calendar.instruction", "the instruction ends before the submission deadline"))
         if self.jury.start < self.instruction.start:
@@ -183,10 +219,12 @@ class Calendar:
 
     def amended(self, amendments: Iterable[CalendarAmendment]) -> Calendar:
         """The calendar after applying ``amendments`` in order."""
-        result = self
+        windows = self.windows()
         for amendment in amendments:
-            result = attrs.evolve(result, **{amendment.window: amendment.new_window})
-        return result
+            windows[amendment.window] = amendment.new_window
+        return Calendar(
+            windows["submission"], windows["instruction"], windows["jury"], windows["deliberation"], rolling=self.rolling
+        )
 
 
 def _check_window_name(instance: object, attribute: attrs.Attribute[str], value: str) -> None:

@@ -32,11 +32,13 @@ from .errors import AmiWorkflowError, CallFileError
 from .money import euros, percent
 from .pieces import PieceRequirement
 from .rules import CEILING_RULES, FlatCap, RateWithBonus
+from .workflow import WorkflowSpec, edge_text, parse_workflow
 
 __all__ = [
     "ApplicantKind",
     "Applicants",
     "Axis",
+    "CalendarPolicy",
     "CallInfo",
     "Campaign",
     "CommitteeCategory",
@@ -168,8 +170,16 @@ class Axis:
 
 @attrs.frozen
 class ApplicantKind:
+    """A kind of applicant the call knows, and the identity data it must give (``requires``).
+
+    Each entry of ``requires`` names an applicant field (``siren``, ``siret``,
+    ``rna``, ``iban``, ``legal_representative``), or alternatives joined by
+    ``|`` (``"siren|rna"``: one of the two).
+    """
+
     label: str
     signer_label: str = ""
+    requires: tuple[str, ...] = ()
 
 
 @attrs.frozen
@@ -204,6 +214,9 @@ class Funding:
     convention_threshold: Decimal = attrs.field(converter=_convention_threshold)
     convention_legal_basis: str = ""
     criteria: tuple[Criterion, ...] = ()
+    financial_report_months: int = 6
+    """The compte rendu financier is due this many months after the end of the year of the grant."""
+    financial_report_legal_basis: str = ""
 
     def criterion_keys(self) -> frozenset[str]:
         return frozenset(c.key for c in self.criteria)
@@ -225,6 +238,19 @@ class CommitteeRule:
     only_complete_dossiers: bool = True
 
 
+#: How a rollover moves a point date that falls on a weekend or a public holiday.
+DATE_POLICIES = ("previous_working_day", "next_working_day", "keep")
+
+
+@attrs.frozen
+class CalendarPolicy:
+    """The rollover's rules for dates (``[calendar.policy]``)."""
+
+    deadline: str = "previous_working_day"
+    opening: str = "next_working_day"
+    holidays: str = "FR"
+
+
 @attrs.frozen
 class Campaign:
     """One call for projects for one year, exactly as its file says."""
@@ -241,6 +267,8 @@ class Campaign:
     pieces: tuple[PieceRequirement, ...]
     committee: CommitteeRule
     reminder_days_before_deadline: int = 14
+    calendar_policy: CalendarPolicy = CalendarPolicy()
+    workflow: WorkflowSpec = WorkflowSpec()
     format: int = FORMAT
 
     @property
@@ -275,16 +303,31 @@ def _make_converter() -> cattrs.Converter:
             raise TypeError("expected a table")
         data = dict(value)
         data.pop("reminder_days_before_deadline", None)
+        data.pop("policy", None)
+        mode = data.pop("mode", "windows")
+        if mode == "rolling":
+            opens, closes = conv.structure(data.pop("opens"), date), conv.structure(data.pop("closes"), date)
+            if closes < opens:
+                raise ValueError(f"the call closes ({closes}) before it opens ({opens})")
+            if data:
+                raise ValueError(f"unknown keys for a rolling calendar: {', '.join(sorted(data))}")
+            return Calendar.rolling_window(Window(opens, closes))
+        if mode != "windows":
+            raise ValueError(f"calendar mode must be 'windows' or 'rolling', not {mode!r}")
         launch = conv.structure(data.pop("launch"), date)
         deadline = conv.structure(data.pop("deadline"), date)
         if deadline < launch:
             raise ValueError(f"the deadline ({deadline}) is before the launch ({launch})")
-        windows = {name: conv.structure(data.pop(name), Window) for name in ("instruction", "jury", "deliberation")}
+        instruction, jury, deliberation = (
+            conv.structure(data.pop(name), Window) for name in ("instruction", "jury", "deliberation")
+        )
         if data:
             raise ValueError(f"unknown keys: {', '.join(sorted(data))}")
-        return Calendar(submission=Window(launch, deadline), **windows)
+        return Calendar(Window(launch, deadline), instruction, jury, deliberation)
 
     def unstructure_calendar(cal: Calendar) -> dict[str, Any]:
+        if cal.rolling:
+            return {"mode": "rolling", "opens": cal.submission.start, "closes": cal.submission.end}
         out: dict[str, Any] = {"launch": cal.launch, "deadline": cal.deadline}
         for name in ("instruction", "jury", "deliberation"):
             window = cal.window(name)
@@ -329,6 +372,11 @@ def _make_converter() -> cattrs.Converter:
         return Funding(**data)
 
     conv.register_structure_hook(Funding, structure_funding)
+    conv.register_structure_hook(WorkflowSpec, lambda v, _: parse_workflow(v))
+    conv.register_unstructure_hook(
+        WorkflowSpec,
+        lambda w: {"edges": [edge_text(e) for e in w.edges], "guards": {t: list(g) for t, g in w.guards.items()}},
+    )
     conv.register_unstructure_hook(
         Funding,
         lambda f: {
@@ -337,6 +385,8 @@ def _make_converter() -> cattrs.Converter:
             "convention_legal_basis": f.convention_legal_basis,
             "ceiling": conv.unstructure(f.ceiling),
             "criteria": conv.unstructure(f.criteria),
+            "financial_report_months": f.financial_report_months,
+            "financial_report_legal_basis": f.financial_report_legal_basis,
         },
     )
     return conv
@@ -387,8 +437,9 @@ def parse_campaign(text: str, source: str = "<string>") -> Campaign:
         raise CallFileError(source, "(syntax)", str(exc)) from None
     if not isinstance(data.get("calendar"), Mapping):
         raise CallFileError(source, "calendar", "the [calendar] table is required")
-    reminder = data["calendar"].get("reminder_days_before_deadline", 14)
-    data["reminder_days_before_deadline"] = reminder
+    data["reminder_days_before_deadline"] = data["calendar"].get("reminder_days_before_deadline", 14)
+    if "policy" in data["calendar"]:
+        data["calendar_policy"] = data["calendar"]["policy"]
     version = data.get("format", FORMAT)
     if version != FORMAT:
         raise CallFileError(source, "format", f"this library reads call files of format {FORMAT}, not {version!r}")
@@ -497,8 +548,39 @@ def check_campaign(campaign: Campaign) -> list[tuple[str, str]]:
     problems += _duplicates("committee.categories", [c.key for c in campaign.committee.categories], "category key")
     if campaign.reminder_days_before_deadline < 0:
         problems.append(("calendar.reminder_days_before_deadline", "must not be negative"))
+    problems += _workflow_problems(campaign)
+    policy = campaign.calendar_policy
+    for name in ("deadline", "opening"):
+        if getattr(policy, name) not in DATE_POLICIES:
+            problems.append((f"calendar.policy.{name}", f"must be one of {', '.join(DATE_POLICIES)}"))
+    for key, known_kind in kinds.items():
+        for requirement in known_kind.requires:
+            bad = [f for f in requirement.split("|") if f not in IDENTITY_FIELDS]
+            if bad:
+                problems.append((f"applicants.kinds.{key}.requires",
+                                 f"unknown field {bad[0]!r}; known: {', '.join(IDENTITY_FIELDS)}"))
+    if campaign.funding.financial_report_months < 0:
+        problems.append(("funding.financial_report_months", "must not be negative"))
     if campaign.call.year != campaign.envelope.year:
         problems.append(("envelope.year", f"the envelope's year {campaign.envelope.year} is not the call's year {campaign.call.year}"))
+    return problems
+
+
+#: The applicant fields a kind may require (``applicants.kinds.*.requires``).
+IDENTITY_FIELDS = ("siren", "siret", "rna", "iban", "legal_representative")
+
+
+def _workflow_problems(campaign: Campaign) -> list[tuple[str, str]]:
+    from .guards import GUARDS  # guards import this module: look the registry up once both are loaded
+
+    problems = []
+    for trigger, names in campaign.workflow.guards.items():
+        for name in names:
+            if name not in GUARDS:
+                problems.append((f"workflow.guards.{trigger}",
+                                 f"unknown guard {name!r}; known guards: {', '.join(sorted(GUARDS))}"))
+    if campaign.workflow.hearing and not campaign.committee.categories:
+        problems.append(("committee.categories", "a call with a hearing needs its committee's member categories"))
     return problems
 
 

@@ -32,7 +32,7 @@ from .guards import dossier_ceiling
 from .money import format_euros
 from .pieces import PaperOriginal, missing_pieces
 from .sample import run_demo
-from .states import TRIGGERS, StateMachine
+from .states import TRIGGERS
 from .store import VersionConflict, Workflow
 
 __all__ = ["main"]
@@ -645,6 +645,15 @@ def verify(state: _State, head: str | None) -> None:
 
 
 @main.command()
-def diagram() -> None:
+@click.option("--call", "call_name", help="A call file or bundled call (default: the database's campaign, else the 2021 call).")
+@click.pass_obj
+def diagram(state: _State, call_name: str | None) -> None:
     """Print the dossier state diagram as Mermaid."""
-    click.echo(StateMachine.standard().mermaid())
+    if call_name:
+        chosen = load_campaign(call_name)
+    elif Path(state.db).exists():
+        with state.flow() as flow:
+            chosen = flow.campaign
+    else:
+        chosen = load_campaign(DEFAULT_CALL)
+    click.echo(chosen.workflow.machine().mermaid(title=chosen.call.title))

@@ -24,7 +24,7 @@ from .committee import CommitteeSession, session_refusals
 from .decisions import Convention, Deliberation, deliberation_refusals
 from .dossier import Applicant, Application, Dossier, Instruction, Payment
 from .errors import InvalidInput, NotFound, Refused
-from .guards import DEFAULT_GUARDS, Context, GuardInput, dossier_ceiling, run_guards
+from .guards import Context, GuardInput, dossier_ceiling, run_guards
 from .identity import check_applicant
 from .money import ZERO
 from .pieces import IssueReason, PaperOriginal, PieceReceipt
@@ -73,7 +73,7 @@ def check_trigger(
     at: datetime,
     context: Context,
     machine: StateMachine | None = None,
-    guards: Mapping[str, tuple[str, ...]] = DEFAULT_GUARDS,
+    guards: Mapping[str, tuple[str, ...]] | None = None,
     **data: Any,
 ) -> list[str]:
     """Every reason ``trigger`` would be refused now; empty when it would pass.
@@ -81,10 +81,12 @@ def check_trigger(
     Raises :class:`IllegalTrigger` for a trigger the state does not allow and
     :class:`InvalidInput` for bad data, like :func:`apply_trigger`.
     """
-    machine = machine or StateMachine.standard()
+    workflow = context.campaign.workflow
+    machine = machine or workflow.machine()
     machine.check(dossier.state, trigger)
     args = parse_args(trigger, data)
-    return run_guards(guards.get(trigger, ()), GuardInput(dossier, to_paris(at), args, context))
+    names = (guards if guards is not None else workflow.guards).get(trigger, ())
+    return run_guards(names, GuardInput(dossier, to_paris(at), args, context))
 
 
 def apply_trigger(
@@ -96,21 +98,24 @@ def apply_trigger(
     context: Context,
     actor: str = "",
     machine: StateMachine | None = None,
-    guards: Mapping[str, tuple[str, ...]] = DEFAULT_GUARDS,
+    guards: Mapping[str, tuple[str, ...]] | None = None,
     **data: Any,
 ) -> Outcome:
     """Fire ``trigger`` on ``dossier`` at ``at``: the new dossier and its event.
 
-    Raises :class:`~ami_workflow.errors.IllegalTrigger` when the state has no
-    such edge, :class:`~ami_workflow.errors.InvalidInput` for bad data, and
+    The machine and the guards are the campaign's (its call file's
+    ``[workflow]``) unless given. Raises
+    :class:`~ami_workflow.errors.IllegalTrigger` when the state has no such edge, :class:`~ami_workflow.errors.InvalidInput` for bad data, and
     :class:`~ami_workflow.errors.Refused` with every unmet condition.
     The input dossier is never modified.
     """
-    machine = machine or StateMachine.standard()
+    workflow = context.campaign.workflow
+    machine = machine or workflow.machine()
     at = to_paris(at)
     machine.check(dossier.state, trigger)
     args = parse_args(trigger, data)
-    reasons = run_guards(guards.get(trigger, ()), GuardInput(dossier, at, args, context))
+    names = (guards if guards is not None else workflow.guards).get(trigger, ())
+    reasons = run_guards(names, GuardInput(dossier, at, args, context))
     if reasons:
         raise Refused(trigger, reasons)
     changed, dest, payload = _effect(dossier, trigger, args, at, actor, context)
@@ -231,7 +236,7 @@ class Engine:
     ) -> None:
         self.campaign = campaign
         self.clock: Clock = clock or SystemClock()
-        self.machine = machine or StateMachine.standard()
+        self.machine = machine or campaign.workflow.machine()
         self.dossiers: dict[str, Dossier] = {}
         self.amendments: list[CalendarAmendment] = []
         self.sessions: dict[str, CommitteeSession] = {}

@@ -25,6 +25,7 @@ from .money import ZERO, format_euros
 from .pieces import missing_pieces
 from .rules import ceiling, cofunding_fits, qpv_share_met
 from .triggers import ApproveArgs, HearArgs, InstructArgs, PayArgs, RejectArgs, ReturnArgs, TriggerArgs
+from .workflow import DEFAULT_GUARDS
 
 __all__ = [
     "DEFAULT_GUARDS",
@@ -53,6 +54,8 @@ class Context:
     """Approved totals by axis, this dossier excluded."""
     applicant_granted: Decimal = ZERO
     """What the same applicant was granted in the campaign, this dossier excluded."""
+    overdue_reports: tuple[str, ...] = ()
+    """The applicant's earlier grants whose compte rendu financier is overdue, in plain words."""
 
 
 @attrs.frozen
@@ -352,6 +355,10 @@ def payment_amount(g: GuardInput) -> list[str]:
     return []
 
 
+def financial_reports(g: GuardInput) -> list[str]:
+    return [f"the applicant owes an overdue compte rendu financier: {item}" for item in g.context.overdue_reports]
+
+
 #: Every guard a call may name, by name.
 GUARDS: Mapping[str, Guard] = {
     "submission_window": submission_window,
@@ -373,21 +380,8 @@ GUARDS: Mapping[str, Guard] = {
     "bank_account": bank_account,
     "convention": convention,
     "payment_amount": payment_amount,
+    "financial_reports": financial_reports,
 }
-
-#: The guards each trigger runs by default (the 2021 call's).
-DEFAULT_GUARDS: Mapping[str, tuple[str, ...]] = {
-    "submit": ("submission_window", "submission_content", "submission_pieces"),
-    "mark_complete": ("completion_window", "pieces_complete"),
-    "return_for_pieces": ("piece_issues",),
-    "instruct": ("instruction_window", "eligibility"),
-    "hear": ("jury_window", "committee_session", "heard_complete"),
-    "approve": ("jury_window", "approval_amount", "envelope"),
-    "reject": ("motivation",),
-    "withdraw": ("not_paid_yet",),
-    "pay": ("deliberation", "bank_account", "convention", "payment_amount"),
-}
-
 
 def run_guards(names: tuple[str, ...], g: GuardInput) -> list[str]:
     """Run every named guard and return all their reasons (not just the first)."""

@@ -226,7 +226,7 @@ def campaign_report(flow: Workflow, campaign_id: str | None = None) -> CampaignR
     campaign = flow.get_campaign(campaign_id or flow.campaign.id)
     dossiers = flow.dossiers(campaign_id=campaign.id)
     totals = flow.totals(campaign.id)
-    by_state = dict.fromkeys(flow.machine.states, 0)
+    by_state = dict.fromkeys(campaign.workflow.machine().states, 0)
     for dossier in dossiers:
         by_state[dossier.state] = by_state.get(dossier.state, 0) + 1
     received = [d for d in dossiers if _received(d)]

@@ -87,6 +87,9 @@ class Edge:
     source: str
     dest: str
 
+    def __str__(self) -> str:
+        return f"{self.trigger}: {self.source} -> {self.dest}"
+
 
 def _edges(trigger: str, sources: Iterable[State], dest: State) -> list[Edge]:
     return [Edge(trigger, str(source), str(dest)) for source in sources]

@@ -295,7 +295,6 @@ class Workflow:
         self.conn: sqlite3.Connection = db.conn
         self.campaign = campaign
         self.clock = clock
-        self.machine = StateMachine.standard()
         self._campaigns: dict[str, Campaign] = {campaign.id: campaign}
         self._cache: dict[str, tuple[str, tuple[tuple[str, str | None], ...], Dossier]] = {}
         self._subscribers: list[Callable[[Event], None]] = []
@@ -536,9 +535,10 @@ class Workflow:
         when = self._now(at)
         context = self._context(dossier)
         out: dict[str, list[str]] = {}
-        for trigger in self.machine.allowed_triggers(dossier.state):
+        machine = self.get_campaign(dossier.campaign_id).workflow.machine()
+        for trigger in machine.allowed_triggers(dossier.state):
             try:
-                out[trigger] = check_trigger(dossier, trigger, at=when, context=context, machine=self.machine)
+                out[trigger] = check_trigger(dossier, trigger, at=when, context=context)
             except InvalidInput as exc:
                 out[trigger] = [f"needs data: {exc}"]
         return out
@@ -776,7 +776,7 @@ class Workflow:
             with self._write() as conn:
                 dossier = self._load_for_write(conn, reference, expected_version)
                 outcome = apply_trigger(
-                    dossier, trigger, at=when, context=self._context(dossier), actor=actor, machine=self.machine, **data
+                    dossier, trigger, at=when, context=self._context(dossier), actor=actor, **data
                 )
                 digests = self._save(conn, outcome.dossier, before=dossier)
                 event = outcome.event
@@ -824,7 +824,7 @@ class Workflow:
                 dossier = found[ref]
                 try:
                     outcome = apply_trigger(dossier, "approve", at=when, context=self._context(dossier), actor=actor,
-                                            machine=self.machine, amount=amount)
+                                            amount=amount)
                 except (Refused, IllegalTrigger) as exc:
                     reasons += [f"{ref}: {r}" for r in getattr(exc, "reasons", (str(exc),))]
                     continue
@@ -842,7 +842,7 @@ class Workflow:
     def check(self, reference: str, trigger: str, /, *, at: datetime | None = None, **data: Any) -> list[str]:
         """Every reason ``trigger`` would be refused now; writes nothing."""
         dossier = self.get(reference)
-        return check_trigger(dossier, trigger, at=self._now(at), context=self._context(dossier), machine=self.machine, **data)
+        return check_trigger(dossier, trigger, at=self._now(at), context=self._context(dossier), **data)
 
     def update_application(
         self, reference: str, application: Application, *, expected_version: int | None = None, actor: str = "",
