@@ -17,7 +17,7 @@ instant ``at`` is always passed in (Europe/Paris); no clock is read::
     >>> item.message
     'Asso: the draft is not submitted yet; the submission deadline is 2021-04-30 at midnight, Paris time (in 3 days).'
 
-The four kinds of item:
+The kinds of item:
 
 * ``submission_reminder``: a draft not yet submitted, from
   ``campaign.reminder_days_before_deadline`` days before the deadline; due on
@@ -31,6 +31,10 @@ The four kinds of item:
   convention recorded while a convention is needed (the applicant's grants in
   the campaign add up to more than ``funding.convention_threshold``, the rule
   the payment guard applies); due on the deliberation's day, late after it.
+* ``financial_report``: a granted dossier whose compte rendu financier has
+  not arrived, once the year of the grant is over; due
+  ``funding.financial_report_months`` months after the end of that year
+  (2022-06-30 for a 2021 grant), late after it.
 """
 
 from __future__ import annotations
@@ -63,6 +67,7 @@ class AgendaKind(enum.StrEnum):
     MISSING_PIECES = "missing_pieces"
     DELIBERATION_PENDING = "deliberation_pending"
     CONVENTION_MISSING = "convention_missing"
+    FINANCIAL_REPORT = "financial_report"
 
 
 _ORDER = {kind: index for index, kind in enumerate(AgendaKind)}
@@ -99,8 +104,25 @@ def agenda(flow: Workflow, at: datetime, campaign_id: str | None = None) -> list
         _submission_reminders(flow, campaign, today)
         + _missing_pieces(flow, campaign, today)
         + _approved_items(flow, campaign, today)
+        + _financial_reports(flow, campaign, today)
     )
     return sorted(items, key=lambda item: (item.due, _ORDER[item.kind], item.dossier or ""))
+
+
+def _financial_reports(flow: Workflow, campaign: Campaign, today: date) -> list[AgendaItem]:
+    """Comptes rendus financiers not received, once the year of the grant is over."""
+    if today.year <= campaign.envelope.year:
+        return []
+    items = []
+    for status in flow.financial_reports(campaign.id):
+        if status.received_on is not None:
+            continue
+        message = (
+            f"the compte rendu financier of the {campaign.envelope.year} grant is due on {status.due} "
+            f"({_relative(status.due, today)})"
+        )
+        items.append(AgendaItem(AgendaKind.FINANCIAL_REPORT, status.dossier, status.due, status.late(today), message))
+    return items
 
 
 def _submission_reminders(flow: Workflow, campaign: Campaign, today: date) -> list[AgendaItem]:

@@ -16,7 +16,7 @@ import attrs
 from .calendar import Calendar
 from .errors import InvalidInput
 
-__all__ = ["Convention", "Deliberation", "deliberation_refusals"]
+__all__ = ["Convention", "Deliberation", "FinancialReport", "FinancialReportStatus", "deliberation_refusals"]
 
 
 def _text(value: object) -> str:
@@ -52,6 +52,26 @@ class Convention:
     dossier: str = attrs.field(converter=_text)
     reference: str = attrs.field(converter=_text)
     signed_on: date = attrs.field(validator=_day)
+
+
+@attrs.frozen
+class FinancialReport:
+    """The compte rendu financier of a granted dossier, received on a day."""
+
+    dossier: str = attrs.field(converter=_text)
+    received_on: date = attrs.field(validator=_day)
+
+
+@attrs.frozen
+class FinancialReportStatus:
+    """Where a granted dossier's compte rendu financier stands."""
+
+    dossier: str
+    due: date
+    received_on: date | None
+
+    def late(self, today: date) -> bool:
+        return self.received_on is None and today > self.due
 
 
 def deliberation_refusals(

@@ -327,7 +327,7 @@ class Engine:
         reference: str | None = None,
     ) -> Dossier:
         """A new draft dossier. The reference defaults to ``<campaign id>-<number>``."""
-        applicant = check_applicant(applicant)
+        applicant = check_applicant(applicant, self.campaign)
         if application is not None and not isinstance(application, Application):
             raise InvalidInput(f"application must be an Application record, not {type(application).__name__}")
         if reference is None:

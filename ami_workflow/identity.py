@@ -17,10 +17,11 @@ from stdnum import iban as _iban
 from stdnum.fr import siren as _siren
 from stdnum.fr import siret as _siret
 
+from .campaign import Campaign
 from .dossier import Applicant
 from .errors import InvalidInput
 
-__all__ = ["check_applicant", "identity_problems"]
+__all__ = ["check_applicant", "identity_problems", "requirement_problems"]
 
 _RNA = re.compile(r"^W[0-9A-Z]{9}$")
 
@@ -42,11 +43,31 @@ def identity_problems(applicant: Applicant) -> list[str]:
     return problems
 
 
-def check_applicant(applicant: Applicant) -> Applicant:
-    """The applicant with its identifiers in compact form; ``InvalidInput`` lists every bad one."""
+def requirement_problems(applicant: Applicant, campaign: Campaign) -> list[str]:
+    """What the call's file requires of this kind of applicant and is missing (``applicants.kinds.*.requires``)."""
+    kind = campaign.applicants.kinds.get(applicant.kind)
+    if kind is None:
+        known = ", ".join(sorted(campaign.applicants.kinds))
+        return [f"kind: unknown applicant kind {applicant.kind!r}; the call knows {known}"]
+    problems = []
+    for requirement in kind.requires:
+        options = requirement.split("|")
+        if not any(getattr(applicant, field) for field in options):
+            problems.append(f"{' or '.join(options)}: required for {kind.label}")
+    return problems
+
+
+def check_applicant(applicant: Applicant, campaign: Campaign | None = None) -> Applicant:
+    """The applicant with its identifiers in compact form; ``InvalidInput`` lists every bad one.
+
+    With ``campaign``, the kind must be one the call knows and the identity
+    data its file requires for that kind must be there.
+    """
     if not isinstance(applicant, Applicant):
         raise InvalidInput(f"expected an Applicant record, not {type(applicant).__name__}")
     problems = identity_problems(applicant)
+    if campaign is not None:
+        problems += requirement_problems(applicant, campaign)
     if problems:
         raise InvalidInput("applicant: " + "; ".join(problems))
     siret = _siret.compact(applicant.siret) if applicant.siret else None

@@ -32,10 +32,10 @@ import attrs
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from .calendar import Calendar, CalendarAmendment, Clock, SystemClock, Window, to_paris
+from .calendar import Calendar, CalendarAmendment, Clock, SystemClock, Window, financial_report_due, paris_date, to_paris
 from .campaign import Campaign, converter
 from .committee import CommitteeSession, session_refusals
-from .decisions import Convention, Deliberation, deliberation_refusals
+from .decisions import Convention, Deliberation, FinancialReport, FinancialReportStatus, deliberation_refusals
 from .dossier import Applicant, Application, Dossier
 from .engine import BatchResult, Event, apply_trigger, check_trigger, plan_batch_approval
 from .errors import AmiWorkflowError, IllegalTrigger, InvalidInput, NotFound, Refused
@@ -572,7 +572,7 @@ class Workflow:
         ).fetchall()
         return [json.loads(r[0]) for r in rows]
 
-    def _context(self, dossier: Dossier) -> Context:
+    def _context(self, dossier: Dossier, at: datetime | None = None) -> Context:
         """What the guards know, read with a constant number of indexed look-ups.
 
         ``dossier`` is the stored dossier: its own share of the running totals
@@ -612,7 +612,27 @@ class Workflow:
             approved_total=total("campaign"),
             approved_by_axis={axis_key: total("axis")},
             applicant_granted=total("applicant") if "applicant" in found else ZERO,
+            overdue_reports=self._overdue_reports(dossier, at) if at is not None else (),
         )
+
+    def _overdue_reports(self, dossier: Dossier, at: datetime) -> tuple[str, ...]:
+        """The applicant's other grants whose compte rendu financier is past due at ``at`` and not received."""
+        today = paris_date(at)
+        rows = self.conn.execute(
+            "SELECT d.reference, d.campaign_id FROM dossiers d WHERE d.reference != ? "
+            "AND d.applicant_id = (SELECT applicant_id FROM dossiers WHERE reference = ?) "
+            "AND d.approved_cents IS NOT NULL AND d.state != 'withdrawn' AND NOT EXISTS ("
+            "SELECT 1 FROM records r WHERE r.campaign_id = d.campaign_id AND r.kind = 'financial_report' "
+            "AND r.key = d.reference) ORDER BY d.reference",
+            (dossier.reference, dossier.reference),
+        ).fetchall()
+        overdue = []
+        for reference, campaign_id in rows:
+            campaign = self.get_campaign(campaign_id)
+            due = financial_report_due(campaign.envelope.year, campaign.funding.financial_report_months)
+            if due < today:
+                overdue.append(f"{reference} ({campaign.envelope.year} grant) was due on {due}")
+        return tuple(overdue)
 
     # -- writing dossiers ------------------------------------------------------
 
@@ -627,10 +647,10 @@ class Workflow:
         actor: str = "",
     ) -> Dossier:
         """A new draft. The applicant is matched across campaigns by SIREN, else RNA number."""
-        applicant = check_applicant(applicant)
         if application is not None and not isinstance(application, Application):
             raise InvalidInput(f"application must be an Application record, not {type(application).__name__}")
         campaign = self.get_campaign(campaign_id or self.campaign.id)
+        applicant = check_applicant(applicant, campaign)
         when = self._now(at)
         _check_text(actor, "actor", allow_empty=True)
         if reference is not None:
@@ -776,7 +796,7 @@ class Workflow:
             with self._write() as conn:
                 dossier = self._load_for_write(conn, reference, expected_version)
                 outcome = apply_trigger(
-                    dossier, trigger, at=when, context=self._context(dossier), actor=actor, **data
+                    dossier, trigger, at=when, context=self._context(dossier, when), actor=actor, **data
                 )
                 digests = self._save(conn, outcome.dossier, before=dossier)
                 event = outcome.event
@@ -823,7 +843,7 @@ class Workflow:
             for ref, amount in funded.items():
                 dossier = found[ref]
                 try:
-                    outcome = apply_trigger(dossier, "approve", at=when, context=self._context(dossier), actor=actor,
+                    outcome = apply_trigger(dossier, "approve", at=when, context=self._context(dossier, when), actor=actor,
                                             amount=amount)
                 except (Refused, IllegalTrigger) as exc:
                     reasons += [f"{ref}: {r}" for r in getattr(exc, "reasons", (str(exc),))]
@@ -842,7 +862,7 @@ class Workflow:
     def check(self, reference: str, trigger: str, /, *, at: datetime | None = None, **data: Any) -> list[str]:
         """Every reason ``trigger`` would be refused now; writes nothing."""
         dossier = self.get(reference)
-        return check_trigger(dossier, trigger, at=self._now(at), context=self._context(dossier), **data)
+        return check_trigger(dossier, trigger, at=self._now(at), context=self._context(dossier, self._now(at)), **data)
 
     def update_application(
         self, reference: str, application: Application, *, expected_version: int | None = None, actor: str = "",
@@ -944,6 +964,76 @@ class Workflow:
                          _with_digests(payload, digests))
         return changed
 
+    # -- carrying over to next year --------------------------------------------
+
+    def reuse_pieces(
+        self,
+        reference: str,
+        from_reference: str,
+        keys: Sequence[str],
+        *,
+        expected_version: int | None = None,
+        at: datetime | None = None,
+        actor: str = "",
+    ) -> Dossier:
+        """Reuse unchanged pieces of last year's dossier of the same applicant; calling it is the confirmation.
+
+        Only the pieces the new call's file marks ``reusable`` (the statutes,
+        the receipt of declaration and the RIB in 2021) can be reused; the
+        board and bureau lists, the application form and the request letter
+        are always new. Every reason is given at once.
+        """
+        _check_text(from_reference, "from_reference")
+        if isinstance(keys, str) or not all(isinstance(k, str) for k in keys):
+            raise InvalidInput("keys must be a list of piece keys")
+        new, old = self.get(reference), self.get(from_reference)
+        campaign = self.get_campaign(new.campaign_id)
+        reasons = []
+        if new.applicant.identity != old.applicant.identity:
+            reasons.append(f"{from_reference} belongs to another applicant")
+        if old.campaign_id == new.campaign_id:
+            reasons.append(f"{from_reference} is in the same campaign: pieces are reused from an earlier one")
+        reused = []
+        for key in keys:
+            requirement = campaign.piece(key)
+            if requirement is None:
+                reasons.append(f"unknown piece {key!r}")
+            elif not requirement.reusable:
+                reasons.append(f"{requirement.label}: must be new each year, it cannot be reused")
+            elif old.piece(key) is None:
+                reasons.append(f"{from_reference} has no {requirement.label} to reuse")
+            else:
+                reused.append(old.piece(key))
+        if reasons:
+            raise Refused("reuse_pieces", reasons)
+
+        def change(dossier: Dossier) -> Dossier:
+            _open_for_pieces(dossier)
+            for piece in reused:
+                if piece is not None:
+                    dossier = dossier.with_piece(piece)
+            return dossier
+
+        payload = {"from": from_reference, "pieces": {p.key: p.sha256 for p in reused if p is not None}}
+        return self._change(reference, "reuse_pieces", expected_version, actor, at, change, payload)
+
+    def copy_drafts(
+        self, from_campaign_id: str, to_campaign_id: str, *, at: datetime | None = None, actor: str = ""
+    ) -> dict[str, str]:
+        """Copy the unsubmitted drafts of one campaign into another; returns {old reference: new reference}.
+
+        Only the applicant and the declared content move, as new drafts;
+        nothing else does (no piece, no other dossier).
+        """
+        source, target = self.get_campaign(from_campaign_id), self.get_campaign(to_campaign_id)
+        if source.id == target.id:
+            raise InvalidInput("copy drafts from one campaign into another")
+        copied = {}
+        for draft in self.dossiers(campaign_id=source.id, state=State.DRAFT.value):
+            new = self.create_dossier(draft.applicant, draft.application, campaign_id=target.id, at=at, actor=actor)
+            copied[draft.reference] = new.reference
+        return copied
+
     def file(self, sha256: str) -> bytes:
         """The bytes of an attached piece, by its SHA-256."""
         row = self.conn.execute("SELECT content, erased_at FROM files WHERE sha256 = ?", (sha256,)).fetchone()
@@ -1006,6 +1096,41 @@ class Workflow:
         self._record(dossier.campaign_id, "convention", convention.dossier, converter.unstructure(convention),
                      self._now(at), actor, reasons, action="record_convention", replace=True)
         return convention
+
+    def record_financial_report(
+        self, reference: str, received_on: date, *, at: datetime | None = None, actor: str = ""
+    ) -> FinancialReport:
+        """Record the compte rendu financier of a granted dossier when it arrives (loi 2000-321, art. 10)."""
+        report = FinancialReport(reference, received_on)
+        dossier = self.get(reference)
+        reasons = []
+        if dossier.approved is None or dossier.state == State.WITHDRAWN:
+            reasons.append(f"{reference} is {dossier.state}: only a granted subsidy owes a compte rendu financier")
+        if self.conn.execute(
+            "SELECT 1 FROM records WHERE campaign_id = ? AND kind = 'financial_report' AND key = ?",
+            (dossier.campaign_id, reference),
+        ).fetchone():
+            reasons.append(f"the compte rendu financier of {reference} is already recorded")
+        self._record(dossier.campaign_id, "financial_report", reference, _record_converter.unstructure(report),
+                     self._now(at), actor, reasons, action="record_financial_report")
+        return report
+
+    def financial_reports(self, campaign_id: str | None = None) -> list[FinancialReportStatus]:
+        """Each granted dossier of the campaign with its compte rendu financier: due date and day received."""
+        campaign = self.get_campaign(campaign_id or self.campaign.id)
+        due = financial_report_due(campaign.envelope.year, campaign.funding.financial_report_months)
+        received = {
+            key: date.fromisoformat(json.loads(data)["received_on"])
+            for key, data in self.conn.execute(
+                "SELECT key, data FROM records WHERE campaign_id = ? AND kind = 'financial_report'", (campaign.id,)
+            )
+        }
+        rows = self.conn.execute(
+            "SELECT reference FROM dossiers WHERE campaign_id = ? AND approved_cents IS NOT NULL "
+            "AND state != 'withdrawn' ORDER BY reference",
+            (campaign.id,),
+        ).fetchall()
+        return [FinancialReportStatus(ref, due, received.get(ref)) for (ref,) in rows]
 
     def _record(
         self, campaign_id: str, kind: str, key: str, data: Any, at: datetime, actor: str, reasons: Sequence[str],
