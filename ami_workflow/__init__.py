@@ -1,12 +1,24 @@
 """ami_workflow: run a public call for projects (AMI) end to end.
 
-Re-exports only; see each module for its one job.
+Re-exports only; see each module for its one job. The modules that read the
+store (reports, agenda, exports, receipts, rollover) and the command line are
+imported from their own modules.
 """
 
-from .calendar import PARIS, Calendar, CalendarAmendment, Clock, FixedClock, SystemClock, Window, to_paris
-from .campaign import Campaign, bundled_calls, load_campaign, parse_campaign
+from .calendar import (
+    PARIS,
+    Calendar,
+    CalendarAmendment,
+    Clock,
+    FixedClock,
+    SystemClock,
+    Window,
+    financial_report_due,
+    to_paris,
+)
+from .campaign import CalendarPolicy, Campaign, bundled_calls, load_campaign, parse_campaign
 from .committee import CommitteeSession, Member
-from .decisions import Convention, Deliberation
+from .decisions import Convention, Deliberation, FinancialReport
 from .dossier import Applicant, Application, CoFunding, Dossier, Instruction, Payment, Period
 from .engine import BatchResult, Engine, Event, Outcome, apply_trigger, check_trigger
 from .errors import (
@@ -19,11 +31,14 @@ from .errors import (
     NotFound,
     Refused,
 )
-from .guards import DEFAULT_GUARDS, GUARDS, Context, eligibility_problems
+from .guards import GUARDS, Context, eligibility_problems
+from .identity import check_applicant
 from .money import euros, format_euros
 from .pieces import IssueReason, PaperOriginal, PieceIssue, PieceReceipt, PieceRequirement, missing_pieces
 from .rules import CEILING_RULES, FlatCap, RateWithBonus, Totals, allocate, ceiling, qpv_share_met
 from .states import CATALOGUE, FINAL_STATES, STANDARD_EDGES, TRIGGERS, Edge, State, StateMachine
+from .store import SchemaError, VersionConflict, Workflow
+from .workflow import DEFAULT_GUARDS, WorkflowSpec
 
 __version__ = "0.1.0"
 
@@ -36,6 +51,7 @@ __all__ = [
     "CEILING_RULES",
     "Calendar",
     "CalendarAmendment",
+    "CalendarPolicy",
     "CallFileError",
     "Campaign",
     "Clock",
@@ -50,6 +66,7 @@ __all__ = [
     "Engine",
     "Event",
     "FINAL_STATES",
+    "FinancialReport",
     "FixedClock",
     "FlatCap",
     "GUARDS",
@@ -72,19 +89,25 @@ __all__ = [
     "RateWithBonus",
     "Refused",
     "STANDARD_EDGES",
+    "SchemaError",
     "State",
     "StateMachine",
     "SystemClock",
     "TRIGGERS",
     "Totals",
+    "VersionConflict",
     "Window",
+    "Workflow",
+    "WorkflowSpec",
     "allocate",
     "apply_trigger",
     "bundled_calls",
     "ceiling",
+    "check_applicant",
     "check_trigger",
     "eligibility_problems",
     "euros",
+    "financial_report_due",
     "format_euros",
     "load_campaign",
     "missing_pieces",

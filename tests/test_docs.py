@@ -43,9 +43,22 @@ def test_every_test_cited_in_rules_md_exists_and_every_rule_test_is_cited() -> N
     assert defined <= cited, f"rule tests not in rules.md: {sorted(defined - cited)}"
 
 
+@pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.name)
+def test_every_cited_test_exists(doc: Path) -> None:
+    for module, name in set(re.findall(r"tests/(test_\w+)\.py::(test_\w+)", doc.read_text("utf-8"))):
+        assert hasattr(importlib.import_module(module), name), f"{doc.name} cites missing {module}::{name}"
+
+
 def test_readme_python_example_runs() -> None:
     text = (ROOT / "README.md").read_text("utf-8")
     blocks = re.findall(r"```python\n(.*?)```", text, re.S)
     assert blocks
     for block in blocks:
         exec(compile(block, "README.md", "exec"), {"__name__": "readme"})
+
+
+def test_package_front_is_sorted_and_complete() -> None:
+    import ami_workflow
+
+    assert ami_workflow.__all__ == sorted(ami_workflow.__all__)
+    assert all(hasattr(ami_workflow, name) for name in ami_workflow.__all__)
