@@ -14,23 +14,18 @@ import attrs
 
 from .calendar import Calendar
 from .campaign import Campaign
+from .checks import is_day, required_text
 from .errors import InvalidInput
 
 __all__ = ["CommitteeSession", "Member", "session_problems", "session_refusals"]
-
-
-def _text(value: object) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(f"a non-empty text is required, got {value!r}")
-    return value.strip()
 
 
 @attrs.frozen
 class Member:
     """One member present at a session, with the call's category key (``elus``, ``habitants`` …)."""
 
-    name: str = attrs.field(converter=_text)
-    category: str = attrs.field(converter=_text)
+    name: str = attrs.field(converter=required_text)
+    category: str = attrs.field(converter=required_text)
 
 
 def _members(value: Iterable[Member]) -> tuple[Member, ...]:
@@ -45,10 +40,10 @@ def _members(value: Iterable[Member]) -> tuple[Member, ...]:
 class CommitteeSession:
     """A session of the selection committee on one day."""
 
-    id: str = attrs.field(converter=_text)
-    day: date = attrs.field(validator=attrs.validators.instance_of(date))
-    chair: str = attrs.field(converter=_text)
-    chair_role: str = attrs.field(converter=_text)
+    id: str = attrs.field(converter=required_text)
+    day: date = attrs.field(validator=is_day)
+    chair: str = attrs.field(converter=required_text)
+    chair_role: str = attrs.field(converter=required_text)
     members: tuple[Member, ...] = attrs.field(converter=_members)
 
 

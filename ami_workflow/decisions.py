@@ -14,34 +14,24 @@ from datetime import date
 import attrs
 
 from .calendar import Calendar
+from .checks import is_day, required_text
 from .errors import InvalidInput
 
 __all__ = ["Convention", "Deliberation", "FinancialReport", "FinancialReportStatus", "deliberation_refusals"]
 
 
-def _text(value: object) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(f"a non-empty text is required, got {value!r}")
-    return value.strip()
-
-
 def _refs(value: Iterable[str]) -> tuple[str, ...]:
     if isinstance(value, str):
         raise InvalidInput("a deliberation lists its dossiers as a sequence of references, not one string")
-    return tuple(dict.fromkeys(_text(v) for v in value))
-
-
-def _day(instance: object, attribute: attrs.Attribute[date], value: date) -> None:
-    if not isinstance(value, date):
-        raise InvalidInput(f"{attribute.name}: expected a date, got {value!r}")
+    return tuple(dict.fromkeys(required_text(v) for v in value))
 
 
 @attrs.frozen
 class Deliberation:
     """A deliberation of the funder's council: its reference, its date, and the dossiers it grants."""
 
-    reference: str = attrs.field(converter=_text)
-    day: date = attrs.field(validator=_day)
+    reference: str = attrs.field(converter=required_text)
+    day: date = attrs.field(validator=is_day)
     dossiers: tuple[str, ...] = attrs.field(converter=_refs)
 
 
@@ -49,17 +39,17 @@ class Deliberation:
 class Convention:
     """The signed convention (agreement) for one dossier."""
 
-    dossier: str = attrs.field(converter=_text)
-    reference: str = attrs.field(converter=_text)
-    signed_on: date = attrs.field(validator=_day)
+    dossier: str = attrs.field(converter=required_text)
+    reference: str = attrs.field(converter=required_text)
+    signed_on: date = attrs.field(validator=is_day)
 
 
 @attrs.frozen
 class FinancialReport:
     """The compte rendu financier of a granted dossier, received on a day."""
 
-    dossier: str = attrs.field(converter=_text)
-    received_on: date = attrs.field(validator=_day)
+    dossier: str = attrs.field(converter=required_text)
+    received_on: date = attrs.field(validator=is_day)
 
 
 @attrs.frozen

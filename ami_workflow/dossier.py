@@ -14,6 +14,7 @@ from decimal import Decimal
 import attrs
 
 from .calendar import to_paris
+from .checks import optional_text, required_text
 from .errors import InvalidInput
 from .money import ZERO, euros, optional_euros
 from .pieces import PaperOriginal, PieceIssue, PieceReceipt
@@ -27,22 +28,6 @@ __all__ = [
     "Payment",
     "Period",
 ]
-
-
-def _opt_text(value: object) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise InvalidInput(f"expected text, got {type(value).__name__}: {value!r}")
-    text = value.strip()
-    return text or None
-
-
-def _text(value: object) -> str:
-    text = _opt_text(value)
-    if text is None:
-        raise InvalidInput("a non-empty text is required")
-    return text
 
 
 def _opt_count(value: object) -> int | None:
@@ -89,13 +74,13 @@ class Applicant:
     (the IBAN, at payment).
     """
 
-    name: str = attrs.field(converter=_text)
-    kind: str = attrs.field(converter=_text)
-    siren: str | None = attrs.field(default=None, converter=_opt_text)
-    siret: str | None = attrs.field(default=None, converter=_opt_text)
-    rna: str | None = attrs.field(default=None, converter=_opt_text)
-    iban: str | None = attrs.field(default=None, converter=_opt_text)
-    legal_representative: str | None = attrs.field(default=None, converter=_opt_text)
+    name: str = attrs.field(converter=required_text)
+    kind: str = attrs.field(converter=required_text)
+    siren: str | None = attrs.field(default=None, converter=optional_text)
+    siret: str | None = attrs.field(default=None, converter=optional_text)
+    rna: str | None = attrs.field(default=None, converter=optional_text)
+    iban: str | None = attrs.field(default=None, converter=optional_text)
+    legal_representative: str | None = attrs.field(default=None, converter=optional_text)
 
     @property
     def identity(self) -> str:
@@ -128,7 +113,7 @@ class Period:
 class CoFunding:
     """Another funder's declared contribution to the action."""
 
-    funder: str = attrs.field(converter=_text)
+    funder: str = attrs.field(converter=required_text)
     amount: Decimal = attrs.field(converter=_cofunding_amount)
 
 
@@ -148,20 +133,20 @@ class Application:
     ``cost_nature`` is "fonctionnement" (operating costs) for the 2021 call.
     """
 
-    title: str | None = attrs.field(default=None, converter=_opt_text)
-    axis: str | None = attrs.field(default=None, converter=_opt_text)
+    title: str | None = attrs.field(default=None, converter=optional_text)
+    axis: str | None = attrs.field(default=None, converter=optional_text)
     qpv_codes: tuple[str, ...] = attrs.field(default=(), converter=_codes)
     period: Period | None = None
     total_cost: Decimal | None = attrs.field(default=None, converter=_opt_total_cost)
     requested: Decimal | None = attrs.field(default=None, converter=_opt_requested)
-    cost_nature: str | None = attrs.field(default="fonctionnement", converter=_opt_text)
+    cost_nature: str | None = attrs.field(default="fonctionnement", converter=optional_text)
     participants: int | None = attrs.field(default=None, converter=_opt_count)
     qpv_residents: int | None = attrs.field(default=None, converter=_opt_count)
     young: int | None = attrs.field(default=None, converter=_opt_count)
     women: int | None = attrs.field(default=None, converter=_opt_count)
-    sourcing: str | None = attrs.field(default=None, converter=_opt_text)
+    sourcing: str | None = attrs.field(default=None, converter=optional_text)
     cofunding: tuple[CoFunding, ...] = attrs.field(default=(), converter=_cofunding)
-    description: str | None = attrs.field(default=None, converter=_opt_text)
+    description: str | None = attrs.field(default=None, converter=optional_text)
 
     def __attrs_post_init__(self) -> None:
         if self.period is not None and not isinstance(self.period, Period):
@@ -197,8 +182,8 @@ class Payment:
 class Dossier:
     """One application for one campaign, with its state and everything the triggers recorded."""
 
-    reference: str = attrs.field(converter=_text)
-    campaign_id: str = attrs.field(converter=_text)
+    reference: str = attrs.field(converter=required_text)
+    campaign_id: str = attrs.field(converter=required_text)
     applicant: Applicant = attrs.field(validator=attrs.validators.instance_of(Applicant))
     application: Application = attrs.field(factory=Application, validator=attrs.validators.instance_of(Application))
     state: str = "draft"

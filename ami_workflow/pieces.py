@@ -20,6 +20,7 @@ from datetime import date
 
 import attrs
 
+from .checks import is_day, required_text
 from .errors import InvalidInput
 
 __all__ = [
@@ -33,16 +34,6 @@ __all__ = [
 ]
 
 
-def _text(instance: object, attribute: attrs.Attribute[str], value: str) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(f"{attribute.name}: a non-empty text is required, got {value!r}")
-
-
-def _day(instance: object, attribute: attrs.Attribute[date], value: date) -> None:
-    if not isinstance(value, date):
-        raise InvalidInput(f"{attribute.name}: expected a date, got {value!r}")
-
-
 @attrs.frozen
 class PieceRequirement:
     """One piece the call requires.
@@ -54,8 +45,8 @@ class PieceRequirement:
     to next year's dossier while unchanged.
     """
 
-    key: str = attrs.field(validator=_text)
-    label: str = attrs.field(validator=_text)
+    key: str = attrs.field(converter=required_text)
+    label: str = attrs.field(converter=required_text)
     kinds: tuple[str, ...] = attrs.field(default=(), converter=tuple)
     required_at_submit: bool = False
     paper_original: bool = False
@@ -71,8 +62,8 @@ class PieceRequirement:
 class PieceReceipt:
     """A digital piece received: the file's facts, never its trusted name."""
 
-    key: str = attrs.field(validator=_text)
-    received_on: date = attrs.field(validator=_day)
+    key: str = attrs.field(converter=required_text)
+    received_on: date = attrs.field(validator=is_day)
     filename: str | None = None
     size: int | None = None
     sha256: str | None = None
@@ -83,8 +74,8 @@ class PieceReceipt:
 class PaperOriginal:
     """The original on paper: when it arrived, whether it is signed, and by whom."""
 
-    key: str = attrs.field(validator=_text)
-    received_on: date = attrs.field(validator=_day)
+    key: str = attrs.field(converter=required_text)
+    received_on: date = attrs.field(validator=is_day)
     signed: bool = attrs.field(validator=attrs.validators.instance_of(bool))
     signed_by: str | None = None
     signer_role: str | None = None
@@ -106,7 +97,7 @@ class IssueReason(enum.StrEnum):
 class PieceIssue:
     """One piece sent back, with its typed reason and a note for the applicant."""
 
-    key: str = attrs.field(validator=_text)
+    key: str = attrs.field(converter=required_text)
     reason: IssueReason = attrs.field(converter=IssueReason)
     note: str = ""
 
