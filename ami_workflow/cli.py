@@ -22,7 +22,7 @@ import click
 
 from . import agenda as agenda_module
 from . import exports, receipts, reports
-from .calendar import parse_instant
+from .calendar import SystemClock, parse_instant
 from .campaign import Campaign, bundled_calls, converter, load_campaign
 from .committee import CommitteeSession, Member
 from .decisions import Convention, Deliberation
@@ -31,6 +31,7 @@ from .errors import AmiWorkflowError, IllegalTrigger, InvalidInput, Refused
 from .guards import dossier_ceiling
 from .money import format_euros
 from .pieces import PaperOriginal, missing_pieces
+from .rollover import rollover
 from .sample import run_demo
 from .states import TRIGGERS
 from .store import VersionConflict, Workflow
@@ -208,6 +209,46 @@ def campaign_add(state: _State, call_file: str) -> None:
     c = load_campaign(call_file)
     with state.flow(create_with=c) as flow:
         click.echo(f"campaign {c.id} registered in {state.db} ({len(flow.campaign_ids())} in all)")
+
+
+@campaign.command("rollover")
+@click.option("--year", type=int, required=True, help="The new call's year.")
+@click.option("--from", "source", help="A call file or bundled call (default: the database's campaign, else the 2021 call).")
+@click.option("--envelope", help="The new envelope, e.g. 160000 (default: this year's).")
+@click.option("--qpv-csv", type=click.Path(exists=True, dir_okay=False),
+              help="A new QPV list: CSV with the header code,name,communes (communes split by '/', outside ones in brackets).")
+@click.option("--valid-from", type=int, help="The first year of the new QPV list.")
+@click.option("--valid-until", type=int, help="The last year of the new QPV list.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the call file (default stdout).")
+@click.pass_obj
+def campaign_rollover(state: _State, year: int, source: str | None, envelope: str | None, qpv_csv: str | None,
+                      valid_from: int | None, valid_until: int | None, output: str | None) -> None:
+    """Write next year's call file from this year's; the changes and warnings go to stderr.
+
+    Dates keep their day of the month and move off weekends and French public holidays as the
+    file's [calendar.policy] says; whole-month windows stay whole months. Review the list, edit
+    the file, then register it with 'ami-workflow campaign add FILE'.
+    """
+    if source:
+        current = load_campaign(source)
+    elif Path(state.db).exists():
+        with state.flow() as flow:
+            current = flow.campaign
+    else:
+        current = load_campaign(DEFAULT_CALL)
+    result = rollover(current, year, envelope=envelope, qpv_csv=Path(qpv_csv) if qpv_csv else None,
+                      valid_from=valid_from, valid_until=valid_until, today=SystemClock().now().date())
+    if output:
+        Path(output).write_text(result.text, encoding="utf-8")
+    else:
+        click.echo(result.text, nl=False)
+    click.echo(f"{current.id} -> {result.campaign.id}: {len(result.changes)} changes", err=True)
+    for change in result.changes:
+        click.echo(f"  - {change}", err=True)
+    for warning in result.warnings:
+        click.echo(f"  ! {warning}", err=True)
+    if output:
+        click.echo(f"wrote {output}", err=True)
 
 
 # -- dossiers --------------------------------------------------------------------

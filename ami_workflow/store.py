@@ -656,16 +656,23 @@ class Workflow:
         if reference is not None:
             _check_text(reference, "reference")
         with self._write() as conn:
-            if reference is None:
-                count = conn.execute("SELECT COUNT(*) FROM dossiers WHERE campaign_id = ?", (campaign.id,)).fetchone()[0]
-                reference = f"{campaign.id}-{count + 1:04d}"
-            if conn.execute("SELECT 1 FROM dossiers WHERE reference = ?", (reference,)).fetchone():
-                raise InvalidInput(f"a dossier {reference!r} already exists")
-            applicant_id = self._upsert_applicant(conn, applicant)
-            dossier = Dossier(reference, campaign.id, applicant, application or Application())
-            digests = self._insert_dossier(conn, dossier, applicant_id)
-            self._append(conn, "create", campaign.id, reference, None, None, State.DRAFT.value, when, actor,
-                         _with_digests({"applicant": applicant.identity}, digests))
+            return self._create(conn, campaign, applicant, application or Application(), reference, when, actor, {})
+
+    def _create(
+        self, conn: sqlite3.Connection, campaign: Campaign, applicant: Applicant, application: Application,
+        reference: str | None, when: datetime, actor: str, payload: dict[str, Any],
+    ) -> Dossier:
+        """Insert a new draft and its ``create`` event, inside the caller's transaction."""
+        if reference is None:
+            count = conn.execute("SELECT COUNT(*) FROM dossiers WHERE campaign_id = ?", (campaign.id,)).fetchone()[0]
+            reference = f"{campaign.id}-{count + 1:04d}"
+        if conn.execute("SELECT 1 FROM dossiers WHERE reference = ?", (reference,)).fetchone():
+            raise InvalidInput(f"a dossier {reference!r} already exists")
+        applicant_id = self._upsert_applicant(conn, applicant)
+        dossier = Dossier(reference, campaign.id, applicant, application)
+        digests = self._insert_dossier(conn, dossier, applicant_id)
+        self._append(conn, "create", campaign.id, reference, None, None, State.DRAFT.value, when, actor,
+                     _with_digests({"applicant": applicant.identity, **payload}, digests))
         return dossier
 
     def _upsert_applicant(self, conn: sqlite3.Connection, applicant: Applicant) -> int:
@@ -1023,15 +1030,29 @@ class Workflow:
         """Copy the unsubmitted drafts of one campaign into another; returns {old reference: new reference}.
 
         Only the applicant and the declared content move, as new drafts;
-        nothing else does (no piece, no other dossier).
+        nothing else does (no piece, no other dossier). One transaction; a
+        draft already copied into that campaign is not copied again, so
+        running it twice changes nothing the second time.
         """
         source, target = self.get_campaign(from_campaign_id), self.get_campaign(to_campaign_id)
         if source.id == target.id:
             raise InvalidInput("copy drafts from one campaign into another")
+        _check_text(actor, "actor", allow_empty=True)
+        when = self._now(at)
+        drafts = self.dossiers(campaign_id=source.id, state=State.DRAFT.value)
         copied = {}
-        for draft in self.dossiers(campaign_id=source.id, state=State.DRAFT.value):
-            new = self.create_dossier(draft.applicant, draft.application, campaign_id=target.id, at=at, actor=actor)
-            copied[draft.reference] = new.reference
+        with self._write() as conn:
+            done = {key for (key,) in conn.execute(
+                "SELECT key FROM records WHERE campaign_id = ? AND kind = 'copied_draft'", (target.id,))}
+            for draft in drafts:
+                if draft.reference in done:
+                    continue
+                applicant = check_applicant(draft.applicant, target)
+                new = self._create(conn, target, applicant, draft.application, None, when, actor,
+                                   {"copied_from": draft.reference})
+                conn.execute("INSERT INTO records (campaign_id, kind, key, data) VALUES (?, 'copied_draft', ?, ?)",
+                             (target.id, draft.reference, canonical_json({"from": draft.reference, "to": new.reference})))
+                copied[draft.reference] = new.reference
         return copied
 
     def file(self, sha256: str) -> bytes:

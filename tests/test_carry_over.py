@@ -144,6 +144,9 @@ def test_rule_only_unsubmitted_drafts_are_copied_on_request(flow: Workflow) -> N
     assert list(copied) == [draft]
     new = flow.get(copied[draft])
     assert (new.campaign_id, new.state, new.application.title, new.pieces) == (c2022.id, "draft", "Projet en cours", ())
+    assert flow.copy_drafts(CAMPAIGN.id, c2022.id, at=at(2022, 1, 4)) == {}  # a second run copies nothing again
+    assert len(flow.dossiers(campaign_id=c2022.id)) == 1
+    assert flow.history(copied[draft])[0].payload["copied_from"] == draft
     with pytest.raises(InvalidInput):
         flow.copy_drafts(CAMPAIGN.id, CAMPAIGN.id)
 

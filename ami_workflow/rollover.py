@@ -1,0 +1,625 @@
+"""Next year's call from this year's: the yearly rollover, and call files written back as TOML.
+
+:func:`rollover` moves a campaign to another year and explains every change;
+:func:`campaign_to_toml` writes any campaign as a call file that loads back
+to the same campaign::
+
+    >>> from ami_workflow.campaign import load_campaign, parse_campaign
+    >>> result = rollover(load_campaign("ami-cohesion-sociale-2021"), 2022)
+    >>> result.campaign.id, result.campaign.calendar.launch, result.campaign.calendar.deadline
+    ('ami-cohesion-sociale-2022', datetime.date(2022, 3, 8), datetime.date(2022, 4, 29))
+    >>> print(result.change("calendar.deadline"))
+    calendar.deadline: 2021-04-30 -> 2022-04-29 (2022-04-30 is a Saturday; moved to the previous working day 2022-04-29)
+    >>> parse_campaign(result.text) == result.campaign
+    True
+
+Point dates (the launch and the deadline, or a rolling call's opening and
+closing) keep their day of the month and move off weekends and public holidays
+by the file's ``[calendar.policy]``; whole-month windows stay whole months.
+Nothing else changes unless asked (the envelope, a new QPV list). Dates are
+Europe/Paris calendar days.
+"""
+
+from __future__ import annotations
+
+import calendar as _stdcalendar
+import csv
+import functools
+import io
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import attrs
+import holidays as _holidays
+import tomli_w
+
+from .calendar import Calendar, Window
+from .campaign import Campaign, Qpv, Territory, check_campaign, converter, parse_campaign
+from .errors import AmiWorkflowError, InvalidInput
+from .money import euros
+
+__all__ = [
+    "Change",
+    "RolloverResult",
+    "campaign_to_toml",
+    "parse_qpv_csv",
+    "rollover",
+    "working_day",
+]
+
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
+#: The first year of the national QPV list of décret n° 2023-1314 (metropolitan France).
+_NEW_QPV_LIST_YEAR = 2024
+
+
+# -- call files written back ----------------------------------------------------------
+
+#: Tables written inline (``instruction = { start = ..., end = ... }``), as in the bundled files.
+_INLINE = frozenset({"calendar.instruction", "calendar.jury", "calendar.deliberation"})
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_LINE = 100
+#: Keys left out when empty, as the bundled files do (their default is empty).
+_OMIT_EMPTY = frozenset({"by_axis", "communes_outside", "requires"})
+
+
+def campaign_to_toml(campaign: Campaign) -> str:
+    """The call file of ``campaign``, in the shape of the bundled files; it loads back to ``campaign``.
+
+    The file is complete (every key written, defaults included) and carries no
+    comments: the quotes of the call's text in the original file are not kept.
+
+    >>> from ami_workflow.campaign import load_campaign, parse_campaign
+    >>> campaign = load_campaign("ami-cohesion-sociale-2021")
+    >>> text = campaign_to_toml(campaign)
+    >>> print(text[text.index("[calendar]"):text.index("[territory]")].strip())
+    [calendar]
+    launch = 2021-03-08
+    deadline = 2021-04-30
+    instruction = { start = 2021-05-01, end = 2021-05-31 }
+    jury = { start = 2021-06-01, end = 2021-06-30 }
+    deliberation = { start = 2021-09-01, end = 2021-09-30 }
+    reminder_days_before_deadline = 14
+    <BLANKLINE>
+    [calendar.policy]
+    deadline = "previous_working_day"
+    opening = "next_working_day"
+    holidays = "FR"
+    >>> parse_campaign(text) == campaign
+    True
+    """
+    return "".join(_table_chunks(_file_data(campaign), ""))
+
+
+def _file_data(campaign: Campaign) -> dict[str, Any]:
+    """The campaign as the loader reads it: the calendar's extras moved into ``[calendar]``, no None."""
+    data: dict[str, Any] = converter.unstructure(campaign)
+    calendar = dict(data.pop("calendar"))
+    calendar["reminder_days_before_deadline"] = data.pop("reminder_days_before_deadline")
+    calendar["policy"] = data.pop("calendar_policy")
+    out: dict[str, Any] = {"format": data.pop("format")}
+    for key in ("call", "funder", "envelope"):
+        out[key] = data.pop(key)
+    out["calendar"] = calendar
+    out.update(data)  # territory, axes, applicants, public, funding, pieces, committee, workflow
+    cleaned: dict[str, Any] = _drop_none(out)
+    return cleaned
+
+
+def _drop_none(value: Any) -> Any:
+    """``value`` without None values, nor the empty values of :data:`_OMIT_EMPTY` keys."""
+    if isinstance(value, Mapping):
+        return {k: _drop_none(v) for k, v in value.items() if v is not None and (v or k not in _OMIT_EMPTY)}
+    if isinstance(value, (list, tuple)):
+        return [_drop_none(v) for v in value if v is not None]
+    return value
+
+
+def _key(name: str) -> str:
+    if _BARE_KEY.match(name):
+        return name
+    return tomli_w.dumps({"k": name})[4:].rstrip("\n")  # a TOML basic string, escaped by tomli-w
+
+
+def _literal(value: Any) -> str:
+    return tomli_w.dumps({"k": value})[4:].rstrip("\n")
+
+
+def _value(key: str, value: Any) -> str:
+    """``key = value``, written by tomli-w; a short array stays on one line."""
+    if isinstance(value, (list, tuple)) and not any(isinstance(v, (list, tuple, Mapping)) for v in value):
+        line = f"{_key(key)} = [" + ", ".join(_literal(v) for v in value) + "]"
+        if len(line) <= _LINE:
+            return line + "\n"
+    return f"{_key(key)} = {_literal(value)}\n"
+
+
+def _inline(key: str, table: Mapping[str, Any]) -> str:
+    parts = ", ".join(_value(k, v).rstrip("\n") for k, v in table.items())
+    return f"{_key(key)} = {{ {parts} }}\n" if parts else f"{_key(key)} = {{}}\n"
+
+
+def _is_table_list(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(v, Mapping) for v in value)
+
+
+def _table_chunks(table: Mapping[str, Any], name: str, *, array: bool = False) -> Iterator[str]:
+    """A table: its header, its keys, then its sub-tables and arrays of tables (always as ``[[name]]``)."""
+    lines: list[str] = []
+    tables: list[tuple[str, Mapping[str, Any], bool]] = []
+    for key, value in table.items():
+        path = f"{name}.{_key(key)}" if name else _key(key)
+        if isinstance(value, Mapping) and (path in _INLINE or not value):
+            lines.append(_inline(key, value))
+        elif isinstance(value, Mapping):
+            tables.append((path, value, False))
+        elif _is_table_list(value):
+            tables.extend((path, item, True) for item in value)
+        else:
+            lines.append(_value(key, value))
+    started = False
+    if name and (array or lines or not tables):  # a table of tables only needs no header of its own
+        yield f"[[{name}]]\n" if array else f"[{name}]\n"
+        started = True
+    if lines:
+        yield from lines
+        started = True
+    for path, sub, in_array in tables:
+        if started:
+            yield "\n"
+        started = True
+        yield from _table_chunks(sub, path, array=in_array)
+
+
+# -- working days -----------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=256)
+def _public_holidays(country: str, year: int) -> Mapping[date, str]:
+    try:
+        found = _holidays.country_holidays(country, years=year, language="en_US")
+    except NotImplementedError:
+        raise InvalidInput(f"no public holidays known for the country {country!r} (calendar.policy.holidays)") from None
+    return dict(found)
+
+
+def _day_off(day: date, country: str) -> str | None:
+    """Why ``day`` is not a working day (``"a Saturday"``, ``"a public holiday (Labor Day)"``), or None."""
+    reasons = []
+    if day.weekday() >= 5:
+        reasons.append(f"a {_WEEKDAYS[day.weekday()]}")
+    holiday = _public_holidays(country, day.year).get(day)
+    if holiday is not None:
+        reasons.append(f"a public holiday ({holiday})")
+    return " and ".join(reasons) or None
+
+
+_DIRECTIONS = {"previous": -1, "previous_working_day": -1, "next": 1, "next_working_day": 1}
+
+
+def working_day(day: date, direction: str, country: str = "FR") -> tuple[date, str | None]:
+    """``day`` if it is a working day, else the previous or next one, and the reason in words.
+
+    A day is not a working day on a Saturday, a Sunday or a public holiday of
+    ``country`` (from the ``holidays`` package). ``direction`` is ``"previous"``
+    or ``"next"`` (the policy names ``previous_working_day`` and
+    ``next_working_day`` are accepted too).
+
+    >>> working_day(date(2022, 3, 8), "next")
+    (datetime.date(2022, 3, 8), None)
+    >>> working_day(date(2022, 4, 30), "previous")
+    (datetime.date(2022, 4, 29), '2022-04-30 is a Saturday; moved to the previous working day 2022-04-29')
+    >>> working_day(date(2023, 5, 1), "next")[1]
+    '2023-05-01 is a public holiday (Labor Day); moved to the next working day 2023-05-02'
+    >>> working_day(date(2022, 5, 1), "previous")[1]
+    '2022-05-01 is a Sunday and a public holiday (Labor Day); moved to the previous working day 2022-04-29'
+    >>> working_day(date(2022, 5, 1), "sideways")
+    Traceback (most recent call last):
+    ...
+    ami_workflow.errors.InvalidInput: direction must be 'previous' or 'next', not 'sideways'
+    """
+    step = _DIRECTIONS.get(direction) if isinstance(direction, str) else None
+    if step is None:
+        raise InvalidInput(f"direction must be 'previous' or 'next', not {direction!r}")
+    if not isinstance(day, date):
+        raise InvalidInput(f"expected a date, got {day!r}")
+    why = _day_off(day, country)
+    if why is None:
+        return day, None
+    moved = day
+    while _day_off(moved, country) is not None:
+        moved = date.fromordinal(moved.toordinal() + step)
+    side = "previous" if step < 0 else "next"
+    return moved, f"{day.isoformat()} is {why}; moved to the {side} working day {moved.isoformat()}"
+
+
+# -- QPV lists ---------------------------------------------------------------------------
+
+_QPV_HEADER = ("code", "name", "communes")
+_BRACKETS = re.compile(r"\(([^()]*)\)")
+
+
+def parse_qpv_csv(source: str | Path) -> tuple[Qpv, ...]:
+    """The QPV of a CSV file (a path, or the text itself) with the header ``code,name,communes``.
+
+    Communes are separated by ``/``; those in brackets lie outside the funder's
+    territory, as in the call's annex (``Méricourt (Rouvroy)``). A file that
+    uses ``;`` between columns is read too. Any problem raises
+    :class:`~ami_workflow.errors.InvalidInput` naming the line.
+
+    >>> parse_qpv_csv('code,name,communes\\nQP062045,Quartier Du Maroc - La Canche,Méricourt (Rouvroy)\\n')
+    (Qpv(code='QP062045', name='Quartier Du Maroc - La Canche', communes=('Méricourt',), communes_outside=('Rouvroy',)),)
+    >>> parse_qpv_csv('code,name,communes\\nQP062045,,Méricourt\\n')
+    Traceback (most recent call last):
+    ...
+    ami_workflow.errors.InvalidInput: QPV list, line 2: the name is empty
+    """
+    text, where = _csv_text(source)
+    lines = text.splitlines()
+    if not lines or not lines[0].strip():
+        raise InvalidInput(f"{where}, line 1: the header 'code,name,communes' is missing")
+    delimiter = ";" if ";" in lines[0] and "," not in lines[0] else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    out: list[Qpv] = []
+    seen: dict[str, int] = {}
+    try:
+        header = next(reader)
+        if tuple(cell.strip().lower() for cell in header) != _QPV_HEADER:
+            raise InvalidInput(f"{where}, line 1: the header must be 'code,name,communes', not {delimiter.join(header)!r}")
+        for row in reader:
+            line = reader.line_num
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) != 3:
+                raise InvalidInput(f"{where}, line {line}: expected 3 columns (code, name, communes), found {len(row)}")
+            code, name, communes = (cell.strip() for cell in row)
+            if not code:
+                raise InvalidInput(f"{where}, line {line}: the code is empty")
+            if not name:
+                raise InvalidInput(f"{where}, line {line}: the name is empty")
+            if code in seen:
+                raise InvalidInput(f"{where}, line {line}: duplicate code {code!r} (first on line {seen[code]})")
+            seen[code] = line
+            inside, outside = _communes(communes, f"{where}, line {line}")
+            out.append(Qpv(code, name, inside, outside))
+    except csv.Error as exc:
+        raise InvalidInput(f"{where}, line {reader.line_num}: {exc}") from None
+    if not out:
+        raise InvalidInput(f"{where}: the list holds no QPV")
+    return tuple(out)
+
+
+def _csv_text(source: str | Path) -> tuple[str, str]:
+    if isinstance(source, Path) or (isinstance(source, str) and "\n" not in source and Path(source).is_file()):
+        path = Path(source)
+        try:
+            return path.read_text(encoding="utf-8-sig"), f"QPV list {path}"
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InvalidInput(f"QPV list {path}: cannot be read ({exc})") from None
+    if not isinstance(source, str):
+        raise InvalidInput(f"qpv_csv must be a path or the CSV text, not {type(source).__name__}")
+    if source and "\n" not in source:
+        raise InvalidInput(f"QPV list: no such file {source!r} (give a path, or the CSV text with its header)")
+    return source.removeprefix("\ufeff"), "QPV list"
+
+
+def _communes(field: str, where: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    outside = [name.strip() for group in _BRACKETS.findall(field) for name in group.split("/")]
+    rest = _BRACKETS.sub("/", field)
+    if "(" in rest or ")" in rest:
+        raise InvalidInput(f"{where}: unbalanced brackets in the communes {field!r}")
+    inside = [name.strip() for name in rest.split("/") if name.strip()]
+    if any(not name for name in outside):
+        raise InvalidInput(f"{where}: an empty commune in brackets in {field!r}")
+    if not inside:
+        raise InvalidInput(f"{where}: at least one commune of the territory is required (outside ones go in brackets)")
+    return tuple(inside), tuple(outside)
+
+
+# -- the rollover ------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Change:
+    """One change the rollover made: the field, its old and new values, and why, in plain English."""
+
+    field: str
+    old: str
+    new: str
+    why: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.old} -> {self.new} ({self.why})"
+
+
+@attrs.frozen
+class RolloverResult:
+    """The new campaign, every change with its reason, the warnings, and the call file to review."""
+
+    campaign: Campaign
+    changes: tuple[Change, ...]
+    warnings: tuple[str, ...]
+    text: str
+    """The call file (TOML), headed by a comment listing every change and warning, one per line."""
+
+    def change(self, field: str) -> Change | None:
+        """The change of ``field`` (``"calendar.deadline"``), or None if it was not changed."""
+        for change in self.changes:
+            if change.field == field:
+                return change
+        return None
+
+
+def _year(value: object, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1900 <= value <= 9000:
+        raise InvalidInput(f"{name} must be a year (an int between 1900 and 9000), not {value!r}")
+    return value
+
+
+def _same_day(day: date, years: int) -> date:
+    """The same day of the month ``years`` years later; 29 February becomes the 28th in a common year."""
+    year = day.year + years
+    return date(year, day.month, min(day.day, _stdcalendar.monthrange(year, day.month)[1]))
+
+
+def _months(window: Window) -> str:
+    first = f"{_MONTHS[window.start.month - 1]} {window.start.year}"
+    last = f"{_MONTHS[window.end.month - 1]} {window.end.year}"
+    return first if first == last else f"{first} to {last}"
+
+
+def _shift_window(window: Window, years: int) -> tuple[Window, str]:
+    if window.is_whole_months():
+        end = _same_day(date(window.end.year, window.end.month, 1), years)
+        shifted = Window(_same_day(window.start, years),
+                         date(end.year, end.month, _stdcalendar.monthrange(end.year, end.month)[1]))
+        return shifted, f"whole months stay whole months: {_months(window)} becomes {_months(shifted)}"
+    shifted = Window(_same_day(window.start, years), _same_day(window.end, years))
+    return shifted, f"the same days of the month, {years} year{'s' if years != 1 else ''} later"
+
+
+def _replace_year(text: str, old: int, new: int) -> str | None:
+    """``text`` with the year ``old`` replaced by ``new``; None if it does not name that year."""
+    exact = re.compile(rf"(?<!\d){old}(?!\d)")
+    return exact.sub(str(new), text) if exact.search(text) else None
+
+
+class _Dates:
+    """Moves the point dates by the file's policy, and records the changes and warnings."""
+
+    def __init__(self, campaign: Campaign, years: int, changes: list[Change], warnings: list[str]) -> None:
+        self.policy = campaign.calendar_policy
+        self.years = years
+        self.changes = changes
+        self.warnings = warnings
+
+    def point(self, field: str, day: date, policy_name: str) -> date:
+        policy: str = getattr(self.policy, policy_name)
+        same = _same_day(day, self.years)
+        clamp = "" if same.day == day.day else f"{day.isoformat()} has no counterpart in {same.year}: {same.isoformat()}; "
+        off = _day_off(same, self.policy.holidays)
+        if off is None:
+            new, why = same, f"{clamp}the same day of the month, a {_WEEKDAYS[same.weekday()]}"
+        elif policy == "keep":
+            new = same
+            why = f"{clamp}{same.isoformat()} is {off}; kept (calendar.policy.{policy_name} = keep)"
+            self.warnings.append(f"{field} {same.isoformat()} is {off}: kept as the file's policy says; check it")
+        else:
+            new, moved = working_day(same, policy, self.policy.holidays)
+            why = f"{clamp}{moved}"
+        self.changes.append(Change(field, day.isoformat(), new.isoformat(), why))
+        return new
+
+    def window(self, field: str, window: Window) -> Window:
+        new, why = _shift_window(window, self.years)
+        self.changes.append(Change(field, str(window), str(new), why))
+        return new
+
+
+def rollover(
+    campaign: Campaign,
+    year: int,
+    *,
+    envelope: Decimal | str | int | None = None,
+    qpv_csv: str | Path | None = None,
+    valid_from: int | None = None,
+    valid_until: int | None = None,
+    territory_name: str | None = None,
+    today: date | None = None,
+) -> RolloverResult:
+    """Next year's call: ``campaign`` moved to ``year``, with every change explained.
+
+    - the id and the title get the new year (``...-2021`` becomes ``...-2022``;
+      an id without the old year gets ``-2022`` appended); ``call.year`` and
+      ``envelope.year`` become ``year``;
+    - the launch and the deadline (a rolling call's opening and closing) keep
+      their day of the month; one that falls on a weekend or a public holiday
+      moves by ``[calendar.policy]``: the deadline to the previous working day,
+      the opening to the next, unless the policy says ``keep``;
+    - whole-month windows stay whole months (May 2021 becomes May 2022); other
+      windows keep their days of the month;
+    - the envelope, the rules and the pieces are carried over; ``envelope``
+      overrides the amount;
+    - ``qpv_csv`` (see :func:`parse_qpv_csv`) replaces the QPV list, and
+      ``valid_from``, ``valid_until`` and ``territory_name`` the list's years
+      and name. A year past the list's validity without a new list is warned
+      about: the 2024 national list (décret n° 2023-1314) renewed the QPV,
+      with new codes.
+
+    ``today``, when given, warns about a launch already past. Raises
+    :class:`~ami_workflow.errors.InvalidInput` for a bad year, amount or QPV
+    list, or a result the loader would refuse.
+    """
+    if not isinstance(campaign, Campaign):
+        raise InvalidInput(f"expected a Campaign, got {type(campaign).__name__}")
+    year = _year(year, "year")
+    old_year = campaign.call.year
+    if year <= old_year:
+        raise InvalidInput(f"the rollover goes forward: {year} is not after the campaign's year {old_year}")
+    years = year - old_year
+    changes: list[Change] = []
+    warnings: list[str] = []
+
+    # The call: id, title, year.
+    call = campaign.call
+    replaced = _replace_year(call.id, old_year, year)
+    new_id = replaced or f"{call.id}-{year}"
+    changes.append(Change("call.id", call.id, new_id,
+                          "the year in the id" if replaced else f"the id did not name {old_year}: the year appended"))
+    new_title = _replace_year(call.title, old_year, year)
+    if new_title is None:
+        new_title = call.title
+        warnings.append(f"call.title {call.title!r} does not name {old_year}: check it")
+    else:
+        changes.append(Change("call.title", call.title, new_title, "the year in the title"))
+    changes.append(Change("call.year", str(old_year), str(year), "the call's year"))
+    new_call = attrs.evolve(call, id=new_id, title=new_title, year=year)
+
+    # The envelope.
+    amount = campaign.envelope.amount
+    if envelope is not None:
+        amount = euros(envelope, "envelope")
+        if amount != campaign.envelope.amount:
+            changes.append(Change("envelope.amount", str(campaign.envelope.amount), str(amount), "the amount given"))
+    changes.append(Change("envelope.year", str(campaign.envelope.year), str(year), "the call's year"))
+    new_envelope = attrs.evolve(campaign.envelope, amount=amount, year=year)
+
+    # The calendar.
+    dates = _Dates(campaign, years, changes, warnings)
+    cal = campaign.calendar
+    if cal.rolling:
+        opens = dates.point("calendar.opens", cal.submission.start, "opening")
+        closes = dates.point("calendar.closes", cal.submission.end, "deadline")
+        if closes < opens:
+            raise InvalidInput(f"the rolling call would close ({closes}) before it opens ({opens}): edit the calendar")
+        new_calendar = Calendar.rolling_window(Window(opens, closes))
+    else:
+        launch = dates.point("calendar.launch", cal.launch, "opening")
+        deadline = dates.point("calendar.deadline", cal.deadline, "deadline")
+        if deadline < launch:
+            raise InvalidInput(f"the deadline ({deadline}) would fall before the launch ({launch}): edit the calendar")
+        new_calendar = Calendar(
+            Window(launch, deadline),
+            dates.window("calendar.instruction", cal.instruction),
+            dates.window("calendar.jury", cal.jury),
+            dates.window("calendar.deliberation", cal.deliberation),
+        )
+        if cal.deadline < cal.instruction.start and new_calendar.instruction.start <= deadline:
+            warnings.append(f"the deadline {deadline.isoformat()} now falls in the instruction window "
+                            f"({new_calendar.instruction}): check the calendar")
+    if today is not None:
+        if not isinstance(today, date):
+            raise InvalidInput(f"today must be a date, got {today!r}")
+        if new_calendar.launch < today:
+            warnings.append(f"the call opens on {new_calendar.launch.isoformat()}, before today ({today.isoformat()}): "
+                            "check the calendar")
+
+    # The territory.
+    territory = _territory(campaign, year, qpv_csv, valid_from, valid_until, territory_name, changes, warnings)
+
+    new = attrs.evolve(campaign, call=new_call, envelope=new_envelope, calendar=new_calendar, territory=territory)
+    problems = check_campaign(new)
+    if problems:
+        raise InvalidInput("the rolled-over call would not load: "
+                           + "; ".join(f"{field}: {problem}" for field, problem in problems))
+    warnings += _old_year_mentions(new, old_year)
+    text = _header(campaign, new, changes, warnings) + campaign_to_toml(new)
+    if parse_campaign(text, source=f"rollover of {campaign.id}") != new:  # pragma: no cover - a bug, never input
+        raise AmiWorkflowError(f"the rolled-over call file of {new.id} does not load back to the same campaign")
+    return RolloverResult(new, tuple(changes), tuple(warnings), text)
+
+
+def _territory(
+    campaign: Campaign,
+    year: int,
+    qpv_csv: str | Path | None,
+    valid_from: int | None,
+    valid_until: int | None,
+    territory_name: str | None,
+    changes: list[Change],
+    warnings: list[str],
+) -> Territory:
+    old = campaign.territory
+    new = old
+    if qpv_csv is not None:
+        qpv = parse_qpv_csv(qpv_csv)
+        old_codes, new_codes = [q.code for q in old.qpv], [q.code for q in qpv]
+        added = [c for c in new_codes if c not in old_codes]
+        removed = [c for c in old_codes if c not in new_codes]
+        kept = [q.code for q in qpv if old.get(q.code) == q]
+        edited = [c for c in new_codes if c in old_codes and c not in kept]
+        parts = [f"{len(kept)} unchanged"]
+        parts += [f"{len(codes)} {what} ({', '.join(codes)})" for what, codes in
+                  (("added", added), ("removed", removed), ("changed", edited)) if codes]
+        changes.append(Change("territory.qpv", f"{len(old.qpv)} QPV", f"{len(qpv)} QPV",
+                              "the new list given: " + ", ".join(parts)))
+        new = attrs.evolve(new, qpv=qpv)
+    if valid_from is not None and _year(valid_from, "valid_from") != old.valid_from:
+        changes.append(Change("territory.valid_from", str(old.valid_from), str(valid_from), "the year given"))
+        new = attrs.evolve(new, valid_from=valid_from)
+    if valid_until is not None and _year(valid_until, "valid_until") != old.valid_until:
+        changes.append(Change("territory.valid_until", str(old.valid_until), str(valid_until), "the year given"))
+        new = attrs.evolve(new, valid_until=valid_until)
+    if territory_name is not None:
+        if not isinstance(territory_name, str) or not territory_name.strip():
+            raise InvalidInput("territory_name must be a non-empty text")
+        if territory_name != old.name:
+            changes.append(Change("territory.name", old.name, territory_name, "the name given"))
+            new = attrs.evolve(new, name=territory_name)
+    if year > new.valid_until and qpv_csv is None:
+        extended = (" The 2014 list was kept to the end of 2023 (loi de finances pour 2022): for 2023, check it and"
+                    " set valid_until = 2023." if year < _NEW_QPV_LIST_YEAR else "")
+        warnings.append(
+            f"WARNING: the QPV list ({new.valid_from}-{new.valid_until}) is not valid in {year} and no new list was "
+            f"given.{extended} From 1 January 2024 the national list of décret n° 2023-1314 du 28 décembre 2023 "
+            "renewed the QPV, with new codes: give the list in force (qpv_csv, valid_from, valid_until)."
+        )
+    elif not new.valid_from <= year <= new.valid_until:
+        warnings.append(f"the new QPV list is said to be valid {new.valid_from}-{new.valid_until}, which does not "
+                        f"include {year}: give valid_from and valid_until")
+    if qpv_csv is not None and new.name == old.name:
+        warnings.append(f"territory.name still reads {old.name!r} with the new QPV list: check it (territory_name)")
+    return new
+
+
+def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, Mapping):
+        for key, sub in value.items():
+            yield from _strings(sub, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, (list, tuple)):
+        for i, sub in enumerate(value):
+            yield from _strings(sub, f"{path}[{i}]")
+
+
+def _old_year_mentions(campaign: Campaign, old_year: int) -> list[str]:
+    """Texts of the new call that still name the old year (other than the ones the rollover changed)."""
+    pattern = re.compile(rf"(?<!\d){old_year}(?!\d)")
+    found = [path for path, text in _strings(_file_data(campaign), "") if pattern.search(text)]
+    return [f"{path} still mentions {old_year}: check it" for path in found]
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _header(old: Campaign, new: Campaign, changes: Sequence[Change], warnings: Sequence[str]) -> str:
+    lines = [
+        _one_line(new.call.title),
+        f"Rolled over from {old.id} to {new.id} by ami_workflow.rollover: review every change and warning,",
+        "edit this file, then register it with: ami-workflow campaign add FILE",
+        "The original file's comments (the call's own words) are not carried over.",
+        "",
+        f"Changes ({len(changes)}):",
+        *(f"- {_one_line(str(c))}" for c in changes),
+        "",
+        f"Warnings ({len(warnings)}):" if warnings else "Warnings: none",
+        *(f"- {_one_line(w)}" for w in warnings),
+    ]
+    return "".join(f"# {line}\n" if line else "#\n" for line in lines) + "\n"
