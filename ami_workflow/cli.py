@@ -28,6 +28,7 @@ from .committee import CommitteeSession, Member
 from .decisions import Convention, Deliberation
 from .dossier import Applicant, Application, Dossier
 from .errors import AmiWorkflowError, IllegalTrigger, InvalidInput, Refused
+from .identity import check_applicant
 from .guards import dossier_ceiling
 from .money import format_euros
 from .pieces import PaperOriginal, missing_pieces
@@ -328,6 +329,45 @@ def dossier_new(state: _State, /, source: str | None, reference: str | None, at:
     with state.flow() as flow:
         created = flow.create_dossier(applicant, application, reference=reference, at=_instant(at), actor=actor)
     _emit(converter.unstructure(created), as_json, lambda: [f"{created.reference}: created as draft"])
+
+
+@dossier.command("import")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False))
+@click.option("--at", help="When (ISO date or time, Paris; default now).")
+@click.option("--actor", default="", help="Who does it.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def dossier_import(state: _State, source: str, at: str | None, actor: str, as_json: bool) -> None:
+    """Create many drafts from a JSON file: a list of {"applicant": …, "application": …} objects.
+
+    Every entry is checked before the first one is written: a bad entry stops the import with its
+    position, and nothing is created.
+    """
+    try:
+        entries = json.loads(Path(source).read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"{source}: {exc}") from None
+    if not isinstance(entries, list):
+        raise InvalidInput(f"{source}: expected a JSON list of dossiers")
+    parsed = []
+    for position, entry in enumerate(entries, start=1):
+        if not isinstance(entry, dict) or "applicant" not in entry:
+            raise InvalidInput(f"{source}: entry {position} needs an 'applicant' object")
+        parsed.append((
+            _structure(entry["applicant"], Applicant, f"entry {position}: applicant"),
+            _structure(entry.get("application", {}), Application, f"entry {position}: application"),
+            entry.get("reference"),
+        ))
+    when = _instant(at)
+    created = []
+    with state.flow() as flow:
+        for applicant, _, _ in parsed:
+            check_applicant(applicant, flow.campaign)
+        with _progress(parsed, f"Importing {len(parsed)} dossiers") as bar:
+            for applicant, application, reference in bar:
+                created.append(flow.create_dossier(applicant, application, reference=reference, at=when,
+                                                   actor=actor).reference)
+    _emit(created, as_json, lambda: [f"{len(created)} drafts created: {', '.join(created)}"])
 
 
 @dossier.command("attach")
@@ -673,16 +713,21 @@ def receipt(state: _State, reference: str, decision: bool, output: str | None) -
 
 @main.command()
 @click.option("--head", help="A head hash kept earlier: also detect a cut tail.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
-def verify(state: _State, head: str | None) -> None:
+def verify(state: _State, head: str | None, as_json: bool) -> None:
     """Check the journal's hash chain; exit 1 and name the first bad event if it was tampered with."""
     with state.flow() as flow:
         problem = flow.verify(expected_head=head)
-        count, last = len(flow.events()), flow.head()
+        count, last = sum(1 for _ in flow.iter_events()), flow.head()
+    data = {"intact": problem is None, "events": count, "head": last,
+            "problem": None if problem is None else {"seq": problem.seq, "reason": problem.reason}}
     if problem is not None:
+        if as_json:
+            click.echo(json.dumps(data, indent=2))
         click.echo(f"journal NOT intact: event {problem.seq}: {problem.reason}", err=True)
         raise SystemExit(1)
-    click.echo(f"journal intact: {count} events, head {last}")
+    _emit(data, as_json, lambda: [f"journal intact: {count} events, head {last}"])
 
 
 @main.command()

@@ -231,3 +231,23 @@ def test_end_to_end_demo_in_a_subprocess_is_quiet_when_piped(tmp_path: Path) -> 
     assert again.returncode == 2 and "--reset" in again.stderr and "Traceback" not in again.stderr
     refused = _subprocess(["dossier", "fire", REF.format(2), "submit", "--at", "2021-05-03"], tmp_path)
     assert refused.returncode == 1 and "deadline" in refused.stderr
+
+
+def test_dossier_import_checks_everything_before_writing(tmp_path: Path) -> None:
+    db = tmp_path / "ami.db"
+    run(db, "campaign", "add", "ami-cohesion-sociale-2021")
+    entries = [
+        {"applicant": {"name": f"Association {n}", "kind": "association"},
+         "application": {"title": f"Action {n}", "axis": "sante", "qpv_codes": ["QP062024"]}}
+        for n in range(5)
+    ]
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(entries + [{"applicant": {"name": "X", "kind": "association", "siren": "123"}}]),
+                   encoding="utf-8")
+    assert "siren" in run(db, "dossier", "import", str(bad), code=2).output
+    assert json.loads(run(db, "dossier", "list", "--json").output) == []
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(entries), encoding="utf-8")
+    created = json.loads(run(db, "dossier", "import", str(good), "--at", "2021-03-10", "--json").output)
+    assert len(created) == 5 and len(json.loads(run(db, "dossier", "list", "--json").output)) == 5
+    assert json.loads(run(db, "verify", "--json").output)["intact"] is True
