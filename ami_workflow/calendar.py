@@ -22,7 +22,7 @@ caller from an injectable :class:`Clock`.
 from __future__ import annotations
 
 import calendar as _stdcalendar
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Protocol
 from zoneinfo import ZoneInfo

@@ -524,7 +524,7 @@ def check_campaign(campaign: Campaign) -> list[tuple[str, str]]:
     axis_keys = [a.key for a in campaign.axes]
     problems += _duplicates("axes", axis_keys, "axis key")
     problems += _duplicates("axes", [str(a.number) for a in campaign.axes], "axis number")
-    for key, amount in campaign.envelope.by_axis.items():
+    for key in campaign.envelope.by_axis:
         if key not in axis_keys:
             problems.append((f"envelope.by_axis.{key}", f"unknown axis {key!r}; known axes: {', '.join(axis_keys)}"))
     if sum(campaign.envelope.by_axis.values(), Decimal(0)) > campaign.envelope.amount:

@@ -28,8 +28,8 @@ from .committee import CommitteeSession, Member
 from .decisions import Convention, Deliberation
 from .dossier import Applicant, Application, Dossier
 from .errors import AmiWorkflowError, IllegalTrigger, InvalidInput, Refused
-from .identity import check_applicant
 from .guards import dossier_ceiling
+from .identity import check_applicant
 from .money import format_euros
 from .pieces import PaperOriginal, missing_pieces
 from .rollover import rollover

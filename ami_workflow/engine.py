@@ -30,7 +30,17 @@ from .money import ZERO
 from .pieces import IssueReason, PaperOriginal, PieceReceipt
 from .rules import Totals, allocate, totals
 from .states import State, StateMachine
-from .triggers import ApproveArgs, InstructArgs, PayArgs, RejectArgs, ReturnArgs, TriggerArgs, WithdrawArgs, parse_args
+from .triggers import (
+    ApproveArgs,
+    HearArgs,
+    InstructArgs,
+    PayArgs,
+    RejectArgs,
+    ReturnArgs,
+    TriggerArgs,
+    WithdrawArgs,
+    parse_args,
+)
 
 __all__ = [
     "BatchResult",
@@ -152,9 +162,8 @@ def _effect(
         instruction = Instruction(args.criteria, limit, proposed, at, actor, args.note)
         payload: dict[str, Any] = {"criteria": sorted(args.criteria), "ceiling": str(limit), "proposed": str(proposed)}
         return attrs.evolve(dossier, instruction=instruction), None, payload
-    if trigger == "hear":
-        session = getattr(args, "session")
-        return attrs.evolve(dossier, hearing=session), None, {"session": session}
+    if isinstance(args, HearArgs):
+        return attrs.evolve(dossier, hearing=args.session), None, {"session": args.session}
     if isinstance(args, ApproveArgs):
         amount = args.amount if args.amount is not None else (dossier.instruction.proposed if dossier.instruction else ZERO)
         return attrs.evolve(dossier, approved=amount), None, {"amount": str(amount)}

@@ -32,7 +32,17 @@ import attrs
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from .calendar import Calendar, CalendarAmendment, Clock, SystemClock, Window, financial_report_due, paris_date, to_paris
+from . import schema
+from .calendar import (
+    Calendar,
+    CalendarAmendment,
+    Clock,
+    SystemClock,
+    Window,
+    financial_report_due,
+    paris_date,
+    to_paris,
+)
 from .campaign import Campaign, converter
 from .committee import CommitteeSession, session_refusals
 from .decisions import Convention, Deliberation, FinancialReport, FinancialReportStatus, deliberation_refusals
@@ -52,9 +62,10 @@ from .journal import (
     verify_chain,
 )
 from .money import ZERO, from_cents, to_cents
+from .personal import ERASED, join_personal, personal_values, split_personal
 from .pieces import PaperOriginal, PieceReceipt
 from .rules import Totals
-from .states import State, StateMachine
+from .states import State
 from .triggers import parse_args
 
 __all__ = ["SCHEMA_MIGRATIONS", "SchemaError", "VersionConflict", "Workflow"]
@@ -110,181 +121,14 @@ class _RecordLookup(Mapping[str, Any]):
             "SELECT COUNT(*) FROM records WHERE campaign_id = ? AND kind = ?", (self._campaign, self._kind)
         ).fetchone()[0])
 
-_SCHEMA_V1 = [
-    """CREATE TABLE campaigns (
-        id TEXT PRIMARY KEY, year INTEGER NOT NULL, title TEXT NOT NULL,
-        envelope_cents INTEGER NOT NULL, call TEXT NOT NULL)""",
-    """CREATE TABLE applicants (
-        id INTEGER PRIMARY KEY, identity TEXT NOT NULL UNIQUE, name TEXT NOT NULL, kind TEXT NOT NULL,
-        siren TEXT, siret TEXT, rna TEXT, iban TEXT)""",
-    """CREATE TABLE dossiers (
-        reference TEXT PRIMARY KEY, campaign_id TEXT NOT NULL REFERENCES campaigns(id),
-        applicant_id INTEGER NOT NULL REFERENCES applicants(id), state TEXT NOT NULL, version INTEGER NOT NULL,
-        title TEXT, axis TEXT, total_cost_cents INTEGER, requested_cents INTEGER, ceiling_cents INTEGER,
-        proposed_cents INTEGER, approved_cents INTEGER, paid_cents INTEGER NOT NULL DEFAULT 0,
-        period_start TEXT, period_end TEXT, submitted_at TEXT, data TEXT NOT NULL)""",
-    "CREATE INDEX dossiers_campaign_state ON dossiers(campaign_id, state)",
-    """CREATE TABLE dossier_qpv (
-        reference TEXT NOT NULL REFERENCES dossiers(reference), qpv_code TEXT NOT NULL,
-        PRIMARY KEY (reference, qpv_code))""",
-    """CREATE TABLE records (
-        id INTEGER PRIMARY KEY, campaign_id TEXT NOT NULL REFERENCES campaigns(id), kind TEXT NOT NULL,
-        key TEXT NOT NULL, data TEXT NOT NULL, UNIQUE (campaign_id, kind, key))""",
-    """CREATE TABLE files (
-        sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, content BLOB NOT NULL)""",
-    """CREATE TABLE events (
-        seq INTEGER PRIMARY KEY, campaign_id TEXT, dossier TEXT, kind TEXT NOT NULL, trigger TEXT,
-        source TEXT, dest TEXT, at TEXT NOT NULL, actor TEXT NOT NULL, body TEXT NOT NULL,
-        previous TEXT NOT NULL, hash TEXT NOT NULL UNIQUE)""",
-    "CREATE INDEX events_dossier ON events(dossier, seq)",
-    """CREATE TABLE refusals (
-        id INTEGER PRIMARY KEY, dossier TEXT, trigger TEXT NOT NULL, at TEXT NOT NULL, actor TEXT NOT NULL,
-        reasons TEXT NOT NULL)""",
-    """CREATE VIEW envelope_consumed AS
-        SELECT c.id AS campaign_id, c.envelope_cents,
-               COALESCE(SUM(CASE WHEN d.state != 'withdrawn' THEN d.approved_cents END), 0) AS approved_cents,
-               COALESCE(SUM(CASE WHEN d.state != 'withdrawn' THEN d.paid_cents END), 0) AS paid_cents,
-               c.envelope_cents - COALESCE(SUM(CASE WHEN d.state != 'withdrawn' THEN d.approved_cents END), 0)
-                   AS remaining_cents
-        FROM campaigns c LEFT JOIN dossiers d ON d.campaign_id = c.id GROUP BY c.id""",
-    """CREATE VIEW dossier_overview AS
-        SELECT d.reference, d.campaign_id, d.state, a.name AS applicant, a.siret, d.axis, d.title,
-               d.total_cost_cents, d.requested_cents, d.ceiling_cents, d.approved_cents, d.paid_cents,
-               (SELECT group_concat(q.qpv_code, ' ') FROM dossier_qpv q WHERE q.reference = d.reference) AS qpv
-        FROM dossiers d JOIN applicants a ON a.id = d.applicant_id""",
-]
-
-
 @SCHEMA_MIGRATIONS(name="m001_initial")
 def _m001_initial(db: Database) -> None:
-    for statement in _SCHEMA_V1:
-        db.execute(statement)
-
-
-_CONTRIBUTION = "CASE WHEN {row}.state != 'withdrawn' THEN COALESCE({row}.approved_cents, 0) ELSE 0 END"
-_PAID = "CASE WHEN {row}.state != 'withdrawn' THEN {row}.paid_cents ELSE 0 END"
-
-
-def _totals_upsert(row: str, sign: str) -> str:
-    """SQL adding (sign '+') or removing (sign '-') one dossier row's share to its three totals."""
-    approved, paid = _CONTRIBUTION.format(row=row), _PAID.format(row=row)
-    scopes = [("'campaign'", "''"), ("'axis'", f"COALESCE({row}.axis, '')"), ("'applicant'", f"CAST({row}.applicant_id AS TEXT)")]
-    return "\n".join(
-        f"INSERT INTO totals (campaign_id, scope, key, approved_cents, paid_cents) "
-        f"VALUES ({row}.campaign_id, {scope}, {key}, {sign}({approved}), {sign}({paid})) "
-        "ON CONFLICT (campaign_id, scope, key) DO UPDATE SET "
-        "approved_cents = approved_cents + excluded.approved_cents, paid_cents = paid_cents + excluded.paid_cents;"
-        for scope, key in scopes
-    )
-
-
-_SCHEMA_V2 = [
-    # Running totals kept by triggers in the same transaction: reading the envelope costs the same
-    # with ten dossiers or a hundred thousand.
-    """CREATE TABLE totals (
-        campaign_id TEXT NOT NULL, scope TEXT NOT NULL, key TEXT NOT NULL,
-        approved_cents INTEGER NOT NULL DEFAULT 0, paid_cents INTEGER NOT NULL DEFAULT 0,
-        PRIMARY KEY (campaign_id, scope, key))""",
-    f"CREATE TRIGGER dossiers_totals_insert AFTER INSERT ON dossiers BEGIN {_totals_upsert('NEW', '+')} END",
-    f"""CREATE TRIGGER dossiers_totals_update AFTER UPDATE OF state, approved_cents, paid_cents, axis ON dossiers
-        BEGIN {_totals_upsert('OLD', '-')} {_totals_upsert('NEW', '+')} END""",
-    f"CREATE TRIGGER dossiers_totals_delete AFTER DELETE ON dossiers BEGIN {_totals_upsert('OLD', '-')} END",
-    """INSERT INTO totals (campaign_id, scope, key, approved_cents, paid_cents)
-        SELECT id, 'campaign', '', 0, 0 FROM campaigns""",
-    "DROP VIEW envelope_consumed",
-    """CREATE VIEW envelope_consumed AS
-        SELECT c.id AS campaign_id, c.envelope_cents,
-               COALESCE(t.approved_cents, 0) AS approved_cents, COALESCE(t.paid_cents, 0) AS paid_cents,
-               c.envelope_cents - COALESCE(t.approved_cents, 0) AS remaining_cents
-        FROM campaigns c LEFT JOIN totals t ON t.campaign_id = c.id AND t.scope = 'campaign'""",
-    # Which deliberation grants which dossier, for a direct look-up at payment.
-    """CREATE TABLE deliberation_dossiers (
-        campaign_id TEXT NOT NULL, deliberation TEXT NOT NULL, day TEXT NOT NULL, reference TEXT NOT NULL,
-        PRIMARY KEY (campaign_id, deliberation, reference))""",
-    "CREATE INDEX deliberation_dossiers_reference ON deliberation_dossiers(reference)",
-    # Personal data (RGPD) in one place: names of legal representatives and signers.
-    """CREATE TABLE personal_data (
-        id INTEGER PRIMARY KEY, applicant_id INTEGER NOT NULL REFERENCES applicants(id),
-        dossier TEXT NOT NULL, path TEXT NOT NULL, salt TEXT NOT NULL, digest TEXT NOT NULL,
-        value TEXT, erased_at TEXT, UNIQUE (dossier, path))""",
-    "ALTER TABLE files ADD COLUMN erased_at TEXT",
-]
+    schema.m001_initial(db)
 
 
 @SCHEMA_MIGRATIONS(name="m002_totals_links_personal_data")
 def _m002_totals_links_personal_data(db: Database) -> None:
-    for statement in _SCHEMA_V2:
-        db.execute(statement)
-    for table_row in db.execute(
-        "SELECT campaign_id, axis, applicant_id, state, approved_cents, paid_cents FROM dossiers"
-    ).fetchall():
-        campaign_id, axis, applicant_id, state, approved, paid = table_row
-        share = (approved or 0, paid) if state != "withdrawn" else (0, 0)
-        for scope, key in (("campaign", ""), ("axis", axis or ""), ("applicant", str(applicant_id))):
-            db.execute(
-                "INSERT INTO totals (campaign_id, scope, key, approved_cents, paid_cents) VALUES (?, ?, ?, ?, ?) "
-                "ON CONFLICT (campaign_id, scope, key) DO UPDATE SET approved_cents = approved_cents + "
-                "excluded.approved_cents, paid_cents = paid_cents + excluded.paid_cents",
-                (campaign_id, scope, key, *share),
-            )
-    for campaign_id, data in db.execute("SELECT campaign_id, data FROM records WHERE kind = 'deliberation'").fetchall():
-        record = json.loads(data)
-        for reference in record["dossiers"]:
-            db.execute(
-                "INSERT OR IGNORE INTO deliberation_dossiers VALUES (?, ?, ?, ?)",
-                (campaign_id, record["reference"], record["day"], reference),
-            )
-    for reference, applicant_id, data in db.execute("SELECT reference, applicant_id, data FROM dossiers").fetchall():
-        redacted, values = _split_personal(json.loads(data))
-        for path, value in values.items():
-            salt = secrets.token_hex(16)
-            db.execute(
-                "INSERT INTO personal_data (applicant_id, dossier, path, salt, digest, value) VALUES (?, ?, ?, ?, ?, ?)",
-                (applicant_id, reference, path, salt, personal_data_digest(salt, value), value),
-            )
-        db.execute("UPDATE dossiers SET data = ? WHERE reference = ?", (canonical_json(redacted), reference))
-
-
-#: What a stored record shows in place of a personal datum (kept in ``personal_data``).
-PERSONAL = "[personal data]"
-#: What a record shows once the personal datum is erased.
-ERASED = "[erased]"
-
-
-def _split_personal(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
-    """The unstructured dossier without its personal data, and that data by path."""
-    values: dict[str, str] = {}
-    applicant = data.get("applicant") or {}
-    if applicant.get("legal_representative") not in (None, PERSONAL):
-        values["applicant.legal_representative"] = applicant["legal_representative"]
-        applicant["legal_representative"] = PERSONAL
-    for original in data.get("originals") or []:
-        if original.get("signed_by") not in (None, PERSONAL):
-            values[f"originals.{original['key']}.signed_by"] = original["signed_by"]
-            original["signed_by"] = PERSONAL
-    return data, values
-
-
-def _personal_values(dossier: Dossier) -> dict[str, str]:
-    """The personal data a dossier holds, by path (as :func:`_split_personal` finds it)."""
-    values = {}
-    if dossier.applicant.legal_representative not in (None, PERSONAL):
-        values["applicant.legal_representative"] = dossier.applicant.legal_representative or ""
-    for original in dossier.originals:
-        if original.signed_by not in (None, PERSONAL):
-            values[f"originals.{original.key}.signed_by"] = original.signed_by or ""
-    return values
-
-
-def _join_personal(data: dict[str, Any], values: Mapping[str, str | None]) -> dict[str, Any]:
-    """Put the personal data back (``ERASED`` where it was erased)."""
-    applicant = data.get("applicant") or {}
-    if applicant.get("legal_representative") == PERSONAL:
-        applicant["legal_representative"] = values.get("applicant.legal_representative") or ERASED
-    for original in data.get("originals") or []:
-        if original.get("signed_by") == PERSONAL:
-            original["signed_by"] = values.get(f"originals.{original['key']}.signed_by") or ERASED
-    return data
+    schema.m002_totals_links_personal_data(db)
 
 
 class Workflow:
@@ -466,7 +310,7 @@ class Workflow:
         if cached is not None and cached[0] == data and cached[1] == rows:
             dossier = cached[2]
         else:
-            dossier = _record_converter.structure(_join_personal(json.loads(data), dict(rows)), Dossier)
+            dossier = _record_converter.structure(join_personal(json.loads(data), dict(rows)), Dossier)
         self._remember(reference, data, rows, dossier)
         return dossier
 
@@ -702,8 +546,8 @@ class Workflow:
 
         ``before`` is the stored dossier this one replaces: what did not change is not written again.
         """
-        data, personal = _split_personal(converter.unstructure(dossier))
-        unchanged = before is not None and _personal_values(before) == personal
+        data, personal = split_personal(converter.unstructure(dossier))
+        unchanged = before is not None and personal_values(before) == personal
         digests = {} if unchanged else self._save_personal(conn, dossier, personal)
         app = dossier.application
         cents = _cents_or_none
@@ -1223,9 +1067,10 @@ class Workflow:
                 (when.isoformat(), applicant_id),
             ).rowcount
             blobs = set()
-            for ref, data in conn.execute("SELECT reference, data FROM dossiers WHERE applicant_id = ?", (applicant_id,)):
-                campaign = self.get_campaign(json.loads(data)["campaign_id"])
-                for piece in json.loads(data).get("pieces") or []:
+            for (data,) in conn.execute("SELECT data FROM dossiers WHERE applicant_id = ?", (applicant_id,)):
+                record = json.loads(data)
+                campaign = self.get_campaign(record["campaign_id"])
+                for piece in record.get("pieces") or []:
                     requirement = campaign.piece(piece["key"])
                     if requirement is not None and requirement.personal_data and piece.get("sha256"):
                         blobs.add(piece["sha256"])

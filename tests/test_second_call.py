@@ -17,7 +17,6 @@ from ami_workflow import (
     CallFileError,
     IllegalTrigger,
     InvalidInput,
-    PaperOriginal,
     Period,
     Refused,
     load_campaign,

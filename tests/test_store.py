@@ -15,7 +15,8 @@ from ami_workflow import Convention, Deliberation, Dossier, IllegalTrigger, Inva
 from ami_workflow.calendar import PARIS
 from ami_workflow.campaign import converter
 from ami_workflow.journal import canonical_json
-from ami_workflow.store import SchemaError, VersionConflict, Workflow, _split_personal
+from ami_workflow.personal import split_personal
+from ami_workflow.store import SchemaError, VersionConflict, Workflow
 
 
 @pytest.fixture
@@ -229,7 +230,7 @@ def test_dossier_json_holds_no_personal_data(flow: Workflow) -> None:
     ref = new_dossier(flow)
     stored = flow.conn.execute("SELECT data FROM dossiers WHERE reference = ?", (ref,)).fetchone()[0]
     assert "Claire Dupont" not in stored
-    assert stored == canonical_json(_split_personal(converter.unstructure(flow.get(ref)))[0])
+    assert stored == canonical_json(split_personal(converter.unstructure(flow.get(ref)))[0])
     assert flow.get(ref).applicant.legal_representative == "Claire Dupont"
     bodies = " ".join(e.body.__repr__() for e in flow.events())
     assert "Claire Dupont" not in bodies and "personal_data" in bodies
