@@ -21,15 +21,15 @@ from datetime import date, datetime
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 import cattrs
 from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
 
 from .calendar import Calendar, Window, parse_instant
-from .errors import AmiWorkflowError, CallFileError
-from .money import euros, percent
+from .errors import AmiWorkflowError, CallFileError, InvalidInput
+from .money import euros, parse_decimal, percent
 from .pieces import PieceRequirement
 from .rules import CEILING_RULES, FlatCap, RateWithBonus
 from .workflow import WorkflowSpec, edge_text, parse_workflow
@@ -56,9 +56,11 @@ __all__ = [
     "converter",
     "load_campaign",
     "parse_campaign",
+    "structure_record",
 ]
 
 FORMAT = 1
+_T = TypeVar("_T")
 
 
 def _amount(value: object) -> Decimal:
@@ -393,8 +395,9 @@ def _make_converter() -> cattrs.Converter:
 
 
 def _decimal_passthrough(value: Any) -> Decimal:
+    """Numbers in call files and records: a Decimal, an int or text such as "1 500,50"; never a float."""
     if isinstance(value, (Decimal, int, str)) and not isinstance(value, bool):
-        return Decimal(value) if not isinstance(value, Decimal) else value
+        return parse_decimal(value, "number")
     raise TypeError(f"expected a number written as a string or an int, got {value!r}")
 
 
@@ -408,6 +411,27 @@ def _structure_date(value: Any, _: type) -> date:
 
 #: The one configured converter for every record of the library.
 converter = _make_converter()
+
+
+def structure_record(data: Any, cls: type[_T], what: str) -> _T:
+    """Build a record (an Applicant, an Application …) from plain data; ``InvalidInput`` names the bad field.
+
+    >>> from ami_workflow.dossier import Application
+    >>> structure_record({"total_cost": "1 500,00"}, Application, "application").total_cost
+    Decimal('1500.00')
+    >>> structure_record({"total_cost": "beaucoup"}, Application, "application")
+    Traceback (most recent call last):
+    ...
+    ami_workflow.errors.InvalidInput: application.total_cost: number: 'beaucoup' is not an amount
+    """
+    try:
+        record: _T = converter.structure(data, cls)
+        return record
+    except (ClassValidationError, IterableValidationError) as exc:
+        field, problem = _first_problem(exc)
+        raise InvalidInput(f"{what}.{field}: {problem}") from None
+    except (ForbiddenExtraKeysError, ValueError, TypeError, KeyError) as exc:
+        raise InvalidInput(f"{what}: {_describe(exc)}") from None
 
 
 def bundled_calls() -> list[str]:

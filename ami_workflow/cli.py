@@ -3,13 +3,14 @@
 Every command opens the SQLite database (``--db``, ``$AMI_WORKFLOW_DB`` or
 ``./ami.db``) and calls :class:`ami_workflow.store.Workflow` and the report,
 agenda, export and receipt modules. Exit codes: 0 ok; 1 an action refused by a
-guard (every reason printed); 2 a usage error or bad input (a clear message,
-no traceback).
+guard, by the dossier's state or by a stale version (every reason printed);
+2 a usage error or bad input (a clear message, no traceback).
 """
 
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 import tomllib
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -23,7 +24,7 @@ import click
 from . import agenda as agenda_module
 from . import exports, receipts, reports
 from .calendar import SystemClock, parse_instant
-from .campaign import Campaign, bundled_calls, converter, load_campaign
+from .campaign import Campaign, bundled_calls, converter, load_campaign, structure_record
 from .committee import CommitteeSession, Member
 from .decisions import Convention, Deliberation
 from .dossier import Applicant, Application, Dossier
@@ -54,6 +55,12 @@ class _Group(click.Group):
                 click.echo(f"  - {reason}", err=True)
             ctx.exit(1)
         except AmiWorkflowError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(2)
+        except sqlite3.DatabaseError as exc:
+            click.echo(f"Error: the database cannot be used: {exc}", err=True)
+            ctx.exit(2)
+        except (OSError, UnicodeDecodeError) as exc:
             click.echo(f"Error: {exc}", err=True)
             ctx.exit(2)
 
@@ -271,16 +278,6 @@ def _read_data_file(path: str) -> dict[str, Any]:
     return data
 
 
-def _structure(data: Any, cls: type, what: str) -> Any:
-    try:
-        return converter.structure(data, cls)
-    except AmiWorkflowError:
-        raise
-    except Exception as exc:  # cattrs' grouped errors: say what was wrong, plainly
-        messages = getattr(exc, "exceptions", [exc])
-        raise InvalidInput(f"{what}: " + "; ".join(str(m) for m in messages)) from None
-
-
 @dossier.command("new")
 @click.option("--from", "source", type=click.Path(exists=True, dir_okay=False),
               help="A TOML or JSON file with [applicant] and [application] tables.")
@@ -324,8 +321,8 @@ def dossier_new(state: _State, /, source: str | None, reference: str | None, at:
         application_data["qpv_codes"] = list(options["qpv"])
         if options["start"] or options["end"]:
             application_data["period"] = {"start": options["start"], "end": options["end"]}
-    applicant = _structure({k: v for k, v in (applicant_data or {}).items()}, Applicant, "applicant")
-    application = _structure({k: v for k, v in application_data.items() if v is not None}, Application, "application")
+    applicant = structure_record({k: v for k, v in (applicant_data or {}).items()}, Applicant, "applicant")
+    application = structure_record({k: v for k, v in application_data.items() if v is not None}, Application, "application")
     with state.flow() as flow:
         created = flow.create_dossier(applicant, application, reference=reference, at=_instant(at), actor=actor)
     _emit(converter.unstructure(created), as_json, lambda: [f"{created.reference}: created as draft"])
@@ -354,8 +351,8 @@ def dossier_import(state: _State, source: str, at: str | None, actor: str, as_js
         if not isinstance(entry, dict) or "applicant" not in entry:
             raise InvalidInput(f"{source}: entry {position} needs an 'applicant' object")
         parsed.append((
-            _structure(entry["applicant"], Applicant, f"entry {position}: applicant"),
-            _structure(entry.get("application", {}), Application, f"entry {position}: application"),
+            structure_record(entry["applicant"], Applicant, f"entry {position}: applicant"),
+            structure_record(entry.get("application", {}), Application, f"entry {position}: application"),
             entry.get("reference"),
         ))
     when = _instant(at)
@@ -672,14 +669,15 @@ def agenda(state: _State, at: str, as_json: bool) -> None:
 def export(state: _State, fmt: str, output: str | None, above_threshold: bool) -> None:
     """Export the dossiers (csv, json), the SCDL 'subventions' open data (scdl) or 360Giving JSON."""
     with state.flow() as flow:
+        cid = flow.campaign.id
         if fmt == "csv":
-            rows: Any = exports.dossier_rows(flow)
+            rows: Any = exports.dossier_rows(flow, cid)
         elif fmt == "json":
-            rows = exports.dossiers_json(flow)
+            rows = exports.dossiers_json(flow, cid)
         elif fmt == "scdl":
-            rows = exports.scdl_rows(flow, above_threshold_only=above_threshold)
+            rows = exports.scdl_rows(flow, cid, above_threshold_only=above_threshold)
         else:
-            rows = exports.giving360(flow)
+            rows = exports.giving360(flow, cid)
     out = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout
     try:
         if fmt == "csv":

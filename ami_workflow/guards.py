@@ -115,9 +115,9 @@ def submission_content(g: GuardInput) -> list[str]:
             count = getattr(app, name)
             if count is not None and count > app.participants:
                 reasons.append(f"there are more {words} ({count}) than participants ({app.participants})")
+    if app.requested is not None and app.requested <= 0:
+        reasons.append("the amount requested must be above 0")
     if app.total_cost is not None and app.requested is not None:
-        if app.requested <= 0:
-            reasons.append("the amount requested must be above 0")
         if not cofunding_fits(app.total_cost, app.requested, app.other_funding):
             reasons.append(
                 f"the amount requested ({format_euros(app.requested)}) plus the other co-funding "

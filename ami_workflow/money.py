@@ -26,18 +26,22 @@ from .errors import InvalidAmount
 
 __all__ = [
     "CENT",
+    "MAX_AMOUNT",
     "ZERO",
     "euros",
     "floor_to_cent",
     "format_euros",
     "from_cents",
     "optional_euros",
+    "parse_decimal",
     "percent",
     "to_cents",
 ]
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
+#: The largest amount the library handles: a thousand billion euros (far above any call, far below SQLite's limit).
+MAX_AMOUNT = Decimal(10) ** 12
 _SPACES = (" ", "\u00a0", "\u202f", "_")
 
 
@@ -52,6 +56,8 @@ def euros(value: object, field: str = "amount") -> Decimal:
         raise InvalidAmount(f"{field}: the amount must be finite, not {value!r}")
     if amount < 0:
         raise InvalidAmount(f"{field}: the amount must not be negative ({value!r})")
+    if amount > MAX_AMOUNT:
+        raise InvalidAmount(f"{field}: {value!r} is above the largest amount handled (1 000 000 000 000 €)")
     quantised = amount.quantize(CENT)
     if quantised != amount:
         raise InvalidAmount(f"{field}: the amount has more than 2 decimals ({value!r})")
@@ -61,6 +67,15 @@ def euros(value: object, field: str = "amount") -> Decimal:
 def optional_euros(value: object, field: str = "amount") -> Decimal | None:
     """Like :func:`euros`, but ``None`` stays ``None``."""
     return None if value is None else euros(value, field)
+
+
+def parse_decimal(value: object, field: str = "amount") -> Decimal:
+    """An exact ``Decimal`` from a ``Decimal``, an ``int`` or text (``"1 500,50"``); never from a float.
+
+    >>> parse_decimal("1 500,50"), parse_decimal("7.5")
+    (Decimal('1500.50'), Decimal('7.5'))
+    """
+    return _to_decimal(value, field)
 
 
 def _to_decimal(value: object, field: str) -> Decimal:

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from .journal import canonical_json, personal_data_digest
 from .personal import split_personal
 
-__all__ = ["CONTRIBUTION", "Executor", "m001_initial", "m002_totals_links_personal_data"]
+__all__ = ["CONTRIBUTION", "Executor", "m001_initial", "m002_totals_links_personal_data", "m003_applicant_index"]
 
 
 class Executor(Protocol):
@@ -154,3 +154,8 @@ def m002_totals_links_personal_data(db: Executor) -> None:
                 (applicant_id, reference, path, salt, personal_data_digest(salt, value), value),
             )
         db.execute("UPDATE dossiers SET data = ? WHERE reference = ?", (canonical_json(redacted), reference))
+
+
+def m003_applicant_index(db: Executor) -> None:
+    """An index for the applicant's other grants (the compte rendu financier guard)."""
+    db.execute("CREATE INDEX dossiers_applicant ON dossiers(applicant_id)")

@@ -131,6 +131,11 @@ def _m002_totals_links_personal_data(db: Database) -> None:
     schema.m002_totals_links_personal_data(db)
 
 
+@SCHEMA_MIGRATIONS(name="m003_applicant_index")
+def _m003_applicant_index(db: Database) -> None:
+    schema.m003_applicant_index(db)
+
+
 class Workflow:
     """A campaign database: open it with :meth:`open`."""
 
@@ -377,7 +382,7 @@ class Workflow:
         """
         dossier = self.get(reference)
         when = self._now(at)
-        context = self._context(dossier)
+        context = self._context(dossier, when)
         out: dict[str, list[str]] = {}
         machine = self.get_campaign(dossier.campaign_id).workflow.machine()
         for trigger in machine.allowed_triggers(dossier.state):
@@ -416,7 +421,7 @@ class Workflow:
         ).fetchall()
         return [json.loads(r[0]) for r in rows]
 
-    def _context(self, dossier: Dossier, at: datetime | None = None) -> Context:
+    def _context(self, dossier: Dossier, at: datetime | None = None, trigger: str | None = None) -> Context:
         """What the guards know, read with a constant number of indexed look-ups.
 
         ``dossier`` is the stored dossier: its own share of the running totals
@@ -426,6 +431,8 @@ class Workflow:
         cid, ref = campaign.id, dossier.reference
         own = to_cents(dossier.approved) if dossier.approved is not None and dossier.state != State.WITHDRAWN else 0
         axis_key = dossier.application.axis or ""
+        # Only the guard that checks the compte rendu financier reads the applicant's other grants.
+        needs_reports = trigger is None or "financial_reports" in campaign.workflow.guards.get(trigger, ())
         found = {
             scope: cents
             for scope, cents in self.conn.execute(
@@ -456,7 +463,7 @@ class Workflow:
             approved_total=total("campaign"),
             approved_by_axis={axis_key: total("axis")},
             applicant_granted=total("applicant") if "applicant" in found else ZERO,
-            overdue_reports=self._overdue_reports(dossier, at) if at is not None else (),
+            overdue_reports=self._overdue_reports(dossier, at) if at is not None and needs_reports else (),
         )
 
     def _overdue_reports(self, dossier: Dossier, at: datetime) -> tuple[str, ...]:
@@ -508,8 +515,11 @@ class Workflow:
     ) -> Dossier:
         """Insert a new draft and its ``create`` event, inside the caller's transaction."""
         if reference is None:
-            count = conn.execute("SELECT COUNT(*) FROM dossiers WHERE campaign_id = ?", (campaign.id,)).fetchone()[0]
-            reference = f"{campaign.id}-{count + 1:04d}"
+            number = conn.execute("SELECT COUNT(*) FROM dossiers WHERE campaign_id = ?", (campaign.id,)).fetchone()[0]
+            reference = f"{campaign.id}-{number + 1:04d}"
+            while conn.execute("SELECT 1 FROM dossiers WHERE reference = ?", (reference,)).fetchone():
+                number += 1  # a reference given by hand took this number
+                reference = f"{campaign.id}-{number + 1:04d}"
         if conn.execute("SELECT 1 FROM dossiers WHERE reference = ?", (reference,)).fetchone():
             raise InvalidInput(f"a dossier {reference!r} already exists")
         applicant_id = self._upsert_applicant(conn, applicant)
@@ -647,7 +657,7 @@ class Workflow:
             with self._write() as conn:
                 dossier = self._load_for_write(conn, reference, expected_version)
                 outcome = apply_trigger(
-                    dossier, trigger, at=when, context=self._context(dossier, when), actor=actor, **data
+                    dossier, trigger, at=when, context=self._context(dossier, when, trigger), actor=actor, **data
                 )
                 digests = self._save(conn, outcome.dossier, before=dossier)
                 event = outcome.event
@@ -675,6 +685,8 @@ class Workflow:
         is approved, or none is and :class:`Refused` lists every reason.
         """
         _check_text(actor, "actor", allow_empty=True)
+        if not isinstance(proposals, Mapping):
+            proposals = dict.fromkeys(proposals)  # a generator is read once, here
         refs = list(proposals)
         for ref in refs:
             _check_text(ref, "reference")
@@ -694,7 +706,7 @@ class Workflow:
             for ref, amount in funded.items():
                 dossier = found[ref]
                 try:
-                    outcome = apply_trigger(dossier, "approve", at=when, context=self._context(dossier, when), actor=actor,
+                    outcome = apply_trigger(dossier, "approve", at=when, context=self._context(dossier, when, "approve"), actor=actor,
                                             amount=amount)
                 except (Refused, IllegalTrigger) as exc:
                     reasons += [f"{ref}: {r}" for r in getattr(exc, "reasons", (str(exc),))]
@@ -713,7 +725,7 @@ class Workflow:
     def check(self, reference: str, trigger: str, /, *, at: datetime | None = None, **data: Any) -> list[str]:
         """Every reason ``trigger`` would be refused now; writes nothing."""
         dossier = self.get(reference)
-        return check_trigger(dossier, trigger, at=self._now(at), context=self._context(dossier, self._now(at)), **data)
+        return check_trigger(dossier, trigger, at=self._now(at), context=self._context(dossier, self._now(at), trigger), **data)
 
     def update_application(
         self, reference: str, application: Application, *, expected_version: int | None = None, actor: str = "",
@@ -808,8 +820,11 @@ class Workflow:
             dossier = self._load_for_write(conn, reference, expected_version)
             changed = attrs.evolve(change(dossier), version=dossier.version + 1)
             if blob is not None:
-                conn.execute("INSERT OR IGNORE INTO files (sha256, size, content) VALUES (?, ?, ?)",
-                             (blob[0], len(blob[1]), blob[1]))
+                conn.execute(
+                    "INSERT INTO files (sha256, size, content) VALUES (?, ?, ?) ON CONFLICT (sha256) DO UPDATE SET "
+                    "content = excluded.content, erased_at = NULL WHERE files.erased_at IS NOT NULL",
+                    (blob[0], len(blob[1]), blob[1]),
+                )
             digests = self._save(conn, changed, before=dossier)
             self._append(conn, kind, dossier.campaign_id, reference, None, dossier.state, dossier.state, when, actor,
                          _with_digests(payload, digests))

@@ -117,7 +117,7 @@ def test_reopen_keeps_everything_and_migrates_once(tmp_path: Path) -> None:
     with Workflow.open(path, CAMPAIGN) as flow:
         assert flow.get(ref).state == "draft"
         names = [r[0] for r in flow.conn.execute("SELECT name FROM _sqlite_migrations")]
-        assert names == ["m001_initial", "m002_totals_links_personal_data"]
+        assert names == ["m001_initial", "m002_totals_links_personal_data", "m003_applicant_index"]
 
 
 def test_newer_database_is_refused(tmp_path: Path) -> None:
