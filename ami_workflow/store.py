@@ -63,7 +63,7 @@ from .journal import (
 )
 from .money import ZERO, from_cents, to_cents
 from .personal import ERASED, join_personal, personal_values, split_personal
-from .pieces import PaperOriginal, PieceReceipt
+from .pieces import PaperOriginal, PieceReceipt, PieceRequirement
 from .rules import Totals
 from .states import State
 from .triggers import parse_args
@@ -766,8 +766,10 @@ class Workflow:
         digest = hashlib.sha256(blob).hexdigest()
         when = self._now(at)
         day = received_on or when.date()
-        piece = PieceReceipt(key, day, _safe_name(filename), len(blob), digest, media_type)
-        self._piece_known(reference, key)
+        requirement = self._requirement(reference, key)
+        # A personal piece's file name often names people (liste_CA_Dupont.pdf): it is not kept.
+        name = None if requirement.personal_data else _safe_name(filename)
+        piece = PieceReceipt(key, day, name, len(blob), digest, media_type)
 
         def change(dossier: Dossier) -> Dossier:
             _open_for_pieces(dossier)
@@ -783,8 +785,7 @@ class Workflow:
         """Record a paper original: when it arrived, whether it is signed, and by whom."""
         if not isinstance(original, PaperOriginal):
             raise InvalidInput(f"expected a PaperOriginal, not {type(original).__name__}")
-        requirement = self._piece_known(reference, original.key)
-        if not requirement:
+        if not self._requirement(reference, original.key).paper_original:
             raise InvalidInput(f"the call asks no paper original for {original.key!r}")
 
         def change(dossier: Dossier) -> Dossier:
@@ -794,12 +795,12 @@ class Workflow:
         payload = {"key": original.key, "signed": original.signed, "received_on": original.received_on.isoformat()}
         return self._change(reference, "receive_original", expected_version, actor, at, change, payload)
 
-    def _piece_known(self, reference: str, key: str) -> bool:
+    def _requirement(self, reference: str, key: str) -> PieceRequirement:
         dossier = self.get(reference)
         requirement = self.get_campaign(dossier.campaign_id).piece(key) if isinstance(key, str) else None
         if requirement is None:
             raise InvalidInput(f"unknown piece {key!r}")
-        return requirement.paper_original
+        return requirement
 
     def _change(
         self,
@@ -1025,7 +1026,11 @@ class Workflow:
                          (campaign_id, kind, key, canonical_json(data)))
             if extra is not None:
                 conn.executemany(*extra)
-            self._append(conn, f"record_{kind}", campaign_id, None, None, None, None, at, actor, {"key": key, "data": data})
+            # The chain covers a digest of the record: a session lists people by name, and the journal
+            # keeps no name; the record itself stays in `records`.
+            digest = hashlib.sha256(canonical_json(data).encode("utf-8")).hexdigest()
+            self._append(conn, f"record_{kind}", campaign_id, None, None, None, None, at, actor,
+                         {"key": key, "sha256": digest})
 
     # -- personal data (RGPD) --------------------------------------------------
 
@@ -1078,7 +1083,9 @@ class Workflow:
         when = self._now(at)
         with self._write() as conn:
             erased = conn.execute(
-                "UPDATE personal_data SET value = NULL, erased_at = ? WHERE applicant_id = ? AND erased_at IS NULL",
+                # Salt and digest go too: with them, a guessed name could be checked against the journal.
+                "UPDATE personal_data SET value = NULL, salt = '', digest = '', erased_at = ? "
+                "WHERE applicant_id = ? AND erased_at IS NULL",
                 (when.isoformat(), applicant_id),
             ).rowcount
             blobs = set()

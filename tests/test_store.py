@@ -382,3 +382,19 @@ def test_a_cut_tail_is_found_with_a_kept_head(flow: Workflow) -> None:
     assert flow.verify() is None  # a chain alone cannot see it
     problem = flow.verify(expected_head=head)
     assert problem is not None and "truncated" in problem.reason
+
+
+def test_no_name_reaches_the_journal_and_erased_names_cannot_be_guessed(flow: Workflow) -> None:
+    from ami_workflow.journal import personal_data_digest
+
+    ref = new_dossier(flow)
+    flow.attach(ref, "liste_ca", b"Jean Martin, Sophie Durand", filename="liste_CA_Martin_Durand.pdf")
+    assert flow.get(ref).piece("liste_ca").filename is None  # type: ignore[union-attr]
+    journal = "\n".join(body for (body,) in flow.conn.execute("SELECT body FROM events"))
+    for name in ("Claire Dupont", "Martin", "Membre personnalites", "Vice-président"):
+        assert name not in journal, name
+    salt, digest = flow.conn.execute("SELECT salt, digest FROM personal_data").fetchone()
+    assert personal_data_digest(salt, "Claire Dupont") == digest  # before the erasure, the digest matches
+    flow.erase_personal_data(flow.get(ref).applicant.identity, reason="demande", at=TIMES["submit"])
+    assert flow.conn.execute("SELECT salt, digest, value FROM personal_data WHERE value IS NOT NULL OR salt != ''").fetchall() == []
+    assert flow.verify() is None
