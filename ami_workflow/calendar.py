@@ -218,10 +218,17 @@ class Calendar:
         return problems
 
     def amended(self, amendments: Iterable[CalendarAmendment]) -> Calendar:
-        """The calendar after applying ``amendments`` in order."""
+        """The calendar after applying ``amendments`` in order.
+
+        A rolling calendar has a single open period: an amendment of any of its
+        windows moves the whole period.
+        """
         windows = self.windows()
         for amendment in amendments:
-            windows[amendment.window] = amendment.new_window
+            if self.rolling:  # a rolling call has one period: every window name moves it
+                windows = dict.fromkeys(windows, amendment.new_window)
+            else:
+                windows[amendment.window] = amendment.new_window
         return Calendar(
             windows["submission"], windows["instruction"], windows["jury"], windows["deliberation"], rolling=self.rolling
         )

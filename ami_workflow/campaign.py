@@ -595,7 +595,7 @@ IDENTITY_FIELDS = ("siren", "siret", "rna", "iban", "legal_representative")
 
 
 def _workflow_problems(campaign: Campaign) -> list[tuple[str, str]]:
-    from .guards import GUARDS  # guards import this module: look the registry up once both are loaded
+    from .guards import GUARD_TRIGGERS, GUARDS  # guards import this module: look them up once both are loaded
 
     problems = []
     for trigger, names in campaign.workflow.guards.items():
@@ -603,6 +603,10 @@ def _workflow_problems(campaign: Campaign) -> list[tuple[str, str]]:
             if name not in GUARDS:
                 problems.append((f"workflow.guards.{trigger}",
                                  f"unknown guard {name!r}; known guards: {', '.join(sorted(GUARDS))}"))
+            elif name in GUARD_TRIGGERS and trigger not in GUARD_TRIGGERS[name]:
+                problems.append((f"workflow.guards.{trigger}",
+                                 f"the guard {name!r} reads the data of {', '.join(sorted(GUARD_TRIGGERS[name]))}, "
+                                 f"not of {trigger}"))
     if campaign.workflow.hearing and not campaign.committee.categories:
         problems.append(("committee.categories", "a call with a hearing needs its committee's member categories"))
     return problems

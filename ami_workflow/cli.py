@@ -30,7 +30,6 @@ from .decisions import Convention, Deliberation
 from .dossier import Applicant, Application, Dossier
 from .errors import AmiWorkflowError, IllegalTrigger, InvalidInput, Refused
 from .guards import dossier_ceiling
-from .identity import check_applicant
 from .money import format_euros
 from .pieces import PaperOriginal, missing_pieces
 from .rollover import rollover
@@ -337,8 +336,7 @@ def dossier_new(state: _State, /, source: str | None, reference: str | None, at:
 def dossier_import(state: _State, source: str, at: str | None, actor: str, as_json: bool) -> None:
     """Create many drafts from a JSON file: a list of {"applicant": …, "application": …} objects.
 
-    Every entry is checked before the first one is written: a bad entry stops the import with its
-    position, and nothing is created.
+    One transaction: a bad entry stops the import with its position, and nothing is created.
     """
     try:
         entries = json.loads(Path(source).read_text(encoding="utf-8"))
@@ -355,15 +353,10 @@ def dossier_import(state: _State, source: str, at: str | None, actor: str, as_js
             structure_record(entry.get("application", {}), Application, f"entry {position}: application"),
             entry.get("reference"),
         ))
-    when = _instant(at)
-    created = []
-    with state.flow() as flow:
-        for applicant, _, _ in parsed:
-            check_applicant(applicant, flow.campaign)
-        with _progress(parsed, f"Importing {len(parsed)} dossiers") as bar:
-            for applicant, application, reference in bar:
-                created.append(flow.create_dossier(applicant, application, reference=reference, at=when,
-                                                   actor=actor).reference)
+    with state.flow() as flow, _progress(parsed, f"Importing {len(parsed)} dossiers") as bar:
+        ticks = iter(bar)
+        dossiers = flow.create_dossiers(parsed, at=_instant(at), actor=actor, progress=lambda _: next(ticks, None))
+    created = [d.reference for d in dossiers]
     _emit(created, as_json, lambda: [f"{len(created)} drafts created: {', '.join(created)}"])
 
 

@@ -30,6 +30,7 @@ from .workflow import DEFAULT_GUARDS
 __all__ = [
     "DEFAULT_GUARDS",
     "GUARDS",
+    "GUARD_TRIGGERS",
     "Context",
     "Guard",
     "GuardInput",
@@ -382,6 +383,17 @@ GUARDS: Mapping[str, Guard] = {
     "payment_amount": payment_amount,
     "financial_reports": financial_reports,
 }
+
+#: Guards that read a trigger's own data, and the triggers they can serve; the others fit any trigger.
+GUARD_TRIGGERS: Mapping[str, frozenset[str]] = {
+    "piece_issues": frozenset({"return_for_pieces"}),
+    "committee_session": frozenset({"hear"}),
+    "approval_amount": frozenset({"approve"}),
+    "envelope": frozenset({"approve"}),
+    "motivation": frozenset({"reject"}),
+    "payment_amount": frozenset({"pay"}),
+}
+
 
 def run_guards(names: tuple[str, ...], g: GuardInput) -> list[str]:
     """Run every named guard and return all their reasons (not just the first)."""

@@ -509,6 +509,50 @@ class Workflow:
         with self._write() as conn:
             return self._create(conn, campaign, applicant, application or Application(), reference, when, actor, {})
 
+    def create_dossiers(
+        self,
+        entries: Sequence[tuple[Applicant, Application | None, str | None]],
+        *,
+        campaign_id: str | None = None,
+        at: datetime | None = None,
+        actor: str = "",
+        progress: Callable[[int], None] | None = None,
+    ) -> list[Dossier]:
+        """Create many drafts in one transaction: all of them, or none.
+
+        ``entries`` are (applicant, application, reference or ``None``). Every
+        entry is checked first; an error names the entry's position (from 1).
+        ``progress(n)`` is called after each of the ``n`` first entries is written.
+        """
+        campaign = self.get_campaign(campaign_id or self.campaign.id)
+        _check_text(actor, "actor", allow_empty=True)
+        when = self._now(at)
+        checked: list[tuple[Applicant, Application, str | None]] = []
+        seen: set[str] = set()
+        for position, entry in enumerate(entries, start=1):
+            try:
+                applicant, application, reference = entry
+                if application is not None and not isinstance(application, Application):
+                    raise InvalidInput(f"application must be an Application record, not {type(application).__name__}")
+                if reference is not None:
+                    _check_text(reference, "reference")
+                    if reference in seen:
+                        raise InvalidInput(f"the reference {reference!r} appears twice")
+                    seen.add(reference)
+                checked.append((check_applicant(applicant, campaign), application or Application(), reference))
+            except (InvalidInput, TypeError, ValueError) as exc:
+                raise InvalidInput(f"entry {position}: {exc}") from None
+        created = []
+        with self._write() as conn:
+            for position, (applicant, application, reference) in enumerate(checked, start=1):
+                try:
+                    created.append(self._create(conn, campaign, applicant, application, reference, when, actor, {}))
+                except InvalidInput as exc:
+                    raise InvalidInput(f"entry {position}: {exc}") from None
+                if progress is not None:
+                    progress(position)
+        return created
+
     def _create(
         self, conn: sqlite3.Connection, campaign: Campaign, applicant: Applicant, application: Application,
         reference: str | None, when: datetime, actor: str, payload: dict[str, Any],
@@ -934,48 +978,68 @@ class Workflow:
         when = self._now(at)
         amendment = CalendarAmendment(window, Window(start, end), reason, when, actor)
         cid = self.get_campaign(campaign_id or self.campaign.id).id
-        count = len(self._records(cid, "amendment"))
-        problems = [problem for _, problem in self.calendar(cid).amended([amendment]).problems()]
-        self._record(cid, "amendment", str(count + 1), converter.unstructure(amendment), when, actor, problems,
+
+        def check() -> list[str]:
+            return [problem for _, problem in self.calendar(cid).amended([amendment]).problems()]
+
+        def key() -> str:
+            return str(len(self._records(cid, "amendment")) + 1)
+
+        self._record(cid, "amendment", key, converter.unstructure(amendment), when, actor, check,
                      action="amend_calendar")
         return amendment
 
     def record_session(self, session: CommitteeSession, *, at: datetime | None = None, actor: str = "",
                        campaign_id: str | None = None) -> CommitteeSession:
+        """Record a committee session; refused when it cannot hear dossiers under the call's rule."""
         if not isinstance(session, CommitteeSession):
             raise InvalidInput(f"expected a CommitteeSession, not {type(session).__name__}")
         campaign = self.get_campaign(campaign_id or self.campaign.id)
-        recorded = [d["id"] for d in self._records(campaign.id, "session")]
-        reasons = session_refusals(session, campaign, self.calendar(campaign.id), recorded)
-        self._record(campaign.id, "session", session.id, converter.unstructure(session), self._now(at), actor, reasons,
-                     action="record_session")
+
+        def check() -> list[str]:
+            recorded = [d["id"] for d in self._records(campaign.id, "session")]
+            return session_refusals(session, campaign, self.calendar(campaign.id), recorded)
+
+        self._record(campaign.id, "session", lambda: session.id, converter.unstructure(session), self._now(at), actor,
+                     check, action="record_session")
         return session
 
     def record_deliberation(self, deliberation: Deliberation, *, at: datetime | None = None, actor: str = "",
                             campaign_id: str | None = None) -> Deliberation:
+        """Record the council's deliberation and the approved dossiers it grants."""
         if not isinstance(deliberation, Deliberation):
             raise InvalidInput(f"expected a Deliberation, not {type(deliberation).__name__}")
         cid = self.get_campaign(campaign_id or self.campaign.id).id
-        states: dict[str, str | None] = {}
-        for ref in deliberation.dossiers:
-            row = self.conn.execute("SELECT state FROM dossiers WHERE reference = ? AND campaign_id = ?", (ref, cid)).fetchone()
-            states[ref] = row[0] if row else None
-        recorded = [d["reference"] for d in self._records(cid, "deliberation")]
-        reasons = deliberation_refusals(deliberation, self.calendar(cid), recorded, states)
+
+        def check() -> list[str]:
+            states: dict[str, str | None] = {}
+            for ref in deliberation.dossiers:
+                row = self.conn.execute(
+                    "SELECT state FROM dossiers WHERE reference = ? AND campaign_id = ?", (ref, cid)
+                ).fetchone()
+                states[ref] = row[0] if row else None
+            recorded = [d["reference"] for d in self._records(cid, "deliberation")]
+            return deliberation_refusals(deliberation, self.calendar(cid), recorded, states)
+
         day = deliberation.day.isoformat()
         links = [(cid, deliberation.reference, day, ref) for ref in deliberation.dossiers]
-        self._record(cid, "deliberation", deliberation.reference, converter.unstructure(deliberation),
-                     self._now(at), actor, reasons, action="record_deliberation",
+        self._record(cid, "deliberation", lambda: deliberation.reference, converter.unstructure(deliberation),
+                     self._now(at), actor, check, action="record_deliberation",
                      extra=("INSERT INTO deliberation_dossiers VALUES (?, ?, ?, ?)", links))
         return deliberation
 
     def record_convention(self, convention: Convention, *, at: datetime | None = None, actor: str = "") -> Convention:
+        """Record the signed convention of an approved dossier."""
         if not isinstance(convention, Convention):
             raise InvalidInput(f"expected a Convention, not {type(convention).__name__}")
-        dossier = self.get(convention.dossier)
-        reasons = [] if dossier.state == State.APPROVED else [f"{dossier.reference} is {dossier.state}, not approved"]
-        self._record(dossier.campaign_id, "convention", convention.dossier, converter.unstructure(convention),
-                     self._now(at), actor, reasons, action="record_convention", replace=True)
+        campaign_id = self.get(convention.dossier).campaign_id
+
+        def check() -> list[str]:
+            dossier = self.get(convention.dossier)
+            return [] if dossier.state == State.APPROVED else [f"{dossier.reference} is {dossier.state}, not approved"]
+
+        self._record(campaign_id, "convention", lambda: convention.dossier, converter.unstructure(convention),
+                     self._now(at), actor, check, action="record_convention", replace=True)
         return convention
 
     def record_financial_report(
@@ -983,17 +1047,22 @@ class Workflow:
     ) -> FinancialReport:
         """Record the compte rendu financier of a granted dossier when it arrives (loi 2000-321, art. 10)."""
         report = FinancialReport(reference, received_on)
-        dossier = self.get(reference)
-        reasons = []
-        if dossier.approved is None or dossier.state == State.WITHDRAWN:
-            reasons.append(f"{reference} is {dossier.state}: only a granted subsidy owes a compte rendu financier")
-        if self.conn.execute(
-            "SELECT 1 FROM records WHERE campaign_id = ? AND kind = 'financial_report' AND key = ?",
-            (dossier.campaign_id, reference),
-        ).fetchone():
-            reasons.append(f"the compte rendu financier of {reference} is already recorded")
-        self._record(dossier.campaign_id, "financial_report", reference, _record_converter.unstructure(report),
-                     self._now(at), actor, reasons, action="record_financial_report")
+        campaign_id = self.get(reference).campaign_id
+
+        def check() -> list[str]:
+            dossier = self.get(reference)
+            reasons = []
+            if dossier.approved is None or dossier.state == State.WITHDRAWN:
+                reasons.append(f"{reference} is {dossier.state}: only a granted subsidy owes a compte rendu financier")
+            if self.conn.execute(
+                "SELECT 1 FROM records WHERE campaign_id = ? AND kind = 'financial_report' AND key = ?",
+                (campaign_id, reference),
+            ).fetchone():
+                reasons.append(f"the compte rendu financier of {reference} is already recorded")
+            return reasons
+
+        self._record(campaign_id, "financial_report", lambda: reference, _record_converter.unstructure(report),
+                     self._now(at), actor, check, action="record_financial_report")
         return report
 
     def financial_reports(self, campaign_id: str | None = None) -> list[FinancialReportStatus]:
@@ -1014,23 +1083,27 @@ class Workflow:
         return [FinancialReportStatus(ref, due, received.get(ref)) for (ref,) in rows]
 
     def _record(
-        self, campaign_id: str, kind: str, key: str, data: Any, at: datetime, actor: str, reasons: Sequence[str],
-        *, action: str = "", replace: bool = False, extra: tuple[str, list[tuple[Any, ...]]] | None = None,
+        self, campaign_id: str, kind: str, key: Callable[[], str], data: Any, at: datetime, actor: str,
+        check: Callable[[], Sequence[str]], *, action: str = "", replace: bool = False,
+        extra: tuple[str, list[tuple[Any, ...]]] | None = None,
     ) -> None:
-        if reasons:
-            raise Refused(action or kind, reasons)
+        """Write one campaign record and its event; ``check`` and ``key`` run inside the write transaction."""
         _check_text(actor, "actor", allow_empty=True)
         verb = "INSERT OR REPLACE" if replace else "INSERT"
         with self._write() as conn:
+            reasons = check()
+            if reasons:
+                raise Refused(action or kind, reasons)
+            record_key = key()
             conn.execute(f"{verb} INTO records (campaign_id, kind, key, data) VALUES (?, ?, ?, ?)",
-                         (campaign_id, kind, key, canonical_json(data)))
+                         (campaign_id, kind, record_key, canonical_json(data)))
             if extra is not None:
                 conn.executemany(*extra)
             # The chain covers a digest of the record: a session lists people by name, and the journal
             # keeps no name; the record itself stays in `records`.
             digest = hashlib.sha256(canonical_json(data).encode("utf-8")).hexdigest()
             self._append(conn, f"record_{kind}", campaign_id, None, None, None, None, at, actor,
-                         {"key": key, "sha256": digest})
+                         {"key": record_key, "sha256": digest})
 
     # -- personal data (RGPD) --------------------------------------------------
 

@@ -251,3 +251,27 @@ def test_dossier_import_checks_everything_before_writing(tmp_path: Path) -> None
     created = json.loads(run(db, "dossier", "import", str(good), "--at", "2021-03-10", "--json").output)
     assert len(created) == 5 and len(json.loads(run(db, "dossier", "list", "--json").output)) == 5
     assert json.loads(run(db, "verify", "--json").output)["intact"] is True
+
+
+def test_dossier_import_is_all_or_nothing_on_references(tmp_path: Path) -> None:
+    db = tmp_path / "ami.db"
+    run(db, "campaign", "add", "ami-cohesion-sociale-2021")
+    twice = [{"applicant": {"name": "A", "kind": "association"}, "reference": "X"},
+             {"applicant": {"name": "B", "kind": "association"}, "reference": "X"}]
+    source = tmp_path / "twice.json"
+    source.write_text(json.dumps(twice), encoding="utf-8")
+    assert "entry 2" in run(db, "dossier", "import", str(source), code=2).output
+    assert json.loads(run(db, "dossier", "list", "--json").output) == []
+    french = tmp_path / "french.json"
+    french.write_text(json.dumps([{"applicant": {"name": "C", "kind": "association"},
+                                   "application": {"total_cost": "1 500,00"}}]), encoding="utf-8")
+    run(db, "dossier", "import", str(french))
+    assert json.loads(run(db, "dossier", "list", "--json").output)[0]["application"]["total_cost"] == "1500.00"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps([{"applicant": {"name": "D", "kind": "association"},
+                                "application": {"total_cost": "beaucoup"}}]), encoding="utf-8")
+    assert "entry 1: application.total_cost" in run(db, "dossier", "import", str(bad), code=2).output
+    not_a_database = tmp_path / "notes.db"
+    not_a_database.write_text("this is not SQLite", encoding="utf-8")
+    result = run(not_a_database, "report", code=2)
+    assert "cannot be used" in result.output and "Traceback" not in result.output

@@ -118,6 +118,7 @@ def test_both_calls_live_in_one_database(tmp_path: Path) -> None:
         ('mode = "rolling"', 'mode = "lunar"', "calendar", "mode"),
         ('requires = ["legal_representative"]', 'requires = ["passport"]', "applicants.kinds.collectif_habitants.requires", "unknown field 'passport'"),
         ("[workflow.guards]\n", "[workflow.guards]\nteleport = []\n", "(top level)", "unknown trigger 'teleport'"),
+        ('submit = ["submission_window",', 'submit = ["motivation", "submission_window",', "workflow.guards.submit", "reads the data of reject"),
     ],
 )
 def test_unknown_names_in_a_call_file_are_clear_errors_at_load(old: str, new: str, field: str, problem: str) -> None:
@@ -127,6 +128,19 @@ def test_unknown_names_in_a_call_file_are_clear_errors_at_load(old: str, new: st
         parse_campaign(text, source="fph.toml")
     assert problem in str(info.value)
     assert info.value.field.startswith(field.split(".")[0]) or field == "(top level)"
+
+
+def test_amending_a_rolling_call_moves_its_whole_period() -> None:
+    with Workflow.open(":memory:", FPH) as flow:
+        flow.amend_calendar("submission", date(2021, 1, 15), date(2021, 12, 15), reason="prolongation", at=at(11, 2))
+        calendar = flow.calendar()
+        assert {w.end for w in calendar.windows().values()} == {date(2021, 12, 15)}
+        ref = flow.create_dossier(collective(), initiative(), at=at(12, 1)).reference
+        flow.attach(ref, "fiche_initiative", b"fiche", at=at(12, 1))
+        flow.fire(ref, "submit", at=at(12, 2))
+        for key in ("budget", "liste_habitants", "rib"):
+            flow.attach(ref, key, key.encode(), at=at(12, 3))
+        assert flow.fire(ref, "mark_complete", at=at(12, 4)).state == "complete"
 
 
 def test_second_call_end_to_end_through_the_cli(tmp_path: Path) -> None:
