@@ -304,7 +304,7 @@ def bench_triggers(campaign: Campaign, target: float, repeat: int, big_deliberat
             token.trigger("submit")
             raw.remove_model(token)
 
-        add("  of which transitions add_model, trigger, remove_model", bind_fire_release)
+        add("  for comparison: bind a fresh token per move (add_model, trigger, remove_model)", bind_fire_release)
 
     add("StateMachine.move approved -pay-> paid", lambda: machine.move("approved", "pay", "paid"))
     add("StateMachine.move draft -submit->, garbage collector on", lambda: machine.move("draft", "submit"), True)
@@ -492,7 +492,7 @@ def bench_machines(n: int, repeat: int, base: float) -> None:
             fmt_bytes(per_peak),
         ),
         (
-            "shared StateMachine (move binds a token)",
+            "shared StateMachine (one long-lived token)",
             fmt_time(shared_build / n),
             fmt_time(shared_fire),
             fmt_time(shared_life),
@@ -524,11 +524,11 @@ def bench_machines(n: int, repeat: int, base: float) -> None:
     )
     print(
         f"   each shared move leaves {fmt_bytes(garbage_per_move)} ({freed_objects / 100:.0f} objects) of cyclic "
-        "garbage (the token and the partials bound on it) that only the cycle collector frees; hence the peak"
+        "garbage that only the cycle collector frees"
     )
     print(
         f"   one trigger on the shared machine costs {shared_fire / own_fire:.1f}x one on a bound per-dossier machine "
-        f"(add_model/remove_model on every trigger); the per-dossier machine costs {per_retained / n / 1024:.1f} KiB "
+        f"(the state is set on the shared token under a lock); the per-dossier machine costs {per_retained / n / 1024:.1f} KiB "
         "per dossier kept in memory"
     )
 
