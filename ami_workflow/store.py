@@ -1183,6 +1183,37 @@ class Workflow:
                          {"applicant": identity, "reason": reason, "items": erased})
         return erased
 
+    def erase_committee_member(self, name: str, *, reason: str, at: datetime | None = None, actor: str = "") -> int:
+        """Erase a person's name from every committee session (residents sit on the committee).
+
+        The sessions keep their members' categories, which is all the guards
+        read; the journal never held the names (it holds a digest of each
+        session), so it stays verifiable. Returns how many sessions changed.
+        """
+        _check_text(name, "name")
+        _check_text(reason, "reason")
+        _check_text(actor, "actor", allow_empty=True)
+        when = self._now(at)
+        changed = 0
+        with self._write() as conn:
+            rows = conn.execute("SELECT id, data FROM records WHERE kind = 'session'").fetchall()
+            for record_id, data in rows:
+                session = json.loads(data)
+                names = [session.get("chair")] + [m.get("name") for m in session.get("members", [])]
+                if name not in names:
+                    continue
+                if session.get("chair") == name:
+                    session["chair"] = ERASED
+                for member in session.get("members", []):
+                    if member.get("name") == name:
+                        member["name"] = ERASED
+                conn.execute("UPDATE records SET data = ? WHERE id = ?", (canonical_json(session), record_id))
+                changed += 1
+            if changed:
+                self._append(conn, "erase_committee_member", None, None, None, None, None, when, actor,
+                             {"reason": reason, "sessions": changed})
+        return changed
+
     # -- journal ---------------------------------------------------------------
 
     def _append(

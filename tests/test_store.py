@@ -398,3 +398,15 @@ def test_no_name_reaches_the_journal_and_erased_names_cannot_be_guessed(flow: Wo
     flow.erase_personal_data(flow.get(ref).applicant.identity, reason="demande", at=TIMES["submit"])
     assert flow.conn.execute("SELECT salt, digest, value FROM personal_data WHERE value IS NOT NULL OR salt != ''").fetchall() == []
     assert flow.verify() is None
+
+
+def test_a_committee_members_name_can_be_erased(flow: Workflow) -> None:
+    ref = new_dossier(flow)
+    walk(flow, ref, "instruct")
+    assert flow.erase_committee_member("Membre habitants", reason="demande", at=TIMES["instruct"]) == 1
+    members = [m.name for m in flow.sessions()[0].members]
+    assert "[erased]" in members and "Membre habitants" not in members
+    assert "Membre habitants" not in "\n".join(flow.conn.iterdump())
+    flow.fire(ref, "hear", at=TIMES["hear"], session="comite-2021-06-15")  # the session still hears dossiers
+    assert flow.verify() is None
+    assert flow.erase_committee_member("Nobody", reason="x") == 0
