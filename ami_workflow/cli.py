@@ -549,6 +549,56 @@ def dossier_list(state: _State, /, as_json: bool, **filters: str | None) -> None
         rows, ("reference", "state", "axis", "qpv", "requested", "approved", "applicant")) + [f"{len(rows)} dossiers"])
 
 
+# -- personal data (RGPD) ---------------------------------------------------------
+
+
+@main.group()
+def applicant() -> None:
+    """An applicant's personal data: export everything stored about it, or erase it (RGPD)."""
+
+
+@applicant.command("export")
+@click.argument("identity")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the JSON to a file.")
+@click.pass_obj
+def applicant_export(state: _State, identity: str, output: str | None) -> None:
+    """Everything stored about one applicant (IDENTITY such as siren:732829320 or rna:W622000123), as JSON."""
+    with state.flow() as flow:
+        data = flow.export_applicant(identity)
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    if output:
+        Path(output).write_text(text + "\n", encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(text)
+
+
+@applicant.command("erase")
+@click.argument("identity")
+@click.option("--reason", required=True, help="Why (the request, its date …); journaled.")
+@click.option("--at")
+@click.option("--actor", default="")
+@click.pass_obj
+def applicant_erase(state: _State, identity: str, reason: str, at: str | None, actor: str) -> None:
+    """Erase an applicant's personal data; the journal stays verifiable."""
+    with state.flow() as flow:
+        count = flow.erase_personal_data(identity, reason=reason, at=_instant(at), actor=actor)
+    click.echo(f"{identity}: {count} personal data items erased")
+
+
+@main.command("erase-member")
+@click.argument("name")
+@click.option("--reason", required=True, help="Why; journaled.")
+@click.option("--at")
+@click.option("--actor", default="")
+@click.pass_obj
+def erase_member(state: _State, name: str, reason: str, at: str | None, actor: str) -> None:
+    """Erase a committee member's name from every session (RGPD)."""
+    with state.flow() as flow:
+        count = flow.erase_committee_member(name, reason=reason, at=_instant(at), actor=actor)
+    click.echo(f"{name}: erased from {count} committee sessions")
+
+
 # -- campaign decisions ----------------------------------------------------------
 
 

@@ -275,3 +275,21 @@ def test_dossier_import_is_all_or_nothing_on_references(tmp_path: Path) -> None:
     not_a_database.write_text("this is not SQLite", encoding="utf-8")
     result = run(not_a_database, "report", code=2)
     assert "cannot be used" in result.output and "Traceback" not in result.output
+
+
+def test_personal_data_export_and_erase_commands(tmp_path: Path) -> None:
+    db = tmp_path / "ami.db"
+    run(db, "campaign", "add", "ami-cohesion-sociale-2021")
+    _new(db, tmp_path)
+    exported = json.loads(run(db, "applicant", "export", "siren:732829320").output)
+    assert {p["value"] for p in exported["personal_data"]} == {"Claire Dupont"}
+    out = tmp_path / "export.json"
+    run(db, "applicant", "export", "siren:732829320", "-o", str(out))
+    assert "Claire Dupont" in out.read_text(encoding="utf-8")
+    assert "1 personal data items erased" in run(db, "applicant", "erase", "siren:732829320", "--reason", "demande").output
+    assert "Claire Dupont" not in run(db, "applicant", "export", "siren:732829320").output
+    assert "no applicant" in run(db, "applicant", "export", "siren:000000000", code=2).output
+    run(db, "committee", "c1", "2021-06-15", "--chair", "VP", "--member", "Ana:personnalites", "--member", "B:elus",
+        "--member", "C:techniciens", "--member", "Dan:habitants")
+    assert "erased from 1 committee sessions" in run(db, "erase-member", "Dan", "--reason", "demande").output
+    assert "journal intact" in run(db, "verify").output
