@@ -14,7 +14,8 @@ from typing import Any, Protocol
 from .journal import canonical_json, personal_data_digest
 from .personal import split_personal
 
-__all__ = ["CONTRIBUTION", "Executor", "m001_initial", "m002_totals_links_personal_data", "m003_applicant_index"]
+__all__ = ["CONTRIBUTION", "Executor", "m001_initial", "m002_totals_links_personal_data", "m003_applicant_index",
+           "m004_totals_only_when_shares_change"]
 
 
 class Executor(Protocol):
@@ -159,3 +160,16 @@ def m002_totals_links_personal_data(db: Executor) -> None:
 def m003_applicant_index(db: Executor) -> None:
     """An index for the applicant's other grants (the compte rendu financier guard)."""
     db.execute("CREATE INDEX dossiers_applicant ON dossiers(applicant_id)")
+
+
+def m004_totals_only_when_shares_change(db: Executor) -> None:
+    """Fire the totals trigger only when a dossier's share of them changes (most writes leave it alone)."""
+    old_share, new_share = CONTRIBUTION.format(row="OLD"), CONTRIBUTION.format(row="NEW")
+    old_paid, new_paid = _PAID.format(row="OLD"), _PAID.format(row="NEW")
+    db.execute("DROP TRIGGER dossiers_totals_update")
+    db.execute(
+        f"""CREATE TRIGGER dossiers_totals_update AFTER UPDATE OF state, approved_cents, paid_cents, axis ON dossiers
+        WHEN ({old_share}) IS NOT ({new_share}) OR ({old_paid}) IS NOT ({new_paid})
+             OR OLD.axis IS NOT NEW.axis OR OLD.applicant_id IS NOT NEW.applicant_id
+        BEGIN {_totals_upsert('OLD', '-')} {_totals_upsert('NEW', '+')} END"""
+    )

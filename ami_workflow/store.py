@@ -136,6 +136,11 @@ def _m003_applicant_index(db: Database) -> None:
     schema.m003_applicant_index(db)
 
 
+@SCHEMA_MIGRATIONS(name="m004_totals_only_when_shares_change")
+def _m004_totals_only_when_shares_change(db: Database) -> None:
+    schema.m004_totals_only_when_shares_change(db)
+
+
 class Workflow:
     """A campaign database: open it with :meth:`open`."""
 

@@ -117,7 +117,8 @@ def test_reopen_keeps_everything_and_migrates_once(tmp_path: Path) -> None:
     with Workflow.open(path, CAMPAIGN) as flow:
         assert flow.get(ref).state == "draft"
         names = [r[0] for r in flow.conn.execute("SELECT name FROM _sqlite_migrations")]
-        assert names == ["m001_initial", "m002_totals_links_personal_data", "m003_applicant_index"]
+        assert names == ["m001_initial", "m002_totals_links_personal_data", "m003_applicant_index",
+                         "m004_totals_only_when_shares_change"]
 
 
 def test_newer_database_is_refused(tmp_path: Path) -> None:
@@ -410,3 +411,33 @@ def test_a_committee_members_name_can_be_erased(flow: Workflow) -> None:
     flow.fire(ref, "hear", at=TIMES["hear"], session="comite-2021-06-15")  # the session still hears dossiers
     assert flow.verify() is None
     assert flow.erase_committee_member("Nobody", reason="x") == 0
+
+
+def test_running_totals_equal_a_recount_after_approvals_payments_and_withdrawals(flow: Workflow) -> None:
+    refs = []
+    for n in range(4):
+        ref = new_dossier(flow, n, axis=("sante", "education")[n % 2])
+        walk(flow, ref, "approve")
+        refs.append(ref)
+    flow.record_deliberation(Deliberation("DEL-1", date(2021, 9, 27), refs))
+    flow.fire(refs[0], "pay", at=TIMES["pay"], amount=Decimal("1000.00"))
+    flow.fire(refs[1], "pay", at=TIMES["pay"])
+    flow.fire(refs[2], "withdraw", at=TIMES["pay"])
+    recount = {
+        (scope, key): (approved, paid)
+        for scope, key, approved, paid in flow.conn.execute(
+            """SELECT 'campaign', '', SUM(approved_cents), SUM(paid_cents) FROM dossiers WHERE state != 'withdrawn'
+               UNION ALL SELECT 'axis', axis, SUM(approved_cents), SUM(paid_cents) FROM dossiers
+                   WHERE state != 'withdrawn' GROUP BY axis
+               UNION ALL SELECT 'applicant', CAST(applicant_id AS TEXT), SUM(COALESCE(approved_cents, 0)),
+                   SUM(paid_cents) FROM dossiers WHERE state != 'withdrawn' GROUP BY applicant_id"""
+        )
+    }
+    kept = {
+        (scope, key): (approved, paid)
+        for scope, key, approved, paid in flow.conn.execute(
+            "SELECT scope, key, approved_cents, paid_cents FROM totals WHERE approved_cents != 0 OR paid_cents != 0"
+        )
+    }
+    assert kept == {k: v for k, v in recount.items() if v != (0, 0)}
+    assert flow.totals().approved == Decimal("15000.00") and flow.totals().paid == Decimal("6000.00")
