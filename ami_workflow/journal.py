@@ -85,6 +85,7 @@ __all__ = [
     "canonical_json",
     "chain_hash",
     "link",
+    "link_with_text",
     "personal_data_digest",
     "replay",
     "verify_chain",
@@ -236,6 +237,11 @@ def link(previous: str, seq: int, body: Mapping[str, Any]) -> ChainedEvent:
     64 lowercase hex digits, a ``seq`` below 1, or a body that
     :func:`canonical_json` refuses.
     """
+    return link_with_text(previous, seq, body)[0]
+
+
+def link_with_text(previous: str, seq: int, body: Mapping[str, Any]) -> tuple[ChainedEvent, str]:
+    """Like :func:`link`, with the event's canonical JSON text too (computed once, for the store to keep)."""
     if not isinstance(previous, str) or len(previous) != 64 or not set(previous) <= _HEX:
         raise InvalidInput(f"previous: expected 64 lowercase hex digits, got {previous!r}")
     if isinstance(seq, bool) or not isinstance(seq, int) or seq < 1:
@@ -244,7 +250,9 @@ def link(previous: str, seq: int, body: Mapping[str, Any]) -> ChainedEvent:
         raise InvalidInput(f"body: an event must be a mapping, not a {type(body).__qualname__}")
     content = dict(body)
     content["seq"] = seq
-    return ChainedEvent(seq=seq, body=content, previous=previous, hash=chain_hash(previous, content))
+    text = canonical_json(content)
+    digest = _sha256(previous + "\n" + text, "previous")
+    return ChainedEvent(seq=seq, body=content, previous=previous, hash=digest), text
 
 
 @attrs.frozen

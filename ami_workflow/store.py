@@ -56,7 +56,7 @@ from .journal import (
     ChainedEvent,
     ChainProblem,
     canonical_json,
-    link,
+    link_with_text,
     personal_data_digest,
     replay,
     verify_chain,
@@ -1231,12 +1231,12 @@ class Workflow:
             "kind": kind, "campaign": campaign_id, "dossier": dossier, "trigger": trigger, "source": source,
             "dest": dest, "at": at.isoformat(), "actor": actor, "payload": dict(payload),
         }
-        event = link(previous, seq, body)
+        event, text = link_with_text(previous, seq, body)
         conn.execute(
             "INSERT INTO events (seq, campaign_id, dossier, kind, trigger, source, dest, at, actor, body, previous, hash)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (seq, campaign_id, dossier, kind, trigger, source, dest, body["at"], actor,
-             canonical_json(event.body), event.previous, event.hash),
+             text, event.previous, event.hash),
         )
         return event
 
