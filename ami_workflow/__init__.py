@@ -16,10 +16,24 @@ from .calendar import (
     financial_report_due,
     to_paris,
 )
-from .campaign import CalendarPolicy, Campaign, bundled_calls, load_campaign, parse_campaign
+from .campaign import (
+    CalendarPolicy,
+    Campaign,
+    bundled_calls,
+    load_campaign,
+    parse_campaign,
+)
 from .committee import CommitteeSession, Member
 from .decisions import Convention, Deliberation, FinancialReport
-from .dossier import Applicant, Application, CoFunding, Dossier, Instruction, Payment, Period
+from .dossier import (
+    Applicant,
+    Application,
+    CoFunding,
+    Dossier,
+    Instruction,
+    Payment,
+    Period,
+)
 from .engine import BatchResult, Engine, Event, Outcome, apply_trigger, check_trigger
 from .errors import (
     AmiWorkflowError,
@@ -34,9 +48,32 @@ from .errors import (
 from .guards import GUARDS, Context, eligibility_problems
 from .identity import check_applicant
 from .money import euros, format_euros
-from .pieces import IssueReason, PaperOriginal, PieceIssue, PieceReceipt, PieceRequirement, missing_pieces
-from .rules import CEILING_RULES, FlatCap, RateWithBonus, Totals, allocate, ceiling, qpv_share_met
-from .states import CATALOGUE, FINAL_STATES, STANDARD_EDGES, TRIGGERS, Edge, State, StateMachine
+from .pieces import (
+    IssueReason,
+    PaperOriginal,
+    PieceIssue,
+    PieceReceipt,
+    PieceRequirement,
+    missing_pieces,
+)
+from .rules import (
+    CEILING_RULES,
+    FlatCap,
+    RateWithBonus,
+    Totals,
+    allocate,
+    ceiling,
+    qpv_share_met,
+)
+from .states import (
+    CATALOGUE,
+    FINAL_STATES,
+    STANDARD_EDGES,
+    TRIGGERS,
+    Edge,
+    State,
+    StateMachine,
+)
 from .store import SchemaError, VersionConflict, Workflow
 from .workflow import DEFAULT_GUARDS, WorkflowSpec
 

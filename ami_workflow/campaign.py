@@ -25,7 +25,11 @@ from typing import Any, TypeVar
 
 import attrs
 import cattrs
-from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
+from cattrs.errors import (
+    ClassValidationError,
+    ForbiddenExtraKeysError,
+    IterableValidationError,
+)
 
 from .calendar import Calendar, Window, parse_instant
 from .errors import AmiWorkflowError, CallFileError, InvalidInput
@@ -595,7 +599,10 @@ IDENTITY_FIELDS = ("siren", "siret", "rna", "iban", "legal_representative")
 
 
 def _workflow_problems(campaign: Campaign) -> list[tuple[str, str]]:
-    from .guards import GUARD_TRIGGERS, GUARDS  # guards import this module: look them up once both are loaded
+    from .guards import (  # guards import this module: look them up once both are loaded
+        GUARD_TRIGGERS,
+        GUARDS,
+    )
 
     problems = []
     for trigger, names in campaign.workflow.guards.items():

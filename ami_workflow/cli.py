@@ -24,7 +24,13 @@ import click
 from . import agenda as agenda_module
 from . import exports, receipts, reports
 from .calendar import SystemClock, parse_instant
-from .campaign import Campaign, bundled_calls, converter, load_campaign, structure_record
+from .campaign import (
+    Campaign,
+    bundled_calls,
+    converter,
+    load_campaign,
+    structure_record,
+)
 from .committee import CommitteeSession, Member
 from .decisions import Convention, Deliberation
 from .dossier import Applicant, Application, Dossier

@@ -19,7 +19,31 @@ from .money import format_euros
 from .pieces import PaperOriginal, PieceReceipt
 from .rules import RateWithBonus
 
-__all__ = ["describe_campaign", "walk_sample_dossier"]
+__all__ = ["SAMPLE_APPLICANT", "SAMPLE_APPLICATION", "describe_campaign", "walk_sample_dossier"]
+
+
+#: The sample association of :func:`walk_sample_dossier` (a grant above the convention threshold).
+SAMPLE_APPLICANT = Applicant(
+    name="Association Les Ateliers du 12-14",
+    kind="association",
+    siren="732829320",
+    iban="FR14 2004 1010 0505 0001 3M02 606",
+    legal_representative="Claire Dupont",
+)
+SAMPLE_APPLICATION = Application(
+    title="Ateliers numériques parents-enfants",
+    axis="numerique",
+    qpv_codes=("QP062024", "QP062026"),
+    period=Period(date(2021, 9, 1), date(2022, 6, 30)),
+    total_cost=Decimal("40000.00"),
+    requested=Decimal("30000.00"),
+    participants=120,
+    qpv_residents=90,
+    young=70,
+    women=60,
+    sourcing="Relais des centres sociaux et des collèges du quartier.",
+    cofunding=(CoFunding("Département du Pas-de-Calais", Decimal("6000.00")),),
+)
 
 
 def _at(year: int, month: int, day: int, hour: int = 10) -> datetime:
@@ -65,27 +89,7 @@ def walk_sample_dossier(campaign: Campaign | None = None, echo: Callable[[str], 
     for line in describe_campaign(campaign):
         echo(line)
     engine = Engine(campaign)
-    applicant = Applicant(
-        name="Association Les Ateliers du 12-14",
-        kind="association",
-        siren="732829320",
-        iban="FR14 2004 1010 0505 0001 3M02 606",
-        legal_representative="Claire Dupont",
-    )
-    application = Application(
-        title="Ateliers numériques parents-enfants",
-        axis="numerique",
-        qpv_codes=("QP062024", "QP062026"),
-        period=Period(date(2021, 9, 1), date(2022, 6, 30)),
-        total_cost=Decimal("40000.00"),
-        requested=Decimal("30000.00"),
-        participants=120,
-        qpv_residents=90,
-        young=70,
-        women=60,
-        sourcing="Relais des centres sociaux et des collèges du quartier.",
-        cofunding=(CoFunding("Département du Pas-de-Calais", Decimal("6000.00")),),
-    )
+    applicant, application = SAMPLE_APPLICANT, SAMPLE_APPLICATION
     dossier = engine.create_dossier(applicant, application)
     ref = dossier.reference
     echo(f"\n{ref}: created as {dossier.state} for {applicant.name}")

@@ -24,7 +24,15 @@ from .dossier import Dossier
 from .money import ZERO, format_euros
 from .pieces import missing_pieces
 from .rules import ceiling, cofunding_fits, qpv_share_met
-from .triggers import ApproveArgs, HearArgs, InstructArgs, PayArgs, RejectArgs, ReturnArgs, TriggerArgs
+from .triggers import (
+    ApproveArgs,
+    HearArgs,
+    InstructArgs,
+    PayArgs,
+    RejectArgs,
+    ReturnArgs,
+    TriggerArgs,
+)
 from .workflow import DEFAULT_GUARDS
 
 __all__ = [

@@ -38,7 +38,14 @@ import holidays as _holidays
 import tomli_w
 
 from .calendar import Calendar, Window
-from .campaign import Campaign, Qpv, Territory, check_campaign, converter, parse_campaign
+from .campaign import (
+    Campaign,
+    Qpv,
+    Territory,
+    check_campaign,
+    converter,
+    parse_campaign,
+)
 from .errors import AmiWorkflowError, InvalidInput
 from .money import euros
 

@@ -45,9 +45,21 @@ from .calendar import (
 )
 from .campaign import Campaign, converter
 from .committee import CommitteeSession, session_refusals
-from .decisions import Convention, Deliberation, FinancialReport, FinancialReportStatus, deliberation_refusals
+from .decisions import (
+    Convention,
+    Deliberation,
+    FinancialReport,
+    FinancialReportStatus,
+    deliberation_refusals,
+)
 from .dossier import Applicant, Application, Dossier
-from .engine import BatchResult, Event, apply_trigger, check_trigger, plan_batch_approval
+from .engine import (
+    BatchResult,
+    Event,
+    apply_trigger,
+    check_trigger,
+    plan_batch_approval,
+)
 from .errors import AmiWorkflowError, IllegalTrigger, InvalidInput, NotFound, Refused
 from .guards import Context
 from .identity import check_applicant

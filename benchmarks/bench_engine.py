@@ -44,7 +44,8 @@ from ami_workflow.calendar import PARIS
 from ami_workflow.campaign import Campaign, parse_campaign
 from ami_workflow.committee import CommitteeSession, Member
 from ami_workflow.decisions import Convention, Deliberation
-from ami_workflow.dossier import Applicant, Application, CoFunding, Dossier, Period
+from ami_workflow.demo import SAMPLE_APPLICATION
+from ami_workflow.dossier import Applicant, Application, Dossier, Period
 from ami_workflow.engine import Engine, apply_trigger
 from ami_workflow.guards import Context
 from ami_workflow.pieces import PaperOriginal, PieceReceipt
@@ -106,20 +107,7 @@ SESSION = CommitteeSession(
 
 # Two kinds of application: a large one (grant above the 23 000 € convention
 # threshold, like the demo's) and a small one (no convention needed).
-LARGE = Application(
-    title="Ateliers numériques parents-enfants",
-    axis="numerique",
-    qpv_codes=("QP062024", "QP062026"),
-    period=Period(date(2021, 9, 1), date(2022, 6, 30)),
-    total_cost=Decimal("40000.00"),
-    requested=Decimal("30000.00"),
-    participants=120,
-    qpv_residents=90,
-    young=70,
-    women=60,
-    sourcing="Relais des centres sociaux et des collèges du quartier.",
-    cofunding=(CoFunding("Département du Pas-de-Calais", Decimal("6000.00")),),
-)
+LARGE = SAMPLE_APPLICATION
 SMALL = Application(
     title="Permanences santé",
     axis="sante",
