@@ -34,7 +34,9 @@ from .dossier import (
     Payment,
     Period,
 )
-from .engine import BatchResult, Engine, Event, Outcome, apply_trigger, check_trigger
+from .backend import BatchResult
+from .core import Event, Kind
+from .memory import MemoryWorkflow
 from .errors import (
     AmiWorkflowError,
     CallFileError,
@@ -100,7 +102,6 @@ __all__ = [
     "Deliberation",
     "Dossier",
     "Edge",
-    "Engine",
     "Event",
     "FINAL_STATES",
     "FinancialReport",
@@ -113,9 +114,10 @@ __all__ = [
     "InvalidInput",
     "InvalidTime",
     "IssueReason",
+    "Kind",
     "Member",
+    "MemoryWorkflow",
     "NotFound",
-    "Outcome",
     "PARIS",
     "PaperOriginal",
     "Payment",
@@ -137,11 +139,9 @@ __all__ = [
     "Workflow",
     "WorkflowSpec",
     "allocate",
-    "apply_trigger",
     "bundled_calls",
     "ceiling",
     "check_applicant",
-    "check_trigger",
     "eligibility_problems",
     "euros",
     "financial_report_due",

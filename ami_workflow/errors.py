@@ -23,6 +23,8 @@ __all__ = [
     "InvalidTime",
     "NotFound",
     "Refused",
+    "SchemaError",
+    "VersionConflict",
 ]
 
 
@@ -83,3 +85,17 @@ class Refused(AmiWorkflowError):
         self.action = action
         self.reasons = tuple(reasons)
         super().__init__(f"{action} refused: " + "; ".join(self.reasons))
+
+
+class SchemaError(AmiWorkflowError):
+    """A database this library cannot use: made by a newer version, or not an ami_workflow file."""
+
+
+class VersionConflict(AmiWorkflowError):
+    """The dossier changed since the caller read it (``expected_version`` is stale); nothing was written."""
+
+    def __init__(self, reference: str, expected: int, actual: int) -> None:
+        self.reference, self.expected, self.actual = reference, expected, actual
+        super().__init__(
+            f"{reference} is at version {actual}, not {expected}: it was changed by someone else; re-read it and try again"
+        )

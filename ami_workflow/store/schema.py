@@ -11,11 +11,11 @@ import json
 import secrets
 from typing import Any, Protocol
 
-from .journal import canonical_json, personal_data_digest
-from .personal import split_personal
+from ..journal import canonical_json, personal_data_digest
+from ..personal import split_personal
 
 __all__ = ["CONTRIBUTION", "Executor", "m001_initial", "m002_totals_links_personal_data", "m003_applicant_index",
-           "m004_totals_only_when_shares_change"]
+           "m004_totals_only_when_shares_change", "m005_events_are_the_truth"]
 
 
 class Executor(Protocol):
@@ -173,3 +173,24 @@ def m004_totals_only_when_shares_change(db: Executor) -> None:
              OR OLD.axis IS NOT NEW.axis OR OLD.applicant_id IS NOT NEW.applicant_id
         BEGIN {_totals_upsert('OLD', '-')} {_totals_upsert('NEW', '+')} END"""
     )
+
+
+_SCHEMA_V5 = [
+    # The journal is the truth: each event says when the store recorded it, beside when the act took effect.
+    "ALTER TABLE events ADD COLUMN recorded_at TEXT",
+    # Personal values (names, free texts) of each event, outside the chain: the event holds a salted digest.
+    """CREATE TABLE personal_values (
+        seq INTEGER NOT NULL, path TEXT NOT NULL, subject TEXT NOT NULL, salt TEXT NOT NULL, value TEXT,
+        erased_at TEXT, PRIMARY KEY (seq, path))""",
+    "CREATE INDEX personal_values_subject ON personal_values(subject)",
+]
+
+
+def m005_events_are_the_truth(db: Executor) -> None:
+    """Events carry every fact and their recording time; personal values are kept per event.
+
+    Events written before this migration keep their hashes and are read as
+    legacy events: verified by the chain, not replayed.
+    """
+    for statement in _SCHEMA_V5:
+        db.execute(statement)

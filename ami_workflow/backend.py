@@ -1,0 +1,566 @@
+"""The operations of a store, written once over the pure core, for every backend.
+
+:class:`Operations` holds every public method that writes: it checks the
+input, builds a command, takes the backend's write transaction, reads the
+store's clock, asks :func:`~ami_workflow.core.decide.decide` for the events
+and has the backend append them. A backend (the in-memory
+:class:`~ami_workflow.memory.MemoryWorkflow`, the SQLite
+:class:`~ami_workflow.store.Workflow`) supplies only storage: a transaction
+with its :class:`~ami_workflow.core.view.View`, the appending of chained
+events and their projections, and the reads.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import secrets
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from .calendar import Calendar, CalendarAmendment, Clock, SystemClock, Window, to_paris
+from .campaign import Campaign
+from .committee import CommitteeSession
+from .core.commands import (
+    AddCampaign,
+    AmendCalendar,
+    ApproveBatch,
+    AttachPiece,
+    Command,
+    CopyDrafts,
+    CreateDossiers,
+    EraseMember,
+    ErasePersonalData,
+    Fire,
+    ReceiveOriginal,
+    RecordConvention,
+    RecordDeliberation,
+    RecordFinancialReport,
+    RecordSession,
+    ReusePieces,
+    UpdateApplication,
+)
+from .core.decide import approve_batch, check_trigger, decide
+from .core.events import Event, Kind, event_body
+from .core.evolve import World, fold, plain, structure
+from .core.view import View
+from .decisions import Convention, Deliberation, FinancialReport
+from .dossier import Applicant, Application, Dossier
+from .errors import InvalidInput
+from .money import ZERO
+from .journal import GENESIS, ChainedEvent, ChainProblem, canonical_json, link_with_text, personal_data_digest, verify_chain
+from .pieces import PaperOriginal
+from .triggers import parse_args
+
+__all__ = ["BatchResult", "Chained", "Operations", "applicant_export", "safe_name", "world_difference"]
+
+_LOGGER = logging.getLogger("ami_workflow")
+_TICK = timedelta(microseconds=1)
+
+
+@attrs.frozen
+class BatchResult:
+    """The outcome of a committee's batch approval."""
+
+    approved: Mapping[str, Decimal]
+    unfunded: tuple[str, ...]
+    scaled: bool
+
+
+@attrs.frozen
+class Chained:
+    """One event ready to store: the event (stamped), its chained form and text, and its personal values' salts."""
+
+    event: Event
+    chained: ChainedEvent
+    text: str
+    salts: Mapping[str, str]
+
+
+def _text(value: object, name: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(f"{name} must be a non-empty string, not {value!r}")
+    return value
+
+
+def safe_name(filename: str | None) -> str | None:
+    """A display name only: the last path component, stripped of control characters; never used as a path."""
+    if filename is None:
+        return None
+    if not isinstance(filename, str):
+        raise InvalidInput(f"filename must be text, not {type(filename).__name__}")
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if ch.isprintable()).strip()
+    return name[:255] or None
+
+
+class Operations:
+    """Every writing operation, once; subclasses provide the storage primitives below."""
+
+    campaign: Campaign
+    clock: Clock
+    actor: str
+
+    def __init__(self, campaign: Campaign, clock: Clock | None, actor: str) -> None:
+        self.campaign = campaign
+        self.clock = clock or SystemClock()
+        self.actor = actor if isinstance(actor, str) else ""
+        self._subscribers: list[Callable[[Event], None]] = []
+
+    # -- storage primitives (per backend) --------------------------------------
+
+    def _transaction(self) -> contextlib.AbstractContextManager[View]:
+        raise NotImplementedError
+
+    def _last(self) -> tuple[int, str, datetime | None]:
+        """The last event's seq, hash and ``recorded_at`` (0, GENESIS, None for an empty journal)."""
+        raise NotImplementedError
+
+    def _store(self, items: Sequence[Chained], blobs: Mapping[str, bytes]) -> None:
+        """Append the chained events and update the projections, inside the open transaction."""
+        raise NotImplementedError
+
+    def _view(self) -> View:
+        """A read-only view outside any write transaction."""
+        raise NotImplementedError
+
+    def get_campaign(self, campaign_id: str) -> Campaign:
+        raise NotImplementedError
+
+    # -- the one write path ------------------------------------------------------
+
+    def _now(self) -> datetime:
+        """The store's clock, made strictly later than the last recorded event."""
+        now = to_paris(self.clock.now())
+        last = self._last()[2]
+        return last + _TICK if last is not None and now <= last else now
+
+    def _actor(self, actor: str) -> str:
+        if not isinstance(actor, str):
+            raise InvalidInput(f"actor must be text, not {type(actor).__name__}")
+        who = actor.strip() or self.actor.strip()
+        if not who:
+            raise InvalidInput("say who acts: give actor=..., or open the store with a default actor")
+        return who
+
+    def _run(self, command: Command, blobs: Mapping[str, bytes] | None = None) -> list[Event]:
+        with self._transaction() as view:
+            now = self._now()
+            events = decide(view, command, now)
+            stamped = self._chain(events, now)
+            self._store(stamped, blobs or {})
+        done = [item.event for item in stamped]
+        self._notify(done)
+        return done
+
+    def _chain(self, events: Sequence[Event], now: datetime) -> list[Chained]:
+        seq, previous, _ = self._last()
+        out = []
+        for offset, event in enumerate(events, start=1):
+            salts = {path: secrets.token_hex(16) for path, value in event.personal.items() if value is not None}
+            digests = {path: personal_data_digest(salts[path], value)
+                       for path, value in event.personal.items() if value is not None}
+            stamped = attrs.evolve(event, recorded_at=now, seq=seq + offset)
+            chained, text = link_with_text(previous, seq + offset, event_body(stamped, now, digests))
+            out.append(Chained(stamped, chained, text, salts))
+            previous = chained.hash
+        return out
+
+    def _notify(self, events: Sequence[Event]) -> None:
+        for event in events:
+            for callback in list(self._subscribers):
+                try:
+                    callback(event)
+                except Exception:  # a subscriber's failure never reaches the transition
+                    _LOGGER.exception("subscriber %r failed on %s %s", callback, event.trigger, event.dossier)
+
+    def subscribe(self, callback: Callable[[Event], None]) -> Callable[[], None]:
+        """Call ``callback(event)`` after each recorded event; returns a function that unsubscribes.
+
+        Subscribers run *after* the transaction has committed, in the thread
+        that wrote, in the order they subscribed. A subscriber that raises is
+        logged on the ``ami_workflow`` logger and never undoes, blocks or hides
+        the write; the other subscribers still run.
+        """
+        if not callable(callback):
+            raise InvalidInput(f"a subscriber must be callable, not {type(callback).__name__}")
+        self._subscribers.append(callback)
+
+        def unsubscribe() -> None:
+            if callback in self._subscribers:
+                self._subscribers.remove(callback)
+
+        return unsubscribe
+
+    def _cid(self, campaign_id: str | None) -> str:
+        return self.get_campaign(campaign_id if campaign_id is not None else self.campaign.id).id
+
+    # -- campaigns ---------------------------------------------------------------
+
+    def add_campaign(self, campaign: Campaign, *, actor: str = "") -> None:
+        """Register a campaign (idempotent); a different call file under the same id is refused."""
+        self._run(AddCampaign(campaign, self._actor(actor) if actor or self.actor else "ami_workflow"))
+
+    # -- dossiers ----------------------------------------------------------------
+
+    def create_dossier(
+        self, applicant: Applicant, application: Application | None = None, *, reference: str | None = None,
+        campaign_id: str | None = None, actor: str = "",
+    ) -> Dossier:
+        """A new draft. The applicant is matched across campaigns by SIREN, else RNA number."""
+        return self.create_dossiers([(applicant, application, reference)], campaign_id=campaign_id, actor=actor)[0]
+
+    def create_dossiers(
+        self, entries: Sequence[tuple[Applicant, Application | None, str | None]], *, campaign_id: str | None = None,
+        actor: str = "", progress: Callable[[int], None] | None = None,
+    ) -> list[Dossier]:
+        """Create many drafts in one transaction: all of them, or none.
+
+        ``entries`` are (applicant, application, reference or ``None``). Every
+        entry is checked first; an error names the entry's position (from 1).
+        ``progress(n)`` is called once the ``n`` entries are written.
+        """
+        who = self._actor(actor)
+        checked: list[tuple[Applicant, Application, str | None]] = []
+        seen: set[str] = set()
+        for position, entry in enumerate(entries, start=1):
+            try:
+                applicant, application, reference = entry
+                if not isinstance(applicant, Applicant):
+                    raise InvalidInput(f"applicant must be an Applicant record, not {type(applicant).__name__}")
+                if application is not None and not isinstance(application, Application):
+                    raise InvalidInput(f"application must be an Application record, not {type(application).__name__}")
+                if reference is not None:
+                    _text(reference, "reference")
+                    if reference in seen:
+                        raise InvalidInput(f"the reference {reference!r} appears twice")
+                    seen.add(reference)
+                checked.append((applicant, application or Application(), reference))
+            except (InvalidInput, TypeError, ValueError) as exc:
+                raise InvalidInput(f"entry {position}: {exc}" if len(seen) != 1 or position > 1 else str(exc)) from None
+        events = self._run(CreateDossiers(self._cid(campaign_id), tuple(checked), who))
+        if progress is not None:
+            progress(len(events))
+        return [self.get(str(e.dossier)) for e in events]
+
+    def update_application(
+        self, reference: str, application: Application, *, expected_version: int, actor: str = ""
+    ) -> Dossier:
+        """Replace a draft's declared content; ``expected_version`` is the version read (no blind overwrite)."""
+        if expected_version is None:
+            raise InvalidInput("expected_version is required: give the version of the dossier you edited")
+        self._run(UpdateApplication(reference, application, expected_version, self._actor(actor)))
+        return self.get(reference)
+
+    def attach(
+        self, reference: str, key: str, content: bytes | Path, *, filename: str | None = None,
+        media_type: str | None = None, postmark: date | None = None, expected_version: int | None = None,
+        actor: str = "",
+    ) -> Dossier:
+        """Attach a digital piece, dated when the service receives it (or by its ``postmark``).
+
+        Its bytes are kept by SHA-256 (content-addressed). ``content`` is the
+        bytes, or a path to read them from; the store never writes a file and
+        never uses the given file name as a path.
+        """
+        if isinstance(content, Path):
+            if not content.is_file():
+                raise InvalidInput(f"{content} is not a readable file")
+            blob = content.read_bytes()
+            filename = filename or content.name
+        elif isinstance(content, (bytes, bytearray)):
+            blob = bytes(content)
+        else:
+            raise InvalidInput(f"content must be bytes or a Path, not {type(content).__name__}")
+        if media_type is not None and not isinstance(media_type, str):
+            raise InvalidInput(f"media_type must be text, not {type(media_type).__name__}")
+        if not isinstance(key, str):
+            raise InvalidInput(f"unknown piece {key!r}")
+        digest = hashlib.sha256(blob).hexdigest()
+        command = AttachPiece(reference, key, digest, len(blob), safe_name(filename), media_type, self._actor(actor),
+                              postmark, expected_version)
+        self._run(command, {digest: blob})
+        return self.get(reference)
+
+    def receive_original(
+        self, reference: str, original: PaperOriginal, *, postmark: date | None = None,
+        expected_version: int | None = None, actor: str = "",
+    ) -> Dossier:
+        """Record a paper original, dated by the service's arrival stamp (or its ``postmark``), and who entered it."""
+        self._run(ReceiveOriginal(reference, original, self._actor(actor), postmark, expected_version))
+        return self.get(reference)
+
+    def reuse_pieces(
+        self, reference: str, from_reference: str, keys: Sequence[str], *, expected_version: int | None = None,
+        actor: str = "",
+    ) -> Dossier:
+        """Reuse unchanged pieces of last year's dossier of the same applicant; calling it is the confirmation.
+
+        Only the pieces the new call's file marks ``reusable`` can be reused;
+        every reason is given at once.
+        """
+        if isinstance(keys, str) or not all(isinstance(k, str) for k in keys):
+            raise InvalidInput("keys must be a list of piece keys")
+        self._run(ReusePieces(reference, from_reference, tuple(keys), self._actor(actor), expected_version))
+        return self.get(reference)
+
+    def copy_drafts(self, from_campaign_id: str, to_campaign_id: str, *, actor: str = "") -> dict[str, str]:
+        """Copy the unsubmitted drafts of one campaign into another; returns {old reference: new reference}.
+
+        Only the applicant and the declared content move, as new drafts. A
+        draft already copied into that campaign is not copied again.
+        """
+        command = CopyDrafts(self._cid(from_campaign_id), self._cid(to_campaign_id), self._actor(actor))
+        return {str(e.data["copied_from"]): str(e.dossier) for e in self._run(command)}
+
+    # -- triggers ------------------------------------------------------------------
+
+    def fire(
+        self, reference: str, trigger: str, /, *, at: datetime | None = None, postmark: date | None = None,
+        actor: str = "", expected_version: int | None = None, **data: Any,
+    ) -> Dossier:
+        """Fire ``trigger`` in one transaction: re-read, guard, journal and project, all or nothing.
+
+        ``at`` dates an administrative act (default: now); the submission is
+        dated by its receipt, or by ``postmark`` for a dossier sent by post.
+        Raises :class:`~ami_workflow.errors.IllegalTrigger`,
+        :class:`~ami_workflow.errors.InvalidInput` or
+        :class:`~ami_workflow.errors.Refused` with every reason.
+        """
+        _text(reference, "reference")
+        args = parse_args(trigger, data)  # bad data is refused before the write lock is taken
+        self._run(Fire(reference, trigger, args, self._actor(actor), at, postmark, expected_version))
+        return self.get(reference)
+
+    def check(self, reference: str, trigger: str, /, *, at: datetime | None = None, **data: Any) -> list[str]:
+        """Every reason ``trigger`` would be refused now (or at ``at``); writes nothing."""
+        args = parse_args(trigger, data)
+        view = self._view()
+        dossier = self.get(reference)
+        return check_trigger(view, dossier, trigger, args, to_paris(at) if at is not None else self._now())
+
+    def possible_triggers(self, reference: str, *, at: datetime | None = None) -> dict[str, list[str]]:
+        """Each trigger the dossier's state allows, with the reasons it would be refused now (empty: it would pass).
+
+        Triggers that need data (``hear`` needs a session …) are checked without it, and say what they need.
+        """
+        dossier = self.get(reference)
+        when = to_paris(at) if at is not None else self._now()
+        view = self._view()
+        out: dict[str, list[str]] = {}
+        for trigger in self.get_campaign(dossier.campaign_id).workflow.machine().allowed_triggers(dossier.state):
+            try:
+                out[trigger] = check_trigger(view, dossier, trigger, parse_args(trigger, {}), when)
+            except InvalidInput as exc:
+                out[trigger] = [f"needs data: {exc}"]
+        return out
+
+    def approve_batch(
+        self, proposals: Sequence[str] | Mapping[str, Decimal | None], *, at: datetime | None = None,
+        actor: str = "", campaign_id: str | None = None,
+    ) -> BatchResult:
+        """Approve a committee's whole list in one transaction.
+
+        Each dossier's claim is the least of its proposal (the amount given, or
+        the instructor's), its ceiling and its request. When the claims exceed
+        what is left of the envelope they are scaled down pro rata to the cent;
+        a share of 0,00 € is not funded. Either every funded dossier is
+        approved, or none is and :class:`Refused` lists every reason.
+        """
+        items = dict(proposals) if isinstance(proposals, Mapping) else dict.fromkeys(proposals)
+        for ref in items:
+            _text(ref, "reference")
+        command = ApproveBatch(self._cid(campaign_id), items, self._actor(actor), at)
+        with self._transaction() as view:
+            now = self._now()
+            events, plan = approve_batch(view, command, now)
+            stamped = self._chain(events, now)
+            self._store(stamped, {})
+        self._notify([item.event for item in stamped])
+        funded = {ref: amount for ref, amount in plan.shares.items() if amount > 0}
+        return BatchResult(funded, tuple(r for r in plan.shares if r not in funded), plan.scaled)
+
+    # -- campaign decisions -------------------------------------------------------
+
+    def amend_calendar(
+        self, window: str, start: date, end: date, *, reason: str, actor: str = "", campaign_id: str | None = None,
+    ) -> CalendarAmendment:
+        """Change one window of the provisional calendar, from now on, with a reason.
+
+        Refused when the calendar would be incoherent, or when an act already
+        recorded (a submission, a session …) would fall outside its window.
+        """
+        command = AmendCalendar(self._cid(campaign_id), window, Window(start, end), reason, self._actor(actor))
+        amendment: CalendarAmendment = structure(self._run(command)[0].data["amendment"], CalendarAmendment)
+        return amendment
+
+    def record_session(
+        self, session: CommitteeSession, *, actor: str = "", campaign_id: str | None = None
+    ) -> CommitteeSession:
+        """Record a committee session once held; refused when it cannot hear dossiers under the call's rule."""
+        self._run(RecordSession(self._cid(campaign_id), session, self._actor(actor)))
+        return session
+
+    def record_deliberation(
+        self, deliberation: Deliberation, *, actor: str = "", campaign_id: str | None = None
+    ) -> Deliberation:
+        """Record the council's deliberation, once taken, and the approved dossiers it grants."""
+        self._run(RecordDeliberation(self._cid(campaign_id), deliberation, self._actor(actor)))
+        return deliberation
+
+    def record_convention(self, convention: Convention, *, actor: str = "") -> Convention:
+        """Record the signed convention of an approved dossier."""
+        self._run(RecordConvention(convention, self._actor(actor)))
+        return convention
+
+    def record_financial_report(self, reference: str, received_on: date, *, actor: str = "") -> FinancialReport:
+        """Record the compte rendu financier of a granted dossier when it arrives (loi 2000-321, art. 10)."""
+        self._run(RecordFinancialReport(reference, received_on, self._actor(actor)))
+        return FinancialReport(reference, received_on)
+
+    # -- personal data (RGPD) -------------------------------------------------------
+
+    def erase_personal_data(self, identity: str, *, reason: str, actor: str = "") -> int:
+        """Erase the applicant's personal data; the journal stays verifiable. Returns how many items were erased.
+
+        Names and free texts are kept outside the chain (the journal holds only
+        salted digests), and the pieces that hold personal data lose their bytes.
+        """
+        before = self._personal_count(identity)
+        self._run(ErasePersonalData(identity, reason, self._actor(actor)))
+        return before
+
+    def erase_committee_member(self, name: str, *, reason: str, actor: str = "") -> int:
+        """Erase a person's name from every committee session; returns how many places changed."""
+        events = self._run(EraseMember(name, reason, self._actor(actor)))
+        return sum(len(e.data["targets"]) for e in events)
+
+    def _personal_count(self, identity: str) -> int:
+        raise NotImplementedError
+
+    # -- shared reads ------------------------------------------------------------------
+
+    def get(self, reference: str) -> Dossier:
+        raise NotImplementedError
+
+    def amendments(self, campaign_id: str | None = None) -> list[CalendarAmendment]:
+        raise NotImplementedError
+
+    def calendar(self, campaign_id: str | None = None) -> Calendar:
+        raise NotImplementedError
+
+    def history(self, reference: str) -> list[Event]:
+        """The dossier's events, oldest first."""
+        self.get(reference)
+        return [e for e in self.iter_journal() if e.dossier == reference]
+
+    def iter_journal(self) -> Iterator[Event]:
+        raise NotImplementedError
+
+    def head(self) -> str:
+        """The hash of the last event (64 zeros for an empty journal)."""
+        return self._last()[1] or GENESIS
+
+
+    # -- verification ------------------------------------------------------------------
+
+    def iter_events(self) -> Iterator[ChainedEvent]:
+        raise NotImplementedError
+
+    def personal_rows(self) -> Iterator[tuple[int, str, str, str | None]]:
+        raise NotImplementedError
+
+    def file_rows(self) -> Iterator[tuple[str, bytes | None]]:
+        raise NotImplementedError
+
+    def _projection_problems(self, world: World) -> str | None:
+        raise NotImplementedError
+
+    def events(self) -> list[ChainedEvent]:
+        """Every chained event, oldest first (see :meth:`iter_events` to stream a long journal)."""
+        return list(self.iter_events())
+
+    def verify(self, *, expected_head: str | None = None) -> ChainProblem | None:
+        """Check the journal and everything derived from it; ``None`` when intact, else the first problem.
+
+        In order: the hash chain (and ``expected_head``, a head kept
+        elsewhere, to detect a cut tail); each personal value against the
+        digest its event holds; each stored file against its SHA-256; then
+        every projection against the replay of the journal, naming the first
+        difference.
+        """
+        problem = verify_chain(self.iter_events(), expected_head=expected_head)
+        if problem is not None:
+            return problem
+        digests = {e.seq: e.body.get("personal") or {} for e in self.iter_events()}
+        for seq, path, salt, value in self.personal_rows():
+            held = digests.get(seq, {})
+            if path not in held or not salt or personal_data_digest(salt, value) != held[path]:
+                return ChainProblem(seq, f"personal data changed: {path} no longer matches the digest in its event")
+        for sha, blob in self.file_rows():
+            if blob is not None and hashlib.sha256(blob).hexdigest() != sha:
+                return ChainProblem(0, f"piece content changed: the file {sha} no longer has that SHA-256")
+        world = fold(e for e in self.iter_journal() if e.kind is not Kind.LEGACY)
+        difference = self._projection_problems(world)
+        return None if difference is None else ChainProblem(0, difference)
+
+    def replayed_states(self) -> dict[str, str]:
+        """Each dossier's state rebuilt from the journal alone."""
+        world = fold(e for e in self.iter_journal() if e.kind is not Kind.LEGACY)
+        return {ref: d.state for ref, d in world.dossiers.items()}
+
+
+def world_difference(live: World, replayed: World) -> str | None:
+    """The first difference between a backend's state and the replay of its journal, in words."""
+    for ref in sorted(set(live.dossiers) | set(replayed.dossiers)):
+        have, want = live.dossiers.get(ref), replayed.dossiers.get(ref)
+        if want is None:
+            return f"dossier {ref} has no event in the journal"
+        if have is None:
+            return f"dossier {ref} is in the journal but missing from the store"
+        if have != want:
+            return f"dossier {ref} differs from its journal: {_first_field(have, want)}"
+    if set(live.campaigns) != set(replayed.campaigns):
+        return f"campaigns differ from the journal: {sorted(live.campaigns)} against {sorted(replayed.campaigns)}"
+    for cid, place in live.campaigns.items():
+        other = replayed.campaigns[cid]
+        for name in ("campaign", "amendments", "sessions", "deliberations", "conventions", "financial_reports"):
+            if getattr(place, name) != getattr(other, name):
+                return f"the {name.replace('_', ' ')} of {cid} differ from the journal"
+    for key in sorted(set(live.totals) | set(replayed.totals)):
+        zero = (ZERO, ZERO)
+        if live.totals.get(key, zero) != replayed.totals.get(key, zero):
+            return f"the running total {'/'.join(key)} differs from the journal"
+    return None
+
+
+def _first_field(have: Any, want: Any) -> str:
+    for field in attrs.fields(type(have)):
+        a, b = getattr(have, field.name), getattr(want, field.name)
+        if a != b:
+            return f"{field.name} is {a!r}, the journal says {b!r}"
+    return "it differs"
+
+
+def applicant_export(identity: str, dossiers: Sequence[Dossier], events: Iterable[Event]) -> dict[str, Any]:
+    """Everything held about one applicant, as plain JSON-ready data (the RGPD right of access)."""
+    export = {
+        "identity": identity,
+        "applicant": plain(dossiers[-1].applicant),
+        "dossiers": [plain(d) for d in dossiers],
+        "events": [
+            {"seq": e.seq, "kind": e.kind.value, "dossier": e.dossier, "at": e.at.isoformat(),
+             "recorded_at": e.recorded_at.isoformat() if e.recorded_at else None, "actor": e.actor,
+             "data": dict(e.data), "personal": dict(e.personal)}
+            for e in events
+        ],
+    }
+    result: dict[str, Any] = json.loads(canonical_json(export))
+    return result

@@ -1,0 +1,216 @@
+"""The commands: what a caller asks a store to do, one record per operation.
+
+A command holds the caller's input, already checked for type and shape by
+its converters and validators (bad input raises
+:class:`~ami_workflow.errors.InvalidInput` before anything is read or
+written). :func:`~ami_workflow.core.decide.decide` turns it into events, or
+refuses it with every reason.
+
+The caller never dates a command with the store's clock: ``at`` is the date of
+an administrative act (a session's day, a signature), which must not be later
+than the moment it is recorded; the applicant's acts have no ``at`` (they are
+dated when received) but may carry a ``postmark``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from ..calendar import Window, to_paris
+from ..campaign import Campaign
+from ..checks import is_day, required_text
+from ..committee import CommitteeSession
+from ..decisions import Convention, Deliberation
+from ..dossier import Applicant, Application
+from ..errors import InvalidInput
+from ..pieces import PaperOriginal
+from ..triggers import TriggerArgs
+
+__all__ = [
+    "AddCampaign",
+    "AmendCalendar",
+    "ApproveBatch",
+    "AttachPiece",
+    "Command",
+    "CopyDrafts",
+    "CreateDossiers",
+    "EraseMember",
+    "ErasePersonalData",
+    "Fire",
+    "ReceiveOriginal",
+    "RecordConvention",
+    "RecordDeliberation",
+    "RecordFinancialReport",
+    "RecordSession",
+    "ReusePieces",
+    "UpdateApplication",
+]
+
+
+def _instant(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        raise InvalidInput(f"at must be a datetime, not {value!r}")
+    return to_paris(value)
+
+
+def _postmark(instance: object, attribute: attrs.Attribute[date | None], value: date | None) -> None:
+    if value is not None:
+        is_day(instance, attribute, value)
+
+
+def _instance(cls: type) -> Any:
+    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, cls):
+            raise InvalidInput(f"{attribute.name} must be a {cls.__name__}, not {type(value).__name__}")
+
+    return check
+
+
+def _version(instance: object, attribute: attrs.Attribute[int | None], value: object) -> None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+        raise InvalidInput(f"expected_version must be a non-negative int, not {value!r}")
+
+
+@attrs.frozen
+class AddCampaign:
+    campaign: Campaign = attrs.field(validator=_instance(Campaign))
+    actor: str = attrs.field(converter=required_text)
+
+
+@attrs.frozen
+class CreateDossiers:
+    """New drafts: (applicant, application, reference or ``None``) each; all of them or none."""
+
+    campaign_id: str
+    entries: tuple[tuple[Applicant, Application, str | None], ...]
+    actor: str = attrs.field(converter=required_text)
+    copied_from: tuple[str | None, ...] = ()
+
+
+@attrs.frozen
+class UpdateApplication:
+    reference: str = attrs.field(converter=required_text)
+    application: Application = attrs.field(validator=_instance(Application))
+    expected_version: int = attrs.field(validator=_version)
+    actor: str = attrs.field(converter=required_text)
+
+
+@attrs.frozen
+class AttachPiece:
+    reference: str = attrs.field(converter=required_text)
+    key: str
+    sha256: str
+    size: int
+    filename: str | None
+    media_type: str | None
+    actor: str = attrs.field(converter=required_text)
+    postmark: date | None = attrs.field(default=None, validator=_postmark)
+    expected_version: int | None = attrs.field(default=None, validator=_version)
+
+
+@attrs.frozen
+class ReceiveOriginal:
+    reference: str = attrs.field(converter=required_text)
+    original: PaperOriginal = attrs.field(validator=_instance(PaperOriginal))
+    actor: str = attrs.field(converter=required_text)
+    postmark: date | None = attrs.field(default=None, validator=_postmark)
+    expected_version: int | None = attrs.field(default=None, validator=_version)
+
+
+@attrs.frozen
+class ReusePieces:
+    reference: str = attrs.field(converter=required_text)
+    from_reference: str = attrs.field(converter=required_text)
+    keys: tuple[str, ...]
+    actor: str = attrs.field(converter=required_text)
+    expected_version: int | None = attrs.field(default=None, validator=_version)
+
+
+@attrs.frozen
+class Fire:
+    reference: str = attrs.field(converter=required_text)
+    trigger: str
+    args: TriggerArgs
+    actor: str = attrs.field(converter=required_text)
+    at: datetime | None = attrs.field(default=None, converter=_instant)
+    postmark: date | None = attrs.field(default=None, validator=_postmark)
+    expected_version: int | None = attrs.field(default=None, validator=_version)
+
+
+@attrs.frozen
+class ApproveBatch:
+    campaign_id: str
+    proposals: Mapping[str, Decimal | None]
+    actor: str = attrs.field(converter=required_text)
+    at: datetime | None = attrs.field(default=None, converter=_instant)
+
+
+@attrs.frozen
+class AmendCalendar:
+    campaign_id: str
+    window: str
+    new_window: Window = attrs.field(validator=_instance(Window))
+    reason: str = attrs.field(converter=required_text)
+    actor: str = attrs.field(converter=required_text)
+
+
+@attrs.frozen
+class RecordSession:
+    campaign_id: str
+    session: CommitteeSession = attrs.field(validator=_instance(CommitteeSession))
+    actor: str = attrs.field(converter=required_text)
+
+
+@attrs.frozen
+class RecordDeliberation:
+    campaign_id: str
+    deliberation: Deliberation = attrs.field(validator=_instance(Deliberation))
+    actor: str = attrs.field(converter=required_text)
+
+
+@attrs.frozen
+class RecordConvention:
+    convention: Convention = attrs.field(validator=_instance(Convention))
+    actor: str = attrs.field(converter=required_text)
+
+
+@attrs.frozen
+class RecordFinancialReport:
+    reference: str = attrs.field(converter=required_text)
+    received_on: date = attrs.field(validator=is_day)
+    actor: str = attrs.field(converter=required_text)
+
+
+@attrs.frozen
+class CopyDrafts:
+    from_campaign_id: str
+    to_campaign_id: str
+    actor: str = attrs.field(converter=required_text)
+
+
+@attrs.frozen
+class ErasePersonalData:
+    identity: str = attrs.field(converter=required_text)
+    reason: str = attrs.field(converter=required_text)
+    actor: str = attrs.field(converter=required_text)
+
+
+@attrs.frozen
+class EraseMember:
+    name: str = attrs.field(converter=required_text)
+    reason: str = attrs.field(converter=required_text)
+    actor: str = attrs.field(converter=required_text)
+
+
+Command = (
+    AddCampaign | CreateDossiers | UpdateApplication | AttachPiece | ReceiveOriginal | ReusePieces | Fire
+    | ApproveBatch | AmendCalendar | RecordSession | RecordDeliberation | RecordConvention | RecordFinancialReport
+    | CopyDrafts | ErasePersonalData | EraseMember
+)

@@ -1,0 +1,554 @@
+"""Decide: every operation of the library, written once, as a pure function of a view and a command.
+
+``decide(view, command, now)`` returns the events that the command records,
+or raises :class:`~ami_workflow.errors.Refused` with every reason (and
+:class:`~ami_workflow.errors.InvalidInput` for input that makes no sense).
+It reads only ``view`` and never a clock: ``now`` is the instant the store
+will record the events at, from the store's own clock.
+
+Time rules, for every backend alike:
+
+- an administrative act's ``at`` (a session's day, a signature) defaults to
+  ``now``, is never later than ``now`` and never earlier than the dossier's
+  last recorded act;
+- the applicant's acts (the submission, the pieces) are dated by their
+  receipt, ``now``, or by their postmark (CRPA L112-1, « le cachet de la
+  poste faisant foi »): the caller cannot date them;
+- calendar amendments take effect when recorded and cannot move a window
+  away from an act already recorded in it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, time
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from ..calendar import CalendarAmendment, paris_date
+from ..committee import session_refusals
+from ..decisions import FinancialReport, deliberation_refusals
+from ..dossier import Application, Dossier
+from ..errors import IllegalTrigger, InvalidInput, NotFound, Refused, VersionConflict
+from ..guards import GuardInput, dossier_ceiling, run_guards
+from ..identity import check_applicant
+from ..money import ZERO
+from ..pieces import PieceReceipt
+from ..rules import allocate
+from ..states import State
+from ..triggers import (
+    ApproveArgs,
+    HearArgs,
+    InstructArgs,
+    NoArgs,
+    PayArgs,
+    RejectArgs,
+    ReturnArgs,
+    TriggerArgs,
+    WithdrawArgs,
+)
+from .commands import (
+    AddCampaign,
+    AmendCalendar,
+    ApproveBatch,
+    AttachPiece,
+    Command,
+    CopyDrafts,
+    CreateDossiers,
+    EraseMember,
+    ErasePersonalData,
+    Fire,
+    ReceiveOriginal,
+    RecordConvention,
+    RecordDeliberation,
+    RecordFinancialReport,
+    RecordSession,
+    ReusePieces,
+    UpdateApplication,
+)
+from .events import Event, Kind
+from .evolve import evolve_dossier, plain
+from .view import View
+
+__all__ = ["OPEN_FOR_PIECES", "BatchPlan", "approve_batch", "check_trigger", "decide", "plan_batch"]
+
+#: States in which pieces may still be attached or replaced.
+OPEN_FOR_PIECES = frozenset({State.DRAFT, State.SUBMITTED, State.COMPLETE, State.INSTRUCTED})
+
+
+def decide(view: View, command: Command, now: datetime) -> list[Event]:
+    """The events ``command`` records at ``now``; raises :class:`Refused` with every reason."""
+    match command:
+        case Fire():
+            return [_fire(view, command, now)]
+        case CreateDossiers():
+            return _create(view, command, now)
+        case UpdateApplication():
+            return [_update(view, command, now)]
+        case AttachPiece():
+            return [_attach(view, command, now)]
+        case ReceiveOriginal():
+            return [_original(view, command, now)]
+        case ReusePieces():
+            return [_reuse(view, command, now)]
+        case ApproveBatch():
+            return approve_batch(view, command, now)[0]
+        case AmendCalendar():
+            return [_amend(view, command, now)]
+        case RecordSession():
+            return [_session(view, command, now)]
+        case RecordDeliberation():
+            return [_deliberation(view, command, now)]
+        case RecordConvention():
+            return [_convention(view, command, now)]
+        case RecordFinancialReport():
+            return [_financial_report(view, command, now)]
+        case CopyDrafts():
+            return _copy_drafts(view, command, now)
+        case ErasePersonalData():
+            return [_erase(view, command, now)]
+        case EraseMember():
+            return _erase_member(view, command, now)
+        case AddCampaign():
+            return _add_campaign(view, command, now)
+    raise InvalidInput(f"not a command: {command!r}")  # pragma: no cover - the match covers the union
+
+
+# -- time ---------------------------------------------------------------------
+
+
+def _act_time(view: View, reference: str | None, at: datetime | None, now: datetime, what: str) -> datetime:
+    """The effective time of an administrative act: ``at`` (default ``now``), checked against the record."""
+    if at is None:
+        return now
+    reasons = []
+    if at > now:
+        reasons.append(f"{what} is dated {at.isoformat()}, after the moment it is recorded ({now.isoformat()})")
+    last = view.last_at(reference) if reference is not None else None
+    if last is not None and at < last:
+        reasons.append(f"{what} is dated {at.isoformat()}, before the dossier's last recorded act ({last.isoformat()})")
+    if reasons:
+        raise Refused(what, reasons)
+    return at
+
+
+def _receipt_time(view: View, reference: str, postmark: Any, now: datetime, what: str) -> datetime:
+    """The effective time of an applicant's act: its receipt, or the start of its postmark's day."""
+    if postmark is None:
+        return now
+    if postmark > paris_date(now):
+        raise Refused(what, [f"the postmark {postmark} is later than the receipt ({paris_date(now)})"])
+    return datetime.combine(postmark, time(0, 0), tzinfo=now.tzinfo)
+
+
+def _dossier(view: View, reference: str, expected_version: int | None = None) -> Dossier:
+    dossier = view.find(reference)
+    if dossier is None:
+        raise NotFound(f"no dossier {reference!r}")
+    if expected_version is not None and dossier.version != expected_version:
+        raise VersionConflict(reference, expected_version, dossier.version)
+    return dossier
+
+
+def _event(kind: Kind, dossier: Dossier, at: datetime, actor: str, data: Mapping[str, Any],
+           personal: Mapping[str, str | None] | None = None, postmark: Any = None) -> Event:
+    facts = dict(data)
+    if postmark is not None:
+        facts["postmark"] = postmark.isoformat()
+    return Event(kind, dossier.campaign_id, dossier.reference, at, actor, facts, dict(personal or {}))
+
+
+# -- triggers -----------------------------------------------------------------
+
+
+def check_trigger(view: View, dossier: Dossier, trigger: str, args: TriggerArgs, at: datetime) -> list[str]:
+    """Every reason ``trigger`` would be refused on ``dossier`` at ``at``; raises :class:`IllegalTrigger`."""
+    workflow = view.campaign(dossier.campaign_id).workflow
+    workflow.machine().check(dossier.state, trigger)
+    names = workflow.guards.get(trigger, ())
+    return run_guards(names, GuardInput(dossier, at, args, view.context(dossier, at, trigger)))
+
+
+def _fire(view: View, command: Fire, now: datetime) -> Event:
+    dossier = _dossier(view, command.reference, command.expected_version)
+    trigger = command.trigger
+    if trigger == "submit":
+        if command.at is not None:
+            raise InvalidInput(
+                "a submission is dated when the service receives it, not by the caller; "
+                "for a dossier sent by post, give its postmark"
+            )
+        at = _receipt_time(view, dossier.reference, command.postmark, now, trigger)
+    else:
+        if command.postmark is not None:
+            raise InvalidInput(f"only the applicant's acts carry a postmark, not {trigger}")
+        at = _act_time(view, dossier.reference, command.at, now, trigger)
+    reasons = check_trigger(view, dossier, trigger, command.args, at)
+    if reasons:
+        raise Refused(trigger, reasons)
+    data, personal = _facts(view, dossier, command.args)
+    machine = view.campaign(dossier.campaign_id).workflow.machine()
+    event = _event(Kind.TRIGGERED, dossier, at, command.actor, {"trigger": trigger, "source": dossier.state},
+                   personal, command.postmark)
+    dest = _dest(dossier, trigger, data, event)
+    state = machine.move(dossier.state, trigger, dest)
+    return attrs.evolve(event, data={**event.data, "dest": state, **data})
+
+
+def _facts(view: View, dossier: Dossier, args: TriggerArgs) -> tuple[dict[str, Any], dict[str, str | None]]:
+    """The facts a trigger records (chained) and its free text (kept outside the chain)."""
+    match args:
+        case NoArgs():
+            return {}, {}
+        case ReturnArgs():
+            issues = [{"key": i.key, "reason": str(i.reason)} for i in args.issues]
+            notes: dict[str, str | None] = {f"issues.{i.key}.note": i.note for i in args.issues if i.note}
+            return {"issues": issues}, notes
+        case InstructArgs():
+            campaign = view.campaign(dossier.campaign_id)
+            limit = dossier_ceiling(campaign, dossier, args.criteria)
+            requested = dossier.application.requested or ZERO
+            proposed = min(args.proposed if args.proposed is not None else requested, requested, limit)
+            facts = {"criteria": sorted(args.criteria), "ceiling": str(limit), "proposed": str(proposed)}
+            return facts, ({"note": args.note} if args.note else {})
+        case HearArgs():
+            return {"session": args.session}, {}
+        case ApproveArgs():
+            instructed = dossier.instruction.proposed if dossier.instruction else ZERO
+            return {"amount": str(args.amount if args.amount is not None else instructed)}, {}
+        case RejectArgs():
+            return {}, ({"note": args.motivation} if args.motivation else {})
+        case WithdrawArgs():
+            return {}, ({"note": args.reason} if args.reason else {})
+        case PayArgs():
+            amount = args.amount if args.amount is not None else (dossier.approved or ZERO) - dossier.paid
+            return {"amount": str(amount), "reference": args.reference}, {}
+    raise InvalidInput(f"unknown trigger data {args!r}")  # pragma: no cover
+
+
+def _dest(dossier: Dossier, trigger: str, data: Mapping[str, Any], event: Event) -> str | None:
+    """The destination of a trigger that has several: a payment that completes the grant ends in ``paid``."""
+    if trigger != "pay":
+        return None
+    paid = dossier.paid + Decimal(data["amount"])
+    return State.PAID.value if paid == (dossier.approved or ZERO) else State.APPROVED.value
+
+
+@attrs.frozen
+class BatchPlan:
+    """Each listed dossier's share of what is left of the envelope, and whether they were scaled down."""
+
+    shares: Mapping[str, Decimal]
+    scaled: bool
+
+
+def plan_batch(view: View, campaign_id: str, proposals: Mapping[str, Decimal | None]) -> BatchPlan:
+    """The committee's list, allocated pro rata to the cent when the claims exceed what is left.
+
+    A dossier's claim is the least of its proposal (the amount given, or the
+    instructor's), its ceiling and its request. Raises :class:`Refused` for
+    every unknown or uninstructed dossier.
+    """
+    campaign = view.campaign(campaign_id)
+    claims: list[tuple[str, Decimal]] = []
+    reasons: list[str] = []
+    for ref, given in proposals.items():
+        dossier = view.find(ref)
+        if dossier is None or dossier.campaign_id != campaign_id:
+            reasons.append(f"no dossier {ref!r}")
+            continue
+        if dossier.instruction is None:
+            reasons.append(f"{ref}: the dossier has not been instructed")
+            continue
+        proposal = ApproveArgs(given).amount
+        claim = min(
+            proposal if proposal is not None else dossier.instruction.proposed,
+            dossier_ceiling(campaign, dossier, dossier.instruction.criteria),
+            dossier.application.requested or ZERO,
+        )
+        claims.append((ref, claim))
+    if reasons:
+        raise Refused("approve_batch", reasons)
+    remaining = campaign.envelope.amount - view.approved_total(campaign_id)
+    shares = allocate(max(remaining, ZERO), claims)
+    return BatchPlan(shares, sum(shares.values(), ZERO) < sum((c for _, c in claims), ZERO))
+
+
+def approve_batch(view: View, command: ApproveBatch, now: datetime) -> tuple[list[Event], BatchPlan]:
+    """The approvals of a committee's list, and its plan: every funded dossier, or :class:`Refused`.
+
+    A share of 0,00 € is not funded and the dossier stays as it was. The
+    approvals are checked one after the other, each seeing the ones before.
+    """
+    plan = plan_batch(view, command.campaign_id, command.proposals)
+    events: list[Event] = []
+    reasons: list[str] = []
+    for ref, amount in plan.shares.items():
+        if amount <= 0:
+            continue
+        fire = Fire(ref, "approve", ApproveArgs(amount), command.actor, at=command.at)
+        try:
+            events.append(_fire(view, fire, now))
+        except (Refused, IllegalTrigger) as exc:
+            reasons += [f"{ref}: {r}" for r in getattr(exc, "reasons", (str(exc),))]
+    if reasons:
+        raise Refused("approve_batch", reasons)
+    return events, plan
+
+
+# -- dossiers -------------------------------------------------------------------
+
+
+def _create(view: View, command: CreateDossiers, now: datetime) -> list[Event]:
+    campaign = view.campaign(command.campaign_id)
+    number = view.next_number(campaign.id)
+    events: list[Event] = []
+    taken: set[str] = set()
+    for position, (applicant, application, reference) in enumerate(command.entries, start=1):
+        where = f"entry {position}: " if len(command.entries) > 1 else ""
+        try:
+            applicant = check_applicant(applicant, campaign)
+        except InvalidInput as exc:
+            raise InvalidInput(f"{where}{exc}") from None
+        if reference is None:
+            reference = f"{campaign.id}-{number:04d}"
+            while view.find(reference) is not None or reference in taken:
+                number += 1  # a reference given by hand took this number
+                reference = f"{campaign.id}-{number:04d}"
+            number += 1
+        elif view.find(reference) is not None or reference in taken:
+            raise InvalidInput(f"{where}a dossier {reference!r} already exists")
+        taken.add(reference)
+        facts: dict[str, Any] = {
+            "applicant": {k: v for k, v in plain(applicant).items() if k != "legal_representative"},
+            "application": plain(application),
+        }
+        source = command.copied_from[position - 1] if command.copied_from else None
+        if source is not None:
+            facts["copied_from"] = source
+        personal: dict[str, str | None] = {}
+        if applicant.legal_representative:
+            personal["applicant.legal_representative"] = applicant.legal_representative
+        events.append(Event(Kind.DOSSIER_CREATED, campaign.id, reference, now, command.actor, facts, personal))
+    return events
+
+
+def _update(view: View, command: UpdateApplication, now: datetime) -> Event:
+    dossier = _dossier(view, command.reference, command.expected_version)
+    if dossier.state != State.DRAFT:
+        raise Refused("update", [f"only a draft can be edited; the dossier is {dossier.state}"])
+    return _event(Kind.APPLICATION_UPDATED, dossier, now, command.actor, {"application": plain(command.application)})
+
+
+def _open_for_pieces(dossier: Dossier) -> None:
+    if dossier.state not in OPEN_FOR_PIECES:
+        raise Refused("attach", [f"pieces can no longer be added to a dossier that is {dossier.state}"])
+
+
+def _requirement(view: View, dossier: Dossier, key: object) -> Any:
+    campaign = view.campaign(dossier.campaign_id)
+    requirement = campaign.piece(key) if isinstance(key, str) else None
+    if requirement is None:
+        known = ", ".join(p.key for p in campaign.pieces)
+        raise InvalidInput(f"unknown piece {key!r}; the call's pieces are {known}")
+    return requirement
+
+
+def _attach(view: View, command: AttachPiece, now: datetime) -> Event:
+    dossier = _dossier(view, command.reference, command.expected_version)
+    requirement = _requirement(view, dossier, command.key)
+    _open_for_pieces(dossier)
+    at = _receipt_time(view, dossier.reference, command.postmark, now, "attach")
+    # A personal piece's file name often names people (liste_CA_Dupont.pdf): it is not kept.
+    name = None if requirement.personal_data else command.filename
+    piece = PieceReceipt(command.key, paris_date(at), name, command.size, command.sha256, command.media_type)
+    return _event(Kind.PIECE_ATTACHED, dossier, at, command.actor, {"piece": plain(piece)}, postmark=command.postmark)
+
+
+def _original(view: View, command: ReceiveOriginal, now: datetime) -> Event:
+    dossier = _dossier(view, command.reference, command.expected_version)
+    original = command.original
+    if not _requirement(view, dossier, original.key).paper_original:
+        raise InvalidInput(f"the call asks no paper original for {original.key!r}")
+    _open_for_pieces(dossier)
+    at = _receipt_time(view, dossier.reference, command.postmark, now, "receive_original")
+    received = attrs.evolve(original, received_on=paris_date(at))
+    data = {k: v for k, v in plain(received).items() if k != "signed_by"}
+    personal: dict[str, str | None] = {"signed_by": original.signed_by} if original.signed_by else {}
+    return _event(Kind.ORIGINAL_RECEIVED, dossier, at, command.actor, {"original": data}, personal, command.postmark)
+
+
+def _reuse(view: View, command: ReusePieces, now: datetime) -> Event:
+    new = _dossier(view, command.reference, command.expected_version)
+    old = _dossier(view, command.from_reference)
+    campaign = view.campaign(new.campaign_id)
+    reasons = []
+    if new.applicant.identity != old.applicant.identity:
+        reasons.append(f"{command.from_reference} belongs to another applicant")
+    if old.campaign_id == new.campaign_id:
+        reasons.append(f"{command.from_reference} is in the same campaign: pieces are reused from an earlier one")
+    reused: list[PieceReceipt] = []
+    for key in command.keys:
+        requirement = campaign.piece(key)
+        piece = old.piece(key)
+        if requirement is None:
+            reasons.append(f"unknown piece {key!r}")
+        elif not requirement.reusable:
+            reasons.append(f"{requirement.label}: must be new each year, it cannot be reused")
+        elif piece is None:
+            reasons.append(f"{command.from_reference} has no {requirement.label} to reuse")
+        else:
+            reused.append(piece)
+    if reasons:
+        raise Refused("reuse_pieces", reasons)
+    _open_for_pieces(new)
+    data = {"from": command.from_reference, "pieces": [plain(p) for p in reused]}
+    return _event(Kind.PIECES_REUSED, new, now, command.actor, data)
+
+
+def _copy_drafts(view: View, command: CopyDrafts, now: datetime) -> list[Event]:
+    source, target = view.campaign(command.from_campaign_id), view.campaign(command.to_campaign_id)
+    if source.id == target.id:
+        raise InvalidInput("copy drafts from one campaign into another")
+    done = view.copied(target.id)
+    drafts = [d for d in view.drafts(source.id) if d.reference not in done]
+    entries = tuple((d.applicant, d.application, None) for d in drafts)
+    create = CreateDossiers(target.id, entries, command.actor, tuple(d.reference for d in drafts))
+    return _create(view, create, now)
+
+
+# -- campaign records -------------------------------------------------------------
+
+
+def _campaign_event(kind: Kind, campaign_id: str, now: datetime, actor: str, data: Mapping[str, Any],
+                    personal: Mapping[str, str | None] | None = None) -> Event:
+    return Event(kind, campaign_id, None, now, actor, data, dict(personal or {}))
+
+
+def _add_campaign(view: View, command: AddCampaign, now: datetime) -> list[Event]:
+    campaign = command.campaign
+    data = plain(campaign)
+    if view.has_campaign(campaign.id):
+        if plain(view.campaign(campaign.id)) != data:
+            raise Refused("add_campaign", [
+                f"the database already holds a different call file for {campaign.id}; give the new year its own id"])
+        return []
+    return [_campaign_event(Kind.CAMPAIGN_ADDED, campaign.id, now, command.actor, {"call": data})]
+
+
+def _amend(view: View, command: AmendCalendar, now: datetime) -> Event:
+    cid = view.campaign(command.campaign_id).id
+    amendment = CalendarAmendment(command.window, command.new_window, command.reason, now, command.actor)
+    amended = view.calendar(cid).amended([amendment])
+    reasons = [problem for _, problem in amended.problems()]
+    windows = amended.windows()
+    for window, what, day in view.acts(cid):
+        if not windows[window].contains(day):
+            reasons.append(f"{what} on {day} would fall outside the {window} window ({windows[window]})")
+    if reasons:
+        raise Refused("amend_calendar", reasons)
+    return _campaign_event(Kind.CALENDAR_AMENDED, cid, now, command.actor, {"amendment": plain(amendment)})
+
+
+def _session(view: View, command: RecordSession, now: datetime) -> Event:
+    campaign = view.campaign(command.campaign_id)
+    session = command.session
+    reasons = session_refusals(session, campaign, view.calendar(campaign.id), view.sessions(campaign.id))
+    if session.day > paris_date(now):
+        reasons.append(f"the session of {session.day} has not been held yet (it is {paris_date(now)})")
+    if reasons:
+        raise Refused("record_session", reasons)
+    data = plain(session)
+    personal: dict[str, str | None] = {"chair": data.pop("chair")}
+    for i, member in enumerate(data["members"]):
+        personal[f"members.{i}.name"] = member.pop("name")
+    at = datetime.combine(session.day, time(0, 0), tzinfo=now.tzinfo)
+    return _campaign_event(Kind.SESSION_RECORDED, campaign.id, at, command.actor, {"session": data}, personal)
+
+
+def _deliberation(view: View, command: RecordDeliberation, now: datetime) -> Event:
+    cid = view.campaign(command.campaign_id).id
+    deliberation = command.deliberation
+    states: dict[str, str | None] = {}
+    for ref in deliberation.dossiers:
+        found = view.find(ref)
+        states[ref] = found.state if found is not None and found.campaign_id == cid else None
+    reasons = deliberation_refusals(deliberation, view.calendar(cid), view.deliberation_references(cid), states)
+    if deliberation.day > paris_date(now):
+        reasons.append(f"the deliberation of {deliberation.day} has not been taken yet (it is {paris_date(now)})")
+    if reasons:
+        raise Refused("record_deliberation", reasons)
+    at = datetime.combine(deliberation.day, time(0, 0), tzinfo=now.tzinfo)
+    return _campaign_event(Kind.DELIBERATION_RECORDED, cid, at, command.actor, {"deliberation": plain(deliberation)})
+
+
+def _convention(view: View, command: RecordConvention, now: datetime) -> Event:
+    convention = command.convention
+    dossier = _dossier(view, convention.dossier)
+    reasons = [] if dossier.state == State.APPROVED else [f"{dossier.reference} is {dossier.state}, not approved"]
+    if convention.signed_on > paris_date(now):
+        reasons.append(f"the convention is signed on {convention.signed_on}, after today ({paris_date(now)})")
+    if reasons:
+        raise Refused("record_convention", reasons)
+    at = datetime.combine(convention.signed_on, time(0, 0), tzinfo=now.tzinfo)
+    return _campaign_event(Kind.CONVENTION_RECORDED, dossier.campaign_id, at, command.actor,
+                           {"convention": plain(convention)})
+
+
+def _financial_report(view: View, command: RecordFinancialReport, now: datetime) -> Event:
+    dossier = _dossier(view, command.reference)
+    reasons = []
+    if dossier.approved is None or dossier.state == State.WITHDRAWN:
+        reasons.append(f"{dossier.reference} is {dossier.state}: only a granted subsidy owes a compte rendu financier")
+    if view.has_financial_report(dossier.reference):
+        reasons.append(f"the compte rendu financier of {dossier.reference} is already recorded")
+    if command.received_on > paris_date(now):
+        reasons.append(f"the compte rendu financier cannot be received on {command.received_on}, after today")
+    if reasons:
+        raise Refused("record_financial_report", reasons)
+    report = FinancialReport(dossier.reference, command.received_on)
+    at = datetime.combine(command.received_on, time(0, 0), tzinfo=now.tzinfo)
+    return _campaign_event(Kind.FINANCIAL_REPORT_RECORDED, dossier.campaign_id, at, command.actor,
+                           {"report": plain(report)})
+
+
+# -- personal data (RGPD) ----------------------------------------------------------
+
+
+def _erase(view: View, command: ErasePersonalData, now: datetime) -> Event:
+    dossiers = view.applicant_dossiers(command.identity)
+    if not dossiers:
+        raise NotFound(f"no applicant {command.identity!r} (identities look like siren:…, rna:… or name:…)")
+    files: set[str] = set()
+    for dossier in dossiers:
+        campaign = view.campaign(dossier.campaign_id)
+        for piece in dossier.pieces:
+            requirement = campaign.piece(piece.key)
+            if requirement is not None and requirement.personal_data and piece.sha256:
+                if not view.file_shared(piece.sha256, command.identity):
+                    files.add(piece.sha256)
+    data = {"applicant": command.identity, "dossiers": [d.reference for d in dossiers], "files": sorted(files)}
+    return Event(Kind.PERSONAL_DATA_ERASED, None, None, now, command.actor, data, {"reason": command.reason})
+
+
+def _erase_member(view: View, command: EraseMember, now: datetime) -> list[Event]:
+    targets = []
+    for cid, session in view.all_sessions():
+        if session.chair == command.name:
+            targets.append({"campaign": cid, "session": session.id, "path": "chair"})
+        for i, member in enumerate(session.members):
+            if member.name == command.name:
+                targets.append({"campaign": cid, "session": session.id, "path": f"members.{i}.name"})
+    if not targets:
+        return []
+    return [Event(Kind.MEMBER_ERASED, None, None, now, command.actor, {"targets": targets}, {"reason": command.reason})]
+
+
+def preview(dossier: Dossier, events: list[Event]) -> Dossier:
+    """The dossier after its own ``events`` (what a backend returns to the caller)."""
+    for event in events:
+        if event.dossier == dossier.reference:
+            dossier = evolve_dossier(dossier, event)
+    return dossier

@@ -1,0 +1,144 @@
+"""The events: every fact the journal records, as one small record type.
+
+An :class:`Event` is what :func:`~ami_workflow.core.decide.decide` returns
+and what :func:`~ami_workflow.core.evolve.evolve` folds. Its ``data`` holds
+every fact that changes state, as JSON-ready values, so that replaying the
+journal rebuilds every projection. Personal values (a name, a free-text
+motivation or note) never go into ``data``: they travel in ``personal``, by
+path, and the journal keeps only a salted digest of each (see
+:func:`~ami_workflow.journal.personal_data_digest`), so they can be erased
+while the chain still verifies.
+
+Two instants are kept: ``at``, when the act took effect (the session's day,
+the signature, the receipt of a submission), and ``recorded_at``, when the
+store recorded it, from the store's clock. ``at`` is never later than
+``recorded_at``.
+
+    >>> from datetime import datetime
+    >>> from ami_workflow.calendar import PARIS
+    >>> event = Event(Kind.TRIGGERED, "c", "c-0001", datetime(2021, 4, 12, 10, tzinfo=PARIS), "accueil",
+    ...               {"trigger": "submit", "source": "draft", "dest": "submitted"})
+    >>> event.trigger, event.dest
+    ('submit', 'submitted')
+    >>> body = event_body(event, datetime(2021, 4, 12, 10, 5, tzinfo=PARIS), {})
+    >>> event_from_body(body).recorded_at.minute
+    5
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from ..calendar import to_paris
+
+__all__ = ["APPLICANT_ACTS", "Event", "Kind", "event_body", "event_from_body"]
+
+
+class Kind(enum.StrEnum):
+    """What an event records."""
+
+    CAMPAIGN_ADDED = "campaign_added"
+    DOSSIER_CREATED = "dossier_created"
+    APPLICATION_UPDATED = "application_updated"
+    PIECE_ATTACHED = "piece_attached"
+    ORIGINAL_RECEIVED = "original_received"
+    PIECES_REUSED = "pieces_reused"
+    TRIGGERED = "triggered"
+    CALENDAR_AMENDED = "calendar_amended"
+    SESSION_RECORDED = "session_recorded"
+    DELIBERATION_RECORDED = "deliberation_recorded"
+    CONVENTION_RECORDED = "convention_recorded"
+    FINANCIAL_REPORT_RECORDED = "financial_report_recorded"
+    PERSONAL_DATA_ERASED = "personal_data_erased"
+    MEMBER_ERASED = "member_erased"
+    CHECKPOINT = "checkpoint"
+    LEGACY = "legacy"
+    """An event written by an earlier version of the library: verified by its hash, not replayed."""
+
+
+#: The applicant's own acts: dated when the service receives them (or by their postmark), never by the caller.
+APPLICANT_ACTS = frozenset({"submit", Kind.PIECE_ATTACHED.value, Kind.ORIGINAL_RECEIVED.value})
+
+
+def _data(value: Mapping[str, Any]) -> Mapping[str, Any]:
+    return dict(value)
+
+
+@attrs.frozen
+class Event:
+    """One fact of the journal.
+
+    ``data`` is chained as it is; ``personal`` (path → value, ``None`` once
+    erased) is kept outside the chain and only its digests are chained.
+    ``recorded_at`` and ``seq`` are set by the store when it appends the event.
+    """
+
+    kind: Kind = attrs.field(converter=Kind)
+    campaign: str | None
+    dossier: str | None
+    at: datetime = attrs.field(converter=to_paris)
+    actor: str
+    data: Mapping[str, Any] = attrs.field(factory=dict, converter=_data)
+    personal: Mapping[str, str | None] = attrs.field(factory=dict, converter=_data)
+    recorded_at: datetime | None = None
+    seq: int | None = None
+
+    @property
+    def trigger(self) -> str:
+        """The trigger of a ``triggered`` event, else the event's kind."""
+        return str(self.data.get("trigger") or self.kind.value)
+
+    @property
+    def source(self) -> str | None:
+        value = self.data.get("source")
+        return None if value is None else str(value)
+
+    @property
+    def dest(self) -> str | None:
+        value = self.data.get("dest")
+        return None if value is None else str(value)
+
+    @property
+    def payload(self) -> Mapping[str, Any]:
+        """The facts beyond the trigger and the states (what older versions called the payload)."""
+        return {k: v for k, v in self.data.items() if k not in ("trigger", "source", "dest")}
+
+
+def event_body(event: Event, recorded_at: datetime, digests: Mapping[str, str]) -> dict[str, Any]:
+    """The chained body of ``event``: every fact, and a digest in place of each personal value."""
+    return {
+        "kind": event.kind.value,
+        "campaign": event.campaign,
+        "dossier": event.dossier,
+        "at": event.at.isoformat(),
+        "recorded_at": to_paris(recorded_at).isoformat(),
+        "actor": event.actor,
+        "data": dict(event.data),
+        "personal": dict(digests),
+    }
+
+
+def event_from_body(
+    body: Mapping[str, Any], personal: Mapping[str, str | None] | None = None, seq: int | None = None
+) -> Event:
+    """The event a chained body records, with its personal values if the store still holds them."""
+    kind = body.get("kind")
+    if kind not in Kind.__members__.values():
+        return Event(Kind.LEGACY, body.get("campaign"), body.get("dossier"), datetime.fromisoformat(body["at"]),
+                     str(body.get("actor") or ""), {"body": dict(body)}, {}, None, seq)
+    return Event(
+        Kind(kind),
+        body["campaign"],
+        body["dossier"],
+        datetime.fromisoformat(body["at"]),
+        body["actor"],
+        body["data"],
+        dict(personal or {}),
+        datetime.fromisoformat(body["recorded_at"]),
+        seq if seq is not None else body.get("seq"),
+    )

@@ -1,0 +1,180 @@
+"""What ``decide`` may read: the :class:`View` protocol, and its in-memory implementation over a World.
+
+Each backend answers these questions its own way (a dict look-up in memory,
+an indexed query in SQLite); ``decide`` never knows which. Every method is a
+read: nothing here changes the state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Protocol
+
+from ..calendar import Calendar, financial_report_due, paris_date
+from ..campaign import Campaign
+from ..committee import CommitteeSession
+from ..decisions import Deliberation
+from ..dossier import Dossier
+from ..errors import NotFound
+from ..guards import Context
+from ..money import ZERO
+from .evolve import World
+
+__all__ = ["Act", "View", "WorldView", "overdue_text"]
+
+#: One recorded act that a calendar window must keep containing: (window, what, day).
+Act = tuple[str, str, date]
+
+
+class View(Protocol):
+    """The reads ``decide`` needs. Both backends implement it."""
+
+    def campaign(self, campaign_id: str) -> Campaign: ...
+    def has_campaign(self, campaign_id: str) -> bool: ...
+    def find(self, reference: str) -> Dossier | None: ...
+    def context(self, dossier: Dossier, at: datetime, trigger: str | None) -> Context: ...
+    def calendar(self, campaign_id: str) -> Calendar: ...
+    def sessions(self, campaign_id: str) -> Mapping[str, CommitteeSession]: ...
+    def all_sessions(self) -> list[tuple[str, CommitteeSession]]: ...
+    def deliberation_references(self, campaign_id: str) -> set[str]: ...
+    def has_financial_report(self, reference: str) -> bool: ...
+    def approved_total(self, campaign_id: str) -> Decimal: ...
+    def last_at(self, reference: str) -> datetime | None: ...
+    def next_number(self, campaign_id: str) -> int: ...
+    def copied(self, campaign_id: str) -> set[str]: ...
+    def drafts(self, campaign_id: str) -> list[Dossier]: ...
+    def applicant_dossiers(self, identity: str) -> list[Dossier]: ...
+    def file_shared(self, sha256: str, identity: str) -> bool: ...
+    def acts(self, campaign_id: str) -> list[Act]: ...
+
+
+def overdue_text(reference: str, year: int, due: date) -> str:
+    """How a past-due compte rendu financier is named to the guards."""
+    return f"{reference} ({year} grant) was due on {due}"
+
+
+class WorldView:
+    """:class:`View` over a :class:`World` (the in-memory backend, and ``verify``'s replay)."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+
+    def campaign(self, campaign_id: str) -> Campaign:
+        try:
+            return self.world.campaigns[campaign_id].campaign
+        except KeyError:
+            raise NotFound(f"no campaign {campaign_id!r}") from None
+
+    def has_campaign(self, campaign_id: str) -> bool:
+        return campaign_id in self.world.campaigns
+
+    def find(self, reference: str) -> Dossier | None:
+        return self.world.dossiers.get(reference)
+
+    def calendar(self, campaign_id: str) -> Calendar:
+        place = self.world.campaigns[campaign_id]
+        return place.campaign.calendar.amended(place.amendments)
+
+    def context(self, dossier: Dossier, at: datetime, trigger: str | None) -> Context:
+        world = self.world
+        cid = dossier.campaign_id
+        place = world.campaigns[cid]
+        keys = {"campaign": (cid, "campaign", ""), "axis": (cid, "axis", dossier.application.axis or ""),
+                "applicant": (cid, "applicant", dossier.applicant.identity)}
+        own = dossier.approved if dossier.approved is not None and dossier.state != "withdrawn" else ZERO
+
+        def total(scope: str) -> Decimal:
+            return world.totals.get(keys[scope], (ZERO, ZERO))[0] - own
+
+        return Context(
+            campaign=place.campaign,
+            calendar=self.calendar(cid),
+            sessions=place.sessions,
+            deliberations=tuple(
+                Deliberation(name, day, (dossier.reference,)) for name, day in world.granted_by.get(dossier.reference, ())
+            ),
+            conventions=place.conventions,
+            approved_total=total("campaign"),
+            approved_by_axis={dossier.application.axis or "": total("axis")},
+            applicant_granted=total("applicant"),
+            overdue_reports=self._overdue(dossier, at),
+        )
+
+    def _overdue(self, dossier: Dossier, at: datetime) -> tuple[str, ...]:
+        today = paris_date(at)
+        out = []
+        for ref in sorted(self.world.by_applicant.get(dossier.applicant.identity, ())):
+            other = self.world.dossiers[ref]
+            if ref == dossier.reference or other.approved is None or other.state == "withdrawn":
+                continue
+            place = self.world.campaigns[other.campaign_id]
+            if ref in place.financial_reports:
+                continue
+            campaign = place.campaign
+            due = financial_report_due(campaign.envelope.year, campaign.funding.financial_report_months)
+            if due < today:
+                out.append(overdue_text(ref, campaign.envelope.year, due))
+        return tuple(out)
+
+    def sessions(self, campaign_id: str) -> Mapping[str, CommitteeSession]:
+        return self.world.campaigns[campaign_id].sessions
+
+    def all_sessions(self) -> list[tuple[str, CommitteeSession]]:
+        return [(cid, s) for cid, place in self.world.campaigns.items() for s in place.sessions.values()]
+
+    def deliberation_references(self, campaign_id: str) -> set[str]:
+        return {d.reference for d in self.world.campaigns[campaign_id].deliberations}
+
+    def has_financial_report(self, reference: str) -> bool:
+        dossier = self.world.dossiers.get(reference)
+        return dossier is not None and reference in self.world.campaigns[dossier.campaign_id].financial_reports
+
+    def approved_total(self, campaign_id: str) -> Decimal:
+        return self.world.totals.get((campaign_id, "campaign", ""), (ZERO, ZERO))[0]
+
+    def last_at(self, reference: str) -> datetime | None:
+        return self.world.last_at.get(reference)
+
+    def next_number(self, campaign_id: str) -> int:
+        return self.world.campaigns[campaign_id].numbers + 1
+
+    def copied(self, campaign_id: str) -> set[str]:
+        return set(self.world.campaigns[campaign_id].copied)
+
+    def drafts(self, campaign_id: str) -> list[Dossier]:
+        return sorted(
+            (d for d in self.world.dossiers.values() if d.campaign_id == campaign_id and d.state == "draft"),
+            key=lambda d: d.reference,
+        )
+
+    def applicant_dossiers(self, identity: str) -> list[Dossier]:
+        return [self.world.dossiers[ref] for ref in sorted(self.world.by_applicant.get(identity, ()))]
+
+    def file_shared(self, sha256: str, identity: str) -> bool:
+        return any(
+            d.applicant.identity != identity and any(p.sha256 == sha256 for p in d.pieces)
+            for d in self.world.dossiers.values()
+        )
+
+    def acts(self, campaign_id: str) -> list[Act]:
+        return world_acts(self.world, campaign_id)
+
+
+def world_acts(world: World, campaign_id: str) -> list[Act]:
+    """Every recorded act of the campaign that a calendar window must contain."""
+    acts: list[Act] = []
+    for dossier in world.dossiers.values():
+        if dossier.campaign_id != campaign_id:
+            continue
+        if dossier.submitted_at is not None:
+            acts.append(("submission", f"the submission of {dossier.reference}", paris_date(dossier.submitted_at)))
+        if dossier.instruction is not None:
+            acts.append(("instruction", f"the instruction of {dossier.reference}", paris_date(dossier.instruction.at)))
+    place = world.campaigns[campaign_id]
+    for session in place.sessions.values():
+        acts.append(("jury", f"the committee session {session.id}", session.day))
+    for deliberation in place.deliberations:
+        acts.append(("deliberation", f"the deliberation {deliberation.reference}", deliberation.day))
+    return acts

@@ -1,0 +1,238 @@
+"""The in-memory backend: the same events as the SQLite store, kept in plain Python structures.
+
+Suited to scripts, tests, simulations and what-if replays. It holds several
+campaigns, chains its journal exactly as the SQLite store does, and answers
+every read by looking at its :class:`~ami_workflow.core.evolve.World`.
+
+    >>> from datetime import datetime
+    >>> from ami_workflow import Applicant, FixedClock, load_campaign
+    >>> from ami_workflow.calendar import PARIS
+    >>> flow = MemoryWorkflow(load_campaign("ami-cohesion-sociale-2021"),
+    ...                       clock=FixedClock(datetime(2021, 3, 9, 10, tzinfo=PARIS)), actor="accueil")
+    >>> dossier = flow.create_dossier(Applicant("Asso", "association", siren="732829320"))
+    >>> flow.get(dossier.reference).state, flow.verify() is None
+    ('draft', True)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from .backend import Chained, Operations, applicant_export, world_difference
+from .calendar import Clock
+from .campaign import Campaign
+from .core.events import Event, Kind
+from .core.evolve import World, evolve
+from .core.view import View, WorldView
+from .decisions import Convention, Deliberation, FinancialReportStatus
+from .dossier import Dossier
+from .errors import InvalidInput, NotFound
+from .money import ZERO
+from .rules import Totals
+from .calendar import Calendar, CalendarAmendment, financial_report_due
+from .committee import CommitteeSession
+from .journal import GENESIS, ChainedEvent
+
+__all__ = ["MemoryWorkflow"]
+
+
+class MemoryWorkflow(Operations):
+    """A store kept in memory: every operation of :class:`~ami_workflow.store.Workflow`, with nothing on disk."""
+
+    def __init__(self, campaign: Campaign, *, clock: Clock | None = None, actor: str = "") -> None:
+        super().__init__(campaign, clock, actor)
+        self.world = World()
+        self._journal: list[Chained] = []
+        self._salts: dict[tuple[int, str], str] = {}
+        self._values: dict[tuple[int, str], str | None] = {}
+        self._files: dict[str, bytes | None] = {}
+        self._lock = threading.RLock()
+        self.add_campaign(campaign, actor=actor or "ami_workflow")
+
+    # -- storage primitives ------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[View]:
+        with self._lock:
+            yield WorldView(self.world)
+
+    def _view(self) -> View:
+        return WorldView(self.world)
+
+    def _last(self) -> tuple[int, str, datetime | None]:
+        if not self._journal:
+            return 0, GENESIS, None
+        last = self._journal[-1]
+        return last.chained.seq, last.chained.hash, last.event.recorded_at
+
+    def _store(self, items: Sequence[Chained], blobs: Mapping[str, bytes]) -> None:
+        for sha, blob in blobs.items():
+            self._files[sha] = blob
+        for item in items:
+            event = item.event
+            seq = item.chained.seq
+            self._journal.append(item)
+            for path, value in event.personal.items():
+                self._values[(seq, path)] = value
+                if path in item.salts:
+                    self._salts[(seq, path)] = item.salts[path]
+            if event.kind is Kind.PERSONAL_DATA_ERASED:
+                self._erase_dossiers(set(event.data["dossiers"]), event.data["files"])
+            elif event.kind is Kind.MEMBER_ERASED:
+                self._erase_members(event.data["targets"])
+            evolve(self.world, event)
+
+    def _erase_dossiers(self, references: set[str], files: Sequence[str]) -> None:
+        for item in self._journal:
+            if item.event.dossier in references:
+                for path in item.event.personal:
+                    self._values[(item.chained.seq, path)] = None
+                    self._salts.pop((item.chained.seq, path), None)
+        for sha in files:
+            self._files[sha] = None
+
+    def _erase_members(self, targets: Sequence[Mapping[str, str]]) -> None:
+        wanted = {(t["campaign"], t["session"], t["path"]) for t in targets}
+        for item in self._journal:
+            event = item.event
+            if event.kind is Kind.SESSION_RECORDED:
+                for path in event.personal:
+                    if (event.campaign, event.data["session"]["id"], path) in wanted:
+                        self._values[(item.chained.seq, path)] = None
+                        self._salts.pop((item.chained.seq, path), None)
+
+    # -- raw reads for the shared readers ----------------------------------------------
+
+    def iter_events(self) -> Iterator[ChainedEvent]:
+        """Stream the journal's chained events, oldest first."""
+        for item in list(self._journal):
+            yield item.chained
+
+    def iter_journal(self) -> Iterator[Event]:
+        """The journal's events with the personal values still held (``None`` once erased)."""
+        for item in list(self._journal):
+            seq = item.chained.seq
+            personal = {path: self._values.get((seq, path)) for path in item.event.personal}
+            yield Event(item.event.kind, item.event.campaign, item.event.dossier, item.event.at, item.event.actor,
+                        item.event.data, personal, item.event.recorded_at, seq)
+
+    def personal_rows(self) -> Iterator[tuple[int, str, str, str | None]]:
+        """Every personal value held: (seq, path, salt, value), for ``verify``."""
+        for (seq, path), value in self._values.items():
+            if value is not None:
+                yield seq, path, self._salts.get((seq, path), ""), value
+
+    def file_rows(self) -> Iterator[tuple[str, bytes | None]]:
+        yield from self._files.items()
+
+    def file(self, sha256: str) -> bytes:
+        """The bytes of an attached piece, by its SHA-256."""
+        if sha256 not in self._files:
+            raise NotFound(f"no file {sha256!r}")
+        blob = self._files[sha256]
+        if blob is None:
+            raise NotFound(f"the file {sha256} was erased (personal data)")
+        return blob
+
+    # -- reads ----------------------------------------------------------------------
+
+    def campaign_ids(self) -> list[str]:
+        places = self.world.campaigns.values()
+        return [p.campaign.id for p in sorted(places, key=lambda p: (p.campaign.call.year, p.campaign.id))]
+
+    def get_campaign(self, campaign_id: str) -> Campaign:
+        return WorldView(self.world).campaign(campaign_id)
+
+    def get(self, reference: str) -> Dossier:
+        """The dossier as it stands now."""
+        if not isinstance(reference, str) or not reference.strip():
+            raise InvalidInput(f"reference must be a non-empty string, not {reference!r}")
+        try:
+            return self.world.dossiers[reference]
+        except KeyError:
+            raise NotFound(f"no dossier {reference!r}") from None
+
+    def dossiers(
+        self, *, campaign_id: str | None = None, state: str | None = None, axis: str | None = None,
+        qpv: str | None = None,
+    ) -> list[Dossier]:
+        """The dossiers, filtered by campaign, state, axis and target QPV, in reference order."""
+        for name, value in (("campaign_id", campaign_id), ("state", state), ("axis", axis), ("qpv", qpv)):
+            if value is not None and (not isinstance(value, str) or not value.strip()):
+                raise InvalidInput(f"{name} must be a non-empty string, not {value!r}")
+        return [
+            d for _, d in sorted(self.world.dossiers.items())
+            if (campaign_id is None or d.campaign_id == campaign_id) and (state is None or d.state == state)
+            and (axis is None or d.application.axis == axis) and (qpv is None or qpv in d.application.qpv_codes)
+        ]
+
+    def _place(self, campaign_id: str | None) -> Any:
+        cid = self._cid(campaign_id)
+        return self.world.campaigns[cid]
+
+    def sessions(self, campaign_id: str | None = None) -> list[CommitteeSession]:
+        """The committee sessions recorded for the campaign."""
+        return list(self._place(campaign_id).sessions.values())
+
+    def deliberations(self, campaign_id: str | None = None) -> list[Deliberation]:
+        """The deliberations recorded for the campaign, in the order recorded."""
+        return list(self._place(campaign_id).deliberations)
+
+    def conventions(self, campaign_id: str | None = None) -> dict[str, Convention]:
+        """The conventions recorded for the campaign, by dossier reference."""
+        return dict(self._place(campaign_id).conventions)
+
+    def amendments(self, campaign_id: str | None = None) -> list[CalendarAmendment]:
+        """The calendar amendments recorded for the campaign, in order."""
+        return list(self._place(campaign_id).amendments)
+
+    def calendar(self, campaign_id: str | None = None) -> Calendar:
+        """The calendar in force: the call's, with its recorded amendments applied in order."""
+        return WorldView(self.world).calendar(self._cid(campaign_id))
+
+    def totals(self, campaign_id: str | None = None) -> Totals:
+        """The envelope, and the approved and paid totals."""
+        cid = self._cid(campaign_id)
+        approved, paid = self.world.totals.get((cid, "campaign", ""), (ZERO, ZERO))
+        return Totals(self.get_campaign(cid).envelope.amount, approved, paid)
+
+    def financial_reports(self, campaign_id: str | None = None) -> list[FinancialReportStatus]:
+        """Each granted dossier of the campaign with its compte rendu financier: due date and day received."""
+        place = self._place(campaign_id)
+        campaign = place.campaign
+        due = financial_report_due(campaign.envelope.year, campaign.funding.financial_report_months)
+        granted = self.dossiers(campaign_id=campaign.id)
+        return [
+            FinancialReportStatus(d.reference, due, place.financial_reports[d.reference].received_on
+                                  if d.reference in place.financial_reports else None)
+            for d in granted if d.approved is not None and d.state != "withdrawn"
+        ]
+
+    def dossier_events(self, reference: str) -> list[ChainedEvent]:
+        """The dossier's chained events (for receipts), oldest first."""
+        self.get(reference)
+        return [item.chained for item in self._journal if item.event.dossier == reference]
+
+    def events_of(self, references: Iterable[str]) -> list[Event]:
+        wanted = set(references)
+        return [e for e in self.iter_journal() if e.dossier in wanted]
+
+    def export_applicant(self, identity: str) -> dict[str, Any]:
+        """Everything held about one applicant, as plain JSON-ready data (the RGPD right of access)."""
+        dossiers = WorldView(self.world).applicant_dossiers(identity)
+        if not dossiers:
+            raise NotFound(f"no applicant {identity!r} (identities look like siren:…, rna:… or name:…)")
+        return applicant_export(identity, dossiers, self.events_of(d.reference for d in dossiers))
+
+    def _personal_count(self, identity: str) -> int:
+        refs = {d.reference for d in WorldView(self.world).applicant_dossiers(identity)}
+        values = sum(1 for e in self.iter_journal() if e.dossier in refs for v in e.personal.values() if v is not None)
+        return values
+
+    def _projection_problems(self, world: World) -> str | None:
+        """How the live state differs from the replay of the journal (``None`` when equal)."""
+        return world_difference(self.world, world)

@@ -1,0 +1,7 @@
+"""The SQLite store: the journal and its projections in one file. See :mod:`ami_workflow.store.workflow`."""
+
+from ..errors import SchemaError, VersionConflict
+from .connection import SCHEMA_MIGRATIONS
+from .workflow import Workflow
+
+__all__ = ["SCHEMA_MIGRATIONS", "SchemaError", "VersionConflict", "Workflow"]

@@ -1,0 +1,257 @@
+"""The tables as projections of the journal: written with each event, and checked against its replay.
+
+:func:`project` appends one chained event and updates every table it
+changes, in the caller's transaction. :func:`difference` compares the tables
+with a :class:`~ami_workflow.core.evolve.World` folded from the journal and
+names the first difference: this is how ``verify`` sees a row changed with
+plain SQL behind the library's back.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from ..backend import Chained, world_difference
+from ..committee import CommitteeSession, Member
+from ..core.events import Event, Kind
+from ..core.evolve import World, _Campaign, evolve_dossier, plain, session_of, structure
+from ..calendar import CalendarAmendment
+from ..decisions import Convention, Deliberation, FinancialReport
+from ..dossier import Dossier
+from ..journal import canonical_json
+from ..money import ZERO, from_cents, to_cents
+from ..personal import ERASED
+from .view import SqlView
+
+__all__ = ["difference", "project"]
+
+
+def _cents(amount: Decimal | None) -> int | None:
+    return None if amount is None else to_cents(amount)
+
+
+def dossier_columns(dossier: Dossier) -> tuple[Any, ...]:
+    """The columns of a dossier's row, derived from the dossier (``data`` holds it whole)."""
+    app = dossier.application
+    return (
+        dossier.campaign_id, dossier.state, dossier.version, app.title, app.axis, _cents(app.total_cost),
+        _cents(app.requested), _cents(dossier.instruction.ceiling) if dossier.instruction else None,
+        _cents(dossier.instruction.proposed) if dossier.instruction else None, _cents(dossier.approved),
+        to_cents(dossier.paid), app.period.start.isoformat() if app.period else None,
+        app.period.end.isoformat() if app.period else None,
+        dossier.submitted_at.isoformat() if dossier.submitted_at else None,
+    )
+
+
+_COLUMNS = ("campaign_id, state, version, title, axis, total_cost_cents, requested_cents, ceiling_cents, "
+            "proposed_cents, approved_cents, paid_cents, period_start, period_end, submitted_at")
+
+
+def project(conn: sqlite3.Connection, view: SqlView, item: Chained, blobs: Mapping[str, bytes]) -> None:
+    """Append ``item`` to the journal and update the projections it changes."""
+    event, chained = item.event, item.chained
+    conn.execute(
+        "INSERT INTO events (seq, campaign_id, dossier, kind, trigger, source, dest, at, recorded_at, actor, body, "
+        "previous, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (chained.seq, event.campaign, event.dossier, event.kind.value, event.data.get("trigger"), event.source,
+         event.dest, event.at.isoformat(), chained.body["recorded_at"], event.actor, item.text, chained.previous,
+         chained.hash),
+    )
+    subject = event.dossier or _subject(event)
+    conn.executemany(
+        "INSERT INTO personal_values (seq, path, subject, salt, value) VALUES (?, ?, ?, ?, ?)",
+        [(chained.seq, path, subject, item.salts.get(path, ""), value) for path, value in event.personal.items()],
+    )
+    kind = event.kind
+    if kind is Kind.CAMPAIGN_ADDED:
+        campaign = event.data["call"]
+        conn.execute("INSERT INTO campaigns (id, year, title, envelope_cents, call) VALUES (?, ?, ?, ?, ?)",
+                     (event.campaign, campaign["call"]["year"], campaign["call"]["title"],
+                      to_cents(Decimal(campaign["envelope"]["amount"])), canonical_json(campaign)))
+        conn.execute("INSERT OR IGNORE INTO totals (campaign_id, scope, key) VALUES (?, 'campaign', '')",
+                     (event.campaign,))
+    elif kind is Kind.PERSONAL_DATA_ERASED:
+        refs = list(event.data["dossiers"])
+        for ref in refs:
+            _save(conn, view, ref, event)
+        marks = ",".join("?" * len(refs))
+        conn.execute(
+            f"UPDATE personal_values SET value = NULL, salt = '', erased_at = ? WHERE erased_at IS NULL AND seq IN "
+            f"(SELECT seq FROM events WHERE dossier IN ({marks}))", (event.at.isoformat(), *refs))
+        conn.executemany("UPDATE files SET content = X'', erased_at = ? WHERE sha256 = ? AND erased_at IS NULL",
+                         [(event.at.isoformat(), sha) for sha in event.data["files"]])
+    elif kind is Kind.MEMBER_ERASED:
+        _erase_members(conn, event)
+    elif event.dossier is not None:
+        for sha, blob in blobs.items():
+            conn.execute(
+                "INSERT INTO files (sha256, size, content) VALUES (?, ?, ?) ON CONFLICT (sha256) DO UPDATE SET "
+                "content = excluded.content, erased_at = NULL WHERE files.erased_at IS NOT NULL",
+                (sha, len(blob), blob))
+        _save(conn, view, event.dossier, event)
+        if "copied_from" in event.data:
+            _record(conn, str(event.campaign), "copied_draft", event.data["copied_from"],
+                    {"from": event.data["copied_from"], "to": event.dossier})
+    else:
+        _project_record(conn, event)
+
+
+def _subject(event: Event) -> str:
+    if event.kind is Kind.SESSION_RECORDED:
+        return f"session:{event.campaign}:{event.data['session']['id']}"
+    return f"event:{event.kind.value}"
+
+
+def _save(conn: sqlite3.Connection, view: SqlView, reference: str, event: Event) -> None:
+    before = view.find(reference)
+    after = evolve_dossier(before, event)
+    text = canonical_json(plain(after))
+    if before is None:
+        applicant = after.applicant
+        values = (applicant.name, applicant.kind, applicant.siren, applicant.siret, applicant.rna, applicant.iban)
+        row = conn.execute("SELECT id FROM applicants WHERE identity = ?", (applicant.identity,)).fetchone()
+        if row is not None:
+            applicant_id = int(row[0])
+            conn.execute("UPDATE applicants SET name = ?, kind = ?, siren = ?, siret = ?, rna = ?, iban = ? "
+                         "WHERE id = ?", (*values, applicant_id))
+        else:
+            applicant_id = int(conn.execute(
+                "INSERT INTO applicants (identity, name, kind, siren, siret, rna, iban) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (applicant.identity, *values)).lastrowid or 0)
+        conn.execute(f"INSERT INTO dossiers (reference, applicant_id, {_COLUMNS}, data) "
+                     f"VALUES (?, ?, {', '.join('?' * 14)}, ?)", (reference, applicant_id, *dossier_columns(after), text))
+    else:
+        sets = ", ".join(f"{c.strip()} = ?" for c in _COLUMNS.split(","))
+        conn.execute(f"UPDATE dossiers SET {sets}, data = ? WHERE reference = ?",
+                     (*dossier_columns(after), text, reference))
+    if before is None or before.application.qpv_codes != after.application.qpv_codes:
+        conn.execute("DELETE FROM dossier_qpv WHERE reference = ?", (reference,))
+        conn.executemany("INSERT INTO dossier_qpv (reference, qpv_code) VALUES (?, ?)",
+                         [(reference, code) for code in after.application.qpv_codes])
+    view.dossier_from(reference, text)
+
+
+def _record(conn: sqlite3.Connection, campaign_id: str, kind: str, key: str, data: Any, replace: bool = False) -> None:
+    verb = "INSERT OR REPLACE" if replace else "INSERT"
+    conn.execute(f"{verb} INTO records (campaign_id, kind, key, data) VALUES (?, ?, ?, ?)",
+                 (campaign_id, kind, key, canonical_json(data)))
+
+
+def _project_record(conn: sqlite3.Connection, event: Event) -> None:
+    cid, data = str(event.campaign), event.data
+    if event.kind is Kind.CALENDAR_AMENDED:
+        count = conn.execute("SELECT COUNT(*) FROM records WHERE campaign_id = ? AND kind = 'amendment'",
+                             (cid,)).fetchone()[0]
+        _record(conn, cid, "amendment", str(count + 1), data["amendment"])
+    elif event.kind is Kind.SESSION_RECORDED:
+        session = session_of(event)
+        _record(conn, cid, "session", session.id, plain(session))
+    elif event.kind is Kind.DELIBERATION_RECORDED:
+        deliberation = data["deliberation"]
+        _record(conn, cid, "deliberation", deliberation["reference"], deliberation)
+        conn.executemany("INSERT INTO deliberation_dossiers VALUES (?, ?, ?, ?)",
+                         [(cid, deliberation["reference"], deliberation["day"], ref) for ref in deliberation["dossiers"]])
+    elif event.kind is Kind.CONVENTION_RECORDED:
+        _record(conn, cid, "convention", data["convention"]["dossier"], data["convention"], replace=True)
+    elif event.kind is Kind.FINANCIAL_REPORT_RECORDED:
+        _record(conn, cid, "financial_report", data["report"]["dossier"], data["report"])
+
+
+def _erase_members(conn: sqlite3.Connection, event: Event) -> None:
+    for target in event.data["targets"]:
+        cid, sid, path = target["campaign"], target["session"], target["path"]
+        row = conn.execute("SELECT data FROM records WHERE campaign_id = ? AND kind = 'session' AND key = ?",
+                           (cid, sid)).fetchone()
+        session: CommitteeSession = structure(json.loads(row[0]), CommitteeSession)
+        if path == "chair":
+            session = attrs.evolve(session, chair=ERASED)
+        else:
+            members = list(session.members)
+            index = int(path.split(".")[1])
+            members[index] = Member(ERASED, members[index].category)
+            session = attrs.evolve(session, members=tuple(members))
+        conn.execute("UPDATE records SET data = ? WHERE campaign_id = ? AND kind = 'session' AND key = ?",
+                     (canonical_json(plain(session)), cid, sid))
+        conn.execute("UPDATE personal_values SET value = NULL, salt = '', erased_at = ? WHERE subject = ? AND path = ?",
+                     (event.at.isoformat(), f"session:{cid}:{sid}", path))
+
+
+# -- verification -------------------------------------------------------------------
+
+
+def tables_world(conn: sqlite3.Connection, view: SqlView) -> tuple[World, str | None]:
+    """The tables read back as a World, and the first row whose columns disagree with its own data."""
+    world = World()
+    for (cid,) in conn.execute("SELECT id FROM campaigns ORDER BY id"):
+        place = _Campaign(view.campaign(cid))
+        place.amendments = [structure(d, CalendarAmendment) for d in view.records(cid, "amendment")]
+        place.sessions = {s["id"]: structure(s, CommitteeSession) for s in view.records(cid, "session")}
+        place.deliberations = [structure(d, Deliberation) for d in view.records(cid, "deliberation")]
+        place.conventions = {c["dossier"]: structure(c, Convention) for c in view.records(cid, "convention")}
+        place.financial_reports = {r["dossier"]: structure(r, FinancialReport)
+                                   for r in view.records(cid, "financial_report")}
+        world.campaigns[cid] = place
+    problem = None
+    identities: dict[int, str] = {}
+    for ref, applicant_id, data, *columns in conn.execute(
+        f"SELECT reference, applicant_id, data, {_COLUMNS} FROM dossiers ORDER BY reference"
+    ):
+        dossier: Dossier = structure(json.loads(data), Dossier)
+        world.dossiers[ref] = dossier
+        identities[applicant_id] = dossier.applicant.identity
+        if problem is None and tuple(columns) != dossier_columns(dossier):
+            names = [c.strip() for c in _COLUMNS.split(",")]
+            wrong = [n for n, a, b in zip(names, columns, dossier_columns(dossier)) if a != b]
+            problem = f"dossier {ref}: the column {', '.join(wrong)} differs from its record"
+        qpv = tuple(r[0] for r in conn.execute(
+            "SELECT qpv_code FROM dossier_qpv WHERE reference = ? ORDER BY rowid", (ref,)))
+        if problem is None and sorted(qpv) != sorted(dossier.application.qpv_codes):
+            problem = f"dossier {ref}: its QPV links differ from its record"
+    for identity, *values in conn.execute("SELECT identity, name, kind, siren, siret, rna, iban FROM applicants"):
+        latest = [d for d in world.dossiers.values() if d.applicant.identity == identity]
+        if latest and problem is None:
+            a = latest[-1].applicant
+            if tuple(values) != (a.name, a.kind, a.siren, a.siret, a.rna, a.iban):
+                problem = f"the applicant {identity} differs from its dossiers"
+    for cid, scope, key, approved, paid in conn.execute(
+        "SELECT campaign_id, scope, key, approved_cents, paid_cents FROM totals"
+    ):
+        name = identities.get(int(key), key) if scope == "applicant" and key.isdigit() else key
+        if approved or paid:
+            world.totals[(cid, scope, name)] = (from_cents(approved), from_cents(paid))
+    for cid, deliberation, day, ref in conn.execute("SELECT * FROM deliberation_dossiers"):
+        world.granted_by.setdefault(ref, []).append((deliberation, datetime.fromisoformat(day).date()))
+    return world, problem
+
+
+def difference(conn: sqlite3.Connection, view: SqlView, replayed: World) -> str | None:
+    """The first difference between the tables and the replay of the journal, or ``None``."""
+    tables, problem = tables_world(conn, view)
+    if problem is not None:
+        return problem
+    found = world_difference(tables, replayed)
+    if found is not None:
+        return found
+    for ref in sorted(set(tables.granted_by) | set(replayed.granted_by)):
+        if sorted(tables.granted_by.get(ref, [])) != sorted(replayed.granted_by.get(ref, [])):
+            return f"the deliberation links of {ref} differ from the journal"
+    for place in replayed.campaigns.values():
+        for ref in place.copied:
+            if conn.execute("SELECT 1 FROM records WHERE kind = 'copied_draft' AND key = ? AND campaign_id = ?",
+                            (ref, place.campaign.id)).fetchone() is None:
+                return f"the copy of the draft {ref} is missing from the store"
+    for dossier in replayed.dossiers.values():
+        for piece in dossier.pieces:
+            if piece.sha256 and piece.sha256 not in replayed.erased_files and conn.execute(
+                "SELECT 1 FROM files WHERE sha256 = ? AND erased_at IS NULL", (piece.sha256,)
+            ).fetchone() is None:
+                return f"the content of {dossier.reference}'s piece {piece.key} is missing or erased"
+    _ = ZERO
+    return None

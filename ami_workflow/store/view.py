@@ -1,0 +1,234 @@
+"""The SQLite answer to ``decide``'s questions: :class:`SqlView`, indexed reads of the projections.
+
+Every method costs a constant number of indexed look-ups, whatever the
+number of dossiers, except where it must list (drafts, an applicant's dossiers).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator, Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from ..calendar import Calendar, CalendarAmendment, financial_report_due, paris_date
+from ..campaign import Campaign
+from ..committee import CommitteeSession
+from ..core.evolve import structure
+from ..core.view import Act, overdue_text
+from ..decisions import Convention, Deliberation
+from ..dossier import Dossier
+from ..errors import NotFound
+from ..guards import Context
+from ..money import ZERO, from_cents, to_cents
+from ..states import State
+
+__all__ = ["SqlView"]
+
+_CACHE_SIZE = 256
+
+
+class _RecordLookup(Mapping[str, Any]):
+    """A read-only mapping over one kind of campaign record, queried by key only when a guard asks."""
+
+    def __init__(self, conn: sqlite3.Connection, campaign_id: str, kind: str, cls: type) -> None:
+        self._conn, self._campaign, self._kind, self._cls = conn, campaign_id, kind, cls
+
+    def __getitem__(self, key: str) -> Any:
+        row = self._conn.execute(
+            "SELECT data FROM records WHERE campaign_id = ? AND kind = ? AND key = ?", (self._campaign, self._kind, key)
+        ).fetchone()
+        if row is None:
+            raise KeyError(key)
+        return structure(json.loads(row[0]), self._cls)
+
+    def __iter__(self) -> Iterator[str]:
+        rows = self._conn.execute(
+            "SELECT key FROM records WHERE campaign_id = ? AND kind = ? ORDER BY id", (self._campaign, self._kind)
+        ).fetchall()
+        return iter([r[0] for r in rows])
+
+    def __len__(self) -> int:
+        return int(self._conn.execute(
+            "SELECT COUNT(*) FROM records WHERE campaign_id = ? AND kind = ?", (self._campaign, self._kind)
+        ).fetchone()[0])
+
+
+class SqlView:
+    """:class:`~ami_workflow.core.view.View` over the store's tables."""
+
+    def __init__(self, conn: sqlite3.Connection, campaigns: dict[str, Campaign],
+                 cache: dict[str, tuple[str, Dossier]]) -> None:
+        self.conn = conn
+        self._campaigns = campaigns
+        self._cache = cache
+
+    def campaign(self, campaign_id: str) -> Campaign:
+        if campaign_id in self._campaigns:
+            return self._campaigns[campaign_id]
+        row = self.conn.execute("SELECT call FROM campaigns WHERE id = ?", (campaign_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"no campaign {campaign_id!r}")
+        campaign: Campaign = structure(json.loads(row[0]), Campaign)
+        self._campaigns[campaign_id] = campaign
+        return campaign
+
+    def has_campaign(self, campaign_id: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM campaigns WHERE id = ?", (campaign_id,)).fetchone() is not None
+
+    def dossier_from(self, reference: str, data: str) -> Dossier:
+        """The dossier stored as ``data``, structured once per distinct text (a small cache)."""
+        cached = self._cache.get(reference)
+        if cached is not None and cached[0] == data:
+            return cached[1]
+        dossier: Dossier = structure(json.loads(data), Dossier)
+        self._cache[reference] = (data, dossier)
+        if len(self._cache) > _CACHE_SIZE:
+            del self._cache[next(iter(self._cache))]
+        return dossier
+
+    def find(self, reference: str) -> Dossier | None:
+        row = self.conn.execute("SELECT data FROM dossiers WHERE reference = ?", (reference,)).fetchone()
+        return None if row is None else self.dossier_from(reference, row[0])
+
+    def records(self, campaign_id: str, kind: str) -> list[Any]:
+        rows = self.conn.execute(
+            "SELECT data FROM records WHERE campaign_id = ? AND kind = ? ORDER BY id", (campaign_id, kind)
+        ).fetchall()
+        return [json.loads(r[0]) for r in rows]
+
+    def amendments(self, campaign_id: str) -> list[CalendarAmendment]:
+        return [structure(d, CalendarAmendment) for d in self.records(campaign_id, "amendment")]
+
+    def calendar(self, campaign_id: str) -> Calendar:
+        return self.campaign(campaign_id).calendar.amended(self.amendments(campaign_id))
+
+    def context(self, dossier: Dossier, at: datetime, trigger: str | None) -> Context:
+        campaign = self.campaign(dossier.campaign_id)
+        cid, ref = campaign.id, dossier.reference
+        own = to_cents(dossier.approved) if dossier.approved is not None and dossier.state != State.WITHDRAWN else 0
+        axis_key = dossier.application.axis or ""
+        needs_reports = trigger is None or "financial_reports" in campaign.workflow.guards.get(trigger, ())
+        found = {
+            scope: cents
+            for scope, cents in self.conn.execute(
+                # Three primary-key look-ups (an OR here would scan every applicant's row).
+                "SELECT scope, approved_cents FROM totals WHERE campaign_id = ? AND scope = 'campaign' AND key = '' "
+                "UNION ALL SELECT scope, approved_cents FROM totals WHERE campaign_id = ? AND scope = 'axis' AND key = ? "
+                "UNION ALL SELECT scope, approved_cents FROM totals WHERE campaign_id = ? AND scope = 'applicant' "
+                "AND key = (SELECT CAST(applicant_id AS TEXT) FROM dossiers WHERE reference = ?)",
+                (cid, cid, axis_key, cid, ref),
+            )
+        }
+
+        def total(scope: str) -> Decimal:
+            return from_cents(int(found.get(scope, 0)) - own)
+
+        deliberations = [
+            Deliberation(name, date.fromisoformat(day), (ref,))
+            for name, day in self.conn.execute(
+                "SELECT deliberation, day FROM deliberation_dossiers WHERE campaign_id = ? AND reference = ?", (cid, ref)
+            )
+        ]
+        return Context(
+            campaign=campaign,
+            calendar=self.calendar(cid),
+            sessions=_RecordLookup(self.conn, cid, "session", CommitteeSession),
+            deliberations=tuple(deliberations),
+            conventions=_RecordLookup(self.conn, cid, "convention", Convention),
+            approved_total=total("campaign"),
+            approved_by_axis={axis_key: total("axis")},
+            applicant_granted=total("applicant") if "applicant" in found else ZERO,
+            overdue_reports=self._overdue(dossier, at) if needs_reports else (),
+        )
+
+    def _overdue(self, dossier: Dossier, at: datetime) -> tuple[str, ...]:
+        today = paris_date(at)
+        rows = self.conn.execute(
+            "SELECT d.reference, d.campaign_id FROM dossiers d WHERE d.reference != ? "
+            "AND d.applicant_id = (SELECT applicant_id FROM dossiers WHERE reference = ?) "
+            "AND d.approved_cents IS NOT NULL AND d.state != 'withdrawn' AND NOT EXISTS ("
+            "SELECT 1 FROM records r WHERE r.campaign_id = d.campaign_id AND r.kind = 'financial_report' "
+            "AND r.key = d.reference) ORDER BY d.reference",
+            (dossier.reference, dossier.reference),
+        ).fetchall()
+        overdue = []
+        for reference, campaign_id in rows:
+            campaign = self.campaign(campaign_id)
+            due = financial_report_due(campaign.envelope.year, campaign.funding.financial_report_months)
+            if due < today:
+                overdue.append(overdue_text(reference, campaign.envelope.year, due))
+        return tuple(overdue)
+
+    def sessions(self, campaign_id: str) -> Mapping[str, CommitteeSession]:
+        return _RecordLookup(self.conn, campaign_id, "session", CommitteeSession)
+
+    def all_sessions(self) -> list[tuple[str, CommitteeSession]]:
+        rows = self.conn.execute("SELECT campaign_id, data FROM records WHERE kind = 'session' ORDER BY id")
+        return [(cid, structure(json.loads(data), CommitteeSession)) for cid, data in rows]
+
+    def deliberation_references(self, campaign_id: str) -> set[str]:
+        rows = self.conn.execute(
+            "SELECT key FROM records WHERE campaign_id = ? AND kind = 'deliberation'", (campaign_id,))
+        return {r[0] for r in rows}
+
+    def has_financial_report(self, reference: str) -> bool:
+        return self.conn.execute(
+            "SELECT 1 FROM records WHERE kind = 'financial_report' AND key = ?", (reference,)).fetchone() is not None
+
+    def approved_total(self, campaign_id: str) -> Decimal:
+        row = self.conn.execute(
+            "SELECT approved_cents FROM totals WHERE campaign_id = ? AND scope = 'campaign' AND key = ''", (campaign_id,)
+        ).fetchone()
+        return from_cents(int(row[0]) if row else 0)
+
+    def last_at(self, reference: str) -> datetime | None:
+        row = self.conn.execute(
+            "SELECT at FROM events WHERE dossier = ? ORDER BY seq DESC LIMIT 1", (reference,)).fetchone()
+        return datetime.fromisoformat(row[0]) if row else None
+
+    def next_number(self, campaign_id: str) -> int:
+        row = self.conn.execute("SELECT COUNT(*) FROM dossiers WHERE campaign_id = ?", (campaign_id,)).fetchone()
+        return int(row[0]) + 1
+
+    def copied(self, campaign_id: str) -> set[str]:
+        rows = self.conn.execute(
+            "SELECT key FROM records WHERE campaign_id = ? AND kind = 'copied_draft'", (campaign_id,))
+        return {r[0] for r in rows}
+
+    def drafts(self, campaign_id: str) -> list[Dossier]:
+        rows = self.conn.execute(
+            "SELECT reference, data FROM dossiers WHERE campaign_id = ? AND state = 'draft' ORDER BY reference",
+            (campaign_id,),
+        )
+        return [self.dossier_from(ref, data) for ref, data in rows]
+
+    def applicant_dossiers(self, identity: str) -> list[Dossier]:
+        rows = self.conn.execute(
+            "SELECT d.reference, d.data FROM dossiers d JOIN applicants a ON a.id = d.applicant_id "
+            "WHERE a.identity = ? ORDER BY d.reference", (identity,))
+        return [self.dossier_from(ref, data) for ref, data in rows]
+
+    def file_shared(self, sha256: str, identity: str) -> bool:
+        return self.conn.execute(
+            "SELECT 1 FROM dossiers d JOIN applicants a ON a.id = d.applicant_id "
+            "WHERE a.identity != ? AND instr(d.data, ?) > 0 LIMIT 1", (identity, sha256)).fetchone() is not None
+
+    def acts(self, campaign_id: str) -> list[Act]:
+        acts: list[Act] = []
+        for ref, submitted, instructed in self.conn.execute(
+            "SELECT reference, submitted_at, json_extract(data, '$.instruction.at') FROM dossiers "
+            "WHERE campaign_id = ? AND (submitted_at IS NOT NULL OR json_extract(data, '$.instruction') IS NOT NULL)",
+            (campaign_id,),
+        ):
+            if submitted:
+                acts.append(("submission", f"the submission of {ref}", paris_date(datetime.fromisoformat(submitted))))
+            if instructed:
+                acts.append(("instruction", f"the instruction of {ref}", paris_date(datetime.fromisoformat(instructed))))
+        for data in self.records(campaign_id, "session"):
+            acts.append(("jury", f"the committee session {data['id']}", date.fromisoformat(data["day"])))
+        for data in self.records(campaign_id, "deliberation"):
+            acts.append(("deliberation", f"the deliberation {data['reference']}", date.fromisoformat(data["day"])))
+        return acts

@@ -1,0 +1,293 @@
+"""The SQLite backend: one file (or ``:memory:``) holding the journal and its projections.
+
+The ``events`` table is the truth. Every write is one ``BEGIN IMMEDIATE``
+transaction: read what ``decide`` needs, append the chained events, and
+update the projection tables (dossiers, totals, records, links, files) in
+the same transaction, all or nothing. ``verify`` replays the journal and
+checks every table against it.
+
+    >>> from datetime import datetime
+    >>> from ami_workflow import Applicant, FixedClock, load_campaign
+    >>> from ami_workflow.calendar import PARIS
+    >>> flow = Workflow.open(":memory:", load_campaign("ami-cohesion-sociale-2021"), actor="accueil",
+    ...                      clock=FixedClock(datetime(2021, 3, 9, 10, tzinfo=PARIS)))
+    >>> dossier = flow.create_dossier(Applicant("Asso", "association", siren="732829320"))
+    >>> flow.get(dossier.reference).state, flow.verify() is None
+    ('draft', True)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from ..backend import Chained, Operations, applicant_export
+from ..calendar import Calendar, CalendarAmendment, Clock, financial_report_due
+from ..campaign import Campaign
+from ..committee import CommitteeSession
+from ..core.events import Event, event_from_body
+from ..core.evolve import World, structure
+from ..core.view import View
+from ..decisions import Convention, Deliberation, FinancialReportStatus
+from ..dossier import Dossier
+from ..errors import InvalidInput, NotFound
+from ..journal import GENESIS, ChainedEvent
+from ..money import from_cents
+from ..rules import Totals
+from .connection import connect
+from .projections import difference, project
+from .view import SqlView
+
+__all__ = ["Workflow"]
+
+
+def _text(value: object, name: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(f"{name} must be a non-empty string, not {value!r}")
+    return value
+
+
+class Workflow(Operations):
+    """A campaign database: open it with :meth:`open`."""
+
+    def __init__(self, conn: sqlite3.Connection, campaign: Campaign, clock: Clock | None, actor: str) -> None:
+        super().__init__(campaign, clock, actor)
+        self.conn = conn
+        self._campaigns: dict[str, Campaign] = {}
+        self._cache: dict[str, tuple[str, Dossier]] = {}
+        self._reader = SqlView(conn, self._campaigns, self._cache)
+
+    @classmethod
+    def open(
+        cls, path: str | Path, campaign: Campaign | str | None = None, *, clock: Clock | None = None,
+        actor: str = "", synchronous: str = "FULL", busy_timeout: float = 30.0,
+    ) -> Workflow:
+        """Open or create the database at ``path`` (``":memory:"`` for tests) and register ``campaign``.
+
+        ``campaign`` is a :class:`Campaign` (registered if new), the id of a
+        campaign already in the database, or ``None`` for its most recent one.
+        ``clock`` dates every event (the system clock by default); ``actor``
+        is who acts when a call names no one. Files use WAL mode with
+        ``synchronous=FULL`` unless asked otherwise; concurrent writers wait up
+        to ``busy_timeout`` seconds. Older files are migrated; a file made by a
+        newer version of the library is refused.
+        """
+        if campaign is not None and not isinstance(campaign, (Campaign, str)):
+            raise InvalidInput(f"campaign must be a Campaign or a campaign id, not {type(campaign).__name__}")
+        conn = connect(str(path), synchronous=synchronous, busy_timeout=busy_timeout)
+        try:
+            if isinstance(campaign, Campaign):
+                flow = cls(conn, campaign, clock, actor)
+                flow.add_campaign(campaign, actor=actor or "ami_workflow")
+                return flow
+            ids = [r[0] for r in conn.execute("SELECT id FROM campaigns ORDER BY year, id")]
+            if not ids:
+                raise NotFound("this database holds no campaign yet: open it with a Campaign to register one")
+            wanted = campaign if campaign is not None else ids[-1]
+            if wanted not in ids:
+                raise NotFound(f"no campaign {wanted!r} in this database (it holds {', '.join(ids)})")
+            row = conn.execute("SELECT call FROM campaigns WHERE id = ?", (wanted,)).fetchone()
+            return cls(conn, structure(json.loads(row[0]), Campaign), clock, actor)
+        except BaseException:
+            conn.close()
+            raise
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Workflow:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- storage primitives ------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[View]:
+        """One write transaction, taken at once (``BEGIN IMMEDIATE``) so concurrent writers queue."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._reader
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            self._cache.clear()
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    def _view(self) -> View:
+        return self._reader
+
+    def _last(self) -> tuple[int, str, datetime | None]:
+        row = self.conn.execute("SELECT seq, hash, recorded_at FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+        if row is None:
+            return 0, GENESIS, None
+        return int(row[0]), str(row[1]), datetime.fromisoformat(row[2]) if row[2] else None
+
+    def _store(self, items: Sequence[Chained], blobs: Mapping[str, bytes]) -> None:
+        for item in items:
+            project(self.conn, self._reader, item, blobs)
+
+    # -- campaigns -------------------------------------------------------------------
+
+    def campaign_ids(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT id FROM campaigns ORDER BY year, id")]
+
+    def get_campaign(self, campaign_id: str) -> Campaign:
+        if not isinstance(campaign_id, str):
+            raise InvalidInput(f"campaign_id must be text, not {type(campaign_id).__name__}")
+        return self._reader.campaign(campaign_id)
+
+    # -- reading ------------------------------------------------------------------------
+
+    def get(self, reference: str) -> Dossier:
+        """The dossier as stored now."""
+        _text(reference, "reference")
+        dossier = self._reader.find(reference)
+        if dossier is None:
+            raise NotFound(f"no dossier {reference!r}")
+        return dossier
+
+    def dossiers(
+        self, *, campaign_id: str | None = None, state: str | None = None, axis: str | None = None,
+        qpv: str | None = None,
+    ) -> list[Dossier]:
+        """The dossiers, filtered by campaign, state, axis and target QPV, in reference order."""
+        sql, params = "SELECT reference, data FROM dossiers d WHERE 1=1", list[str]()
+        for column, value in (("campaign_id", campaign_id), ("state", state), ("axis", axis)):
+            if value is not None:
+                _text(value, column)
+                sql, params = sql + f" AND d.{column} = ?", [*params, value]
+        if qpv is not None:
+            _text(qpv, "qpv")
+            sql += " AND EXISTS (SELECT 1 FROM dossier_qpv q WHERE q.reference = d.reference AND q.qpv_code = ?)"
+            params.append(qpv)
+        rows = self.conn.execute(sql + " ORDER BY reference", params).fetchall()
+        return [self._reader.dossier_from(ref, data) for ref, data in rows]
+
+    def sessions(self, campaign_id: str | None = None) -> list[CommitteeSession]:
+        """The committee sessions recorded for the campaign."""
+        return [structure(d, CommitteeSession) for d in self._reader.records(self._cid(campaign_id), "session")]
+
+    def deliberations(self, campaign_id: str | None = None) -> list[Deliberation]:
+        """The deliberations recorded for the campaign, in the order recorded."""
+        return [structure(d, Deliberation) for d in self._reader.records(self._cid(campaign_id), "deliberation")]
+
+    def conventions(self, campaign_id: str | None = None) -> dict[str, Convention]:
+        """The conventions recorded for the campaign, by dossier reference."""
+        found = [structure(d, Convention) for d in self._reader.records(self._cid(campaign_id), "convention")]
+        return {c.dossier: c for c in found}
+
+    def amendments(self, campaign_id: str | None = None) -> list[CalendarAmendment]:
+        """The calendar amendments recorded for the campaign, in order."""
+        return self._reader.amendments(self._cid(campaign_id))
+
+    def calendar(self, campaign_id: str | None = None) -> Calendar:
+        """The calendar in force: the call's, with its recorded amendments applied in order."""
+        return self._reader.calendar(self._cid(campaign_id))
+
+    def totals(self, campaign_id: str | None = None) -> Totals:
+        """The envelope, and the approved and paid totals (running totals kept by the store)."""
+        cid = campaign_id if campaign_id is not None else self.campaign.id
+        row = self.conn.execute(
+            "SELECT envelope_cents, approved_cents, paid_cents FROM envelope_consumed WHERE campaign_id = ?", (cid,)
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"no campaign {cid!r}")
+        return Totals(from_cents(row[0]), from_cents(row[1]), from_cents(row[2]))
+
+    def financial_reports(self, campaign_id: str | None = None) -> list[FinancialReportStatus]:
+        """Each granted dossier of the campaign with its compte rendu financier: due date and day received."""
+        campaign = self.get_campaign(self._cid(campaign_id))
+        due = financial_report_due(campaign.envelope.year, campaign.funding.financial_report_months)
+        received = {d["dossier"]: date.fromisoformat(d["received_on"])
+                    for d in self._reader.records(campaign.id, "financial_report")}
+        rows = self.conn.execute(
+            "SELECT reference FROM dossiers WHERE campaign_id = ? AND approved_cents IS NOT NULL "
+            "AND state != 'withdrawn' ORDER BY reference", (campaign.id,)).fetchall()
+        return [FinancialReportStatus(ref, due, received.get(ref)) for (ref,) in rows]
+
+    def file(self, sha256: str) -> bytes:
+        """The bytes of an attached piece, by its SHA-256."""
+        row = self.conn.execute("SELECT content, erased_at FROM files WHERE sha256 = ?", (sha256,)).fetchone()
+        if row is None:
+            raise NotFound(f"no file {sha256!r}")
+        if row[1] is not None:
+            raise NotFound(f"the file {sha256} was erased on {row[1]} (personal data)")
+        return bytes(row[0])
+
+    # -- the journal ----------------------------------------------------------------------
+
+    def dossier_events(self, reference: str) -> list[ChainedEvent]:
+        """The dossier's chained events (for receipts), oldest first."""
+        self.get(reference)
+        rows = self.conn.execute(
+            "SELECT seq, body, previous, hash FROM events WHERE dossier = ? ORDER BY seq", (reference,)).fetchall()
+        return [ChainedEvent(seq, json.loads(body), previous, digest) for seq, body, previous, digest in rows]
+
+    def history(self, reference: str) -> list[Event]:
+        """The dossier's events, oldest first (an indexed read)."""
+        self.get(reference)
+        return self._events("WHERE e.dossier = ?", (reference,))
+
+    def _events(self, where: str, params: tuple[Any, ...]) -> list[Event]:
+        rows = self.conn.execute(f"SELECT e.seq, e.body FROM events e {where} ORDER BY e.seq", params).fetchall()
+        return [self._event(seq, body) for seq, body in rows]
+
+    def _event(self, seq: int, body: str) -> Event:
+        personal = dict(self.conn.execute("SELECT path, value FROM personal_values WHERE seq = ?", (seq,)).fetchall())
+        return event_from_body(json.loads(body), personal, seq)
+
+    def iter_events(self) -> Iterator[ChainedEvent]:
+        """Stream the journal's chained events, oldest first, without holding them all in memory."""
+        cursor = self.conn.execute("SELECT seq, body, previous, hash FROM events ORDER BY seq")
+        for seq, body, previous, digest in cursor:
+            yield ChainedEvent(seq, json.loads(body), previous, digest)
+
+    def iter_journal(self) -> Iterator[Event]:
+        """Stream the journal's events with the personal values still held (``None`` once erased)."""
+        values: dict[int, dict[str, str | None]] = {}
+        for seq, path, value in self.conn.execute("SELECT seq, path, value FROM personal_values"):
+            values.setdefault(seq, {})[path] = value
+        for seq, body in self.conn.execute("SELECT seq, body FROM events ORDER BY seq"):
+            yield event_from_body(json.loads(body), values.get(seq, {}), seq)
+
+    def personal_rows(self) -> Iterator[tuple[int, str, str, str | None]]:
+        """Every personal value still held: (seq, path, salt, value)."""
+        yield from self.conn.execute("SELECT seq, path, salt, value FROM personal_values WHERE value IS NOT NULL")
+
+    def file_rows(self) -> Iterator[tuple[str, bytes | None]]:
+        for sha, content, erased in self.conn.execute("SELECT sha256, content, erased_at FROM files"):
+            yield sha, (None if erased else bytes(content))
+
+    def _projection_problems(self, world: World) -> str | None:
+        return difference(self.conn, self._reader, world)
+
+    # -- personal data (RGPD) -------------------------------------------------------------
+
+    def export_applicant(self, identity: str) -> dict[str, Any]:
+        """Everything stored about one applicant, as plain JSON-ready data (the RGPD right of access)."""
+        _text(identity, "identity")
+        dossiers = self._reader.applicant_dossiers(identity)
+        if not dossiers:
+            raise NotFound(f"no applicant {identity!r} (identities look like siren:…, rna:… or name:…)")
+        marks = ",".join("?" * len(dossiers))
+        events = self._events(f"WHERE e.dossier IN ({marks})", tuple(d.reference for d in dossiers))
+        return applicant_export(identity, dossiers, events)
+
+    def _personal_count(self, identity: str) -> int:
+        _text(identity, "identity")
+        refs = [d.reference for d in self._reader.applicant_dossiers(identity)]
+        if not refs:
+            return 0
+        marks = ",".join("?" * len(refs))
+        values = self.conn.execute(
+            f"SELECT COUNT(*) FROM personal_values WHERE value IS NOT NULL AND seq IN "
+            f"(SELECT seq FROM events WHERE dossier IN ({marks}))", refs).fetchone()[0]
+        return int(values)
