@@ -52,7 +52,7 @@ from .dossier import Dossier
 from .money import ZERO, format_euros
 from .pieces import missing_pieces
 from .states import State
-from .store import Workflow
+from .protocol import Backend
 
 __all__ = ["AgendaItem", "AgendaKind", "INCOMPLETE_NOTICE_DAYS", "agenda"]
 
@@ -96,7 +96,7 @@ def _relative(due: date, today: date) -> str:
     return f"in {days} days" if days > 0 else f"{-days} days ago"
 
 
-def agenda(flow: Workflow, at: datetime, campaign_id: str | None = None) -> list[AgendaItem]:
+def agenda(flow: Backend, at: datetime, campaign_id: str | None = None) -> list[AgendaItem]:
     """What needs doing in the campaign on the Paris day of ``at``, sorted by due date (then kind and dossier)."""
     today = paris_date(at)
     campaign = flow.get_campaign(campaign_id or flow.campaign.id)
@@ -109,7 +109,7 @@ def agenda(flow: Workflow, at: datetime, campaign_id: str | None = None) -> list
     return sorted(items, key=lambda item: (item.due, _ORDER[item.kind], item.dossier or ""))
 
 
-def _financial_reports(flow: Workflow, campaign: Campaign, today: date) -> list[AgendaItem]:
+def _financial_reports(flow: Backend, campaign: Campaign, today: date) -> list[AgendaItem]:
     """Comptes rendus financiers not received, once the year of the grant is over."""
     if today.year <= campaign.envelope.year:
         return []
@@ -125,7 +125,7 @@ def _financial_reports(flow: Workflow, campaign: Campaign, today: date) -> list[
     return items
 
 
-def _submission_reminders(flow: Workflow, campaign: Campaign, today: date) -> list[AgendaItem]:
+def _submission_reminders(flow: Backend, campaign: Campaign, today: date) -> list[AgendaItem]:
     deadline = flow.calendar(campaign.id).deadline
     if today < deadline - timedelta(days=campaign.reminder_days_before_deadline):
         return []
@@ -147,7 +147,7 @@ def _submission_reminders(flow: Workflow, campaign: Campaign, today: date) -> li
     return items
 
 
-def _missing_pieces(flow: Workflow, campaign: Campaign, today: date) -> list[AgendaItem]:
+def _missing_pieces(flow: Backend, campaign: Campaign, today: date) -> list[AgendaItem]:
     end = flow.calendar(campaign.id).instruction.end
     if today < end - timedelta(days=INCOMPLETE_NOTICE_DAYS):
         return []
@@ -165,7 +165,7 @@ def _missing_pieces(flow: Workflow, campaign: Campaign, today: date) -> list[Age
     return items
 
 
-def _approved_items(flow: Workflow, campaign: Campaign, today: date) -> list[AgendaItem]:
+def _approved_items(flow: Backend, campaign: Campaign, today: date) -> list[AgendaItem]:
     approved = flow.dossiers(campaign_id=campaign.id, state=State.APPROVED)
     if not approved:
         return []

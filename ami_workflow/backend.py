@@ -53,7 +53,7 @@ from .core.evolve import World, fold, plain, structure
 from .core.view import View
 from .decisions import Convention, Deliberation, FinancialReport
 from .dossier import Applicant, Application, Dossier
-from .errors import InvalidInput
+from .errors import InvalidInput, Refused
 from .money import ZERO
 from .journal import GENESIS, ChainedEvent, ChainProblem, canonical_json, link_with_text, personal_data_digest, verify_chain
 from .pieces import PaperOriginal
@@ -324,20 +324,32 @@ class Operations:
 
     def fire(
         self, reference: str, trigger: str, /, *, at: datetime | None = None, postmark: date | None = None,
-        actor: str = "", expected_version: int | None = None, **data: Any,
+        actor: str = "", expected_version: int | None = None, keep_refusal: bool = False, **data: Any,
     ) -> Dossier:
         """Fire ``trigger`` in one transaction: re-read, guard, journal and project, all or nothing.
 
         ``at`` dates an administrative act (default: now); the submission is
         dated by its receipt, or by ``postmark`` for a dossier sent by post.
+        With ``keep_refusal`` a refused trigger's reasons are kept in the
+        ``refusals`` (outside the journal's chain) before :class:`Refused` is raised.
         Raises :class:`~ami_workflow.errors.IllegalTrigger`,
         :class:`~ami_workflow.errors.InvalidInput` or
         :class:`~ami_workflow.errors.Refused` with every reason.
         """
         _text(reference, "reference")
         args = parse_args(trigger, data)  # bad data is refused before the write lock is taken
-        self._run(Fire(reference, trigger, args, self._actor(actor), at, postmark, expected_version))
+        command = Fire(reference, trigger, args, self._actor(actor), at, postmark, expected_version)
+        try:
+            self._run(command)
+        except Refused as refused:
+            if keep_refusal:
+                self._keep_refusal(command, refused.reasons)
+            raise
         return self.get(reference)
+
+    def _keep_refusal(self, command: Fire, reasons: Sequence[str]) -> None:
+        """Keep a refused trigger's reasons outside the chain (``fire(..., keep_refusal=True)``)."""
+        raise NotImplementedError
 
     def check(self, reference: str, trigger: str, /, *, at: datetime | None = None, **data: Any) -> list[str]:
         """Every reason ``trigger`` would be refused now (or at ``at``); writes nothing."""

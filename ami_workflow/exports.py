@@ -39,7 +39,7 @@ from .dossier import Dossier
 from .errors import Refused
 from .money import ZERO
 from .states import State
-from .store import Workflow
+from .protocol import Backend
 
 __all__ = [
     "DOSSIER_COLUMNS",
@@ -149,19 +149,19 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def _campaign_ids(flow: Workflow, campaign_id: str | None) -> list[str]:
+def _campaign_ids(flow: Backend, campaign_id: str | None) -> list[str]:
     if campaign_id is None:
         return flow.campaign_ids()
     return [flow.get_campaign(campaign_id).id]  # NotFound for an unknown campaign
 
 
-def _dossiers(flow: Workflow, campaign_id: str | None) -> list[Dossier]:
+def _dossiers(flow: Backend, campaign_id: str | None) -> list[Dossier]:
     if campaign_id is None:
         return flow.dossiers()
     return flow.dossiers(campaign_id=flow.get_campaign(campaign_id).id)
 
 
-def dossier_rows(flow: Workflow, campaign_id: str | None = None) -> list[dict[str, str]]:
+def dossier_rows(flow: Backend, campaign_id: str | None = None) -> list[dict[str, str]]:
     """One flat row per dossier (every campaign when ``campaign_id`` is ``None``), in reference order.
 
     The keys are :data:`DOSSIER_COLUMNS`; every value is text: amounts as
@@ -223,7 +223,7 @@ def _json_ready(value: Any) -> Any:
     return value
 
 
-def dossiers_json(flow: Workflow, campaign_id: str | None = None) -> list[dict[str, Any]]:
+def dossiers_json(flow: Backend, campaign_id: str | None = None) -> list[dict[str, Any]]:
     """The full dossier records, JSON-ready: ``json.dumps`` needs no ``default``.
 
     Each record is ``converter.unstructure(dossier)`` with dates and instants
@@ -252,7 +252,7 @@ class _Grant:
         return self.dossier.approved or ZERO
 
 
-def _grants(flow: Workflow, campaign_id: str) -> list[_Grant]:
+def _grants(flow: Backend, campaign_id: str) -> list[_Grant]:
     """The campaign's granted subsidies, in reference order.
 
     ``needs_convention`` follows the payment guard: the applicant's grants in
@@ -352,7 +352,7 @@ def _scdl_row(grant: _Grant) -> tuple[dict[str, str], list[str]]:
 
 
 def scdl_rows(
-    flow: Workflow, campaign_id: str | None = None, *, above_threshold_only: bool = False
+    flow: Backend, campaign_id: str | None = None, *, above_threshold_only: bool = False
 ) -> list[dict[str, str]]:
     """The granted subsidies as rows of the SCDL « subventions » schema 2.1, in :data:`SCDL_COLUMNS` order.
 
@@ -582,7 +582,7 @@ def _giving_grant(grant: _Grant, prefix: str, recipient: str) -> dict[str, Any]:
     return record
 
 
-def giving360(flow: Workflow, campaign_id: str | None = None) -> dict[str, Any]:
+def giving360(flow: Backend, campaign_id: str | None = None) -> dict[str, Any]:
     """The granted subsidies (as in :func:`scdl_rows`) in the 360Giving data standard: ``{"grants": [...]}``.
 
     Each grant holds the standard's required fields (``id``, ``title``,

@@ -51,6 +51,8 @@ class MemoryWorkflow(Operations):
         self._values: dict[tuple[int, str], str | None] = {}
         self._files: dict[str, bytes | None] = {}
         self._lock = threading.RLock()
+        #: Refused triggers kept with ``fire(..., keep_refusal=True)``: (reference, trigger, reasons).
+        self.refusals: list[tuple[str, str, tuple[str, ...]]] = []
         self.add_campaign(campaign, actor=actor or "ami_workflow")
 
     # -- storage primitives ------------------------------------------------------
@@ -104,6 +106,9 @@ class MemoryWorkflow(Operations):
                     if (event.campaign, event.data["session"]["id"], path) in wanted:
                         self._values[(item.chained.seq, path)] = None
                         self._salts.pop((item.chained.seq, path), None)
+
+    def _keep_refusal(self, command: Any, reasons: Sequence[str]) -> None:
+        self.refusals.append((command.reference, command.trigger, tuple(reasons)))
 
     # -- raw reads for the shared readers ----------------------------------------------
 

@@ -31,7 +31,7 @@ from .errors import Refused
 from .journal import ChainedEvent
 from .money import format_euros
 from .states import State
-from .store import Workflow
+from .protocol import Backend
 
 __all__ = ["decision_notice", "deposit_receipt"]
 
@@ -81,7 +81,7 @@ def _fr(text: str) -> str:
     return f'<span lang="fr">{escape(text)}</span>'
 
 
-def _event(flow: Workflow, reference: str, trigger: str) -> ChainedEvent | None:
+def _event(flow: Backend, reference: str, trigger: str) -> ChainedEvent | None:
     """The dossier's last accepted ``trigger`` event in the journal."""
     found = [
         e for e in flow.dossier_events(reference) if e.body.get("kind") == "trigger" and e.body.get("trigger") == trigger
@@ -161,7 +161,7 @@ def _pieces(campaign: Campaign, dossier: Dossier) -> str:
     return f"<h2>Pieces received</h2>\n<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>"
 
 
-def deposit_receipt(flow: Workflow, reference: str) -> str:
+def deposit_receipt(flow: Backend, reference: str) -> str:
     """The deposit receipt of a submitted (or later) dossier, as a printable HTML document.
 
     It names the funder, the call, the dossier, the applicant and the action,
@@ -193,7 +193,7 @@ def deposit_receipt(flow: Workflow, reference: str) -> str:
     return _document(campaign, "Deposit receipt", dossier.reference, content)
 
 
-def decision_notice(flow: Workflow, reference: str) -> str:
+def decision_notice(flow: Backend, reference: str) -> str:
     """The notice of the decision on an approved, paid or rejected dossier, as a printable HTML document.
 
     For a grant: the amount granted, the ceiling for the confirmed bonus
@@ -232,7 +232,7 @@ def decision_notice(flow: Workflow, reference: str) -> str:
     return _document(campaign, title, dossier.reference, content + "\n" + _journal(event, what))
 
 
-def _grant(flow: Workflow, campaign: Campaign, dossier: Dossier, rows: list[tuple[str, str]]) -> str:
+def _grant(flow: Backend, campaign: Campaign, dossier: Dossier, rows: list[tuple[str, str]]) -> str:
     app = dossier.application
     money = [
         ("Total cost of the action", app.total_cost),

@@ -48,7 +48,7 @@ import attrs
 from .dossier import Dossier
 from .money import CENT, ZERO, format_euros
 from .states import State
-from .store import Workflow
+from .protocol import Backend
 
 __all__ = [
     "AxisLine",
@@ -221,7 +221,7 @@ def _sum(amounts: Iterable[Decimal]) -> Decimal:
     return sum(amounts, ZERO)
 
 
-def campaign_report(flow: Workflow, campaign_id: str | None = None) -> CampaignReport:
+def campaign_report(flow: Backend, campaign_id: str | None = None) -> CampaignReport:
     """The report of one campaign of ``flow`` (its default campaign when ``campaign_id`` is ``None``)."""
     campaign = flow.get_campaign(campaign_id or flow.campaign.id)
     dossiers = flow.dossiers(campaign_id=campaign.id)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -21,15 +21,15 @@ import attrs
 from stdnum import iban as _iban
 from stdnum import luhn
 
-from .calendar import PARIS
+from .calendar import PARIS, FixedClock
 from .campaign import Campaign
 from .committee import CommitteeSession, Member
 from .decisions import Convention, Deliberation
 from .dossier import Applicant, Application, CoFunding, Period
-from .errors import Refused
+from .errors import InvalidInput, Refused
 from .money import format_euros
 from .pieces import PaperOriginal
-from .store import Workflow
+from .protocol import Backend
 
 __all__ = ["SampleDossier", "run_demo", "sample_dossiers"]
 
@@ -146,7 +146,7 @@ def _at(month: int, day: int, hour: int = 10, year: int = 2021) -> datetime:
 
 
 def run_demo(
-    flow: Workflow,
+    flow: Backend,
     echo: Callable[[str], None] = print,
     *,
     seed: int = 2021,
@@ -155,17 +155,24 @@ def run_demo(
 ) -> list[str]:
     """Create the sample dossiers in ``flow`` and walk them through the 2021 calendar; returns their references.
 
-    ``echo`` receives one line per event worth telling; ``tick`` is called once
-    per dossier and phase (for a progress bar).
+    The store's clock must be a :class:`~ami_workflow.calendar.FixedClock`:
+    the walk moves it forward, day by day, as a simulation of 2021 (the store
+    dates every event by its clock). ``echo`` receives one line per event
+    worth telling; ``tick`` is called once per dossier and phase (for a
+    progress bar).
     """
+    clock = flow.clock
+    if not isinstance(clock, FixedClock):
+        raise InvalidInput("the demo walks 2021 on a simulated clock: open the store with clock=FixedClock(...)")
     campaign = flow.campaign
     samples = sample_dossiers(campaign, seed, count)
     refs: list[str] = []
     scenario: dict[str, str] = {}
 
     def attempt(ref: str, trigger: str, at: datetime, **data: Any) -> bool:
+        clock.set(max(at, clock.now()))
         try:
-            flow.fire(ref, trigger, at=at, actor="demo", **data)
+            flow.fire(ref, trigger, actor="demo", **data)
             return True
         except Refused as refused:
             echo(f"  {ref} {trigger} refused on {at:%Y-%m-%d}:")
@@ -173,31 +180,43 @@ def run_demo(
                 echo(f"    - {reason}")
             return False
 
+    def spread(first: datetime, days: int, i: int) -> datetime:
+        """The i-th of ``count`` days spread over ``days`` days from ``first``, in order."""
+        return first + timedelta(days=i * days // max(count, 1))
+
     echo(f"== March-April 2021: {count} dossiers are drafted, completed and submitted")
     for i, sample in enumerate(samples):
-        created = _at(3, 9 + i % 20)
-        ref = flow.create_dossier(sample.applicant, sample.application, at=created, actor="demo").reference
-        refs.append(ref)
-        scenario[ref] = sample.scenario
+        clock.set(spread(_at(3, 9), 20, i))
+        refs.append(flow.create_dossier(sample.applicant, sample.application, actor="demo").reference)
+        scenario[refs[-1]] = sample.scenario
+    late: list[str] = []
+    for i, (ref, sample) in enumerate(zip(refs, samples)):
+        clock.set(spread(_at(4, 1, 9), 28, i))
         signer = sample.applicant.legal_representative or "représentant légal"
         for piece in campaign.pieces:
             if piece.key == "statuts" and sample.scenario == "missing_statutes":
                 continue
             if piece.applies_to(sample.applicant.kind):
                 flow.attach(ref, piece.key, f"{piece.label}\n{sample.applicant.name}".encode(),
-                            filename=f"{piece.key}.pdf", media_type="application/pdf",
-                            received_on=date(2021, 4, 1 + i % 25), at=created, actor="demo")
-        flow.receive_original(ref, PaperOriginal("dossier_demande", date(2021, 4, 2 + i % 25), True, signer,
-                                                 "représentant légal"), at=created, actor="demo")
-        when = _at(5, 3) if sample.scenario == "late" else _at(4, 1 + i % 29)
-        if attempt(ref, "submit", when):
-            echo(f"  {ref} submitted on {when:%Y-%m-%d} by {sample.applicant.name} ({sample.scenario})")
+                            filename=f"{piece.key}.pdf", media_type="application/pdf", actor="accueil")
+        flow.receive_original(ref, PaperOriginal("dossier_demande", clock.now().date(), True, signer,
+                                                 "représentant légal"), actor="accueil")
+        if sample.scenario == "late":
+            late.append(ref)
+        elif attempt(ref, "submit", clock.now() + timedelta(hours=1)):
+            echo(f"  {ref} submitted on {clock.now():%Y-%m-%d} by {sample.applicant.name} ({sample.scenario})")
         tick()
+    for ref in late:
+        if attempt(ref, "submit", _at(5, 3)):
+            echo(f"  {ref} submitted on {clock.now():%Y-%m-%d} ({scenario[ref]})")
 
     echo("== May 2021: instruction")
-    for ref, sample in zip(refs, samples):
-        if flow.get(ref).state == "submitted" and attempt(ref, "mark_complete", _at(5, 4)):
-            attempt(ref, "instruct", _at(5, 12 + refs.index(ref) % 15), criteria=list(sample.criteria))
+    for ref in refs:
+        if flow.get(ref).state == "submitted":
+            attempt(ref, "mark_complete", _at(5, 4))
+    for i, (ref, sample) in enumerate(zip(refs, samples)):
+        if flow.get(ref).state == "complete":
+            attempt(ref, "instruct", spread(_at(5, 12), 15, i), criteria=list(sample.criteria))
         dossier = flow.get(ref)
         if dossier.instruction is not None and dossier.application.requested != dossier.instruction.proposed:
             echo(f"  {ref} asks {format_euros(dossier.application.requested or Decimal(0))}; "
@@ -212,7 +231,8 @@ def run_demo(
     )
     session = CommitteeSession("comite-2021-06-15", date(2021, 6, 15), "Vice-Président",
                                campaign.committee.chair_role, members)
-    flow.record_session(session, at=_at(6, 1), actor="demo")
+    clock.set(_at(6, 15, 9))
+    flow.record_session(session, actor="demo")
     for ref in refs:
         state = flow.get(ref).state
         if state == "instructed":
@@ -231,7 +251,8 @@ def run_demo(
         attempt(ref, "withdraw", _at(6, 15, 11), reason="L'association renonce : partenaire principal retiré.")
         echo(f"  {ref} withdrawn by the applicant")
     heard = [r for r in refs if flow.get(r).state == "audited"]
-    result = flow.approve_batch(heard, at=_at(6, 15, 17), actor="jury")
+    clock.set(_at(6, 15, 17))
+    result = flow.approve_batch(heard, actor="jury")
     echo(f"  jury: {len(result.approved)} projects retained, {format_euros(sum(result.approved.values(), Decimal(0)))}"
          + (" (requests above the envelope: shares allocated pro rata)" if result.scaled else ""))
     for ref in result.unfunded:
@@ -239,22 +260,28 @@ def run_demo(
 
     echo("== September 2021: the council's deliberation; conventions above 23 000 €")
     approved = [r for r in refs if flow.get(r).state == "approved"]
-    flow.record_deliberation(Deliberation("DEL-2021-09-27-042", date(2021, 9, 27), approved), at=_at(9, 27))
+    clock.set(_at(9, 27, 18))
+    flow.record_deliberation(Deliberation("DEL-2021-09-27-042", date(2021, 9, 27), approved), actor="demo")
     threshold = campaign.funding.convention_threshold
+    clock.set(_at(9, 29, 18))
     for ref in approved:
         if (flow.get(ref).approved or Decimal(0)) > threshold:
-            flow.record_convention(Convention(ref, f"CONV-2021-{ref[-3:]}", date(2021, 9, 29)), at=_at(9, 29))
+            flow.record_convention(Convention(ref, f"CONV-2021-{ref[-3:]}", date(2021, 9, 29)), actor="demo")
             echo(f"  {ref} convention CONV-2021-{ref[-3:]} signed (grant {format_euros(flow.get(ref).approved or Decimal(0))})")
 
     echo("== Payments")
+    second: list[tuple[str, Decimal]] = []
     for ref in approved:
         granted = flow.get(ref).approved or Decimal(0)
         if scenario[ref] == "two_instalments":
             first = (granted * Decimal("0.6")).quantize(Decimal("0.01"))
             attempt(ref, "pay", _at(10, 4), amount=first, reference=f"MANDAT-{ref[-3:]}-1")
-            attempt(ref, "pay", _at(3, 15, year=2022), reference=f"MANDAT-{ref[-3:]}-2")
-            echo(f"  {ref} paid in two instalments: {format_euros(first)} then {format_euros(granted - first)}")
+            second.append((ref, first))
         else:
             attempt(ref, "pay", _at(10, 4), reference=f"MANDAT-{ref[-3:]}")
         tick()
+    for ref, first in second:
+        attempt(ref, "pay", _at(3, 15, year=2022), reference=f"MANDAT-{ref[-3:]}-2")
+        granted = flow.get(ref).approved or Decimal(0)
+        echo(f"  {ref} paid in two instalments: {format_euros(first)} then {format_euros(granted - first)}")
     return refs

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 from pathlib import Path
 
 import pytest
@@ -28,3 +29,14 @@ from ami_workflow import Campaign, load_campaign  # noqa: E402
 @pytest.fixture(scope="session")
 def campaign() -> Campaign:
     return load_campaign("ami-cohesion-sociale-2021")
+
+
+@pytest.fixture(params=("memory", "sqlite"))
+def flow(request: pytest.FixtureRequest) -> Any:
+    """A new store of each backend on a simulated clock at the call's launch: every test using it runs on both."""
+    from walk import new_flow
+
+    store = new_flow(request.param)
+    yield store
+    if hasattr(store, "close"):
+        store.close()

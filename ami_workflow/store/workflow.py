@@ -134,6 +134,14 @@ class Workflow(Operations):
         for item in items:
             project(self.conn, self._reader, item, blobs)
 
+    def _keep_refusal(self, command: Any, reasons: Sequence[str]) -> None:
+        with self._transaction():
+            self.conn.execute(
+                "INSERT INTO refusals (dossier, trigger, at, actor, reasons) VALUES (?, ?, ?, ?, ?)",
+                (command.reference, command.trigger, self._now().isoformat(), command.actor,
+                 json.dumps(list(reasons), ensure_ascii=False)),
+            )
+
     # -- campaigns -------------------------------------------------------------------
 
     def campaign_ids(self) -> list[str]:
