@@ -5,10 +5,12 @@ included) and returns :class:`AgendaItem` records sorted by due date. The
 instant ``at`` is always passed in (Europe/Paris); no clock is read::
 
     >>> from datetime import datetime
-    >>> from ami_workflow import Applicant, load_campaign
+    >>> from ami_workflow import Applicant, FixedClock, load_campaign
+    >>> from ami_workflow.calendar import PARIS
     >>> from ami_workflow.store import Workflow
-    >>> flow = Workflow.open(":memory:", load_campaign("ami-cohesion-sociale-2021"))
-    >>> _ = flow.create_dossier(Applicant("Asso", "association"), at=datetime(2021, 3, 9, 10))
+    >>> clock = FixedClock(datetime(2021, 3, 9, 10, tzinfo=PARIS))
+    >>> flow = Workflow.open(":memory:", load_campaign("ami-cohesion-sociale-2021"), clock=clock, actor="accueil")
+    >>> _ = flow.create_dossier(Applicant("Asso", "association"))
     >>> agenda(flow, datetime(2021, 4, 10, 9))  # 20 days before the deadline: too early to remind
     []
     >>> [item] = agenda(flow, datetime(2021, 4, 27, 9))

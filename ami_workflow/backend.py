@@ -54,6 +54,7 @@ from .core.view import View
 from .decisions import Convention, Deliberation, FinancialReport
 from .dossier import Applicant, Application, Dossier
 from .errors import InvalidInput, Refused
+from .guards import dossier_ceiling
 from .money import ZERO
 from .journal import GENESIS, ChainedEvent, ChainProblem, canonical_json, link_with_text, personal_data_digest, verify_chain
 from .pieces import PaperOriginal
@@ -455,6 +456,25 @@ class Operations:
         return sum(len(e.data["targets"]) for e in events)
 
     def _personal_count(self, identity: str) -> int:
+        raise NotImplementedError
+
+    def ceiling(self, reference: str) -> Decimal:
+        """The dossier's ceiling now: with its confirmed bonus criteria once instructed, the base rate before."""
+        dossier = self.get(reference)
+        criteria = dossier.instruction.criteria if dossier.instruction else frozenset()
+        return dossier_ceiling(self.get_campaign(dossier.campaign_id), dossier, criteria)
+
+    def awaiting_deliberation(self, campaign_id: str | None = None) -> list[str]:
+        """The approved dossiers of the campaign that no deliberation grants yet, in reference order."""
+        cid = self._cid(campaign_id)
+        listed = {r for d in self.deliberations(cid) for r in d.dossiers}
+        return [d.reference for d in self.dossiers(campaign_id=cid, state="approved") if d.reference not in listed]
+
+    def deliberations(self, campaign_id: str | None = None) -> list[Deliberation]:
+        raise NotImplementedError
+
+    def dossiers(self, *, campaign_id: str | None = None, state: str | None = None, axis: str | None = None,
+                 qpv: str | None = None) -> list[Dossier]:
         raise NotImplementedError
 
     # -- shared reads ------------------------------------------------------------------

@@ -9,6 +9,7 @@ guard, by the dossier's state or by a stale version (every reason printed);
 
 from __future__ import annotations
 
+import getpass
 import json
 import sqlite3
 import sys
@@ -23,7 +24,7 @@ import click
 
 from . import agenda as agenda_module
 from . import exports, receipts, reports
-from .calendar import SystemClock, parse_instant
+from .calendar import PARIS, Clock, FixedClock, SystemClock, parse_instant
 from .campaign import (
     Campaign,
     bundled_calls,
@@ -35,7 +36,6 @@ from .committee import CommitteeSession, Member
 from .decisions import Convention, Deliberation
 from .dossier import Applicant, Application, Dossier
 from .errors import AmiWorkflowError, IllegalTrigger, InvalidInput, Refused
-from .guards import dossier_ceiling
 from .money import format_euros
 from .pieces import PaperOriginal, missing_pieces
 from .rollover import rollover
@@ -76,11 +76,19 @@ class _State:
         self.campaign = campaign
 
     @contextmanager
-    def flow(self, *, create_with: Campaign | None = None) -> Iterator[Workflow]:
+    def flow(self, *, create_with: Campaign | None = None, clock: Clock | None = None) -> Iterator[Workflow]:
         if create_with is None and self.db != ":memory:" and not Path(self.db).exists():
             _fail(f"no database at {self.db}: run 'ami-workflow demo' or 'ami-workflow campaign add FILE' first")
-        with Workflow.open(self.db, create_with or self.campaign) as flow:
+        with Workflow.open(self.db, create_with or self.campaign, clock=clock, actor=_login()) as flow:
             yield flow
+
+
+def _login() -> str:
+    """Who acts when a command names no one: the login name."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return "ami-workflow"
 
 
 def _fail(message: str) -> NoReturn:
@@ -161,7 +169,8 @@ def demo(state: _State, reset: bool, seed: int, count: int) -> None:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
     campaign = load_campaign(DEFAULT_CALL)
-    with state.flow(create_with=campaign) as flow:
+    # The demo simulates 2021 on a clock of its own, which the walk moves forward day by day.
+    with state.flow(create_with=campaign, clock=FixedClock(datetime(2021, 3, 8, 9, tzinfo=PARIS))) as flow:
         phases = list(range(count * 4))
         with _progress(phases, "Walking the 2021 campaign") as bar:
             ticks = iter(bar)
@@ -306,11 +315,10 @@ def _read_data_file(path: str) -> dict[str, Any]:
 @click.option("--women", type=int)
 @click.option("--sourcing")
 @click.option("--reference", help="A reference of your own (default: <campaign>-NNNN).")
-@click.option("--at", help="When (ISO date or time, Paris; default now).")
 @click.option("--actor", default="", help="Who does it.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
-def dossier_new(state: _State, /, source: str | None, reference: str | None, at: str | None, actor: str,
+def dossier_new(state: _State, /, source: str | None, reference: str | None, actor: str,
                 as_json: bool, **options: Any) -> None:
     """Create a draft dossier from a file or from options."""
     if source:
@@ -329,17 +337,16 @@ def dossier_new(state: _State, /, source: str | None, reference: str | None, at:
     applicant = structure_record({k: v for k, v in (applicant_data or {}).items()}, Applicant, "applicant")
     application = structure_record({k: v for k, v in application_data.items() if v is not None}, Application, "application")
     with state.flow() as flow:
-        created = flow.create_dossier(applicant, application, reference=reference, at=_instant(at), actor=actor)
+        created = flow.create_dossier(applicant, application, reference=reference, actor=actor)
     _emit(converter.unstructure(created), as_json, lambda: [f"{created.reference}: created as draft"])
 
 
 @dossier.command("import")
 @click.argument("source", type=click.Path(exists=True, dir_okay=False))
-@click.option("--at", help="When (ISO date or time, Paris; default now).")
 @click.option("--actor", default="", help="Who does it.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
-def dossier_import(state: _State, source: str, at: str | None, actor: str, as_json: bool) -> None:
+def dossier_import(state: _State, source: str, actor: str, as_json: bool) -> None:
     """Create many drafts from a JSON file: a list of {"applicant": …, "application": …} objects.
 
     One transaction: a bad entry stops the import with its position, and nothing is created.
@@ -361,7 +368,7 @@ def dossier_import(state: _State, source: str, at: str | None, actor: str, as_js
         ))
     with state.flow() as flow, _progress(parsed, f"Importing {len(parsed)} dossiers") as bar:
         ticks = iter(bar)
-        dossiers = flow.create_dossiers(parsed, at=_instant(at), actor=actor, progress=lambda _: next(ticks, None))
+        dossiers = flow.create_dossiers(parsed, actor=actor, progress=lambda _: next(ticks, None))
     created = [d.reference for d in dossiers]
     _emit(created, as_json, lambda: [f"{len(created)} drafts created: {', '.join(created)}"])
 
@@ -371,18 +378,17 @@ def dossier_import(state: _State, source: str, at: str | None, actor: str, as_js
 @click.argument("piece")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--media-type", help="e.g. application/pdf")
-@click.option("--received", help="The day it was received (default: today).")
+@click.option("--postmark", help="The postmark's day, for a piece sent by post (default: received today).")
 @click.option("--expected-version", type=int)
-@click.option("--at")
 @click.option("--actor", default="")
 @click.pass_obj
 def dossier_attach(state: _State, reference: str, piece: str, file: str, media_type: str | None,
-                   received: str | None, expected_version: int | None, at: str | None, actor: str) -> None:
+                   postmark: str | None, expected_version: int | None, actor: str) -> None:
     """Attach the file FILE as the piece PIECE (a key of the call, e.g. statuts) of a dossier."""
     with state.flow() as flow:
         d = flow.attach(reference, piece, Path(file), media_type=media_type,
-                        received_on=_day(received) if received else None, expected_version=expected_version,
-                        at=_instant(at), actor=actor)
+                        postmark=_day(postmark) if postmark else None, expected_version=expected_version,
+                        actor=actor)
         label = flow.campaign.piece(piece)
     stored = d.piece(piece)
     click.echo(f"{reference}: {label.label if label else piece} received "
@@ -392,19 +398,18 @@ def dossier_attach(state: _State, reference: str, piece: str, file: str, media_t
 @dossier.command("original")
 @click.argument("reference")
 @click.argument("piece")
-@click.option("--received", required=True, help="The day the paper original arrived.")
+@click.option("--postmark", help="The postmark's day, for an original sent by post (default: received today).")
 @click.option("--signed/--unsigned", default=True, show_default=True)
 @click.option("--signed-by", help="Who signed it (personal data).")
 @click.option("--role", help="The signer's role, e.g. représentant légal.")
-@click.option("--at")
 @click.option("--actor", default="")
 @click.pass_obj
 def dossier_original(state: _State, reference: str, piece: str, received: str, signed: bool,
-                     signed_by: str | None, role: str | None, at: str | None, actor: str) -> None:
+                     signed_by: str | None, role: str | None, postmark: str | None, actor: str) -> None:
     """Record the paper original of PIECE: when it arrived, whether it is signed, and by whom."""
-    original = PaperOriginal(piece, _day(received), signed, signed_by, role)
+    original = PaperOriginal(piece, date.today(), signed, signed_by, role)
     with state.flow() as flow:
-        flow.receive_original(reference, original, at=_instant(at), actor=actor)
+        flow.receive_original(reference, original, postmark=_day(postmark) if postmark else None, actor=actor)
     click.echo(f"{reference}: paper original of {piece} recorded ({'signed' if signed else 'not signed'})")
 
 
@@ -437,8 +442,9 @@ def _trigger_data(data: Sequence[str], criteria: str | None, amount: str | None,
 
 
 _FIRE_OPTIONS = [
-    click.option("--at", help="When (ISO date or time, Paris time; default now)."),
-    click.option("--actor", default="", help="Who does it."),
+    click.option("--at", help="When the act took effect, if before now (ISO date or time, Paris time); not for submit."),
+    click.option("--postmark", help="submit: the postmark's day of a dossier sent by post."),
+    click.option("--actor", default="", help="Who does it (default: the login name)."),
     click.option("--expected-version", type=int, help="Refuse if the dossier changed since this version."),
     click.option("--criteria", help="instruct: the confirmed bonus criteria, comma-separated."),
     click.option("--proposed", help="instruct: the proposed amount."),
@@ -458,14 +464,14 @@ def _fire_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-def _fire(state: _State, reference: str, trigger: str, at: str | None, actor: str,
+def _fire(state: _State, reference: str, trigger: str, at: str | None, postmark: str | None, actor: str,
           expected_version: int | None, **data: Any) -> Dossier:
     payload = _trigger_data(data.pop("data"), data.pop("criteria"), data.pop("amount"), data.pop("session"),
                             data.pop("motivation"), data.pop("reason"), data.pop("issue"), data.pop("payment_ref"),
                             data.pop("proposed"))
     with state.flow() as flow:
-        return flow.fire(reference, trigger, at=_instant(at), actor=actor, expected_version=expected_version,
-                         keep_refusal=True, **payload)
+        return flow.fire(reference, trigger, at=_instant(at), postmark=_day(postmark) if postmark else None,
+                         actor=actor, expected_version=expected_version, keep_refusal=True, **payload)
 
 
 @dossier.command("fire")
@@ -502,8 +508,7 @@ def dossier_show(state: _State, reference: str, at: str | None, as_json: bool) -
         c = flow.get_campaign(d.campaign_id)
         history = flow.history(reference)
         missing = missing_pieces(c.pieces, d.applicant.kind, d.pieces, d.originals)
-        criteria = d.instruction.criteria if d.instruction else frozenset()
-        limit = dossier_ceiling(c, d, criteria)
+        limit = flow.ceiling(reference)
         possible = flow.possible_triggers(reference, at=_instant(at))
     data = {
         "dossier": converter.unstructure(d),
@@ -582,26 +587,24 @@ def applicant_export(state: _State, identity: str, output: str | None) -> None:
 @applicant.command("erase")
 @click.argument("identity")
 @click.option("--reason", required=True, help="Why (the request, its date …); journaled.")
-@click.option("--at")
 @click.option("--actor", default="")
 @click.pass_obj
-def applicant_erase(state: _State, identity: str, reason: str, at: str | None, actor: str) -> None:
+def applicant_erase(state: _State, identity: str, reason: str, actor: str) -> None:
     """Erase an applicant's personal data; the journal stays verifiable."""
     with state.flow() as flow:
-        count = flow.erase_personal_data(identity, reason=reason, at=_instant(at), actor=actor)
+        count = flow.erase_personal_data(identity, reason=reason, actor=actor)
     click.echo(f"{identity}: {count} personal data items erased")
 
 
 @main.command("erase-member")
 @click.argument("name")
 @click.option("--reason", required=True, help="Why; journaled.")
-@click.option("--at")
 @click.option("--actor", default="")
 @click.pass_obj
-def erase_member(state: _State, name: str, reason: str, at: str | None, actor: str) -> None:
+def erase_member(state: _State, name: str, reason: str, actor: str) -> None:
     """Erase a committee member's name from every session (RGPD)."""
     with state.flow() as flow:
-        count = flow.erase_committee_member(name, reason=reason, at=_instant(at), actor=actor)
+        count = flow.erase_committee_member(name, reason=reason, actor=actor)
     click.echo(f"{name}: erased from {count} committee sessions")
 
 
@@ -613,13 +616,12 @@ def erase_member(state: _State, name: str, reason: str, at: str | None, actor: s
 @click.argument("start")
 @click.argument("end")
 @click.option("--reason", required=True, help="Why the provisional calendar changes.")
-@click.option("--at")
 @click.option("--actor", default="")
 @click.pass_obj
-def amend_calendar(state: _State, window: str, start: str, end: str, reason: str, at: str | None, actor: str) -> None:
+def amend_calendar(state: _State, window: str, start: str, end: str, reason: str, actor: str) -> None:
     """Change one window of the provisional calendar, with a reason."""
     with state.flow() as flow:
-        flow.amend_calendar(window, _day(start), _day(end), reason=reason, at=_instant(at), actor=actor)
+        flow.amend_calendar(window, _day(start), _day(end), reason=reason, actor=actor)
         click.echo(f"{window} now runs {flow.calendar().window(window)}")
 
 
@@ -629,11 +631,10 @@ def amend_calendar(state: _State, window: str, start: str, end: str, reason: str
 @click.option("--chair", required=True, help="The chair's name.")
 @click.option("--chair-role", help="The chair's role (default: the call's).")
 @click.option("--member", "members", multiple=True, required=True, help="NAME:CATEGORY, e.g. 'A. Martin:elus'.")
-@click.option("--at")
 @click.option("--actor", default="")
 @click.pass_obj
 def committee(state: _State, session_id: str, day: str, chair: str, chair_role: str | None,
-              members: Sequence[str], at: str | None, actor: str) -> None:
+              members: Sequence[str], actor: str) -> None:
     """Record a session of the selection committee on DAY."""
     parsed = []
     for item in members:
@@ -644,7 +645,7 @@ def committee(state: _State, session_id: str, day: str, chair: str, chair_role: 
     with state.flow() as flow:
         session = CommitteeSession(session_id, _day(day), chair, chair_role or flow.campaign.committee.chair_role,
                                    tuple(parsed))
-        flow.record_session(session, at=_instant(at), actor=actor)
+        flow.record_session(session, actor=actor)
     click.echo(f"committee session {session_id} on {day} recorded ({len(parsed)} members)")
 
 
@@ -653,19 +654,16 @@ def committee(state: _State, session_id: str, day: str, chair: str, chair_role: 
 @click.argument("day")
 @click.argument("dossiers", nargs=-1)
 @click.option("--all-approved", is_flag=True, help="List every approved dossier not yet in a deliberation.")
-@click.option("--at")
 @click.option("--actor", default="")
 @click.pass_obj
 def deliberation(state: _State, reference: str, day: str, dossiers: Sequence[str], all_approved: bool,
-                 at: str | None, actor: str) -> None:
+                 actor: str) -> None:
     """Record the council's deliberation REFERENCE of DAY, granting DOSSIERS."""
     with state.flow() as flow:
         refs = list(dossiers)
         if all_approved:
-            listed = {r for d in flow.deliberations() for r in d.dossiers}
-            refs += [d.reference for d in flow.dossiers(campaign_id=flow.campaign.id, state="approved")
-                     if d.reference not in listed and d.reference not in refs]
-        flow.record_deliberation(Deliberation(reference, _day(day), refs), at=_instant(at), actor=actor)
+            refs += [r for r in flow.awaiting_deliberation() if r not in refs]
+        flow.record_deliberation(Deliberation(reference, _day(day), refs), actor=actor)
     click.echo(f"deliberation {reference} of {day} grants {len(refs)} dossiers")
 
 
@@ -673,13 +671,12 @@ def deliberation(state: _State, reference: str, day: str, dossiers: Sequence[str
 @click.argument("dossier_ref")
 @click.argument("reference")
 @click.argument("signed_on")
-@click.option("--at")
 @click.option("--actor", default="")
 @click.pass_obj
-def convention(state: _State, dossier_ref: str, reference: str, signed_on: str, at: str | None, actor: str) -> None:
+def convention(state: _State, dossier_ref: str, reference: str, signed_on: str, actor: str) -> None:
     """Record the convention REFERENCE signed on SIGNED_ON for a granted dossier."""
     with state.flow() as flow:
-        flow.record_convention(Convention(dossier_ref, reference, _day(signed_on)), at=_instant(at), actor=actor)
+        flow.record_convention(Convention(dossier_ref, reference, _day(signed_on)), actor=actor)
     click.echo(f"{dossier_ref}: convention {reference} signed on {signed_on}")
 
 

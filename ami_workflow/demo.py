@@ -8,15 +8,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
-from .calendar import PARIS
+from .calendar import PARIS, FixedClock
 from .campaign import Campaign, load_campaign
 from .committee import CommitteeSession, Member
 from .decisions import Convention, Deliberation
 from .dossier import Applicant, Application, CoFunding, Period
-from .engine import Engine
+from .memory import MemoryWorkflow
 from .money import format_euros
-from .pieces import PaperOriginal, PieceReceipt
+from .pieces import PaperOriginal
 from .rules import RateWithBonus
 
 __all__ = ["SAMPLE_APPLICANT", "SAMPLE_APPLICATION", "describe_campaign", "walk_sample_dossier"]
@@ -83,30 +84,42 @@ def _describe_rule(campaign: Campaign) -> str:
     return f"flat cap of {format_euros(rule.amount)} a dossier, at most {rule.rate_percent} % of the cost"
 
 
-def walk_sample_dossier(campaign: Campaign | None = None, echo: Callable[[str], None] = print) -> Engine:
-    """Walk one association's dossier from draft to paid on the 2021 calendar; returns the engine."""
+def walk_sample_dossier(
+    campaign: Campaign | None = None, echo: Callable[[str], None] = print
+) -> MemoryWorkflow:
+    """Walk one association's dossier from draft to paid on the 2021 calendar; returns the in-memory store.
+
+    The store runs on a simulated clock that the walk moves forward: every
+    event is dated by the store, as in real use.
+    """
     campaign = campaign or load_campaign("ami-cohesion-sociale-2021")
     for line in describe_campaign(campaign):
         echo(line)
-    engine = Engine(campaign)
+    clock = FixedClock(_at(2021, 3, 9))
+    flow = MemoryWorkflow(campaign, clock=clock, actor="demo")
     applicant, application = SAMPLE_APPLICANT, SAMPLE_APPLICATION
-    dossier = engine.create_dossier(applicant, application)
+    dossier = flow.create_dossier(applicant, application)
     ref = dossier.reference
     echo(f"\n{ref}: created as {dossier.state} for {applicant.name}")
 
-    def step(label: str, trigger: str, at: datetime, **data: object) -> None:
-        result = engine.fire(ref, trigger, at=at, actor="demo", **data)
+    def step(label: str, trigger: str, at: datetime, **data: Any) -> None:
+        clock.set(at)
+        result = flow.fire(ref, trigger, **data)
         echo(f"{at:%Y-%m-%d %H:%M} {label:<42} -> {result.state}")
 
-    engine.attach(ref, PieceReceipt("dossier_demande", date(2021, 4, 12), "dossier.pdf"))
+    clock.set(_at(2021, 4, 12, 9))
+    flow.attach(ref, "dossier_demande", b"formulaire", filename="dossier.pdf", actor="accueil")
     step("submit (digital form attached)", "submit", _at(2021, 4, 12))
+    clock.set(_at(2021, 4, 20))
     for key in ("courrier_demande", "rib", "liste_ca", "liste_bureau", "statuts", "recepisse_declaration"):
-        engine.attach(ref, PieceReceipt(key, date(2021, 4, 20)))
-    engine.receive_original(ref, PaperOriginal("dossier_demande", date(2021, 4, 26), True, "Claire Dupont", "représentant légal"))
+        flow.attach(ref, key, f"contenu {key}".encode(), actor="accueil")
+    clock.set(_at(2021, 4, 26))
+    flow.receive_original(ref, PaperOriginal("dossier_demande", date(2021, 4, 26), True, "Claire Dupont",
+                                             "représentant légal"), actor="accueil")
     step("mark_complete (all pieces, signed original)", "mark_complete", _at(2021, 5, 3))
     step("instruct (2 bonus criteria confirmed)", "instruct", _at(2021, 5, 18),
          criteria=["jeunes_ou_femmes", "participation_habitants"])
-    instruction = engine.get(ref).instruction
+    instruction = flow.get(ref).instruction
     assert instruction is not None
     echo(f"{'':17}ceiling {format_euros(instruction.ceiling)}, proposed {format_euros(instruction.proposed)}")
     session = CommitteeSession(
@@ -114,20 +127,23 @@ def walk_sample_dossier(campaign: Campaign | None = None, echo: Callable[[str], 
         (Member("A. Martin", "personnalites"), Member("B. Leroy", "elus"),
          Member("C. Petit", "techniciens"), Member("D. Moreau", "habitants")),
     )
-    engine.record_session(session)
+    clock.set(_at(2021, 6, 15, 9))
+    flow.record_session(session)
     step("hear (committee session of 15 June)", "hear", _at(2021, 6, 15, 14), session=session.id)
     step("approve (jury retains the project)", "approve", _at(2021, 6, 15, 17))
-    granted = engine.get(ref).approved or Decimal(0)
-    engine.record_deliberation(Deliberation("DEL-2021-09-27-042", date(2021, 9, 27), (ref,)))
-    engine.record_convention(Convention(ref, "CONV-2021-017", date(2021, 9, 28)))
+    granted = flow.get(ref).approved or Decimal(0)
+    clock.set(_at(2021, 9, 28, 18))
+    flow.record_deliberation(Deliberation("DEL-2021-09-27-042", date(2021, 9, 27), (ref,)))
+    flow.record_convention(Convention(ref, "CONV-2021-017", date(2021, 9, 28)))
     echo(f"{'':17}deliberation DEL-2021-09-27-042; convention CONV-2021-017 (grant above 23 000 €)")
     first = (granted * Decimal("0.8")).quantize(Decimal("0.01"))
     step(f"pay first instalment {format_euros(first)}", "pay", _at(2021, 10, 5), amount=first, reference="MANDAT-1")
     step(f"pay the balance {format_euros(granted - first)}", "pay", _at(2022, 7, 4), reference="MANDAT-2")
-    t = engine.totals()
+    t = flow.totals()
     echo("\nhistory:")
-    for event in engine.history(ref):
-        echo(f"  {event.at:%Y-%m-%d %H:%M} {event.trigger:<14} {event.source:>10} -> {event.dest:<10} {dict(event.payload)}")
+    for event in flow.history(ref):
+        echo(f"  {event.at:%Y-%m-%d %H:%M} {event.trigger:<20} {event.source or '':>10} -> {event.dest or '':<10} "
+             f"{dict(event.payload)}")
     echo(f"\nenvelope {format_euros(t.envelope)}: approved {format_euros(t.approved)}, "
          f"paid {format_euros(t.paid)}, remaining {format_euros(t.remaining)}")
-    return engine
+    return flow

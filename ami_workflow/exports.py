@@ -1,6 +1,6 @@
 """Exports of a campaign's dossiers and grants: flat CSV rows, JSON records, SCDL and 360Giving.
 
-Pure functions over a :class:`~ami_workflow.store.Workflow`: they only read.
+Pure functions over a :class:`~ami_workflow.protocol.Backend` (either backend): they only read.
 Amounts are written from exact ``Decimal`` euros, never through a float, and
 every date is ISO 8601 (``YYYY-MM-DD``).
 

@@ -8,10 +8,12 @@ can be checked against the hash-chained journal. A dossier in the wrong
 state is refused, with the reason in plain words::
 
     >>> from datetime import datetime
-    >>> from ami_workflow import Applicant, load_campaign
+    >>> from ami_workflow import Applicant, FixedClock, load_campaign
+    >>> from ami_workflow.calendar import PARIS
     >>> from ami_workflow.store import Workflow
-    >>> flow = Workflow.open(":memory:", load_campaign("ami-cohesion-sociale-2021"))
-    >>> ref = flow.create_dossier(Applicant("Asso", "association"), at=datetime(2021, 3, 9, 10)).reference
+    >>> flow = Workflow.open(":memory:", load_campaign("ami-cohesion-sociale-2021"), actor="accueil",
+    ...                      clock=FixedClock(datetime(2021, 3, 9, 10, tzinfo=PARIS)))
+    >>> ref = flow.create_dossier(Applicant("Asso", "association", siren="732829320")).reference
     >>> deposit_receipt(flow, ref)
     Traceback (most recent call last):
     ...
@@ -84,7 +86,8 @@ def _fr(text: str) -> str:
 def _event(flow: Backend, reference: str, trigger: str) -> ChainedEvent | None:
     """The dossier's last accepted ``trigger`` event in the journal."""
     found = [
-        e for e in flow.dossier_events(reference) if e.body.get("kind") == "trigger" and e.body.get("trigger") == trigger
+        e for e in flow.dossier_events(reference)
+        if e.body.get("kind") == "triggered" and (e.body.get("data") or {}).get("trigger") == trigger
     ]
     return found[-1] if found else None
 

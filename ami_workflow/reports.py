@@ -5,10 +5,12 @@ no clock is read. Amounts are exact ``Decimal`` euros and percentages are
 ``Decimal`` rounded half up to 0.01::
 
     >>> from datetime import datetime
-    >>> from ami_workflow import Applicant, load_campaign
+    >>> from ami_workflow import Applicant, FixedClock, load_campaign
+    >>> from ami_workflow.calendar import PARIS
     >>> from ami_workflow.store import Workflow
-    >>> flow = Workflow.open(":memory:", load_campaign("ami-cohesion-sociale-2021"))
-    >>> _ = flow.create_dossier(Applicant("Asso", "association"), at=datetime(2021, 3, 9, 10))
+    >>> clock = FixedClock(datetime(2021, 3, 9, 10, tzinfo=PARIS))
+    >>> flow = Workflow.open(":memory:", load_campaign("ami-cohesion-sociale-2021"), clock=clock, actor="accueil")
+    >>> _ = flow.create_dossier(Applicant("Asso", "association"))
     >>> report = campaign_report(flow)
     >>> report.dossiers, report.by_state["draft"], report.by_state["paid"], report.remaining
     (1, 1, 0, Decimal('150000.00'))

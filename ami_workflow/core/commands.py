@@ -60,9 +60,9 @@ def _instant(value: datetime | None) -> datetime | None:
     return to_paris(value)
 
 
-def _postmark(instance: object, attribute: attrs.Attribute[date | None], value: date | None) -> None:
-    if value is not None:
-        is_day(instance, attribute, value)
+def _postmark(instance: object, attribute: attrs.Attribute[date | None], value: object) -> None:
+    if value is not None and (not isinstance(value, date) or isinstance(value, datetime)):
+        raise InvalidInput(f"postmark: expected a date, got {value!r}")
 
 
 def _instance(cls: type) -> Any:
@@ -98,7 +98,7 @@ class CreateDossiers:
 class UpdateApplication:
     reference: str = attrs.field(converter=required_text)
     application: Application = attrs.field(validator=_instance(Application))
-    expected_version: int = attrs.field(validator=_version)
+    expected_version: int | None = attrs.field(validator=_version)
     actor: str = attrs.field(converter=required_text)
 
 

@@ -127,7 +127,7 @@ def event_from_body(
     body: Mapping[str, Any], personal: Mapping[str, str | None] | None = None, seq: int | None = None
 ) -> Event:
     """The event a chained body records, with its personal values if the store still holds them."""
-    kind = body.get("kind")
+    kind = str(body.get("kind"))
     if kind not in Kind.__members__.values():
         return Event(Kind.LEGACY, body.get("campaign"), body.get("dossier"), datetime.fromisoformat(body["at"]),
                      str(body.get("actor") or ""), {"body": dict(body)}, {}, None, seq)

@@ -12,12 +12,17 @@ never raises on a well-formed one. It updates the world in place and returns
 it, so that a fold over a hundred thousand events stays linear.
 
     >>> from datetime import datetime
+    >>> from ami_workflow import load_campaign
     >>> from ami_workflow.calendar import PARIS
-    >>> world = World()
-    >>> created = Event(Kind.DOSSIER_CREATED, "c", "c-0001", datetime(2021, 3, 9, tzinfo=PARIS), "accueil",
-    ...                 {"applicant": {"name": "Asso", "kind": "association"}, "application": {}})
-    >>> evolve(world, created).dossiers["c-0001"].state
-    'draft'
+    >>> call = load_campaign("ami-cohesion-sociale-2021")
+    >>> when = datetime(2021, 3, 9, tzinfo=PARIS)
+    >>> world = fold([
+    ...     Event(Kind.CAMPAIGN_ADDED, call.id, None, when, "service", {"call": plain(call)}),
+    ...     Event(Kind.DOSSIER_CREATED, call.id, "c-0001", when, "accueil",
+    ...           {"applicant": {"name": "Asso", "kind": "association"}, "application": {}}),
+    ... ])
+    >>> world.dossiers["c-0001"].state, world.campaign(call.id).numbers
+    ('draft', 1)
 """
 
 from __future__ import annotations

@@ -39,7 +39,7 @@ from ..errors import InvalidInput, NotFound
 from ..journal import GENESIS, ChainedEvent
 from ..money import from_cents
 from ..rules import Totals
-from .connection import connect
+from .connection import connect, migrate
 from .projections import difference, project
 from .view import SqlView
 
@@ -81,6 +81,7 @@ class Workflow(Operations):
             raise InvalidInput(f"campaign must be a Campaign or a campaign id, not {type(campaign).__name__}")
         conn = connect(str(path), synchronous=synchronous, busy_timeout=busy_timeout)
         try:
+            migrate(conn)
             if isinstance(campaign, Campaign):
                 flow = cls(conn, campaign, clock, actor)
                 flow.add_campaign(campaign, actor=actor or "ami_workflow")
