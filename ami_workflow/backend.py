@@ -24,7 +24,9 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from .anchor import Checkpoint, append_checkpoint, check_against_anchor, read_checkpoints, sign_checkpoint
 from .calendar import Calendar, CalendarAmendment, Clock, SystemClock, Window, to_paris
 from .campaign import Campaign
 from .committee import CommitteeSession
@@ -542,6 +544,43 @@ class Operations:
         world = fold(e for e in self.iter_journal() if e.kind is not Kind.LEGACY)
         difference = self._projection_problems(world)
         return None if difference is None else ChainProblem(0, difference)
+
+    def checkpoint(self, private_key: Ed25519PrivateKey, anchor_file: str | Path, *, actor: str = "") -> Checkpoint:
+        """Sign the journal's head with the service's key, journal it, and append it to ``anchor_file``.
+
+        The private key stays outside the database; an auditor holding the
+        public key and the anchor file can then detect a rewritten or cut
+        history up to this checkpoint (:meth:`verify` with ``public_key``).
+        """
+        who = self._actor(actor)
+        with self._transaction():
+            now = self._now()
+            seq, head, _ = self._last()
+            if seq == 0:
+                raise InvalidInput("the journal is empty: there is nothing to checkpoint")
+            signed = sign_checkpoint(private_key, seq, head, now.isoformat())
+            event = Event(Kind.CHECKPOINT, None, None, now, who, plain(signed))
+            stamped = self._chain([event], now)
+            self._store(stamped, {})
+        append_checkpoint(anchor_file, signed)
+        return signed
+
+    def verify_anchor(self, public_key: Ed25519PublicKey, anchor_file: str | Path) -> ChainProblem | None:
+        """Check the journal against the checkpoints of ``anchor_file``, signed by ``public_key``'s key.
+
+        Detects a history rewritten (and re-hashed) or cut before the last
+        checkpoint, and a forged checkpoint; then runs :meth:`verify`.
+        """
+        problem = check_against_anchor(self.iter_events(), read_checkpoints(anchor_file), public_key)
+        return problem if problem is not None else self.verify()
+
+    def verify_receipt(self, reference: str, event_hash: str) -> bool:
+        """Whether the event whose hash a receipt quotes is in this dossier's chain (and the chain intact)."""
+        found = any(e.hash == event_hash for e in self.dossier_events(reference))
+        return found and verify_chain(self.iter_events()) is None
+
+    def dossier_events(self, reference: str) -> list[ChainedEvent]:
+        raise NotImplementedError
 
     def replayed_states(self) -> dict[str, str]:
         """Each dossier's state rebuilt from the journal alone."""

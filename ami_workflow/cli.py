@@ -24,6 +24,7 @@ import click
 
 from . import agenda as agenda_module
 from . import exports, receipts, reports
+from .anchor import generate_key, load_private_key, load_public_key
 from .calendar import PARIS, Clock, FixedClock, SystemClock, parse_instant
 from .campaign import (
     Campaign,
@@ -166,7 +167,7 @@ def demo(state: _State, reset: bool, seed: int, count: int) -> None:
     if path.exists():
         if not reset:
             _fail(f"{path} already exists: run 'ami-workflow demo --reset' to start again, or use --db")
-        for suffix in ("", "-wal", "-shm"):
+        for suffix in ("", "-wal", "-shm", ".anchor"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
     campaign = load_campaign(DEFAULT_CALL)
     # The demo simulates 2021 on a clock of its own, which the walk moves forward day by day.
@@ -178,8 +179,14 @@ def demo(state: _State, reset: bool, seed: int, count: int) -> None:
         click.echo("")
         for line in reports.report_lines(reports.campaign_report(flow)):
             click.echo(line)
-        problem = flow.verify()
-        click.echo(f"\nJournal: {len(flow.events())} events, hash chain {'intact' if problem is None else problem}")
+        key, public, anchor = (Path(f"{path}.{suffix}") for suffix in ("key.pem", "pub.pem", "anchor"))
+        if not key.exists():
+            generate_key(key, public)
+        signed = flow.checkpoint(load_private_key(key), anchor, actor="demo")
+        problem = flow.verify_anchor(load_public_key(public), anchor)
+        click.echo(f"\nJournal: {len(flow.events())} events, {'intact' if problem is None else problem}; "
+                   f"checkpoint at event {signed.seq} signed with {key} (check: ami-workflow verify --key {public} "
+                   f"--anchor {anchor})")
 
 
 # -- campaigns -------------------------------------------------------------------
@@ -757,12 +764,20 @@ def receipt(state: _State, reference: str, decision: bool, output: str | None) -
 
 @main.command()
 @click.option("--head", help="A head hash kept earlier: also detect a cut tail.")
+@click.option("--key", "public_key", type=click.Path(exists=True, dir_okay=False),
+              help="The service's public key (PEM): check the journal against the anchor file's signed checkpoints.")
+@click.option("--anchor", type=click.Path(exists=True, dir_okay=False), help="The anchor file written by checkpoint.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
-def verify(state: _State, head: str | None, as_json: bool) -> None:
-    """Check the journal's hash chain; exit 1 and name the first bad event if it was tampered with."""
+def verify(state: _State, head: str | None, public_key: str | None, anchor: str | None, as_json: bool) -> None:
+    """Check the journal's chain and every table against its replay; exit 1 naming the first problem."""
+    if (public_key is None) != (anchor is None):
+        _fail("give both --key and --anchor to check the signed checkpoints")
     with state.flow() as flow:
-        problem = flow.verify(expected_head=head)
+        if public_key is not None and anchor is not None:
+            problem = flow.verify_anchor(load_public_key(public_key), anchor)
+        else:
+            problem = flow.verify(expected_head=head)
         count, last = sum(1 for _ in flow.iter_events()), flow.head()
     data = {"intact": problem is None, "events": count, "head": last,
             "problem": None if problem is None else {"seq": problem.seq, "reason": problem.reason}}
@@ -772,6 +787,42 @@ def verify(state: _State, head: str | None, as_json: bool) -> None:
         click.echo(f"journal NOT intact: event {problem.seq}: {problem.reason}", err=True)
         raise SystemExit(1)
     _emit(data, as_json, lambda: [f"journal intact: {count} events, head {last}"])
+
+
+@main.command()
+@click.argument("private_key", type=click.Path(dir_okay=False))
+@click.argument("public_key", type=click.Path(dir_okay=False))
+def keygen(private_key: str, public_key: str) -> None:
+    """Write a new Ed25519 key pair for checkpoints: keep PRIVATE_KEY outside the database, give PUBLIC_KEY to auditors."""
+    generate_key(private_key, public_key)
+    click.echo(f"private key {private_key} (keep it secret), public key {public_key}")
+
+
+@main.command()
+@click.option("--key", "private_key", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="The service's private key (PEM), kept outside the database.")
+@click.option("--anchor", required=True, type=click.Path(dir_okay=False), help="The anchor file to append to.")
+@click.option("--actor", default="", help="Who does it (default: the login name).")
+@click.pass_obj
+def checkpoint(state: _State, private_key: str, anchor: str, actor: str) -> None:
+    """Sign the journal's head, journal the checkpoint and append it to the anchor file."""
+    with state.flow() as flow:
+        signed = flow.checkpoint(load_private_key(private_key), anchor, actor=actor)
+    click.echo(f"checkpoint at event {signed.seq}, head {signed.head}, appended to {anchor}")
+
+
+@main.command("verify-receipt")
+@click.argument("reference")
+@click.argument("event_hash")
+@click.pass_obj
+def verify_receipt(state: _State, reference: str, event_hash: str) -> None:
+    """Say whether the event a receipt quotes (its SHA-256 hash) is in the dossier's chain; exit 1 if not."""
+    with state.flow() as flow:
+        found = flow.verify_receipt(reference, event_hash)
+    if not found:
+        click.echo(f"{event_hash} is NOT an event of {reference} in an intact journal", err=True)
+        raise SystemExit(1)
+    click.echo(f"{event_hash} is an event of {reference} in the journal")
 
 
 @main.command()

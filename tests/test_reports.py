@@ -29,7 +29,9 @@ from typing import Any, NamedTuple
 
 import attrs
 import pytest
-from walk import BACKENDS, CAMPAIGN, SESSION_ID, TIMES, applicant, application, at, attach_all, new_flow, session, walk_all
+from walk import (
+    BACKENDS, CAMPAIGN, SESSION_ID, TIMES, applicant, application, at, attach_all, new_flow, session, walk, walk_all,
+)
 
 from ami_workflow import Convention, Deliberation, Refused, State
 from ami_workflow.agenda import AgendaItem, AgendaKind, agenda
@@ -270,17 +272,22 @@ def test_a_refused_backdated_act_changes_no_figure(flow: Backend) -> None:
     at(flow, CREATED)
     ref = flow.create_dossier(applicant(1), application()).reference
     attach_all(flow, ref)
-    walk(flow, ref, "pay")
-    at(flow, paris(2021, 10, 6))
-    flow.record_financial_report(ref, date(2021, 10, 6))
+    walk(flow, ref, "approve")
+    at(flow, paris(2021, 9, 27))
+    flow.record_deliberation(attrs.evolve(DELIBERATION, dossiers=(ref,)))
+    at(flow, TIMES["pay"])
+    flow.fire(ref, "pay", amount=Decimal("2000.00"))
     before = report_dict(campaign_report(flow)), agenda(flow, paris(2022, 1, 10)), len(flow.events())
     version = flow.get(ref).version
     with pytest.raises(Refused, match="before the dossier's last recorded act"):
-        flow.fire(ref, "pay", at=paris(2021, 6, 1), amount=Decimal("1.00"))
+        flow.fire(ref, "pay", at=paris(2021, 10, 1), amount=Decimal("1000.00"))
     with pytest.raises(Refused, match="after the moment it is recorded"):
-        flow.fire(ref, "pay", at=paris(2021, 10, 7), amount=Decimal("1.00"))
+        flow.fire(ref, "pay", at=paris(2021, 10, 7), amount=Decimal("1000.00"))
     assert (report_dict(campaign_report(flow)), agenda(flow, paris(2022, 1, 10)), len(flow.events())) == before
-    assert flow.get(ref).version == version and flow.totals().paid == Decimal("5000.00")
+    assert flow.get(ref).version == version and campaign_report(flow).paid == Decimal("2000.00")
+    at(flow, paris(2021, 10, 7))
+    flow.fire(ref, "pay", at=paris(2021, 10, 6), amount=Decimal("1000.00"))  # dated between the two: accepted
+    assert campaign_report(flow).paid == Decimal("3000.00") and campaign_report(flow).problems() == []
 
 
 def test_the_readers_read_no_clock(built: Built) -> None:

@@ -1,4 +1,9 @@
-"""A second call defined only in TOML (the bundled FPH example) runs end to end on the same engine."""
+"""A second call defined only in TOML (the bundled FPH example) runs end to end on the same engine.
+
+The behaviour tests run on both backends, each store on a simulated clock
+inside the call's rolling window (:func:`walk.new_flow`), moved forward with
+:func:`walk.at`.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from walk import BACKENDS, at, new_flow
 
 from ami_workflow import (
     Applicant,
@@ -17,21 +24,40 @@ from ami_workflow import (
     CallFileError,
     IllegalTrigger,
     InvalidInput,
+    Kind,
     Period,
     Refused,
     load_campaign,
     parse_campaign,
 )
-from ami_workflow.calendar import PARIS
+from ami_workflow.calendar import PARIS, SystemClock
 from ami_workflow.cli import main
-from ami_workflow.store import Workflow
 
 FPH = load_campaign("fonds-participation-habitants-2021")
 TEXT = (resources.files("ami_workflow.calls") / "fonds-participation-habitants-2021.toml").read_text(encoding="utf-8")
 
 
-def at(m: int, d: int, h: int = 10) -> datetime:
+def paris(m: int, d: int, h: int = 10) -> datetime:
     return datetime(2021, m, d, h, tzinfo=PARIS)
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def fph(backend: str) -> Any:
+    """A store of the FPH call alone, of each backend, on a clock at 1 February 2021 (the call is open)."""
+    store = new_flow(backend, FPH, start=paris(2, 1))
+    yield store
+    if hasattr(store, "close"):
+        store.close()
+
+
+def snapshot(flow: Any, *refs: str) -> tuple[Any, ...]:
+    """What a refused action must leave as it was: the dossiers' states and versions, the journal, the totals."""
+    return (tuple((flow.get(r).state, flow.get(r).version) for r in refs), len(flow.events()), flow.totals())
 
 
 def collective(**changes: object) -> Applicant:
@@ -59,53 +85,105 @@ def test_second_call_is_different_data_on_the_same_engine() -> None:
     assert FPH.applicants.kinds["collectif_habitants"].requires == ("legal_representative",)
 
 
-def test_residents_group_without_siret_runs_from_draft_to_paid_without_hearing() -> None:
-    with Workflow.open(":memory:", FPH) as flow:
-        ref = flow.create_dossier(collective(), initiative(), at=at(2, 1)).reference
-        flow.attach(ref, "fiche_initiative", b"fiche", at=at(2, 1))
-        flow.fire(ref, "submit", at=at(2, 2))  # any day the call is open: no deadline window
-        for key in ("budget", "liste_habitants", "rib"):
-            flow.attach(ref, key, key.encode(), at=at(2, 5))
-        flow.fire(ref, "mark_complete", at=at(2, 6))
-        flow.fire(ref, "instruct", at=at(2, 10))
-        dossier = flow.get(ref)
-        assert dossier.instruction is not None
-        # The flat cap: 80 % of 2 500 € is 2 000 €, above the 1 500 € cap; the proposal is capped, not refused.
-        assert (dossier.instruction.ceiling, dossier.instruction.proposed) == (Decimal("1500.00"), Decimal("1500.00"))
-        with pytest.raises(IllegalTrigger):
-            flow.fire(ref, "hear", at=at(2, 11), session="none")
-        with pytest.raises(Refused, match="above the ceiling"):
-            flow.fire(ref, "approve", at=at(2, 11), amount="1600")
-        flow.fire(ref, "approve", at=at(2, 11))
-        flow.fire(ref, "pay", at=at(2, 20))  # no deliberation guard in this call's file
-        assert flow.get(ref).state == "paid"
-        assert flow.verify() is None
-        assert flow.totals().paid == Decimal("1500.00")
+def test_residents_group_without_siret_runs_from_draft_to_paid_without_hearing(fph: Any) -> None:
+    flow = fph
+    ref = flow.create_dossier(collective(), initiative()).reference
+    flow.attach(ref, "fiche_initiative", b"fiche")
+    at(flow, paris(2, 2))
+    flow.fire(ref, "submit")  # any day the call is open: no deadline window
+    at(flow, paris(2, 5))
+    for key in ("budget", "liste_habitants", "rib"):
+        flow.attach(ref, key, key.encode())
+    at(flow, paris(2, 6))
+    flow.fire(ref, "mark_complete")
+    at(flow, paris(2, 10))
+    flow.fire(ref, "instruct")
+    dossier = flow.get(ref)
+    assert dossier.instruction is not None
+    # The flat cap: 80 % of 2 500 € is 2 000 €, above the 1 500 € cap; the proposal is capped, not refused.
+    assert (dossier.instruction.ceiling, dossier.instruction.proposed) == (Decimal("1500.00"), Decimal("1500.00"))
+    at(flow, paris(2, 11))
+    before = snapshot(flow, ref)
+    with pytest.raises(IllegalTrigger):
+        flow.fire(ref, "hear", session="none")
+    with pytest.raises(Refused, match="above the ceiling"):
+        flow.fire(ref, "approve", amount="1600")
+    assert snapshot(flow, ref) == before
+    flow.fire(ref, "approve")
+    at(flow, paris(2, 20))
+    flow.fire(ref, "pay")  # no deliberation guard in this call's file
+    assert flow.get(ref).state == "paid"
+    assert [(e.trigger, e.at) for e in flow.history(ref) if e.kind is Kind.TRIGGERED] == [
+        ("submit", paris(2, 2)), ("mark_complete", paris(2, 6)), ("instruct", paris(2, 10)),
+        ("approve", paris(2, 11)), ("pay", paris(2, 20))]
+    assert flow.verify() is None
+    assert flow.totals().paid == Decimal("1500.00")
 
 
-def test_second_call_keeps_its_own_rules() -> None:
-    with Workflow.open(":memory:", FPH) as flow:
-        with pytest.raises(InvalidInput, match="legal_representative: required"):
-            flow.create_dossier(collective(legal_representative=None), at=at(2, 1))
-        ref = flow.create_dossier(collective(), initiative(), at=at(2, 1)).reference
-        flow.attach(ref, "fiche_initiative", b"fiche", at=at(2, 1))
-        with pytest.raises(Refused, match="opens on 2021-01-15"):
-            flow.fire(ref, "submit", at=at(1, 10))
-        with pytest.raises(Refused, match="2021-11-30"):
-            flow.fire(ref, "submit", at=at(12, 1))
-        flow.fire(ref, "submit", at=at(3, 1))
-        with pytest.raises(Refused, match="liste des habitants membres du collectif"):
-            flow.fire(ref, "mark_complete", at=at(3, 2))
+def test_second_call_keeps_its_own_rules(backend: str) -> None:
+    flow = new_flow(backend, FPH, start=paris(1, 10))  # before the call opens
+    events = len(flow.events())
+    with pytest.raises(InvalidInput, match="legal_representative: required"):
+        flow.create_dossier(collective(legal_representative=None))
+    assert len(flow.events()) == events
+    ref = flow.create_dossier(collective(), initiative()).reference
+    flow.attach(ref, "fiche_initiative", b"fiche")
+    before = snapshot(flow, ref)
+    with pytest.raises(Refused, match="opens on 2021-01-15"):
+        flow.fire(ref, "submit")
+    assert snapshot(flow, ref) == before
+    at(flow, paris(3, 1))
+    flow.fire(ref, "submit")
+    at(flow, paris(3, 2))
+    before = snapshot(flow, ref)
+    with pytest.raises(Refused, match="liste des habitants membres du collectif"):
+        flow.fire(ref, "mark_complete")
+    assert snapshot(flow, ref) == before
+    late = flow.create_dossier(collective(name="Collectif en retard"), initiative()).reference
+    flow.attach(late, "fiche_initiative", b"fiche")
+    at(flow, paris(12, 1))
+    before = snapshot(flow, ref, late)
+    with pytest.raises(Refused, match="2021-11-30"):
+        flow.fire(late, "submit")
+    # A late submission cannot be dated back into the window by the caller.
+    with pytest.raises(InvalidInput, match="dated when the service receives it"):
+        flow.fire(late, "submit", at=paris(11, 30))
+    assert snapshot(flow, ref, late) == before
+    # Sent by post on the last day, received the next: on time by its postmark.
+    assert flow.fire(late, "submit", postmark=date(2021, 11, 30)).state == "submitted"
+    assert flow.history(late)[-1].at == datetime(2021, 11, 30, tzinfo=PARIS)
+    if hasattr(flow, "close"):
+        flow.close()
 
 
-def test_both_calls_live_in_one_database(tmp_path: Path) -> None:
-    path = tmp_path / "ami.db"
-    with Workflow.open(path, load_campaign("ami-cohesion-sociale-2021")) as flow:
-        flow.add_campaign(FPH)
-        ref = flow.create_dossier(collective(), initiative(), campaign_id=FPH.id, at=at(2, 1)).reference
-        assert flow.get(ref).campaign_id == FPH.id
-        assert flow.possible_triggers(ref, at=at(2, 2))["submit"]  # the form is missing
-        assert "hear" not in flow.possible_triggers(ref, at=at(2, 2))
+def test_administrative_acts_cannot_be_dated_after_now_or_before_the_last_act(fph: Any) -> None:
+    flow = fph
+    ref = flow.create_dossier(collective(), initiative()).reference
+    for key in ("fiche_initiative", "budget", "liste_habitants", "rib"):
+        flow.attach(ref, key, key.encode())
+    at(flow, paris(2, 2))
+    flow.fire(ref, "submit")
+    at(flow, paris(2, 6))
+    before = snapshot(flow, ref)
+    with pytest.raises(Refused, match="after the moment it is recorded"):
+        flow.fire(ref, "mark_complete", at=paris(2, 7))
+    with pytest.raises(Refused, match="before the dossier's last recorded act"):
+        flow.fire(ref, "mark_complete", at=paris(2, 1))
+    assert snapshot(flow, ref) == before
+    # Dated back, but not before the submission: accepted, and dated as asked.
+    assert flow.fire(ref, "mark_complete", at=paris(2, 4)).state == "complete"
+    assert flow.history(ref)[-1].at == paris(2, 4)
+    assert flow.verify() is None
+
+
+def test_both_calls_live_in_one_database(flow: Any) -> None:
+    flow.add_campaign(FPH)
+    assert set(flow.campaign_ids()) == {"ami-cohesion-sociale-2021", FPH.id}
+    ref = flow.create_dossier(collective(), initiative(), campaign_id=FPH.id).reference
+    assert flow.get(ref).campaign_id == FPH.id
+    assert flow.possible_triggers(ref)["submit"]  # the form is missing
+    assert "hear" not in flow.possible_triggers(ref)
+    assert flow.dossiers(campaign_id="ami-cohesion-sociale-2021") == []
 
 
 @pytest.mark.parametrize(
@@ -130,21 +208,30 @@ def test_unknown_names_in_a_call_file_are_clear_errors_at_load(old: str, new: st
     assert info.value.field.startswith(field.split(".")[0]) or field == "(top level)"
 
 
-def test_amending_a_rolling_call_moves_its_whole_period() -> None:
-    with Workflow.open(":memory:", FPH) as flow:
-        flow.amend_calendar("submission", date(2021, 1, 15), date(2021, 12, 15), reason="prolongation", at=at(11, 2))
-        calendar = flow.calendar()
-        assert {w.end for w in calendar.windows().values()} == {date(2021, 12, 15)}
-        ref = flow.create_dossier(collective(), initiative(), at=at(12, 1)).reference
-        flow.attach(ref, "fiche_initiative", b"fiche", at=at(12, 1))
-        flow.fire(ref, "submit", at=at(12, 2))
-        for key in ("budget", "liste_habitants", "rib"):
-            flow.attach(ref, key, key.encode(), at=at(12, 3))
-        assert flow.fire(ref, "mark_complete", at=at(12, 4)).state == "complete"
+def test_amending_a_rolling_call_moves_its_whole_period(fph: Any) -> None:
+    flow = fph
+    at(flow, paris(11, 2))
+    flow.amend_calendar("submission", date(2021, 1, 15), date(2021, 12, 15), reason="prolongation")
+    calendar = flow.calendar()
+    assert {w.end for w in calendar.windows().values()} == {date(2021, 12, 15)}
+    at(flow, paris(12, 1))
+    ref = flow.create_dossier(collective(), initiative()).reference
+    flow.attach(ref, "fiche_initiative", b"fiche")
+    at(flow, paris(12, 2))
+    flow.fire(ref, "submit")
+    at(flow, paris(12, 3))
+    for key in ("budget", "liste_habitants", "rib"):
+        flow.attach(ref, key, key.encode())
+    at(flow, paris(12, 4))
+    assert flow.fire(ref, "mark_complete").state == "complete"
+    assert flow.verify() is None
 
 
-def test_second_call_end_to_end_through_the_cli(tmp_path: Path) -> None:
+def test_second_call_end_to_end_through_the_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     db = tmp_path / "fph.db"
+    # The command line dates every act by the system clock: it is set to each day of 2021 in turn.
+    now = [paris(3, 1)]
+    monkeypatch.setattr(SystemClock, "now", lambda self: now[0])
 
     def run(*args: str, code: int = 0) -> str:
         result = CliRunner().invoke(main, ["--db", str(db), *args], catch_exceptions=False)
@@ -160,17 +247,24 @@ def test_second_call_end_to_end_through_the_cli(tmp_path: Path) -> None:
                         "period": {"start": "2021-05-01", "end": "2021-05-31"}, "total_cost": "1000.00",
                         "requested": "700.00", "participants": 50, "qpv_residents": 45, "young": 10, "women": 30},
     }), encoding="utf-8")
-    ref = json.loads(run("dossier", "new", "--from", str(source), "--at", "2021-03-01", "--json"))["reference"]
+    ref = json.loads(run("dossier", "new", "--from", str(source), "--json"))["reference"]
     piece = tmp_path / "p.pdf"
     piece.write_bytes(b"%PDF")
     for key in ("fiche_initiative", "budget", "liste_habitants", "rib"):
-        run("dossier", "attach", ref, key, str(piece), "--at", "2021-03-01")
-    run("dossier", "fire", ref, "submit", "--at", "2021-03-02")
-    run("dossier", "fire", ref, "mark_complete", "--at", "2021-03-03")
-    run("dossier", "fire", ref, "instruct", "--at", "2021-03-10")
+        run("dossier", "attach", ref, key, str(piece))
+    now[0] = paris(3, 2)
+    assert "dated when the service receives it" in run("dossier", "fire", ref, "submit", "--at", "2021-03-01", code=2)
+    run("dossier", "fire", ref, "submit")
+    now[0] = paris(3, 3)
+    run("dossier", "fire", ref, "mark_complete")
+    now[0] = paris(3, 10)
+    run("dossier", "fire", ref, "instruct")
     assert "not possible from state 'instructed'" in run("dossier", "fire", ref, "hear", "--session", "x", code=1)
-    run("dossier", "fire", ref, "approve", "--at", "2021-03-11")
-    assert "-> paid" in run("pay", ref, "--at", "2021-03-20")
+    now[0] = paris(3, 12)
+    assert "after the moment it is recorded" in run("dossier", "fire", ref, "approve", "--at", "2021-03-13", code=1)
+    run("dossier", "fire", ref, "approve", "--at", "2021-03-11")  # an act taken the day before, recorded today
+    now[0] = paris(3, 20)
+    assert "-> paid" in run("pay", ref)
     assert "audited" not in run("diagram")
     assert "700,00 €" in run("report")
     assert "journal intact" in run("verify")
