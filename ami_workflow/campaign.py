@@ -274,7 +274,7 @@ class Campaign:
     committee: CommitteeRule
     reminder_days_before_deadline: int = 14
     calendar_policy: CalendarPolicy = CalendarPolicy()
-    workflow: WorkflowSpec = WorkflowSpec()
+    workflow: WorkflowSpec = attrs.field(factory=WorkflowSpec)
     format: int = FORMAT
 
     @property
@@ -452,7 +452,9 @@ def load_campaign(name_or_path: str | Path) -> Campaign:
     path = Path(name_or_path)
     if not path.is_file():
         raise CallFileError(
-            str(name_or_path), "(file)", f"no such file, and no bundled call of that name ({', '.join(bundled_calls())})"
+            str(name_or_path),
+            "(file)",
+            f"no such file, and no bundled call of that name ({', '.join(bundled_calls())})",
         )
     return parse_campaign(path.read_text(encoding="utf-8"), source=str(path))
 
@@ -562,14 +564,18 @@ def check_campaign(campaign: Campaign) -> list[tuple[str, str]]:
         problems.append(("applicants.accepted", "at least one applicant kind must be accepted"))
     for kind in campaign.applicants.accepted:
         if kind not in kinds:
-            problems.append(("applicants.accepted", f"unknown applicant kind {kind!r}; declare it under [applicants.kinds]"))
+            problems.append(
+                ("applicants.accepted", f"unknown applicant kind {kind!r}; declare it under [applicants.kinds]")
+            )
     problems += _duplicates("pieces", [p.key for p in campaign.pieces], "piece key")
     for i, piece in enumerate(campaign.pieces):
         for kind in piece.kinds:
             if kind not in kinds:
                 problems.append((f"pieces[{i}].kinds", f"unknown applicant kind {kind!r}"))
         if piece.signature and not piece.paper_original:
-            problems.append((f"pieces[{i}].signature", "a signature is checked on the paper original: set paper_original"))
+            problems.append(
+                (f"pieces[{i}].signature", "a signature is checked on the paper original: set paper_original")
+            )
     problems += _duplicates("funding.criteria", [c.key for c in campaign.funding.criteria], "criterion key")
     if campaign.public.min_qpv_share_percent <= 0:
         problems.append(("public.min_qpv_share_percent", "the share must be above 0"))
@@ -590,7 +596,8 @@ def check_campaign(campaign: Campaign) -> list[tuple[str, str]]:
     if campaign.funding.financial_report_months < 0:
         problems.append(("funding.financial_report_months", "must not be negative"))
     if campaign.call.year != campaign.envelope.year:
-        problems.append(("envelope.year", f"the envelope's year {campaign.envelope.year} is not the call's year {campaign.call.year}"))
+        years = f"the envelope's year {campaign.envelope.year} is not the call's year {campaign.call.year}"
+        problems.append(("envelope.year", years))
     return problems
 
 

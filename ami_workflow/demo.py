@@ -56,7 +56,8 @@ def describe_campaign(campaign: Campaign) -> list[str]:
     lines = [
         campaign.call.title,
         f"  funder: {campaign.funder.name} ({campaign.funder.acronym}), SIREN {campaign.funder.siren}",
-        f"  envelope: {format_euros(campaign.envelope.amount)} ({', '.join(campaign.envelope.cost_natures)}) for {campaign.envelope.year}",
+        f"  envelope: {format_euros(campaign.envelope.amount)} ({', '.join(campaign.envelope.cost_natures)})"
+        f" for {campaign.envelope.year}",
         f"  calendar: launch {cal.launch}, deadline {cal.deadline} (Paris time, included)",
         f"            instruction {cal.instruction}, jury {cal.jury}, deliberation {cal.deliberation}",
         f"  territory: {len(campaign.territory.qpv)} QPV in {len(campaign.territory.communes())} communes "
@@ -102,7 +103,9 @@ def walk_sample_dossier(campaign: Campaign | None = None, echo: Callable[[str], 
     step("submit (digital form attached)", "submit", _at(2021, 4, 12))
     for key in ("courrier_demande", "rib", "liste_ca", "liste_bureau", "statuts", "recepisse_declaration"):
         engine.attach(ref, PieceReceipt(key, date(2021, 4, 20)))
-    engine.receive_original(ref, PaperOriginal("dossier_demande", date(2021, 4, 26), True, "Claire Dupont", "représentant légal"))
+    engine.receive_original(
+        ref, PaperOriginal("dossier_demande", date(2021, 4, 26), True, "Claire Dupont", "représentant légal")
+    )
     step("mark_complete (all pieces, signed original)", "mark_complete", _at(2021, 5, 3))
     step("instruct (2 bonus criteria confirmed)", "instruct", _at(2021, 5, 18),
          criteria=["jeunes_ou_femmes", "participation_habitants"])
@@ -127,7 +130,8 @@ def walk_sample_dossier(campaign: Campaign | None = None, echo: Callable[[str], 
     t = engine.totals()
     echo("\nhistory:")
     for event in engine.history(ref):
-        echo(f"  {event.at:%Y-%m-%d %H:%M} {event.trigger:<14} {event.source:>10} -> {event.dest:<10} {dict(event.payload)}")
+        echo(f"  {event.at:%Y-%m-%d %H:%M} {event.trigger:<14} {event.source:>10} -> {event.dest:<10} "
+             f"{dict(event.payload)}")
     echo(f"\nenvelope {format_euros(t.envelope)}: approved {format_euros(t.approved)}, "
          f"paid {format_euros(t.paid)}, remaining {format_euros(t.remaining)}")
     return engine

@@ -194,7 +194,7 @@ def dossier_rows(flow: Workflow, campaign_id: str | None = None) -> list[dict[st
             dossier.paid,
             dossier.submitted_at,
         )
-        rows.append({column: _text(value) for column, value in zip(DOSSIER_COLUMNS, values)})
+        rows.append({column: _text(value) for column, value in zip(DOSSIER_COLUMNS, values, strict=True)})
     return rows
 
 
@@ -348,7 +348,7 @@ def _scdl_row(grant: _Grant) -> tuple[dict[str, str], list[str]]:
         "1.00",
         campaign.call.title,
     )
-    return dict(zip(SCDL_COLUMNS, values)), reasons
+    return dict(zip(SCDL_COLUMNS, values, strict=True)), reasons
 
 
 def scdl_rows(

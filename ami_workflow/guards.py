@@ -126,12 +126,15 @@ def submission_content(g: GuardInput) -> list[str]:
                 reasons.append(f"there are more {words} ({count}) than participants ({app.participants})")
     if app.requested is not None and app.requested <= 0:
         reasons.append("the amount requested must be above 0")
-    if app.total_cost is not None and app.requested is not None:
-        if not cofunding_fits(app.total_cost, app.requested, app.other_funding):
-            reasons.append(
-                f"the amount requested ({format_euros(app.requested)}) plus the other co-funding "
-                f"({format_euros(app.other_funding)}) exceeds the action's total cost ({format_euros(app.total_cost)})"
-            )
+    if (
+        app.total_cost is not None
+        and app.requested is not None
+        and not cofunding_fits(app.total_cost, app.requested, app.other_funding)
+    ):
+        reasons.append(
+            f"the amount requested ({format_euros(app.requested)}) plus the other co-funding "
+            f"({format_euros(app.other_funding)}) exceeds the action's total cost ({format_euros(app.total_cost)})"
+        )
     return reasons
 
 
@@ -198,7 +201,9 @@ def eligibility_problems(campaign: Campaign, dossier: Dossier) -> list[str]:
         )
     natures = campaign.envelope.cost_natures
     if app.cost_nature not in natures:
-        reasons.append(f"the call funds only these costs: {', '.join(natures)}; this action declares {app.cost_nature!r}")
+        reasons.append(
+            f"the call funds only these costs: {', '.join(natures)}; this action declares {app.cost_nature!r}"
+        )
     return reasons
 
 
@@ -265,7 +270,9 @@ def approval_amount(g: GuardInput) -> list[str]:
         reasons.append(f"{format_euros(amount)} is more than the amount requested ({format_euros(app.requested)})")
     limit = dossier_ceiling(g.campaign, g.dossier, instruction.criteria)
     if amount > limit:
-        reasons.append(f"{format_euros(amount)} is above the ceiling for the confirmed criteria ({format_euros(limit)})")
+        reasons.append(
+            f"{format_euros(amount)} is above the ceiling for the confirmed criteria ({format_euros(limit)})"
+        )
     return reasons
 
 
@@ -286,7 +293,9 @@ def envelope(g: GuardInput) -> list[str]:
     if axis is not None and axis in env.by_axis:
         axis_after = g.context.approved_by_axis.get(axis, ZERO) + amount
         if axis_after > env.by_axis[axis]:
-            reasons.append(f"approving it would exceed the share of the axis {axis!r} ({format_euros(env.by_axis[axis])})")
+            reasons.append(
+                f"approving it would exceed the share of the axis {axis!r} ({format_euros(env.by_axis[axis])})"
+            )
     return reasons
 
 

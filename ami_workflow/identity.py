@@ -5,7 +5,8 @@
     >>> check_applicant(Applicant("Asso", "association", siren="732829321", rna="X12"))
     Traceback (most recent call last):
     ...
-    ami_workflow.errors.InvalidInput: applicant: siren: '732829321' is not a valid SIREN; rna: 'X12' is not an RNA number (W followed by 9 characters)
+    ami_workflow.errors.InvalidInput: applicant: siren: '732829321' is not a valid SIREN;
+      rna: 'X12' is not an RNA number (W followed by 9 characters)
 """
 
 from __future__ import annotations

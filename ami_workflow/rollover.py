@@ -260,7 +260,8 @@ def parse_qpv_csv(source: str | Path) -> tuple[Qpv, ...]:
     :class:`~ami_workflow.errors.InvalidInput` naming the line.
 
     >>> parse_qpv_csv('code,name,communes\\nQP062045,Quartier Du Maroc - La Canche,Méricourt (Rouvroy)\\n')
-    (Qpv(code='QP062045', name='Quartier Du Maroc - La Canche', communes=('Méricourt',), communes_outside=('Rouvroy',)),)
+    (Qpv(code='QP062045', name='Quartier Du Maroc - La Canche', communes=('Méricourt',),
+         communes_outside=('Rouvroy',)),)
     >>> parse_qpv_csv('code,name,communes\\nQP062045,,Méricourt\\n')
     Traceback (most recent call last):
     ...
@@ -277,7 +278,9 @@ def parse_qpv_csv(source: str | Path) -> tuple[Qpv, ...]:
     try:
         header = next(reader)
         if tuple(cell.strip().lower() for cell in header) != _QPV_HEADER:
-            raise InvalidInput(f"{where}, line 1: the header must be 'code,name,communes', not {delimiter.join(header)!r}")
+            raise InvalidInput(
+                f"{where}, line 1: the header must be 'code,name,communes', not {delimiter.join(header)!r}"
+            )
         for row in reader:
             line = reader.line_num
             if not any(cell.strip() for cell in row):
@@ -408,7 +411,9 @@ class _Dates:
     def point(self, field: str, day: date, policy_name: str) -> date:
         policy: str = getattr(self.policy, policy_name)
         same = _same_day(day, self.years)
-        clamp = "" if same.day == day.day else f"{day.isoformat()} has no counterpart in {same.year}: {same.isoformat()}; "
+        clamp = (
+            "" if same.day == day.day else f"{day.isoformat()} has no counterpart in {same.year}: {same.isoformat()}; "
+        )
         off = _day_off(same, self.policy.holidays)
         if off is None:
             new, why = same, f"{clamp}the same day of the month, a {_WEEKDAYS[same.weekday()]}"

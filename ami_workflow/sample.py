@@ -36,7 +36,8 @@ __all__ = ["SampleDossier", "run_demo", "sample_dossiers"]
 _NAMES = [
     "Les Ateliers du 12-14", "Solidarité Cité 4", "Bully Sport Insertion", "Parents Relais Liévin",
     "Numérique Pour Tous Lens", "La Passerelle Avion", "Femmes Actives du Bassin", "Jeunes en Mouvement Harnes",
-    "Mobilité Solidaire Gohelle", "Le Tiers-Lieu des Provinces", "Santé Quartiers Sallaumines", "Culture et Emploi Wingles",
+    "Mobilité Solidaire Gohelle", "Le Tiers-Lieu des Provinces", "Santé Quartiers Sallaumines",
+    "Culture et Emploi Wingles",
     "Les Petits Débrouillards Artois", "Accueil Écoute Méricourt", "Lire et Écrire Grenay", "Boxe Éducative Lens",
     "Cuisine Partagée Cité 2", "Réussite Éducative Avion", "Addictions Prévention Liévin", "Vélo Pour l'Emploi",
     "Théâtre des Cités", "Le Pass Numérique Mazingarbe", "Maraudes Solidaires Loos", "Écrans Malins",
@@ -45,7 +46,9 @@ _NAMES = [
 ]
 _COLLECTIVE = "Collectif des habitants du 3/15"
 _TITLES = {
-    "insertion": ["Chantier d'insertion par le sport", "Permis et mobilité vers l'emploi", "Coaching emploi des femmes"],
+    "insertion": [
+        "Chantier d'insertion par le sport", "Permis et mobilité vers l'emploi", "Coaching emploi des femmes",
+    ],
     "education": ["Aide aux devoirs et parentalité", "Ateliers parents-enfants", "Réussite éducative au collège"],
     "sante": ["Prévention des addictions", "Accès aux soins pour tous", "Écoute et santé mentale"],
     "numerique": ["Ateliers numériques parents", "Accompagnement aux démarches en ligne", "Tiers-lieu numérique"],
@@ -133,7 +136,9 @@ def sample_dossiers(campaign: Campaign, seed: int = 2021, count: int = 30) -> li
             young=participants * rng.randrange(20, 70) // 100,
             women=participants * rng.randrange(30, 70) // 100,
             sourcing="Repérage par les centres sociaux, les bailleurs et les collèges du quartier; porte-à-porte.",
-            cofunding=(CoFunding("État (crédits Politique de la Ville)", (cost * Decimal("0.2")).quantize(Decimal("1"))),)
+            cofunding=(
+                CoFunding("État (crédits Politique de la Ville)", (cost * Decimal("0.2")).quantize(Decimal("1"))),
+            )
             if i % 3 == 0
             else (),
         )
@@ -195,7 +200,7 @@ def run_demo(
         tick()
 
     echo("== May 2021: instruction")
-    for ref, sample in zip(refs, samples):
+    for ref, sample in zip(refs, samples, strict=True):
         if flow.get(ref).state == "submitted" and attempt(ref, "mark_complete", _at(5, 4)):
             attempt(ref, "instruct", _at(5, 12 + refs.index(ref) % 15), criteria=list(sample.criteria))
         dossier = flow.get(ref)
@@ -208,7 +213,7 @@ def run_demo(
     members = tuple(
         Member(name, category.key)
         for name, category in zip(["Mme Personnalité", "M. l'Élu", "Mme la Technicienne", "M. l'Habitant"],
-                                  campaign.committee.categories)
+                                  campaign.committee.categories, strict=False)
     )
     session = CommitteeSession("comite-2021-06-15", date(2021, 6, 15), "Vice-Président",
                                campaign.committee.chair_role, members)
@@ -244,7 +249,8 @@ def run_demo(
     for ref in approved:
         if (flow.get(ref).approved or Decimal(0)) > threshold:
             flow.record_convention(Convention(ref, f"CONV-2021-{ref[-3:]}", date(2021, 9, 29)), at=_at(9, 29))
-            echo(f"  {ref} convention CONV-2021-{ref[-3:]} signed (grant {format_euros(flow.get(ref).approved or Decimal(0))})")
+            grant = format_euros(flow.get(ref).approved or Decimal(0))
+            echo(f"  {ref} convention CONV-2021-{ref[-3:]} signed (grant {grant})")
 
     echo("== Payments")
     for ref in approved:

@@ -63,7 +63,12 @@ BAD_FILES = [
     ('label = "La santé"\n', "", "axes[2].label", "required field is missing"),
     ('siren = "246200364"', 'siren = "246200365"', "funder.siren", "not a valid SIREN"),
     ("valid_until = 2022", "valid_until = 2010", "territory.valid_until", "ends before it starts"),
-    ("instruction = { start = 2021-05-01, end = 2021-05-31 }", "instruction = { start = 2021-05-31, end = 2021-05-01 }", "calendar", "before it starts"),
+    (
+        "instruction = { start = 2021-05-01, end = 2021-05-31 }",
+        "instruction = { start = 2021-05-31, end = 2021-05-01 }",
+        "calendar",
+        "before it starts",
+    ),
     ("format = 1", "format = 7", "format", "format 1"),
     ("[call]", "[call", "(syntax)", ""),
 ]

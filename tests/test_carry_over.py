@@ -15,13 +15,17 @@ from ami_workflow.calendar import PARIS, financial_report_due
 from ami_workflow.store import Workflow
 
 TEXT = (resources.files("ami_workflow.calls") / "ami-cohesion-sociale-2021.toml").read_text(encoding="utf-8")
+#: Every day the 2021 call file names in its calendar.
+CALENDAR_DAYS = (
+    "2021-03-08", "2021-04-30", "2021-05-01", "2021-05-31", "2021-06-01", "2021-06-30", "2021-09-01", "2021-09-30",
+)
 
 
 def year(n: int) -> object:
     """The 2021 call moved to year ``n`` by editing its text (the rollover module does it properly)."""
     shift = n - 2021
     text = TEXT.replace("ami-cohesion-sociale-2021", f"ami-cohesion-sociale-{n}").replace("year = 2021", f"year = {n}")
-    for old in ("2021-03-08", "2021-04-30", "2021-05-01", "2021-05-31", "2021-06-01", "2021-06-30", "2021-09-01", "2021-09-30"):
+    for old in CALENDAR_DAYS:
         text = text.replace(old, f"{2021 + shift}{old[4:]}")
     return parse_campaign(text)
 
@@ -70,7 +74,9 @@ def test_rule_overdue_financial_report_is_flagged_at_instruction(flow: Workflow)
         flow.fire(ref23, trigger, at=when)
     with pytest.raises(Refused) as info:
         flow.fire(ref23, "instruct", at=at(2023, 5, 18), criteria=[])
-    assert info.value.reasons == (f"the applicant owes an overdue compte rendu financier: {old} (2021 grant) was due on 2022-06-30",)
+    assert info.value.reasons == (
+        f"the applicant owes an overdue compte rendu financier: {old} (2021 grant) was due on 2022-06-30",
+    )
     assert flow.get(ref23).state == "complete"
     # Once the report is recorded, the guard passes.
     flow.record_financial_report(old, date(2023, 5, 20), at=at(2023, 5, 20))
@@ -82,7 +88,7 @@ def test_rule_overdue_financial_report_is_flagged_at_instruction(flow: Workflow)
 def test_rule_financial_report_guard_can_be_switched_off_in_the_file(flow: Workflow) -> None:
     granted_2021(flow)
     text = TEXT.replace("ami-cohesion-sociale-2021", "ami-cohesion-sociale-2023").replace("year = 2021", "year = 2023")
-    for old in ("2021-03-08", "2021-04-30", "2021-05-01", "2021-05-31", "2021-06-01", "2021-06-30", "2021-09-01", "2021-09-30"):
+    for old in CALENDAR_DAYS:
         text = text.replace(old, f"2023{old[4:]}")
     text += '\n[workflow.guards]\ninstruct = ["instruction_window", "eligibility"]\n'
     lenient = parse_campaign(text)
@@ -152,7 +158,9 @@ def test_rule_only_unsubmitted_drafts_are_copied_on_request(flow: Workflow) -> N
 
 
 def test_rule_identity_requirements_come_from_the_file(flow: Workflow) -> None:
-    text = TEXT.replace('signer_label = "porteur de projet"', 'signer_label = "porteur de projet"\nrequires = ["legal_representative"]')
+    text = TEXT.replace(
+        'signer_label = "porteur de projet"', 'signer_label = "porteur de projet"\nrequires = ["legal_representative"]'
+    )
     text = text.replace('signer_label = "représentant légal de l\'association"',
                         'signer_label = "représentant légal de l\'association"\nrequires = ["siren|rna"]')
     strict = parse_campaign(text.replace("ami-cohesion-sociale-2021", "strict-2021"))

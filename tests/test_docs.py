@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 import test_call_rules
 
 ROOT = Path(__file__).parent.parent

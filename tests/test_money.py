@@ -39,7 +39,7 @@ def test_french_and_plain_texts(text: str, expected: str) -> None:
 
 
 def test_error_names_the_field() -> None:
-    with pytest.raises(InvalidAmount, match="^requested: "):
+    with pytest.raises(InvalidAmount, match=r"^requested: "):
         euros(0.5, "requested")
 
 

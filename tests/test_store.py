@@ -11,7 +11,16 @@ from pathlib import Path
 import pytest
 from walk import CAMPAIGN, TIMES, applicant, application, attach_all, session, walk
 
-from ami_workflow import Convention, Deliberation, Dossier, IllegalTrigger, InvalidInput, NotFound, Refused, parse_campaign
+from ami_workflow import (
+    Convention,
+    Deliberation,
+    Dossier,
+    IllegalTrigger,
+    InvalidInput,
+    NotFound,
+    Refused,
+    parse_campaign,
+)
 from ami_workflow.calendar import PARIS
 from ami_workflow.campaign import converter
 from ami_workflow.journal import canonical_json
@@ -145,9 +154,11 @@ def test_foreign_sqlite_file_is_refused(tmp_path: Path) -> None:
 
 
 def test_many_campaigns_and_applicants_matched_by_siren(flow: Workflow) -> None:
-    text = (Path(__file__).parent.parent / "ami_workflow" / "calls" / "ami-cohesion-sociale-2021.toml").read_text("utf-8")
+    calls = Path(__file__).parent.parent / "ami_workflow" / "calls"
+    text = (calls / "ami-cohesion-sociale-2021.toml").read_text("utf-8")
     next_year = parse_campaign(
-        text.replace('id = "ami-cohesion-sociale-2021"', 'id = "ami-cohesion-sociale-2022"').replace("year = 2021", "year = 2022")
+        text.replace('id = "ami-cohesion-sociale-2021"', 'id = "ami-cohesion-sociale-2022"')
+        .replace("year = 2021", "year = 2022")
     )
     flow.add_campaign(next_year)
     assert flow.campaign_ids() == ["ami-cohesion-sociale-2021", "ami-cohesion-sociale-2022"]
@@ -162,7 +173,7 @@ def test_many_campaigns_and_applicants_matched_by_siren(flow: Workflow) -> None:
 
 def test_identifiers_are_validated_before_writing(flow: Workflow) -> None:
     changes = flow.conn.total_changes
-    with pytest.raises(InvalidInput, match="siren.*iban"):
+    with pytest.raises(InvalidInput, match=r"siren.*iban"):
         flow.create_dossier(applicant(1, siren="123456789", iban="FR00"), at=TIMES["submit"])
     with pytest.raises(InvalidInput, match="rna"):
         flow.create_dossier(applicant(1, siren=None, rna="W12"), at=TIMES["submit"])
@@ -191,13 +202,14 @@ def test_pieces_are_content_addressed_and_names_never_trusted(flow: Workflow, tm
 def test_views_answer_the_common_questions(flow: Workflow) -> None:
     ref = new_dossier(flow, qpv_codes=("QP062024", "QP062026"))
     walk(flow, ref, "approve")
-    overview = dict(zip(
-        ("reference", "state", "qpv", "ceiling_cents", "approved_cents"),
-        flow.conn.execute("SELECT reference, state, qpv, ceiling_cents, approved_cents FROM dossier_overview").fetchone(),
-    ))
+    columns = ("reference", "state", "qpv", "ceiling_cents", "approved_cents")
+    row = flow.conn.execute(f"SELECT {', '.join(columns)} FROM dossier_overview").fetchone()
+    overview = dict(zip(columns, row, strict=True))
     assert overview == {"reference": ref, "state": "approved", "qpv": "QP062024 QP062026",
                         "ceiling_cents": 500000, "approved_cents": 500000}
-    envelope = flow.conn.execute("SELECT envelope_cents, approved_cents, remaining_cents FROM envelope_consumed").fetchone()
+    envelope = flow.conn.execute(
+        "SELECT envelope_cents, approved_cents, remaining_cents FROM envelope_consumed"
+    ).fetchone()
     assert envelope == (15_000_000, 500_000, 14_500_000)
 
 
@@ -217,7 +229,9 @@ def test_decisions_are_checked_and_journaled(flow: Workflow) -> None:
     with pytest.raises(Refused, match="not approved"):
         flow.record_deliberation(Deliberation("DEL-1", date(2021, 9, 27), [ref]))
     with pytest.raises(Refused, match="outside the jury window"):
-        flow.record_session(session().__class__("s2", date(2021, 7, 1), "VP", CAMPAIGN.committee.chair_role, session().members))
+        flow.record_session(
+            session().__class__("s2", date(2021, 7, 1), "VP", CAMPAIGN.committee.chair_role, session().members)
+        )
     flow.amend_calendar("jury", date(2021, 6, 1), date(2021, 7, 9), reason="comité reporté", at=TIMES["hear"])
     assert flow.calendar().jury.end == date(2021, 7, 9)
     walk(flow, ref, "approve") if flow.get(ref).state != "audited" else flow.fire(ref, "approve", at=TIMES["approve"])
@@ -283,7 +297,8 @@ def test_migration_from_the_first_schema_moves_data_into_place(tmp_path: Path) -
     )
     db.execute("INSERT INTO applicants (id, identity, name, kind) VALUES (1, 'siren:552100554', 'A', 'association')")
     db.execute(
-        "INSERT INTO dossiers (reference, campaign_id, applicant_id, state, version, approved_cents, paid_cents, axis, data)"
+        "INSERT INTO dossiers"
+        " (reference, campaign_id, applicant_id, state, version, approved_cents, paid_cents, axis, data)"
         " VALUES ('OLD-1', ?, 1, 'approved', 6, 500000, 0, 'numerique', ?)",
         (CAMPAIGN.id, canonical_json({**data, "reference": "OLD-1"})),
     )
@@ -332,7 +347,9 @@ def test_batch_approval_is_one_transaction_and_allocates(flow: Workflow) -> None
     assert flow.verify() is None
 
 
-def test_subscribers_run_after_commit_and_cannot_break_a_transition(flow: Workflow, caplog: pytest.LogCaptureFixture) -> None:
+def test_subscribers_run_after_commit_and_cannot_break_a_transition(
+    flow: Workflow, caplog: pytest.LogCaptureFixture
+) -> None:
     seen: list[tuple[str, str, int]] = []
 
     def record(event: object) -> None:
@@ -397,7 +414,8 @@ def test_no_name_reaches_the_journal_and_erased_names_cannot_be_guessed(flow: Wo
     salt, digest = flow.conn.execute("SELECT salt, digest FROM personal_data").fetchone()
     assert personal_data_digest(salt, "Claire Dupont") == digest  # before the erasure, the digest matches
     flow.erase_personal_data(flow.get(ref).applicant.identity, reason="demande", at=TIMES["submit"])
-    assert flow.conn.execute("SELECT salt, digest, value FROM personal_data WHERE value IS NOT NULL OR salt != ''").fetchall() == []
+    left = flow.conn.execute("SELECT salt, digest, value FROM personal_data WHERE value IS NOT NULL OR salt != ''")
+    assert left.fetchall() == []
     assert flow.verify() is None
 
 

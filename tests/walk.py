@@ -25,7 +25,7 @@ TIMES = {
     "approve": datetime(2021, 6, 15, 17, tzinfo=PARIS),
     "pay": datetime(2021, 10, 5, 10, tzinfo=PARIS),
 }
-STATE_AFTER = dict(zip(PATH, ("submitted", "complete", "instructed", "audited", "approved", "paid")))
+STATE_AFTER = dict(zip(PATH, ("submitted", "complete", "instructed", "audited", "approved", "paid"), strict=True))
 
 
 def applicant(n: int = 1, **changes: Any) -> Applicant:
@@ -70,7 +70,8 @@ def attach_all(flow: Any, ref: str) -> None:
 
     for piece in CAMPAIGN.pieces:
         if isinstance(flow, Workflow):
-            flow.attach(ref, piece.key, f"contenu {piece.key}".encode(), filename=f"{piece.key}.pdf", received_on=date(2021, 4, 1))
+            content = f"contenu {piece.key}".encode()
+            flow.attach(ref, piece.key, content, filename=f"{piece.key}.pdf", received_on=date(2021, 4, 1))
         else:
             from ami_workflow import PieceReceipt
 
