@@ -16,13 +16,8 @@ from .calendar import (
     financial_report_due,
     to_paris,
 )
-from .campaign import (
-    CalendarPolicy,
-    Campaign,
-    bundled_calls,
-    load_campaign,
-    parse_campaign,
-)
+from .callfile import bundled_calls, load_campaign, parse_campaign
+from .campaign import CalendarPolicy, Campaign
 from .committee import CommitteeSession, Member
 from .decisions import Convention, Deliberation, FinancialReport
 from .dossier import (

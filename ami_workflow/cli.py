@@ -24,15 +24,12 @@ import click
 from . import agenda as agenda_module
 from . import exports, receipts, reports
 from .calendar import SystemClock, parse_instant
-from .campaign import (
-    Campaign,
-    bundled_calls,
-    converter,
-    load_campaign,
-    structure_record,
-)
+from .callfile import bundled_calls, load_campaign
+from .campaign import Campaign
+from .codec import converter, structure_record
 from .committee import CommitteeSession, Member
 from .decisions import Convention, Deliberation
+from .demo import describe_campaign
 from .dossier import Applicant, Application, Dossier
 from .errors import AmiWorkflowError, IllegalTrigger, InvalidInput, Refused
 from .guards import dossier_ceiling
@@ -201,8 +198,6 @@ def campaign_list(state: _State, as_json: bool) -> None:
 @click.pass_obj
 def campaign_show(state: _State, as_json: bool) -> None:
     """Show the campaign's call: funder, envelope, calendar in force, QPV, axes, pieces, committee."""
-    from .demo import describe_campaign
-
     with state.flow() as flow:
         c = flow.campaign
         calendar = flow.calendar()

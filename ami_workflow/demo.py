@@ -10,7 +10,8 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from .calendar import PARIS
-from .campaign import Campaign, load_campaign
+from .callfile import load_campaign
+from .campaign import Campaign
 from .committee import CommitteeSession, Member
 from .decisions import Convention, Deliberation
 from .dossier import Applicant, Application, CoFunding, Period

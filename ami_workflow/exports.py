@@ -33,7 +33,8 @@ import attrs
 from stdnum.fr import siret as _siret
 
 from .calendar import paris_date
-from .campaign import Campaign, converter
+from .campaign import Campaign
+from .codec import converter
 from .decisions import Convention, Deliberation
 from .dossier import Dossier
 from .errors import Refused

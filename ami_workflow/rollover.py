@@ -4,7 +4,7 @@
 :func:`campaign_to_toml` writes any campaign as a call file that loads back
 to the same campaign::
 
-    >>> from ami_workflow.campaign import load_campaign, parse_campaign
+    >>> from ami_workflow.callfile import load_campaign, parse_campaign
     >>> result = rollover(load_campaign("ami-cohesion-sociale-2021"), 2022)
     >>> result.campaign.id, result.campaign.calendar.launch, result.campaign.calendar.deadline
     ('ami-cohesion-sociale-2022', datetime.date(2022, 3, 8), datetime.date(2022, 4, 29))
@@ -38,14 +38,9 @@ import holidays as _holidays
 import tomli_w
 
 from .calendar import Calendar, Window
-from .campaign import (
-    Campaign,
-    Qpv,
-    Territory,
-    check_campaign,
-    converter,
-    parse_campaign,
-)
+from .callfile import check_campaign, parse_campaign
+from .campaign import Campaign, Qpv, Territory
+from .codec import converter
 from .errors import AmiWorkflowError, InvalidInput
 from .money import euros
 
@@ -81,7 +76,7 @@ def campaign_to_toml(campaign: Campaign) -> str:
     The file is complete (every key written, defaults included) and carries no
     comments: the quotes of the call's text in the original file are not kept.
 
-    >>> from ami_workflow.campaign import load_campaign, parse_campaign
+    >>> from ami_workflow.callfile import load_campaign, parse_campaign
     >>> campaign = load_campaign("ami-cohesion-sociale-2021")
     >>> text = campaign_to_toml(campaign)
     >>> print(text[text.index("[calendar]"):text.index("[territory]")].strip())

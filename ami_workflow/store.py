@@ -43,7 +43,8 @@ from .calendar import (
     paris_date,
     to_paris,
 )
-from .campaign import Campaign, converter
+from .campaign import Campaign
+from .codec import converter
 from .committee import CommitteeSession, session_refusals
 from .decisions import (
     Convention,

@@ -41,7 +41,8 @@ from transitions import Machine
 
 import ami_workflow
 from ami_workflow.calendar import PARIS
-from ami_workflow.campaign import Campaign, parse_campaign
+from ami_workflow.callfile import parse_campaign
+from ami_workflow.campaign import Campaign
 from ami_workflow.committee import CommitteeSession, Member
 from ami_workflow.decisions import Convention, Deliberation
 from ami_workflow.demo import SAMPLE_APPLICATION

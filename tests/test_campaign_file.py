@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from ami_workflow.campaign import Campaign, bundled_calls, converter, load_campaign, parse_campaign
+from ami_workflow.callfile import bundled_calls, load_campaign, parse_campaign
+from ami_workflow.campaign import Campaign
+from ami_workflow.codec import converter
 from ami_workflow.errors import CallFileError
 
 TEXT = (resources.files("ami_workflow.calls") / "ami-cohesion-sociale-2021.toml").read_text(encoding="utf-8")

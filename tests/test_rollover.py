@@ -14,7 +14,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ami_workflow.calendar import Calendar, Window, add_months, month_window
-from ami_workflow.campaign import CalendarPolicy, Campaign, Envelope, Qpv, load_campaign, parse_campaign
+from ami_workflow.callfile import load_campaign, parse_campaign
+from ami_workflow.campaign import CalendarPolicy, Campaign, Envelope, Qpv
 from ami_workflow.cli import main
 from ami_workflow.errors import InvalidAmount, InvalidInput
 from ami_workflow.rollover import RolloverResult, campaign_to_toml, parse_qpv_csv, rollover, working_day

@@ -22,7 +22,7 @@ from ami_workflow import (
     parse_campaign,
 )
 from ami_workflow.calendar import PARIS
-from ami_workflow.campaign import converter
+from ami_workflow.codec import converter
 from ami_workflow.journal import canonical_json
 from ami_workflow.personal import split_personal
 from ami_workflow.store import SchemaError, VersionConflict, Workflow
