@@ -18,6 +18,7 @@ from .anchor import (
     sign_checkpoint,
     verify_checkpoint,
 )
+from .backend import BatchResult
 from .calendar import (
     PARIS,
     Calendar,
@@ -29,14 +30,10 @@ from .calendar import (
     financial_report_due,
     to_paris,
 )
-from .campaign import (
-    CalendarPolicy,
-    Campaign,
-    bundled_calls,
-    load_campaign,
-    parse_campaign,
-)
+from .callfile import bundled_calls, load_campaign, parse_campaign
+from .campaign import CalendarPolicy, Campaign
 from .committee import CommitteeSession, Member
+from .core import Event, Kind
 from .decisions import Convention, Deliberation, FinancialReport
 from .dossier import (
     Applicant,
@@ -47,9 +44,6 @@ from .dossier import (
     Payment,
     Period,
 )
-from .backend import BatchResult
-from .core import Event, Kind
-from .memory import MemoryWorkflow
 from .errors import (
     AmiWorkflowError,
     AnchorError,
@@ -63,6 +57,7 @@ from .errors import (
 )
 from .guards import GUARDS, Context, eligibility_problems
 from .identity import check_applicant
+from .memory import MemoryWorkflow
 from .money import euros, format_euros
 from .pieces import (
     IssueReason,

@@ -53,8 +53,8 @@ from .campaign import Campaign
 from .dossier import Dossier
 from .money import ZERO, format_euros
 from .pieces import missing_pieces
-from .states import State
 from .protocol import Backend
+from .states import State
 
 __all__ = ["AgendaItem", "AgendaKind", "INCOMPLETE_NOTICE_DAYS", "agenda"]
 

@@ -57,8 +57,16 @@ from .decisions import Convention, Deliberation, FinancialReport
 from .dossier import Applicant, Application, Dossier
 from .errors import InvalidInput, Refused
 from .guards import dossier_ceiling
+from .journal import (
+    GENESIS,
+    ChainedEvent,
+    ChainProblem,
+    canonical_json,
+    link_with_text,
+    personal_data_digest,
+    verify_chain,
+)
 from .money import ZERO
-from .journal import GENESIS, ChainedEvent, ChainProblem, canonical_json, link_with_text, personal_data_digest, verify_chain
 from .pieces import PaperOriginal
 from .triggers import parse_args
 
@@ -168,8 +176,11 @@ class Operations:
         out = []
         for offset, event in enumerate(events, start=1):
             salts = {path: secrets.token_hex(16) for path, value in event.personal.items() if value is not None}
-            digests = {path: personal_data_digest(salts[path], value)
-                       for path, value in event.personal.items() if value is not None}
+            digests = {
+                path: personal_data_digest(salts[path], value)
+                for path, value in event.personal.items()
+                if value is not None
+            }
             stamped = attrs.evolve(event, recorded_at=now, seq=seq + offset)
             chained, text = link_with_text(previous, seq + offset, event_body(stamped, now, digests))
             out.append(Chained(stamped, chained, text, salts))
@@ -214,15 +225,24 @@ class Operations:
     # -- dossiers ----------------------------------------------------------------
 
     def create_dossier(
-        self, applicant: Applicant, application: Application | None = None, *, reference: str | None = None,
-        campaign_id: str | None = None, actor: str = "",
+        self,
+        applicant: Applicant,
+        application: Application | None = None,
+        *,
+        reference: str | None = None,
+        campaign_id: str | None = None,
+        actor: str = "",
     ) -> Dossier:
         """A new draft. The applicant is matched across campaigns by SIREN, else RNA number."""
         return self.create_dossiers([(applicant, application, reference)], campaign_id=campaign_id, actor=actor)[0]
 
     def create_dossiers(
-        self, entries: Sequence[tuple[Applicant, Application | None, str | None]], *, campaign_id: str | None = None,
-        actor: str = "", progress: Callable[[int], None] | None = None,
+        self,
+        entries: Sequence[tuple[Applicant, Application | None, str | None]],
+        *,
+        campaign_id: str | None = None,
+        actor: str = "",
+        progress: Callable[[int], None] | None = None,
     ) -> list[Dossier]:
         """Create many drafts in one transaction: all of them, or none.
 
@@ -263,8 +283,15 @@ class Operations:
         return self.get(reference)
 
     def attach(
-        self, reference: str, key: str, content: bytes | Path, *, filename: str | None = None,
-        media_type: str | None = None, postmark: date | None = None, expected_version: int | None = None,
+        self,
+        reference: str,
+        key: str,
+        content: bytes | Path,
+        *,
+        filename: str | None = None,
+        media_type: str | None = None,
+        postmark: date | None = None,
+        expected_version: int | None = None,
         actor: str = "",
     ) -> Dossier:
         """Attach a digital piece, dated when the service receives it (or by its ``postmark``).
@@ -287,21 +314,40 @@ class Operations:
         if not isinstance(key, str):
             raise InvalidInput(f"unknown piece {key!r}")
         digest = hashlib.sha256(blob).hexdigest()
-        command = AttachPiece(reference, key, digest, len(blob), safe_name(filename), media_type, self._actor(actor),
-                              postmark, expected_version)
+        command = AttachPiece(
+            reference,
+            key,
+            digest,
+            len(blob),
+            safe_name(filename),
+            media_type,
+            self._actor(actor),
+            postmark,
+            expected_version,
+        )
         self._run(command, {digest: blob})
         return self.get(reference)
 
     def receive_original(
-        self, reference: str, original: PaperOriginal, *, postmark: date | None = None,
-        expected_version: int | None = None, actor: str = "",
+        self,
+        reference: str,
+        original: PaperOriginal,
+        *,
+        postmark: date | None = None,
+        expected_version: int | None = None,
+        actor: str = "",
     ) -> Dossier:
         """Record a paper original, dated by the service's arrival stamp (or its ``postmark``), and who entered it."""
         self._run(ReceiveOriginal(reference, original, self._actor(actor), postmark, expected_version))
         return self.get(reference)
 
     def reuse_pieces(
-        self, reference: str, from_reference: str, keys: Sequence[str], *, expected_version: int | None = None,
+        self,
+        reference: str,
+        from_reference: str,
+        keys: Sequence[str],
+        *,
+        expected_version: int | None = None,
         actor: str = "",
     ) -> Dossier:
         """Reuse unchanged pieces of last year's dossier of the same applicant; calling it is the confirmation.
@@ -326,8 +372,17 @@ class Operations:
     # -- triggers ------------------------------------------------------------------
 
     def fire(
-        self, reference: str, trigger: str, /, *, at: datetime | None = None, postmark: date | None = None,
-        actor: str = "", expected_version: int | None = None, keep_refusal: bool = False, **data: Any,
+        self,
+        reference: str,
+        trigger: str,
+        /,
+        *,
+        at: datetime | None = None,
+        postmark: date | None = None,
+        actor: str = "",
+        expected_version: int | None = None,
+        keep_refusal: bool = False,
+        **data: Any,
     ) -> Dossier:
         """Fire ``trigger`` in one transaction: re-read, guard, journal and project, all or nothing.
 
@@ -378,8 +433,12 @@ class Operations:
         return out
 
     def approve_batch(
-        self, proposals: Sequence[str] | Mapping[str, Decimal | None], *, at: datetime | None = None,
-        actor: str = "", campaign_id: str | None = None,
+        self,
+        proposals: Sequence[str] | Mapping[str, Decimal | None],
+        *,
+        at: datetime | None = None,
+        actor: str = "",
+        campaign_id: str | None = None,
     ) -> BatchResult:
         """Approve a committee's whole list in one transaction.
 
@@ -405,7 +464,14 @@ class Operations:
     # -- campaign decisions -------------------------------------------------------
 
     def amend_calendar(
-        self, window: str, start: date, end: date, *, reason: str, actor: str = "", campaign_id: str | None = None,
+        self,
+        window: str,
+        start: date,
+        end: date,
+        *,
+        reason: str,
+        actor: str = "",
+        campaign_id: str | None = None,
     ) -> CalendarAmendment:
         """Change one window of the provisional calendar, from now on, with a reason.
 
@@ -475,8 +541,14 @@ class Operations:
     def deliberations(self, campaign_id: str | None = None) -> list[Deliberation]:
         raise NotImplementedError
 
-    def dossiers(self, *, campaign_id: str | None = None, state: str | None = None, axis: str | None = None,
-                 qpv: str | None = None) -> list[Dossier]:
+    def dossiers(
+        self,
+        *,
+        campaign_id: str | None = None,
+        state: str | None = None,
+        axis: str | None = None,
+        qpv: str | None = None,
+    ) -> list[Dossier]:
         raise NotImplementedError
 
     # -- shared reads ------------------------------------------------------------------
@@ -501,7 +573,6 @@ class Operations:
     def head(self) -> str:
         """The hash of the last event (64 zeros for an empty journal)."""
         return self._last()[1] or GENESIS
-
 
     # -- verification ------------------------------------------------------------------
 
@@ -627,9 +698,16 @@ def applicant_export(identity: str, dossiers: Sequence[Dossier], events: Iterabl
         "applicant": plain(dossiers[-1].applicant),
         "dossiers": [plain(d) for d in dossiers],
         "events": [
-            {"seq": e.seq, "kind": e.kind.value, "dossier": e.dossier, "at": e.at.isoformat(),
-             "recorded_at": e.recorded_at.isoformat() if e.recorded_at else None, "actor": e.actor,
-             "data": dict(e.data), "personal": dict(e.personal)}
+            {
+                "seq": e.seq,
+                "kind": e.kind.value,
+                "dossier": e.dossier,
+                "at": e.at.isoformat(),
+                "recorded_at": e.recorded_at.isoformat() if e.recorded_at else None,
+                "actor": e.actor,
+                "data": dict(e.data),
+                "personal": dict(e.personal),
+            }
             for e in events
         ],
     }

@@ -11,7 +11,8 @@ changes)::
     >>> to_paris(datetime(2021, 3, 28, 2, 30))
     Traceback (most recent call last):
     ...
-    ami_workflow.errors.InvalidTime: 2021-03-28 02:30:00 does not exist in Europe/Paris (the clocks jump forward that night); give an aware datetime
+    ami_workflow.errors.InvalidTime: 2021-03-28 02:30:00 does not exist in Europe/Paris
+      (the clocks jump forward that night); give an aware datetime
     >>> Window(date(2021, 5, 1), date(2021, 5, 31)).contains(date(2021, 5, 31))
     True
 
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 import calendar as _stdcalendar
 from collections.abc import Iterable
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -63,7 +64,7 @@ def to_paris(at: datetime) -> datetime:
     early = at.replace(tzinfo=PARIS, fold=0)
     late = at.replace(tzinfo=PARIS, fold=1)
     if early.utcoffset() != late.utcoffset():
-        round_trip = early.astimezone(timezone.utc).astimezone(PARIS).replace(tzinfo=None)
+        round_trip = early.astimezone(UTC).astimezone(PARIS).replace(tzinfo=None)
         if round_trip != at.replace(tzinfo=None):
             raise InvalidTime(
                 f"{at} does not exist in Europe/Paris (the clocks jump forward that night); "
@@ -230,7 +231,11 @@ class Calendar:
             else:
                 windows[amendment.window] = amendment.new_window
         return Calendar(
-            windows["submission"], windows["instruction"], windows["jury"], windows["deliberation"], rolling=self.rolling
+            windows["submission"],
+            windows["instruction"],
+            windows["jury"],
+            windows["deliberation"],
+            rolling=self.rolling,
         )
 
 

@@ -15,7 +15,7 @@ import sqlite3
 import sys
 import tomllib
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, NoReturn
@@ -26,15 +26,12 @@ from . import agenda as agenda_module
 from . import exports, receipts, reports
 from .anchor import generate_key, load_private_key, load_public_key
 from .calendar import PARIS, Clock, FixedClock, SystemClock, parse_instant
-from .campaign import (
-    Campaign,
-    bundled_calls,
-    converter,
-    load_campaign,
-    structure_record,
-)
+from .callfile import bundled_calls, load_campaign
+from .campaign import Campaign
+from .codec import converter, structure_record
 from .committee import CommitteeSession, Member
 from .decisions import Convention, Deliberation
+from .demo import describe_campaign
 from .dossier import Applicant, Application, Dossier
 from .errors import AmiWorkflowError, IllegalTrigger, InvalidInput, Refused
 from .money import format_euros
@@ -107,7 +104,7 @@ def _emit(data: Any, as_json: bool, lines: Callable[[], Iterable[str]]) -> None:
 def _table(rows: Sequence[Sequence[object]], headers: Sequence[str]) -> list[str]:
     cells = [[str(c) for c in headers]] + [[("" if c is None else str(c)) for c in row] for row in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-    out = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in cells]
+    out = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in cells]
     out.insert(1, "  ".join("-" * w for w in widths))
     return out
 
@@ -217,8 +214,6 @@ def campaign_list(state: _State, as_json: bool) -> None:
 @click.pass_obj
 def campaign_show(state: _State, as_json: bool) -> None:
     """Show the campaign's call: funder, envelope, calendar in force, QPV, axes, pieces, committee."""
-    from .demo import describe_campaign
-
     with state.flow() as flow:
         c = flow.campaign
         calendar = flow.calendar()
@@ -242,13 +237,16 @@ def campaign_add(state: _State, call_file: str) -> None:
 
 @campaign.command("rollover")
 @click.option("--year", type=int, required=True, help="The new call's year.")
-@click.option("--from", "source", help="A call file or bundled call (default: the database's campaign, else the 2021 call).")
+@click.option("--from", "source",
+              help="A call file or bundled call (default: the database's campaign, else the 2021 call).")
 @click.option("--envelope", help="The new envelope, e.g. 160000 (default: this year's).")
 @click.option("--qpv-csv", type=click.Path(exists=True, dir_okay=False),
-              help="A new QPV list: CSV with the header code,name,communes (communes split by '/', outside ones in brackets).")
+              help="A new QPV list: CSV with the header code,name,communes "
+                   "(communes split by '/', outside ones in brackets).")
 @click.option("--valid-from", type=int, help="The first year of the new QPV list.")
 @click.option("--valid-until", type=int, help="The last year of the new QPV list.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the call file (default stdout).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write the call file (default stdout).")
 @click.pass_obj
 def campaign_rollover(state: _State, year: int, source: str | None, envelope: str | None, qpv_csv: str | None,
                       valid_from: int | None, valid_until: int | None, output: str | None) -> None:
@@ -342,7 +340,9 @@ def dossier_new(state: _State, /, source: str | None, reference: str | None, act
         if options["start"] or options["end"]:
             application_data["period"] = {"start": options["start"], "end": options["end"]}
     applicant = structure_record({k: v for k, v in (applicant_data or {}).items()}, Applicant, "applicant")
-    application = structure_record({k: v for k, v in application_data.items() if v is not None}, Application, "application")
+    application = structure_record(
+        {k: v for k, v in application_data.items() if v is not None}, Application, "application"
+    )
     with state.flow() as flow:
         created = flow.create_dossier(applicant, application, reference=reference, actor=actor)
     _emit(converter.unstructure(created), as_json, lambda: [f"{created.reference}: created as draft"])
@@ -531,8 +531,9 @@ def dossier_show(state: _State, reference: str, at: str | None, as_json: bool) -
         yield f"{d.reference}  [{d.state}]  version {d.version}"
         yield f"  applicant: {d.applicant.name} ({d.applicant.kind}) {d.applicant.identity}"
         yield f"  action: {app.title} — axis {app.axis}, QPV {' '.join(app.qpv_codes)}"
-        yield (f"  cost {format_euros(app.total_cost) if app.total_cost is not None else '?'}, requested "
-               f"{format_euros(app.requested) if app.requested is not None else '?'}, ceiling now {format_euros(limit)}")
+        cost = format_euros(app.total_cost) if app.total_cost is not None else "?"
+        requested = format_euros(app.requested) if app.requested is not None else "?"
+        yield f"  cost {cost}, requested {requested}, ceiling now {format_euros(limit)}"
         if d.approved is not None:
             yield f"  approved {format_euros(d.approved)}, paid {format_euros(d.paid)}"
         yield "  missing pieces: " + ("none" if not missing else "")
@@ -716,7 +717,8 @@ def agenda(state: _State, at: str, as_json: bool) -> None:
 
 @main.command()
 @click.argument("fmt", metavar="FORMAT", type=click.Choice(["csv", "json", "scdl", "360giving"]))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to a file (default stdout).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write to a file (default stdout).")
 @click.option("--above-threshold", is_flag=True, help="scdl: only the grants above 23 000 € (décret 2017-779).")
 @click.pass_obj
 def export(state: _State, fmt: str, output: str | None, above_threshold: bool) -> None:
@@ -731,17 +733,13 @@ def export(state: _State, fmt: str, output: str | None, above_threshold: bool) -
             rows = exports.scdl_rows(flow, cid, above_threshold_only=above_threshold)
         else:
             rows = exports.giving360(flow, cid)
-    out = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout
-    try:
+    with open(output, "w", encoding="utf-8", newline="") if output else nullcontext(sys.stdout) as out:
         if fmt == "csv":
             exports.write_csv(rows, out)
         elif fmt == "scdl":
             exports.write_scdl_csv(rows, out)
         else:
             out.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
-    finally:
-        if output:
-            out.close()
     if output:
         click.echo(f"wrote {output}", err=True)
 

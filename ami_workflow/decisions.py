@@ -70,7 +70,7 @@ def deliberation_refusals(
     recorded: Iterable[str],
     states: Mapping[str, str | None],
 ) -> list[str]:
-    """Why ``deliberation`` cannot be recorded: a duplicate reference, a day outside the window, or dossiers not approved.
+    """Why ``deliberation`` cannot be recorded: a duplicate reference, a day outside the window, or unapproved dossiers.
 
     ``states`` maps each listed dossier to its state (``None`` when unknown).
     """

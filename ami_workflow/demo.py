@@ -11,7 +11,8 @@ from decimal import Decimal
 from typing import Any
 
 from .calendar import PARIS, FixedClock
-from .campaign import Campaign, load_campaign
+from .callfile import load_campaign
+from .campaign import Campaign
 from .committee import CommitteeSession, Member
 from .decisions import Convention, Deliberation
 from .dossier import Applicant, Application, CoFunding, Period
@@ -57,7 +58,8 @@ def describe_campaign(campaign: Campaign) -> list[str]:
     lines = [
         campaign.call.title,
         f"  funder: {campaign.funder.name} ({campaign.funder.acronym}), SIREN {campaign.funder.siren}",
-        f"  envelope: {format_euros(campaign.envelope.amount)} ({', '.join(campaign.envelope.cost_natures)}) for {campaign.envelope.year}",
+        f"  envelope: {format_euros(campaign.envelope.amount)} ({', '.join(campaign.envelope.cost_natures)})"
+        f" for {campaign.envelope.year}",
         f"  calendar: launch {cal.launch}, deadline {cal.deadline} (Paris time, included)",
         f"            instruction {cal.instruction}, jury {cal.jury}, deliberation {cal.deliberation}",
         f"  territory: {len(campaign.territory.qpv)} QPV in {len(campaign.territory.communes())} communes "

@@ -33,13 +33,15 @@ import attrs
 from stdnum.fr import siret as _siret
 
 from .calendar import paris_date
-from .campaign import Campaign, converter
+from .campaign import Campaign
+from .codec import converter
 from .decisions import Convention, Deliberation
 from .dossier import Dossier
 from .errors import Refused
+from .identifiers import is_rna, is_scdl_rna
 from .money import ZERO
-from .states import State
 from .protocol import Backend
+from .states import State
 
 __all__ = [
     "DOSSIER_COLUMNS",
@@ -128,7 +130,6 @@ _REQUIRED = (
 )
 _HINTS = {"idAttribuant": " (the SIRET of the funder, 14 digits)"}
 _DIGITS14 = re.compile(r"[0-9]{14}")
-_RNA = re.compile(r"W[0-9]{9}")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _AMOUNT = re.compile(r"[0-9]+\.[0-9]{2}")
 _DECIMAL = re.compile(r"[0-9]+(\.[0-9]+)?")
@@ -194,7 +195,7 @@ def dossier_rows(flow: Backend, campaign_id: str | None = None) -> list[dict[str
             dossier.paid,
             dossier.submitted_at,
         )
-        rows.append({column: _text(value) for column, value in zip(DOSSIER_COLUMNS, values)})
+        rows.append({column: _text(value) for column, value in zip(DOSSIER_COLUMNS, values, strict=True)})
     return rows
 
 
@@ -337,7 +338,7 @@ def _scdl_row(grant: _Grant) -> tuple[dict[str, str], list[str]]:
         grant.deliberation.reference,
         applicant.name,
         applicant.siret or "",
-        applicant.rna or "",
+        _scdl_rna(applicant.siret, applicant.rna),
         scdl_objet(dossier.application.title),
         scdl_amount(grant.amount),
         _NATURE,
@@ -348,7 +349,14 @@ def _scdl_row(grant: _Grant) -> tuple[dict[str, str], list[str]]:
         "1.00",
         campaign.call.title,
     )
-    return dict(zip(SCDL_COLUMNS, values)), reasons
+    return dict(zip(SCDL_COLUMNS, values, strict=True)), reasons
+
+
+def _scdl_rna(siret: str | None, rna: str | None) -> str:
+    """``rnaBeneficiaire``: the RNA number, left out when the schema cannot take it and the SIRET says who it is."""
+    if rna and siret and not is_scdl_rna(rna):
+        return ""
+    return rna or ""
 
 
 def scdl_rows(
@@ -373,7 +381,9 @@ def scdl_rows(
       none recorded yet is a reason to refuse, not a date to guess.
     - ``referenceDecision``: the deliberation's reference.
     - ``nomBeneficiaire``; ``idBeneficiaire`` (the beneficiary's SIRET) and ``rnaBeneficiaire``
-      (``W`` + 9 digits), each empty when unknown, but never both.
+      (``W`` + 9 digits), each empty when unknown, but never both. An RNA number with letters
+      (older prefectures', see :mod:`ami_workflow.identifiers`) is one the schema rejects: it is
+      left out when there is a SIRET, and refused otherwise.
     - ``objet``: the action's title, at most 256 characters (see :func:`scdl_objet`).
     - ``montant``: the approved amount, ``"26000.00"``; ``nature``: ``aide en numéraire``.
     - ``conditionsVersement``: ``unique`` for one payment or none yet, ``échelonné`` for several;
@@ -481,8 +491,15 @@ def check_scdl_row(row: Mapping[str, str]) -> list[str]:
         problems += _siret_problem("idAttribuant", cells["idAttribuant"], "the funder")
     if cells["idBeneficiaire"]:
         problems += _siret_problem("idBeneficiaire", cells["idBeneficiaire"], "the beneficiary")
-    if cells["rnaBeneficiaire"] and not _RNA.fullmatch(cells["rnaBeneficiaire"]):
-        problems.append(f"rnaBeneficiaire: {cells['rnaBeneficiaire']!r} is not an RNA number (W followed by 9 digits)")
+    rna = cells["rnaBeneficiaire"]
+    if rna and not is_scdl_rna(rna):
+        if is_rna(rna):
+            problems.append(
+                f"rnaBeneficiaire: {rna!r} is an RNA number, but the SCDL schema only takes W followed by 9 digits, "
+                "compact: record the beneficiary's SIRET (idBeneficiaire) instead"
+            )
+        else:
+            problems.append(f"rnaBeneficiaire: {rna!r} is not an RNA number (W followed by 9 digits)")
     if not cells["idBeneficiaire"] and not cells["rnaBeneficiaire"]:
         problems.append(
             "idBeneficiaire and rnaBeneficiaire are both empty: record the beneficiary's SIRET or RNA number"

@@ -87,6 +87,10 @@ def _day(at: datetime) -> str:
 
 
 def submission_window(g: GuardInput) -> list[str]:
+    """The submission is made within the call's submission window, judged on its Paris date.
+    Call: « 8 mars 2021 · Lancement de l'AMI » and « 30 avril 2021 · Date limite de dépôt des
+    candidatures »; 23:59:59 on the deadline (Paris time) is on time, 00:00 the next day is late.
+    """
     window = g.context.calendar.submission
     day = paris_date(g.at)
     if day < window.start:
@@ -97,6 +101,11 @@ def submission_window(g: GuardInput) -> list[str]:
 
 
 def submission_content(g: GuardInput) -> list[str]:
+    """The application is filled in: title, axis, period, costs, amount, publics and a target QPV.
+    Also: the sourcing when the call requires it (« préciser les modalités de mobilisation et de
+    ciblage de ces derniers »), no more QPV residents, young people or women than participants,
+    an amount requested above 0, and that amount plus the other co-funding within the total cost.
+    """
     app = g.dossier.application
     campaign = g.campaign
     reasons = []
@@ -126,22 +135,33 @@ def submission_content(g: GuardInput) -> list[str]:
                 reasons.append(f"there are more {words} ({count}) than participants ({app.participants})")
     if app.requested is not None and app.requested <= 0:
         reasons.append("the amount requested must be above 0")
-    if app.total_cost is not None and app.requested is not None:
-        if not cofunding_fits(app.total_cost, app.requested, app.other_funding):
-            reasons.append(
-                f"the amount requested ({format_euros(app.requested)}) plus the other co-funding "
-                f"({format_euros(app.other_funding)}) exceeds the action's total cost ({format_euros(app.total_cost)})"
-            )
+    if (
+        app.total_cost is not None
+        and app.requested is not None
+        and not cofunding_fits(app.total_cost, app.requested, app.other_funding)
+    ):
+        reasons.append(
+            f"the amount requested ({format_euros(app.requested)}) plus the other co-funding "
+            f"({format_euros(app.other_funding)}) exceeds the action's total cost ({format_euros(app.total_cost)})"
+        )
     return reasons
 
 
 def submission_pieces(g: GuardInput) -> list[str]:
+    """The pieces required at submission are attached.
+    The call file says which pieces are due at ``submit`` and for which kind of applicant; no paper
+    original is asked for yet (see :func:`ami_workflow.pieces.missing_pieces`).
+    """
     return missing_pieces(
         g.campaign.pieces, g.dossier.applicant.kind, g.dossier.pieces, g.dossier.originals, at_submit=True
     )
 
 
 def completion_window(g: GuardInput) -> list[str]:
+    """The dossier is marked complete by the last day of the instruction window.
+    Library reading of the call's calendar (« Mai 2021 · Instruction des dossiers »): missing pieces
+    may still come in while the dossiers are instructed, not later.
+    """
     end = g.context.calendar.instruction.end
     if paris_date(g.at) > end:
         return [f"a dossier can be completed until the end of the instruction, {end}; it is {_day(g.at)}"]
@@ -149,14 +169,25 @@ def completion_window(g: GuardInput) -> list[str]:
 
 
 def pieces_complete(g: GuardInput) -> list[str]:
+    """Every required piece is attached, and each required paper original is received and signed.
+    Call: « Les dossiers de demande de subvention devront comprendre les pièces administratives
+    suivantes », the dossier de demande with « un exemplaire original en version papier signé par le
+    représentant légal de l'association ou le porteur de projet ».
+    """
     return missing_pieces(g.campaign.pieces, g.dossier.applicant.kind, g.dossier.pieces, g.dossier.originals)
 
 
 def instruction_window(g: GuardInput) -> list[str]:
+    """The dossier is instructed within the call's instruction window (Paris time).
+    Call: « Mai 2021 · Instruction des dossiers ».
+    """
     return _in_window(g, "instruction")
 
 
 def jury_window(g: GuardInput) -> list[str]:
+    """The dossier is heard or approved within the call's jury window (Paris time).
+    Call: « Juin 2021 · Jury de sélection ».
+    """
     return _in_window(g, "jury")
 
 
@@ -198,11 +229,19 @@ def eligibility_problems(campaign: Campaign, dossier: Dossier) -> list[str]:
         )
     natures = campaign.envelope.cost_natures
     if app.cost_nature not in natures:
-        reasons.append(f"the call funds only these costs: {', '.join(natures)}; this action declares {app.cost_nature!r}")
+        reasons.append(
+            f"the call funds only these costs: {', '.join(natures)}; this action declares {app.cost_nature!r}"
+        )
     return reasons
 
 
 def eligibility(g: GuardInput) -> list[str]:
+    """The dossier is eligible: applicant kind, axis, QPV, share of QPV residents and cost nature.
+    Call: « L'AMI s'adresse aux associations agissant en faveur des habitants des quartiers
+    prioritaires », « au moins 60% » of the public living in a QPV, operating costs only
+    (« en fonctionnement »); and the bonus criteria the instructor confirms must be the call's
+    (see :func:`eligibility_problems`).
+    """
     reasons = eligibility_problems(g.campaign, g.dossier)
     if isinstance(g.args, InstructArgs):
         known = g.campaign.funding.criterion_keys()
@@ -221,6 +260,11 @@ def dossier_ceiling(campaign: Campaign, dossier: Dossier, criteria: frozenset[st
 
 
 def committee_session(g: GuardInput) -> list[str]:
+    """The named committee session is recorded, sits that day in the jury window, with its chair and members.
+    Call: « un comité de sélection présidé par le Vice-Président en charge de la Cohésion sociale »,
+    « composé de personnalités reconnues …, d'élus, de techniciens de la CALL et d'habitants »:
+    at least one member of each category is present.
+    """
     assert isinstance(g.args, HearArgs)
     session = g.context.sessions.get(g.args.session)
     if session is None:
@@ -237,6 +281,9 @@ def committee_session(g: GuardInput) -> list[str]:
 
 
 def heard_complete(g: GuardInput) -> list[str]:
+    """The dossier heard has been instructed and, if the call hears only complete ones, is complete.
+    Call: « Les dossiers complets seront étudiés sous la forme d'audition ».
+    """
     reasons = []
     if g.campaign.committee.only_complete_dossiers:
         reasons += pieces_complete(g)
@@ -253,6 +300,11 @@ def _approved_amount(g: GuardInput) -> Decimal | None:
 
 
 def approval_amount(g: GuardInput) -> list[str]:
+    """The amount approved is above 0, within the amount requested and within the dossier's ceiling.
+    The ceiling follows the bonus criteria confirmed at instruction. Call: a co-financing rate
+    « plafonné à 50% », « pouvant aller jusqu'à 80% » with the bonus; without an amount, the
+    instructor's proposal is approved.
+    """
     amount = _approved_amount(g)
     instruction = g.dossier.instruction
     app = g.dossier.application
@@ -265,11 +317,17 @@ def approval_amount(g: GuardInput) -> list[str]:
         reasons.append(f"{format_euros(amount)} is more than the amount requested ({format_euros(app.requested)})")
     limit = dossier_ceiling(g.campaign, g.dossier, instruction.criteria)
     if amount > limit:
-        reasons.append(f"{format_euros(amount)} is above the ceiling for the confirmed criteria ({format_euros(limit)})")
+        reasons.append(
+            f"{format_euros(amount)} is above the ceiling for the confirmed criteria ({format_euros(limit)})"
+        )
     return reasons
 
 
 def envelope(g: GuardInput) -> list[str]:
+    """Approving the amount keeps the campaign within its envelope, and the axis within its share.
+    Call: « 150 000 euros de crédits spécifiques … sont fléchés sur l'AMI »; the shares by axis
+    apply when the call file sets ``envelope.by_axis``.
+    """
     amount = _approved_amount(g)
     if amount is None:
         return []
@@ -286,16 +344,25 @@ def envelope(g: GuardInput) -> list[str]:
     if axis is not None and axis in env.by_axis:
         axis_after = g.context.approved_by_axis.get(axis, ZERO) + amount
         if axis_after > env.by_axis[axis]:
-            reasons.append(f"approving it would exceed the share of the axis {axis!r} ({format_euros(env.by_axis[axis])})")
+            reasons.append(
+                f"approving it would exceed the share of the axis {axis!r} ({format_euros(env.by_axis[axis])})"
+            )
     return reasons
 
 
 def motivation(g: GuardInput) -> list[str]:
+    """A rejection comes with a written motivation.
+    Not in the call: a library rule, so that the motivation is kept in the dossier and the journal.
+    """
     assert isinstance(g.args, RejectArgs)
     return [] if g.args.motivation else ["a rejection needs a written motivation"]
 
 
 def piece_issues(g: GuardInput) -> list[str]:
+    """The dossier is sent back with at least one of the call's pieces named, and why.
+    Each issue says whether the piece is missing, incorrect or outdated; incorrect and outdated
+    pieces are dropped and must be sent again.
+    """
     assert isinstance(g.args, ReturnArgs)
     if not g.args.issues:
         return ["say which pieces are returned, and why (missing, incorrect or outdated)"]
@@ -304,12 +371,19 @@ def piece_issues(g: GuardInput) -> list[str]:
 
 
 def not_paid_yet(g: GuardInput) -> list[str]:
+    """No payment has been made yet: after the first one the dossier can no longer be withdrawn.
+    Not in the call: a library rule.
+    """
     if g.dossier.payments:
         return [f"a first payment was made on {_day(g.dossier.payments[0].at)}: the dossier can no longer be withdrawn"]
     return []
 
 
 def deliberation(g: GuardInput) -> list[str]:
+    """A recorded deliberation grants the dossier, and the payment is not before its day.
+    Call: « Septembre 2021 · Délibération pour versement des subventions »; with several
+    deliberations, the earliest that lists the dossier counts.
+    """
     granting = [d for d in g.context.deliberations if g.dossier.reference in d.dossiers]
     if not granting:
         return ["no deliberation grants this dossier yet"]
@@ -320,6 +394,10 @@ def deliberation(g: GuardInput) -> list[str]:
 
 
 def bank_account(g: GuardInput) -> list[str]:
+    """A valid IBAN is recorded for the applicant.
+    Call: the « Relevé d'Identité Bancaire » among the pieces; the IBAN is checked with
+    python-stdnum.
+    """
     iban = g.dossier.applicant.iban
     if not iban:
         return ["no IBAN is recorded for the applicant"]
@@ -329,6 +407,11 @@ def bank_account(g: GuardInput) -> list[str]:
 
 
 def convention(g: GuardInput) -> list[str]:
+    """Above 23 000 € granted in the year, a convention signed by the payment date is recorded.
+    Law: loi n° 2000-321 du 12 avril 2000, art. 10, and décret n° 2001-495 du 6 juin 2001, art. 1
+    (the threshold is the call file's ``funding.convention_threshold``; the applicant's other grants
+    of the campaign count).
+    """
     granted = g.dossier.approved or ZERO
     threshold = g.campaign.funding.convention_threshold
     year_total = g.context.applicant_granted + granted
@@ -352,6 +435,9 @@ def _payment_amount(g: GuardInput) -> Decimal:
 
 
 def payment_amount(g: GuardInput) -> list[str]:
+    """The payment is above 0, and the payments made stay within the grant.
+    Without an amount, what is left of the grant is paid; instalments are allowed.
+    """
     amount = _payment_amount(g)
     granted = g.dossier.approved or ZERO
     if amount <= 0:
@@ -365,6 +451,10 @@ def payment_amount(g: GuardInput) -> list[str]:
 
 
 def financial_reports(g: GuardInput) -> list[str]:
+    """The applicant owes no overdue compte rendu financier for an earlier grant.
+    Law: loi n° 2000-321 du 12 avril 2000, art. 10: the report is due within six months of the end
+    of the year of the grant (the call file's ``funding.financial_report_months``).
+    """
     return [f"the applicant owes an overdue compte rendu financier: {item}" for item in g.context.overdue_reports]
 
 

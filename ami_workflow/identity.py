@@ -5,12 +5,11 @@
     >>> check_applicant(Applicant("Asso", "association", siren="732829321", rna="X12"))
     Traceback (most recent call last):
     ...
-    ami_workflow.errors.InvalidInput: applicant: siren: '732829321' is not a valid SIREN; rna: 'X12' is not an RNA number (W followed by 9 characters)
+    ami_workflow.errors.InvalidInput: applicant: siren: '732829321' is not a valid SIREN;
+      rna: 'X12' is not an RNA number (W followed by 9 characters)
 """
 
 from __future__ import annotations
-
-import re
 
 import attrs
 from stdnum import iban as _iban
@@ -20,10 +19,9 @@ from stdnum.fr import siret as _siret
 from .campaign import Campaign
 from .dossier import Applicant
 from .errors import InvalidInput
+from .identifiers import compact_rna, is_rna, rna_problem
 
 __all__ = ["check_applicant", "identity_problems", "requirement_problems"]
-
-_RNA = re.compile(r"^W[0-9A-Z]{9}$")
 
 
 def identity_problems(applicant: Applicant) -> list[str]:
@@ -36,8 +34,8 @@ def identity_problems(applicant: Applicant) -> list[str]:
             problems.append(f"siret: {applicant.siret!r} is not a valid SIRET")
         elif applicant.siren and _siret.compact(applicant.siret)[:9] != _siren.compact(applicant.siren):
             problems.append("siret: the SIRET does not start with the SIREN")
-    if applicant.rna and not _RNA.match(applicant.rna.replace(" ", "").upper()):
-        problems.append(f"rna: {applicant.rna!r} is not an RNA number (W followed by 9 characters)")
+    if applicant.rna and not is_rna(applicant.rna):
+        problems.append(rna_problem(applicant.rna))
     if applicant.iban and not _iban.is_valid(applicant.iban):
         problems.append(f"iban: {applicant.iban!r} is not a valid IBAN")
     return problems
@@ -76,6 +74,6 @@ def check_applicant(applicant: Applicant, campaign: Campaign | None = None) -> A
         applicant,
         siren=siren,
         siret=siret,
-        rna=applicant.rna.replace(" ", "").upper() if applicant.rna else None,
+        rna=compact_rna(applicant.rna) if applicant.rna else None,
         iban=_iban.compact(applicant.iban) if applicant.iban else None,
     )

@@ -411,7 +411,8 @@ def replay(bodies: Iterable[Mapping[str, Any]], initial: str = "draft") -> dict[
         ...         {"seq": 2, "dossier": "A", "source": "draft", "dest": "withdrawn"}])
         Traceback (most recent call last):
         ...
-        ami_workflow.errors.InvalidInput: seq 2: dossier 'A' is 'submitted' in the replay, but the event moves it from 'draft'
+        ami_workflow.errors.InvalidInput: seq 2: dossier 'A' is 'submitted' in the replay,
+          but the event moves it from 'draft'
     """
     if not isinstance(initial, str):
         raise InvalidInput(f"initial: expected a state name, got {initial!r}")
@@ -421,7 +422,8 @@ def replay(bodies: Iterable[Mapping[str, Any]], initial: str = "draft") -> dict[
             raise InvalidInput(f"seq {position}: an event must be a mapping, not a {type(body).__qualname__}")
         seq = body.get("seq", position)
         fields = [body.get(key) for key in ("dossier", "source", "dest")]
-        wrong = [key for key, value in zip(("dossier", "source", "dest"), fields) if not isinstance(value, str)]
+        names = ("dossier", "source", "dest")
+        wrong = [key for key, value in zip(names, fields, strict=True) if not isinstance(value, str)]
         if wrong:
             raise InvalidInput(
                 f"seq {seq}: dossier {body.get('dossier')!r}: missing or not text: {', '.join(wrong)}"

@@ -23,19 +23,18 @@ from datetime import datetime
 from typing import Any
 
 from .backend import Chained, Operations, applicant_export, world_difference
-from .calendar import Clock
+from .calendar import Calendar, CalendarAmendment, Clock, financial_report_due
 from .campaign import Campaign
+from .committee import CommitteeSession
 from .core.events import Event, Kind
 from .core.evolve import World, evolve
 from .core.view import View, WorldView
 from .decisions import Convention, Deliberation, FinancialReportStatus
 from .dossier import Dossier
 from .errors import InvalidInput, NotFound
+from .journal import GENESIS, ChainedEvent
 from .money import ZERO
 from .rules import Totals
-from .calendar import Calendar, CalendarAmendment, financial_report_due
-from .committee import CommitteeSession
-from .journal import GENESIS, ChainedEvent
 
 __all__ = ["MemoryWorkflow"]
 
@@ -122,8 +121,17 @@ class MemoryWorkflow(Operations):
         for item in list(self._journal):
             seq = item.chained.seq
             personal = {path: self._values.get((seq, path)) for path in item.event.personal}
-            yield Event(item.event.kind, item.event.campaign, item.event.dossier, item.event.at, item.event.actor,
-                        item.event.data, personal, item.event.recorded_at, seq)
+            yield Event(
+                item.event.kind,
+                item.event.campaign,
+                item.event.dossier,
+                item.event.at,
+                item.event.actor,
+                item.event.data,
+                personal,
+                item.event.recorded_at,
+                seq,
+            )
 
     def personal_rows(self) -> Iterator[tuple[int, str, str, str | None]]:
         """Every personal value held: (seq, path, salt, value), for ``verify``."""
@@ -162,7 +170,11 @@ class MemoryWorkflow(Operations):
             raise NotFound(f"no dossier {reference!r}") from None
 
     def dossiers(
-        self, *, campaign_id: str | None = None, state: str | None = None, axis: str | None = None,
+        self,
+        *,
+        campaign_id: str | None = None,
+        state: str | None = None,
+        axis: str | None = None,
         qpv: str | None = None,
     ) -> list[Dossier]:
         """The dossiers, filtered by campaign, state, axis and target QPV, in reference order."""
@@ -170,9 +182,12 @@ class MemoryWorkflow(Operations):
             if value is not None and (not isinstance(value, str) or not value.strip()):
                 raise InvalidInput(f"{name} must be a non-empty string, not {value!r}")
         return [
-            d for _, d in sorted(self.world.dossiers.items())
-            if (campaign_id is None or d.campaign_id == campaign_id) and (state is None or d.state == state)
-            and (axis is None or d.application.axis == axis) and (qpv is None or qpv in d.application.qpv_codes)
+            d
+            for _, d in sorted(self.world.dossiers.items())
+            if (campaign_id is None or d.campaign_id == campaign_id)
+            and (state is None or d.state == state)
+            and (axis is None or d.application.axis == axis)
+            and (qpv is None or qpv in d.application.qpv_codes)
         ]
 
     def _place(self, campaign_id: str | None) -> Any:
@@ -212,9 +227,13 @@ class MemoryWorkflow(Operations):
         due = financial_report_due(campaign.envelope.year, campaign.funding.financial_report_months)
         granted = self.dossiers(campaign_id=campaign.id)
         return [
-            FinancialReportStatus(d.reference, due, place.financial_reports[d.reference].received_on
-                                  if d.reference in place.financial_reports else None)
-            for d in granted if d.approved is not None and d.state != "withdrawn"
+            FinancialReportStatus(
+                d.reference,
+                due,
+                place.financial_reports[d.reference].received_on if d.reference in place.financial_reports else None,
+            )
+            for d in granted
+            if d.approved is not None and d.state != "withdrawn"
         ]
 
     def dossier_events(self, reference: str) -> list[ChainedEvent]:

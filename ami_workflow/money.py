@@ -11,7 +11,8 @@ point. Amounts come in as ``Decimal``, ``int`` (whole euros) or ``str``
     >>> euros(0.1)
     Traceback (most recent call last):
     ...
-    ami_workflow.errors.InvalidAmount: amount: a float is not accepted as money (0.1); pass a Decimal, an int or a string such as "0.10"
+    ami_workflow.errors.InvalidAmount: amount: a float is not accepted as money (0.1);
+      pass a Decimal, an int or a string such as "0.10"
     >>> to_cents(euros("12.34")), from_cents(1234)
     (1234, Decimal('12.34'))
     >>> format_euros(Decimal("150000"))

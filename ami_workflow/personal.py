@@ -6,7 +6,8 @@ dossier holds :data:`PERSONAL` in their place, and :data:`ERASED` once erased::
 
     >>> data, values = split_personal({"applicant": {"legal_representative": "Claire Dupont"}, "originals": []})
     >>> data, values
-    ({'applicant': {'legal_representative': '[personal data]'}, 'originals': []}, {'applicant.legal_representative': 'Claire Dupont'})
+    ({'applicant': {'legal_representative': '[personal data]'}, 'originals': []},
+     {'applicant.legal_representative': 'Claire Dupont'})
     >>> join_personal(data, {})["applicant"]["legal_representative"]
     '[erased]'
 """

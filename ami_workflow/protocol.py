@@ -39,32 +39,87 @@ class Backend(Protocol):
 
     # writing
     def add_campaign(self, campaign: Campaign, *, actor: str = "") -> None: ...
-    def create_dossier(self, applicant: Applicant, application: Application | None = None, *,
-                       reference: str | None = None, campaign_id: str | None = None, actor: str = "") -> Dossier: ...
-    def create_dossiers(self, entries: Sequence[tuple[Applicant, Application | None, str | None]], *,
-                        campaign_id: str | None = None, actor: str = "",
-                        progress: Callable[[int], None] | None = None) -> list[Dossier]: ...
-    def update_application(self, reference: str, application: Application, *, expected_version: int,
-                           actor: str = "") -> Dossier: ...
-    def attach(self, reference: str, key: str, content: bytes | Path, *, filename: str | None = None,
-               media_type: str | None = None, postmark: date | None = None, expected_version: int | None = None,
-               actor: str = "") -> Dossier: ...
-    def receive_original(self, reference: str, original: PaperOriginal, *, postmark: date | None = None,
-                         expected_version: int | None = None, actor: str = "") -> Dossier: ...
-    def reuse_pieces(self, reference: str, from_reference: str, keys: Sequence[str], *,
-                     expected_version: int | None = None, actor: str = "") -> Dossier: ...
+    def create_dossier(
+        self,
+        applicant: Applicant,
+        application: Application | None = None,
+        *,
+        reference: str | None = None,
+        campaign_id: str | None = None,
+        actor: str = "",
+    ) -> Dossier: ...
+    def create_dossiers(
+        self,
+        entries: Sequence[tuple[Applicant, Application | None, str | None]],
+        *,
+        campaign_id: str | None = None,
+        actor: str = "",
+        progress: Callable[[int], None] | None = None,
+    ) -> list[Dossier]: ...
+    def update_application(
+        self, reference: str, application: Application, *, expected_version: int, actor: str = ""
+    ) -> Dossier: ...
+    def attach(
+        self,
+        reference: str,
+        key: str,
+        content: bytes | Path,
+        *,
+        filename: str | None = None,
+        media_type: str | None = None,
+        postmark: date | None = None,
+        expected_version: int | None = None,
+        actor: str = "",
+    ) -> Dossier: ...
+    def receive_original(
+        self,
+        reference: str,
+        original: PaperOriginal,
+        *,
+        postmark: date | None = None,
+        expected_version: int | None = None,
+        actor: str = "",
+    ) -> Dossier: ...
+    def reuse_pieces(
+        self,
+        reference: str,
+        from_reference: str,
+        keys: Sequence[str],
+        *,
+        expected_version: int | None = None,
+        actor: str = "",
+    ) -> Dossier: ...
     def copy_drafts(self, from_campaign_id: str, to_campaign_id: str, *, actor: str = "") -> dict[str, str]: ...
-    def fire(self, reference: str, trigger: str, /, *, at: datetime | None = None, postmark: date | None = None,
-             actor: str = "", expected_version: int | None = None, keep_refusal: bool = False,
-             **data: Any) -> Dossier: ...
-    def approve_batch(self, proposals: Sequence[str] | Mapping[str, Decimal | None], *, at: datetime | None = None,
-                      actor: str = "", campaign_id: str | None = None) -> Any: ...
-    def amend_calendar(self, window: str, start: date, end: date, *, reason: str, actor: str = "",
-                       campaign_id: str | None = None) -> CalendarAmendment: ...
-    def record_session(self, session: CommitteeSession, *, actor: str = "",
-                       campaign_id: str | None = None) -> CommitteeSession: ...
-    def record_deliberation(self, deliberation: Deliberation, *, actor: str = "",
-                            campaign_id: str | None = None) -> Deliberation: ...
+    def fire(
+        self,
+        reference: str,
+        trigger: str,
+        /,
+        *,
+        at: datetime | None = None,
+        postmark: date | None = None,
+        actor: str = "",
+        expected_version: int | None = None,
+        keep_refusal: bool = False,
+        **data: Any,
+    ) -> Dossier: ...
+    def approve_batch(
+        self,
+        proposals: Sequence[str] | Mapping[str, Decimal | None],
+        *,
+        at: datetime | None = None,
+        actor: str = "",
+        campaign_id: str | None = None,
+    ) -> Any: ...
+    def amend_calendar(
+        self, window: str, start: date, end: date, *, reason: str, actor: str = "", campaign_id: str | None = None
+    ) -> CalendarAmendment: ...
+    def record_session(
+        self, session: CommitteeSession, *, actor: str = "", campaign_id: str | None = None
+    ) -> CommitteeSession: ...
+    def record_deliberation(
+        self, deliberation: Deliberation, *, actor: str = "", campaign_id: str | None = None
+    ) -> Deliberation: ...
     def record_convention(self, convention: Convention, *, actor: str = "") -> Convention: ...
     def record_financial_report(self, reference: str, received_on: date, *, actor: str = "") -> FinancialReport: ...
     def erase_personal_data(self, identity: str, *, reason: str, actor: str = "") -> int: ...
@@ -75,8 +130,14 @@ class Backend(Protocol):
     def campaign_ids(self) -> list[str]: ...
     def get_campaign(self, campaign_id: str) -> Campaign: ...
     def get(self, reference: str) -> Dossier: ...
-    def dossiers(self, *, campaign_id: str | None = None, state: str | None = None, axis: str | None = None,
-                 qpv: str | None = None) -> list[Dossier]: ...
+    def dossiers(
+        self,
+        *,
+        campaign_id: str | None = None,
+        state: str | None = None,
+        axis: str | None = None,
+        qpv: str | None = None,
+    ) -> list[Dossier]: ...
     def sessions(self, campaign_id: str | None = None) -> list[CommitteeSession]: ...
     def deliberations(self, campaign_id: str | None = None) -> list[Deliberation]: ...
     def conventions(self, campaign_id: str | None = None) -> dict[str, Convention]: ...

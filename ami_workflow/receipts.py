@@ -17,7 +17,8 @@ state is refused, with the reason in plain words::
     >>> deposit_receipt(flow, ref)
     Traceback (most recent call last):
     ...
-    ami_workflow.errors.Refused: deposit_receipt refused: ami-cohesion-sociale-2021-0001 is a draft: it has not been submitted, so there is no deposit to acknowledge
+    ami_workflow.errors.Refused: deposit_receipt refused: ami-cohesion-sociale-2021-0001 is a draft:
+      it has not been submitted, so there is no deposit to acknowledge
 """
 
 from __future__ import annotations
@@ -32,8 +33,8 @@ from .dossier import Dossier
 from .errors import Refused
 from .journal import ChainedEvent
 from .money import format_euros
-from .states import State
 from .protocol import Backend
+from .states import State
 
 __all__ = ["decision_notice", "deposit_receipt"]
 
@@ -101,7 +102,8 @@ def _facts(rows: Iterable[tuple[str, str]]) -> str:
 def _journal(event: ChainedEvent, what: str) -> str:
     return (
         "<h2>Journal</h2>\n"
-        f"<p>{escape(what)}: event no. {event.seq} of the journal, recorded on {escape(_instant(_event_at(event)))}.</p>\n"
+        f"<p>{escape(what)}: event no. {event.seq} of the journal, "
+        f"recorded on {escape(_instant(_event_at(event)))}.</p>\n"
         f'<p>SHA-256 hash of the event: <code class="hash">{escape(event.hash)}</code></p>\n'
         f'<p class="note">{escape(_JOURNAL_NOTE)}</p>'
     )
@@ -253,7 +255,9 @@ def _grant(flow: Backend, campaign: Campaign, dossier: Dossier, rows: list[tuple
         criteria = "<p>The action:</p>\n<ul>\n" + "\n".join(f"<li>{_fr(label)}</li>" for label in labels) + "\n</ul>"
     else:
         criteria = "<p>No bonus criterion was confirmed: the ceiling is the call's base rate.</p>"
-    granting = sorted((d for d in flow.deliberations(campaign.id) if dossier.reference in d.dossiers), key=lambda d: d.day)
+    granting = sorted(
+        (d for d in flow.deliberations(campaign.id) if dossier.reference in d.dossiers), key=lambda d: d.day
+    )
     if granting:
         legal = "; ".join(f"deliberation {escape(d.reference)} of {escape(_day(d.day))}" for d in granting)
         deliberation = f"<p>The grant is made by the council's {legal}.</p>"

@@ -49,8 +49,8 @@ import attrs
 
 from .dossier import Dossier
 from .money import CENT, ZERO, format_euros
-from .states import State
 from .protocol import Backend
+from .states import State
 
 __all__ = [
     "AxisLine",
@@ -157,7 +157,7 @@ class CampaignReport:
     women: Share
     """Received dossiers whose women participants are at least half of the participants."""
     youth_or_women_bonus: Share | None
-    """Received dossiers with the criterion ``jeunes_ou_femmes`` confirmed (``None`` if the call has no such criterion)."""
+    """Received dossiers with the criterion ``jeunes_ou_femmes`` confirmed (``None`` if the call has no such one)."""
     approved_cost: Decimal
     """The total cost of the approved actions (withdrawn ones left out)."""
     funding_rate: Decimal | None
@@ -172,7 +172,9 @@ class CampaignReport:
         """Every inconsistency between the figures, in plain words; empty when the report holds together."""
         problems = []
         if sum(self.by_state.values()) != self.dossiers:
-            problems.append(f"the counts by state add up to {sum(self.by_state.values())}, not {self.dossiers} dossiers")
+            problems.append(
+                f"the counts by state add up to {sum(self.by_state.values())}, not {self.dossiers} dossiers"
+            )
         if self.approved > self.envelope:
             problems.append(
                 f"the approved total {format_euros(self.approved)} exceeds the envelope {format_euros(self.envelope)}"
@@ -186,15 +188,21 @@ class CampaignReport:
         for name, total in (("approved", self.approved), ("paid", self.paid)):
             by_axis = sum((getattr(line, name) for line in self.by_axis), ZERO)
             if by_axis != total:
-                problems.append(f"the {name} amounts by axis add up to {format_euros(by_axis)}, not {format_euros(total)}")
+                problems.append(
+                    f"the {name} amounts by axis add up to {format_euros(by_axis)}, not {format_euros(total)}"
+                )
         if sum(line.count for line in self.by_axis) > self.received:
             problems.append("the axes count more dossiers than were received")
         for qpv in self.by_qpv:
             if qpv.approved > self.approved:
-                problems.append(f"the QPV {qpv.code} has more approved ({format_euros(qpv.approved)}) than the campaign")
+                problems.append(
+                    f"the QPV {qpv.code} has more approved ({format_euros(qpv.approved)}) than the campaign"
+                )
         for criterion in self.criteria:
             if criterion.confirmed > self.instructed:
-                problems.append(f"the criterion {criterion.key!r} is confirmed more often than dossiers were instructed")
+                problems.append(
+                    f"the criterion {criterion.key!r} is confirmed more often than dossiers were instructed"
+                )
         shares = (("youth", self.youth), ("women", self.women), ("youth or women bonus", self.youth_or_women_bonus))
         for name, share in shares:
             if share is not None and not 0 <= share.count <= share.out_of == self.received:
@@ -256,7 +264,9 @@ def campaign_report(flow: Backend, campaign_id: str | None = None) -> CampaignRe
     bonus = None
     if YOUTH_OR_WOMEN_CRITERION in campaign.funding.criterion_keys():
         bonus = Share(
-            sum(1 for d in received if d.instruction is not None and YOUTH_OR_WOMEN_CRITERION in d.instruction.criteria),
+            sum(
+                1 for d in received if d.instruction is not None and YOUTH_OR_WOMEN_CRITERION in d.instruction.criteria
+            ),
             len(received),
         )
     approved_sum = _sum(d.approved or ZERO for d in granted)
@@ -264,7 +274,9 @@ def campaign_report(flow: Backend, campaign_id: str | None = None) -> CampaignRe
     return CampaignReport(
         campaign_id=campaign.id,
         title=campaign.call.title,
-        funder=f"{campaign.funder.name} ({campaign.funder.acronym})" if campaign.funder.acronym else campaign.funder.name,
+        funder=(
+            f"{campaign.funder.name} ({campaign.funder.acronym})" if campaign.funder.acronym else campaign.funder.name
+        ),
         dossiers=len(dossiers),
         by_state=by_state,
         envelope=totals.envelope,
@@ -325,16 +337,22 @@ def report_lines(report: CampaignReport) -> list[str]:
     lines += ["", "By axis (dossiers received; approved and paid without withdrawn dossiers)"]
     for axis in report.by_axis:
         lines.append(
-            f"  {axis.number}. {axis.label}: {_plural(axis.count, 'dossier')}, requested {format_euros(axis.requested)}, "
+            f"  {axis.number}. {axis.label}: {_plural(axis.count, 'dossier')}, "
+            f"requested {format_euros(axis.requested)}, "
             f"approved {format_euros(axis.approved)}, paid {format_euros(axis.paid)}"
         )
     lines += ["", "By QPV (a dossier targeting several QPV counts in each: these totals overlap "
               "and do not add up to the envelope)"]
     targeted = [q for q in report.by_qpv if q.count]
-    lines += [f"  {q.code} {q.name}: {_plural(q.count, 'dossier')}, approved {format_euros(q.approved)}" for q in targeted]
+    lines += [
+        f"  {q.code} {q.name}: {_plural(q.count, 'dossier')}, approved {format_euros(q.approved)}" for q in targeted
+    ]
     if len(targeted) < len(report.by_qpv):
         lines.append(f"  no dossier for the other {len(report.by_qpv) - len(targeted)} QPV of the call")
-    lines += ["", f"Bonus criteria confirmed at instruction (out of {_plural(report.instructed, 'instructed dossier')})"]
+    lines += [
+        "",
+        f"Bonus criteria confirmed at instruction (out of {_plural(report.instructed, 'instructed dossier')})",
+    ]
     lines += [f"  {c.label}: {c.confirmed}" for c in report.criteria]
     lines += [
         "",
@@ -344,7 +362,8 @@ def report_lines(report: CampaignReport) -> list[str]:
     ]
     if report.youth_or_women_bonus is not None:
         lines.append(
-            f"  with the bonus criterion '{YOUTH_OR_WOMEN_CRITERION}' confirmed: {_share_text(report.youth_or_women_bonus)}"
+            f"  with the bonus criterion '{YOUTH_OR_WOMEN_CRITERION}' confirmed: "
+            f"{_share_text(report.youth_or_women_bonus)}"
         )
     lines += [
         "",

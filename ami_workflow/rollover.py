@@ -4,7 +4,7 @@
 :func:`campaign_to_toml` writes any campaign as a call file that loads back
 to the same campaign::
 
-    >>> from ami_workflow.campaign import load_campaign, parse_campaign
+    >>> from ami_workflow.callfile import load_campaign, parse_campaign
     >>> result = rollover(load_campaign("ami-cohesion-sociale-2021"), 2022)
     >>> result.campaign.id, result.campaign.calendar.launch, result.campaign.calendar.deadline
     ('ami-cohesion-sociale-2022', datetime.date(2022, 3, 8), datetime.date(2022, 4, 29))
@@ -38,14 +38,9 @@ import holidays as _holidays
 import tomli_w
 
 from .calendar import Calendar, Window
-from .campaign import (
-    Campaign,
-    Qpv,
-    Territory,
-    check_campaign,
-    converter,
-    parse_campaign,
-)
+from .callfile import check_campaign, parse_campaign
+from .campaign import Campaign, Qpv, Territory
+from .codec import converter
 from .errors import AmiWorkflowError, InvalidInput
 from .money import euros
 
@@ -81,7 +76,7 @@ def campaign_to_toml(campaign: Campaign) -> str:
     The file is complete (every key written, defaults included) and carries no
     comments: the quotes of the call's text in the original file are not kept.
 
-    >>> from ami_workflow.campaign import load_campaign, parse_campaign
+    >>> from ami_workflow.callfile import load_campaign, parse_campaign
     >>> campaign = load_campaign("ami-cohesion-sociale-2021")
     >>> text = campaign_to_toml(campaign)
     >>> print(text[text.index("[calendar]"):text.index("[territory]")].strip())
@@ -260,7 +255,8 @@ def parse_qpv_csv(source: str | Path) -> tuple[Qpv, ...]:
     :class:`~ami_workflow.errors.InvalidInput` naming the line.
 
     >>> parse_qpv_csv('code,name,communes\\nQP062045,Quartier Du Maroc - La Canche,Méricourt (Rouvroy)\\n')
-    (Qpv(code='QP062045', name='Quartier Du Maroc - La Canche', communes=('Méricourt',), communes_outside=('Rouvroy',)),)
+    (Qpv(code='QP062045', name='Quartier Du Maroc - La Canche', communes=('Méricourt',),
+         communes_outside=('Rouvroy',)),)
     >>> parse_qpv_csv('code,name,communes\\nQP062045,,Méricourt\\n')
     Traceback (most recent call last):
     ...
@@ -277,7 +273,9 @@ def parse_qpv_csv(source: str | Path) -> tuple[Qpv, ...]:
     try:
         header = next(reader)
         if tuple(cell.strip().lower() for cell in header) != _QPV_HEADER:
-            raise InvalidInput(f"{where}, line 1: the header must be 'code,name,communes', not {delimiter.join(header)!r}")
+            raise InvalidInput(
+                f"{where}, line 1: the header must be 'code,name,communes', not {delimiter.join(header)!r}"
+            )
         for row in reader:
             line = reader.line_num
             if not any(cell.strip() for cell in row):
@@ -408,7 +406,9 @@ class _Dates:
     def point(self, field: str, day: date, policy_name: str) -> date:
         policy: str = getattr(self.policy, policy_name)
         same = _same_day(day, self.years)
-        clamp = "" if same.day == day.day else f"{day.isoformat()} has no counterpart in {same.year}: {same.isoformat()}; "
+        clamp = (
+            "" if same.day == day.day else f"{day.isoformat()} has no counterpart in {same.year}: {same.isoformat()}; "
+        )
         off = _day_off(same, self.policy.holidays)
         if off is None:
             new, why = same, f"{clamp}the same day of the month, a {_WEEKDAYS[same.weekday()]}"

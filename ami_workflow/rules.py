@@ -211,11 +211,11 @@ def allocate(envelope: Decimal, claims: Sequence[tuple[str, Decimal]]) -> dict[s
     wanted = [to_cents(euros(amount, f"claim {key}")) for key, amount in claims]
     total = sum(wanted)
     if total <= available:
-        return {key: from_cents(cents) for key, cents in zip(keys, wanted)}
+        return {key: from_cents(cents) for key, cents in zip(keys, wanted, strict=True)}
     floors = [cents * available // total for cents in wanted]
     remainders = [cents * available % total for cents in wanted]
     left = available - sum(floors)
     order = sorted(range(len(keys)), key=lambda i: -remainders[i])
     for i in order[:left]:
         floors[i] += 1
-    return {key: from_cents(cents) for key, cents in zip(keys, floors)}
+    return {key: from_cents(cents) for key, cents in zip(keys, floors, strict=True)}

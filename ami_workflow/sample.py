@@ -36,7 +36,8 @@ __all__ = ["SampleDossier", "run_demo", "sample_dossiers"]
 _NAMES = [
     "Les Ateliers du 12-14", "Solidarité Cité 4", "Bully Sport Insertion", "Parents Relais Liévin",
     "Numérique Pour Tous Lens", "La Passerelle Avion", "Femmes Actives du Bassin", "Jeunes en Mouvement Harnes",
-    "Mobilité Solidaire Gohelle", "Le Tiers-Lieu des Provinces", "Santé Quartiers Sallaumines", "Culture et Emploi Wingles",
+    "Mobilité Solidaire Gohelle", "Le Tiers-Lieu des Provinces", "Santé Quartiers Sallaumines",
+    "Culture et Emploi Wingles",
     "Les Petits Débrouillards Artois", "Accueil Écoute Méricourt", "Lire et Écrire Grenay", "Boxe Éducative Lens",
     "Cuisine Partagée Cité 2", "Réussite Éducative Avion", "Addictions Prévention Liévin", "Vélo Pour l'Emploi",
     "Théâtre des Cités", "Le Pass Numérique Mazingarbe", "Maraudes Solidaires Loos", "Écrans Malins",
@@ -45,7 +46,9 @@ _NAMES = [
 ]
 _COLLECTIVE = "Collectif des habitants du 3/15"
 _TITLES = {
-    "insertion": ["Chantier d'insertion par le sport", "Permis et mobilité vers l'emploi", "Coaching emploi des femmes"],
+    "insertion": [
+        "Chantier d'insertion par le sport", "Permis et mobilité vers l'emploi", "Coaching emploi des femmes",
+    ],
     "education": ["Aide aux devoirs et parentalité", "Ateliers parents-enfants", "Réussite éducative au collège"],
     "sante": ["Prévention des addictions", "Accès aux soins pour tous", "Écoute et santé mentale"],
     "numerique": ["Ateliers numériques parents", "Accompagnement aux démarches en ligne", "Tiers-lieu numérique"],
@@ -133,7 +136,9 @@ def sample_dossiers(campaign: Campaign, seed: int = 2021, count: int = 30) -> li
             young=participants * rng.randrange(20, 70) // 100,
             women=participants * rng.randrange(30, 70) // 100,
             sourcing="Repérage par les centres sociaux, les bailleurs et les collèges du quartier; porte-à-porte.",
-            cofunding=(CoFunding("État (crédits Politique de la Ville)", (cost * Decimal("0.2")).quantize(Decimal("1"))),)
+            cofunding=(
+                CoFunding("État (crédits Politique de la Ville)", (cost * Decimal("0.2")).quantize(Decimal("1"))),
+            )
             if i % 3 == 0
             else (),
         )
@@ -190,7 +195,7 @@ def run_demo(
         refs.append(flow.create_dossier(sample.applicant, sample.application, actor="demo").reference)
         scenario[refs[-1]] = sample.scenario
     late: list[str] = []
-    for i, (ref, sample) in enumerate(zip(refs, samples)):
+    for i, (ref, sample) in enumerate(zip(refs, samples, strict=True)):
         clock.set(spread(_at(4, 1, 9), 28, i))
         signer = sample.applicant.legal_representative or "représentant légal"
         for piece in campaign.pieces:
@@ -214,7 +219,7 @@ def run_demo(
     for ref in refs:
         if flow.get(ref).state == "submitted":
             attempt(ref, "mark_complete", _at(5, 4))
-    for i, (ref, sample) in enumerate(zip(refs, samples)):
+    for i, (ref, sample) in enumerate(zip(refs, samples, strict=True)):
         if flow.get(ref).state == "complete":
             attempt(ref, "instruct", spread(_at(5, 12), 15, i), criteria=list(sample.criteria))
         dossier = flow.get(ref)
@@ -227,7 +232,7 @@ def run_demo(
     members = tuple(
         Member(name, category.key)
         for name, category in zip(["Mme Personnalité", "M. l'Élu", "Mme la Technicienne", "M. l'Habitant"],
-                                  campaign.committee.categories)
+                                  campaign.committee.categories, strict=False)
     )
     session = CommitteeSession("comite-2021-06-15", date(2021, 6, 15), "Vice-Président",
                                campaign.committee.chair_role, members)

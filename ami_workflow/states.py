@@ -219,7 +219,7 @@ class StateMachine:
             token = self._token
             token.dest = target
             self._machine.set_state(state, model=token)
-            moved = getattr(token, "trigger")(trigger)
+            moved = getattr(token, "trigger")(trigger)  # noqa: B009 - bound by transitions, unknown to mypy
         if not moved:  # pragma: no cover - the edge was checked above
             raise IllegalTrigger(trigger, state, self.allowed_triggers(state))
         return token.state
@@ -237,7 +237,7 @@ class StateMachine:
             title=title,
             show_state_attributes=False,
         )
-        return str(getattr(graph.get_combined_graph(), "source"))
+        return str(getattr(graph.get_combined_graph(), "source"))  # noqa: B009 - not in GraphProtocol
 
 
 @functools.lru_cache(maxsize=32)

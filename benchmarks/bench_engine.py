@@ -41,7 +41,8 @@ from transitions import Machine
 
 import ami_workflow
 from ami_workflow.calendar import PARIS
-from ami_workflow.campaign import Campaign, parse_campaign
+from ami_workflow.callfile import parse_campaign
+from ami_workflow.campaign import Campaign
 from ami_workflow.committee import CommitteeSession, Member
 from ami_workflow.decisions import Convention, Deliberation
 from ami_workflow.demo import SAMPLE_APPLICATION
@@ -191,13 +192,13 @@ def per_call(fn: Callable[[], object], *, target: float, repeat: int) -> tuple[f
 def round_robin(
     cases: list[tuple[str, Callable[[], object], bool]], *, target: float, repeat: int
 ) -> list[tuple[str, float, float]]:
-    """Like :func:`per_call` for each (label, fn, gc_on) case, interleaved so that a noisy moment hits every case alike."""
+    """Like :func:`per_call` for each (label, fn, gc_on) case, interleaved: a noisy moment hits every case alike."""
     numbers = [calibrate(fn, target) for _, fn, _ in cases]
     runs: list[list[float]] = [[] for _ in cases]
     for _ in range(repeat):
-        for i, ((_, fn, gc_on), number) in enumerate(zip(cases, numbers)):
+        for i, ((_, fn, gc_on), number) in enumerate(zip(cases, numbers, strict=True)):
             runs[i].append(time_loop(fn, number, gc_on))
-    return [(label, min(r), statistics.median(r)) for (label, _, _), r in zip(cases, runs)]
+    return [(label, min(r), statistics.median(r)) for (label, _, _), r in zip(cases, runs, strict=True)]
 
 
 def fmt_time(seconds: float) -> str:
@@ -221,7 +222,7 @@ def table(title: str, header: tuple[str, ...], rows: Sequence[tuple[str, ...]], 
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
 
     def line(cells: tuple[str, ...]) -> str:
-        return "  ".join(c.ljust(w) if a == "<" else c.rjust(w) for c, w, a in zip(cells, widths, align))
+        return "  ".join(c.ljust(w) if a == "<" else c.rjust(w) for c, w, a in zip(cells, widths, align, strict=True))
 
     print(f"\n{title}")
     print(line(header))
@@ -417,7 +418,7 @@ def bench_machines(n: int, repeat: int, base: float) -> None:
 
     def own_trigger() -> None:
         model.state = "draft"
-        getattr(model, "trigger")("submit")  # bound by transitions
+        model.trigger("submit")  # bound by transitions
 
     own_fire, _ = per_call(own_trigger, target=0.1, repeat=repeat)
     shared_machine = StateMachine(STANDARD_EDGES)
@@ -516,7 +517,8 @@ def bench_machines(n: int, repeat: int, base: float) -> None:
     )
     print(
         f"   one trigger on the shared machine costs {shared_fire / own_fire:.1f}x one on a bound per-dossier machine "
-        f"(the state is set on the shared token under a lock); the per-dossier machine costs {per_retained / n / 1024:.1f} KiB "
+        f"(the state is set on the shared token under a lock); "
+        f"the per-dossier machine costs {per_retained / n / 1024:.1f} KiB "
         "per dossier kept in memory"
     )
 

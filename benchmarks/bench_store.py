@@ -38,11 +38,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from walk import TIMES, applicant, application, session  # noqa: E402
+from walk import TIMES, applicant, application, session
 
-from ami_workflow import Deliberation, PaperOriginal, parse_campaign  # noqa: E402
-from ami_workflow.calendar import PARIS  # noqa: E402
-from ami_workflow.store import Workflow  # noqa: E402
+from ami_workflow import Deliberation, PaperOriginal, parse_campaign
+from ami_workflow.calendar import PARIS
+from ami_workflow.store import Workflow
 
 TEXT = (resources.files("ami_workflow.calls") / "ami-cohesion-sociale-2021.toml").read_text(encoding="utf-8")
 BIG = parse_campaign(TEXT.replace('amount = "150000.00"', 'amount = "100000000000.00"', 1))
@@ -91,7 +91,8 @@ def time_raw(path: Path, refs: list[str], level: str) -> list[float]:
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute(f"PRAGMA synchronous = {level}")
-    rows = {ref: conn.execute("SELECT data, version FROM dossiers WHERE reference = ?", (ref,)).fetchone() for ref in refs}
+    select = "SELECT data, version FROM dossiers WHERE reference = ?"
+    rows = {ref: conn.execute(select, (ref,)).fetchone() for ref in refs}
     body = json.dumps({"kind": "trigger", "trigger": "submit", "source": "draft", "dest": "submitted",
                        "at": TIMES["submit"].isoformat(), "actor": "bench", "payload": {}})
     times = []
@@ -104,7 +105,8 @@ def time_raw(path: Path, refs: list[str], level: str) -> list[float]:
         conn.execute("UPDATE dossiers SET state = 'submitted', version = ?, data = ? WHERE reference = ?",
                      (version + 1, data, ref))
         conn.execute(
-            "INSERT INTO events (seq, campaign_id, dossier, kind, trigger, source, dest, at, actor, body, previous, hash)"
+            "INSERT INTO events"
+            " (seq, campaign_id, dossier, kind, trigger, source, dest, at, actor, body, previous, hash)"
             " VALUES (?, ?, ?, 'trigger', 'submit', 'draft', 'submitted', ?, 'bench', ?, ?, ?)",
             (seq, BIG.id, ref, TIMES["submit"].isoformat(), body, "0" * 64, f"{seq:064x}"),
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import given
@@ -27,7 +27,7 @@ def test_naive_time_is_paris_wall_clock() -> None:
 
 
 def test_aware_time_is_converted_to_paris() -> None:
-    utc = datetime(2021, 4, 30, 22, 30, tzinfo=timezone.utc)
+    utc = datetime(2021, 4, 30, 22, 30, tzinfo=UTC)
     assert paris_date(utc) == date(2021, 5, 1)  # 00:30 in Paris: already May
 
 
@@ -41,7 +41,7 @@ def test_ambiguous_paris_time_is_refused() -> None:
         to_paris(datetime(2021, 10, 31, 2, 30))
 
 
-@given(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(timezone.utc)))
+@given(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)))
 def test_aware_times_keep_their_instant(at: datetime) -> None:
     assert to_paris(at) == at
     assert to_paris(at).tzinfo is PARIS

@@ -318,7 +318,8 @@ def test_rule_sourcing_required() -> None:
 
 def test_rule_only_associations_accepted() -> None:
     assert CAMPAIGN.applicants.accepted == ("association",)
-    engine, ref = bring_to("complete", who=applicant("Collectif des habitants de la Cité 2", kind="collectif_habitants"))
+    collective = applicant("Collectif des habitants de la Cité 2", kind="collectif_habitants")
+    engine, ref = bring_to("complete", who=collective)
     assert_refused(
         engine, ref, "instruct", INSTRUCT_AT,
         "the call does not accept this kind of applicant (Collectif d'habitants); it accepts: Association",
@@ -510,7 +511,9 @@ def test_rule_required_pieces_for_associations() -> None:
     assert_refused(engine, ref, "mark_complete", COMPLETE_AT, *(f"missing piece: {LABELS[k]}" for k in OTHER_PIECES))
     for key in OTHER_PIECES[:-1]:
         engine.attach(ref, PieceReceipt(key, date(2021, 4, 20)))
-    error = assert_refused(engine, ref, "mark_complete", COMPLETE_AT, "missing piece: copie du récépissé de déclaration")
+    error = assert_refused(
+        engine, ref, "mark_complete", COMPLETE_AT, "missing piece: copie du récépissé de déclaration"
+    )
     assert len(error.reasons) == 1
     engine.attach(ref, PieceReceipt("recepisse_declaration", date(2021, 4, 21)))
     assert engine.fire(ref, "mark_complete", at=COMPLETE_AT).state == "complete"
@@ -597,7 +600,8 @@ def test_rule_committee_member_categories() -> None:
     assert any("unknown member category 'journalistes'" in r for r in info.value.reasons)
     assert engine.sessions == {}
     engine.record_session(session())
-    assert {m.category for m in engine.sessions[SESSION_ID].members} == {"personnalites", "elus", "techniciens", "habitants"}
+    categories = {m.category for m in engine.sessions[SESSION_ID].members}
+    assert categories == {"personnalites", "elus", "techniciens", "habitants"}
 
 
 def test_rule_only_complete_dossiers_heard() -> None:
@@ -702,7 +706,8 @@ def test_rule_jury_in_june_2021() -> None:
     for day in (date(2021, 5, 31), date(2021, 7, 1)):
         with pytest.raises(Refused) as info:
             engine.record_session(session(id=f"comite-{day}", day=day))
-        assert any(f"the session's day {day} is outside the jury window (2021-06-01 to 2021-06-30)" in r for r in info.value.reasons)
+        outside = f"the session's day {day} is outside the jury window (2021-06-01 to 2021-06-30)"
+        assert any(outside in r for r in info.value.reasons)
     assert engine.sessions == {}
     engine.record_session(session())
     window = "the jury runs from 2021-06-01 to 2021-06-30 (Paris time)"
@@ -756,7 +761,9 @@ def test_rule_pay_after_deliberation() -> None:
     engine, ref = bring_to("approved")
     assert_refused(engine, ref, "pay", at(2021, 9, 20), "no deliberation grants this dossier yet")
     deliberate(engine, ref)
-    assert_refused(engine, ref, "pay", at(2021, 9, 26, 23, 59, 59), "payment is possible from the deliberation of 2021-09-27")
+    assert_refused(
+        engine, ref, "pay", at(2021, 9, 26, 23, 59, 59), "payment is possible from the deliberation of 2021-09-27"
+    )
     paid = engine.fire(ref, "pay", at=at(2021, 9, 27, 8), reference="MANDAT-1")
     assert (paid.state, paid.paid) == ("paid", Decimal("20000.00"))
     # The deliberation only grants approved dossiers.
@@ -791,7 +798,9 @@ def test_rule_convention_above_23000() -> None:
     needs = "the grant (23 000,01 € this year) is above 23 000,00 €: a signed convention must be recorded"
     assert_refused(engine, b, "pay", PAY_AT, needs)
     engine.record_convention(Convention(b, "CONV-2021-017", date(2021, 10, 6)))
-    assert_refused(engine, b, "pay", PAY_AT, "the convention CONV-2021-017 is signed on 2021-10-06, after the payment date")
+    assert_refused(
+        engine, b, "pay", PAY_AT, "the convention CONV-2021-017 is signed on 2021-10-06, after the payment date"
+    )
     assert engine.fire(b, "pay", at=at(2021, 10, 6, 15)).state == "paid"
     # The threshold counts what the same applicant receives in the year: 2 × 15 000 € = 30 000 €.
     engine = Engine(CAMPAIGN)

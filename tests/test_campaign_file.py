@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from ami_workflow.campaign import Campaign, bundled_calls, converter, load_campaign, parse_campaign
+from ami_workflow.callfile import bundled_calls, load_campaign, parse_campaign
+from ami_workflow.campaign import Campaign
+from ami_workflow.codec import converter
 from ami_workflow.errors import CallFileError
 
 TEXT = (resources.files("ami_workflow.calls") / "ami-cohesion-sociale-2021.toml").read_text(encoding="utf-8")
@@ -63,7 +65,12 @@ BAD_FILES = [
     ('label = "La santé"\n', "", "axes[2].label", "required field is missing"),
     ('siren = "246200364"', 'siren = "246200365"', "funder.siren", "not a valid SIREN"),
     ("valid_until = 2022", "valid_until = 2010", "territory.valid_until", "ends before it starts"),
-    ("instruction = { start = 2021-05-01, end = 2021-05-31 }", "instruction = { start = 2021-05-31, end = 2021-05-01 }", "calendar", "before it starts"),
+    (
+        "instruction = { start = 2021-05-01, end = 2021-05-31 }",
+        "instruction = { start = 2021-05-31, end = 2021-05-01 }",
+        "calendar",
+        "before it starts",
+    ),
     ("format = 1", "format = 7", "format", "format 1"),
     ("[call]", "[call", "(syntax)", ""),
 ]

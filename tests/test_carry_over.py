@@ -20,13 +20,17 @@ from ami_workflow.agenda import AgendaKind, agenda
 from ami_workflow.calendar import PARIS, financial_report_due
 
 TEXT = (resources.files("ami_workflow.calls") / "ami-cohesion-sociale-2021.toml").read_text(encoding="utf-8")
+#: Every day the 2021 call file names in its calendar.
+CALENDAR_DAYS = (
+    "2021-03-08", "2021-04-30", "2021-05-01", "2021-05-31", "2021-06-01", "2021-06-30", "2021-09-01", "2021-09-30",
+)
 
 
 def year(n: int) -> Any:
     """The 2021 call moved to year ``n`` by editing its text (the rollover module does it properly)."""
     shift = n - 2021
     text = TEXT.replace("ami-cohesion-sociale-2021", f"ami-cohesion-sociale-{n}").replace("year = 2021", f"year = {n}")
-    for old in ("2021-03-08", "2021-04-30", "2021-05-01", "2021-05-31", "2021-06-01", "2021-06-30", "2021-09-01", "2021-09-30"):
+    for old in CALENDAR_DAYS:
         text = text.replace(old, f"{2021 + shift}{old[4:]}")
     return parse_campaign(text)
 
@@ -107,7 +111,7 @@ def test_rule_overdue_financial_report_is_flagged_at_instruction(flow: Any) -> N
 def test_rule_financial_report_guard_can_be_switched_off_in_the_file(flow: Any) -> None:
     granted_2021(flow)
     text = TEXT.replace("ami-cohesion-sociale-2021", "ami-cohesion-sociale-2023").replace("year = 2021", "year = 2023")
-    for old in ("2021-03-08", "2021-04-30", "2021-05-01", "2021-05-31", "2021-06-01", "2021-06-30", "2021-09-01", "2021-09-30"):
+    for old in CALENDAR_DAYS:
         text = text.replace(old, f"2023{old[4:]}")
     text += '\n[workflow.guards]\ninstruct = ["instruction_window", "eligibility"]\n'
     lenient = parse_campaign(text)

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import json
 import os
-from decimal import Decimal
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
+import cli_doc
 import pytest
 from click.testing import CliRunner, Result
 
-import cli_doc
 from ami_workflow.cli import main
 
 REF = "ami-cohesion-sociale-2021-{:04d}"
@@ -121,7 +121,8 @@ def test_a_dossier_from_file_to_paid_through_the_cli(tmp_path: Path) -> None:
     ref = _new(db, tmp_path)
     piece = tmp_path / "piece.pdf"
     piece.write_bytes(b"%PDF")
-    for key in ("courrier_demande", "rib", "liste_ca", "liste_bureau", "statuts", "recepisse_declaration", "dossier_demande"):
+    keys = ("courrier_demande", "rib", "liste_ca", "liste_bureau", "statuts", "recepisse_declaration")
+    for key in (*keys, "dossier_demande"):
         run(db, "dossier", "attach", ref, key, str(piece), "--received", "2021-04-01", "--at", "2021-04-01")
     run(db, "dossier", "original", ref, "dossier_demande", "--received", "2021-04-02", "--signed-by", "Claire Dupont")
     run(db, "dossier", "fire", ref, "submit", "--at", "2021-04-12T10:00")
@@ -216,7 +217,8 @@ def test_cli_doc_is_in_sync_with_help() -> None:
 
 
 def _subprocess(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent.parent), os.environ.get("PYTHONPATH", "")])}
+    path = os.pathsep.join([str(Path(__file__).parent.parent), os.environ.get("PYTHONPATH", "")])
+    env = {**os.environ, "PYTHONPATH": path}
     return subprocess.run([sys.executable, "-m", "ami_workflow", *args], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=300)
 
@@ -286,7 +288,8 @@ def test_personal_data_export_and_erase_commands(tmp_path: Path) -> None:
     out = tmp_path / "export.json"
     run(db, "applicant", "export", "siren:732829320", "-o", str(out))
     assert "Claire Dupont" in out.read_text(encoding="utf-8")
-    assert "1 personal data items erased" in run(db, "applicant", "erase", "siren:732829320", "--reason", "demande").output
+    erased = run(db, "applicant", "erase", "siren:732829320", "--reason", "demande")
+    assert "1 personal data items erased" in erased.output
     assert "Claire Dupont" not in run(db, "applicant", "export", "siren:732829320").output
     assert "no applicant" in run(db, "applicant", "export", "siren:000000000", code=2).output
     run(db, "committee", "c1", "2021-06-15", "--chair", "VP", "--member", "Ana:personnalites", "--member", "B:elus",

@@ -6,9 +6,12 @@ import importlib
 import re
 from pathlib import Path
 
+import guards_doc
 import pytest
-
 import test_call_rules
+
+from ami_workflow.guards import GUARDS
+from ami_workflow.workflow import DEFAULT_GUARDS
 
 ROOT = Path(__file__).parent.parent
 DOCS = sorted((ROOT / "docs").glob("*.md")) + [ROOT / "README.md"]
@@ -62,3 +65,25 @@ def test_package_front_is_sorted_and_complete() -> None:
 
     assert ami_workflow.__all__ == sorted(ami_workflow.__all__)
     assert all(hasattr(ami_workflow, name) for name in ami_workflow.__all__)
+
+
+def test_states_md_guard_table_is_generated_from_the_code() -> None:
+    text = (ROOT / "docs" / "states.md").read_text("utf-8")
+    assert guards_doc.render() in text, "run: python tests/guards_doc.py"
+    assert guards_doc.rewrite(text) == text
+
+
+def test_every_guard_says_what_it_checks_in_one_sentence() -> None:
+    assert {name for names in DEFAULT_GUARDS.values() for name in names} <= set(GUARDS)
+    for name in GUARDS:
+        first = guards_doc.summary(name)
+        assert first[0].isupper() and first.endswith("."), f"{name}: {first!r}"
+
+
+def test_the_guard_table_follows_the_guards_each_trigger_runs() -> None:
+    table = guards_doc.render({"instruct": ("instruction_window", "financial_reports")})
+    rows = [line for line in table.splitlines() if line.startswith("| `")]
+    assert rows == [
+        f"| `instruct` | `instruction_window` | {guards_doc.summary('instruction_window')} |",
+        f"| `instruct` | `financial_reports` | {guards_doc.summary('financial_reports')} |",
+    ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from stdnum.fr import siret as stdnum_siret
 from strategies import positive_amounts
-from walk import CAMPAIGN, TIMES, applicant, application, attach_all, session, walk
+from walk import BACKENDS, CAMPAIGN, PATH, SESSION_ID, TIMES, applicant, application, at, attach_all, new_flow, session
 
 from ami_workflow import Campaign, Convention, Deliberation, NotFound, Period, Refused, parse_campaign
 from ami_workflow.calendar import PARIS
@@ -34,7 +34,7 @@ from ami_workflow.exports import (
     write_csv,
     write_scdl_csv,
 )
-from ami_workflow.store import Workflow
+from ami_workflow.protocol import Backend
 
 FUNDER_SIREN = "246200364"
 PREFIX = "FR-SIREN-246200364"
@@ -42,6 +42,8 @@ DELIBERATION_DAY = date(2021, 9, 27)
 CONVENTION_DAY = date(2021, 9, 28)
 LONG_TITLE = " ".join(["Ateliers numériques pour les parents et les collégiens des quartiers"] * 5)
 RNA = "W621000123"
+CREATED = datetime(2021, 3, 10, 9, tzinfo=PARIS)
+STEP_DATA: dict[str, dict[str, Any]] = {"instruct": {"criteria": []}, "hear": {"session": SESSION_ID}}
 
 
 def valid_siret(siren: str) -> str:
@@ -61,58 +63,71 @@ def configured_campaign(siret: str = FUNDER_SIRET) -> Campaign:
     return parse_campaign(text, source="test call")
 
 
-def new_flow(campaign: Campaign) -> Workflow:
-    flow = Workflow.open(":memory:", campaign)
-    flow.record_session(session())
-    return flow
-
-
-def approved(flow: Workflow, n: int, *, with_siret: bool = True, who: dict[str, object] | None = None,
-             **changes: object) -> str:
-    """A dossier of applicant ``n`` walked up to its approval (amount: the proposal, i.e. the request here)."""
+def create(flow: Backend, n: int, *, with_siret: bool = True, who: dict[str, object] | None = None,
+           **changes: object) -> str:
+    """A draft of applicant ``n``, created on 10 March (with a valid SIRET unless ``with_siret`` is false)."""
     data = dict(who or {})
     if with_siret and data.get("siren", applicant(n).siren):
         data.setdefault("siret", valid_siret(str(data.get("siren", applicant(n).siren))))
-    ref = flow.create_dossier(
-        applicant(n, **data), application(**changes), at=datetime(2021, 3, 10, 9, tzinfo=PARIS)
-    ).reference
-    attach_all(flow, ref)
-    walk(flow, ref, "approve")
-    return ref
+    at(flow, CREATED)
+    return flow.create_dossier(applicant(n, **data), application(**changes)).reference
 
 
-def pay(flow: Workflow, ref: str, day: date, amount: str | None = None) -> None:
+def walk_to(flow: Backend, targets: dict[str, str]) -> None:
+    """Attach every piece, then walk the dossiers in step on the call's dates, each up to its trigger."""
+    for ref in targets:
+        attach_all(flow, ref)
+    for trigger in PATH[: PATH.index("approve") + 1]:
+        due = [ref for ref, until in targets.items() if PATH.index(trigger) <= PATH.index(until)]
+        at(flow, TIMES[trigger])
+        if due and trigger == "hear" and SESSION_ID not in {s.id for s in flow.sessions()}:
+            flow.record_session(session())
+        for ref in due:
+            flow.fire(ref, trigger, **STEP_DATA.get(trigger, {}))
+
+
+def approve(flow: Backend, *refs: str) -> None:
+    """Walk the dossiers up to their approval (amount: the proposal, i.e. the request here)."""
+    walk_to(flow, dict.fromkeys(refs, "approve"))
+
+
+def deliberate(flow: Backend, refs: list[str], reference: str = "DEL-1") -> None:
+    at(flow, datetime.combine(DELIBERATION_DAY, time(18), tzinfo=PARIS))
+    flow.record_deliberation(Deliberation(reference, DELIBERATION_DAY, refs))
+
+
+def pay(flow: Backend, ref: str, day: date, amount: str | None = None) -> None:
     extra: dict[str, Any] = {} if amount is None else {"amount": Decimal(amount)}
-    flow.fire(ref, "pay", at=datetime(day.year, day.month, day.day, 10, tzinfo=PARIS), **extra)
+    at(flow, datetime.combine(day, time(10), tzinfo=PARIS))
+    flow.fire(ref, "pay", **extra)
 
 
-@pytest.fixture(scope="module")
-def granted() -> tuple[Workflow, dict[str, str]]:
-    """A campaign with three granted subsidies and two dossiers that are not granted."""
-    flow = new_flow(configured_campaign())
+@pytest.fixture(scope="module", params=BACKENDS)
+def granted(request: pytest.FixtureRequest) -> Any:
+    """A campaign with three granted subsidies and two dossiers that are not granted, on each backend."""
+    flow = new_flow(request.param, configured_campaign())
     refs = {
-        "small_paid": approved(flow, 1),  # 5 000 €, paid once
-        "large": approved(flow, 2, total_cost=Decimal("60000.00"), requested=Decimal("26000.00"),
-                          qpv_codes=("QP062024", "QP062028")),  # 26 000 €, a convention, paid in two instalments
-        "rna_only": approved(flow, 3, who={"siren": None, "rna": RNA}, title=LONG_TITLE,
-                             total_cost=Decimal("10001.00"), requested=Decimal("5000.50")),  # not paid yet
-        "no_deliberation": approved(flow, 4),
+        "small_paid": create(flow, 1),  # 5 000 €, paid once
+        "large": create(flow, 2, total_cost=Decimal("60000.00"), requested=Decimal("26000.00"),
+                        qpv_codes=("QP062024", "QP062028")),  # 26 000 €, a convention, paid in two instalments
+        "rna_only": create(flow, 3, who={"siren": None, "rna": RNA}, title=LONG_TITLE,
+                           total_cost=Decimal("10001.00"), requested=Decimal("5000.50")),  # not paid yet
+        "no_deliberation": create(flow, 4),
+        "instructed": create(flow, 5),
     }
-    instructed = flow.create_dossier(applicant(5), application(), at=datetime(2021, 3, 10, 9, tzinfo=PARIS)).reference
-    attach_all(flow, instructed)
-    walk(flow, instructed, "instruct")
-    refs["instructed"] = instructed
-    flow.record_deliberation(
-        Deliberation("DEL-2021-09-27-12", DELIBERATION_DAY, [refs["small_paid"], refs["large"], refs["rna_only"]])
-    )
+    walk_to(flow, {ref: "instruct" if key == "instructed" else "approve" for key, ref in refs.items()})
+    deliberate(flow, [refs["small_paid"], refs["large"], refs["rna_only"]], "DEL-2021-09-27-12")
+    at(flow, datetime.combine(CONVENTION_DAY, time(10), tzinfo=PARIS))
     flow.record_convention(Convention(refs["large"], "CONV-2021-014", CONVENTION_DAY))
     pay(flow, refs["small_paid"], date(2021, 10, 5))
     pay(flow, refs["large"], date(2021, 10, 5), "10000.00")
     pay(flow, refs["large"], date(2021, 12, 1))
-    return flow, refs
+    yield flow, refs
+    if hasattr(flow, "close"):
+        flow.close()
 
 
-def by_reference(rows: list[dict[str, str]], flow: Workflow) -> dict[str, dict[str, str]]:
+def by_reference(rows: list[dict[str, str]], flow: Backend) -> dict[str, dict[str, str]]:
     """SCDL rows keyed by dossier reference (through the beneficiary's name, unique in these tests)."""
     names = {d.applicant.name: d.reference for d in flow.dossiers()}
     return {names[row["nomBeneficiaire"]]: row for row in rows}
@@ -142,39 +157,41 @@ def good_row() -> dict[str, str]:
 # -- identifiers the call file does not give ---------------------------------------
 
 
-def test_scdl_is_refused_while_the_call_file_gives_no_funder_siret() -> None:
+def test_scdl_is_refused_while_the_call_file_gives_no_funder_siret(flow: Backend) -> None:
     assert CAMPAIGN.funder.siret == ""
-    flow = new_flow(CAMPAIGN)
     with pytest.raises(Refused, match=r"fill funder\.siret in the call file") as empty:
         scdl_rows(flow)
     assert empty.value.action == "export SCDL"
-    ref = approved(flow, 1)
-    flow.record_deliberation(Deliberation("DEL-1", DELIBERATION_DAY, [ref]))
+    ref = create(flow, 1)
+    approve(flow, ref)
+    deliberate(flow, [ref])
     with pytest.raises(Refused) as refused:
         scdl_rows(flow)
     assert len(refused.value.reasons) == 1  # said once for the campaign, not again on every row
     assert "SIRET" in refused.value.reasons[0] and "never invent" in refused.value.reasons[0]
 
 
-def test_360giving_is_refused_while_the_call_file_gives_no_prefix() -> None:
+def test_360giving_is_refused_while_the_call_file_gives_no_prefix(flow: Backend) -> None:
     assert CAMPAIGN.funder.registered_id_prefix == ""
-    flow = new_flow(CAMPAIGN)
-    ref = approved(flow, 1)
-    flow.record_deliberation(Deliberation("DEL-1", DELIBERATION_DAY, [ref]))
+    ref = create(flow, 1)
+    approve(flow, ref)
+    deliberate(flow, [ref])
     with pytest.raises(Refused, match=r"fill funder\.registered_id_prefix") as refused:
         giving360(flow)
     assert refused.value.action == "export 360Giving"
 
 
-def test_the_funder_siret_is_written_in_one_block() -> None:
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_funder_siret_is_written_in_one_block(backend: str) -> None:
     spaced = f"{FUNDER_SIRET[:3]} {FUNDER_SIRET[3:6]} {FUNDER_SIRET[6:9]} {FUNDER_SIRET[9:]}"
-    flow = new_flow(configured_campaign(spaced))
-    ref = approved(flow, 1)
-    flow.record_deliberation(Deliberation("DEL-1", DELIBERATION_DAY, [ref]))
+    flow = new_flow(backend, configured_campaign(spaced))
+    ref = create(flow, 1)
+    approve(flow, ref)
+    deliberate(flow, [ref])
     assert [row["idAttribuant"] for row in scdl_rows(flow)] == [FUNDER_SIRET]
 
 
-def test_an_unknown_campaign_is_not_found(granted: tuple[Workflow, dict[str, str]]) -> None:
+def test_an_unknown_campaign_is_not_found(granted: tuple[Backend, dict[str, str]]) -> None:
     flow, _ = granted
     for export in (dossier_rows, dossiers_json, scdl_rows, giving360):
         with pytest.raises(NotFound):
@@ -184,7 +201,7 @@ def test_an_unknown_campaign_is_not_found(granted: tuple[Workflow, dict[str, str
 # -- SCDL rows ---------------------------------------------------------------------
 
 
-def test_one_row_per_granted_subsidy_in_the_schema_order(granted: tuple[Workflow, dict[str, str]]) -> None:
+def test_one_row_per_granted_subsidy_in_the_schema_order(granted: tuple[Backend, dict[str, str]]) -> None:
     flow, refs = granted
     rows = scdl_rows(flow)
     assert set(by_reference(rows, flow)) == {refs["small_paid"], refs["large"], refs["rna_only"]}
@@ -200,7 +217,7 @@ def test_one_row_per_granted_subsidy_in_the_schema_order(granted: tuple[Workflow
         assert row["dispositifAide"] == CAMPAIGN.call.title
 
 
-def test_row_values(granted: tuple[Workflow, dict[str, str]]) -> None:
+def test_row_values(granted: tuple[Backend, dict[str, str]]) -> None:
     flow, refs = granted
     rows = by_reference(scdl_rows(flow), flow)
     small, large, rna = rows[refs["small_paid"]], rows[refs["large"]], rows[refs["rna_only"]]
@@ -212,7 +229,7 @@ def test_row_values(granted: tuple[Workflow, dict[str, str]]) -> None:
     assert LONG_TITLE.startswith(rna["objet"].removesuffix("…"))
 
 
-def test_payments_unique_or_in_instalments(granted: tuple[Workflow, dict[str, str]]) -> None:
+def test_payments_unique_or_in_instalments(granted: tuple[Backend, dict[str, str]]) -> None:
     flow, refs = granted
     rows = by_reference(scdl_rows(flow), flow)
     conditions = {key: (rows[refs[key]]["conditionsVersement"], rows[refs[key]]["datesPeriodeVersement"])
@@ -225,7 +242,7 @@ def test_payments_unique_or_in_instalments(granted: tuple[Workflow, dict[str, st
 
 
 def test_date_convention_is_the_convention_above_the_threshold_and_the_deliberation_below(
-    granted: tuple[Workflow, dict[str, str]],
+    granted: tuple[Backend, dict[str, str]],
 ) -> None:
     flow, refs = granted
     rows = by_reference(scdl_rows(flow), flow)
@@ -234,18 +251,20 @@ def test_date_convention_is_the_convention_above_the_threshold_and_the_deliberat
     assert rows[refs["rna_only"]]["dateConvention"] == DELIBERATION_DAY.isoformat()
 
 
-def test_above_threshold_only_keeps_the_grants_the_decree_requires(granted: tuple[Workflow, dict[str, str]]) -> None:
+def test_above_threshold_only_keeps_the_grants_the_decree_requires(granted: tuple[Backend, dict[str, str]]) -> None:
     flow, refs = granted
     rows = scdl_rows(flow, above_threshold_only=True)
     assert list(by_reference(rows, flow)) == [refs["large"]]
     assert all(Decimal(r["montant"]) > CAMPAIGN.funding.convention_threshold for r in rows)
 
 
-def test_every_problem_of_every_grant_is_listed() -> None:
-    flow = new_flow(configured_campaign())
-    siren_only = approved(flow, 1, with_siret=False)
-    no_convention = approved(flow, 2, total_cost=Decimal("60000.00"), requested=Decimal("26000.00"))
-    flow.record_deliberation(Deliberation("DEL-1", DELIBERATION_DAY, [siren_only, no_convention]))
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_every_problem_of_every_grant_is_listed(backend: str) -> None:
+    flow = new_flow(backend, configured_campaign())
+    siren_only = create(flow, 1, with_siret=False)
+    no_convention = create(flow, 2, total_cost=Decimal("60000.00"), requested=Decimal("26000.00"))
+    approve(flow, siren_only, no_convention)
+    deliberate(flow, [siren_only, no_convention])
     with pytest.raises(Refused) as refused:
         scdl_rows(flow)
     reasons = refused.value.reasons
@@ -364,7 +383,7 @@ def test_generated_rows_pass_the_check(amount: Decimal, title: str, signed: date
 # -- CSV -------------------------------------------------------------------------------
 
 
-def test_scdl_csv_round_trip(granted: tuple[Workflow, dict[str, str]]) -> None:
+def test_scdl_csv_round_trip(granted: tuple[Backend, dict[str, str]]) -> None:
     flow, _ = granted
     rows = scdl_rows(flow)
     out = io.StringIO()
@@ -385,7 +404,7 @@ def test_scdl_csv_writes_a_header_without_rows_and_refuses_a_bad_row() -> None:
     assert out.getvalue() == ""
 
 
-def test_scdl_csv_file_is_utf8(granted: tuple[Workflow, dict[str, str]], tmp_path: Path) -> None:
+def test_scdl_csv_file_is_utf8(granted: tuple[Backend, dict[str, str]], tmp_path: Path) -> None:
     path = tmp_path / "subventions.csv"
     flow, _ = granted
     with path.open("w", encoding="utf-8", newline="") as out:
@@ -394,7 +413,7 @@ def test_scdl_csv_file_is_utf8(granted: tuple[Workflow, dict[str, str]], tmp_pat
     assert "Communauté d'Agglomération de Lens-Liévin" in text and "échelonné" in text
 
 
-def test_dossier_rows(granted: tuple[Workflow, dict[str, str]]) -> None:
+def test_dossier_rows(granted: tuple[Backend, dict[str, str]]) -> None:
     flow, refs = granted
     rows = {row["reference"]: row for row in dossier_rows(flow)}
     assert set(rows) == set(refs.values())
@@ -408,12 +427,15 @@ def test_dossier_rows(granted: tuple[Workflow, dict[str, str]]) -> None:
     )
     assert (large["approved"], large["paid"]) == ("26000.00", "26000.00")
     assert (large["period_start"], large["period_end"]) == ("2021-09-01", "2022-06-30")
-    assert datetime.fromisoformat(large["submitted_at"]) == TIMES["submit"]
+    submitted = datetime.fromisoformat(large["submitted_at"])
+    [submit] = [e for e in flow.history(refs["large"]) if e.trigger == "submit"]
+    assert submitted == submit.at and submitted.utcoffset() == timedelta(hours=2)  # the receipt, Paris time
+    assert timedelta(0) <= submitted - TIMES["submit"] < timedelta(seconds=1)  # submitted on the call's date
     assert (rows[refs["rna_only"]]["siren"], rows[refs["rna_only"]]["rna"]) == ("", RNA)
     assert rows[refs["instructed"]]["approved"] == "" and rows[refs["instructed"]]["paid"] == "0.00"
 
 
-def test_dossier_csv_round_trip(granted: tuple[Workflow, dict[str, str]]) -> None:
+def test_dossier_csv_round_trip(granted: tuple[Backend, dict[str, str]]) -> None:
     flow, _ = granted
     rows = dossier_rows(flow)
     out = io.StringIO()
@@ -427,7 +449,7 @@ def test_dossier_csv_round_trip(granted: tuple[Workflow, dict[str, str]]) -> Non
 # -- JSON -------------------------------------------------------------------------------
 
 
-def test_dossier_records_are_json_ready(granted: tuple[Workflow, dict[str, str]]) -> None:
+def test_dossier_records_are_json_ready(granted: tuple[Backend, dict[str, str]]) -> None:
     flow, refs = granted
     records = {r["reference"]: r for r in dossiers_json(flow)}
     assert set(records) == set(refs.values())
@@ -438,7 +460,7 @@ def test_dossier_records_are_json_ready(granted: tuple[Workflow, dict[str, str]]
     assert [p["amount"] for p in large["payments"]] == ["10000.00", "16000.00"]
 
 
-def test_360giving_grants(granted: tuple[Workflow, dict[str, str]]) -> None:
+def test_360giving_grants(granted: tuple[Backend, dict[str, str]]) -> None:
     flow, refs = granted
     data = giving360(flow)
     assert json.loads(json.dumps(data)) == data
@@ -462,7 +484,7 @@ def test_360giving_grants(granted: tuple[Workflow, dict[str, str]]) -> None:
     assert rna["title"] == LONG_TITLE  # 360Giving has no hard limit: the full title
 
 
-def test_360giving_amounts_are_never_floats(granted: tuple[Workflow, dict[str, str]]) -> None:
+def test_360giving_amounts_are_never_floats(granted: tuple[Backend, dict[str, str]]) -> None:
     """Whole euros: an exact JSON integer; an amount with cents: its exact decimal text."""
     flow, refs = granted
     grants = {g["id"]: g["amountAwarded"] for g in giving360(flow)["grants"]}
@@ -473,11 +495,13 @@ def test_360giving_amounts_are_never_floats(granted: tuple[Workflow, dict[str, s
     assert '"amountAwarded": 26000,' in json.dumps(giving360(flow))
 
 
-def test_360giving_refuses_a_recipient_without_identifier() -> None:
-    flow = new_flow(configured_campaign())
-    ref = approved(flow, 1, with_siret=False, who={"siren": None, "name": "Collectif du 3/15"},
-                   period=Period(date(2021, 9, 1), date(2021, 12, 31)))
-    flow.record_deliberation(Deliberation("DEL-1", DELIBERATION_DAY, [ref]))
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_360giving_refuses_a_recipient_without_identifier(backend: str) -> None:
+    flow = new_flow(backend, configured_campaign())
+    ref = create(flow, 1, with_siret=False, who={"siren": None, "name": "Collectif du 3/15"},
+                 period=Period(date(2021, 9, 1), date(2021, 12, 31)))
+    approve(flow, ref)
+    deliberate(flow, [ref])
     with pytest.raises(Refused, match="neither a SIREN nor an RNA number") as refused:
         giving360(flow)
     assert refused.value.reasons[0].startswith(f"{ref} (Collectif du 3/15)")

@@ -513,7 +513,7 @@ def test_erasing_personal_data_leaves_the_chain_verifiable() -> None:
     head = chain[-1].hash
     del people["p1"]  # right to erasure
     assert verify_chain(chain, expected_count=1, expected_head=head) is None
-    assert digest == hashlib.sha256(('9c1f4e2a7b3d\n"Jeanne Martin"').encode()).hexdigest()
+    assert digest == hashlib.sha256(b'9c1f4e2a7b3d\n"Jeanne Martin"').hexdigest()
     assert personal_data_digest("another salt", "Jeanne Martin") != digest
     with pytest.raises(InvalidInput, match="salt"):
         personal_data_digest("", "Jeanne Martin")

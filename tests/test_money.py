@@ -5,9 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
-from strategies import amounts, not_money
+from strategies import amounts, is_not_money, not_money
 
 from ami_workflow.errors import InvalidAmount
 from ami_workflow.money import euros, format_euros, from_cents, to_cents
@@ -19,9 +19,37 @@ def test_cents_round_trip(amount: Decimal) -> None:
 
 
 @given(not_money)
+@example(Decimal("1E+26"))
+@example(Decimal("-1E+26"))
+@example(Decimal("1000000000000.01"))
 def test_anything_but_exact_money_is_refused(value: object) -> None:
     with pytest.raises(InvalidAmount):
         euros(value)
+
+
+@given(st.decimals(allow_nan=False, allow_infinity=False))
+@example(Decimal("1E+26"))
+@example(Decimal("-1E+26"))
+@example(Decimal("1E+12"))
+@example(Decimal("1E-30"))
+def test_the_not_money_filter_never_raises_and_agrees_with_euros(value: Decimal) -> None:
+    # The filter once called quantize on any decimal: 1E+26 raised InvalidOperation instead of being drawn.
+    try:
+        euros(value)
+    except InvalidAmount:
+        assert is_not_money(value)
+    else:
+        assert not is_not_money(value)
+
+
+def test_huge_amounts_are_refused_not_crashed_on() -> None:
+    for text in ("1E+26", "1E+13", "100000000000000000000000000.00"):
+        with pytest.raises(InvalidAmount, match="above the largest amount"):
+            euros(Decimal(text))
+        with pytest.raises(InvalidAmount, match="above the largest amount"):
+            euros(text)
+    assert euros(Decimal("1E+12")) == Decimal("1000000000000.00")
+
 
 
 @given(st.floats(allow_nan=False, allow_infinity=False, min_value=0, max_value=1e9))
@@ -39,7 +67,7 @@ def test_french_and_plain_texts(text: str, expected: str) -> None:
 
 
 def test_error_names_the_field() -> None:
-    with pytest.raises(InvalidAmount, match="^requested: "):
+    with pytest.raises(InvalidAmount, match=r"^requested: "):
         euros(0.5, "requested")
 
 

@@ -336,7 +336,8 @@ def test_incomplete_dossier_lists_missing_pieces_near_the_end_of_instruction(bui
 
 def test_approved_dossier_waiting_on_a_deliberation(built: Built) -> None:
     flow, appr = built.flow, built.refs["appr"]
-    [item] = items_of(flow, paris(2021, 7, 1), AgendaKind.DELIBERATION_PENDING)  # big and paid are granted; wd withdrawn
+    # big and paid are granted; wd withdrawn
+    [item] = items_of(flow, paris(2021, 7, 1), AgendaKind.DELIBERATION_PENDING)
     assert (item.dossier, item.due, item.late) == (appr, date(2021, 9, 30), False)
     assert "approved for 5 000,00 €" in item.message
     [on_time] = items_of(flow, paris(2021, 9, 30, 23, 59), AgendaKind.DELIBERATION_PENDING)

@@ -14,7 +14,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ami_workflow.calendar import Calendar, Window, add_months, month_window
-from ami_workflow.campaign import Campaign, CalendarPolicy, Envelope, Qpv, load_campaign, parse_campaign
+from ami_workflow.callfile import load_campaign, parse_campaign
+from ami_workflow.campaign import CalendarPolicy, Campaign, Envelope, Qpv
 from ami_workflow.cli import main
 from ami_workflow.errors import InvalidAmount, InvalidInput
 from ami_workflow.rollover import RolloverResult, campaign_to_toml, parse_qpv_csv, rollover, working_day
@@ -195,7 +196,9 @@ def test_rule_29_february_becomes_the_28th() -> None:
 
 def test_working_day_reads_holidays_from_the_holidays_package() -> None:
     assert working_day(date(2022, 12, 25), "next") == (
-        date(2022, 12, 26), "2022-12-25 is a Sunday and a public holiday (Christmas Day); moved to the next working day 2022-12-26")
+        date(2022, 12, 26),
+        "2022-12-25 is a Sunday and a public holiday (Christmas Day); moved to the next working day 2022-12-26",
+    )
     assert working_day(date(2022, 12, 26), "next", country="DE")[0] == date(2022, 12, 27)  # Second Day of Christmas
     with pytest.raises(InvalidInput, match="no public holidays known"):
         working_day(date(2022, 12, 25), "next", country="XX")
@@ -212,13 +215,14 @@ def test_rule_envelope_override_is_a_change() -> None:
     assert rollover(AMI, 2022, envelope=Decimal("150000")).change("envelope.amount") is None
     with pytest.raises(InvalidAmount):
         rollover(AMI, 2022, envelope=1.5)  # type: ignore[arg-type]
-    with pytest.raises(InvalidInput, match="envelope.amount"):
+    with pytest.raises(InvalidInput, match=r"envelope\.amount"):
         rollover(AMI, 2022, envelope="0")
 
 
 def test_rule_qpv_csv_reads_the_annex_brackets_going_to_communes_outside() -> None:
     assert parse_qpv_csv(ANNEX_CSV) == AMI.territory.qpv
-    assert parse_qpv_csv(ANNEX_CSV.replace(",", ";").replace('"Quartier du 3/15"', "Quartier du 3/15")) == AMI.territory.qpv
+    semicolons = ANNEX_CSV.replace(",", ";").replace('"Quartier du 3/15"', "Quartier du 3/15")
+    assert parse_qpv_csv(semicolons) == AMI.territory.qpv
 
 
 def test_rule_qpv_csv_replaces_the_list_and_its_validity(tmp_path: Path) -> None:

@@ -102,7 +102,7 @@ def test_allocation_is_pro_rata_to_the_cent(envelope: Decimal, wanted: list[tupl
 
 
 def test_allocation_largest_remainder_example() -> None:
-    shares = allocate(Decimal("100.00"), [("a", Decimal("30.00")), ("b", Decimal("30.00")), ("c", Decimal("30.00")), ("d", Decimal("30.00")), ("e", Decimal("30.00")), ("f", Decimal("30.00"))])
+    shares = allocate(Decimal("100.00"), [(key, Decimal("30.00")) for key in "abcdef"])
     assert sum(shares.values()) == Decimal("100.00")
     assert sorted(shares.values()) == [Decimal("16.66")] * 2 + [Decimal("16.67")] * 4
 

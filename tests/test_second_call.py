@@ -191,12 +191,21 @@ def test_both_calls_live_in_one_database(flow: Any) -> None:
     [
         ('"approve: instructed -> approved",', '"approve: instructed -> paid",', "(top level)", "catalogue"),
         ('"approve: instructed -> approved",', '"soar: instructed -> approved",', "(top level)", "catalogue"),
-        ('approve = ["instruction_window",', 'approve = ["crystal_ball",', "workflow.guards.approve", "unknown guard 'crystal_ball'"),
+        (
+            'approve = ["instruction_window",', 'approve = ["crystal_ball",',
+            "workflow.guards.approve", "unknown guard 'crystal_ball'",
+        ),
         ('ceiling_rule = "flat_cap"', 'ceiling_rule = "lottery"', "funding", "unknown ceiling_rule 'lottery'"),
         ('mode = "rolling"', 'mode = "lunar"', "calendar", "mode"),
-        ('requires = ["legal_representative"]', 'requires = ["passport"]', "applicants.kinds.collectif_habitants.requires", "unknown field 'passport'"),
+        (
+            'requires = ["legal_representative"]', 'requires = ["passport"]',
+            "applicants.kinds.collectif_habitants.requires", "unknown field 'passport'",
+        ),
         ("[workflow.guards]\n", "[workflow.guards]\nteleport = []\n", "(top level)", "unknown trigger 'teleport'"),
-        ('submit = ["submission_window",', 'submit = ["motivation", "submission_window",', "workflow.guards.submit", "reads the data of reject"),
+        (
+            'submit = ["submission_window",', 'submit = ["motivation", "submission_window",',
+            "workflow.guards.submit", "reads the data of reject",
+        ),
     ],
 )
 def test_unknown_names_in_a_call_file_are_clear_errors_at_load(old: str, new: str, field: str, problem: str) -> None:

@@ -13,8 +13,8 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from hypothesis import event, settings
-from hypothesis.control import currently_in_test_context
 from hypothesis import strategies as st
+from hypothesis.control import currently_in_test_context
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, rule
 from strategies import instants_between, paris
 
@@ -126,14 +126,19 @@ class CampaignMachine(RuleBasedStateMachine):
             self.attach(ref, [p.key for p in CAMPAIGN.pieces], True)
         return ref
 
-    @rule(ref=dossiers, keys=st.lists(st.sampled_from([p.key for p in CAMPAIGN.pieces]), unique=True), signed=st.booleans())
+    @rule(
+        ref=dossiers,
+        keys=st.lists(st.sampled_from([p.key for p in CAMPAIGN.pieces]), unique=True),
+        signed=st.booleans(),
+    )
     def attach(self, ref: str, keys: list[str], signed: bool) -> None:
         before = self.engine.get(ref)
         try:
             for key in keys:
                 self.engine.attach(ref, PieceReceipt(key, date(2021, 4, 1)))
             if "dossier_demande" in keys:
-                self.engine.receive_original(ref, PaperOriginal("dossier_demande", date(2021, 4, 2), signed, "Présidente" if signed else None))
+                original = PaperOriginal("dossier_demande", date(2021, 4, 2), signed, "Présidente" if signed else None)
+                self.engine.receive_original(ref, original)
         except AmiWorkflowError:
             assert self.engine.get(ref).state == before.state
 
@@ -169,7 +174,8 @@ class CampaignMachine(RuleBasedStateMachine):
             return {"motivation": draw.draw(st.sampled_from(["", "Hors critères"]))}
         if trigger == "return_for_pieces":
             key = draw.draw(st.sampled_from([p.key for p in CAMPAIGN.pieces]))
-            return {"issues": [{"key": key, "reason": draw.draw(st.sampled_from(["missing", "incorrect", "outdated"]))}]}
+            reason = draw.draw(st.sampled_from(["missing", "incorrect", "outdated"]))
+            return {"issues": [{"key": key, "reason": reason}]}
         return {}
 
     @rule(ref=dossiers, steps=st.integers(1, 8), data=st.data())

@@ -75,7 +75,9 @@ def test_create_dossier_with_bad_identifiers(flow: Workflow, name: str, siren: s
 
     if std_siren.is_valid(siren):
         return
-    _unchanged(flow, lambda: flow.create_dossier(Applicant(name or "x", "association", siren=siren), at=TIMES["submit"]))
+    _unchanged(
+        flow, lambda: flow.create_dossier(Applicant(name or "x", "association", siren=siren), at=TIMES["submit"])
+    )
 
 
 @SETTINGS
@@ -87,7 +89,11 @@ def test_fire_on_unknown_dossiers_or_junk_triggers(flow: Workflow, ref: Any, tri
 
 
 @SETTINGS
-@given(trigger=st.sampled_from(TRIGGERS), key=st.sampled_from(["amount", "criteria", "session", "motivation", "x"]), value=junk)
+@given(
+    trigger=st.sampled_from(TRIGGERS),
+    key=st.sampled_from(["amount", "criteria", "session", "motivation", "x"]),
+    value=junk,
+)
 def test_fire_with_junk_data(flow: Workflow, trigger: str, key: str, value: Any) -> None:
     # Every datum is junk for some trigger; the ones that happen to fit are refused by a guard instead.
     _unchanged(flow, lambda: flow.fire("D1", trigger, at=TIMES["submit"], **{key: value}))

@@ -53,7 +53,7 @@ def test_concurrent_approvals_never_exceed_the_envelope(tmp_path: Path) -> None:
         procs.append(subprocess.Popen([sys.executable, WORKER, "approve", path, *order], env=_env(),
                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
     outputs = [p.communicate(timeout=240) for p in procs]
-    for proc, (_, err) in zip(procs, outputs):
+    for proc, (_, err) in zip(procs, outputs, strict=True):
         assert proc.returncode == 0, err
     approved_lines = [line for out, _ in outputs for line in out.splitlines() if line.startswith("approved")]
     with Workflow.open(path, CAMPAIGN) as flow:

@@ -42,7 +42,7 @@ TIMES = {
     "approve": datetime(2021, 6, 15, 17, tzinfo=PARIS),
     "pay": datetime(2021, 10, 5, 10, tzinfo=PARIS),
 }
-STATE_AFTER = dict(zip(PATH, ("submitted", "complete", "instructed", "audited", "approved", "paid")))
+STATE_AFTER = dict(zip(PATH, ("submitted", "complete", "instructed", "audited", "approved", "paid"), strict=True))
 
 
 def applicant(n: int = 1, **changes: Any) -> Applicant:

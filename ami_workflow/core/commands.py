@@ -210,7 +210,20 @@ class EraseMember:
 
 
 Command = (
-    AddCampaign | CreateDossiers | UpdateApplication | AttachPiece | ReceiveOriginal | ReusePieces | Fire
-    | ApproveBatch | AmendCalendar | RecordSession | RecordDeliberation | RecordConvention | RecordFinancialReport
-    | CopyDrafts | ErasePersonalData | EraseMember
+    AddCampaign
+    | CreateDossiers
+    | UpdateApplication
+    | AttachPiece
+    | ReceiveOriginal
+    | ReusePieces
+    | Fire
+    | ApproveBatch
+    | AmendCalendar
+    | RecordSession
+    | RecordDeliberation
+    | RecordConvention
+    | RecordFinancialReport
+    | CopyDrafts
+    | ErasePersonalData
+    | EraseMember
 )

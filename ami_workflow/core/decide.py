@@ -30,7 +30,7 @@ import attrs
 from ..calendar import CalendarAmendment, paris_date
 from ..committee import session_refusals
 from ..decisions import FinancialReport, deliberation_refusals
-from ..dossier import Application, Dossier
+from ..dossier import Dossier
 from ..errors import IllegalTrigger, InvalidInput, NotFound, Refused, VersionConflict
 from ..guards import GuardInput, dossier_ceiling, run_guards
 from ..identity import check_applicant
@@ -152,8 +152,15 @@ def _dossier(view: View, reference: str, expected_version: int | None = None) ->
     return dossier
 
 
-def _event(kind: Kind, dossier: Dossier, at: datetime, actor: str, data: Mapping[str, Any],
-           personal: Mapping[str, str | None] | None = None, postmark: Any = None) -> Event:
+def _event(
+    kind: Kind,
+    dossier: Dossier,
+    at: datetime,
+    actor: str,
+    data: Mapping[str, Any],
+    personal: Mapping[str, str | None] | None = None,
+    postmark: Any = None,
+) -> Event:
     facts = dict(data)
     if postmark is not None:
         facts["postmark"] = postmark.isoformat()
@@ -190,8 +197,15 @@ def _fire(view: View, command: Fire, now: datetime) -> Event:
         raise Refused(trigger, reasons)
     data, personal = _facts(view, dossier, command.args)
     machine = view.campaign(dossier.campaign_id).workflow.machine()
-    event = _event(Kind.TRIGGERED, dossier, at, command.actor, {"trigger": trigger, "source": dossier.state},
-                   personal, command.postmark)
+    event = _event(
+        Kind.TRIGGERED,
+        dossier,
+        at,
+        command.actor,
+        {"trigger": trigger, "source": dossier.state},
+        personal,
+        command.postmark,
+    )
     dest = _dest(dossier, trigger, data, event)
     state = machine.move(dossier.state, trigger, dest)
     return attrs.evolve(event, data={**event.data, "dest": state, **data})
@@ -422,8 +436,14 @@ def _copy_drafts(view: View, command: CopyDrafts, now: datetime) -> list[Event]:
 # -- campaign records -------------------------------------------------------------
 
 
-def _campaign_event(kind: Kind, campaign_id: str, now: datetime, actor: str, data: Mapping[str, Any],
-                    personal: Mapping[str, str | None] | None = None) -> Event:
+def _campaign_event(
+    kind: Kind,
+    campaign_id: str,
+    now: datetime,
+    actor: str,
+    data: Mapping[str, Any],
+    personal: Mapping[str, str | None] | None = None,
+) -> Event:
     return Event(kind, campaign_id, None, now, actor, data, dict(personal or {}))
 
 
@@ -432,8 +452,10 @@ def _add_campaign(view: View, command: AddCampaign, now: datetime) -> list[Event
     data = plain(campaign)
     if view.has_campaign(campaign.id):
         if plain(view.campaign(campaign.id)) != data:
-            raise Refused("add_campaign", [
-                f"the database already holds a different call file for {campaign.id}; give the new year its own id"])
+            raise Refused(
+                "add_campaign",
+                [f"the database already holds a different call file for {campaign.id}; give the new year its own id"],
+            )
         return []
     return [_campaign_event(Kind.CAMPAIGN_ADDED, campaign.id, now, command.actor, {"call": data})]
 
@@ -493,8 +515,9 @@ def _convention(view: View, command: RecordConvention, now: datetime) -> Event:
     if reasons:
         raise Refused("record_convention", reasons)
     at = datetime.combine(convention.signed_on, time(0, 0), tzinfo=now.tzinfo)
-    return _campaign_event(Kind.CONVENTION_RECORDED, dossier.campaign_id, at, command.actor,
-                           {"convention": plain(convention)})
+    return _campaign_event(
+        Kind.CONVENTION_RECORDED, dossier.campaign_id, at, command.actor, {"convention": plain(convention)}
+    )
 
 
 def _financial_report(view: View, command: RecordFinancialReport, now: datetime) -> Event:
@@ -510,8 +533,9 @@ def _financial_report(view: View, command: RecordFinancialReport, now: datetime)
         raise Refused("record_financial_report", reasons)
     report = FinancialReport(dossier.reference, command.received_on)
     at = datetime.combine(command.received_on, time(0, 0), tzinfo=now.tzinfo)
-    return _campaign_event(Kind.FINANCIAL_REPORT_RECORDED, dossier.campaign_id, at, command.actor,
-                           {"report": plain(report)})
+    return _campaign_event(
+        Kind.FINANCIAL_REPORT_RECORDED, dossier.campaign_id, at, command.actor, {"report": plain(report)}
+    )
 
 
 # -- personal data (RGPD) ----------------------------------------------------------

@@ -129,8 +129,17 @@ def event_from_body(
     """The event a chained body records, with its personal values if the store still holds them."""
     kind = str(body.get("kind"))
     if kind not in Kind.__members__.values():
-        return Event(Kind.LEGACY, body.get("campaign"), body.get("dossier"), datetime.fromisoformat(body["at"]),
-                     str(body.get("actor") or ""), {"body": dict(body)}, {}, None, seq)
+        return Event(
+            Kind.LEGACY,
+            body.get("campaign"),
+            body.get("dossier"),
+            datetime.fromisoformat(body["at"]),
+            str(body.get("actor") or ""),
+            {"body": dict(body)},
+            {},
+            None,
+            seq,
+        )
     return Event(
         Kind(kind),
         body["campaign"],

@@ -36,7 +36,8 @@ from typing import Any
 import attrs
 
 from ..calendar import CalendarAmendment
-from ..campaign import Campaign, converter
+from ..campaign import Campaign
+from ..codec import converter
 from ..committee import CommitteeSession, Member
 from ..decisions import Convention, Deliberation, FinancialReport
 from ..dossier import Applicant, Application, Dossier, Instruction, Payment
@@ -123,7 +124,11 @@ def _effect(dossier: Dossier, event: Event) -> Dossier:
         )
     if trigger == "instruct":
         instruction = Instruction(
-            frozenset(data["criteria"]), Decimal(data["ceiling"]), Decimal(data["proposed"]), at, event.actor,
+            frozenset(data["criteria"]),
+            Decimal(data["ceiling"]),
+            Decimal(data["proposed"]),
+            at,
+            event.actor,
             _personal(event, "note") or "",
         )
         return attrs.evolve(dossier, instruction=instruction)
@@ -152,8 +157,13 @@ def _erased(dossier: Dossier) -> Dossier:
     if instruction is not None and instruction.note:
         instruction = attrs.evolve(instruction, note=ERASED)
     return attrs.evolve(
-        dossier, applicant=applicant, originals=originals, issues=issues, instruction=instruction,
-        decision_note=gone(dossier.decision_note), version=dossier.version + 1,
+        dossier,
+        applicant=applicant,
+        originals=originals,
+        issues=issues,
+        instruction=instruction,
+        decision_note=gone(dossier.decision_note),
+        version=dossier.version + 1,
     )
 
 
@@ -209,8 +219,11 @@ def _share(dossier: Dossier) -> tuple[Decimal, Decimal]:
 def total_keys(dossier: Dossier) -> list[tuple[str, str, str]]:
     """The three running totals a dossier counts in: its campaign, its axis, its applicant."""
     cid = dossier.campaign_id
-    return [(cid, "campaign", ""), (cid, "axis", dossier.application.axis or ""),
-            (cid, "applicant", dossier.applicant.identity)]
+    return [
+        (cid, "campaign", ""),
+        (cid, "axis", dossier.application.axis or ""),
+        (cid, "applicant", dossier.applicant.identity),
+    ]
 
 
 def _count(world: World, dossier: Dossier, sign: int) -> None:

@@ -81,8 +81,11 @@ class WorldView:
         world = self.world
         cid = dossier.campaign_id
         place = world.campaigns[cid]
-        keys = {"campaign": (cid, "campaign", ""), "axis": (cid, "axis", dossier.application.axis or ""),
-                "applicant": (cid, "applicant", dossier.applicant.identity)}
+        keys = {
+            "campaign": (cid, "campaign", ""),
+            "axis": (cid, "axis", dossier.application.axis or ""),
+            "applicant": (cid, "applicant", dossier.applicant.identity),
+        }
         own = dossier.approved if dossier.approved is not None and dossier.state != "withdrawn" else ZERO
 
         def total(scope: str) -> Decimal:
@@ -93,7 +96,8 @@ class WorldView:
             calendar=self.calendar(cid),
             sessions=place.sessions,
             deliberations=tuple(
-                Deliberation(name, day, (dossier.reference,)) for name, day in world.granted_by.get(dossier.reference, ())
+                Deliberation(name, day, (dossier.reference,))
+                for name, day in world.granted_by.get(dossier.reference, ())
             ),
             conventions=place.conventions,
             approved_total=total("campaign"),

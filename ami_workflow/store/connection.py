@@ -46,7 +46,6 @@ __all__ = ["SCHEMA_MIGRATIONS", "SYNCHRONOUS", "SchemaError", "connect", "migrat
 SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
 
 
-
 SCHEMA_MIGRATIONS = Migrations("ami_workflow")
 
 
@@ -83,8 +82,7 @@ _CREATE_MIGRATIONS_TABLE = (
 )
 _MIGRATIONS_INDEX = f"idx_{_MIGRATIONS_TABLE}_migration_set_name"
 _CREATE_MIGRATIONS_INDEX = (
-    f'CREATE UNIQUE INDEX "{_MIGRATIONS_INDEX}"\n'
-    f'    ON "{_MIGRATIONS_TABLE}" ("migration_set", "name")'
+    f'CREATE UNIQUE INDEX "{_MIGRATIONS_INDEX}"\n    ON "{_MIGRATIONS_TABLE}" ("migration_set", "name")'
 )
 
 _FIRST_BACKOFF, _MAX_BACKOFF = 0.002, 0.05

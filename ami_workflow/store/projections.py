@@ -19,10 +19,10 @@ from typing import Any
 import attrs
 
 from ..backend import Chained, world_difference
+from ..calendar import CalendarAmendment
 from ..committee import CommitteeSession, Member
 from ..core.events import Event, Kind
 from ..core.evolve import World, _Campaign, evolve_dossier, plain, session_of, structure
-from ..calendar import CalendarAmendment
 from ..decisions import Convention, Deliberation, FinancialReport
 from ..dossier import Dossier
 from ..journal import canonical_json
@@ -41,17 +41,27 @@ def dossier_columns(dossier: Dossier) -> tuple[Any, ...]:
     """The columns of a dossier's row, derived from the dossier (``data`` holds it whole)."""
     app = dossier.application
     return (
-        dossier.campaign_id, dossier.state, dossier.version, app.title, app.axis, _cents(app.total_cost),
-        _cents(app.requested), _cents(dossier.instruction.ceiling) if dossier.instruction else None,
-        _cents(dossier.instruction.proposed) if dossier.instruction else None, _cents(dossier.approved),
-        to_cents(dossier.paid), app.period.start.isoformat() if app.period else None,
+        dossier.campaign_id,
+        dossier.state,
+        dossier.version,
+        app.title,
+        app.axis,
+        _cents(app.total_cost),
+        _cents(app.requested),
+        _cents(dossier.instruction.ceiling) if dossier.instruction else None,
+        _cents(dossier.instruction.proposed) if dossier.instruction else None,
+        _cents(dossier.approved),
+        to_cents(dossier.paid),
+        app.period.start.isoformat() if app.period else None,
         app.period.end.isoformat() if app.period else None,
         dossier.submitted_at.isoformat() if dossier.submitted_at else None,
     )
 
 
-_COLUMNS = ("campaign_id, state, version, title, axis, total_cost_cents, requested_cents, ceiling_cents, "
-            "proposed_cents, approved_cents, paid_cents, period_start, period_end, submitted_at")
+_COLUMNS = (
+    "campaign_id, state, version, title, axis, total_cost_cents, requested_cents, ceiling_cents, "
+    "proposed_cents, approved_cents, paid_cents, period_start, period_end, submitted_at"
+)
 
 
 def project(conn: sqlite3.Connection, view: SqlView, item: Chained, blobs: Mapping[str, bytes]) -> None:
@@ -60,9 +70,21 @@ def project(conn: sqlite3.Connection, view: SqlView, item: Chained, blobs: Mappi
     conn.execute(
         "INSERT INTO events (seq, campaign_id, dossier, kind, trigger, source, dest, at, recorded_at, actor, body, "
         "previous, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (chained.seq, event.campaign, event.dossier, event.kind.value, event.data.get("trigger"), event.source,
-         event.dest, event.at.isoformat(), chained.body["recorded_at"], event.actor, item.text, chained.previous,
-         chained.hash),
+        (
+            chained.seq,
+            event.campaign,
+            event.dossier,
+            event.kind.value,
+            event.data.get("trigger"),
+            event.source,
+            event.dest,
+            event.at.isoformat(),
+            chained.body["recorded_at"],
+            event.actor,
+            item.text,
+            chained.previous,
+            chained.hash,
+        ),
     )
     subject = event.dossier or _subject(event)
     conn.executemany(
@@ -72,11 +94,19 @@ def project(conn: sqlite3.Connection, view: SqlView, item: Chained, blobs: Mappi
     kind = event.kind
     if kind is Kind.CAMPAIGN_ADDED:
         campaign = event.data["call"]
-        conn.execute("INSERT INTO campaigns (id, year, title, envelope_cents, call) VALUES (?, ?, ?, ?, ?)",
-                     (event.campaign, campaign["call"]["year"], campaign["call"]["title"],
-                      to_cents(Decimal(campaign["envelope"]["amount"])), canonical_json(campaign)))
-        conn.execute("INSERT OR IGNORE INTO totals (campaign_id, scope, key) VALUES (?, 'campaign', '')",
-                     (event.campaign,))
+        conn.execute(
+            "INSERT INTO campaigns (id, year, title, envelope_cents, call) VALUES (?, ?, ?, ?, ?)",
+            (
+                event.campaign,
+                campaign["call"]["year"],
+                campaign["call"]["title"],
+                to_cents(Decimal(campaign["envelope"]["amount"])),
+                canonical_json(campaign),
+            ),
+        )
+        conn.execute(
+            "INSERT OR IGNORE INTO totals (campaign_id, scope, key) VALUES (?, 'campaign', '')", (event.campaign,)
+        )
     elif kind is Kind.PERSONAL_DATA_ERASED:
         refs = list(event.data["dossiers"])
         for ref in refs:
@@ -84,9 +114,13 @@ def project(conn: sqlite3.Connection, view: SqlView, item: Chained, blobs: Mappi
         marks = ",".join("?" * len(refs))
         conn.execute(
             f"UPDATE personal_values SET value = NULL, salt = '', erased_at = ? WHERE erased_at IS NULL AND seq IN "
-            f"(SELECT seq FROM events WHERE dossier IN ({marks}))", (event.at.isoformat(), *refs))
-        conn.executemany("UPDATE files SET content = X'', erased_at = ? WHERE sha256 = ? AND erased_at IS NULL",
-                         [(event.at.isoformat(), sha) for sha in event.data["files"]])
+            f"(SELECT seq FROM events WHERE dossier IN ({marks}))",
+            (event.at.isoformat(), *refs),
+        )
+        conn.executemany(
+            "UPDATE files SET content = X'', erased_at = ? WHERE sha256 = ? AND erased_at IS NULL",
+            [(event.at.isoformat(), sha) for sha in event.data["files"]],
+        )
     elif kind is Kind.MEMBER_ERASED:
         _erase_members(conn, event)
     elif event.dossier is not None:
@@ -94,11 +128,17 @@ def project(conn: sqlite3.Connection, view: SqlView, item: Chained, blobs: Mappi
             conn.execute(
                 "INSERT INTO files (sha256, size, content) VALUES (?, ?, ?) ON CONFLICT (sha256) DO UPDATE SET "
                 "content = excluded.content, erased_at = NULL WHERE files.erased_at IS NOT NULL",
-                (sha, len(blob), blob))
+                (sha, len(blob), blob),
+            )
         _save(conn, view, event.dossier, event)
         if "copied_from" in event.data:
-            _record(conn, str(event.campaign), "copied_draft", event.data["copied_from"],
-                    {"from": event.data["copied_from"], "to": event.dossier})
+            _record(
+                conn,
+                str(event.campaign),
+                "copied_draft",
+                event.data["copied_from"],
+                {"from": event.data["copied_from"], "to": event.dossier},
+            )
     else:
         _project_record(conn, event)
 
@@ -119,36 +159,50 @@ def _save(conn: sqlite3.Connection, view: SqlView, reference: str, event: Event)
         row = conn.execute("SELECT id FROM applicants WHERE identity = ?", (applicant.identity,)).fetchone()
         if row is not None:
             applicant_id = int(row[0])
-            conn.execute("UPDATE applicants SET name = ?, kind = ?, siren = ?, siret = ?, rna = ?, iban = ? "
-                         "WHERE id = ?", (*values, applicant_id))
+            conn.execute(
+                "UPDATE applicants SET name = ?, kind = ?, siren = ?, siret = ?, rna = ?, iban = ? WHERE id = ?",
+                (*values, applicant_id),
+            )
         else:
-            applicant_id = int(conn.execute(
-                "INSERT INTO applicants (identity, name, kind, siren, siret, rna, iban) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (applicant.identity, *values)).lastrowid or 0)
-        conn.execute(f"INSERT INTO dossiers (reference, applicant_id, {_COLUMNS}, data) "
-                     f"VALUES (?, ?, {', '.join('?' * 14)}, ?)", (reference, applicant_id, *dossier_columns(after), text))
+            applicant_id = int(
+                conn.execute(
+                    "INSERT INTO applicants (identity, name, kind, siren, siret, rna, iban) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (applicant.identity, *values),
+                ).lastrowid
+                or 0
+            )
+        conn.execute(
+            f"INSERT INTO dossiers (reference, applicant_id, {_COLUMNS}, data) VALUES (?, ?, {', '.join('?' * 14)}, ?)",
+            (reference, applicant_id, *dossier_columns(after), text),
+        )
     else:
         sets = ", ".join(f"{c.strip()} = ?" for c in _COLUMNS.split(","))
-        conn.execute(f"UPDATE dossiers SET {sets}, data = ? WHERE reference = ?",
-                     (*dossier_columns(after), text, reference))
+        conn.execute(
+            f"UPDATE dossiers SET {sets}, data = ? WHERE reference = ?", (*dossier_columns(after), text, reference)
+        )
     if before is None or before.application.qpv_codes != after.application.qpv_codes:
         conn.execute("DELETE FROM dossier_qpv WHERE reference = ?", (reference,))
-        conn.executemany("INSERT INTO dossier_qpv (reference, qpv_code) VALUES (?, ?)",
-                         [(reference, code) for code in after.application.qpv_codes])
+        conn.executemany(
+            "INSERT INTO dossier_qpv (reference, qpv_code) VALUES (?, ?)",
+            [(reference, code) for code in after.application.qpv_codes],
+        )
     view.dossier_from(reference, text)
 
 
 def _record(conn: sqlite3.Connection, campaign_id: str, kind: str, key: str, data: Any, replace: bool = False) -> None:
     verb = "INSERT OR REPLACE" if replace else "INSERT"
-    conn.execute(f"{verb} INTO records (campaign_id, kind, key, data) VALUES (?, ?, ?, ?)",
-                 (campaign_id, kind, key, canonical_json(data)))
+    conn.execute(
+        f"{verb} INTO records (campaign_id, kind, key, data) VALUES (?, ?, ?, ?)",
+        (campaign_id, kind, key, canonical_json(data)),
+    )
 
 
 def _project_record(conn: sqlite3.Connection, event: Event) -> None:
     cid, data = str(event.campaign), event.data
     if event.kind is Kind.CALENDAR_AMENDED:
-        count = conn.execute("SELECT COUNT(*) FROM records WHERE campaign_id = ? AND kind = 'amendment'",
-                             (cid,)).fetchone()[0]
+        count = conn.execute(
+            "SELECT COUNT(*) FROM records WHERE campaign_id = ? AND kind = 'amendment'", (cid,)
+        ).fetchone()[0]
         _record(conn, cid, "amendment", str(count + 1), data["amendment"])
     elif event.kind is Kind.SESSION_RECORDED:
         session = session_of(event)
@@ -156,8 +210,10 @@ def _project_record(conn: sqlite3.Connection, event: Event) -> None:
     elif event.kind is Kind.DELIBERATION_RECORDED:
         deliberation = data["deliberation"]
         _record(conn, cid, "deliberation", deliberation["reference"], deliberation)
-        conn.executemany("INSERT INTO deliberation_dossiers VALUES (?, ?, ?, ?)",
-                         [(cid, deliberation["reference"], deliberation["day"], ref) for ref in deliberation["dossiers"]])
+        conn.executemany(
+            "INSERT INTO deliberation_dossiers VALUES (?, ?, ?, ?)",
+            [(cid, deliberation["reference"], deliberation["day"], ref) for ref in deliberation["dossiers"]],
+        )
     elif event.kind is Kind.CONVENTION_RECORDED:
         _record(conn, cid, "convention", data["convention"]["dossier"], data["convention"], replace=True)
     elif event.kind is Kind.FINANCIAL_REPORT_RECORDED:
@@ -167,8 +223,9 @@ def _project_record(conn: sqlite3.Connection, event: Event) -> None:
 def _erase_members(conn: sqlite3.Connection, event: Event) -> None:
     for target in event.data["targets"]:
         cid, sid, path = target["campaign"], target["session"], target["path"]
-        row = conn.execute("SELECT data FROM records WHERE campaign_id = ? AND kind = 'session' AND key = ?",
-                           (cid, sid)).fetchone()
+        row = conn.execute(
+            "SELECT data FROM records WHERE campaign_id = ? AND kind = 'session' AND key = ?", (cid, sid)
+        ).fetchone()
         session: CommitteeSession = structure(json.loads(row[0]), CommitteeSession)
         if path == "chair":
             session = attrs.evolve(session, chair=ERASED)
@@ -177,10 +234,14 @@ def _erase_members(conn: sqlite3.Connection, event: Event) -> None:
             index = int(path.split(".")[1])
             members[index] = Member(ERASED, members[index].category)
             session = attrs.evolve(session, members=tuple(members))
-        conn.execute("UPDATE records SET data = ? WHERE campaign_id = ? AND kind = 'session' AND key = ?",
-                     (canonical_json(plain(session)), cid, sid))
-        conn.execute("UPDATE personal_values SET value = NULL, salt = '', erased_at = ? WHERE subject = ? AND path = ?",
-                     (event.at.isoformat(), f"session:{cid}:{sid}", path))
+        conn.execute(
+            "UPDATE records SET data = ? WHERE campaign_id = ? AND kind = 'session' AND key = ?",
+            (canonical_json(plain(session)), cid, sid),
+        )
+        conn.execute(
+            "UPDATE personal_values SET value = NULL, salt = '', erased_at = ? WHERE subject = ? AND path = ?",
+            (event.at.isoformat(), f"session:{cid}:{sid}", path),
+        )
 
 
 # -- verification -------------------------------------------------------------------
@@ -195,8 +256,9 @@ def tables_world(conn: sqlite3.Connection, view: SqlView) -> tuple[World, str | 
         place.sessions = {s["id"]: structure(s, CommitteeSession) for s in view.records(cid, "session")}
         place.deliberations = [structure(d, Deliberation) for d in view.records(cid, "deliberation")]
         place.conventions = {c["dossier"]: structure(c, Convention) for c in view.records(cid, "convention")}
-        place.financial_reports = {r["dossier"]: structure(r, FinancialReport)
-                                   for r in view.records(cid, "financial_report")}
+        place.financial_reports = {
+            r["dossier"]: structure(r, FinancialReport) for r in view.records(cid, "financial_report")
+        }
         world.campaigns[cid] = place
     problem = None
     identities: dict[int, str] = {}
@@ -208,10 +270,11 @@ def tables_world(conn: sqlite3.Connection, view: SqlView) -> tuple[World, str | 
         identities[applicant_id] = dossier.applicant.identity
         if problem is None and tuple(columns) != dossier_columns(dossier):
             names = [c.strip() for c in _COLUMNS.split(",")]
-            wrong = [n for n, a, b in zip(names, columns, dossier_columns(dossier)) if a != b]
+            wrong = [n for n, a, b in zip(names, columns, dossier_columns(dossier), strict=True) if a != b]
             problem = f"dossier {ref}: the column {', '.join(wrong)} differs from its record"
-        qpv = tuple(r[0] for r in conn.execute(
-            "SELECT qpv_code FROM dossier_qpv WHERE reference = ? ORDER BY rowid", (ref,)))
+        qpv = tuple(
+            r[0] for r in conn.execute("SELECT qpv_code FROM dossier_qpv WHERE reference = ? ORDER BY rowid", (ref,))
+        )
         if problem is None and sorted(qpv) != sorted(dossier.application.qpv_codes):
             problem = f"dossier {ref}: its QPV links differ from its record"
     for identity, *values in conn.execute("SELECT identity, name, kind, siren, siret, rna, iban FROM applicants"):
@@ -226,7 +289,7 @@ def tables_world(conn: sqlite3.Connection, view: SqlView) -> tuple[World, str | 
         name = identities.get(int(key), key) if scope == "applicant" and key.isdigit() else key
         if approved or paid:
             world.totals[(cid, scope, name)] = (from_cents(approved), from_cents(paid))
-    for cid, deliberation, day, ref in conn.execute("SELECT * FROM deliberation_dossiers"):
+    for _cid, deliberation, day, ref in conn.execute("SELECT * FROM deliberation_dossiers"):
         world.granted_by.setdefault(ref, []).append((deliberation, datetime.fromisoformat(day).date()))
     return world, problem
 
@@ -244,14 +307,24 @@ def difference(conn: sqlite3.Connection, view: SqlView, replayed: World) -> str 
             return f"the deliberation links of {ref} differ from the journal"
     for place in replayed.campaigns.values():
         for ref in place.copied:
-            if conn.execute("SELECT 1 FROM records WHERE kind = 'copied_draft' AND key = ? AND campaign_id = ?",
-                            (ref, place.campaign.id)).fetchone() is None:
+            if (
+                conn.execute(
+                    "SELECT 1 FROM records WHERE kind = 'copied_draft' AND key = ? AND campaign_id = ?",
+                    (ref, place.campaign.id),
+                ).fetchone()
+                is None
+            ):
                 return f"the copy of the draft {ref} is missing from the store"
     for dossier in replayed.dossiers.values():
         for piece in dossier.pieces:
-            if piece.sha256 and piece.sha256 not in replayed.erased_files and conn.execute(
-                "SELECT 1 FROM files WHERE sha256 = ? AND erased_at IS NULL", (piece.sha256,)
-            ).fetchone() is None:
+            if (
+                piece.sha256
+                and piece.sha256 not in replayed.erased_files
+                and conn.execute(
+                    "SELECT 1 FROM files WHERE sha256 = ? AND erased_at IS NULL", (piece.sha256,)
+                ).fetchone()
+                is None
+            ):
                 return f"the content of {dossier.reference}'s piece {piece.key} is missing or erased"
     _ = ZERO
     return None

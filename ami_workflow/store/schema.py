@@ -80,7 +80,11 @@ _PAID = "CASE WHEN {row}.state != 'withdrawn' THEN {row}.paid_cents ELSE 0 END"
 def _totals_upsert(row: str, sign: str) -> str:
     """SQL adding (sign '+') or removing (sign '-') one dossier row's share to its three totals."""
     approved, paid = CONTRIBUTION.format(row=row), _PAID.format(row=row)
-    scopes = [("'campaign'", "''"), ("'axis'", f"COALESCE({row}.axis, '')"), ("'applicant'", f"CAST({row}.applicant_id AS TEXT)")]
+    scopes = [
+        ("'campaign'", "''"),
+        ("'axis'", f"COALESCE({row}.axis, '')"),
+        ("'applicant'", f"CAST({row}.applicant_id AS TEXT)"),
+    ]
     return "\n".join(
         f"INSERT INTO totals (campaign_id, scope, key, approved_cents, paid_cents) "
         f"VALUES ({row}.campaign_id, {scope}, {key}, {sign}({approved}), {sign}({paid})) "
@@ -151,7 +155,8 @@ def m002_totals_links_personal_data(db: Executor) -> None:
         for path, value in values.items():
             salt = secrets.token_hex(16)
             db.execute(
-                "INSERT INTO personal_data (applicant_id, dossier, path, salt, digest, value) VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO personal_data (applicant_id, dossier, path, salt, digest, value)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
                 (applicant_id, reference, path, salt, personal_data_digest(salt, value), value),
             )
         db.execute("UPDATE dossiers SET data = ? WHERE reference = ?", (canonical_json(redacted), reference))

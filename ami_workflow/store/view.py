@@ -51,16 +51,19 @@ class _RecordLookup(Mapping[str, Any]):
         return iter([r[0] for r in rows])
 
     def __len__(self) -> int:
-        return int(self._conn.execute(
-            "SELECT COUNT(*) FROM records WHERE campaign_id = ? AND kind = ?", (self._campaign, self._kind)
-        ).fetchone()[0])
+        return int(
+            self._conn.execute(
+                "SELECT COUNT(*) FROM records WHERE campaign_id = ? AND kind = ?", (self._campaign, self._kind)
+            ).fetchone()[0]
+        )
 
 
 class SqlView:
     """:class:`~ami_workflow.core.view.View` over the store's tables."""
 
-    def __init__(self, conn: sqlite3.Connection, campaigns: dict[str, Campaign],
-                 cache: dict[str, tuple[str, Dossier]]) -> None:
+    def __init__(
+        self, conn: sqlite3.Connection, campaigns: dict[str, Campaign], cache: dict[str, tuple[str, Dossier]]
+    ) -> None:
         self.conn = conn
         self._campaigns = campaigns
         self._cache = cache
@@ -129,7 +132,8 @@ class SqlView:
         deliberations = [
             Deliberation(name, date.fromisoformat(day), (ref,))
             for name, day in self.conn.execute(
-                "SELECT deliberation, day FROM deliberation_dossiers WHERE campaign_id = ? AND reference = ?", (cid, ref)
+                "SELECT deliberation, day FROM deliberation_dossiers WHERE campaign_id = ? AND reference = ?",
+                (cid, ref),
             )
         ]
         return Context(
@@ -171,22 +175,29 @@ class SqlView:
 
     def deliberation_references(self, campaign_id: str) -> set[str]:
         rows = self.conn.execute(
-            "SELECT key FROM records WHERE campaign_id = ? AND kind = 'deliberation'", (campaign_id,))
+            "SELECT key FROM records WHERE campaign_id = ? AND kind = 'deliberation'", (campaign_id,)
+        )
         return {r[0] for r in rows}
 
     def has_financial_report(self, reference: str) -> bool:
-        return self.conn.execute(
-            "SELECT 1 FROM records WHERE kind = 'financial_report' AND key = ?", (reference,)).fetchone() is not None
+        return (
+            self.conn.execute(
+                "SELECT 1 FROM records WHERE kind = 'financial_report' AND key = ?", (reference,)
+            ).fetchone()
+            is not None
+        )
 
     def approved_total(self, campaign_id: str) -> Decimal:
         row = self.conn.execute(
-            "SELECT approved_cents FROM totals WHERE campaign_id = ? AND scope = 'campaign' AND key = ''", (campaign_id,)
+            "SELECT approved_cents FROM totals WHERE campaign_id = ? AND scope = 'campaign' AND key = ''",
+            (campaign_id,),
         ).fetchone()
         return from_cents(int(row[0]) if row else 0)
 
     def last_at(self, reference: str) -> datetime | None:
         row = self.conn.execute(
-            "SELECT at FROM events WHERE dossier = ? ORDER BY seq DESC LIMIT 1", (reference,)).fetchone()
+            "SELECT at FROM events WHERE dossier = ? ORDER BY seq DESC LIMIT 1", (reference,)
+        ).fetchone()
         return datetime.fromisoformat(row[0]) if row else None
 
     def next_number(self, campaign_id: str) -> int:
@@ -195,7 +206,8 @@ class SqlView:
 
     def copied(self, campaign_id: str) -> set[str]:
         rows = self.conn.execute(
-            "SELECT key FROM records WHERE campaign_id = ? AND kind = 'copied_draft'", (campaign_id,))
+            "SELECT key FROM records WHERE campaign_id = ? AND kind = 'copied_draft'", (campaign_id,)
+        )
         return {r[0] for r in rows}
 
     def drafts(self, campaign_id: str) -> list[Dossier]:
@@ -208,13 +220,20 @@ class SqlView:
     def applicant_dossiers(self, identity: str) -> list[Dossier]:
         rows = self.conn.execute(
             "SELECT d.reference, d.data FROM dossiers d JOIN applicants a ON a.id = d.applicant_id "
-            "WHERE a.identity = ? ORDER BY d.reference", (identity,))
+            "WHERE a.identity = ? ORDER BY d.reference",
+            (identity,),
+        )
         return [self.dossier_from(ref, data) for ref, data in rows]
 
     def file_shared(self, sha256: str, identity: str) -> bool:
-        return self.conn.execute(
-            "SELECT 1 FROM dossiers d JOIN applicants a ON a.id = d.applicant_id "
-            "WHERE a.identity != ? AND instr(d.data, ?) > 0 LIMIT 1", (identity, sha256)).fetchone() is not None
+        return (
+            self.conn.execute(
+                "SELECT 1 FROM dossiers d JOIN applicants a ON a.id = d.applicant_id "
+                "WHERE a.identity != ? AND instr(d.data, ?) > 0 LIMIT 1",
+                (identity, sha256),
+            ).fetchone()
+            is not None
+        )
 
     def acts(self, campaign_id: str) -> list[Act]:
         acts: list[Act] = []
@@ -226,7 +245,9 @@ class SqlView:
             if submitted:
                 acts.append(("submission", f"the submission of {ref}", paris_date(datetime.fromisoformat(submitted))))
             if instructed:
-                acts.append(("instruction", f"the instruction of {ref}", paris_date(datetime.fromisoformat(instructed))))
+                acts.append(
+                    ("instruction", f"the instruction of {ref}", paris_date(datetime.fromisoformat(instructed)))
+                )
         for data in self.records(campaign_id, "session"):
             acts.append(("jury", f"the committee session {data['id']}", date.fromisoformat(data["day"])))
         for data in self.records(campaign_id, "deliberation"):

@@ -64,8 +64,14 @@ class Workflow(Operations):
 
     @classmethod
     def open(
-        cls, path: str | Path, campaign: Campaign | str | None = None, *, clock: Clock | None = None,
-        actor: str = "", synchronous: str = "FULL", busy_timeout: float = 30.0,
+        cls,
+        path: str | Path,
+        campaign: Campaign | str | None = None,
+        *,
+        clock: Clock | None = None,
+        actor: str = "",
+        synchronous: str = "FULL",
+        busy_timeout: float = 30.0,
     ) -> Workflow:
         """Open or create the database at ``path`` (``":memory:"`` for tests) and register ``campaign``.
 
@@ -139,8 +145,13 @@ class Workflow(Operations):
         with self._transaction():
             self.conn.execute(
                 "INSERT INTO refusals (dossier, trigger, at, actor, reasons) VALUES (?, ?, ?, ?, ?)",
-                (command.reference, command.trigger, self._now().isoformat(), command.actor,
-                 json.dumps(list(reasons), ensure_ascii=False)),
+                (
+                    command.reference,
+                    command.trigger,
+                    self._now().isoformat(),
+                    command.actor,
+                    json.dumps(list(reasons), ensure_ascii=False),
+                ),
             )
 
     # -- campaigns -------------------------------------------------------------------
@@ -164,7 +175,11 @@ class Workflow(Operations):
         return dossier
 
     def dossiers(
-        self, *, campaign_id: str | None = None, state: str | None = None, axis: str | None = None,
+        self,
+        *,
+        campaign_id: str | None = None,
+        state: str | None = None,
+        axis: str | None = None,
         qpv: str | None = None,
     ) -> list[Dossier]:
         """The dossiers, filtered by campaign, state, axis and target QPV, in reference order."""
@@ -215,11 +230,15 @@ class Workflow(Operations):
         """Each granted dossier of the campaign with its compte rendu financier: due date and day received."""
         campaign = self.get_campaign(self._cid(campaign_id))
         due = financial_report_due(campaign.envelope.year, campaign.funding.financial_report_months)
-        received = {d["dossier"]: date.fromisoformat(d["received_on"])
-                    for d in self._reader.records(campaign.id, "financial_report")}
+        received = {
+            d["dossier"]: date.fromisoformat(d["received_on"])
+            for d in self._reader.records(campaign.id, "financial_report")
+        }
         rows = self.conn.execute(
             "SELECT reference FROM dossiers WHERE campaign_id = ? AND approved_cents IS NOT NULL "
-            "AND state != 'withdrawn' ORDER BY reference", (campaign.id,)).fetchall()
+            "AND state != 'withdrawn' ORDER BY reference",
+            (campaign.id,),
+        ).fetchall()
         return [FinancialReportStatus(ref, due, received.get(ref)) for (ref,) in rows]
 
     def file(self, sha256: str) -> bytes:
@@ -237,7 +256,8 @@ class Workflow(Operations):
         """The dossier's chained events (for receipts), oldest first."""
         self.get(reference)
         rows = self.conn.execute(
-            "SELECT seq, body, previous, hash FROM events WHERE dossier = ? ORDER BY seq", (reference,)).fetchall()
+            "SELECT seq, body, previous, hash FROM events WHERE dossier = ? ORDER BY seq", (reference,)
+        ).fetchall()
         return [ChainedEvent(seq, json.loads(body), previous, digest) for seq, body, previous, digest in rows]
 
     def history(self, reference: str) -> list[Event]:
@@ -298,5 +318,7 @@ class Workflow(Operations):
         marks = ",".join("?" * len(refs))
         values = self.conn.execute(
             f"SELECT COUNT(*) FROM personal_values WHERE value IS NOT NULL AND seq IN "
-            f"(SELECT seq FROM events WHERE dossier IN ({marks}))", refs).fetchone()[0]
+            f"(SELECT seq FROM events WHERE dossier IN ({marks}))",
+            refs,
+        ).fetchone()[0]
         return int(values)

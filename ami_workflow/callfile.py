@@ -1,0 +1,191 @@
+"""Reading a call file: TOML text to a checked :class:`~ami_workflow.campaign.Campaign`.
+
+``load_campaign("ami-cohesion-sociale-2021")`` loads a call bundled with the
+library; ``load_campaign(path)`` loads any other file::
+
+    >>> campaign = load_campaign("ami-cohesion-sociale-2021")
+    >>> campaign.envelope.amount, len(campaign.territory.qpv), len(campaign.axes)
+    (Decimal('150000.00'), 21, 4)
+
+A malformed or inconsistent file raises :class:`~ami_workflow.errors.CallFileError`,
+naming the file, the field and the problem (:func:`check_campaign` lists every
+inconsistency across fields, including guard names unknown to
+:data:`ami_workflow.guards.GUARDS`).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+
+from cattrs.errors import (
+    ClassValidationError,
+    ForbiddenExtraKeysError,
+    IterableValidationError,
+)
+from stdnum.fr import siren as _siren
+from stdnum.fr import siret as _siret
+
+from .campaign import DATE_POLICIES, FORMAT, Campaign
+from .codec import converter, describe_error, first_problem
+from .errors import AmiWorkflowError, CallFileError
+from .guards import GUARD_TRIGGERS, GUARDS
+
+__all__ = ["IDENTITY_FIELDS", "bundled_calls", "check_campaign", "load_campaign", "parse_campaign"]
+
+
+def bundled_calls() -> list[str]:
+    """The names of the calls shipped with the library."""
+    folder = resources.files("ami_workflow.calls")
+    return sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
+def load_campaign(name_or_path: str | Path) -> Campaign:
+    """Load a bundled call by name, or any call file by path."""
+    if isinstance(name_or_path, str) and name_or_path in bundled_calls():
+        resource = resources.files("ami_workflow.calls") / f"{name_or_path}.toml"
+        return parse_campaign(resource.read_text(encoding="utf-8"), source=f"{name_or_path}.toml")
+    path = Path(name_or_path)
+    if not path.is_file():
+        raise CallFileError(
+            str(name_or_path),
+            "(file)",
+            f"no such file, and no bundled call of that name ({', '.join(bundled_calls())})",
+        )
+    return parse_campaign(path.read_text(encoding="utf-8"), source=str(path))
+
+
+def parse_campaign(text: str, source: str = "<string>") -> Campaign:
+    """Build a campaign from the text of a call file; ``source`` names it in errors."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise CallFileError(source, "(syntax)", str(exc)) from None
+    if not isinstance(data.get("calendar"), Mapping):
+        raise CallFileError(source, "calendar", "the [calendar] table is required")
+    data["reminder_days_before_deadline"] = data["calendar"].get("reminder_days_before_deadline", 14)
+    if "policy" in data["calendar"]:
+        data["calendar_policy"] = data["calendar"]["policy"]
+    version = data.get("format", FORMAT)
+    if version != FORMAT:
+        raise CallFileError(source, "format", f"this library reads call files of format {FORMAT}, not {version!r}")
+    try:
+        campaign = converter.structure(data, Campaign)
+    except (ClassValidationError, IterableValidationError) as exc:
+        field, problem = first_problem(exc)
+        raise CallFileError(source, field, problem) from None
+    except (ForbiddenExtraKeysError, ValueError, TypeError, KeyError, AmiWorkflowError) as exc:
+        raise CallFileError(source, "(top level)", describe_error(exc)) from None
+    problems = check_campaign(campaign)
+    if problems:
+        field, problem = problems[0]
+        raise CallFileError(source, field, problem)
+    return campaign
+
+def check_campaign(campaign: Campaign) -> list[tuple[str, str]]:
+    """Consistency checks across fields: every problem as (field, problem)."""
+    problems: list[tuple[str, str]] = []
+    problems += campaign.calendar.problems()
+    if campaign.envelope.amount <= 0:
+        problems.append(("envelope.amount", "the envelope must be above 0"))
+    if not campaign.envelope.cost_natures:
+        problems.append(("envelope.cost_natures", "at least one cost nature is required"))
+    funder = campaign.funder
+    if funder.siren and not _siren.is_valid(funder.siren):
+        problems.append(("funder.siren", f"{funder.siren!r} is not a valid SIREN"))
+    if funder.siret and not _siret.is_valid(funder.siret):
+        problems.append(("funder.siret", f"{funder.siret!r} is not a valid SIRET"))
+    elif funder.siret and funder.siren and _siret.compact(funder.siret)[:9] != _siren.compact(funder.siren):
+        problems.append(("funder.siret", "the SIRET does not start with the funder's SIREN"))
+    territory = campaign.territory
+    if territory.valid_until < territory.valid_from:
+        problems.append(("territory.valid_until", "the list's validity ends before it starts"))
+    if not territory.qpv:
+        problems.append(("territory.qpv", "at least one QPV is required"))
+    problems += _duplicates("territory.qpv", [q.code for q in territory.qpv], "QPV code")
+    for i, q in enumerate(territory.qpv):
+        if not q.code.strip():
+            problems.append((f"territory.qpv[{i}].code", "a QPV code must not be empty"))
+    if not campaign.axes:
+        problems.append(("axes", "at least one axis is required"))
+    axis_keys = [a.key for a in campaign.axes]
+    problems += _duplicates("axes", axis_keys, "axis key")
+    problems += _duplicates("axes", [str(a.number) for a in campaign.axes], "axis number")
+    for key in campaign.envelope.by_axis:
+        if key not in axis_keys:
+            problems.append((f"envelope.by_axis.{key}", f"unknown axis {key!r}; known axes: {', '.join(axis_keys)}"))
+    if sum(campaign.envelope.by_axis.values(), Decimal(0)) > campaign.envelope.amount:
+        problems.append(("envelope.by_axis", "the axes' shares add up to more than the envelope"))
+    kinds = campaign.applicants.kinds
+    if not campaign.applicants.accepted:
+        problems.append(("applicants.accepted", "at least one applicant kind must be accepted"))
+    for kind in campaign.applicants.accepted:
+        if kind not in kinds:
+            problems.append(
+                ("applicants.accepted", f"unknown applicant kind {kind!r}; declare it under [applicants.kinds]")
+            )
+    problems += _duplicates("pieces", [p.key for p in campaign.pieces], "piece key")
+    for i, piece in enumerate(campaign.pieces):
+        for kind in piece.kinds:
+            if kind not in kinds:
+                problems.append((f"pieces[{i}].kinds", f"unknown applicant kind {kind!r}"))
+        if piece.signature and not piece.paper_original:
+            problems.append(
+                (f"pieces[{i}].signature", "a signature is checked on the paper original: set paper_original")
+            )
+    problems += _duplicates("funding.criteria", [c.key for c in campaign.funding.criteria], "criterion key")
+    if campaign.public.min_qpv_share_percent <= 0:
+        problems.append(("public.min_qpv_share_percent", "the share must be above 0"))
+    problems += _duplicates("committee.categories", [c.key for c in campaign.committee.categories], "category key")
+    if campaign.reminder_days_before_deadline < 0:
+        problems.append(("calendar.reminder_days_before_deadline", "must not be negative"))
+    problems += _workflow_problems(campaign)
+    policy = campaign.calendar_policy
+    for name in ("deadline", "opening"):
+        if getattr(policy, name) not in DATE_POLICIES:
+            problems.append((f"calendar.policy.{name}", f"must be one of {', '.join(DATE_POLICIES)}"))
+    for key, known_kind in kinds.items():
+        for requirement in known_kind.requires:
+            bad = [f for f in requirement.split("|") if f not in IDENTITY_FIELDS]
+            if bad:
+                problems.append((f"applicants.kinds.{key}.requires",
+                                 f"unknown field {bad[0]!r}; known: {', '.join(IDENTITY_FIELDS)}"))
+    if campaign.funding.financial_report_months < 0:
+        problems.append(("funding.financial_report_months", "must not be negative"))
+    if campaign.call.year != campaign.envelope.year:
+        years = f"the envelope's year {campaign.envelope.year} is not the call's year {campaign.call.year}"
+        problems.append(("envelope.year", years))
+    return problems
+
+
+#: The applicant fields a kind may require (``applicants.kinds.*.requires``).
+IDENTITY_FIELDS = ("siren", "siret", "rna", "iban", "legal_representative")
+
+
+def _workflow_problems(campaign: Campaign) -> list[tuple[str, str]]:
+    problems = []
+    for trigger, names in campaign.workflow.guards.items():
+        for name in names:
+            if name not in GUARDS:
+                problems.append((f"workflow.guards.{trigger}",
+                                 f"unknown guard {name!r}; known guards: {', '.join(sorted(GUARDS))}"))
+            elif name in GUARD_TRIGGERS and trigger not in GUARD_TRIGGERS[name]:
+                problems.append((f"workflow.guards.{trigger}",
+                                 f"the guard {name!r} reads the data of {', '.join(sorted(GUARD_TRIGGERS[name]))}, "
+                                 f"not of {trigger}"))
+    if campaign.workflow.hearing and not campaign.committee.categories:
+        problems.append(("committee.categories", "a call with a hearing needs its committee's member categories"))
+    return problems
+
+
+def _duplicates(field: str, values: list[str], what: str) -> list[tuple[str, str]]:
+    seen: set[str] = set()
+    out = []
+    for value in values:
+        if value in seen:
+            out.append((field, f"duplicate {what} {value!r}"))
+        seen.add(value)
+    return out

@@ -1,0 +1,224 @@
+"""The one cattrs converter of the library: records to plain data and back, with the hooks it needs.
+
+Every record (a :class:`~ami_workflow.campaign.Campaign`, a dossier, a session,
+a deliberation …) goes through :data:`converter`: the store keeps what it
+unstructures, the exports and the command line print it, call files are
+structured by it. Amounts are exact (``Decimal`` as text, never a float),
+dates stay ``date`` objects, instants are ISO 8601 text in Paris time::
+
+    >>> from datetime import date
+    >>> from decimal import Decimal
+    >>> from ami_workflow.decisions import Convention
+    >>> data = converter.unstructure(Convention("ami-1", "CONV-1", date(2021, 9, 28)))
+    >>> data
+    {'dossier': 'ami-1', 'reference': 'CONV-1', 'signed_on': datetime.date(2021, 9, 28)}
+    >>> converter.structure(data, Convention) == Convention("ami-1", "CONV-1", date(2021, 9, 28))
+    True
+    >>> converter.structure("1 500,50", Decimal)
+    Decimal('1500.50')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import attrs
+import cattrs
+from cattrs.errors import (
+    ClassValidationError,
+    ForbiddenExtraKeysError,
+    IterableValidationError,
+)
+
+from .calendar import Calendar, Window, parse_instant
+from .campaign import Criterion, Funding
+from .errors import InvalidInput
+from .money import parse_decimal
+from .rules import CEILING_RULES
+from .workflow import WorkflowSpec, edge_text, parse_workflow
+
+__all__ = ["converter", "describe_error", "first_problem", "join_path", "structure_record"]
+
+_T = TypeVar("_T")
+
+
+def _make_converter() -> cattrs.Converter:
+    conv = cattrs.Converter(forbid_extra_keys=True)
+    conv.register_structure_hook(Decimal, lambda v, _: _decimal_passthrough(v))
+    conv.register_unstructure_hook(Decimal, str)
+    conv.register_structure_hook(date, _structure_date)
+    conv.register_unstructure_hook(date, lambda d: d)
+    conv.register_structure_hook(datetime, lambda v, _: parse_instant(v))
+    conv.register_unstructure_hook(datetime, lambda d: d.isoformat())
+    conv.register_unstructure_hook(frozenset, lambda s: sorted(s))
+
+    def structure_calendar(value: Any, _: type) -> Calendar:
+        if not isinstance(value, Mapping):
+            raise TypeError("expected a table")
+        data = dict(value)
+        data.pop("reminder_days_before_deadline", None)
+        data.pop("policy", None)
+        mode = data.pop("mode", "windows")
+        if mode == "rolling":
+            opens, closes = conv.structure(data.pop("opens"), date), conv.structure(data.pop("closes"), date)
+            if closes < opens:
+                raise ValueError(f"the call closes ({closes}) before it opens ({opens})")
+            if data:
+                raise ValueError(f"unknown keys for a rolling calendar: {', '.join(sorted(data))}")
+            return Calendar.rolling_window(Window(opens, closes))
+        if mode != "windows":
+            raise ValueError(f"calendar mode must be 'windows' or 'rolling', not {mode!r}")
+        launch = conv.structure(data.pop("launch"), date)
+        deadline = conv.structure(data.pop("deadline"), date)
+        if deadline < launch:
+            raise ValueError(f"the deadline ({deadline}) is before the launch ({launch})")
+        instruction, jury, deliberation = (
+            conv.structure(data.pop(name), Window) for name in ("instruction", "jury", "deliberation")
+        )
+        if data:
+            raise ValueError(f"unknown keys: {', '.join(sorted(data))}")
+        return Calendar(Window(launch, deadline), instruction, jury, deliberation)
+
+    def unstructure_calendar(cal: Calendar) -> dict[str, Any]:
+        if cal.rolling:
+            return {"mode": "rolling", "opens": cal.submission.start, "closes": cal.submission.end}
+        out: dict[str, Any] = {"launch": cal.launch, "deadline": cal.deadline}
+        for name in ("instruction", "jury", "deliberation"):
+            window = cal.window(name)
+            out[name] = {"start": window.start, "end": window.end}
+        return out
+
+    conv.register_structure_hook(Calendar, structure_calendar)
+    conv.register_unstructure_hook(Calendar, unstructure_calendar)
+
+    def structure_window(value: Any, _: type) -> Window:
+        if not isinstance(value, Mapping) or set(value) != {"start", "end"}:
+            raise ValueError("a window is a table with exactly 'start' and 'end' dates")
+        start, end = conv.structure(value["start"], date), conv.structure(value["end"], date)
+        if end < start:
+            raise ValueError(f"the window ends ({end}) before it starts ({start})")
+        return Window(start, end)
+
+    conv.register_structure_hook(Window, structure_window)
+
+    def structure_funding(value: Any, _: type) -> Funding:
+        if not isinstance(value, Mapping):
+            raise TypeError("expected a table")
+        data = dict(value)
+        name = data.get("ceiling_rule")
+        rule_class = CEILING_RULES.get(name) if isinstance(name, str) else None
+        if rule_class is None:
+            raise ValueError(
+                f"unknown ceiling_rule {name!r}; known rules: {', '.join(sorted(CEILING_RULES))}"
+            )
+        params = data.get("ceiling", {})
+        if not isinstance(params, Mapping):
+            raise ValueError("funding.ceiling must be a table of the rule's parameters")
+        fields = {f.name for f in attrs.fields(rule_class)}
+        extra = set(params) - fields
+        if extra:
+            raise ValueError(f"unknown parameters for {name}: {', '.join(sorted(extra))}")
+        data["ceiling"] = rule_class(**params)
+        data["criteria"] = conv.structure(data.get("criteria", []), tuple[Criterion, ...])
+        extra = set(data) - {f.name for f in attrs.fields(Funding)}
+        if extra:
+            raise ValueError(f"unknown keys: {', '.join(sorted(extra))}")
+        return Funding(**data)
+
+    conv.register_structure_hook(Funding, structure_funding)
+    conv.register_structure_hook(WorkflowSpec, lambda v, _: parse_workflow(v))
+    conv.register_unstructure_hook(
+        WorkflowSpec,
+        lambda w: {"edges": [edge_text(e) for e in w.edges], "guards": {t: list(g) for t, g in w.guards.items()}},
+    )
+    conv.register_unstructure_hook(
+        Funding,
+        lambda f: {
+            "ceiling_rule": f.ceiling_rule,
+            "convention_threshold": str(f.convention_threshold),
+            "convention_legal_basis": f.convention_legal_basis,
+            "ceiling": conv.unstructure(f.ceiling),
+            "criteria": conv.unstructure(f.criteria),
+            "financial_report_months": f.financial_report_months,
+            "financial_report_legal_basis": f.financial_report_legal_basis,
+        },
+    )
+    return conv
+
+
+def _decimal_passthrough(value: Any) -> Decimal:
+    """Numbers in call files and records: a Decimal, an int or text such as "1 500,50"; never a float."""
+    if isinstance(value, (Decimal, int, str)) and not isinstance(value, bool):
+        return parse_decimal(value, "number")
+    raise TypeError(f"expected a number written as a string or an int, got {value!r}")
+
+
+def _structure_date(value: Any, _: type) -> date:
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        return date.fromisoformat(value)
+    raise TypeError(f"expected a date, got {value!r}")
+
+
+#: The one configured converter for every record of the library.
+converter = _make_converter()
+
+def structure_record(data: Any, cls: type[_T], what: str) -> _T:
+    """Build a record (an Applicant, an Application …) from plain data; ``InvalidInput`` names the bad field.
+
+    >>> from ami_workflow.dossier import Application
+    >>> structure_record({"total_cost": "1 500,00"}, Application, "application").total_cost
+    Decimal('1500.00')
+    >>> structure_record({"total_cost": "beaucoup"}, Application, "application")
+    Traceback (most recent call last):
+    ...
+    ami_workflow.errors.InvalidInput: application.total_cost: number: 'beaucoup' is not an amount
+    """
+    try:
+        record: _T = converter.structure(data, cls)
+        return record
+    except (ClassValidationError, IterableValidationError) as exc:
+        field, problem = first_problem(exc)
+        raise InvalidInput(f"{what}.{field}: {problem}") from None
+    except (ForbiddenExtraKeysError, ValueError, TypeError, KeyError) as exc:
+        raise InvalidInput(f"{what}: {describe_error(exc)}") from None
+
+def describe_error(exc: BaseException) -> str:
+    """A cattrs or validation error in plain words."""
+    if isinstance(exc, KeyError):
+        return f"required field {exc.args[0]!r} is missing"
+    if isinstance(exc, ForbiddenExtraKeysError):
+        return f"unknown keys: {', '.join(sorted(exc.extra_fields))}"
+    return str(exc)
+
+
+def first_problem(exc: BaseException, path: str = "") -> tuple[str, str]:
+    """Walk a cattrs exception group down to its first leaf, building the dotted field path."""
+    if isinstance(exc, (ClassValidationError, IterableValidationError)):
+        inner = exc.exceptions[0]
+        note = next(iter(getattr(inner, "__notes__", []) or []), None)
+        step = ""
+        if note is not None:
+            name = getattr(note, "name", None)
+            index = getattr(note, "index", None)
+            if name is not None:
+                step = str(name)
+            elif index is not None:
+                step = f"[{index}]"
+        if isinstance(inner, KeyError) and step:
+            return join_path(path, step), "required field is missing"
+        return first_problem(inner, join_path(path, step))
+    return path or "(top level)", describe_error(exc)
+
+
+def join_path(path: str, step: str) -> str:
+    """``path`` and one more ``step``: ``a.b``, ``a[0]``."""
+    if not step:
+        return path
+    if step.startswith("["):
+        return path + step
+    return f"{path}.{step}" if path else step
