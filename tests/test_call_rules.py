@@ -5,20 +5,32 @@ Each test is named after the rule it proves and uses the call's own numbers
 committee and its chair, the calendar of 8 March → September 2021).
 docs/rules.md maps each sentence of the call to the code and to these tests.
 
+Every test takes the ``flow`` fixture, so it runs on both backends (in memory
+and SQLite). The stores run on a simulated clock that only goes forward: each
+test walks its dossiers in step, in the order of the call's calendar, and an
+act is dated by the store's clock (an administrative act may be dated earlier
+with ``at=``, never later than now nor before the dossier's last act).
+
 A refused action is always checked twice: its ``Refused.reasons`` name the
-rule, and the dossier, the journal and the envelope's totals are unchanged.
+rule, and the dossiers, the journal, the campaign's records and the
+envelope's totals are unchanged.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from stdnum.fr import siren as stdnum_siren
+from walk import LAUNCH, new_flow
+from walk import at as move_to
 
 from ami_workflow import (
     Applicant,
@@ -28,13 +40,13 @@ from ami_workflow import (
     CommitteeSession,
     Convention,
     Deliberation,
-    Engine,
     IllegalTrigger,
     InvalidInput,
+    Kind,
     Member,
+    MemoryWorkflow,
     PaperOriginal,
     Period,
-    PieceReceipt,
     RateWithBonus,
     Refused,
     load_campaign,
@@ -59,6 +71,8 @@ def at(year: int, month: int, day: int, hour: int = 10, minute: int = 0, second:
 # -- the call's dates, each inside its window of the « CALENDRIER PREVISIONNEL » --------------
 
 SUBMIT_AT = at(2021, 4, 12)  # before the deadline of 30 April 2021
+PIECES_AT = at(2021, 4, 20)  # the other pieces arrive
+ORIGINAL_AT = at(2021, 4, 26)  # the signed paper original arrives
 COMPLETE_AT = at(2021, 5, 3)  # May 2021: instruction des dossiers
 INSTRUCT_AT = at(2021, 5, 18)
 JURY_DAY = date(2021, 6, 15)  # June 2021: jury de sélection
@@ -103,6 +117,23 @@ IBAN = "FR14 2004 1010 0505 0001 3M02 606"
 # -- helpers ------------------------------------------------------------------------------
 
 
+@pytest.fixture
+def another(flow: Any) -> Iterator[Callable[..., Any]]:
+    """Make more stores of the ``flow``'s backend, for a test's independent scenarios (closed at the end)."""
+    backend = "memory" if isinstance(flow, MemoryWorkflow) else "sqlite"
+    made: list[Any] = []
+
+    def make(campaign: Campaign | None = None, start: datetime = LAUNCH) -> Any:
+        store = new_flow(backend, campaign, start=start)
+        made.append(store)
+        return store
+
+    yield make
+    for store in made:
+        if hasattr(store, "close"):
+            store.close()
+
+
 def applicant(name: str = "Association Les Ateliers du 12-14", kind: str = "association", **fields: Any) -> Applicant:
     values: dict[str, Any] = {"iban": IBAN, "legal_representative": "Claire Dupont"}
     values.update(fields)
@@ -138,64 +169,144 @@ def session(
     return CommitteeSession(id, day, "M. le Vice-Président", chair_role, members)
 
 
-def signed_form(day: date = date(2021, 4, 26)) -> PaperOriginal:
+ORIGINAL_DAY = ORIGINAL_AT.date()
+
+
+def signed_form(day: date = ORIGINAL_DAY) -> PaperOriginal:
     return PaperOriginal(FORM, day, True, "Claire Dupont", "représentant légal de l'association")
+
+
+def step(flow: Any, when: datetime) -> None:
+    """Move the store's clock to ``when``, which must not be behind it: the test walks in the calendar's order."""
+    now = flow.clock.now()
+    assert now <= when, f"the clock is already at {now}, after {when}: walk the dossiers in step"
+    move_to(flow, when)
+
+
+def attach_form(flow: Any, ref: str) -> None:
+    """The digital application form, received now."""
+    flow.attach(ref, FORM, b"dossier de demande", filename="dossier.pdf")
+
+
+def attach_pieces(flow: Any, ref: str, keys: Sequence[str] = OTHER_PIECES) -> None:
+    """The other pieces, received now."""
+    for key in keys:
+        flow.attach(ref, key, f"contenu {key}".encode(), filename=f"{key}.pdf")
 
 
 ORDER = ("draft", "submitted", "complete", "instructed", "audited", "approved")
 
 
-def bring_to(
-    state: str,
-    *,
-    engine: Engine | None = None,
-    who: Applicant | None = None,
-    app: Application | None = None,
-    criteria: tuple[str, ...] = (),
-    amount: Decimal | None = None,
-) -> tuple[Engine, str]:
-    """Create a dossier and walk it to ``state`` on the call's own dates, like ami_workflow.demo."""
-    engine = engine or Engine(CAMPAIGN)
-    ref = engine.create_dossier(who or applicant(), app or application()).reference
-    target = ORDER.index(state)
-    if target >= 1:
-        engine.attach(ref, PieceReceipt(FORM, SUBMIT_AT.date(), "dossier.pdf"))
-        engine.fire(ref, "submit", at=SUBMIT_AT)
-    if target >= 2:
-        for key in OTHER_PIECES:
-            engine.attach(ref, PieceReceipt(key, date(2021, 4, 20)))
-        engine.receive_original(ref, signed_form())
-        engine.fire(ref, "mark_complete", at=COMPLETE_AT)
-    if target >= 3:
-        engine.fire(ref, "instruct", at=INSTRUCT_AT, criteria=list(criteria))
-    if target >= 4:
-        if SESSION_ID not in engine.sessions:
-            engine.record_session(session())
-        engine.fire(ref, "hear", at=HEAR_AT, session=SESSION_ID)
-    if target >= 5:
-        extra: dict[str, Any] = {} if amount is None else {"amount": amount}
-        engine.fire(ref, "approve", at=APPROVE_AT, **extra)
-    assert engine.get(ref).state == state
-    return engine, ref
+@dataclass(frozen=True)
+class Spec:
+    """One dossier to bring along: its applicant, its action, the instructor's criteria, the approved amount."""
+
+    who: Applicant | None = None
+    app: Application | None = None
+    criteria: tuple[str, ...] = ()
+    amount: Decimal | None = None
 
 
-def deliberate(engine: Engine, *refs: str, day: date = DELIBERATION_DAY, reference: str = "DEL-2021-09-27-042") -> None:
-    engine.record_deliberation(Deliberation(reference, day, refs))
+def walk_to(
+    flow: Any, refs: Sequence[str], state: str, *, criteria: Mapping[str, tuple[str, ...]] | None = None,
+    amounts: Mapping[str, Decimal | None] | None = None,
+) -> None:
+    """Walk dossiers that stand in the same state to ``state``, in step, on the call's own dates."""
+    start = ORDER.index(flow.get(refs[0]).state)
+    assert all(flow.get(r).state == ORDER[start] for r in refs)
+    for stage in ORDER[start + 1 : ORDER.index(state) + 1]:
+        if stage == "submitted":
+            step(flow, SUBMIT_AT)
+            for ref in refs:
+                attach_form(flow, ref)
+                flow.fire(ref, "submit")
+        elif stage == "complete":
+            step(flow, PIECES_AT)
+            for ref in refs:
+                attach_pieces(flow, ref)
+            step(flow, ORIGINAL_AT)
+            for ref in refs:
+                flow.receive_original(ref, signed_form())
+            step(flow, COMPLETE_AT)
+            for ref in refs:
+                flow.fire(ref, "mark_complete")
+        elif stage == "instructed":
+            step(flow, INSTRUCT_AT)
+            for ref in refs:
+                flow.fire(ref, "instruct", criteria=list((criteria or {}).get(ref, ())))
+        elif stage == "audited":
+            step(flow, HEAR_AT)
+            if SESSION_ID not in {s.id for s in flow.sessions()}:
+                flow.record_session(session())
+            for ref in refs:
+                flow.fire(ref, "hear", session=SESSION_ID)
+        elif stage == "approved":
+            step(flow, APPROVE_AT)
+            for ref in refs:
+                amount = (amounts or {}).get(ref)
+                flow.fire(ref, "approve", **({} if amount is None else {"amount": amount}))
+    assert all(flow.get(r).state == state for r in refs)
 
 
-def assert_refused(engine: Engine, ref: str, trigger: str, when: datetime, *expected: str, **data: Any) -> Refused:
-    """Fire ``trigger``; it must be refused with a reason containing each ``expected`` text, changing nothing."""
-    before, events, totals = engine.get(ref), len(engine.events), engine.totals()
+def bring(flow: Any, state: str, *specs: Spec) -> list[str]:
+    """Create one dossier per spec and walk them all to ``state``, in step, like ami_workflow.demo."""
+    specs = specs or (Spec(),)
+    refs = [flow.create_dossier(s.who or applicant(), s.app or application()).reference for s in specs]
+    walk_to(flow, refs, state, criteria={r: s.criteria for r, s in zip(refs, specs, strict=True)},
+            amounts={r: s.amount for r, s in zip(refs, specs, strict=True)})
+    return refs
+
+
+def bring_to(flow: Any, state: str, **spec: Any) -> str:
+    """Create one dossier and walk it to ``state``."""
+    return bring(flow, state, Spec(**spec))[0]
+
+
+def deliberate(flow: Any, *refs: str, day: date = DELIBERATION_DAY, reference: str = "DEL-2021-09-27-042") -> None:
+    """Record the council's deliberation, once taken: the clock moves to its day (8 h) if it is not there yet."""
+    move_to(flow, datetime.combine(day, time(8), tzinfo=PARIS))
+    flow.record_deliberation(Deliberation(reference, day, refs))
+
+
+def snapshot(flow: Any) -> tuple[Any, ...]:
+    """Everything a refused action must leave as it was."""
+    return (flow.dossiers(), len(flow.events()), flow.head(), flow.totals(), flow.sessions(), flow.deliberations(),
+            flow.conventions(), flow.amendments(), flow.calendar())
+
+
+def assert_refused_action(flow: Any, action: Callable[[], object], *expected: str) -> Refused:
+    """Run ``action``; it must be refused with a reason containing each ``expected`` text, changing nothing."""
+    before = snapshot(flow)
     with pytest.raises(Refused) as info:
-        engine.fire(ref, trigger, at=when, **data)
+        action()
     reasons = info.value.reasons
     assert expected, "say which rule the refusal must name"
     for text in expected:
         assert any(text in reason for reason in reasons), f"{text!r} not in {reasons!r}"
-    assert engine.get(ref) == before
-    assert len(engine.events) == events
-    assert engine.totals() == totals
+    assert snapshot(flow) == before
+    assert flow.verify() is None
     return info.value
+
+
+def assert_refused(flow: Any, ref: str, trigger: str, when: datetime | None, *expected: str, **data: Any) -> Refused:
+    """At ``when`` (the clock moves there; ``None``: now), fire ``trigger``: refused for ``expected``, changing nothing.
+
+    ``data`` may hold ``at=`` to date an administrative act earlier than the clock.
+    """
+    if when is not None:
+        step(flow, when)
+    before = flow.get(ref)
+    refused = assert_refused_action(flow, lambda: flow.fire(ref, trigger, **data), *expected)
+    assert flow.get(ref) == before
+    return refused
+
+
+def assert_unchanged(flow: Any, error: type[Exception], action: Callable[[], object], match: str | None = None) -> None:
+    """``action`` raises ``error`` and records nothing."""
+    before = snapshot(flow)
+    with pytest.raises(error, match=match):
+        action()
+    assert snapshot(flow) == before
 
 
 def with_line(old: str, new: str) -> Campaign:
@@ -208,130 +319,135 @@ def with_line(old: str, new: str) -> Campaign:
 # -- BUDGET 2021 ----------------------------------------------------------------------------
 
 
-def test_rule_envelope_is_150000_euros() -> None:
+def test_rule_envelope_is_150000_euros(flow: Any) -> None:
     assert CAMPAIGN.envelope.amount == Decimal("150000.00")
     assert CAMPAIGN.envelope.year == 2021 == CAMPAIGN.call.year
-    totals = Engine(CAMPAIGN).totals()
+    totals = flow.totals()
     assert (totals.envelope, totals.approved, totals.paid, totals.remaining) == (
         Decimal("150000.00"), Decimal("0.00"), Decimal("0.00"), Decimal("150000.00"),
     )  # fmt: skip
 
 
-def test_rule_operating_costs_only() -> None:
+def test_rule_operating_costs_only(flow: Any) -> None:
     assert CAMPAIGN.envelope.cost_natures == ("fonctionnement",)
-    engine, ref = bring_to("complete", app=application(cost_nature="investissement"))
+    investment, ref = bring(flow, "complete", Spec(app=application(cost_nature="investissement")), Spec())
     assert_refused(
-        engine, ref, "instruct", INSTRUCT_AT,
+        flow, investment, "instruct", INSTRUCT_AT,
         "the call funds only these costs: fonctionnement; this action declares 'investissement'",
     )  # fmt: skip
-    engine, ref = bring_to("complete")
-    assert engine.get(ref).application.cost_nature == "fonctionnement"
-    assert engine.fire(ref, "instruct", at=INSTRUCT_AT).state == "instructed"
+    assert flow.get(ref).application.cost_nature == "fonctionnement"
+    assert flow.fire(ref, "instruct").state == "instructed"
 
 
-def test_rule_approved_total_within_envelope() -> None:
-    engine = Engine(CAMPAIGN)
+def test_rule_approved_total_within_envelope(flow: Any) -> None:
     big = application(total_cost=Decimal("100000.00"), requested=Decimal("80000.00"))
     all_criteria = tuple(c.key for c in CAMPAIGN.funding.criteria)
-    _, first = bring_to("approved", engine=engine, who=applicant("Association A"), app=big, criteria=all_criteria)
-    assert engine.get(first).approved == Decimal("80000.00")
-    _, second = bring_to("audited", engine=engine, who=applicant("Association B"), app=big, criteria=all_criteria)
+    first, second, third = bring(
+        flow, "audited",
+        Spec(applicant("Association A"), big, all_criteria),
+        Spec(applicant("Association B"), big, all_criteria),
+        Spec(applicant("Association C")),
+    )  # fmt: skip
+    step(flow, APPROVE_AT)
+    assert flow.fire(first, "approve").approved == Decimal("80000.00")
     assert_refused(
-        engine, second, "approve", APPROVE_AT,
+        flow, second, "approve", APPROVE_AT,
         "approving 80 000,00 € would exceed the envelope of 150 000,00 € (only 70 000,00 € left)",
     )  # fmt: skip
-    assert engine.fire(second, "approve", at=APPROVE_AT, amount="70000.00").approved == Decimal("70000.00")
-    totals = engine.totals()
+    assert flow.fire(second, "approve", amount="70000.00").approved == Decimal("70000.00")
+    totals = flow.totals()
     assert totals.approved == Decimal("150000.00")
     assert totals.remaining == Decimal("0.00")
-    _, third = bring_to("audited", engine=engine, who=applicant("Association C"))
-    assert_refused(engine, third, "approve", APPROVE_AT, "would exceed the envelope of 150 000,00 € (only 0,00 € left)")
+    assert_refused(flow, third, "approve", APPROVE_AT, "would exceed the envelope of 150 000,00 € (only 0,00 € left)")
 
 
-def test_rule_batch_approval_allocates_when_over_envelope() -> None:
-    engine = Engine(CAMPAIGN)
+def test_rule_batch_approval_allocates_when_over_envelope(flow: Any, another: Callable[..., Any]) -> None:
     app = application(total_cost=Decimal("75000.00"), requested=Decimal("60000.00"))
     all_criteria = tuple(c.key for c in CAMPAIGN.funding.criteria)
-    refs = [
-        bring_to("audited", engine=engine, who=applicant(f"Association {n}"), app=app, criteria=all_criteria)[1]
-        for n in "ABC"
-    ]
-    assert all(engine.get(r).instruction.proposed == Decimal("60000.00") for r in refs)  # type: ignore[union-attr]
+    refs = bring(flow, "audited", *(Spec(applicant(f"Association {n}"), app, all_criteria) for n in "ABC"))
+    assert all(flow.get(r).instruction.proposed == Decimal("60000.00") for r in refs)
     # 3 × 60 000 € = 180 000 € asked of a 150 000 € envelope: each gets its pro-rata share.
-    result = engine.approve_batch(refs, at=APPROVE_AT)
+    step(flow, APPROVE_AT)
+    result = flow.approve_batch(refs)
     assert result.scaled is True
     assert result.unfunded == ()
     assert dict(result.approved) == dict.fromkeys(refs, Decimal("50000.00"))
-    assert all(engine.get(r).state == "approved" for r in refs)
-    assert engine.totals().approved == Decimal("150000.00")
+    assert all(flow.get(r).state == "approved" for r in refs)
+    assert flow.totals().approved == Decimal("150000.00")
     # A batch that fits the envelope is not scaled.
-    engine2 = Engine(CAMPAIGN)
-    refs2 = [bring_to("audited", engine=engine2, who=applicant(f"Association {n}"))[1] for n in "AB"]
-    result2 = engine2.approve_batch(refs2, at=APPROVE_AT)
+    flow2 = another()
+    refs2 = bring(flow2, "audited", *(Spec(applicant(f"Association {n}")) for n in "AB"))
+    step(flow2, APPROVE_AT)
+    result2 = flow2.approve_batch(refs2)
     assert result2.scaled is False
-    assert engine2.totals().approved == Decimal("40000.00")
+    assert flow2.totals().approved == Decimal("40000.00")
 
 
 # -- PUBLIC CIBLE ---------------------------------------------------------------------------
 
 
-def test_rule_public_at_least_60_percent_qpv_residents() -> None:
+def test_rule_public_at_least_60_percent_qpv_residents(flow: Any) -> None:
     assert CAMPAIGN.public.min_qpv_share_percent == Decimal(60)
     assert qpv_share_met(100, 60, Decimal(60)) is True
     assert qpv_share_met(100, 59, Decimal(60)) is False
-    engine, ref = bring_to("complete", app=application(participants=100, qpv_residents=59))
+    short, ref = bring(
+        flow, "complete",
+        Spec(app=application(participants=100, qpv_residents=59)),
+        Spec(app=application(participants=100, qpv_residents=60)),
+    )  # fmt: skip
     assert_refused(
-        engine, ref, "instruct", INSTRUCT_AT,
+        flow, short, "instruct", INSTRUCT_AT,
         "fewer than 60 % of the participants live in a QPV (59 of 100)",
     )  # fmt: skip
-    engine, ref = bring_to("complete", app=application(participants=100, qpv_residents=60))
-    assert engine.fire(ref, "instruct", at=INSTRUCT_AT).state == "instructed"
+    assert flow.fire(ref, "instruct").state == "instructed"
 
 
-def test_rule_priority_to_young_people_and_women() -> None:
+def test_rule_priority_to_young_people_and_women(flow: Any) -> None:
     assert CAMPAIGN.public.priority_publics == ("jeunes", "femmes")
-    engine = Engine(CAMPAIGN)
-    ref = engine.create_dossier(applicant(), application(young=None, women=None)).reference
-    engine.attach(ref, PieceReceipt(FORM, SUBMIT_AT.date()))
+    ref = flow.create_dossier(applicant(), application(young=None, women=None)).reference
+    step(flow, SUBMIT_AT)
+    attach_form(flow, ref)
     assert_refused(
-        engine, ref, "submit", SUBMIT_AT,
+        flow, ref, "submit", SUBMIT_AT,
         "missing: the number of young people among the participants",
         "missing: the number of women among the participants",
     )  # fmt: skip
     # The priority is rewarded through the bonus criterion « s'adresse à un public de jeunes ou de femmes ».
     labels = {c.key: c.label for c in CAMPAIGN.funding.criteria}
     assert labels["jeunes_ou_femmes"] == "s'adresse à un public de jeunes ou de femmes"
-    engine, ref = bring_to("instructed", criteria=("jeunes_ou_femmes",))
-    assert engine.get(ref).instruction.ceiling == Decimal("23000.00")  # type: ignore[union-attr]  # 57.5 % of 40 000 €
+    ref = bring_to(flow, "instructed", criteria=("jeunes_ou_femmes",))
+    assert flow.get(ref).instruction.ceiling == Decimal("23000.00")  # 57.5 % of 40 000 €
 
 
-def test_rule_sourcing_required() -> None:
+def test_rule_sourcing_required(flow: Any) -> None:
     assert CAMPAIGN.public.sourcing_required is True
-    engine = Engine(CAMPAIGN)
-    ref = engine.create_dossier(applicant(), application(sourcing=None)).reference
-    engine.attach(ref, PieceReceipt(FORM, SUBMIT_AT.date()))
+    ref = flow.create_dossier(applicant(), application(sourcing=None)).reference
+    step(flow, SUBMIT_AT)
+    attach_form(flow, ref)
     assert_refused(
-        engine, ref, "submit", SUBMIT_AT,
+        flow, ref, "submit", SUBMIT_AT,
         "missing: the sourcing (how the public will be mobilised and targeted)",
     )  # fmt: skip
 
 
-def test_rule_only_associations_accepted() -> None:
+def test_rule_only_associations_accepted(flow: Any) -> None:
     assert CAMPAIGN.applicants.accepted == ("association",)
-    collective = applicant("Collectif des habitants de la Cité 2", kind="collectif_habitants")
-    engine, ref = bring_to("complete", who=collective)
+    collective, ref = bring(
+        flow, "complete",
+        Spec(applicant("Collectif des habitants de la Cité 2", kind="collectif_habitants")),
+        Spec(applicant(kind="association")),
+    )  # fmt: skip
     assert_refused(
-        engine, ref, "instruct", INSTRUCT_AT,
+        flow, collective, "instruct", INSTRUCT_AT,
         "the call does not accept this kind of applicant (Collectif d'habitants); it accepts: Association",
     )  # fmt: skip
-    engine, ref = bring_to("complete", who=applicant(kind="association"))
-    assert engine.fire(ref, "instruct", at=INSTRUCT_AT).state == "instructed"
+    assert flow.fire(ref, "instruct").state == "instructed"
 
 
 # -- TERRITORY: CONTEXTE and ANNEXE -----------------------------------------------------------
 
 
-def test_rule_qpv_list_from_annex() -> None:
+def test_rule_qpv_list_from_annex(flow: Any) -> None:
     territory = CAMPAIGN.territory
     assert territory.name == "CALL – Quartiers éligibles à la Politique de la Ville 2014 - 2022"
     assert (territory.valid_from, territory.valid_until) == (2014, 2022)
@@ -348,25 +464,25 @@ def test_rule_qpv_list_from_annex() -> None:
     assert {"Haisnes", "Rouvroy"}.isdisjoint(territory.communes())
     assert territory.get("QP062024").name == "Cité 12-14 (NPNRU)"  # type: ignore[union-attr]
     assert sum("(NPNRU)" in q.name for q in territory.qpv) == 3
-    engine, ref = bring_to("complete", app=application(qpv_codes=("QP062099",)))
+    ref = bring_to(flow, "complete", app=application(qpv_codes=("QP062099",)))
     assert_refused(
-        engine, ref, "instruct", INSTRUCT_AT,
+        flow, ref, "instruct", INSTRUCT_AT,
         "not on the call's QPV list: QP062099",
         "the action targets none of the call's QPV",
     )  # fmt: skip
 
 
-def test_rule_action_targets_at_least_one_qpv() -> None:
-    engine = Engine(CAMPAIGN)
-    ref = engine.create_dossier(applicant(), application(qpv_codes=())).reference
-    engine.attach(ref, PieceReceipt(FORM, SUBMIT_AT.date()))
-    assert_refused(engine, ref, "submit", SUBMIT_AT, "missing: at least one target QPV")
+def test_rule_action_targets_at_least_one_qpv(flow: Any) -> None:
+    ref = flow.create_dossier(applicant(), application(qpv_codes=())).reference
+    step(flow, SUBMIT_AT)
+    attach_form(flow, ref)
+    assert_refused(flow, ref, "submit", SUBMIT_AT, "missing: at least one target QPV")
 
 
 # -- ORIENTATIONS PRIORITAIRES ----------------------------------------------------------------
 
 
-def test_rule_four_axes() -> None:
+def test_rule_four_axes(flow: Any) -> None:
     axes = [(a.number, a.key, a.label) for a in CAMPAIGN.axes]
     assert axes == [
         (1, "insertion", "L'insertion professionnelle et sociale"),
@@ -376,13 +492,15 @@ def test_rule_four_axes() -> None:
     ]
     assert all(len(a.objectives) == 3 for a in CAMPAIGN.axes)
     assert CAMPAIGN.axis("sante").objectives[1] == "Lutter contre le renoncement aux soins."  # type: ignore[union-attr]
-    engine = Engine(CAMPAIGN)
-    for axis in CAMPAIGN.axes:
-        _, ref = bring_to("complete", engine=engine, app=application(axis=axis.key))
-        assert engine.fire(ref, "instruct", at=INSTRUCT_AT).state == "instructed"
-    _, ref = bring_to("complete", engine=engine, app=application(axis="culture"))
+    *refs, culture = bring(
+        flow, "complete", *(Spec(app=application(axis=axis.key)) for axis in CAMPAIGN.axes),
+        Spec(app=application(axis="culture")),
+    )  # fmt: skip
+    step(flow, INSTRUCT_AT)
+    for ref in refs:
+        assert flow.fire(ref, "instruct").state == "instructed"
     assert_refused(
-        engine, ref, "instruct", INSTRUCT_AT,
+        flow, culture, "instruct", INSTRUCT_AT,
         "the axis 'culture' is not one of the call's axes (insertion, education, sante, numerique)",
     )  # fmt: skip
 
@@ -390,26 +508,26 @@ def test_rule_four_axes() -> None:
 # -- MODALITES DE FINANCEMENT -------------------------------------------------------------------
 
 
-def test_rule_ceiling_50_percent_without_bonus() -> None:
+def test_rule_ceiling_50_percent_without_bonus(flow: Any) -> None:
     rule = CAMPAIGN.funding.ceiling
     assert isinstance(rule, RateWithBonus)
     assert CAMPAIGN.funding.ceiling_rule == "rate_with_bonus"
     assert rule.base_rate_percent == Decimal(50)
     assert rule.rate(0) == Decimal(50)
-    engine, ref = bring_to("audited", app=application(total_cost=Decimal("40000.00"), requested=Decimal("30000.00")))
-    instruction = engine.get(ref).instruction
+    ref = bring_to(flow, "audited", app=application(total_cost=Decimal("40000.00"), requested=Decimal("30000.00")))
+    instruction = flow.get(ref).instruction
     assert instruction is not None
     assert instruction.criteria == frozenset()
     assert instruction.ceiling == Decimal("20000.00")  # 50 % of 40 000 €
     assert_refused(
-        engine, ref, "approve", APPROVE_AT,
+        flow, ref, "approve", APPROVE_AT,
         "20 000,01 € is above the ceiling for the confirmed criteria (20 000,00 €)",
         amount="20000.01",
     )  # fmt: skip
-    assert engine.fire(ref, "approve", at=APPROVE_AT, amount="20000.00").approved == Decimal("20000.00")
+    assert flow.fire(ref, "approve", amount="20000.00").approved == Decimal("20000.00")
 
 
-def test_rule_bonus_up_to_80_percent() -> None:
+def test_rule_bonus_up_to_80_percent(flow: Any) -> None:
     rule = CAMPAIGN.funding.ceiling
     assert isinstance(rule, RateWithBonus)
     assert rule.max_rate_percent == Decimal(80)
@@ -423,71 +541,80 @@ def test_rule_bonus_up_to_80_percent() -> None:
     ]
     full = application(total_cost=Decimal("40000.00"), requested=Decimal("40000.00"))
     all_criteria = tuple(c.key for c in CAMPAIGN.funding.criteria)
-    engine, ref = bring_to("instructed", app=full, criteria=all_criteria)
-    instruction = engine.get(ref).instruction
+    every, two, unknown = bring(flow, "complete", Spec(app=full), Spec(app=full), Spec(app=full))
+    step(flow, INSTRUCT_AT)
+    flow.fire(every, "instruct", criteria=list(all_criteria))
+    instruction = flow.get(every).instruction
     assert instruction is not None
     assert (instruction.ceiling, instruction.proposed) == (Decimal("32000.00"), Decimal("32000.00"))  # 80 %
-    engine, ref = bring_to("instructed", app=full, criteria=("innovante", "plusieurs_operateurs"))
-    assert engine.get(ref).instruction.ceiling == Decimal("26000.00")  # type: ignore[union-attr]  # 65 %
-    engine, ref = bring_to("complete", app=full)
+    flow.fire(two, "instruct", criteria=["innovante", "plusieurs_operateurs"])
+    assert flow.get(two).instruction.ceiling == Decimal("26000.00")  # 65 %
     assert_refused(
-        engine, ref, "instruct", INSTRUCT_AT,
+        flow, unknown, "instruct", INSTRUCT_AT,
         "unknown bonus criterion 'exemplaire'",
         criteria=["innovante", "exemplaire"],
     )  # fmt: skip
 
 
-def test_rule_bonus_points_per_criterion_changeable_in_the_file() -> None:
+def test_rule_bonus_points_per_criterion_changeable_in_the_file(flow: Any, another: Callable[..., Any]) -> None:
     changed = with_line('points_per_criterion = "7.5"', 'points_per_criterion = "10"')
     rule = changed.funding.ceiling
     assert isinstance(rule, RateWithBonus)
     assert [rule.rate(n) for n in range(5)] == [Decimal(r) for r in ("50", "60", "70", "80", "80")]
-    engine = Engine(changed)
-    ref = engine.create_dossier(applicant(), application(requested=Decimal("40000.00"))).reference
-    engine.attach(ref, PieceReceipt(FORM, SUBMIT_AT.date()))
-    engine.fire(ref, "submit", at=SUBMIT_AT)
-    for key in OTHER_PIECES:
-        engine.attach(ref, PieceReceipt(key, date(2021, 4, 20)))
-    engine.receive_original(ref, signed_form())
-    engine.fire(ref, "mark_complete", at=COMPLETE_AT)
-    engine.fire(ref, "instruct", at=INSTRUCT_AT, criteria=["innovante", "jeunes_ou_femmes"])
-    assert engine.get(ref).instruction.ceiling == Decimal("28000.00")  # type: ignore[union-attr]  # 70 % of 40 000 €
+    store = another(changed)
+    ref = store.create_dossier(applicant(), application(requested=Decimal("40000.00"))).reference
+    step(store, SUBMIT_AT)
+    attach_form(store, ref)
+    store.fire(ref, "submit")
+    step(store, PIECES_AT)
+    attach_pieces(store, ref)
+    step(store, ORIGINAL_AT)
+    store.receive_original(ref, signed_form())
+    step(store, COMPLETE_AT)
+    store.fire(ref, "mark_complete")
+    step(store, INSTRUCT_AT)
+    store.fire(ref, "instruct", criteria=["innovante", "jeunes_ou_femmes"])
+    assert store.get(ref).instruction.ceiling == Decimal("28000.00")  # 70 % of 40 000 €
 
 
-def test_rule_request_above_ceiling_is_capped_not_refused() -> None:
+def test_rule_request_above_ceiling_is_capped_not_refused(flow: Any) -> None:
     app = application(total_cost=Decimal("40000.00"), requested=Decimal("30000.00"))
-    engine, ref = bring_to("submitted", app=app)  # 30 000 € asked: above the ceiling, yet submitted
-    engine, ref = bring_to("instructed", app=app)
-    instruction = engine.get(ref).instruction
+    refs = bring(flow, "submitted", Spec(app=app), Spec(app=app), Spec(app=app),
+                 Spec(app=application(requested=Decimal("10000.00"))))
+    assert flow.get(refs[0]).state == "submitted"  # 30 000 € asked: above the ceiling, yet submitted
+    walk_to(flow, refs[1:], "instructed")
+    instruction = flow.get(refs[1]).instruction
     assert instruction is not None
     assert instruction.ceiling == Decimal("20000.00")
     assert instruction.proposed == Decimal("20000.00")  # capped at the ceiling
-    engine, ref = bring_to("approved", app=app)
-    assert engine.get(ref).approved == Decimal("20000.00")
+    approved, small = refs[2:]
+    walk_to(flow, [approved, small], "audited")
+    step(flow, APPROVE_AT)
+    flow.fire(approved, "approve")
+    assert flow.get(approved).approved == Decimal("20000.00")
     # The jury can never grant more than what was asked either.
-    engine, ref = bring_to("audited", app=application(requested=Decimal("10000.00")))
     assert_refused(
-        engine, ref, "approve", APPROVE_AT,
+        flow, small, "approve", APPROVE_AT,
         "15 000,00 € is more than the amount requested (10 000,00 €)",
         amount="15000.00",
     )  # fmt: skip
 
 
-def test_rule_cofunding_plus_call_amount_within_total_cost() -> None:
-    engine = Engine(CAMPAIGN)
+def test_rule_cofunding_plus_call_amount_within_total_cost(flow: Any) -> None:
     over = application(
         total_cost=Decimal("40000.00"),
         requested=Decimal("30000.00"),
         cofunding=(CoFunding("Département du Pas-de-Calais", Decimal("12000.00")),),
     )
-    ref = engine.create_dossier(applicant(), over).reference
-    engine.attach(ref, PieceReceipt(FORM, SUBMIT_AT.date()))
+    ref = flow.create_dossier(applicant(), over).reference
+    step(flow, SUBMIT_AT)
+    attach_form(flow, ref)
     assert_refused(
-        engine, ref, "submit", SUBMIT_AT,
+        flow, ref, "submit", SUBMIT_AT,
         "the amount requested (30 000,00 €) plus the other co-funding (12 000,00 €) "
         "exceeds the action's total cost (40 000,00 €)",
     )  # fmt: skip
-    assert engine.get(ref).state == "draft"
+    assert flow.get(ref).state == "draft"
     # With the co-funding, the ceiling is also what the co-funders leave of the cost.
     fits = application(
         total_cost=Decimal("40000.00"),
@@ -495,28 +622,26 @@ def test_rule_cofunding_plus_call_amount_within_total_cost() -> None:
         cofunding=(CoFunding("Département du Pas-de-Calais", Decimal("20000.00")),),
     )
     all_criteria = tuple(c.key for c in CAMPAIGN.funding.criteria)
-    engine, ref = bring_to("instructed", app=fits, criteria=all_criteria)
-    assert engine.get(ref).instruction.ceiling == Decimal("20000.00")  # type: ignore[union-attr]  # not 80 % = 32 000 €
+    ref = bring_to(flow, "instructed", app=fits, criteria=all_criteria)
+    assert flow.get(ref).instruction.ceiling == Decimal("20000.00")  # not 80 % = 32 000 €
 
 
 # -- PROCEDURE D'INSTRUCTION DES DOSSIERS: the pieces --------------------------------------------
 
 
-def test_rule_required_pieces_for_associations() -> None:
+def test_rule_required_pieces_for_associations(flow: Any) -> None:
     assert {p.key: p.label for p in CAMPAIGN.pieces} == LABELS
     association_only = {p.key for p in CAMPAIGN.pieces if p.kinds == ("association",)}
     assert association_only == {"liste_ca", "liste_bureau", "statuts", "recepisse_declaration"}
-    engine, ref = bring_to("submitted")
-    engine.receive_original(ref, signed_form())
-    assert_refused(engine, ref, "mark_complete", COMPLETE_AT, *(f"missing piece: {LABELS[k]}" for k in OTHER_PIECES))
-    for key in OTHER_PIECES[:-1]:
-        engine.attach(ref, PieceReceipt(key, date(2021, 4, 20)))
-    error = assert_refused(
-        engine, ref, "mark_complete", COMPLETE_AT, "missing piece: copie du récépissé de déclaration"
-    )
+    ref = bring_to(flow, "submitted")
+    step(flow, ORIGINAL_AT)
+    flow.receive_original(ref, signed_form())
+    assert_refused(flow, ref, "mark_complete", COMPLETE_AT, *(f"missing piece: {LABELS[k]}" for k in OTHER_PIECES))
+    attach_pieces(flow, ref, OTHER_PIECES[:-1])
+    error = assert_refused(flow, ref, "mark_complete", COMPLETE_AT, "missing piece: copie du récépissé de déclaration")
     assert len(error.reasons) == 1
-    engine.attach(ref, PieceReceipt("recepisse_declaration", date(2021, 4, 21)))
-    assert engine.fire(ref, "mark_complete", at=COMPLETE_AT).state == "complete"
+    attach_pieces(flow, ref, ["recepisse_declaration"])
+    assert flow.fire(ref, "mark_complete").state == "complete"
     # The association's lists, statutes and récépissé are not asked of another kind of applicant.
     other_kind = missing_pieces(CAMPAIGN.pieces, "collectif_habitants", [], [])
     assert other_kind == [
@@ -535,112 +660,140 @@ def test_rule_request_letter_addressed_to_sylvain_robert() -> None:
     assert addressee.name in CAMPAIGN.piece("courrier_demande").label  # type: ignore[union-attr]
 
 
-def test_rule_digital_application_form_needed_to_submit() -> None:
+def test_rule_digital_application_form_needed_to_submit(flow: Any) -> None:
     form = CAMPAIGN.piece(FORM)
     assert form is not None and form.required_at_submit
-    engine = Engine(CAMPAIGN)
-    ref = engine.create_dossier(applicant(), application()).reference
-    assert_refused(engine, ref, "submit", SUBMIT_AT, f"missing piece: {LABELS[FORM]}")
-    engine.attach(ref, PieceReceipt(FORM, SUBMIT_AT.date(), "dossier.pdf"))
-    assert engine.fire(ref, "submit", at=SUBMIT_AT).state == "submitted"
+    ref = flow.create_dossier(applicant(), application()).reference
+    assert_refused(flow, ref, "submit", SUBMIT_AT, f"missing piece: {LABELS[FORM]}")
+    attach_form(flow, ref)
+    assert flow.get(ref).piece(FORM).received_on == SUBMIT_AT.date()  # dated by the clock
+    assert flow.fire(ref, "submit").state == "submitted"
 
 
-def test_rule_paper_original_signed() -> None:
+def test_rule_paper_original_signed(flow: Any) -> None:
     form = CAMPAIGN.piece(FORM)
     assert form is not None and form.paper_original and form.signature
-    engine, ref = bring_to("submitted")
-    for key in OTHER_PIECES:
-        engine.attach(ref, PieceReceipt(key, date(2021, 4, 20)))
-    assert_refused(engine, ref, "mark_complete", COMPLETE_AT, f"missing paper original: {LABELS[FORM]}")
-    engine.receive_original(ref, PaperOriginal(FORM, date(2021, 4, 26), False))
-    assert_refused(engine, ref, "mark_complete", COMPLETE_AT, f"paper original not signed: {LABELS[FORM]}")
+    ref = bring_to(flow, "submitted")
+    step(flow, PIECES_AT)
+    attach_pieces(flow, ref)
+    assert_refused(flow, ref, "mark_complete", PIECES_AT, f"missing paper original: {LABELS[FORM]}")
+    step(flow, ORIGINAL_AT)
+    flow.receive_original(ref, PaperOriginal(FORM, ORIGINAL_AT.date(), False))
+    assert_refused(flow, ref, "mark_complete", ORIGINAL_AT, f"paper original not signed: {LABELS[FORM]}")
     # A signed original names its signer; the other pieces have no paper original.
     with pytest.raises(InvalidInput, match="signed_by"):
         PaperOriginal(FORM, date(2021, 4, 26), True)
-    before = engine.get(ref)
-    with pytest.raises(InvalidInput, match="no paper original"):
-        engine.receive_original(ref, PaperOriginal("rib", date(2021, 4, 26), True, "Claire Dupont"))
-    assert engine.get(ref) == before
-    engine.receive_original(ref, signed_form(date(2021, 4, 28)))
-    assert engine.fire(ref, "mark_complete", at=COMPLETE_AT).state == "complete"
-    assert engine.get(ref).originals[0].signed_by == "Claire Dupont"
+    before = flow.get(ref)
+    assert_unchanged(
+        flow, InvalidInput,
+        lambda: flow.receive_original(ref, PaperOriginal("rib", date(2021, 4, 26), True, "Claire Dupont")),
+        match="no paper original",
+    )  # fmt: skip
+    assert flow.get(ref) == before
+    step(flow, at(2021, 4, 28))
+    flow.receive_original(ref, signed_form(date(2021, 4, 28)))
+    assert flow.fire(ref, "mark_complete").state == "complete"
+    assert flow.get(ref).originals[0].signed_by == "Claire Dupont"
+    assert flow.get(ref).originals[0].received_on == date(2021, 4, 28)
 
 
 # -- The selection committee -------------------------------------------------------------------
 
 
-def test_rule_committee_chaired_by_vice_president() -> None:
+def test_rule_committee_chaired_by_vice_president(flow: Any) -> None:
     assert CAMPAIGN.committee.name == "comité de sélection"
     assert CAMPAIGN.committee.chair_role == CHAIR_ROLE
-    engine = Engine(CAMPAIGN)
-    with pytest.raises(Refused) as info:
-        engine.record_session(session(chair_role="Président de la Communauté d'Agglomération de Lens-Liévin"))
-    assert any(
-        "the committee must be chaired by the Vice-Président en charge de la Cohésion sociale" in r
-        for r in info.value.reasons
-    )
-    assert engine.sessions == {}
-    assert engine.record_session(session()).chair_role == CHAIR_ROLE
-    assert list(engine.sessions) == [SESSION_ID]
+    step(flow, HEAR_AT)
+    president = "Président de la Communauté d'Agglomération de Lens-Liévin"
+    assert_refused_action(
+        flow, lambda: flow.record_session(session(chair_role=president)),
+        "the committee must be chaired by the Vice-Président en charge de la Cohésion sociale",
+    )  # fmt: skip
+    assert flow.sessions() == []
+    assert flow.record_session(session()).chair_role == CHAIR_ROLE
+    assert [s.id for s in flow.sessions()] == [SESSION_ID]
 
 
-def test_rule_committee_member_categories() -> None:
+def test_rule_committee_member_categories(flow: Any) -> None:
     assert [(c.key, c.label) for c in CAMPAIGN.committee.categories] == [
         ("personnalites", "personnalités reconnues pour leur action en faveur de la Politique de la Ville"),
         ("elus", "élus"),
         ("techniciens", "techniciens de la CALL"),
         ("habitants", "habitants"),
     ]
-    engine = Engine(CAMPAIGN)
-    with pytest.raises(Refused) as info:
-        engine.record_session(session(categories=("personnalites", "elus", "techniciens")))
-    assert "no member of the category 'habitants' is present" in info.value.reasons
-    with pytest.raises(Refused) as info:
-        engine.record_session(session(categories=("personnalites", "elus", "techniciens", "habitants", "journalistes")))
-    assert any("unknown member category 'journalistes'" in r for r in info.value.reasons)
-    assert engine.sessions == {}
-    engine.record_session(session())
-    categories = {m.category for m in engine.sessions[SESSION_ID].members}
-    assert categories == {"personnalites", "elus", "techniciens", "habitants"}
+    step(flow, HEAR_AT)
+    error = assert_refused_action(
+        flow, lambda: flow.record_session(session(categories=("personnalites", "elus", "techniciens"))),
+        "no member of the category 'habitants' is present",
+    )  # fmt: skip
+    assert "no member of the category 'habitants' is present" in error.reasons
+    assert_refused_action(
+        flow,
+        lambda: flow.record_session(
+            session(categories=("personnalites", "elus", "techniciens", "habitants", "journalistes"))),
+        "unknown member category 'journalistes'",
+    )  # fmt: skip
+    assert flow.sessions() == []
+    flow.record_session(session())
+    assert {m.category for m in flow.sessions()[0].members} == {"personnalites", "elus", "techniciens", "habitants"}
 
 
-def test_rule_only_complete_dossiers_heard() -> None:
+def test_rule_session_recorded_once_held(flow: Any) -> None:
+    """A session is recorded on or after its day, not before it is held."""
+    step(flow, at(2021, 6, 14, 18))
+    assert_refused_action(flow, lambda: flow.record_session(session()), "has not been held yet")
+    step(flow, at(2021, 6, 15, 9))
+    flow.record_session(session())
+    assert [s.id for s in flow.sessions()] == [SESSION_ID]
+
+
+def test_rule_only_complete_dossiers_heard(flow: Any) -> None:
     assert CAMPAIGN.committee.only_complete_dossiers is True
-    engine, ref = bring_to("instructed")
-    engine.record_session(session())
+    ref, other = bring(flow, "instructed", Spec(), Spec(applicant("Association B")))
     # The signed original is replaced by an unsigned one after the instruction: the dossier is no longer complete.
-    engine.receive_original(ref, PaperOriginal(FORM, date(2021, 5, 20), False))
-    assert_refused(engine, ref, "hear", HEAR_AT, f"paper original not signed: {LABELS[FORM]}", session=SESSION_ID)
-    engine.receive_original(ref, signed_form(date(2021, 5, 21)))
-    assert engine.fire(ref, "hear", at=HEAR_AT, session=SESSION_ID).state == "audited"
+    step(flow, at(2021, 5, 20))
+    flow.receive_original(ref, PaperOriginal(FORM, date(2021, 5, 20), False))
     # A dossier sent back for pieces is no longer instructed: it cannot be heard at all.
-    engine, ref = bring_to("instructed", engine=engine, who=applicant("Association B"))
-    engine.fire(ref, "return_for_pieces", at=at(2021, 5, 25), issues=[{"key": "rib", "reason": "outdated"}])
-    assert engine.get(ref).state == "submitted"
+    step(flow, at(2021, 5, 25))
+    flow.fire(other, "return_for_pieces", issues=[{"key": "rib", "reason": "outdated"}])
+    assert flow.get(other).state == "submitted"
+    step(flow, HEAR_AT)
+    flow.record_session(session())
+    assert_refused(flow, ref, "hear", HEAR_AT, f"paper original not signed: {LABELS[FORM]}", session=SESSION_ID)
+    flow.receive_original(ref, signed_form(HEAR_AT.date()))
+    assert flow.fire(ref, "hear", session=SESSION_ID).state == "audited"
+    before = snapshot(flow)
     with pytest.raises(IllegalTrigger):
-        engine.fire(ref, "hear", at=HEAR_AT, session=SESSION_ID)
+        flow.fire(other, "hear", session=SESSION_ID)
+    assert snapshot(flow) == before
 
 
-def test_rule_every_dossier_heard_before_approval() -> None:
-    engine, ref = bring_to("instructed")
-    before = engine.get(ref)
+def test_rule_every_dossier_heard_before_approval(flow: Any) -> None:
+    ref = bring_to(flow, "instructed")
+    before = snapshot(flow)
     with pytest.raises(IllegalTrigger):
-        engine.fire(ref, "approve", at=APPROVE_AT)
-    assert engine.get(ref) == before
-    assert_refused(engine, ref, "hear", HEAR_AT, "no committee session 'comite-inconnu'", session="comite-inconnu")
-    engine.record_session(session())
-    assert engine.fire(ref, "hear", at=HEAR_AT, session=SESSION_ID).hearing == SESSION_ID
-    assert engine.fire(ref, "approve", at=APPROVE_AT).state == "approved"
+        flow.fire(ref, "approve")
+    assert snapshot(flow) == before
+    assert_refused(flow, ref, "hear", HEAR_AT, "no committee session 'comite-inconnu'", session="comite-inconnu")
+    flow.record_session(session())
+    assert flow.fire(ref, "hear", session=SESSION_ID).hearing == SESSION_ID
+    step(flow, APPROVE_AT)
+    assert flow.fire(ref, "approve").state == "approved"
 
 
-def test_rule_reject_needs_motivation() -> None:
-    engine, ref = bring_to("audited")
-    assert_refused(engine, ref, "reject", APPROVE_AT, "a rejection needs a written motivation")
-    assert_refused(engine, ref, "reject", APPROVE_AT, "a rejection needs a written motivation", motivation="   ")
+def test_rule_reject_needs_motivation(flow: Any) -> None:
+    ref = bring_to(flow, "audited")
+    assert_refused(flow, ref, "reject", APPROVE_AT, "a rejection needs a written motivation")
+    assert_refused(flow, ref, "reject", APPROVE_AT, "a rejection needs a written motivation", motivation="   ")
     motivation = "Action déjà financée par la programmation du Contrat de Ville."
-    rejected = engine.fire(ref, "reject", at=APPROVE_AT, motivation=motivation)
+    rejected = flow.fire(ref, "reject", motivation=motivation)
     assert (rejected.state, rejected.decision_note) == ("rejected", motivation)
-    assert engine.history(ref)[-1].payload == {"motivation": motivation}
+    last = flow.history(ref)[-1]
+    assert (last.trigger, last.dest) == ("reject", "rejected")
+    # The motivation is personal: the journal keeps it outside the chain, and chains only its digest.
+    assert last.personal == {"note": motivation}
+    assert motivation not in str(flow.events()[-1].body)
+    assert set(flow.events()[-1].body["personal"]) == {"note"}
 
 
 # -- CALENDRIER PREVISIONNEL ---------------------------------------------------------------------
@@ -656,194 +809,293 @@ def test_rule_provisional_calendar_dates() -> None:
     assert all(cal.window(n).is_whole_months() for n in ("instruction", "jury", "deliberation"))
 
 
-def test_rule_launch_on_8_march_2021() -> None:
-    engine = Engine(CAMPAIGN)
-    ref = engine.create_dossier(applicant(), application()).reference
-    engine.attach(ref, PieceReceipt(FORM, date(2021, 3, 7)))
-    assert_refused(engine, ref, "submit", at(2021, 3, 7, 23, 59, 59), "the call opens on 2021-03-08 (Paris time)")
-    assert engine.fire(ref, "submit", at=at(2021, 3, 8, 0, 0, 0)).state == "submitted"
+def test_rule_launch_on_8_march_2021(flow: Any, another: Callable[..., Any]) -> None:
+    early = another(start=at(2021, 3, 7, 9))  # a store whose clock starts the day before the launch
+    ref = early.create_dossier(applicant(), application()).reference
+    attach_form(early, ref)
+    assert_refused(early, ref, "submit", at(2021, 3, 7, 23, 59, 59), "the call opens on 2021-03-08 (Paris time)")
+    step(early, at(2021, 3, 8, 0, 0, 0))
+    assert early.fire(ref, "submit").state == "submitted"
 
 
-def test_rule_submission_deadline_is_30_april_inclusive_paris_time() -> None:
-    engine = Engine(CAMPAIGN)
-
-    def drafted() -> str:
-        ref = engine.create_dossier(applicant(), application()).reference
-        engine.attach(ref, PieceReceipt(FORM, date(2021, 4, 30)))
-        return ref
-
+def test_rule_submission_deadline_is_30_april_inclusive_paris_time(flow: Any) -> None:
+    step(flow, at(2021, 4, 30))
+    drafts = [flow.create_dossier(applicant(), application()).reference for _ in range(4)]
+    for ref in drafts:
+        attach_form(flow, ref)
     late = "the submission deadline was 2021-04-30 at midnight (Paris time)"
-    assert engine.fire(drafted(), "submit", at=at(2021, 4, 30, 23, 59, 59)).state == "submitted"
-    assert_refused(engine, drafted(), "submit", at(2021, 5, 1, 0, 0, 0), late)
-    # The same instants written in UTC: Paris is UTC+2 in April (summer time).
-    assert engine.fire(drafted(), "submit", at=datetime(2021, 4, 30, 21, 59, 59, tzinfo=UTC)).state == "submitted"
-    assert_refused(engine, drafted(), "submit", datetime(2021, 4, 30, 22, 0, 0, tzinfo=UTC), late)
+    # The last second of 30 April, written in UTC then in Paris time: Paris is UTC+2 in April (summer time).
+    step(flow, datetime(2021, 4, 30, 21, 59, 59, tzinfo=UTC))
+    assert flow.fire(drafts[0], "submit").state == "submitted"
+    step(flow, at(2021, 4, 30, 23, 59, 59))
+    assert flow.fire(drafts[1], "submit").state == "submitted"
+    # Midnight, in Paris time then the same instant in UTC.
+    assert_refused(flow, drafts[2], "submit", at(2021, 5, 1, 0, 0, 0), late)
+    assert_refused(flow, drafts[3], "submit", datetime(2021, 4, 30, 22, 0, 0, tzinfo=UTC), late)
 
 
-def test_rule_instruction_in_may_2021() -> None:
-    engine, ref = bring_to("submitted")
-    for key in OTHER_PIECES:
-        engine.attach(ref, PieceReceipt(key, date(2021, 4, 20)))
-    engine.receive_original(ref, signed_form())
-    engine.fire(ref, "mark_complete", at=at(2021, 4, 30, 18))
+def test_rule_submission_by_post_is_dated_by_its_postmark(flow: Any) -> None:
+    """« Le cachet de la poste faisant foi »: a dossier posted on 30 April and received on 3 May is on time."""
+    step(flow, at(2021, 4, 29))
+    posted, late = (flow.create_dossier(applicant(), application()).reference for _ in range(2))
+    step(flow, COMPLETE_AT)
+    for ref in (posted, late):
+        flow.attach(ref, FORM, b"dossier de demande", filename="dossier.pdf", postmark=date(2021, 4, 30))
+    submitted = flow.fire(posted, "submit", postmark=date(2021, 4, 30))
+    assert submitted.state == "submitted"
+    assert submitted.submitted_at is not None and submitted.submitted_at.date() == date(2021, 4, 30)
+    assert_refused(flow, late, "submit", None, "the submission deadline was 2021-04-30", postmark=date(2021, 5, 1))
+
+
+def test_rule_instruction_in_may_2021(flow: Any) -> None:
+    ref, late, unfinished = bring(flow, "submitted", Spec(), Spec(), Spec())
+    step(flow, PIECES_AT)
+    for r in (ref, late, unfinished):
+        attach_pieces(flow, r)
+    step(flow, ORIGINAL_AT)
+    for r in (ref, late, unfinished):
+        flow.receive_original(r, signed_form())
+    step(flow, at(2021, 4, 30, 18))
+    flow.fire(ref, "mark_complete")
+    flow.fire(late, "mark_complete")
     window = "the instruction runs from 2021-05-01 to 2021-05-31 (Paris time)"
-    assert_refused(engine, ref, "instruct", at(2021, 4, 30, 23, 59, 59), window)
-    assert_refused(engine, ref, "instruct", at(2021, 6, 1, 0, 0, 0), window)
-    assert engine.fire(ref, "instruct", at=at(2021, 5, 31, 23, 59, 59)).state == "instructed"
+    assert_refused(flow, ref, "instruct", at(2021, 4, 30, 23, 59, 59), window)
+    step(flow, at(2021, 5, 31, 23, 59, 59))
+    assert flow.fire(ref, "instruct").state == "instructed"
+    assert_refused(flow, late, "instruct", at(2021, 6, 1, 0, 0, 0), window)
     # A dossier can be completed until the end of the instruction, not later.
-    engine, ref = bring_to("submitted")
-    for key in OTHER_PIECES:
-        engine.attach(ref, PieceReceipt(key, date(2021, 4, 20)))
-    engine.receive_original(ref, signed_form())
     assert_refused(
-        engine, ref, "mark_complete", at(2021, 6, 1, 9),
+        flow, unfinished, "mark_complete", at(2021, 6, 1, 9),
         "a dossier can be completed until the end of the instruction, 2021-05-31",
     )  # fmt: skip
 
 
-def test_rule_jury_in_june_2021() -> None:
-    engine, ref = bring_to("instructed")
-    for day in (date(2021, 5, 31), date(2021, 7, 1)):
-        with pytest.raises(Refused) as info:
-            engine.record_session(session(id=f"comite-{day}", day=day))
-        outside = f"the session's day {day} is outside the jury window (2021-06-01 to 2021-06-30)"
-        assert any(outside in r for r in info.value.reasons)
-    assert engine.sessions == {}
-    engine.record_session(session())
+def test_rule_jury_in_june_2021(flow: Any) -> None:
+    ref, heard, unheard = bring(flow, "instructed", Spec(), Spec(), Spec())
+    step(flow, HEAR_AT)
+    early = session(id="comite-2021-05-31", day=date(2021, 5, 31))
+    error = assert_refused_action(flow, lambda: flow.record_session(early),
+                                  "the session's day 2021-05-31 is outside the jury window (2021-06-01 to 2021-06-30)")
+    assert not any("not been held" in r for r in error.reasons)
+    assert flow.sessions() == []
+    flow.record_session(session())
+    flow.fire(ref, "hear", session=SESSION_ID)
+    flow.fire(heard, "hear", session=SESSION_ID)
+    step(flow, at(2021, 6, 30, 23, 59, 59))
+    assert flow.fire(ref, "approve").state == "approved"
+    step(flow, at(2021, 7, 1, 10))
+    assert_refused_action(flow, lambda: flow.record_session(session(id="comite-2021-07-01", day=date(2021, 7, 1))),
+                          "the session's day 2021-07-01 is outside the jury window (2021-06-01 to 2021-06-30)")
+    assert [s.id for s in flow.sessions()] == [SESSION_ID]
     window = "the jury runs from 2021-06-01 to 2021-06-30 (Paris time)"
-    assert_refused(engine, ref, "hear", at(2021, 7, 1, 10), window, "sits on 2021-06-15", session=SESSION_ID)
-    engine.fire(ref, "hear", at=HEAR_AT, session=SESSION_ID)
-    assert_refused(engine, ref, "approve", at(2021, 7, 1, 10), window)
-    assert engine.fire(ref, "approve", at=at(2021, 6, 30, 23, 59, 59)).state == "approved"
+    assert_refused(flow, unheard, "hear", None, window, "sits on 2021-06-15", session=SESSION_ID)
+    assert_refused(flow, heard, "approve", None, window)
 
 
-def test_rule_deliberation_in_september_2021() -> None:
-    engine, ref = bring_to("approved")
+def test_rule_deliberation_in_september_2021(flow: Any) -> None:
+    ref = bring_to(flow, "approved")
     for day in (date(2021, 8, 31), date(2021, 10, 1)):
-        with pytest.raises(Refused) as info:
-            deliberate(engine, ref, day=day)
-        assert any("outside the deliberation window (2021-09-01 to 2021-09-30)" in r for r in info.value.reasons)
-    assert engine.deliberations == []
-    deliberate(engine, ref, day=date(2021, 9, 1))
-    assert engine.deliberation_day(ref) == date(2021, 9, 1)
+        move_to(flow, datetime.combine(day, time(8), tzinfo=PARIS))
+        assert_refused_action(
+            flow, partial(flow.record_deliberation, Deliberation("DEL-2021-09-27-042", day, (ref,))),
+            "outside the deliberation window (2021-09-01 to 2021-09-30)",
+        )  # fmt: skip
+    assert flow.deliberations() == []
+    deliberate(flow, ref, day=date(2021, 9, 1))  # recorded on 1 October, taken on 1 September
+    assert [d.day for d in flow.deliberations() if ref in d.dossiers] == [date(2021, 9, 1)]
 
 
-def test_rule_calendar_amendment_needs_reason() -> None:
-    engine, ref = bring_to("instructed")
+def test_rule_deliberation_recorded_once_taken(flow: Any) -> None:
+    ref = bring_to(flow, "approved")
+    step(flow, at(2021, 9, 26, 18))
+    assert_refused_action(
+        flow, lambda: flow.record_deliberation(Deliberation("DEL-2021-09-27-042", DELIBERATION_DAY, (ref,))),
+        "has not been taken yet",
+    )  # fmt: skip
+    deliberate(flow, ref)
+    assert [d.reference for d in flow.deliberations()] == ["DEL-2021-09-27-042"]
+
+
+def test_rule_calendar_amendment_needs_reason(flow: Any) -> None:
+    ref = bring_to(flow, "instructed")
+    step(flow, at(2021, 6, 10))
     for reason in ("", "   "):
-        with pytest.raises(InvalidInput, match="needs a reason"):
-            engine.amend_calendar("jury", date(2021, 6, 1), date(2021, 7, 9), reason=reason, at=at(2021, 6, 10))
-    assert engine.amendments == []
-    assert engine.calendar == CAMPAIGN.calendar
-    amendment = engine.amend_calendar(
+        assert_unchanged(
+            flow, InvalidInput,
+            partial(flow.amend_calendar, "jury", date(2021, 6, 1), date(2021, 7, 9), reason=reason),
+            match="needs a reason",
+        )  # fmt: skip
+    assert flow.amendments() == []
+    assert flow.calendar() == CAMPAIGN.calendar
+    amendment = flow.amend_calendar(
         "jury", date(2021, 6, 1), date(2021, 7, 9),
-        reason="Comité reporté : indisponibilité du Vice-Président", at=at(2021, 6, 10), actor="service PdV",
+        reason="Comité reporté : indisponibilité du Vice-Président", actor="service PdV",
     )  # fmt: skip
     assert amendment.reason.startswith("Comité reporté")
-    assert engine.calendar.jury.end == date(2021, 7, 9)
+    assert (amendment.at, amendment.actor) == (at(2021, 6, 10), "service PdV")  # dated by the store's clock
+    assert flow.calendar().jury.end == date(2021, 7, 9)
     assert CAMPAIGN.calendar.jury.end == date(2021, 6, 30)  # the call itself is unchanged
-    engine.record_session(session(id="comite-2021-07-05", day=date(2021, 7, 5)))
-    assert engine.fire(ref, "hear", at=at(2021, 7, 5, 14), session="comite-2021-07-05").state == "audited"
+    step(flow, at(2021, 7, 5, 14))
+    flow.record_session(session(id="comite-2021-07-05", day=date(2021, 7, 5)))
+    assert flow.fire(ref, "hear", session="comite-2021-07-05").state == "audited"
 
 
-def test_rule_calendar_amendment_keeps_the_calendar_in_order() -> None:
-    engine, _ = bring_to("submitted")
-    with pytest.raises(Refused) as info:
-        engine.amend_calendar("instruction", date(2021, 4, 1), date(2021, 4, 15), reason="x", at=at(2021, 4, 20))
-    assert info.value.reasons == ("the instruction ends before the submission deadline",)
-    assert engine.amendments == [] and engine.calendar == CAMPAIGN.calendar
+def test_rule_calendar_amendment_keeps_the_calendar_in_order(flow: Any) -> None:
+    bring_to(flow, "submitted")
+    step(flow, at(2021, 4, 20))
+    error = assert_refused_action(
+        flow, lambda: flow.amend_calendar("instruction", date(2021, 4, 1), date(2021, 4, 15), reason="x"),
+        "the instruction ends before the submission deadline",
+    )  # fmt: skip
+    assert error.reasons == ("the instruction ends before the submission deadline",)
+    assert flow.amendments() == [] and flow.calendar() == CAMPAIGN.calendar
 
 
 # -- Payment: « Délibération pour versement des subventions » ----------------------------------------
 
 
-def test_rule_pay_after_deliberation() -> None:
-    engine, ref = bring_to("approved")
-    assert_refused(engine, ref, "pay", at(2021, 9, 20), "no deliberation grants this dossier yet")
-    deliberate(engine, ref)
-    assert_refused(
-        engine, ref, "pay", at(2021, 9, 26, 23, 59, 59), "payment is possible from the deliberation of 2021-09-27"
-    )
-    paid = engine.fire(ref, "pay", at=at(2021, 9, 27, 8), reference="MANDAT-1")
-    assert (paid.state, paid.paid) == ("paid", Decimal("20000.00"))
+def test_rule_pay_after_deliberation(flow: Any) -> None:
+    ref, draft = bring(flow, "audited", Spec(), Spec(applicant("Association B")))
+    step(flow, APPROVE_AT)
+    flow.fire(ref, "approve")
+    assert_refused(flow, ref, "pay", at(2021, 9, 20), "no deliberation grants this dossier yet")
     # The deliberation only grants approved dossiers.
-    engine2, draft = bring_to("audited")
-    with pytest.raises(Refused) as info:
-        deliberate(engine2, draft)
-    assert f"{draft} is audited, not approved" in info.value.reasons
-    assert engine2.deliberations == []
+    move_to(flow, datetime.combine(DELIBERATION_DAY, time(8), tzinfo=PARIS))
+    error = assert_refused_action(
+        flow, lambda: flow.record_deliberation(Deliberation("DEL-2021-09-27-042", DELIBERATION_DAY, (draft,))),
+        f"{draft} is audited, not approved",
+    )  # fmt: skip
+    assert f"{draft} is audited, not approved" in error.reasons
+    assert flow.deliberations() == []
+    deliberate(flow, ref)
+    # A payment dated the day before the deliberation (an administrative act may be dated earlier) is refused.
+    assert_refused(
+        flow, ref, "pay", None, "payment is possible from the deliberation of 2021-09-27",
+        at=at(2021, 9, 26, 23, 59, 59),
+    )  # fmt: skip
+    paid = flow.fire(ref, "pay", reference="MANDAT-1")
+    assert (paid.state, paid.paid) == ("paid", Decimal("20000.00"))
+    assert paid.payments[-1].at.replace(microsecond=0) == at(2021, 9, 27, 8)  # dated by the clock
 
 
-def test_rule_rib_needed_for_payment() -> None:
-    engine, ref = bring_to("approved", who=applicant(iban=None))
-    deliberate(engine, ref)
-    assert_refused(engine, ref, "pay", PAY_AT, "no IBAN is recorded for the applicant")
+def test_rule_rib_needed_for_payment(flow: Any) -> None:
+    ref = bring_to(flow, "approved", who=applicant(iban=None))
+    deliberate(flow, ref)
+    assert_refused(flow, ref, "pay", PAY_AT, "no IBAN is recorded for the applicant")
     # A wrong IBAN never gets in: it is refused with the applicant, before anything is recorded.
-    with pytest.raises(InvalidInput, match="is not a valid IBAN"):
-        Engine(CAMPAIGN).create_dossier(applicant(iban="FR76 0000"))
+    assert_unchanged(flow, InvalidInput, lambda: flow.create_dossier(applicant(iban="FR76 0000")),
+                     match="is not a valid IBAN")
 
 
-def test_rule_convention_above_23000() -> None:
+def test_rule_convention_above_23000(flow: Any, another: Callable[..., Any]) -> None:
     assert CAMPAIGN.funding.convention_threshold == Decimal("23000.00")
-    engine = Engine(CAMPAIGN)
     # Exactly 23 000 €: no convention needed.
     at_threshold = application(total_cost=Decimal("46000.00"), requested=Decimal("23000.00"))
-    _, a = bring_to("approved", engine=engine, who=applicant("Association A"), app=at_threshold)
     # 23 000,01 €: a signed convention before the first payment.
     above = application(total_cost=Decimal("46000.02"), requested=Decimal("23000.01"))
-    _, b = bring_to("approved", engine=engine, who=applicant("Association B"), app=above)
-    assert (engine.get(a).approved, engine.get(b).approved) == (Decimal("23000.00"), Decimal("23000.01"))
-    deliberate(engine, a, b)
-    assert engine.fire(a, "pay", at=PAY_AT).state == "paid"
+    a, b = bring(flow, "approved", Spec(applicant("Association A"), at_threshold),
+                 Spec(applicant("Association B"), above))
+    assert (flow.get(a).approved, flow.get(b).approved) == (Decimal("23000.00"), Decimal("23000.01"))
+    deliberate(flow, a, b)
+    step(flow, PAY_AT)
+    assert flow.fire(a, "pay").state == "paid"
     needs = "the grant (23 000,01 € this year) is above 23 000,00 €: a signed convention must be recorded"
-    assert_refused(engine, b, "pay", PAY_AT, needs)
-    engine.record_convention(Convention(b, "CONV-2021-017", date(2021, 10, 6)))
-    assert_refused(
-        engine, b, "pay", PAY_AT, "the convention CONV-2021-017 is signed on 2021-10-06, after the payment date"
-    )
-    assert engine.fire(b, "pay", at=at(2021, 10, 6, 15)).state == "paid"
+    assert_refused(flow, b, "pay", PAY_AT, needs)
+    step(flow, at(2021, 10, 6, 9))
+    flow.record_convention(Convention(b, "CONV-2021-017", date(2021, 10, 6)))
+    # A payment dated the day before the signature is refused.
+    assert_refused(flow, b, "pay", None, "the convention CONV-2021-017 is signed on 2021-10-06, after the payment date",
+                   at=PAY_AT)
+    step(flow, at(2021, 10, 6, 15))
+    assert flow.fire(b, "pay").state == "paid"
     # The threshold counts what the same applicant receives in the year: 2 × 15 000 € = 30 000 €.
-    engine = Engine(CAMPAIGN)
+    store = another()
     same = applicant("Association C", siren="732829320")
     small = application(total_cost=Decimal("30000.00"), requested=Decimal("15000.00"))
-    _, c1 = bring_to("approved", engine=engine, who=same, app=small)
-    _, c2 = bring_to("approved", engine=engine, who=same, app=small)
-    deliberate(engine, c1, c2)
-    assert_refused(engine, c1, "pay", PAY_AT, "the grant (30 000,00 € this year) is above 23 000,00 €")
+    c1, c2 = bring(store, "approved", Spec(same, small), Spec(same, small))
+    deliberate(store, c1, c2)
+    assert_refused(store, c1, "pay", PAY_AT, "the grant (30 000,00 € this year) is above 23 000,00 €")
 
 
-def test_rule_partial_payment_stays_approved() -> None:
-    engine, ref = bring_to("approved")
-    deliberate(engine, ref)
-    first = engine.fire(ref, "pay", at=PAY_AT, amount="16000.00", reference="MANDAT-1")
+def test_rule_convention_recorded_once_signed(flow: Any) -> None:
+    above = application(total_cost=Decimal("46000.02"), requested=Decimal("23000.01"))
+    ref = bring_to(flow, "approved", app=above)
+    assert_refused_action(flow, lambda: flow.record_convention(Convention(ref, "CONV-2021-017", date(2021, 6, 16))),
+                          "after today")
+    assert flow.conventions() == {}
+    step(flow, at(2021, 6, 16))
+    flow.record_convention(Convention(ref, "CONV-2021-017", date(2021, 6, 16)))
+    assert list(flow.conventions()) == [ref]
+
+
+def test_rule_partial_payment_stays_approved(flow: Any) -> None:
+    ref = bring_to(flow, "approved")
+    deliberate(flow, ref)
+    step(flow, PAY_AT)
+    first = flow.fire(ref, "pay", amount="16000.00", reference="MANDAT-1")
     assert (first.state, first.paid) == ("approved", Decimal("16000.00"))
-    assert engine.totals().paid == Decimal("16000.00")
-    assert engine.totals().to_pay == Decimal("4000.00")
+    assert flow.totals().paid == Decimal("16000.00")
+    assert flow.totals().to_pay == Decimal("4000.00")
     assert_refused(
-        engine, ref, "pay", at(2022, 7, 4),
+        flow, ref, "pay", at(2022, 7, 4),
         "paying 5 000,00 € would exceed the grant: 20 000,00 € granted, 16 000,00 € already paid",
         amount="5000.00",
     )  # fmt: skip
-    balance = engine.fire(ref, "pay", at=at(2022, 7, 4), reference="MANDAT-2")
+    balance = flow.fire(ref, "pay", reference="MANDAT-2")
     assert (balance.state, balance.paid, len(balance.payments)) == ("paid", Decimal("20000.00"), 2)
 
 
-def test_rule_withdraw_refused_after_first_payment() -> None:
-    engine, ref = bring_to("approved")
-    deliberate(engine, ref)
-    engine.fire(ref, "pay", at=PAY_AT, amount="16000.00")
+def test_rule_withdraw_refused_after_first_payment(flow: Any, another: Callable[..., Any]) -> None:
+    ref = bring_to(flow, "approved")
+    deliberate(flow, ref)
+    step(flow, PAY_AT)
+    flow.fire(ref, "pay", amount="16000.00")
     assert_refused(
-        engine, ref, "withdraw", at(2021, 11, 2),
+        flow, ref, "withdraw", at(2021, 11, 2),
         "a first payment was made on 2021-10-05: the dossier can no longer be withdrawn",
     )  # fmt: skip
-    engine.fire(ref, "pay", at=at(2022, 7, 4))
+    step(flow, at(2022, 7, 4))
+    flow.fire(ref, "pay")
+    step(flow, at(2022, 7, 5))
+    before = snapshot(flow)
     with pytest.raises(IllegalTrigger):
-        engine.fire(ref, "withdraw", at=at(2022, 7, 5))
+        flow.fire(ref, "withdraw")
+    assert snapshot(flow) == before
     # Before any payment an approved dossier may be withdrawn, and its grant returns to the envelope.
-    engine, ref = bring_to("approved")
-    assert engine.totals().approved == Decimal("20000.00")
-    assert engine.fire(ref, "withdraw", at=at(2021, 7, 1), reason="Action annulée").state == "withdrawn"
-    assert engine.totals().approved == Decimal("0.00")
+    store = another()
+    ref = bring_to(store, "approved")
+    assert store.totals().approved == Decimal("20000.00")
+    step(store, at(2021, 7, 1))
+    assert store.fire(ref, "withdraw", reason="Action annulée").state == "withdrawn"
+    assert store.totals().approved == Decimal("0.00")
+
+
+# -- Time: every act is dated by the store's clock ------------------------------------------------
+
+
+def test_rule_acts_cannot_be_backdated_or_postdated(flow: Any) -> None:
+    """An administrative act is dated at most now, never before the dossier's last act; a submission by its receipt."""
+    ref = bring_to(flow, "instructed")  # its last act: the instruction, on 18 May at 10 h
+    step(flow, HEAR_AT)
+    flow.record_session(session())
+    assert_refused(flow, ref, "hear", None, "after the moment it is recorded", session=SESSION_ID,
+                   at=at(2021, 6, 15, 15))
+    assert_refused(flow, ref, "hear", None, "before the dossier's last recorded act", session=SESSION_ID,
+                   at=at(2021, 5, 18, 9))
+    assert flow.fire(ref, "hear", session=SESSION_ID, at=at(2021, 6, 15, 13)).state == "audited"
+    assert flow.history(ref)[-1].at == at(2021, 6, 15, 13)
+    assert flow.history(ref)[-1].recorded_at >= HEAR_AT
+    # A committee's batch cannot be dated after now either.
+    assert_refused_action(flow, lambda: flow.approve_batch([ref], at=at(2021, 6, 16)),
+                          "after the moment it is recorded")
+    # The applicant's submission is dated by its receipt (or its postmark), never by the caller.
+    draft = flow.create_dossier(applicant("Association B"), application()).reference
+    attach_form(flow, draft)
+    assert_unchanged(flow, InvalidInput, lambda: flow.fire(draft, "submit", at=at(2021, 4, 12)),
+                     match="dated when the service receives it")
+    # A postmark later than the receipt is refused.
+    assert_refused(flow, draft, "submit", None, "later than the receipt", postmark=date(2021, 6, 16))
+    assert flow.get(draft).state == "draft"
 
 
 # -- The funder and the call -------------------------------------------------------------------
@@ -870,15 +1122,21 @@ def test_rule_contact_and_legal_basis() -> None:
     assert contact.phones == ("03 21 790 527", "03 21 790 530")
 
 
-def test_call_whole_life_of_a_dossier_on_the_call_dates() -> None:
-    engine, ref = bring_to("approved", criteria=("jeunes_ou_femmes", "participation_habitants"))
-    deliberate(engine, ref)
-    engine.fire(ref, "pay", at=PAY_AT)
-    assert [(e.trigger, e.dest) for e in engine.history(ref)] == [
-        ("submit", "submitted"),
-        ("mark_complete", "complete"),
-        ("instruct", "instructed"),
-        ("hear", "audited"),
-        ("approve", "approved"),
-        ("pay", "paid"),
+def test_call_whole_life_of_a_dossier_on_the_call_dates(flow: Any) -> None:
+    ref = bring_to(flow, "approved", criteria=("jeunes_ou_femmes", "participation_habitants"))
+    deliberate(flow, ref)
+    step(flow, PAY_AT)
+    flow.fire(ref, "pay")
+    # Each act is dated by the store's clock (to the microsecond after the act recorded before it).
+    triggered = [e for e in flow.history(ref) if e.kind is Kind.TRIGGERED]
+    assert [(e.trigger, e.dest, e.at.replace(microsecond=0)) for e in triggered] == [
+        ("submit", "submitted", SUBMIT_AT),
+        ("mark_complete", "complete", COMPLETE_AT),
+        ("instruct", "instructed", INSTRUCT_AT),
+        ("hear", "audited", HEAR_AT),
+        ("approve", "approved", APPROVE_AT),
+        ("pay", "paid", PAY_AT),
     ]
+    assert all(e.actor == "test" for e in flow.history(ref))
+    assert flow.verify() is None
+    assert flow.replayed_states() == {ref: "paid"}

@@ -86,7 +86,8 @@ def test_rule_overdue_financial_report_is_flagged_at_instruction(flow: Any) -> N
     before = snapshot(flow, ref23, old)
     with pytest.raises(Refused) as info:
         flow.fire(ref23, "instruct", criteria=[])
-    assert info.value.reasons == (f"the applicant owes an overdue compte rendu financier: {old} (2021 grant) was due on 2022-06-30",)
+    assert info.value.reasons == (
+        f"the applicant owes an overdue compte rendu financier: {old} (2021 grant) was due on 2022-06-30",)
     assert flow.get(ref23).state == "complete"
     assert snapshot(flow, ref23, old) == before
     # A report cannot be recorded as received after today.
@@ -173,7 +174,7 @@ def test_rule_applicants_carry_over_by_identity_and_pieces_are_reused_on_confirm
     with pytest.raises(Refused, match="another applicant"):
         flow.reuse_pieces(other, old, ["statuts"])
     with pytest.raises(InvalidInput):
-        flow.reuse_pieces(new, old, "statuts")  # type: ignore[arg-type]
+        flow.reuse_pieces(new, old, "statuts")
     assert snapshot(flow, new, old, other) == before and flow.get(other).pieces == ()
     assert flow.verify() is None
 
@@ -203,7 +204,8 @@ def test_rule_only_unsubmitted_drafts_are_copied_on_request(flow: Any) -> None:
 
 
 def test_rule_identity_requirements_come_from_the_file(flow: Any) -> None:
-    text = TEXT.replace('signer_label = "porteur de projet"', 'signer_label = "porteur de projet"\nrequires = ["legal_representative"]')
+    text = TEXT.replace('signer_label = "porteur de projet"',
+                        'signer_label = "porteur de projet"\nrequires = ["legal_representative"]')
     text = text.replace('signer_label = "représentant légal de l\'association"',
                         'signer_label = "représentant légal de l\'association"\nrequires = ["siren|rna"]')
     strict = parse_campaign(text.replace("ami-cohesion-sociale-2021", "strict-2021"))

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import guards_doc
 import pytest
-import test_call_rules
 
 from ami_workflow.guards import GUARDS
 from ami_workflow.workflow import DEFAULT_GUARDS
@@ -38,6 +37,7 @@ def test_every_cited_library_name_exists(doc: Path) -> None:
 
 
 def test_every_test_cited_in_rules_md_exists_and_every_rule_test_is_cited() -> None:
+    test_call_rules = importlib.import_module("test_call_rules")  # here: its failure to import fails this test only
     text = (ROOT / "docs" / "rules.md").read_text("utf-8")
     cited = set(re.findall(r"tests/test_call_rules\.py::(test_\w+)", text))
     defined = {name for name in dir(test_call_rules) if name.startswith("test_")}

@@ -1,4 +1,8 @@
-"""Real OS processes against one SQLite file: concurrent approvals, and writers killed with SIGKILL."""
+"""Real OS processes against one SQLite file: concurrent approvals, and writers killed with SIGKILL.
+
+SQLite only (the in-memory backend has no file to share). Every process opens
+the store with a simulated clock and an actor; the workers are in ``store_workers.py``.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +13,14 @@ import sqlite3
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from walk import CAMPAIGN, applicant, application, attach_all, session, walk
+from walk import CAMPAIGN, LAUNCH, TIMES, applicant, application, attach_all, walk_all
 
+from ami_workflow.calendar import FixedClock
 from ami_workflow.money import from_cents
 from ami_workflow.store import Workflow
 
@@ -28,22 +34,28 @@ def _env() -> dict[str, str]:
     return env
 
 
+def _reader(path: str) -> Workflow:
+    """The store opened to check it, on a clock after every act of the tests."""
+    return Workflow.open(path, CAMPAIGN.id, clock=FixedClock(TIMES["pay"]), actor="test")
+
+
 def test_concurrent_approvals_never_exceed_the_envelope(tmp_path: Path) -> None:
     """4 processes race to approve 40 dossiers whose requests add up to twice the envelope."""
     path = str(tmp_path / "race.db")
     rng = random.Random(2021)
     amounts = {}
-    with Workflow.open(path, CAMPAIGN, synchronous="OFF") as flow:
-        flow.record_session(session())
+    with Workflow.open(path, CAMPAIGN, synchronous="OFF", clock=FixedClock(LAUNCH), actor="test") as flow:
         for n in range(40):
             requested = Decimal(rng.randrange(4_000, 11_000))
             ref = flow.create_dossier(
                 applicant(n, siren=None, rna=f"W{n:09d}", name=f"Asso {n}"),
                 application(total_cost=requested * 2, requested=requested),
             ).reference
-            attach_all(flow, ref)
-            walk(flow, ref, "hear")
             amounts[ref] = requested
+        for ref in amounts:
+            attach_all(flow, ref)
+        walk_all(flow, list(amounts), "hear")  # in step: the session is recorded on its day, once
+        assert {d.state for d in flow.dossiers()} == {"audited"}
     assert sum(amounts.values()) > 2 * Decimal(100_000)
     refs = list(amounts)
     procs = []
@@ -56,11 +68,15 @@ def test_concurrent_approvals_never_exceed_the_envelope(tmp_path: Path) -> None:
     for proc, (_, err) in zip(procs, outputs, strict=True):
         assert proc.returncode == 0, err
     approved_lines = [line for out, _ in outputs for line in out.splitlines() if line.startswith("approved")]
-    with Workflow.open(path, CAMPAIGN) as flow:
+    with _reader(path) as flow:
         totals = flow.totals()
         approved = {d.reference: d.approved for d in flow.dossiers(state="approved")}
         assert flow.verify() is None
-    assert len(approved_lines) == len(approved)  # each dossier approved exactly once
+        approvals = [e for ref in refs for e in flow.history(ref) if e.trigger == "approve"]
+    assert len(approved_lines) == len(approved) == len(approvals)  # each dossier approved exactly once
+    # Each approval names its worker and is dated by the worker's clock (a microsecond after the last event at most).
+    assert {e.actor for e in approvals} <= {f"worker-{p.pid}" for p in procs}
+    assert all(TIMES["approve"] <= e.at < TIMES["approve"] + timedelta(seconds=1) for e in approvals)
     assert totals.approved == sum(approved.values()) <= CAMPAIGN.envelope.amount
     # Every approval that fits is accepted: whatever is left over is too small for any refused request.
     refused = [amounts[ref] for ref in refs if ref not in approved]
@@ -74,7 +90,8 @@ def _check_consistent(path: str) -> int:
         rows = conn.execute(
             """SELECT d.reference, d.state, d.version,
                       (SELECT COUNT(*) FROM events e WHERE e.dossier = d.reference),
-                      (SELECT e.dest FROM events e WHERE e.dossier = d.reference ORDER BY seq DESC LIMIT 1),
+                      COALESCE((SELECT e.dest FROM events e WHERE e.dossier = d.reference AND e.dest IS NOT NULL
+                                ORDER BY seq DESC LIMIT 1), 'draft'),
                       d.paid_cents, d.approved_cents
                FROM dossiers d"""
         ).fetchall()
@@ -84,10 +101,11 @@ def _check_consistent(path: str) -> int:
         assert state == last_dest, f"{reference}: state {state} but last event goes to {last_dest}"
         assert count == version + 1, f"{reference}: {count} events for version {version}"
         assert paid <= (approved or 0)
-    with Workflow.open(path, CAMPAIGN) as flow:
+    with _reader(path) as flow:
         assert flow.verify() is None
         assert flow.replayed_states() == {r[0]: r[1] for r in rows}
-        assert flow.totals().approved == from_cents(sum(r[6] or 0 for r in rows))
+        approved = sum(flow.totals(cid).approved for cid in flow.campaign_ids())
+        assert approved == from_cents(sum(r[6] or 0 for r in rows))
     return len(rows)
 
 
@@ -95,9 +113,7 @@ def _check_consistent(path: str) -> int:
 def test_sigkilled_writer_leaves_a_consistent_database(tmp_path: Path) -> None:
     """Kill a writer at 8 random points of a long batch; after each kill the file is consistent."""
     path = str(tmp_path / "crash.db")
-    Workflow.open(path, CAMPAIGN, synchronous="NORMAL").close()
-    with Workflow.open(path, CAMPAIGN) as flow:
-        flow.record_session(session())
+    Workflow.open(path, CAMPAIGN, synchronous="NORMAL", clock=FixedClock(LAUNCH), actor="test").close()
     rng = random.Random(7)
     kills, start = 8, 0
     seen = []

@@ -152,12 +152,19 @@ class ApproveBatch:
     at: datetime | None = attrs.field(default=None, converter=_instant)
 
 
+def _amendment_reason(value: object) -> str:
+    """The reason of a calendar amendment: the same words as :class:`~ami_workflow.calendar.CalendarAmendment`."""
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput("a calendar amendment needs a reason in words")
+    return value.strip()
+
+
 @attrs.frozen
 class AmendCalendar:
     campaign_id: str
     window: str
     new_window: Window = attrs.field(validator=_instance(Window))
-    reason: str = attrs.field(converter=required_text)
+    reason: str = attrs.field(converter=_amendment_reason)
     actor: str = attrs.field(converter=required_text)
 
 
