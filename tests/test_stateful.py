@@ -1,10 +1,15 @@
-"""Hypothesis stateful test: trigger sequences over many dossiers of the 2021 campaign.
+"""Hypothesis stateful test: trigger sequences over many dossiers of the 2021 campaign, on both backends.
 
-Times are drawn mostly inside the window each trigger needs (so runs reach
-``paid``) and sometimes anywhere in 2021-2022. After every step: states moved
-only along legal edges, a refused trigger changed nothing, the approved total
-is within the envelope, every approved amount is within its ceiling, and
-payments never exceed the grant.
+The store runs on a simulated clock that only goes forward: before each
+trigger the clock moves to a time drawn mostly inside the window the trigger
+needs (so runs reach ``paid``), sometimes anywhere in 2021-2022; a time
+already past leaves the clock where it is. Administrative acts are sometimes
+dated with ``at=`` (earlier or later than now: a date after now or before the
+dossier's last act is refused). After every step: states moved only along
+legal edges, a refused trigger changed nothing, the approved total is within
+the envelope, every approved amount is within its ceiling, and payments never
+exceed the grant. At the end of each run the journal and every projection
+verify. The budget (examples, steps) is the loaded Hypothesis profile's.
 """
 
 from __future__ import annotations
@@ -12,11 +17,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
+import pytest
 from hypothesis import event, settings
 from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, rule
 from strategies import instants_between, paris
+from walk import new_flow
 
 from ami_workflow import (
     STANDARD_EDGES,
@@ -26,14 +33,13 @@ from ami_workflow import (
     CommitteeSession,
     Convention,
     Deliberation,
-    Engine,
-    FixedClock,
     Member,
     PaperOriginal,
     Period,
-    PieceReceipt,
     load_campaign,
 )
+from ami_workflow.calendar import paris_date
+from ami_workflow.core.events import Kind
 from ami_workflow.guards import dossier_ceiling
 from ami_workflow.money import ZERO
 
@@ -71,18 +77,38 @@ def when(trigger: str) -> st.SearchStrategy[datetime]:
 
 
 class CampaignMachine(RuleBasedStateMachine):
+    """The machine; :class:`MemoryMachine` and :class:`SqliteMachine` run it on each backend."""
+
+    BACKEND = "memory"
     dossiers = Bundle("dossiers")
 
     @initialize()
     def start(self) -> None:
-        self.engine = Engine(CAMPAIGN, clock=FixedClock(datetime(2021, 3, 8, 9)))
-        for day in SESSION_DAYS:
-            self.engine.record_session(
-                CommitteeSession(f"s-{day}", day, "VP", CAMPAIGN.committee.chair_role, MEMBERS)
-            )
+        self.flow = new_flow(self.BACKEND, start=paris(2021, 3, 8, 9))
+        self.sessions_held: set[date] = set()
         self.deliberated: set[str] = set()
         self.refused = 0
         self.accepted = 0
+        self.created = 0
+
+    def teardown(self) -> None:
+        if hasattr(self, "flow"):
+            try:
+                assert self.flow.verify() is None, self.flow.verify()
+            finally:
+                if hasattr(self.flow, "close"):
+                    self.flow.close()
+
+    def _move(self, when: datetime) -> None:
+        """Move the clock forward to ``when`` (never back), recording the sessions held by then."""
+        if when > self.flow.clock.now():
+            self.flow.clock.set(when)
+        for day in SESSION_DAYS:
+            if day not in self.sessions_held and day <= paris_date(self.flow.clock.now()):
+                self.flow.record_session(
+                    CommitteeSession(f"s-{day}", day, "VP", CAMPAIGN.committee.chair_role, MEMBERS)
+                )
+                self.sessions_held.add(day)
 
     @rule(
         target=dossiers,
@@ -120,8 +146,9 @@ class CampaignMachine(RuleBasedStateMachine):
             women=participants // 2,
             sourcing="Porte-à-porte et centres sociaux.",
         )
-        applicant = Applicant(f"Asso {len(self.engine.dossiers)}", kind, iban=iban)
-        ref = self.engine.create_dossier(applicant, application).reference
+        self.created += 1
+        applicant = Applicant(f"Asso {self.created}", kind, iban=iban)
+        ref: str = self.flow.create_dossier(applicant, application).reference
         if with_pieces:
             self.attach(ref, [p.key for p in CAMPAIGN.pieces], True)
         return ref
@@ -132,32 +159,46 @@ class CampaignMachine(RuleBasedStateMachine):
         signed=st.booleans(),
     )
     def attach(self, ref: str, keys: list[str], signed: bool) -> None:
-        before = self.engine.get(ref)
+        before = self.flow.get(ref)
+        events = len(self.flow.events())
         try:
             for key in keys:
-                self.engine.attach(ref, PieceReceipt(key, date(2021, 4, 1)))
+                self.flow.attach(ref, key, f"contenu {key}".encode(), filename=f"{key}.pdf")
             if "dossier_demande" in keys:
-                original = PaperOriginal("dossier_demande", date(2021, 4, 2), signed, "Présidente" if signed else None)
-                self.engine.receive_original(ref, original)
+                original = PaperOriginal(
+                    "dossier_demande", paris_date(self.flow.clock.now()), signed, "Présidente" if signed else None
+                )
+                self.flow.receive_original(ref, original)
         except AmiWorkflowError:
-            assert self.engine.get(ref).state == before.state
+            after = self.flow.get(ref)
+            assert after.state == before.state
+            # Only the pieces accepted before the refusal were journaled, one event each.
+            assert len(self.flow.events()) - events == after.version - before.version
 
-    def _fire(self, ref: str, trigger: str, at: datetime, data: dict[str, object]) -> None:
-        before = self.engine.get(ref)
-        events = len(self.engine.events)
+    def _fire(
+        self, ref: str, trigger: str, when: datetime, data: dict[str, object], dated: datetime | None = None
+    ) -> None:
+        self._move(when)
+        before = self.flow.get(ref)
+        events, totals = len(self.flow.events()), self.flow.totals()
         try:
-            after = self.engine.fire(ref, trigger, at=at, actor="hypothesis", **data)
+            after = self.flow.fire(ref, trigger, at=dated, actor="hypothesis", **data)
         except AmiWorkflowError:
             self.refused += 1
-            assert self.engine.get(ref) == before, "a refused trigger changed the dossier"
-            assert len(self.engine.events) == events, "a refused trigger was journaled"
+            assert self.flow.get(ref) == before, "a refused trigger changed the dossier"
+            assert len(self.flow.events()) == events, "a refused trigger was journaled"
+            assert self.flow.totals() == totals, "a refused trigger changed the totals"
             return
         self.accepted += 1
         if currently_in_test_context():
             event(f"reached {after.state}")
         assert (before.state, trigger, after.state) in EDGES
         assert after.version == before.version + 1
-        assert self.engine.events[-1].dest == after.state
+        last = self.flow.history(ref)[-1]
+        assert last.dest == after.state and last.trigger == trigger
+        assert last.at <= (last.recorded_at or last.at)
+        if dated is not None:
+            assert dated <= self.flow.clock.now() or last.at == dated
 
     def _data(self, trigger: str, draw: st.DataObject) -> dict[str, object]:
         if trigger == "instruct":
@@ -178,46 +219,59 @@ class CampaignMachine(RuleBasedStateMachine):
             return {"issues": [{"key": key, "reason": reason}]}
         return {}
 
+    def _dated(self, trigger: str, draw: st.DataObject) -> datetime | None:
+        """Mostly no ``at`` (the act is dated now); sometimes any instant, earlier or later than now."""
+        if trigger == "submit" or draw.draw(st.integers(0, 9)) != 0:
+            return None
+        return draw.draw(anywhere)
+
     @rule(ref=dossiers, steps=st.integers(1, 8), data=st.data())
     def advance(self, ref: str, steps: int, data: st.DataObject) -> None:
         """Fire the next triggers of the normal path, mostly at a time inside their windows."""
         for _ in range(steps):
-            trigger = NEXT.get(self.engine.get(ref).state)
+            trigger = NEXT.get(self.flow.get(ref).state)
             if trigger is None:
                 return
             if trigger == "pay" and ref not in self.deliberated and data.draw(st.booleans()):
                 self.deliberate(data.draw(st.integers(1, 30)))
-            self._fire(ref, trigger, data.draw(when(trigger)), self._data(trigger, data))
+            self._fire(ref, trigger, data.draw(when(trigger)), self._data(trigger, data), self._dated(trigger, data))
 
     @rule(ref=dossiers, trigger=st.sampled_from(TRIGGERS + ("pay", "approve", "hear") * 2), data=st.data())
     def fire_any(self, ref: str, trigger: str, data: st.DataObject) -> None:
         """Any trigger, legal here or not, at a time mostly inside its window."""
-        self._fire(ref, trigger, data.draw(when(trigger)), self._data(trigger, data))
+        self._fire(ref, trigger, data.draw(when(trigger)), self._data(trigger, data), self._dated(trigger, data))
 
     @rule(day=st.integers(1, 30))
     def deliberate(self, day: int) -> None:
-        pending = [d.reference for d in self.engine.all(["approved"]) if d.reference not in self.deliberated]
+        pending = [d.reference for d in self.flow.dossiers(state="approved") if d.reference not in self.deliberated]
         if not pending:
             return
-        self.engine.record_deliberation(Deliberation(f"DEL-{len(self.deliberated)}-{day}", date(2021, 9, day), pending))
+        self._move(paris(2021, 9, day, 18))
+        deliberation = Deliberation(f"DEL-{len(self.deliberated)}-{day}", date(2021, 9, day), tuple(pending))
+        events = len(self.flow.events())
+        try:
+            self.flow.record_deliberation(deliberation)
+        except AmiWorkflowError:
+            assert len(self.flow.events()) == events  # e.g. the clock is past the deliberation window
+            return
         self.deliberated.update(pending)
         for ref in pending:
-            if (self.engine.get(ref).approved or ZERO) > CAMPAIGN.funding.convention_threshold:
-                self.engine.record_convention(Convention(ref, f"CONV-{ref}", date(2021, 9, 30)))
+            if (self.flow.get(ref).approved or ZERO) > CAMPAIGN.funding.convention_threshold:
+                self.flow.record_convention(Convention(ref, f"CONV-{ref}", paris_date(self.flow.clock.now())))
 
     @invariant()
     def envelope_is_respected(self) -> None:
-        if not hasattr(self, "engine"):
+        if not hasattr(self, "flow"):
             return
-        totals = self.engine.totals()
+        totals = self.flow.totals()
         assert totals.approved <= CAMPAIGN.envelope.amount
         assert totals.paid <= totals.approved
 
     @invariant()
     def amounts_within_ceilings_and_grants(self) -> None:
-        if not hasattr(self, "engine"):
+        if not hasattr(self, "flow"):
             return
-        for dossier in self.engine.dossiers.values():
+        for dossier in self.flow.dossiers():
             if dossier.approved is not None:
                 assert dossier.instruction is not None
                 assert 0 < dossier.approved <= dossier_ceiling(CAMPAIGN, dossier, dossier.instruction.criteria)
@@ -225,19 +279,35 @@ class CampaignMachine(RuleBasedStateMachine):
             assert dossier.paid <= (dossier.approved or ZERO)
             if dossier.state == "paid":
                 assert dossier.paid == dossier.approved
-            history = self.engine.history(dossier.reference)
-            assert dossier.state == (history[-1].dest if history else "draft")
+            moves = [e for e in self.flow.history(dossier.reference) if e.kind is Kind.TRIGGERED]
+            assert dossier.state == (moves[-1].dest if moves else "draft")
 
 
-CampaignMachine.TestCase.settings = settings(max_examples=120, stateful_step_count=80, deadline=None)
-TestCampaign = CampaignMachine.TestCase
+class MemoryMachine(CampaignMachine):
+    BACKEND = "memory"
 
 
-def test_stateful_runs_reach_paid() -> None:
+class SqliteMachine(CampaignMachine):
+    BACKEND = "sqlite"
+
+
+#: The loaded profile's budget (tests/conftest.py: ``ci`` by default, ``HYPOTHESIS_PROFILE=dev`` for more).
+PROFILE = settings()
+for _machine in (MemoryMachine, SqliteMachine):
+    _machine.TestCase.settings = settings(
+        PROFILE, max_examples=PROFILE.max_examples, stateful_step_count=PROFILE.stateful_step_count, deadline=None
+    )
+TestMemoryCampaign = MemoryMachine.TestCase
+TestSqliteCampaign = SqliteMachine.TestCase
+
+
+@pytest.mark.parametrize("machine_class", [MemoryMachine, SqliteMachine], ids=["memory", "sqlite"])
+def test_stateful_runs_reach_paid(machine_class: type[CampaignMachine]) -> None:
     """The time strategy is tuned so that runs really reach the end of the path."""
-    machine = CampaignMachine()
+    machine = machine_class()
     machine.start()
-    ref = machine.create("association", 40_000, 50, 100, 80, VALID_IBAN, ["QP062024"], with_pieces=True)
+    machine._move(paris(2021, 4, 1))
+    ref = str(machine.create("association", 40_000, 50, 100, 80, VALID_IBAN, ["QP062024"], with_pieces=True))
     steps = [
         ("submit", paris(2021, 4, 1)),
         ("mark_complete", paris(2021, 5, 3)),
@@ -245,10 +315,11 @@ def test_stateful_runs_reach_paid() -> None:
         ("hear", paris(2021, 6, 15, 10)),
         ("approve", paris(2021, 6, 15, 18)),
     ]
-    data = {"instruct": {"criteria": set()}, "hear": {"session": "s-2021-06-15"}}
-    for trigger, at in steps:
-        machine._fire(ref, trigger, at, data.get(trigger, {}))
+    data: dict[str, dict[str, object]] = {"instruct": {"criteria": set()}, "hear": {"session": "s-2021-06-15"}}
+    for trigger, when_ in steps:
+        machine._fire(ref, trigger, when_, data.get(trigger, {}))
     machine.deliberate(27)
     machine._fire(ref, "pay", paris(2021, 10, 1), {})
-    assert machine.engine.get(ref).state == "paid"
+    assert machine.flow.get(ref).state == "paid"
     assert machine.refused == 0
+    machine.teardown()

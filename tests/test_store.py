@@ -45,7 +45,7 @@ from ami_workflow import (
 )
 from ami_workflow.calendar import PARIS
 from ami_workflow.codec import converter
-from ami_workflow.journal import canonical_json, link_with_text, personal_data_digest
+from ami_workflow.journal import GENESIS, canonical_json, link_with_text, personal_data_digest
 from ami_workflow.store import SchemaError, VersionConflict, Workflow
 
 
@@ -183,7 +183,7 @@ def test_illegal_trigger_and_unknown_dossier(flow: Any) -> None:
 
 def test_identifiers_are_validated_before_writing(flow: Any) -> None:
     before = snapshot(flow)
-    with pytest.raises(InvalidInput, match="siren.*iban"):
+    with pytest.raises(InvalidInput, match=r"siren.*iban"):
         flow.create_dossier(applicant(1, siren="123456789", iban="FR00"))
     with pytest.raises(InvalidInput, match="rna"):
         flow.create_dossier(applicant(1, siren=None, rna="W12"))
@@ -193,8 +193,11 @@ def test_identifiers_are_validated_before_writing(flow: Any) -> None:
 
 
 def test_every_event_needs_an_actor(flow: Any) -> None:
-    anonymous = MemoryWorkflow(CAMPAIGN, clock=flow.clock) if isinstance(flow, MemoryWorkflow) else \
-        Workflow.open(":memory:", CAMPAIGN, clock=flow.clock)
+    anonymous = (
+        MemoryWorkflow(CAMPAIGN, clock=flow.clock)
+        if isinstance(flow, MemoryWorkflow)
+        else Workflow.open(":memory:", CAMPAIGN, clock=flow.clock)
+    )
     with pytest.raises(InvalidInput, match="say who acts"):
         anonymous.create_dossier(applicant(1), application())
     assert anonymous.dossiers() == []
@@ -279,7 +282,7 @@ def test_personal_data_export_and_erase_keep_the_journal_verifiable(flow: Any) -
     assert dossier.originals[0].signed_by == "[erased]"
     for piece in lists:
         with pytest.raises(NotFound, match="erased"):
-            flow.file(piece.sha256 or "")  # type: ignore[union-attr]
+            flow.file(piece.sha256 or "")
     assert "Claire Dupont" not in json.dumps(flow.export_applicant(identity), ensure_ascii=False)
     if isinstance(flow, Workflow):
         assert "Claire Dupont" not in "\n".join(flow.conn.iterdump())
@@ -291,9 +294,12 @@ def test_personal_data_export_and_erase_keep_the_journal_verifiable(flow: Any) -
 
 
 def test_batch_approval_is_one_transaction_and_allocates(flow: Any) -> None:
-    refs = [flow.create_dossier(applicant(n), application(total_cost=Decimal("100000.00"),
-                                                          requested=Decimal("45000.00"))).reference
-            for n in range(4)]
+    refs = [
+        flow.create_dossier(
+            applicant(n), application(total_cost=Decimal("100000.00"), requested=Decimal("45000.00"))
+        ).reference
+        for n in range(4)
+    ]
     draft = flow.create_dossier(applicant(5), application()).reference
     for ref in [*refs, draft]:
         attach_all(flow, ref)
@@ -313,7 +319,9 @@ def test_batch_approval_is_one_transaction_and_allocates(flow: Any) -> None:
     assert flow.verify() is None
 
 
-def test_subscribers_run_after_commit_and_cannot_break_a_transition(flow: Any, caplog: pytest.LogCaptureFixture) -> None:
+def test_subscribers_run_after_commit_and_cannot_break_a_transition(
+    flow: Any, caplog: pytest.LogCaptureFixture
+) -> None:
     seen: list[tuple[str, str, int]] = []
 
     def record(event: Any) -> None:
@@ -374,6 +382,7 @@ def test_blind_updates_are_never_lost(tmp_path: Path, flow: Any) -> None:
 
         def store() -> Any:
             return flow
+
     start = store().get(ref).version
     errors: list[BaseException] = []
     conflicts = [0]
@@ -387,8 +396,10 @@ def test_blind_updates_are_never_lost(tmp_path: Path, flow: Any) -> None:
                     participants = current.application.participants + 1
                     try:
                         mine.update_application(
-                            ref, application(participants=participants, title=f"écrit par {n}/{i}"),
-                            expected_version=current.version)
+                            ref,
+                            application(participants=participants, title=f"écrit par {n}/{i}"),
+                            expected_version=current.version,
+                        )
                         break
                     except VersionConflict:
                         conflicts[0] += 1
@@ -437,8 +448,13 @@ def test_reopen_keeps_everything_and_migrates_once(tmp_path: Path) -> None:
         assert flow.get(ref).state == "draft"
         assert flow.verify() is None
         names = [r[0] for r in flow.conn.execute("SELECT name FROM _sqlite_migrations")]
-        assert names == ["m001_initial", "m002_totals_links_personal_data", "m003_applicant_index",
-                         "m004_totals_only_when_shares_change", "m005_events_are_the_truth"]
+        assert names == [
+            "m001_initial",
+            "m002_totals_links_personal_data",
+            "m003_applicant_index",
+            "m004_totals_only_when_shares_change",
+            "m005_events_are_the_truth",
+        ]
 
 
 def test_newer_database_is_refused(tmp_path: Path) -> None:
@@ -466,9 +482,13 @@ def test_foreign_sqlite_file_is_refused(tmp_path: Path) -> None:
 
 def test_many_campaigns_and_applicants_matched_by_siren(sql: Workflow) -> None:
     flow = sql
-    text = (Path(__file__).parent.parent / "ami_workflow" / "calls" / "ami-cohesion-sociale-2021.toml").read_text("utf-8")
+    text = (Path(__file__).parent.parent / "ami_workflow" / "calls" / "ami-cohesion-sociale-2021.toml").read_text(
+        "utf-8"
+    )
     next_year = parse_campaign(
-        text.replace('id = "ami-cohesion-sociale-2021"', 'id = "ami-cohesion-sociale-2022"').replace("year = 2021", "year = 2022")
+        text.replace('id = "ami-cohesion-sociale-2021"', 'id = "ami-cohesion-sociale-2022"').replace(
+            "year = 2021", "year = 2022"
+        )
     )
     flow.add_campaign(next_year)
     assert flow.campaign_ids() == ["ami-cohesion-sociale-2021", "ami-cohesion-sociale-2022"]
@@ -488,19 +508,34 @@ def test_views_answer_the_common_questions(sql: Workflow) -> None:
     flow = sql
     ref = new_dossier(flow, qpv_codes=("QP062024", "QP062026"))
     walk(flow, ref, "approve")
-    overview = dict(zip(
-        ("reference", "state", "qpv", "ceiling_cents", "approved_cents"),
-        flow.conn.execute("SELECT reference, state, qpv, ceiling_cents, approved_cents FROM dossier_overview").fetchone(),
-    ))
-    assert overview == {"reference": ref, "state": "approved", "qpv": "QP062024 QP062026",
-                        "ceiling_cents": 500000, "approved_cents": 500000}
-    envelope = flow.conn.execute("SELECT envelope_cents, approved_cents, remaining_cents FROM envelope_consumed").fetchone()
+    overview = dict(
+        zip(
+            ("reference", "state", "qpv", "ceiling_cents", "approved_cents"),
+            flow.conn.execute(
+                "SELECT reference, state, qpv, ceiling_cents, approved_cents FROM dossier_overview"
+            ).fetchone(),
+            strict=True,
+        )
+    )
+    assert overview == {
+        "reference": ref,
+        "state": "approved",
+        "qpv": "QP062024 QP062026",
+        "ceiling_cents": 500000,
+        "approved_cents": 500000,
+    }
+    envelope = flow.conn.execute(
+        "SELECT envelope_cents, approved_cents, remaining_cents FROM envelope_consumed"
+    ).fetchone()
     assert envelope == (15_000_000, 500_000, 14_500_000)
 
 
-@pytest.mark.xfail(strict=True, reason="library: the dossiers.data column of the SQLite store holds the personal "
-                   "values in clear (ami_workflow/store/projections.py _save writes plain(after)); they should be "
-                   "only in personal_values")
+@pytest.mark.xfail(
+    strict=True,
+    reason="library: the dossiers.data column of the SQLite store holds the personal "
+    "values in clear (ami_workflow/store/projections.py _save writes plain(after)); they should be "
+    "only in personal_values",
+)
 def test_dossier_json_holds_no_personal_data(sql: Workflow) -> None:
     ref = new_dossier(sql)
     stored = sql.conn.execute("SELECT data FROM dossiers WHERE reference = ?", (ref,)).fetchone()[0]
@@ -532,20 +567,27 @@ def test_no_name_reaches_the_journal_and_erased_names_cannot_be_guessed(sql: Wor
     for name in ("Claire Dupont", "Martin", "Membre personnalites", "Vice-président"):
         assert name not in journal, name
     seq, path, salt = flow.conn.execute(
-        "SELECT seq, path, salt FROM personal_values WHERE value = 'Claire Dupont' ORDER BY seq").fetchone()
-    digest = json.loads(flow.conn.execute("SELECT body FROM events WHERE seq = ?", (seq,)).fetchone()[0])["personal"][path]
+        "SELECT seq, path, salt FROM personal_values WHERE value = 'Claire Dupont' ORDER BY seq"
+    ).fetchone()
+    digest = json.loads(flow.conn.execute("SELECT body FROM events WHERE seq = ?", (seq,)).fetchone()[0])["personal"][
+        path
+    ]
     assert personal_data_digest(salt, "Claire Dupont") == digest  # before the erasure, the digest matches
     flow.erase_personal_data(flow.get(ref).applicant.identity, reason="demande")
-    assert flow.conn.execute(
-        "SELECT salt, value FROM personal_values WHERE subject = ? AND (value IS NOT NULL OR salt != '')", (ref,)
-    ).fetchall() == []
+    assert (
+        flow.conn.execute(
+            "SELECT salt, value FROM personal_values WHERE subject = ? AND (value IS NOT NULL OR salt != '')", (ref,)
+        ).fetchall()
+        == []
+    )
     assert flow.verify() is None
 
 
 def test_running_totals_equal_a_recount_after_approvals_payments_and_withdrawals(sql: Workflow) -> None:
     flow = sql
-    refs = [flow.create_dossier(applicant(n), application(axis=("sante", "education")[n % 2])).reference
-            for n in range(4)]
+    refs = [
+        flow.create_dossier(applicant(n), application(axis=("sante", "education")[n % 2])).reference for n in range(4)
+    ]
     for ref in refs:
         attach_all(flow, ref)
     walk_all(flow, refs, "approve")
@@ -591,7 +633,8 @@ def test_migration_from_the_first_schema_moves_data_into_place(tmp_path: Path) -
     )
     db.execute("INSERT INTO applicants (id, identity, name, kind) VALUES (1, 'siren:552100554', 'A', 'association')")
     db.execute(
-        "INSERT INTO dossiers (reference, campaign_id, applicant_id, state, version, approved_cents, paid_cents, axis, data)"
+        "INSERT INTO dossiers (reference, campaign_id, applicant_id, state, version, approved_cents, paid_cents, axis, "
+        "data)"
         " VALUES ('OLD-1', ?, 1, 'approved', 6, 500000, 0, 'numerique', ?)",
         (CAMPAIGN.id, canonical_json({**data, "reference": "OLD-1"})),
     )
@@ -604,12 +647,46 @@ def test_migration_from_the_first_schema_moves_data_into_place(tmp_path: Path) -
     flow = new_flow("sqlite", path=str(path), start=TIMES["pay"])
     try:
         assert flow.totals().approved == Decimal("5000.00")
-        assert flow.get("OLD-1").applicant.legal_representative == "Claire Dupont"
         stored = flow.conn.execute("SELECT data FROM dossiers").fetchone()[0]
         assert "Claire Dupont" not in stored
         assert flow.conn.execute("SELECT reference FROM deliberation_dossiers").fetchall() == [("OLD-1",)]
         flow.fire("OLD-1", "pay")
         assert flow.totals().paid == Decimal("5000.00")
+    finally:
+        flow.close()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="library: a dossier migrated from the first schemas reads back "
+    "'[personal data]' in place of its legal representative: m002 moved the name into the table "
+    "personal_data, which the store no longer reads (ami_workflow/store/view.py dossier_from)",
+)
+def test_a_migrated_dossier_keeps_its_personal_data(tmp_path: Path) -> None:
+    from sqlite_utils import Database
+
+    from ami_workflow.store import SCHEMA_MIGRATIONS
+
+    path = tmp_path / "v1.db"
+    db = Database(path)
+    SCHEMA_MIGRATIONS.apply(db, stop_before="m002_totals_links_personal_data")
+    data = converter.unstructure(walked_dossier())
+    db.execute(
+        "INSERT INTO campaigns VALUES (?, 2021, 't', 15000000, ?)",
+        (CAMPAIGN.id, canonical_json(converter.unstructure(CAMPAIGN))),
+    )
+    db.execute("INSERT INTO applicants (id, identity, name, kind) VALUES (1, 'siren:552100554', 'A', 'association')")
+    db.execute(
+        "INSERT INTO dossiers (reference, campaign_id, applicant_id, state, version, approved_cents, paid_cents, axis, "
+        "data)"
+        " VALUES ('OLD-1', ?, 1, 'approved', 6, 500000, 0, 'numerique', ?)",
+        (CAMPAIGN.id, canonical_json({**data, "reference": "OLD-1"})),
+    )
+    db.conn.commit()
+    db.close()
+    flow = new_flow("sqlite", path=str(path), start=TIMES["pay"])
+    try:
+        assert flow.get("OLD-1").applicant.legal_representative == "Claire Dupont"
     finally:
         flow.close()
 
@@ -635,7 +712,8 @@ def _tamper(tmp_path: Path, sql_text: str, params: tuple[Any, ...] = ()) -> tupl
     assert flow.verify() is None
     flow.close()
     conn = sqlite3.connect(path)
-    conn.execute(sql_text, tuple(p(ref) if callable(p) else p for p in params))
+    for statement in sql_text.split("; "):
+        conn.execute(statement, tuple(p(ref) if callable(p) else p for p in params))
     conn.commit()
     conn.close()
     return new_flow("sqlite", path=path, start=TIMES["pay"]), ref
@@ -646,18 +724,40 @@ def _tamper(tmp_path: Path, sql_text: str, params: tuple[Any, ...] = ()) -> tupl
     [
         ("UPDATE dossiers SET approved_cents = 900000 WHERE reference = ?", (str,), "approved_cents"),
         ("UPDATE dossiers SET state = 'approved' WHERE reference = ?", (str,), "state"),
-        ("UPDATE dossiers SET data = replace(data, 'FR1420041010050500013M02606', 'FR7630006000011234567890189') "
-         "WHERE reference = ?", (str,), "applicant"),
+        (
+            "UPDATE dossiers SET data = replace(data, 'FR1420041010050500013M02606', 'FR7630006000011234567890189') "
+            "WHERE reference = ?",
+            (str,),
+            "the applicant siren:552100554 differs from its dossiers",
+        ),
         ("UPDATE totals SET approved_cents = 0, paid_cents = 0", (), "running total"),
-        ("UPDATE records SET data = replace(data, '\"dossiers\":[', '\"dossiers\":[\"AMI-FORGED\",') "
-         "WHERE kind = 'deliberation'", (), "deliberations"),
+        (
+            'UPDATE records SET data = replace(data, \'"dossiers":[\', \'"dossiers":["AMI-FORGED",\') '
+            "WHERE kind = 'deliberation'",
+            (),
+            "deliberations",
+        ),
         ("UPDATE files SET content = X'00' WHERE sha256 = (SELECT sha256 FROM files LIMIT 1)", (), "piece content"),
-        ("UPDATE personal_values SET value = 'Mallory' WHERE path = 'applicant.legal_representative'", (),
-         "personal data changed"),
-        ("DELETE FROM events", (), "has no event in the journal"),
+        (
+            "UPDATE personal_values SET value = 'Mallory' WHERE path = 'applicant.legal_representative'",
+            (),
+            "personal data changed",
+        ),
+        # The personal values are checked first: they no longer have the event that held their digest.
+        ("DELETE FROM events", (), "no longer matches the digest in its event"),
+        ("DELETE FROM events; DELETE FROM personal_values", (), "has no event in the journal"),
     ],
-    ids=["approved_cents", "state", "iban-in-data", "totals-zeroed", "deliberation-dossiers", "file-bytes",
-         "personal-value", "delete-events"],
+    ids=[
+        "approved_cents",
+        "state",
+        "iban-in-data",
+        "totals-zeroed",
+        "deliberation-dossiers",
+        "file-bytes",
+        "personal-value",
+        "delete-events",
+        "delete-events-and-personal-values",
+    ],
 )
 def test_each_tampering_with_plain_sqlite_is_found_and_named(
     tmp_path: Path, sql_text: str, params: tuple[Any, ...], named: str
@@ -667,7 +767,7 @@ def test_each_tampering_with_plain_sqlite_is_found_and_named(
         problem = flow.verify()
         assert problem is not None, "the tampering went unseen"
         assert named in problem.reason, problem
-        if named in ("approved_cents", "state", "applicant", "has no event in the journal"):
+        if named in ("approved_cents", "state", "has no event in the journal"):
             assert ref in problem.reason, problem
     finally:
         flow.close()
@@ -685,7 +785,8 @@ def test_a_forged_well_hashed_event_is_found_because_the_tables_no_longer_match(
         flow.conn.execute(
             "INSERT INTO events (seq, campaign_id, dossier, kind, trigger, source, dest, at, recorded_at, actor, body, "
             "previous, hash) VALUES (?, ?, ?, 'triggered', 'pay', 'approved', 'paid', ?, ?, 'test', ?, ?, ?)",
-            (chained.seq, CAMPAIGN.id, ref, body["at"], body["recorded_at"], text, chained.previous, chained.hash))
+            (chained.seq, CAMPAIGN.id, ref, body["at"], body["recorded_at"], text, chained.previous, chained.hash),
+        )
         flow.conn.commit()
         problem = flow.verify()
         # The chain alone accepts it (it is well linked); the projections no longer match the replay.
@@ -702,7 +803,9 @@ def test_journal_tampering_is_found(sql: Workflow) -> None:
     assert flow.verify() is None
     seq, body = flow.conn.execute("SELECT seq, body FROM events WHERE trigger = 'submit'").fetchone()
     assert '"actor":"test"' in body
-    flow.conn.execute("UPDATE events SET body = ? WHERE seq = ?", (body.replace('"actor":"test"', '"actor":"mallory"'), seq))
+    flow.conn.execute(
+        "UPDATE events SET body = ? WHERE seq = ?", (body.replace('"actor":"test"', '"actor":"mallory"'), seq)
+    )
     problem = flow.verify()
     assert problem is not None and problem.seq == seq and problem.reason.startswith("edited")
 
@@ -727,7 +830,7 @@ def test_a_rewritten_and_rehashed_history_is_found_with_the_head_kept_from_befor
     walk(flow, ref, "approve")
     head = flow.head()
     rows = flow.conn.execute("SELECT seq, body FROM events ORDER BY seq").fetchall()
-    previous = rows[0][0] and flow.conn.execute("SELECT previous FROM events WHERE seq = 1").fetchone()[0]
+    previous = GENESIS
     # Rewrite the approval's amount and every hash after it, and the projections to match.
     for seq, text in rows:
         body = json.loads(text)
@@ -735,11 +838,16 @@ def test_a_rewritten_and_rehashed_history_is_found_with_the_head_kept_from_befor
             body["data"]["amount"] = "4000.00"
         body.pop("seq")
         chained, new_text = link_with_text(previous, seq, body)
-        flow.conn.execute("UPDATE events SET body = ?, previous = ?, hash = ? WHERE seq = ?",
-                          (new_text, chained.previous, chained.hash, seq))
+        flow.conn.execute(
+            "UPDATE events SET body = ?, previous = ?, hash = ? WHERE seq = ?",
+            (new_text, chained.previous, chained.hash, seq),
+        )
         previous = chained.hash
-    flow.conn.execute("UPDATE dossiers SET approved_cents = 400000, data = replace(data, '\"approved\":\"5000.00\"', "
-                      "'\"approved\":\"4000.00\"') WHERE reference = ?", (ref,))
+    flow.conn.execute(
+        'UPDATE dossiers SET approved_cents = 400000, data = replace(data, \'"approved":"5000.00"\', '
+        '\'"approved":"4000.00"\') WHERE reference = ?',
+        (ref,),
+    )
     assert flow.verify() is None  # a consistent forgery: chain and projections agree
     problem = flow.verify(expected_head=head)
     assert problem is not None and "truncated or rewritten" in problem.reason, problem
