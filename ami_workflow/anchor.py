@@ -254,7 +254,9 @@ def read_checkpoints(path: PathLike) -> list[Checkpoint]:
     data, name = _read(path, "anchor file"), os.fspath(path)
     checkpoints: list[Checkpoint] = []
     lines = data.split(b"\n")
-    for number, raw in enumerate(lines[:-1] if data.endswith(b"\n") else lines, start=1):
+    if not lines[-1]:  # the end of the last line, or an empty file
+        lines.pop()
+    for number, raw in enumerate(lines, start=1):
         try:
             record = json.loads(raw)
         except ValueError:
