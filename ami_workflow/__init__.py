@@ -5,6 +5,19 @@ store (reports, agenda, exports, receipts, rollover) and the command line are
 imported from their own modules.
 """
 
+from .anchor import (
+    Checkpoint,
+    append_checkpoint,
+    check_against_anchor,
+    checkpoint_message,
+    generate_key,
+    key_id,
+    load_private_key,
+    load_public_key,
+    read_checkpoints,
+    sign_checkpoint,
+    verify_checkpoint,
+)
 from .calendar import (
     PARIS,
     Calendar,
@@ -32,6 +45,7 @@ from .dossier import (
 from .engine import BatchResult, Engine, Event, Outcome, apply_trigger, check_trigger
 from .errors import (
     AmiWorkflowError,
+    AnchorError,
     CallFileError,
     IllegalTrigger,
     InvalidAmount,
@@ -76,6 +90,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AmiWorkflowError",
+    "AnchorError",
     "Applicant",
     "Application",
     "BatchResult",
@@ -86,6 +101,7 @@ __all__ = [
     "CalendarPolicy",
     "CallFileError",
     "Campaign",
+    "Checkpoint",
     "Clock",
     "CoFunding",
     "CommitteeSession",
@@ -132,18 +148,28 @@ __all__ = [
     "Workflow",
     "WorkflowSpec",
     "allocate",
+    "append_checkpoint",
     "apply_trigger",
     "bundled_calls",
     "ceiling",
+    "check_against_anchor",
     "check_applicant",
     "check_trigger",
+    "checkpoint_message",
     "eligibility_problems",
     "euros",
     "financial_report_due",
     "format_euros",
+    "generate_key",
+    "key_id",
     "load_campaign",
+    "load_private_key",
+    "load_public_key",
     "missing_pieces",
     "parse_campaign",
     "qpv_share_met",
+    "read_checkpoints",
+    "sign_checkpoint",
     "to_paris",
+    "verify_checkpoint",
 ]

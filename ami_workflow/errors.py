@@ -16,6 +16,7 @@ from collections.abc import Iterable
 
 __all__ = [
     "AmiWorkflowError",
+    "AnchorError",
     "CallFileError",
     "IllegalTrigger",
     "InvalidAmount",
@@ -53,6 +54,14 @@ class CallFileError(AmiWorkflowError, ValueError):
         self.field = field
         self.problem = problem
         super().__init__(f"{source}: {field}: {problem}")
+
+
+class AnchorError(AmiWorkflowError):
+    """A key file, a checkpoint or an anchor file that cannot be used.
+
+    Missing, garbled or of the wrong kind, or a checkpoint whose signature
+    does not verify. The message names the file (and line) or the checkpoint, and the problem in plain words.
+    """
 
 
 class NotFound(AmiWorkflowError, LookupError):

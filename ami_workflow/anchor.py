@@ -1,0 +1,318 @@
+"""Anchoring the journal: signed checkpoints of its head, kept outside the database.
+
+A hash chain shows an edited event, but not a history rewritten with every
+hash recomputed, nor a cut tail (see :mod:`ami_workflow.journal`). So the
+operator signs, now and then, a *checkpoint* of the head (the last seq and
+its hash) with an Ed25519 key and appends it to an anchor file kept
+elsewhere. An auditor holding only the public key checks the journal against
+it with :func:`check_against_anchor`. Pure: no database, no clock.
+
+The signed bytes (auditors reimplement this) are the UTF-8 text, each line
+ending with ``\\n``::
+
+    ami_workflow checkpoint v1
+    seq=<seq in decimal, from 1>
+    head=<hash of event seq: 64 lowercase hex digits>
+    recorded_at=<ISO 8601 instant with its UTC offset, as given>
+    key_id=<first 16 hex digits of SHA-256 of the 32 raw public key bytes>
+
+The anchor file is JSON Lines: one checkpoint per line, an object with the
+keys ``seq``, ``head``, ``recorded_at``, ``key_id`` and ``signature`` (the
+64-byte signature in standard base64).
+
+>>> from ami_workflow.journal import GENESIS, link
+>>> key = Ed25519PrivateKey.generate()
+>>> first = link(GENESIS, 1, {"dossier": "AMI-001", "trigger": "submit"})
+>>> mark = sign_checkpoint(key, 1, first.hash, "2021-04-12T09:30:00+02:00")
+>>> verify_checkpoint(key.public_key(), mark) is None
+True
+>>> check_against_anchor([first], [mark], key.public_key()) is None
+True
+>>> check_against_anchor([], [mark], key.public_key())
+ChainProblem(seq=1, reason='cut: the journal ends at seq 0, but a checkpoint was signed at seq 1')
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+import attrs
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+
+from .errors import AnchorError, InvalidInput
+from .journal import ChainedEvent, ChainProblem, verify_chain
+
+__all__ = [
+    "Checkpoint",
+    "append_checkpoint",
+    "check_against_anchor",
+    "checkpoint_message",
+    "generate_key",
+    "key_id",
+    "load_private_key",
+    "load_public_key",
+    "read_checkpoints",
+    "sign_checkpoint",
+    "verify_checkpoint",
+]
+
+PathLike = str | os.PathLike[str]
+_HEX = frozenset("0123456789abcdef")
+_FIELDS = ("head", "key_id", "recorded_at", "seq", "signature")
+
+
+@attrs.frozen
+class Checkpoint:
+    """A signed statement that the journal's event ``seq`` has the hash ``head``."""
+
+    seq: int
+    head: str
+    recorded_at: str
+    key_id: str
+    signature: str
+
+
+def generate_key(private_path: PathLike, public_path: PathLike, *, password: bytes | None = None) -> None:
+    """Write a new Ed25519 key pair as PEM: the private key (PKCS#8, mode 0o600) and the public key.
+
+    The private key is encrypted with ``password`` when given. A file is never
+    overwritten: if either exists, :class:`~ami_workflow.errors.AnchorError` and nothing is written.
+    """
+    if password is not None and (not isinstance(password, bytes) or not password):
+        raise AnchorError("password: expected non-empty bytes, or None for an unencrypted key")
+    key, pem = Ed25519PrivateKey.generate(), serialization.Encoding.PEM
+    encryption = serialization.BestAvailableEncryption(password) if password else serialization.NoEncryption()
+    private = key.private_bytes(pem, serialization.PrivateFormat.PKCS8, encryption)
+    public = key.public_key().public_bytes(pem, serialization.PublicFormat.SubjectPublicKeyInfo)
+    for path in (public_path, private_path):
+        if os.path.lexists(path):
+            raise AnchorError(f"{os.fspath(path)}: already exists; a key file is never overwritten")
+    _write_new(private_path, private, 0o600)
+    try:
+        _write_new(public_path, public, 0o644)
+    except AnchorError:
+        os.unlink(private_path)  # ours: created just above
+        raise
+
+
+def _write_new(path: PathLike, data: bytes, mode: int) -> None:
+    try:  # O_EXCL: never overwrite, even a file created since the check
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    except OSError as error:
+        raise AnchorError(f"{os.fspath(path)}: cannot be created ({error.strerror})") from None
+    with os.fdopen(fd, "wb") as file:
+        file.write(data)
+        file.flush()
+        os.fsync(file.fileno())
+
+
+def _read(path: PathLike, what: str) -> bytes:
+    try:
+        with open(path, "rb") as file:
+            return file.read()
+    except OSError as error:
+        raise AnchorError(f"{os.fspath(path)}: cannot read the {what} ({error.strerror})") from None
+
+
+def load_private_key(path: PathLike, password: bytes | None = None) -> Ed25519PrivateKey:
+    """The Ed25519 private key in the PEM file ``path``; :class:`~ami_workflow.errors.AnchorError` if unusable."""
+    data, name = _read(path, "private key"), os.fspath(path)
+    if b"PUBLIC KEY-----" in data:
+        raise AnchorError(f"{name}: this is a public key; signing needs the private key file")
+    try:
+        key = serialization.load_pem_private_key(data, password)
+    except TypeError:
+        reason = "the key is not encrypted" if password else "the key is encrypted: a password is needed"
+        raise AnchorError(f"{name}: {reason}") from None
+    except (ValueError, UnsupportedAlgorithm):
+        reason = "wrong password, or not a valid PEM private key" if password else "not a valid PEM private key"
+        raise AnchorError(f"{name}: {reason}") from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise AnchorError(f"{name}: a {type(key).__name__}, not an Ed25519 private key")
+    return key
+
+
+def load_public_key(path: PathLike) -> Ed25519PublicKey:
+    """The Ed25519 public key in the PEM file ``path``; :class:`~ami_workflow.errors.AnchorError` if unusable."""
+    data, name = _read(path, "public key"), os.fspath(path)
+    if b"PRIVATE KEY-----" in data:
+        raise AnchorError(f"{name}: this is a private key; give the public key file")
+    try:
+        key = serialization.load_pem_public_key(data)
+    except (ValueError, UnsupportedAlgorithm):
+        raise AnchorError(f"{name}: not a valid PEM public key") from None
+    if not isinstance(key, Ed25519PublicKey):
+        raise AnchorError(f"{name}: a {type(key).__name__}, not an Ed25519 public key")
+    return key
+
+
+def key_id(public_key: Ed25519PublicKey) -> str:
+    """First 16 hex digits of the SHA-256 of the raw public key: names the key in a checkpoint."""
+    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
+def _field_problem(seq: Any, head: Any, recorded_at: Any, key: Any) -> str | None:
+    """What is wrong with a checkpoint's fields, or ``None``."""
+    if isinstance(seq, bool) or not isinstance(seq, int) or seq < 1:
+        return f"seq: expected an integer from 1, got {seq!r}"
+    for name, value, size in (("head", head, 64), ("key_id", key, 16)):
+        if not isinstance(value, str) or len(value) != size or not set(value) <= _HEX:
+            return f"{name}: expected {size} lowercase hex digits, got {value!r}"
+    try:
+        instant = datetime.fromisoformat(recorded_at) if isinstance(recorded_at, str) else None
+    except ValueError:
+        instant = None
+    if instant is None or instant.tzinfo is None or not recorded_at.isascii():
+        return f"recorded_at: expected an ISO 8601 instant with its UTC offset, got {recorded_at!r}"
+    return None
+
+
+def checkpoint_message(seq: int, head: str, recorded_at: str, key_id: str) -> bytes:
+    """The exact bytes signed for a checkpoint (the format is in the module's docstring).
+
+    >>> print(checkpoint_message(7, "0f" * 32, "2021-04-12T09:30:00+02:00", "0123456789abcdef").decode(), end="")
+    ami_workflow checkpoint v1
+    seq=7
+    head=0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f
+    recorded_at=2021-04-12T09:30:00+02:00
+    key_id=0123456789abcdef
+
+    Raises :class:`~ami_workflow.errors.InvalidInput` for a field of the wrong form.
+    """
+    problem = _field_problem(seq, head, recorded_at, key_id)
+    if problem is not None:
+        raise InvalidInput(problem)
+    lines = ("ami_workflow checkpoint v1", f"seq={seq}", f"head={head}", f"recorded_at={recorded_at}", f"key_id={key_id}")
+    return "".join(line + "\n" for line in lines).encode("ascii")
+
+
+def sign_checkpoint(private_key: Ed25519PrivateKey, seq: int, head: str, recorded_at: str) -> Checkpoint:
+    """A checkpoint of the journal's event ``seq`` whose hash is ``head``, signed with ``private_key``."""
+    ident = key_id(private_key.public_key())
+    signature = private_key.sign(checkpoint_message(seq, head, recorded_at, ident))
+    return Checkpoint(seq, head, recorded_at, ident, base64.b64encode(signature).decode("ascii"))
+
+
+def verify_checkpoint(public_key: Ed25519PublicKey, checkpoint: Checkpoint) -> None:
+    """Return if ``checkpoint`` was signed by ``public_key``'s private key and is unchanged.
+
+    Otherwise raise :class:`~ami_workflow.errors.AnchorError`: signed by
+    another key, or a bad signature (a field or the signature was changed).
+    """
+    expected = key_id(public_key)
+    if checkpoint.key_id != expected:
+        raise AnchorError(f"signed by another key (key_id {checkpoint.key_id!r}, expected {expected!r})")
+    fields = (checkpoint.seq, checkpoint.head, checkpoint.recorded_at, checkpoint.key_id)
+    problem = _field_problem(*fields)
+    if problem is not None:
+        raise AnchorError(f"malformed checkpoint: {problem}")
+    try:
+        public_key.verify(base64.b64decode(checkpoint.signature, validate=True), checkpoint_message(*fields))
+    except (binascii.Error, TypeError, ValueError, InvalidSignature):
+        raise AnchorError("bad signature: the checkpoint or its signature was changed") from None
+
+
+def append_checkpoint(path: PathLike, checkpoint: Checkpoint) -> None:
+    """Append ``checkpoint`` as one JSON line to the anchor file ``path`` (created if need be); flush and fsync.
+
+    A file whose last line is unfinished (a torn write) raises
+    :class:`~ami_workflow.errors.AnchorError` rather than get the new line glued to it.
+    """
+    line = json.dumps(attrs.asdict(checkpoint), sort_keys=True, separators=(",", ":")) + "\n"
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+    except OSError as error:
+        raise AnchorError(f"{os.fspath(path)}: cannot open the anchor file ({error.strerror})") from None
+    with os.fdopen(fd, "r+b") as file:
+        size = os.fstat(fd).st_size
+        if size and os.pread(fd, 1, size - 1) != b"\n":
+            raise AnchorError(f"{os.fspath(path)}: its last line is unfinished; repair the file first")
+        file.write(line.encode("ascii"))
+        file.flush()
+        os.fsync(fd)
+
+
+def read_checkpoints(path: PathLike) -> list[Checkpoint]:
+    """Every checkpoint of the anchor file ``path``, in file order; signatures are not checked here.
+
+    A line that is not a well-formed checkpoint raises
+    :class:`~ami_workflow.errors.AnchorError` naming the file, the line number and the problem.
+    """
+    data, name = _read(path, "anchor file"), os.fspath(path)
+    checkpoints: list[Checkpoint] = []
+    lines = data.split(b"\n")
+    if not lines[-1]:  # the end of the last line, or an empty file
+        lines.pop()
+    for number, raw in enumerate(lines, start=1):
+        try:
+            record = json.loads(raw)
+        except ValueError:
+            raise AnchorError(f"{name}: line {number}: not a JSON object") from None
+        if not isinstance(record, dict) or sorted(record) != list(_FIELDS):
+            raise AnchorError(f"{name}: line {number}: expected exactly the keys {', '.join(_FIELDS)}")
+        problem = _field_problem(record["seq"], record["head"], record["recorded_at"], record["key_id"])
+        if problem is None and not isinstance(record["signature"], str):
+            problem = "signature: expected base64 text"
+        if problem is not None:
+            raise AnchorError(f"{name}: line {number}: {problem}")
+        checkpoints.append(Checkpoint(**record))
+    return checkpoints
+
+
+def check_against_anchor(
+    events: Iterable[ChainedEvent], checkpoints: Sequence[Checkpoint], public_key: Ed25519PublicKey
+) -> ChainProblem | None:
+    """Check the journal against the anchor in one pass; ``None`` when both agree.
+
+    First every checkpoint must verify with ``public_key`` (a forged or
+    altered anchor is reported before the journal is read, at the
+    checkpoint's seq). Then ``events`` are streamed once through
+    :func:`~ami_workflow.journal.verify_chain`, and the event at each
+    checkpoint's seq must exist and have the signed hash. The first problem
+    by seq is returned: ``rewritten`` (another hash at a checkpoint's seq:
+    the history up to it was changed and re-hashed), ``cut`` (the journal
+    ends before a checkpoint's seq), or any problem of the chain itself.
+    Events after the last checkpoint are fine.
+    """
+    for checkpoint in sorted(checkpoints, key=lambda c: c.seq if isinstance(c.seq, int) else 0):
+        try:
+            verify_checkpoint(public_key, checkpoint)
+        except AnchorError as error:
+            return ChainProblem(checkpoint.seq, f"checkpoint at seq {checkpoint.seq}: {error}")
+    wanted = {checkpoint.seq for checkpoint in checkpoints}
+    seen: dict[int, str] = {}
+    last = 0
+
+    def watch() -> Iterator[ChainedEvent]:
+        nonlocal last
+        for event in events:
+            if isinstance(event, ChainedEvent) and isinstance(event.seq, int):
+                last = max(last, event.seq)
+                if event.seq in wanted:
+                    seen.setdefault(event.seq, event.hash)
+            yield event
+
+    problem = verify_chain(watch())
+    for checkpoint in sorted(checkpoints, key=lambda c: c.seq):
+        if problem is not None and problem.seq <= checkpoint.seq:
+            break
+        if checkpoint.seq not in seen:
+            reason = f"cut: the journal ends at seq {last}, but a checkpoint was signed at seq {checkpoint.seq}"
+            return ChainProblem(last + 1, reason)
+        if seen[checkpoint.seq] != checkpoint.head:
+            reason = f"rewritten: event {checkpoint.seq} does not have the hash signed at {checkpoint.recorded_at}"
+            return ChainProblem(checkpoint.seq, reason)
+    return problem
