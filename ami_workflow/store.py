@@ -242,21 +242,23 @@ class Workflow:
     def add_campaign(self, campaign: Campaign) -> None:
         """Register a campaign (idempotent); a different call file under the same id is refused."""
         text = canonical_json(converter.unstructure(campaign))
-        row = self.conn.execute("SELECT call FROM campaigns WHERE id = ?", (campaign.id,)).fetchone()
-        if row is not None:
-            if row[0] != text:
-                raise Refused(
-                    "add_campaign",
-                    [f"the database already holds a different call file for {campaign.id}; give the new year its own id"],
-                )
-            self._campaigns[campaign.id] = campaign
-            return
-        with self._write() as conn:
-            conn.execute(
-                "INSERT INTO campaigns (id, year, title, envelope_cents, call) VALUES (?, ?, ?, ?, ?)",
-                (campaign.id, campaign.call.year, campaign.call.title, to_cents(campaign.envelope.amount), text),
+        select = "SELECT call FROM campaigns WHERE id = ?"
+        row = self.conn.execute(select, (campaign.id,)).fetchone()
+        if row is None:
+            with self._write() as conn:
+                # Read again under the write lock: another process may have registered it meanwhile.
+                row = conn.execute(select, (campaign.id,)).fetchone()
+                if row is None:
+                    conn.execute(
+                        "INSERT INTO campaigns (id, year, title, envelope_cents, call) VALUES (?, ?, ?, ?, ?)",
+                        (campaign.id, campaign.call.year, campaign.call.title, to_cents(campaign.envelope.amount), text),
+                    )
+                    self._append(conn, "add_campaign", campaign.id, None, None, None, None, self._now(None), "", {})
+        if row is not None and row[0] != text:
+            raise Refused(
+                "add_campaign",
+                [f"the database already holds a different call file for {campaign.id}; give the new year its own id"],
             )
-            self._append(conn, "add_campaign", campaign.id, None, None, None, None, self._now(None), "", {})
         self._campaigns[campaign.id] = campaign
 
     def campaign_ids(self) -> list[str]:
