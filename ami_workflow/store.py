@@ -1,6 +1,7 @@
 """The SQLite store: one file (or ``:memory:``) holding campaigns, dossiers, decisions and the journal.
 
-This is the only module that imports sqlite-utils. Every write is one
+With ``connection.py`` (opening and migrating a file), this is the only module
+that imports sqlite-utils. Every write is one
 ``BEGIN IMMEDIATE`` transaction: re-read the dossier, check the guards,
 update the state and append the hash-chained journal event, all or nothing.
 A refused trigger writes nothing to the journal (refusals, if kept, go to
@@ -30,9 +31,7 @@ from typing import Any
 
 import attrs
 from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
 
-from . import schema
 from .calendar import (
     Calendar,
     CalendarAmendment,
@@ -46,6 +45,7 @@ from .calendar import (
 from .campaign import Campaign
 from .codec import converter
 from .committee import CommitteeSession, session_refusals
+from .connection import SCHEMA_MIGRATIONS, SchemaError, connect, migrate
 from .decisions import (
     Convention,
     Deliberation,
@@ -83,13 +83,6 @@ from .triggers import parse_args
 
 __all__ = ["SCHEMA_MIGRATIONS", "SchemaError", "VersionConflict", "Workflow"]
 
-SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
-
-
-class SchemaError(AmiWorkflowError):
-    """A database this library cannot use: made by a newer version, or not an ami_workflow file."""
-
-
 class VersionConflict(AmiWorkflowError):
     """The dossier changed since the caller read it (``expected_version`` is stale); nothing was written."""
 
@@ -100,7 +93,6 @@ class VersionConflict(AmiWorkflowError):
         )
 
 
-SCHEMA_MIGRATIONS = Migrations("ami_workflow")
 _CACHE_SIZE = 256
 _LOGGER = logging.getLogger("ami_workflow")
 
@@ -134,26 +126,6 @@ class _RecordLookup(Mapping[str, Any]):
             "SELECT COUNT(*) FROM records WHERE campaign_id = ? AND kind = ?", (self._campaign, self._kind)
         ).fetchone()[0])
 
-@SCHEMA_MIGRATIONS(name="m001_initial")
-def _m001_initial(db: Database) -> None:
-    schema.m001_initial(db)
-
-
-@SCHEMA_MIGRATIONS(name="m002_totals_links_personal_data")
-def _m002_totals_links_personal_data(db: Database) -> None:
-    schema.m002_totals_links_personal_data(db)
-
-
-@SCHEMA_MIGRATIONS(name="m003_applicant_index")
-def _m003_applicant_index(db: Database) -> None:
-    schema.m003_applicant_index(db)
-
-
-@SCHEMA_MIGRATIONS(name="m004_totals_only_when_shares_change")
-def _m004_totals_only_when_shares_change(db: Database) -> None:
-    schema.m004_totals_only_when_shares_change(db)
-
-
 class Workflow:
     """A campaign database: open it with :meth:`open`."""
 
@@ -185,23 +157,15 @@ class Workflow:
         recent campaign. Files use WAL mode with ``synchronous=FULL`` unless the
         caller asks for a lighter setting. Concurrent writers wait up to
         ``busy_timeout`` seconds for the lock. Older files are migrated; a file
-        made by a newer version of the library is refused.
+        made by a newer version of the library is refused. Opening and migrating
+        are serialized across processes (see :mod:`ami_workflow.connection`).
         """
         if campaign is not None and not isinstance(campaign, (Campaign, str)):
             raise InvalidInput(f"campaign must be a Campaign or a campaign id, not {type(campaign).__name__}")
-        level = synchronous.upper() if isinstance(synchronous, str) else ""
-        if level not in SYNCHRONOUS:
-            raise InvalidInput(f"synchronous must be one of {', '.join(SYNCHRONOUS)}, not {synchronous!r}")
-        name = str(path)
-        conn = sqlite3.connect(name, timeout=busy_timeout, isolation_level=None, check_same_thread=False)
+        conn = connect(path, synchronous=synchronous, busy_timeout=busy_timeout)
         try:
-            conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
-            if name != ":memory:":
-                conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute(f"PRAGMA synchronous = {level}")
-            conn.execute("PRAGMA foreign_keys = ON")
+            migrate(conn)
             db = Database(conn, execute_plugins=False)
-            _migrate(db)
         except BaseException:
             conn.close()
             raise
@@ -279,21 +243,23 @@ class Workflow:
     def add_campaign(self, campaign: Campaign) -> None:
         """Register a campaign (idempotent); a different call file under the same id is refused."""
         text = canonical_json(converter.unstructure(campaign))
-        row = self.conn.execute("SELECT call FROM campaigns WHERE id = ?", (campaign.id,)).fetchone()
-        if row is not None:
-            if row[0] != text:
-                raise Refused(
-                    "add_campaign",
-                    [f"the database already holds a different call file for {campaign.id}; give the new year its own id"],
-                )
-            self._campaigns[campaign.id] = campaign
-            return
-        with self._write() as conn:
-            conn.execute(
-                "INSERT INTO campaigns (id, year, title, envelope_cents, call) VALUES (?, ?, ?, ?, ?)",
-                (campaign.id, campaign.call.year, campaign.call.title, to_cents(campaign.envelope.amount), text),
+        select = "SELECT call FROM campaigns WHERE id = ?"
+        row = self.conn.execute(select, (campaign.id,)).fetchone()
+        if row is None:
+            with self._write() as conn:
+                # Read again under the write lock: another process may have registered it meanwhile.
+                row = conn.execute(select, (campaign.id,)).fetchone()
+                if row is None:
+                    conn.execute(
+                        "INSERT INTO campaigns (id, year, title, envelope_cents, call) VALUES (?, ?, ?, ?, ?)",
+                        (campaign.id, campaign.call.year, campaign.call.title, to_cents(campaign.envelope.amount), text),
+                    )
+                    self._append(conn, "add_campaign", campaign.id, None, None, None, None, self._now(None), "", {})
+        if row is not None and row[0] != text:
+            raise Refused(
+                "add_campaign",
+                [f"the database already holds a different call file for {campaign.id}; give the new year its own id"],
             )
-            self._append(conn, "add_campaign", campaign.id, None, None, None, None, self._now(None), "", {})
         self._campaigns[campaign.id] = campaign
 
     def campaign_ids(self) -> list[str]:
@@ -1284,20 +1250,6 @@ class Workflow:
             if e.body.get("dossier") and e.body.get("dest")
         )
         return replay(bodies)
-
-
-def _migrate(db: Database) -> None:
-    known = {m.name for m in SCHEMA_MIGRATIONS._migrations}
-    applied = {m.name for m in SCHEMA_MIGRATIONS.applied(db)}
-    newer = sorted(applied - known)
-    if newer:
-        raise SchemaError(
-            f"this database was written by a newer ami_workflow (schema migrations {', '.join(newer)}); upgrade the library"
-        )
-    tables = set(db.table_names())
-    if tables and not applied and tables - {"_sqlite_migrations"}:
-        raise SchemaError("this file is a SQLite database, but not an ami_workflow one")
-    SCHEMA_MIGRATIONS.apply(db)
 
 
 def _record_json(value: Any) -> str:

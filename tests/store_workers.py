@@ -1,16 +1,32 @@
-"""Worker processes for the concurrency and crash tests (run as ``python store_workers.py MODE DB ...``)."""
+"""Worker processes for the concurrency and crash tests (run as ``python store_workers.py MODE DB ...``,
+or ``open_race`` as a multiprocessing target)."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from walk import CAMPAIGN, TIMES, applicant, application, attach_all, walk
 
 from ami_workflow import Deliberation, IllegalTrigger, Refused
 from ami_workflow.calendar import PARIS
 from ami_workflow.store import Workflow
+
+
+def open_race(paths: Sequence[str], barrier: Any, results: Any, worker: int) -> None:
+    """For each path, wait for the others at ``barrier`` then open it with the campaign; report each outcome."""
+    outcomes = []
+    for path in paths:
+        barrier.wait(timeout=60)
+        try:
+            Workflow.open(path, CAMPAIGN, synchronous="NORMAL").close()
+            outcomes.append("ok")
+        except Exception as exc:  # noqa: BLE001 - reported to the test, which fails on anything but "ok"
+            outcomes.append(f"{type(exc).__module__}.{type(exc).__name__}: {exc}")
+    results.put((worker, outcomes))
 
 
 def approve(path: str, refs: list[str]) -> None:
