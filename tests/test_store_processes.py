@@ -139,7 +139,9 @@ def _race_open(paths: list[str]) -> list[str]:
         for proc in procs:
             proc.join(timeout=30)
     assert all(proc.exitcode == 0 for proc in procs), [proc.exitcode for proc in procs]
-    return [f"{path}: {outcome}" for _, row in outcomes for path, outcome in zip(paths, row) if outcome != "ok"]
+    return [
+        f"{path}: {outcome}" for _, row in outcomes for path, outcome in zip(paths, row, strict=True) if outcome != "ok"
+    ]
 
 
 def _schema(path: str) -> list[tuple[str, str, str]]:
@@ -236,7 +238,7 @@ def test_migrated_files_stay_compatible_with_sqlite_utils(tmp_path: Path) -> Non
 
 
 def test_unusable_files_still_raise_schema_error(tmp_path: Path) -> None:
-    """A foreign SQLite file, a file from a newer version and a file that is not SQLite at all: SchemaError, untouched."""
+    """A foreign SQLite file, a newer version's file and a file that is not SQLite: SchemaError, left untouched."""
     foreign = tmp_path / "foreign.db"
     conn = sqlite3.connect(foreign)
     conn.execute("CREATE TABLE budget (x)")
@@ -245,7 +247,9 @@ def test_unusable_files_still_raise_schema_error(tmp_path: Path) -> None:
     newer = tmp_path / "newer.db"
     Workflow.open(newer, CAMPAIGN).close()
     conn = sqlite3.connect(newer)
-    conn.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES ('ami_workflow', 'm999', 'x')")
+    conn.execute(
+        "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES ('ami_workflow', 'm999', 'x')"
+    )
     conn.commit()
     conn.close()
     garbage = tmp_path / "notes.db"
