@@ -195,7 +195,9 @@ def checkpoint_message(seq: int, head: str, recorded_at: str, key_id: str) -> by
     problem = _field_problem(seq, head, recorded_at, key_id)
     if problem is not None:
         raise InvalidInput(problem)
-    lines = ("ami_workflow checkpoint v1", f"seq={seq}", f"head={head}", f"recorded_at={recorded_at}", f"key_id={key_id}")
+    lines = (
+        "ami_workflow checkpoint v1", f"seq={seq}", f"head={head}", f"recorded_at={recorded_at}", f"key_id={key_id}"
+    )
     return "".join(line + "\n" for line in lines).encode("ascii")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from importlib import resources
@@ -33,6 +34,19 @@ from ami_workflow.store import Workflow
 TEXT = (resources.files("ami_workflow.calls") / "ami-cohesion-sociale-2021.toml").read_text(encoding="utf-8")
 WINDOW_DAYS = ("2021-03-08", "2021-04-30", "2021-05-01", "2021-05-31", "2021-06-01", "2021-06-30", "2021-09-01",
                "2021-09-30")
+
+
+def open_race(paths: Sequence[str], barrier: Any, results: Any, worker: int) -> None:
+    """For each path, wait for the others at ``barrier`` then open it with the campaign; report each outcome."""
+    outcomes = []
+    for path in paths:
+        barrier.wait(timeout=60)
+        try:
+            Workflow.open(path, CAMPAIGN, synchronous="NORMAL").close()
+            outcomes.append("ok")
+        except Exception as exc:
+            outcomes.append(f"{type(exc).__module__}.{type(exc).__name__}: {exc}")
+    results.put((worker, outcomes))
 
 
 def approve(path: str, refs: list[str]) -> None:

@@ -92,17 +92,19 @@ def test_wrong_missing_or_unexpected_password(tmp_path: Path) -> None:
         load_private_key(tmp_path / "plain.key", b"secret")
 
 
-@pytest.mark.parametrize("content", [b"", b"garbage", b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"])
+@pytest.mark.parametrize(
+    "content", [b"", b"garbage", b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"]
+)
 def test_garbled_or_missing_key_files(tmp_path: Path, content: bytes) -> None:
     path = tmp_path / "bad.pem"
     path.write_bytes(content)
-    with pytest.raises(AnchorError, match="bad.pem: not a valid PEM private key"):
+    with pytest.raises(AnchorError, match=r"bad\.pem: not a valid PEM private key"):
         load_private_key(path)
-    with pytest.raises(AnchorError, match="bad.pem"):
+    with pytest.raises(AnchorError, match=r"bad\.pem"):
         load_public_key(path)
-    with pytest.raises(AnchorError, match="missing.pem: cannot read"):
+    with pytest.raises(AnchorError, match=r"missing\.pem: cannot read"):
         load_private_key(tmp_path / "missing.pem")
-    with pytest.raises(AnchorError, match="missing.pem: cannot read"):
+    with pytest.raises(AnchorError, match=r"missing\.pem: cannot read"):
         load_public_key(tmp_path / "missing.pem")
 
 

@@ -1,4 +1,4 @@
-"""Real OS processes against one SQLite file: concurrent approvals, and writers killed with SIGKILL.
+"""Real OS processes against one SQLite file: concurrent approvals, writers killed with SIGKILL, racing openers.
 
 SQLite only (the in-memory backend has no file to share). Every process opens
 the store with a simulated clock and an actor; the workers are in ``store_workers.py``.
@@ -6,6 +6,7 @@ the store with a simulated clock and an actor; the workers are in ``store_worker
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import random
 import signal
@@ -18,11 +19,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import store_workers
 from walk import CAMPAIGN, LAUNCH, TIMES, applicant, application, attach_all, walk_all
 
 from ami_workflow.calendar import FixedClock
+from ami_workflow.store.connection import connect, migrate
 from ami_workflow.money import from_cents
-from ami_workflow.store import Workflow
+from ami_workflow.store import SCHEMA_MIGRATIONS, SchemaError, Workflow
 
 HERE = Path(__file__).parent
 WORKER = str(HERE / "store_workers.py")
@@ -134,3 +137,151 @@ def test_sigkilled_writer_leaves_a_consistent_database(tmp_path: Path) -> None:
         seen.append(count)
         start = count + 1000 * len(seen)
     assert seen == sorted(seen) and seen[-1] > seen[0]
+
+
+OPENERS, ROUNDS = 8, 10
+
+
+def _race_open(paths: list[str]) -> list[str]:
+    """8 processes open each path at the same moment (a Barrier per round); the failures, if any."""
+    ctx = multiprocessing.get_context("spawn")
+    barrier, results = ctx.Barrier(OPENERS), ctx.Queue()
+    procs = [ctx.Process(target=store_workers.open_race, args=(paths, barrier, results, n)) for n in range(OPENERS)]
+    for proc in procs:
+        proc.start()
+    try:
+        outcomes = [results.get(timeout=120) for _ in procs]
+    finally:
+        for proc in procs:
+            proc.join(timeout=30)
+    assert all(proc.exitcode == 0 for proc in procs), [proc.exitcode for proc in procs]
+    return [
+        f"{path}: {outcome}" for _, row in outcomes for path, outcome in zip(paths, row, strict=True) if outcome != "ok"
+    ]
+
+
+def _schema(path: str) -> list[tuple[str, str, str]]:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(
+            "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name"
+        ).fetchall()
+    finally:
+        conn.close()
+
+
+def _check_opened_once(path: str, reference_schema: list[tuple[str, str, str]]) -> None:
+    """Complete schema, every migration recorded once, one campaign row and one add_campaign event."""
+    assert _schema(path) == reference_schema
+    with Workflow.open(path, CAMPAIGN) as flow:
+        names = [r[0] for r in flow.conn.execute("SELECT name FROM _sqlite_migrations ORDER BY id")]
+        assert names == [m.name for m in SCHEMA_MIGRATIONS._migrations]
+        assert flow.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert flow.campaign_ids() == [CAMPAIGN.id]
+        assert [e.body["kind"] for e in flow.events()] == ["campaign_added"]
+        assert flow.verify() is None
+
+
+def _reference_schema(tmp_path: Path) -> list[tuple[str, str, str]]:
+    path = str(tmp_path / "reference.db")
+    Workflow.open(path, CAMPAIGN).close()
+    return _schema(path)
+
+
+def test_processes_opening_a_new_file_at_once_all_succeed(tmp_path: Path) -> None:
+    """8 processes x 10 rounds create the same new file at the same moment: no raw sqlite3 error, one campaign."""
+    paths = [str(tmp_path / f"new-{n}.db") for n in range(ROUNDS)]
+    assert _race_open(paths) == []
+    reference = _reference_schema(tmp_path)
+    for path in paths:
+        _check_opened_once(path, reference)
+
+
+def _older_schema_file(path: str) -> None:
+    """A file at the first schema only (m001), as an older ami_workflow left it."""
+    from sqlite_utils import Database
+
+    db = Database(path)
+    SCHEMA_MIGRATIONS.apply(db, stop_before="m002_totals_links_personal_data")
+    db.close()
+
+
+def test_processes_opening_an_older_file_at_once_all_succeed(tmp_path: Path) -> None:
+    """8 processes x 10 rounds open the same first-schema file at once: it is migrated exactly once."""
+    paths = [str(tmp_path / f"old-{n}.db") for n in range(ROUNDS)]
+    for path in paths:
+        _older_schema_file(path)
+    assert _race_open(paths) == []
+    reference = _reference_schema(tmp_path)
+    for path in paths:
+        _check_opened_once(path, reference)
+
+
+def test_migrate_twice_is_a_no_op(tmp_path: Path) -> None:
+    """The second run changes nothing; only the missing migrations are applied to an older file."""
+    path = str(tmp_path / "old.db")
+    _older_schema_file(path)
+    first = sqlite3.connect(path).execute("SELECT id, name, applied_at FROM _sqlite_migrations").fetchall()
+    conn = connect(path)
+    try:
+        migrate(conn)
+        rows = conn.execute("SELECT id, name, applied_at FROM _sqlite_migrations ORDER BY id").fetchall()
+        assert rows[:1] == first and [r[1] for r in rows] == [m.name for m in SCHEMA_MIGRATIONS._migrations]
+        schema, changes = _schema(path), conn.total_changes
+        migrate(conn)
+        assert conn.total_changes == changes and not conn.in_transaction
+        assert _schema(path) == schema
+        assert conn.execute("SELECT id, name, applied_at FROM _sqlite_migrations ORDER BY id").fetchall() == rows
+    finally:
+        conn.close()
+
+
+def test_migrated_files_stay_compatible_with_sqlite_utils(tmp_path: Path) -> None:
+    """``_sqlite_migrations`` is the table sqlite-utils makes, and sqlite-utils sees nothing pending."""
+    from sqlite_utils import Database
+
+    ours, theirs = str(tmp_path / "ours.db"), str(tmp_path / "theirs.db")
+    conn = connect(ours)
+    migrate(conn)
+    conn.close()
+    db = Database(theirs)
+    SCHEMA_MIGRATIONS.apply(db)
+    db.close()
+    assert _schema(ours) == _schema(theirs)
+    db = Database(ours)
+    assert SCHEMA_MIGRATIONS.pending(db) == []
+    db.close()
+
+
+def test_unusable_files_still_raise_schema_error(tmp_path: Path) -> None:
+    """A foreign SQLite file, a newer version's file and a file that is not SQLite: SchemaError, left untouched."""
+    foreign = tmp_path / "foreign.db"
+    conn = sqlite3.connect(foreign)
+    conn.execute("CREATE TABLE budget (x)")
+    conn.commit()
+    conn.close()
+    newer = tmp_path / "newer.db"
+    Workflow.open(newer, CAMPAIGN).close()
+    conn = sqlite3.connect(newer)
+    conn.execute(
+        "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES ('ami_workflow', 'm999', 'x')"
+    )
+    conn.commit()
+    conn.close()
+    garbage = tmp_path / "notes.db"
+    garbage.write_text("not a database, just some notes\n" * 100)
+    for path, message in ((foreign, "not an ami_workflow one"), (newer, "newer ami_workflow .* m999"),
+                          (garbage, "not a SQLite database")):
+        before = _schema(str(path)) if path != garbage else None
+        with pytest.raises(SchemaError, match=message):
+            Workflow.open(path, CAMPAIGN)
+        if before is not None:
+            assert _schema(str(path)) == before
+            conn = connect(path)
+            try:
+                with pytest.raises(SchemaError, match=message):
+                    migrate(conn)
+                assert not conn.in_transaction
+            finally:
+                conn.close()
+    assert garbage.read_text().startswith("not a database")

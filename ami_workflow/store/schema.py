@@ -1,7 +1,7 @@
 """The SQLite schema of the store, as plain SQL, and the bodies of its migrations.
 
-The store registers these functions with sqlite-utils' ``Migrations`` (it is
-the only module that imports sqlite-utils); each takes anything with an
+``ami_workflow.connection`` registers these functions with sqlite-utils'
+``Migrations`` and applies them; each takes anything with an
 ``execute(sql, params)`` method. ``docs/storage.md`` describes the tables.
 """
 
