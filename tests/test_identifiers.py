@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from test_exports import approved, configured_campaign, good_row, new_flow, valid_siret
-from walk import applicant
+from test_exports import approve, configured_campaign, create, deliberate, good_row, valid_siret
+from walk import BACKENDS, applicant, new_flow
 
-from ami_workflow import Deliberation, InvalidInput, Refused
+from ami_workflow import InvalidInput, Refused
 from ami_workflow.exports import check_scdl_row, scdl_rows
 from ami_workflow.identifiers import check_rna, compact_rna, is_rna, is_scdl_rna
 from ami_workflow.identity import check_applicant
@@ -54,24 +52,27 @@ def test_dossier_creation_and_the_scdl_check_use_the_same_definition() -> None:
     ]
 
 
-def test_an_rna_with_letters_is_left_out_of_scdl_when_the_siret_identifies_the_beneficiary() -> None:
-    flow = new_flow(configured_campaign())
-    with_siret = approved(flow, 1, who={"rna": LETTERS_RNA})
-    flow.record_deliberation(Deliberation("DEL-1", date(2021, 9, 27), [with_siret]))
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_an_rna_with_letters_is_left_out_of_scdl_when_the_siret_identifies_the_beneficiary(backend: str) -> None:
+    flow = new_flow(backend, configured_campaign())
+    with_siret = create(flow, 1, who={"rna": LETTERS_RNA})
+    approve(flow, with_siret)
+    deliberate(flow, [with_siret])
     [row] = scdl_rows(flow)
     assert (row["idBeneficiaire"], row["rnaBeneficiaire"]) == (valid_siret(applicant(1).siren or ""), "")
     assert flow.get(with_siret).applicant.rna == LETTERS_RNA  # the dossier keeps it
 
 
-def test_an_rna_with_letters_and_no_siret_refuses_the_scdl_export() -> None:
-    flow = new_flow(configured_campaign())
-    rna_only = approved(flow, 1, who={"siren": None, "rna": LETTERS_RNA})
-    flow.record_deliberation(Deliberation("DEL-1", date(2021, 9, 27), [rna_only]))
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_an_rna_with_letters_and_no_siret_refuses_the_scdl_export(backend: str) -> None:
+    flow = new_flow(backend, configured_campaign())
+    rna_only = create(flow, 1, who={"siren": None, "rna": LETTERS_RNA})
+    approve(flow, rna_only)
+    deliberate(flow, [rna_only])
     with pytest.raises(Refused) as refused:
         scdl_rows(flow)
     [reason] = refused.value.reasons
     assert "is an RNA number, but the SCDL schema only takes W followed by 9 digits" in reason
-
 
 
 def _row() -> dict[str, str]:
