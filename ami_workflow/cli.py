@@ -411,10 +411,11 @@ def dossier_attach(state: _State, reference: str, piece: str, file: str, media_t
 @click.option("--role", help="The signer's role, e.g. représentant légal.")
 @click.option("--actor", default="")
 @click.pass_obj
-def dossier_original(state: _State, reference: str, piece: str, received: str, signed: bool,
+def dossier_original(state: _State, reference: str, piece: str, signed: bool,
                      signed_by: str | None, role: str | None, postmark: str | None, actor: str) -> None:
-    """Record the paper original of PIECE: when it arrived, whether it is signed, and by whom."""
-    original = PaperOriginal(piece, date.today(), signed, signed_by, role)
+    """Record the paper original of PIECE: whether it is signed, and by whom; dated when received (or --postmark)."""
+    # The library dates the original by its receipt (or postmark): the day given here is a placeholder.
+    original = PaperOriginal(piece, SystemClock().now().date(), signed, signed_by, role)
     with state.flow() as flow:
         flow.receive_original(reference, original, postmark=_day(postmark) if postmark else None, actor=actor)
     click.echo(f"{reference}: paper original of {piece} recorded ({'signed' if signed else 'not signed'})")
@@ -449,7 +450,8 @@ def _trigger_data(data: Sequence[str], criteria: str | None, amount: str | None,
 
 
 _FIRE_OPTIONS = [
-    click.option("--at", help="When the act took effect, if before now (ISO date or time, Paris time); not for submit."),
+    click.option("--at", help="When the act took effect, if before now (ISO date or time, Paris time); "
+                              "not for submit."),
     click.option("--postmark", help="submit: the postmark's day of a dossier sent by post."),
     click.option("--actor", default="", help="Who does it (default: the login name)."),
     click.option("--expected-version", type=int, help="Refuse if the dossier changed since this version."),
@@ -791,7 +793,10 @@ def verify(state: _State, head: str | None, public_key: str | None, anchor: str 
 @click.argument("private_key", type=click.Path(dir_okay=False))
 @click.argument("public_key", type=click.Path(dir_okay=False))
 def keygen(private_key: str, public_key: str) -> None:
-    """Write a new Ed25519 key pair for checkpoints: keep PRIVATE_KEY outside the database, give PUBLIC_KEY to auditors."""
+    """Write a new Ed25519 key pair for checkpoints.
+
+    Keep PRIVATE_KEY outside the database; give PUBLIC_KEY to auditors.
+    """
     generate_key(private_key, public_key)
     click.echo(f"private key {private_key} (keep it secret), public key {public_key}")
 
@@ -824,7 +829,8 @@ def verify_receipt(state: _State, reference: str, event_hash: str) -> None:
 
 
 @main.command()
-@click.option("--call", "call_name", help="A call file or bundled call (default: the database's campaign, else the 2021 call).")
+@click.option("--call", "call_name",
+              help="A call file or bundled call (default: the database's campaign, else the 2021 call).")
 @click.pass_obj
 def diagram(state: _State, call_name: str | None) -> None:
     """Print the dossier state diagram as Mermaid."""

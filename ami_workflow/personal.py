@@ -1,63 +1,65 @@
 """Personal data (RGPD) in a stored dossier: which fields, and how they are kept apart.
 
-The names of people — the applicant's legal representative and the signers
-of paper originals — are stored only in the ``personal_data`` table. A stored
-dossier holds :data:`PERSONAL` in their place, and :data:`ERASED` once erased::
+The names of people (the applicant's legal representative, the signers of
+paper originals) and the free texts that may name them (a decision's
+motivation or reason, the instructor's note, the notes on pieces sent back)
+are never written in a dossier's row: the row holds :data:`PERSONAL` in their
+place, the values live in their own table, and :data:`ERASED` shows once they
+are erased::
 
-    >>> data, values = split_personal({"applicant": {"legal_representative": "Claire Dupont"}, "originals": []})
-    >>> data, values
-    ({'applicant': {'legal_representative': '[personal data]'}, 'originals': []},
-     {'applicant.legal_representative': 'Claire Dupont'})
+    >>> data, values = split_personal({"applicant": {"legal_representative": "Claire Dupont"}, "originals": [],
+    ...                                "decision_note": None})
+    >>> data["applicant"], values
+    ({'legal_representative': '[personal data]'}, {'applicant.legal_representative': 'Claire Dupont'})
     >>> join_personal(data, {})["applicant"]["legal_representative"]
     '[erased]'
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, MutableMapping
 from typing import Any
 
-from .dossier import Dossier
+__all__ = ["ERASED", "PERSONAL", "join_personal", "split_personal"]
 
-__all__ = ["ERASED", "PERSONAL", "join_personal", "personal_values", "split_personal"]
-
-#: What a stored record shows in place of a personal datum (kept in ``personal_data``).
+#: What a stored record shows in place of a personal datum (kept in its own table).
 PERSONAL = "[personal data]"
 #: What a record shows once the personal datum is erased.
 ERASED = "[erased]"
 
 
-def split_personal(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
-    """The unstructured dossier without its personal data, and that data by path."""
-    values: dict[str, str] = {}
-    applicant = data.get("applicant") or {}
-    if applicant.get("legal_representative") not in (None, PERSONAL):
-        values["applicant.legal_representative"] = applicant["legal_representative"]
-        applicant["legal_representative"] = PERSONAL
+def _fields(data: dict[str, Any]) -> Iterator[tuple[str, MutableMapping[str, Any], str]]:
+    """Each personal field of an unstructured dossier: (path, the mapping that holds it, its key)."""
+    applicant = data.get("applicant")
+    if isinstance(applicant, dict):
+        yield "applicant.legal_representative", applicant, "legal_representative"
     for original in data.get("originals") or []:
-        if original.get("signed_by") not in (None, PERSONAL):
-            values[f"originals.{original['key']}.signed_by"] = original["signed_by"]
-            original["signed_by"] = PERSONAL
+        yield f"originals.{original['key']}.signed_by", original, "signed_by"
+    for issue in data.get("issues") or []:
+        yield f"issues.{issue['key']}.note", issue, "note"
+    if isinstance(data.get("instruction"), dict):
+        yield "instruction.note", data["instruction"], "note"
+    if "decision_note" in data:
+        yield "decision_note", data, "decision_note"
+
+
+def split_personal(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The unstructured dossier without its personal data (changed in place), and that data by path.
+
+    Empty values (``None``, ``""``) and :data:`ERASED` are not personal data and stay as they are.
+    """
+    values: dict[str, str] = {}
+    for path, holder, key in _fields(data):
+        value = holder.get(key)
+        if value not in (None, "", PERSONAL, ERASED):
+            values[path] = value
+            holder[key] = PERSONAL
     return data, values
 
 
-def personal_values(dossier: Dossier) -> dict[str, str]:
-    """The personal data a dossier holds, by path (as :func:`split_personal` finds it)."""
-    values = {}
-    if dossier.applicant.legal_representative not in (None, PERSONAL):
-        values["applicant.legal_representative"] = dossier.applicant.legal_representative or ""
-    for original in dossier.originals:
-        if original.signed_by not in (None, PERSONAL):
-            values[f"originals.{original.key}.signed_by"] = original.signed_by or ""
-    return values
-
-
 def join_personal(data: dict[str, Any], values: Mapping[str, str | None]) -> dict[str, Any]:
-    """Put the personal data back (``ERASED`` where it was erased)."""
-    applicant = data.get("applicant") or {}
-    if applicant.get("legal_representative") == PERSONAL:
-        applicant["legal_representative"] = values.get("applicant.legal_representative") or ERASED
-    for original in data.get("originals") or []:
-        if original.get("signed_by") == PERSONAL:
-            original["signed_by"] = values.get(f"originals.{original['key']}.signed_by") or ERASED
+    """Put the personal data back in place (changed in place); :data:`ERASED` where it is gone."""
+    for path, holder, key in _fields(data):
+        if holder.get(key) == PERSONAL:
+            holder[key] = values.get(path) or ERASED
     return data

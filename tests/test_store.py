@@ -530,12 +530,6 @@ def test_views_answer_the_common_questions(sql: Workflow) -> None:
     assert envelope == (15_000_000, 500_000, 14_500_000)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="library: the dossiers.data column of the SQLite store holds the personal "
-    "values in clear (ami_workflow/store/projections.py _save writes plain(after)); they should be "
-    "only in personal_values",
-)
 def test_dossier_json_holds_no_personal_data(sql: Workflow) -> None:
     ref = new_dossier(sql)
     stored = sql.conn.execute("SELECT data FROM dossiers WHERE reference = ?", (ref,)).fetchone()[0]
@@ -656,12 +650,6 @@ def test_migration_from_the_first_schema_moves_data_into_place(tmp_path: Path) -
         flow.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="library: a dossier migrated from the first schemas reads back "
-    "'[personal data]' in place of its legal representative: m002 moved the name into the table "
-    "personal_data, which the store no longer reads (ami_workflow/store/view.py dossier_from)",
-)
 def test_a_migrated_dossier_keeps_its_personal_data(tmp_path: Path) -> None:
     from sqlite_utils import Database
 

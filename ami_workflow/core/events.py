@@ -57,6 +57,8 @@ class Kind(enum.StrEnum):
     PERSONAL_DATA_ERASED = "personal_data_erased"
     MEMBER_ERASED = "member_erased"
     CHECKPOINT = "checkpoint"
+    DOSSIER_IMPORTED = "dossier_imported"
+    """A dossier as a database of an earlier version held it, journaled once when that file is first opened."""
     LEGACY = "legacy"
     """An event written by an earlier version of the library: verified by its hash, not replayed."""
 
@@ -135,7 +137,8 @@ def event_from_body(
             body.get("dossier"),
             datetime.fromisoformat(body["at"]),
             str(body.get("actor") or ""),
-            {"body": dict(body)},
+            {"trigger": body.get("trigger") or kind, "source": body.get("source"), "dest": body.get("dest"),
+             "body": dict(body)},
             {},
             None,
             seq,

@@ -27,6 +27,7 @@ it, so that a fold over a hundred thousand events stays linear.
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
@@ -43,7 +44,7 @@ from ..decisions import Convention, Deliberation, FinancialReport
 from ..dossier import Applicant, Application, Dossier, Instruction, Payment
 from ..journal import canonical_json
 from ..money import ZERO
-from ..personal import ERASED
+from ..personal import ERASED, join_personal
 from ..pieces import IssueReason, PaperOriginal, PieceIssue, PieceReceipt
 from ..states import State
 from .events import Event, Kind
@@ -81,6 +82,10 @@ def evolve_dossier(dossier: Dossier | None, event: Event) -> Dossier:
         )
         application = structure(data["application"], Application)
         return Dossier(str(event.dossier), str(event.campaign), applicant, application)
+    if event.kind is Kind.DOSSIER_IMPORTED:
+        values = {path: event.personal.get(path) for path in event.personal}
+        imported: Dossier = structure(join_personal(copy.deepcopy(dict(data["dossier"])), values), Dossier)
+        return imported
     assert dossier is not None, f"{event.kind} before the dossier was created"
     version = dossier.version + 1
     if event.kind is Kind.APPLICATION_UPDATED:
@@ -245,7 +250,8 @@ def evolve(world: World, event: Event) -> World:
         return world
     if event.dossier is not None and kind is not Kind.PERSONAL_DATA_ERASED:
         _evolve_one(world, event.dossier, event)
-        if kind is Kind.DOSSIER_CREATED:
+        world.erased_files.update(data.get("erased_files", ()))
+        if kind in (Kind.DOSSIER_CREATED, Kind.DOSSIER_IMPORTED):
             place = world.campaigns[str(event.campaign)]
             place.numbers += 1
             if "copied_from" in data:

@@ -27,7 +27,7 @@ from ..decisions import Convention, Deliberation, FinancialReport
 from ..dossier import Dossier
 from ..journal import canonical_json
 from ..money import ZERO, from_cents, to_cents
-from ..personal import ERASED
+from ..personal import ERASED, join_personal, split_personal
 from .view import SqlView
 
 __all__ = ["difference", "project"]
@@ -152,22 +152,23 @@ def _subject(event: Event) -> str:
 def _save(conn: sqlite3.Connection, view: SqlView, reference: str, event: Event) -> None:
     before = view.find(reference)
     after = evolve_dossier(before, event)
-    text = canonical_json(plain(after))
+    data, values = split_personal(plain(after))
+    text = canonical_json(data)
     if before is None:
         applicant = after.applicant
-        values = (applicant.name, applicant.kind, applicant.siren, applicant.siret, applicant.rna, applicant.iban)
+        columns = (applicant.name, applicant.kind, applicant.siren, applicant.siret, applicant.rna, applicant.iban)
         row = conn.execute("SELECT id FROM applicants WHERE identity = ?", (applicant.identity,)).fetchone()
         if row is not None:
             applicant_id = int(row[0])
             conn.execute(
                 "UPDATE applicants SET name = ?, kind = ?, siren = ?, siret = ?, rna = ?, iban = ? WHERE id = ?",
-                (*values, applicant_id),
+                (*columns, applicant_id),
             )
         else:
             applicant_id = int(
                 conn.execute(
                     "INSERT INTO applicants (identity, name, kind, siren, siret, rna, iban) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (applicant.identity, *values),
+                    (applicant.identity, *columns),
                 ).lastrowid
                 or 0
             )
@@ -180,13 +181,29 @@ def _save(conn: sqlite3.Connection, view: SqlView, reference: str, event: Event)
         conn.execute(
             f"UPDATE dossiers SET {sets}, data = ? WHERE reference = ?", (*dossier_columns(after), text, reference)
         )
+    _save_personal(conn, reference, values)
     if before is None or before.application.qpv_codes != after.application.qpv_codes:
         conn.execute("DELETE FROM dossier_qpv WHERE reference = ?", (reference,))
         conn.executemany(
             "INSERT INTO dossier_qpv (reference, qpv_code) VALUES (?, ?)",
             [(reference, code) for code in after.application.qpv_codes],
         )
-    view.dossier_from(reference, text)
+    view.dossier_from(reference, text, tuple(sorted(values.items())))
+
+
+def _save_personal(conn: sqlite3.Connection, reference: str, values: Mapping[str, str]) -> None:
+    """Keep the dossier's personal values in ``personal_data``, apart from its row (only what changed)."""
+    stored = dict(conn.execute("SELECT path, value FROM personal_data WHERE dossier = ?", (reference,)).fetchall())
+    if stored == values:
+        return
+    gone = [path for path in stored if path not in values]
+    conn.executemany("DELETE FROM personal_data WHERE dossier = ? AND path = ?", [(reference, p) for p in gone])
+    conn.executemany(
+        "INSERT INTO personal_data (applicant_id, dossier, path, salt, digest, value) "
+        "SELECT applicant_id, ?, ?, '', '', ? FROM dossiers WHERE reference = ? "
+        "ON CONFLICT (dossier, path) DO UPDATE SET value = excluded.value, erased_at = NULL",
+        [(reference, path, value, reference) for path, value in values.items() if stored.get(path) != value],
+    )
 
 
 def _record(conn: sqlite3.Connection, campaign_id: str, kind: str, key: str, data: Any, replace: bool = False) -> None:
@@ -265,7 +282,7 @@ def tables_world(conn: sqlite3.Connection, view: SqlView) -> tuple[World, str | 
     for ref, applicant_id, data, *columns in conn.execute(
         f"SELECT reference, applicant_id, data, {_COLUMNS} FROM dossiers ORDER BY reference"
     ):
-        dossier: Dossier = structure(json.loads(data), Dossier)
+        dossier: Dossier = structure(join_personal(json.loads(data), dict(view.personal_rows(ref))), Dossier)
         world.dossiers[ref] = dossier
         identities[applicant_id] = dossier.applicant.identity
         if problem is None and tuple(columns) != dossier_columns(dossier):

@@ -23,6 +23,7 @@ from ..dossier import Dossier
 from ..errors import NotFound
 from ..guards import Context
 from ..money import ZERO, from_cents, to_cents
+from ..personal import join_personal
 from ..states import State
 
 __all__ = ["SqlView"]
@@ -62,7 +63,7 @@ class SqlView:
     """:class:`~ami_workflow.core.view.View` over the store's tables."""
 
     def __init__(
-        self, conn: sqlite3.Connection, campaigns: dict[str, Campaign], cache: dict[str, tuple[str, Dossier]]
+        self, conn: sqlite3.Connection, campaigns: dict[str, Campaign], cache: dict[str, tuple[Any, Dossier]]
     ) -> None:
         self.conn = conn
         self._campaigns = campaigns
@@ -81,13 +82,19 @@ class SqlView:
     def has_campaign(self, campaign_id: str) -> bool:
         return self.conn.execute("SELECT 1 FROM campaigns WHERE id = ?", (campaign_id,)).fetchone() is not None
 
-    def dossier_from(self, reference: str, data: str) -> Dossier:
-        """The dossier stored as ``data``, structured once per distinct text (a small cache)."""
+    def personal_rows(self, reference: str) -> tuple[tuple[str, str | None], ...]:
+        """The dossier's personal values, by path (kept apart from its row)."""
+        return tuple(self.conn.execute(
+            "SELECT path, value FROM personal_data WHERE dossier = ? ORDER BY path", (reference,)).fetchall())
+
+    def dossier_from(self, reference: str, data: str, rows: tuple[tuple[str, str | None], ...] | None = None) -> Dossier:
+        """The dossier stored as ``data`` with its personal values put back, structured once (a small cache)."""
+        rows = self.personal_rows(reference) if rows is None else rows
         cached = self._cache.get(reference)
-        if cached is not None and cached[0] == data:
+        if cached is not None and cached[0] == (data, rows):
             return cached[1]
-        dossier: Dossier = structure(json.loads(data), Dossier)
-        self._cache[reference] = (data, dossier)
+        dossier: Dossier = structure(join_personal(json.loads(data), dict(rows)), Dossier)
+        self._cache[reference] = ((data, rows), dossier)
         if len(self._cache) > _CACHE_SIZE:
             del self._cache[next(iter(self._cache))]
         return dossier

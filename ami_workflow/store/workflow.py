@@ -40,6 +40,7 @@ from ..journal import GENESIS, ChainedEvent
 from ..money import from_cents
 from ..rules import Totals
 from .connection import connect, migrate
+from .legacy import legacy_events, needs_import
 from .projections import difference, project
 from .view import SqlView
 
@@ -59,7 +60,7 @@ class Workflow(Operations):
         super().__init__(campaign, clock, actor)
         self.conn = conn
         self._campaigns: dict[str, Campaign] = {}
-        self._cache: dict[str, tuple[str, Dossier]] = {}
+        self._cache: dict[str, tuple[Any, Dossier]] = {}
         self._reader = SqlView(conn, self._campaigns, self._cache)
 
     @classmethod
@@ -90,6 +91,7 @@ class Workflow(Operations):
             migrate(conn)
             if isinstance(campaign, Campaign):
                 flow = cls(conn, campaign, clock, actor)
+                flow._import_legacy()
                 flow.add_campaign(campaign, actor=actor or "ami_workflow")
                 return flow
             ids = [r[0] for r in conn.execute("SELECT id FROM campaigns ORDER BY year, id")]
@@ -99,7 +101,9 @@ class Workflow(Operations):
             if wanted not in ids:
                 raise NotFound(f"no campaign {wanted!r} in this database (it holds {', '.join(ids)})")
             row = conn.execute("SELECT call FROM campaigns WHERE id = ?", (wanted,)).fetchone()
-            return cls(conn, structure(json.loads(row[0]), Campaign), clock, actor)
+            flow = cls(conn, structure(json.loads(row[0]), Campaign), clock, actor)
+            flow._import_legacy()
+            return flow
         except BaseException:
             conn.close()
             raise
@@ -127,6 +131,16 @@ class Workflow(Operations):
             raise
         else:
             self.conn.execute("COMMIT")
+
+    def _import_legacy(self) -> None:
+        """Journal once what the tables of a file from an earlier version hold (see :mod:`.legacy`)."""
+        if not needs_import(self.conn):
+            return
+        with self._transaction():
+            if needs_import(self.conn):  # re-read under the write lock: another process may have done it
+                now = self._now()
+                self._store(self._chain(legacy_events(self.conn, self._reader, now), now), {})
+        self._cache.clear()
 
     def _view(self) -> View:
         return self._reader
