@@ -172,6 +172,7 @@ class Operations:
         return done
 
     def _chain(self, events: Sequence[Event], now: datetime) -> list[Chained]:
+        """The events stamped and chained after the journal's last one: the first at ``now``, each next 1 µs later."""
         seq, previous, _ = self._last()
         out = []
         for offset, event in enumerate(events, start=1):
@@ -181,8 +182,9 @@ class Operations:
                 for path, value in event.personal.items()
                 if value is not None
             }
-            stamped = attrs.evolve(event, recorded_at=now, seq=seq + offset)
-            chained, text = link_with_text(previous, seq + offset, event_body(stamped, now, digests))
+            recorded = now + (offset - 1) * _TICK  # strictly increasing, even within one transaction
+            stamped = attrs.evolve(event, recorded_at=recorded, seq=seq + offset)
+            chained, text = link_with_text(previous, seq + offset, event_body(stamped, recorded, digests))
             out.append(Chained(stamped, chained, text, salts))
             previous = chained.hash
         return out

@@ -543,7 +543,7 @@ def dossier_show(state: _State, reference: str, at: str | None, as_json: bool) -
             yield f"    - {item}"
         yield "  history:"
         for e in history:
-            yield f"    {e.at:%Y-%m-%d %H:%M} {e.trigger:<16} {e.source:>10} -> {e.dest:<10} {e.actor}"
+            yield f"    {e.at:%Y-%m-%d %H:%M} {e.trigger:<16} {e.source or '':>10} -> {e.dest or '':<10} {e.actor}"
         yield "  next:"
         for trigger, reasons in possible.items():
             yield f"    {trigger}: " + ("possible now" if not reasons else "refused")

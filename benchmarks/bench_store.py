@@ -140,7 +140,8 @@ def time_raw(path: Path, refs: list[str], level: str) -> list[float]:
 
 
 def ratio_section(folder: Path, count: int) -> None:
-    print(f"1. One stored trigger vs raw sqlite3 (head, row, UPDATE, json.dumps, SHA-256, INSERT), {count} triggers each")
+    print("1. One stored trigger vs raw sqlite3 (head, row, UPDATE, json.dumps, SHA-256, INSERT in one transaction),"
+          f" {count} triggers each")
     print(f"   disk: {disk_of(folder)}")
     print(f"   {'synchronous':<12} {'store (median)':>15} {'raw sqlite3':>12} {'ratio':>7}")
     for level in ("FULL", "NORMAL"):
@@ -214,14 +215,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--triggers", type=int, default=300, help="triggers timed per run for the ratio (default 300)")
     parser.add_argument("--sizes", default="10000,100000", help="comma-separated N for the scaling runs")
-    parser.add_argument("--quick", action="store_true", help="smoke test: 50 triggers and N = 200, 400")
+    parser.add_argument("--quick", action="store_true", help="smoke test: 50 triggers and N = 100, 200")
     parser.add_argument("--dir", default=None, help="folder on the disk to measure (default: a temporary folder)")
     parser.add_argument("--walk", nargs=2, metavar=("DB", "N"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.walk:
         walk_campaign(Path(args.walk[0]), int(args.walk[1]))
         return
-    triggers, sizes_text = (50, "200,400") if args.quick else (args.triggers, args.sizes)
+    triggers, sizes_text = (50, "100,200") if args.quick else (args.triggers, args.sizes)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
         folder = Path(tmp)

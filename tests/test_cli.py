@@ -431,7 +431,7 @@ def test_personal_data_export_and_erase_commands(tmp_path: Path, clock: SetClock
     clock("2021-03-10T09:00")
     _new(db, tmp_path)
     exported = json.loads(run(db, "applicant", "export", "siren:732829320").output)
-    assert {p["value"] for p in exported["personal_data"]} == {"Claire Dupont"}
+    assert {v for e in exported["events"] for v in e["personal"].values()} == {"Claire Dupont"}
     out = tmp_path / "export.json"
     run(db, "applicant", "export", "siren:732829320", "-o", str(out))
     assert "Claire Dupont" in out.read_text(encoding="utf-8")

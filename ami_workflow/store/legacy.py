@@ -41,10 +41,12 @@ _PROJECTIONS = ("dossier_qpv", "personal_data", "deliberation_dossiers", "record
 
 
 def needs_import(conn: sqlite3.Connection) -> bool:
-    """Whether the file holds campaigns that its journal never recorded as events of this version."""
-    has_campaigns = conn.execute("SELECT 1 FROM campaigns LIMIT 1").fetchone() is not None
-    journaled = conn.execute("SELECT 1 FROM events WHERE kind = 'campaign_added' LIMIT 1").fetchone() is not None
-    return has_campaigns and not journaled
+    """Whether the file came from an earlier version with campaigns, and has not been journaled yet.
+
+    Only the migration to schema m005 marks a file so (table ``legacy_import``): a journal emptied
+    later is not imported again, it fails ``verify``.
+    """
+    return conn.execute("SELECT 1 FROM legacy_import LIMIT 1").fetchone() is not None
 
 
 def _name(value: str | None) -> str | None:
@@ -77,7 +79,7 @@ def legacy_events(conn: sqlite3.Connection, view: SqlView, now: datetime) -> lis
             events.append(Event(Kind.DOSSIER_IMPORTED, cid, ref, now, IMPORT_ACTOR, facts,
                                 {path: _name(value) for path, value in values.items()}))
         _records(view, cid, record)
-    for table in _PROJECTIONS:
+    for table in (*_PROJECTIONS, "legacy_import"):
         conn.execute(f"DELETE FROM {table}")
     return events
 

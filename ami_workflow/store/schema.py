@@ -188,6 +188,9 @@ _SCHEMA_V5 = [
         seq INTEGER NOT NULL, path TEXT NOT NULL, subject TEXT NOT NULL, salt TEXT NOT NULL, value TEXT,
         erased_at TEXT, PRIMARY KEY (seq, path))""",
     "CREATE INDEX personal_values_subject ON personal_values(subject)",
+    # A file that already holds campaigns is journaled once as a snapshot on its next open (store/legacy.py).
+    "CREATE TABLE legacy_import (campaigns INTEGER NOT NULL)",
+    "INSERT INTO legacy_import SELECT COUNT(*) FROM campaigns HAVING COUNT(*) > 0",
 ]
 
 
