@@ -12,21 +12,18 @@ events and their projections, and the reads.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import json
 import logging
 import secrets
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import attrs
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from .anchor import Checkpoint, append_checkpoint, check_against_anchor, read_checkpoints, sign_checkpoint
+from .audit import Auditing
 from .calendar import Calendar, CalendarAmendment, Clock, SystemClock, Window, to_paris
 from .campaign import Campaign
 from .committee import CommitteeSession
@@ -50,8 +47,8 @@ from .core.commands import (
     UpdateApplication,
 )
 from .core.decide import approve_batch, check_trigger, decide
-from .core.events import Event, Kind, event_body
-from .core.evolve import World, fold, plain, structure
+from .core.events import Event, event_body
+from .core.evolve import structure
 from .core.view import View
 from .decisions import Convention, Deliberation, FinancialReport
 from .dossier import Applicant, Application, Dossier
@@ -60,17 +57,13 @@ from .guards import dossier_ceiling
 from .journal import (
     GENESIS,
     ChainedEvent,
-    ChainProblem,
-    canonical_json,
     link_with_text,
     personal_data_digest,
-    verify_chain,
 )
-from .money import ZERO
 from .pieces import PaperOriginal
 from .triggers import parse_args
 
-__all__ = ["BatchResult", "Chained", "Operations", "applicant_export", "safe_name", "world_difference"]
+__all__ = ["BatchResult", "Chained", "Operations", "safe_name"]
 
 _LOGGER = logging.getLogger("ami_workflow")
 _TICK = timedelta(microseconds=1)
@@ -112,7 +105,7 @@ def safe_name(filename: str | None) -> str | None:
     return name[:255] or None
 
 
-class Operations:
+class Operations(Auditing):
     """Every writing operation, once; subclasses provide the storage primitives below."""
 
     campaign: Campaign
@@ -126,13 +119,6 @@ class Operations:
         self._subscribers: list[Callable[[Event], None]] = []
 
     # -- storage primitives (per backend) --------------------------------------
-
-    def _transaction(self) -> contextlib.AbstractContextManager[View]:
-        raise NotImplementedError
-
-    def _last(self) -> tuple[int, str, datetime | None]:
-        """The last event's seq, hash and ``recorded_at`` (0, GENESIS, None for an empty journal)."""
-        raise NotImplementedError
 
     def _store(self, items: Sequence[Chained], blobs: Mapping[str, bytes]) -> None:
         """Append the chained events and update the projections, inside the open transaction."""
@@ -569,149 +555,6 @@ class Operations:
         self.get(reference)
         return [e for e in self.iter_journal() if e.dossier == reference]
 
-    def iter_journal(self) -> Iterator[Event]:
-        raise NotImplementedError
-
     def head(self) -> str:
         """The hash of the last event (64 zeros for an empty journal)."""
         return self._last()[1] or GENESIS
-
-    # -- verification ------------------------------------------------------------------
-
-    def iter_events(self) -> Iterator[ChainedEvent]:
-        raise NotImplementedError
-
-    def personal_rows(self) -> Iterator[tuple[int, str, str, str | None]]:
-        raise NotImplementedError
-
-    def file_rows(self) -> Iterator[tuple[str, bytes | None]]:
-        raise NotImplementedError
-
-    def _projection_problems(self, world: World) -> str | None:
-        raise NotImplementedError
-
-    def events(self) -> list[ChainedEvent]:
-        """Every chained event, oldest first (see :meth:`iter_events` to stream a long journal)."""
-        return list(self.iter_events())
-
-    def verify(self, *, expected_head: str | None = None) -> ChainProblem | None:
-        """Check the journal and everything derived from it; ``None`` when intact, else the first problem.
-
-        In order: the hash chain (and ``expected_head``, a head kept
-        elsewhere, to detect a cut tail); each personal value against the
-        digest its event holds; each stored file against its SHA-256; then
-        every projection against the replay of the journal, naming the first
-        difference.
-        """
-        problem = verify_chain(self.iter_events(), expected_head=expected_head)
-        if problem is not None:
-            return problem
-        digests = {e.seq: e.body.get("personal") or {} for e in self.iter_events()}
-        for seq, path, salt, value in self.personal_rows():
-            held = digests.get(seq, {})
-            if path not in held or not salt or personal_data_digest(salt, value) != held[path]:
-                return ChainProblem(seq, f"personal data changed: {path} no longer matches the digest in its event")
-        for sha, blob in self.file_rows():
-            if blob is not None and hashlib.sha256(blob).hexdigest() != sha:
-                return ChainProblem(0, f"piece content changed: the file {sha} no longer has that SHA-256")
-        world = fold(e for e in self.iter_journal() if e.kind is not Kind.LEGACY)
-        difference = self._projection_problems(world)
-        return None if difference is None else ChainProblem(0, difference)
-
-    def checkpoint(self, private_key: Ed25519PrivateKey, anchor_file: str | Path, *, actor: str = "") -> Checkpoint:
-        """Sign the journal's head with the service's key, journal it, and append it to ``anchor_file``.
-
-        The private key stays outside the database; an auditor holding the
-        public key and the anchor file can then detect a rewritten or cut
-        history up to this checkpoint (:meth:`verify` with ``public_key``).
-        """
-        who = self._actor(actor)
-        with self._transaction():
-            now = self._now()
-            seq, head, _ = self._last()
-            if seq == 0:
-                raise InvalidInput("the journal is empty: there is nothing to checkpoint")
-            signed = sign_checkpoint(private_key, seq, head, now.isoformat())
-            event = Event(Kind.CHECKPOINT, None, None, now, who, plain(signed))
-            stamped = self._chain([event], now)
-            self._store(stamped, {})
-        append_checkpoint(anchor_file, signed)
-        return signed
-
-    def verify_anchor(self, public_key: Ed25519PublicKey, anchor_file: str | Path) -> ChainProblem | None:
-        """Check the journal against the checkpoints of ``anchor_file``, signed by ``public_key``'s key.
-
-        Detects a history rewritten (and re-hashed) or cut before the last
-        checkpoint, and a forged checkpoint; then runs :meth:`verify`.
-        """
-        problem = check_against_anchor(self.iter_events(), read_checkpoints(anchor_file), public_key)
-        return problem if problem is not None else self.verify()
-
-    def verify_receipt(self, reference: str, event_hash: str) -> bool:
-        """Whether the event whose hash a receipt quotes is in this dossier's chain (and the chain intact)."""
-        found = any(e.hash == event_hash for e in self.dossier_events(reference))
-        return found and verify_chain(self.iter_events()) is None
-
-    def dossier_events(self, reference: str) -> list[ChainedEvent]:
-        raise NotImplementedError
-
-    def replayed_states(self) -> dict[str, str]:
-        """Each dossier's state rebuilt from the journal alone."""
-        world = fold(e for e in self.iter_journal() if e.kind is not Kind.LEGACY)
-        return {ref: d.state for ref, d in world.dossiers.items()}
-
-
-def world_difference(live: World, replayed: World) -> str | None:
-    """The first difference between a backend's state and the replay of its journal, in words."""
-    for ref in sorted(set(live.dossiers) | set(replayed.dossiers)):
-        have, want = live.dossiers.get(ref), replayed.dossiers.get(ref)
-        if want is None:
-            return f"dossier {ref} has no event in the journal"
-        if have is None:
-            return f"dossier {ref} is in the journal but missing from the store"
-        if have != want:
-            return f"dossier {ref} differs from its journal: {_first_field(have, want)}"
-    if set(live.campaigns) != set(replayed.campaigns):
-        return f"campaigns differ from the journal: {sorted(live.campaigns)} against {sorted(replayed.campaigns)}"
-    for cid, place in live.campaigns.items():
-        other = replayed.campaigns[cid]
-        for name in ("campaign", "amendments", "sessions", "deliberations", "conventions", "financial_reports"):
-            if getattr(place, name) != getattr(other, name):
-                return f"the {name.replace('_', ' ')} of {cid} differ from the journal"
-    for key in sorted(set(live.totals) | set(replayed.totals)):
-        zero = (ZERO, ZERO)
-        if live.totals.get(key, zero) != replayed.totals.get(key, zero):
-            return f"the running total {'/'.join(key)} differs from the journal"
-    return None
-
-
-def _first_field(have: Any, want: Any) -> str:
-    for field in attrs.fields(type(have)):
-        a, b = getattr(have, field.name), getattr(want, field.name)
-        if a != b:
-            return f"{field.name} is {a!r}, the journal says {b!r}"
-    return "it differs"
-
-
-def applicant_export(identity: str, dossiers: Sequence[Dossier], events: Iterable[Event]) -> dict[str, Any]:
-    """Everything held about one applicant, as plain JSON-ready data (the RGPD right of access)."""
-    export = {
-        "identity": identity,
-        "applicant": plain(dossiers[-1].applicant),
-        "dossiers": [plain(d) for d in dossiers],
-        "events": [
-            {
-                "seq": e.seq,
-                "kind": e.kind.value,
-                "dossier": e.dossier,
-                "at": e.at.isoformat(),
-                "recorded_at": e.recorded_at.isoformat() if e.recorded_at else None,
-                "actor": e.actor,
-                "data": dict(e.data),
-                "personal": dict(e.personal),
-            }
-            for e in events
-        ],
-    }
-    result: dict[str, Any] = json.loads(canonical_json(export))
-    return result

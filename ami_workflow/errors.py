@@ -106,5 +106,6 @@ class VersionConflict(AmiWorkflowError):
     def __init__(self, reference: str, expected: int, actual: int) -> None:
         self.reference, self.expected, self.actual = reference, expected, actual
         super().__init__(
-            f"{reference} is at version {actual}, not {expected}: it was changed by someone else; re-read it and try again"
+            f"{reference} is at version {actual}, not {expected}: it was changed by someone else; "
+            "re-read it and try again"
         )

@@ -22,7 +22,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from .backend import Chained, Operations, applicant_export, world_difference
+from .audit import applicant_export, world_difference
+from .backend import Chained, Operations
 from .calendar import Calendar, CalendarAmendment, Clock, financial_report_due
 from .campaign import Campaign
 from .committee import CommitteeSession
@@ -133,13 +134,13 @@ class MemoryWorkflow(Operations):
                 seq,
             )
 
-    def personal_rows(self) -> Iterator[tuple[int, str, str, str | None]]:
+    def _personal_rows(self) -> Iterator[tuple[int, str, str, str | None]]:
         """Every personal value held: (seq, path, salt, value), for ``verify``."""
         for (seq, path), value in self._values.items():
             if value is not None:
                 yield seq, path, self._salts.get((seq, path), ""), value
 
-    def file_rows(self) -> Iterator[tuple[str, bytes | None]]:
+    def _file_rows(self) -> Iterator[tuple[str, bytes | None]]:
         yield from self._files.items()
 
     def file(self, sha256: str) -> bytes:
@@ -241,7 +242,7 @@ class MemoryWorkflow(Operations):
         self.get(reference)
         return [item.chained for item in self._journal if item.event.dossier == reference]
 
-    def events_of(self, references: Iterable[str]) -> list[Event]:
+    def _events_of(self, references: Iterable[str]) -> list[Event]:
         wanted = set(references)
         return [e for e in self.iter_journal() if e.dossier in wanted]
 
@@ -250,7 +251,7 @@ class MemoryWorkflow(Operations):
         dossiers = WorldView(self.world).applicant_dossiers(identity)
         if not dossiers:
             raise NotFound(f"no applicant {identity!r} (identities look like siren:…, rna:… or name:…)")
-        return applicant_export(identity, dossiers, self.events_of(d.reference for d in dossiers))
+        return applicant_export(identity, dossiers, self._events_of(d.reference for d in dossiers))
 
     def _personal_count(self, identity: str) -> int:
         refs = {d.reference for d in WorldView(self.world).applicant_dossiers(identity)}

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from .anchor import Checkpoint
+from .backend import BatchResult
 from .calendar import Calendar, CalendarAmendment, Clock
 from .campaign import Campaign
 from .committee import CommitteeSession
@@ -110,7 +111,7 @@ class Backend(Protocol):
         at: datetime | None = None,
         actor: str = "",
         campaign_id: str | None = None,
-    ) -> Any: ...
+    ) -> BatchResult: ...
     def amend_calendar(
         self, window: str, start: date, end: date, *, reason: str, actor: str = "", campaign_id: str | None = None
     ) -> CalendarAmendment: ...

@@ -272,7 +272,8 @@ def run_demo(
     for ref in approved:
         if (flow.get(ref).approved or Decimal(0)) > threshold:
             flow.record_convention(Convention(ref, f"CONV-2021-{ref[-3:]}", date(2021, 9, 29)), actor="demo")
-            echo(f"  {ref} convention CONV-2021-{ref[-3:]} signed (grant {format_euros(flow.get(ref).approved or Decimal(0))})")
+            grant = format_euros(flow.get(ref).approved or Decimal(0))
+            echo(f"  {ref} convention CONV-2021-{ref[-3:]} signed (grant {grant})")
 
     echo("== Payments")
     second: list[tuple[str, Decimal]] = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from ami_workflow.calendar import (
@@ -42,8 +42,11 @@ def test_ambiguous_paris_time_is_refused() -> None:
 
 
 @given(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)))
+@example(datetime(2024, 10, 27, 0, 0, tzinfo=UTC))  # 02:00 in Paris, the first of the two that night
 def test_aware_times_keep_their_instant(at: datetime) -> None:
-    assert to_paris(at) == at
+    # Compared in UTC: by PEP 495, a time in the repeated autumn hour never equals (==) one of another zone.
+    assert to_paris(at).astimezone(UTC) == at
+    assert to_paris(at).timestamp() == at.timestamp()
     assert to_paris(at).tzinfo is PARIS
 
 

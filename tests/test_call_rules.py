@@ -951,6 +951,28 @@ def test_rule_calendar_amendment_keeps_the_calendar_in_order(flow: Any) -> None:
     assert flow.amendments() == [] and flow.calendar() == CAMPAIGN.calendar
 
 
+def test_rule_calendar_amendment_cannot_strand_a_recorded_act(flow: Any) -> None:
+    """An amendment takes effect when recorded: it cannot move a window away from an act already in it."""
+    ref = bring_to(flow, "audited")  # submitted on 12 April, instructed on 18 May, heard on 15 June
+    step(flow, at(2021, 6, 20))
+    error = assert_refused_action(
+        flow, lambda: flow.amend_calendar("submission", date(2021, 3, 8), date(2021, 4, 10), reason="Clôture avancée"),
+        f"the submission of {ref} on 2021-04-12 would fall outside the submission window",
+    )  # fmt: skip
+    assert len(error.reasons) == 1
+    assert_refused_action(
+        flow, lambda: flow.amend_calendar("jury", date(2021, 6, 16), date(2021, 7, 9), reason="Comité reporté"),
+        "the committee session comite-2021-06-15 on 2021-06-15 would fall outside the jury window",
+    )  # fmt: skip
+    assert_refused_action(
+        flow, lambda: flow.amend_calendar("instruction", date(2021, 5, 19), date(2021, 6, 10), reason="Reprise"),
+        f"the instruction of {ref} on 2021-05-18 would fall outside the instruction window",
+    )  # fmt: skip
+    assert flow.amendments() == [] and flow.calendar() == CAMPAIGN.calendar
+    flow.amend_calendar("jury", date(2021, 6, 1), date(2021, 7, 9), reason="Une seconde séance en juillet")
+    assert flow.calendar().jury.end == date(2021, 7, 9)
+
+
 # -- Payment: « Délibération pour versement des subventions » ----------------------------------------
 
 

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 import sqlite3
@@ -53,7 +54,7 @@ def test_an_old_file_opens_verifies_and_keeps_its_events(old_file: Path) -> None
         assert {e.actor for e in imported} == {IMPORT_ACTOR}
         assert sum(e.kind is Kind.DOSSIER_IMPORTED for e in imported) == len(flow.dossiers()) == 8
         stamps = [e.recorded_at for e in imported]
-        assert all(a is not None and b is not None and a < b for a, b in zip(stamps, stamps[1:], strict=False))
+        assert all(a is not None and b is not None and a < b for a, b in itertools.pairwise(stamps))
 
 
 def test_an_old_file_reports_what_it_reported_before(old_file: Path) -> None:

@@ -23,9 +23,9 @@ import store_workers
 from walk import CAMPAIGN, LAUNCH, TIMES, applicant, application, attach_all, walk_all
 
 from ami_workflow.calendar import FixedClock
-from ami_workflow.store.connection import connect, migrate
 from ami_workflow.money import from_cents
 from ami_workflow.store import SCHEMA_MIGRATIONS, SchemaError, Workflow
+from ami_workflow.store.connection import connect, migrate
 
 HERE = Path(__file__).parent
 WORKER = str(HERE / "store_workers.py")

@@ -27,11 +27,9 @@ from typing import Any
 
 import attrs
 
-from ..calendar import CalendarAmendment, paris_date
-from ..committee import session_refusals
-from ..decisions import FinancialReport, deliberation_refusals
+from ..calendar import paris_date
 from ..dossier import Dossier
-from ..errors import IllegalTrigger, InvalidInput, NotFound, Refused, VersionConflict
+from ..errors import IllegalTrigger, InvalidInput, Refused
 from ..guards import GuardInput, dossier_ceiling, run_guards
 from ..identity import check_applicant
 from ..money import ZERO
@@ -49,6 +47,7 @@ from ..triggers import (
     TriggerArgs,
     WithdrawArgs,
 )
+from . import records
 from .commands import (
     AddCampaign,
     AmendCalendar,
@@ -69,8 +68,8 @@ from .commands import (
     UpdateApplication,
 )
 from .events import Event, Kind
-from .evolve import evolve_dossier, plain
-from .view import View
+from .evolve import plain
+from .view import View, find_dossier
 
 __all__ = ["OPEN_FOR_PIECES", "BatchPlan", "approve_batch", "check_trigger", "decide", "plan_batch"]
 
@@ -96,23 +95,23 @@ def decide(view: View, command: Command, now: datetime) -> list[Event]:
         case ApproveBatch():
             return approve_batch(view, command, now)[0]
         case AmendCalendar():
-            return [_amend(view, command, now)]
+            return [records.amend_calendar(view, command, now)]
         case RecordSession():
-            return [_session(view, command, now)]
+            return [records.record_session(view, command, now)]
         case RecordDeliberation():
-            return [_deliberation(view, command, now)]
+            return [records.record_deliberation(view, command, now)]
         case RecordConvention():
-            return [_convention(view, command, now)]
+            return [records.record_convention(view, command, now)]
         case RecordFinancialReport():
-            return [_financial_report(view, command, now)]
+            return [records.record_financial_report(view, command, now)]
         case CopyDrafts():
             return _copy_drafts(view, command, now)
         case ErasePersonalData():
-            return [_erase(view, command, now)]
+            return [records.erase_personal_data(view, command, now)]
         case EraseMember():
-            return _erase_member(view, command, now)
+            return records.erase_member(view, command, now)
         case AddCampaign():
-            return _add_campaign(view, command, now)
+            return records.add_campaign(view, command, now)
     raise InvalidInput(f"not a command: {command!r}")  # pragma: no cover - the match covers the union
 
 
@@ -143,15 +142,6 @@ def _receipt_time(view: View, reference: str, postmark: Any, now: datetime, what
     return datetime.combine(postmark, time(0, 0), tzinfo=now.tzinfo)
 
 
-def _dossier(view: View, reference: str, expected_version: int | None = None) -> Dossier:
-    dossier = view.find(reference)
-    if dossier is None:
-        raise NotFound(f"no dossier {reference!r}")
-    if expected_version is not None and dossier.version != expected_version:
-        raise VersionConflict(reference, expected_version, dossier.version)
-    return dossier
-
-
 def _event(
     kind: Kind,
     dossier: Dossier,
@@ -179,7 +169,7 @@ def check_trigger(view: View, dossier: Dossier, trigger: str, args: TriggerArgs,
 
 
 def _fire(view: View, command: Fire, now: datetime) -> Event:
-    dossier = _dossier(view, command.reference, command.expected_version)
+    dossier = find_dossier(view, command.reference, command.expected_version)
     trigger = command.trigger
     if trigger == "submit":
         if command.at is not None:
@@ -350,7 +340,7 @@ def _create(view: View, command: CreateDossiers, now: datetime) -> list[Event]:
 
 
 def _update(view: View, command: UpdateApplication, now: datetime) -> Event:
-    dossier = _dossier(view, command.reference, command.expected_version)
+    dossier = find_dossier(view, command.reference, command.expected_version)
     if dossier.state != State.DRAFT:
         raise Refused("update", [f"only a draft can be edited; the dossier is {dossier.state}"])
     return _event(Kind.APPLICATION_UPDATED, dossier, now, command.actor, {"application": plain(command.application)})
@@ -371,7 +361,7 @@ def _requirement(view: View, dossier: Dossier, key: object) -> Any:
 
 
 def _attach(view: View, command: AttachPiece, now: datetime) -> Event:
-    dossier = _dossier(view, command.reference, command.expected_version)
+    dossier = find_dossier(view, command.reference, command.expected_version)
     requirement = _requirement(view, dossier, command.key)
     _open_for_pieces(dossier)
     at = _receipt_time(view, dossier.reference, command.postmark, now, "attach")
@@ -382,7 +372,7 @@ def _attach(view: View, command: AttachPiece, now: datetime) -> Event:
 
 
 def _original(view: View, command: ReceiveOriginal, now: datetime) -> Event:
-    dossier = _dossier(view, command.reference, command.expected_version)
+    dossier = find_dossier(view, command.reference, command.expected_version)
     original = command.original
     if not _requirement(view, dossier, original.key).paper_original:
         raise InvalidInput(f"the call asks no paper original for {original.key!r}")
@@ -395,8 +385,8 @@ def _original(view: View, command: ReceiveOriginal, now: datetime) -> Event:
 
 
 def _reuse(view: View, command: ReusePieces, now: datetime) -> Event:
-    new = _dossier(view, command.reference, command.expected_version)
-    old = _dossier(view, command.from_reference)
+    new = find_dossier(view, command.reference, command.expected_version)
+    old = find_dossier(view, command.from_reference)
     campaign = view.campaign(new.campaign_id)
     reasons = []
     if new.applicant.identity != old.applicant.identity:
@@ -431,148 +421,3 @@ def _copy_drafts(view: View, command: CopyDrafts, now: datetime) -> list[Event]:
     entries = tuple((d.applicant, d.application, None) for d in drafts)
     create = CreateDossiers(target.id, entries, command.actor, tuple(d.reference for d in drafts))
     return _create(view, create, now)
-
-
-# -- campaign records -------------------------------------------------------------
-
-
-def _campaign_event(
-    kind: Kind,
-    campaign_id: str,
-    now: datetime,
-    actor: str,
-    data: Mapping[str, Any],
-    personal: Mapping[str, str | None] | None = None,
-) -> Event:
-    return Event(kind, campaign_id, None, now, actor, data, dict(personal or {}))
-
-
-def _add_campaign(view: View, command: AddCampaign, now: datetime) -> list[Event]:
-    campaign = command.campaign
-    data = plain(campaign)
-    if view.has_campaign(campaign.id):
-        if plain(view.campaign(campaign.id)) != data:
-            raise Refused(
-                "add_campaign",
-                [f"the database already holds a different call file for {campaign.id}; give the new year its own id"],
-            )
-        return []
-    return [_campaign_event(Kind.CAMPAIGN_ADDED, campaign.id, now, command.actor, {"call": data})]
-
-
-def _amend(view: View, command: AmendCalendar, now: datetime) -> Event:
-    cid = view.campaign(command.campaign_id).id
-    amendment = CalendarAmendment(command.window, command.new_window, command.reason, now, command.actor)
-    amended = view.calendar(cid).amended([amendment])
-    reasons = [problem for _, problem in amended.problems()]
-    windows = amended.windows()
-    for window, what, day in view.acts(cid):
-        if not windows[window].contains(day):
-            reasons.append(f"{what} on {day} would fall outside the {window} window ({windows[window]})")
-    if reasons:
-        raise Refused("amend_calendar", reasons)
-    return _campaign_event(Kind.CALENDAR_AMENDED, cid, now, command.actor, {"amendment": plain(amendment)})
-
-
-def _session(view: View, command: RecordSession, now: datetime) -> Event:
-    campaign = view.campaign(command.campaign_id)
-    session = command.session
-    reasons = session_refusals(session, campaign, view.calendar(campaign.id), view.sessions(campaign.id))
-    if session.day > paris_date(now):
-        reasons.append(f"the session of {session.day} has not been held yet (it is {paris_date(now)})")
-    if reasons:
-        raise Refused("record_session", reasons)
-    data = plain(session)
-    personal: dict[str, str | None] = {"chair": data.pop("chair")}
-    for i, member in enumerate(data["members"]):
-        personal[f"members.{i}.name"] = member.pop("name")
-    at = datetime.combine(session.day, time(0, 0), tzinfo=now.tzinfo)
-    return _campaign_event(Kind.SESSION_RECORDED, campaign.id, at, command.actor, {"session": data}, personal)
-
-
-def _deliberation(view: View, command: RecordDeliberation, now: datetime) -> Event:
-    cid = view.campaign(command.campaign_id).id
-    deliberation = command.deliberation
-    states: dict[str, str | None] = {}
-    for ref in deliberation.dossiers:
-        found = view.find(ref)
-        states[ref] = found.state if found is not None and found.campaign_id == cid else None
-    reasons = deliberation_refusals(deliberation, view.calendar(cid), view.deliberation_references(cid), states)
-    if deliberation.day > paris_date(now):
-        reasons.append(f"the deliberation of {deliberation.day} has not been taken yet (it is {paris_date(now)})")
-    if reasons:
-        raise Refused("record_deliberation", reasons)
-    at = datetime.combine(deliberation.day, time(0, 0), tzinfo=now.tzinfo)
-    return _campaign_event(Kind.DELIBERATION_RECORDED, cid, at, command.actor, {"deliberation": plain(deliberation)})
-
-
-def _convention(view: View, command: RecordConvention, now: datetime) -> Event:
-    convention = command.convention
-    dossier = _dossier(view, convention.dossier)
-    reasons = [] if dossier.state == State.APPROVED else [f"{dossier.reference} is {dossier.state}, not approved"]
-    if convention.signed_on > paris_date(now):
-        reasons.append(f"the convention is signed on {convention.signed_on}, after today ({paris_date(now)})")
-    if reasons:
-        raise Refused("record_convention", reasons)
-    at = datetime.combine(convention.signed_on, time(0, 0), tzinfo=now.tzinfo)
-    return _campaign_event(
-        Kind.CONVENTION_RECORDED, dossier.campaign_id, at, command.actor, {"convention": plain(convention)}
-    )
-
-
-def _financial_report(view: View, command: RecordFinancialReport, now: datetime) -> Event:
-    dossier = _dossier(view, command.reference)
-    reasons = []
-    if dossier.approved is None or dossier.state == State.WITHDRAWN:
-        reasons.append(f"{dossier.reference} is {dossier.state}: only a granted subsidy owes a compte rendu financier")
-    if view.has_financial_report(dossier.reference):
-        reasons.append(f"the compte rendu financier of {dossier.reference} is already recorded")
-    if command.received_on > paris_date(now):
-        reasons.append(f"the compte rendu financier cannot be received on {command.received_on}, after today")
-    if reasons:
-        raise Refused("record_financial_report", reasons)
-    report = FinancialReport(dossier.reference, command.received_on)
-    at = datetime.combine(command.received_on, time(0, 0), tzinfo=now.tzinfo)
-    return _campaign_event(
-        Kind.FINANCIAL_REPORT_RECORDED, dossier.campaign_id, at, command.actor, {"report": plain(report)}
-    )
-
-
-# -- personal data (RGPD) ----------------------------------------------------------
-
-
-def _erase(view: View, command: ErasePersonalData, now: datetime) -> Event:
-    dossiers = view.applicant_dossiers(command.identity)
-    if not dossiers:
-        raise NotFound(f"no applicant {command.identity!r} (identities look like siren:…, rna:… or name:…)")
-    files: set[str] = set()
-    for dossier in dossiers:
-        campaign = view.campaign(dossier.campaign_id)
-        for piece in dossier.pieces:
-            requirement = campaign.piece(piece.key)
-            if requirement is not None and requirement.personal_data and piece.sha256:
-                if not view.file_shared(piece.sha256, command.identity):
-                    files.add(piece.sha256)
-    data = {"applicant": command.identity, "dossiers": [d.reference for d in dossiers], "files": sorted(files)}
-    return Event(Kind.PERSONAL_DATA_ERASED, None, None, now, command.actor, data, {"reason": command.reason})
-
-
-def _erase_member(view: View, command: EraseMember, now: datetime) -> list[Event]:
-    targets = []
-    for cid, session in view.all_sessions():
-        if session.chair == command.name:
-            targets.append({"campaign": cid, "session": session.id, "path": "chair"})
-        for i, member in enumerate(session.members):
-            if member.name == command.name:
-                targets.append({"campaign": cid, "session": session.id, "path": f"members.{i}.name"})
-    if not targets:
-        return []
-    return [Event(Kind.MEMBER_ERASED, None, None, now, command.actor, {"targets": targets}, {"reason": command.reason})]
-
-
-def preview(dossier: Dossier, events: list[Event]) -> Dossier:
-    """The dossier after its own ``events`` (what a backend returns to the caller)."""
-    for event in events:
-        if event.dossier == dossier.reference:
-            dossier = evolve_dossier(dossier, event)
-    return dossier

@@ -17,12 +17,12 @@ from ..campaign import Campaign
 from ..committee import CommitteeSession
 from ..decisions import Deliberation
 from ..dossier import Dossier
-from ..errors import NotFound
+from ..errors import NotFound, VersionConflict
 from ..guards import Context
 from ..money import ZERO
 from .evolve import World
 
-__all__ = ["Act", "View", "WorldView", "overdue_text"]
+__all__ = ["Act", "View", "WorldView", "find_dossier", "overdue_text"]
 
 #: One recorded act that a calendar window must keep containing: (window, what, day).
 Act = tuple[str, str, date]
@@ -48,6 +48,16 @@ class View(Protocol):
     def applicant_dossiers(self, identity: str) -> list[Dossier]: ...
     def file_shared(self, sha256: str, identity: str) -> bool: ...
     def acts(self, campaign_id: str) -> list[Act]: ...
+
+
+def find_dossier(view: View, reference: str, expected_version: int | None = None) -> Dossier:
+    """The dossier ``reference``: :class:`NotFound` if none, :class:`VersionConflict` if not at ``expected_version``."""
+    dossier = view.find(reference)
+    if dossier is None:
+        raise NotFound(f"no dossier {reference!r}")
+    if expected_version is not None and dossier.version != expected_version:
+        raise VersionConflict(reference, expected_version, dossier.version)
+    return dossier
 
 
 def overdue_text(reference: str, year: int, due: date) -> str:

@@ -159,7 +159,8 @@ def _migrate_locked(conn: sqlite3.Connection, db: Database) -> None:
     newer = sorted(applied - set(known))
     if newer:
         raise SchemaError(
-            f"this database was written by a newer ami_workflow (schema migrations {', '.join(newer)}); upgrade the library"
+            f"this database was written by a newer ami_workflow (schema migrations {', '.join(newer)}); "
+            "upgrade the library"
         )
     if not applied and names - {_MIGRATIONS_TABLE, _MIGRATIONS_INDEX}:
         raise SchemaError("this file is a SQLite database, but not an ami_workflow one")
@@ -180,7 +181,7 @@ def _migrate_locked(conn: sqlite3.Connection, db: Database) -> None:
 
 
 def _retry_busy(step: Callable[[], object], busy_timeout: float) -> None:
-    """Run ``step()``, retrying with a growing backoff while SQLite says the database is busy, up to ``busy_timeout``."""
+    """Run ``step()``, retrying with a growing backoff while SQLite says the database is busy, within the timeout."""
     deadline = time.monotonic() + busy_timeout
     delay = _FIRST_BACKOFF
     while True:

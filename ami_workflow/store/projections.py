@@ -18,7 +18,8 @@ from typing import Any
 
 import attrs
 
-from ..backend import Chained, world_difference
+from ..audit import world_difference
+from ..backend import Chained
 from ..calendar import CalendarAmendment
 from ..committee import CommitteeSession, Member
 from ..core.events import Event, Kind
@@ -167,7 +168,8 @@ def _save(conn: sqlite3.Connection, view: SqlView, reference: str, event: Event)
         else:
             applicant_id = int(
                 conn.execute(
-                    "INSERT INTO applicants (identity, name, kind, siren, siret, rna, iban) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO applicants (identity, name, kind, siren, siret, rna, iban) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (applicant.identity, *columns),
                 ).lastrowid
                 or 0

@@ -87,7 +87,9 @@ class SqlView:
         return tuple(self.conn.execute(
             "SELECT path, value FROM personal_data WHERE dossier = ? ORDER BY path", (reference,)).fetchall())
 
-    def dossier_from(self, reference: str, data: str, rows: tuple[tuple[str, str | None], ...] | None = None) -> Dossier:
+    def dossier_from(
+        self, reference: str, data: str, rows: tuple[tuple[str, str | None], ...] | None = None
+    ) -> Dossier:
         """The dossier stored as ``data`` with its personal values put back, structured once (a small cache)."""
         rows = self.personal_rows(reference) if rows is None else rows
         cached = self._cache.get(reference)
@@ -126,7 +128,8 @@ class SqlView:
             for scope, cents in self.conn.execute(
                 # Three primary-key look-ups (an OR here would scan every applicant's row).
                 "SELECT scope, approved_cents FROM totals WHERE campaign_id = ? AND scope = 'campaign' AND key = '' "
-                "UNION ALL SELECT scope, approved_cents FROM totals WHERE campaign_id = ? AND scope = 'axis' AND key = ? "
+                "UNION ALL SELECT scope, approved_cents FROM totals "
+                "WHERE campaign_id = ? AND scope = 'axis' AND key = ? "
                 "UNION ALL SELECT scope, approved_cents FROM totals WHERE campaign_id = ? AND scope = 'applicant' "
                 "AND key = (SELECT CAST(applicant_id AS TEXT) FROM dossiers WHERE reference = ?)",
                 (cid, cid, axis_key, cid, ref),

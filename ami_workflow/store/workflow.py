@@ -26,7 +26,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from ..backend import Chained, Operations, applicant_export
+from ..audit import applicant_export
+from ..backend import Chained, Operations
 from ..calendar import Calendar, CalendarAmendment, Clock, financial_report_due
 from ..campaign import Campaign
 from ..committee import CommitteeSession
@@ -301,11 +302,11 @@ class Workflow(Operations):
         for seq, body in self.conn.execute("SELECT seq, body FROM events ORDER BY seq"):
             yield event_from_body(json.loads(body), values.get(seq, {}), seq)
 
-    def personal_rows(self) -> Iterator[tuple[int, str, str, str | None]]:
+    def _personal_rows(self) -> Iterator[tuple[int, str, str, str | None]]:
         """Every personal value still held: (seq, path, salt, value)."""
         yield from self.conn.execute("SELECT seq, path, salt, value FROM personal_values WHERE value IS NOT NULL")
 
-    def file_rows(self) -> Iterator[tuple[str, bytes | None]]:
+    def _file_rows(self) -> Iterator[tuple[str, bytes | None]]:
         for sha, content, erased in self.conn.execute("SELECT sha256, content, erased_at FROM files"):
             yield sha, (None if erased else bytes(content))
 
