@@ -52,7 +52,7 @@ from .core.evolve import structure
 from .core.view import View
 from .decisions import Convention, Deliberation, FinancialReport
 from .dossier import Applicant, Application, Dossier
-from .errors import InvalidInput, Refused
+from .errors import InvalidInput, NotFound, Refused
 from .guards import dossier_ceiling
 from .journal import (
     GENESIS,
@@ -537,12 +537,26 @@ class Operations(Auditing):
         axis: str | None = None,
         qpv: str | None = None,
     ) -> list[Dossier]:
+        """The dossiers, filtered by campaign, state, axis and target QPV, in reference order."""
+        for name, value in (("campaign_id", campaign_id), ("state", state), ("axis", axis), ("qpv", qpv)):
+            if value is not None:
+                _text(value, name)
+        return self._dossiers(campaign_id, state, axis, qpv)
+
+    def _dossiers(
+        self, campaign_id: str | None, state: str | None, axis: str | None, qpv: str | None
+    ) -> list[Dossier]:
         raise NotImplementedError
 
     # -- shared reads ------------------------------------------------------------------
 
     def get(self, reference: str) -> Dossier:
-        raise NotImplementedError
+        """The dossier as it stands now."""
+        _text(reference, "reference")
+        dossier = self._view().find(reference)
+        if dossier is None:
+            raise NotFound(f"no dossier {reference!r}")
+        return dossier
 
     def amendments(self, campaign_id: str | None = None) -> list[CalendarAmendment]:
         raise NotImplementedError

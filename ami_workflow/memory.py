@@ -32,7 +32,7 @@ from .core.evolve import World, evolve
 from .core.view import View, WorldView
 from .decisions import Convention, Deliberation, FinancialReportStatus
 from .dossier import Dossier
-from .errors import InvalidInput, NotFound
+from .errors import NotFound
 from .journal import GENESIS, ChainedEvent
 from .money import ZERO
 from .rules import Totals
@@ -161,27 +161,9 @@ class MemoryWorkflow(Operations):
     def get_campaign(self, campaign_id: str) -> Campaign:
         return WorldView(self.world).campaign(campaign_id)
 
-    def get(self, reference: str) -> Dossier:
-        """The dossier as it stands now."""
-        if not isinstance(reference, str) or not reference.strip():
-            raise InvalidInput(f"reference must be a non-empty string, not {reference!r}")
-        try:
-            return self.world.dossiers[reference]
-        except KeyError:
-            raise NotFound(f"no dossier {reference!r}") from None
-
-    def dossiers(
-        self,
-        *,
-        campaign_id: str | None = None,
-        state: str | None = None,
-        axis: str | None = None,
-        qpv: str | None = None,
+    def _dossiers(
+        self, campaign_id: str | None, state: str | None, axis: str | None, qpv: str | None
     ) -> list[Dossier]:
-        """The dossiers, filtered by campaign, state, axis and target QPV, in reference order."""
-        for name, value in (("campaign_id", campaign_id), ("state", state), ("axis", axis), ("qpv", qpv)):
-            if value is not None and (not isinstance(value, str) or not value.strip()):
-                raise InvalidInput(f"{name} must be a non-empty string, not {value!r}")
         return [
             d
             for _, d in sorted(self.world.dossiers.items())

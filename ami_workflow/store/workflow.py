@@ -181,30 +181,14 @@ class Workflow(Operations):
 
     # -- reading ------------------------------------------------------------------------
 
-    def get(self, reference: str) -> Dossier:
-        """The dossier as stored now."""
-        _text(reference, "reference")
-        dossier = self._reader.find(reference)
-        if dossier is None:
-            raise NotFound(f"no dossier {reference!r}")
-        return dossier
-
-    def dossiers(
-        self,
-        *,
-        campaign_id: str | None = None,
-        state: str | None = None,
-        axis: str | None = None,
-        qpv: str | None = None,
+    def _dossiers(
+        self, campaign_id: str | None, state: str | None, axis: str | None, qpv: str | None
     ) -> list[Dossier]:
-        """The dossiers, filtered by campaign, state, axis and target QPV, in reference order."""
         sql, params = "SELECT reference, data FROM dossiers d WHERE 1=1", list[str]()
         for column, value in (("campaign_id", campaign_id), ("state", state), ("axis", axis)):
             if value is not None:
-                _text(value, column)
                 sql, params = sql + f" AND d.{column} = ?", [*params, value]
         if qpv is not None:
-            _text(qpv, "qpv")
             sql += " AND EXISTS (SELECT 1 FROM dossier_qpv q WHERE q.reference = d.reference AND q.qpv_code = ?)"
             params.append(qpv)
         rows = self.conn.execute(sql + " ORDER BY reference", params).fetchall()
