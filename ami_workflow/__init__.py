@@ -54,6 +54,7 @@ from .errors import (
     InvalidTime,
     NotFound,
     Refused,
+    StorageError,
 )
 from .guards import GUARDS, Context, eligibility_problems
 from .identity import check_applicant
@@ -142,6 +143,7 @@ __all__ = [
     "SchemaError",
     "State",
     "StateMachine",
+    "StorageError",
     "SystemClock",
     "TRIGGERS",
     "Totals",

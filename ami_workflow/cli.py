@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import getpass
 import json
-import sqlite3
 import sys
 import tomllib
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -59,9 +58,6 @@ class _Group(click.Group):
             ctx.exit(1)
         except AmiWorkflowError as exc:
             click.echo(f"Error: {exc}", err=True)
-            ctx.exit(2)
-        except sqlite3.DatabaseError as exc:
-            click.echo(f"Error: the database cannot be used: {exc}", err=True)
             ctx.exit(2)
         except (OSError, UnicodeDecodeError) as exc:
             click.echo(f"Error: {exc}", err=True)

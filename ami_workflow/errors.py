@@ -25,6 +25,7 @@ __all__ = [
     "NotFound",
     "Refused",
     "SchemaError",
+    "StorageError",
     "VersionConflict",
 ]
 
@@ -109,3 +110,7 @@ class VersionConflict(AmiWorkflowError):
             f"{reference} is at version {actual}, not {expected}: it was changed by someone else; "
             "re-read it and try again"
         )
+
+
+class StorageError(AmiWorkflowError):
+    """The database failed under a write (corrupt file, full disk, lock held past the timeout); nothing was written."""

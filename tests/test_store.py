@@ -839,3 +839,20 @@ def test_a_rewritten_and_rehashed_history_is_found_with_the_head_kept_from_befor
     assert flow.verify() is None  # a consistent forgery: chain and projections agree
     problem = flow.verify(expected_head=head)
     assert problem is not None and "truncated or rewritten" in problem.reason, problem
+
+
+def test_a_write_the_database_refuses_is_a_storage_error_and_changes_nothing(tmp_path: Path) -> None:
+    from ami_workflow import StorageError
+
+    flow = new_flow("sqlite", path=str(tmp_path / "ami.db"))
+    try:
+        ref = flow.create_dossier(applicant(1), application()).reference
+        before = (flow.get(ref), len(flow.events()), flow.head())
+        flow.conn.execute("PRAGMA query_only = ON")  # as a file turned read-only under the store
+        with pytest.raises(StorageError, match="cannot be written"):
+            flow.update_application(ref, application(title="Autre"), expected_version=0)
+        flow.conn.execute("PRAGMA query_only = OFF")
+        assert (flow.get(ref), len(flow.events()), flow.head()) == before
+        assert flow.verify() is None
+    finally:
+        flow.close()

@@ -36,7 +36,7 @@ from ..core.evolve import World, structure
 from ..core.view import View
 from ..decisions import Convention, Deliberation, FinancialReportStatus
 from ..dossier import Dossier
-from ..errors import InvalidInput, NotFound
+from ..errors import InvalidInput, NotFound, StorageError
 from ..journal import GENESIS, ChainedEvent
 from ..money import from_cents
 from ..rules import Totals
@@ -123,15 +123,20 @@ class Workflow(Operations):
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[View]:
         """One write transaction, taken at once (``BEGIN IMMEDIATE``) so concurrent writers queue."""
-        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.DatabaseError as exc:
+            raise StorageError(f"the database cannot be written: {exc}") from exc
         try:
             yield self._reader
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            self._cache.clear()
-            raise
-        else:
             self.conn.execute("COMMIT")
+        except BaseException as exc:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            self._cache.clear()
+            if isinstance(exc, sqlite3.DatabaseError):
+                raise StorageError(f"the database cannot be written, nothing was: {exc}") from exc
+            raise
 
     def _import_legacy(self) -> None:
         """Journal once what the tables of a file from an earlier version hold (see :mod:`.legacy`)."""
