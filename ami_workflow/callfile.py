@@ -34,7 +34,10 @@ from .codec import converter, describe_error, first_problem
 from .errors import AmiWorkflowError, CallFileError
 from .guards import GUARD_TRIGGERS, GUARDS
 
-__all__ = ["IDENTITY_FIELDS", "bundled_calls", "check_campaign", "load_campaign", "parse_campaign"]
+__all__ = ["DEFAULT_CALL", "IDENTITY_FIELDS", "bundled_calls", "check_campaign", "load_campaign", "parse_campaign"]
+
+#: The call used when none is named and no database holds one: the 2021 AMI « Cohésion sociale ».
+DEFAULT_CALL = "ami-cohesion-sociale-2021"
 
 
 def bundled_calls() -> list[str]:

@@ -25,7 +25,7 @@ from . import agenda as agenda_module
 from . import exports, receipts, reports
 from .anchor import generate_key, load_private_key, load_public_key
 from .calendar import PARIS, Clock, FixedClock, SystemClock, parse_instant
-from .callfile import bundled_calls, load_campaign
+from .callfile import DEFAULT_CALL, bundled_calls, load_campaign
 from .campaign import Campaign
 from .codec import converter, structure_record
 from .committee import CommitteeSession, Member
@@ -38,11 +38,10 @@ from .pieces import PaperOriginal, missing_pieces
 from .rollover import rollover
 from .sample import run_demo
 from .states import TRIGGERS
-from .store import VersionConflict, Workflow
+from .store import VersionConflict, Workflow, current_campaign
 
 __all__ = ["main"]
 
-DEFAULT_CALL = "ami-cohesion-sociale-2021"
 
 
 class _Group(click.Group):
@@ -252,13 +251,7 @@ def campaign_rollover(state: _State, year: int, source: str | None, envelope: st
     file's [calendar.policy] says; whole-month windows stay whole months. Review the list, edit
     the file, then register it with 'ami-workflow campaign add FILE'.
     """
-    if source:
-        current = load_campaign(source)
-    elif Path(state.db).exists():
-        with state.flow() as flow:
-            current = flow.campaign
-    else:
-        current = load_campaign(DEFAULT_CALL)
+    current = current_campaign(state.db, source)
     result = rollover(current, year, envelope=envelope, qpv_csv=Path(qpv_csv) if qpv_csv else None,
                       valid_from=valid_from, valid_until=valid_until, today=SystemClock().now().date())
     if output:
@@ -830,11 +823,5 @@ def verify_receipt(state: _State, reference: str, event_hash: str) -> None:
 @click.pass_obj
 def diagram(state: _State, call_name: str | None) -> None:
     """Print the dossier state diagram as Mermaid."""
-    if call_name:
-        chosen = load_campaign(call_name)
-    elif Path(state.db).exists():
-        with state.flow() as flow:
-            chosen = flow.campaign
-    else:
-        chosen = load_campaign(DEFAULT_CALL)
+    chosen = current_campaign(state.db, call_name)
     click.echo(chosen.workflow.machine().mermaid(title=chosen.call.title))

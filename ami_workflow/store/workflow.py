@@ -29,6 +29,7 @@ from typing import Any
 from ..audit import applicant_export
 from ..backend import Chained, Operations
 from ..calendar import Calendar, CalendarAmendment, Clock, financial_report_due
+from ..callfile import DEFAULT_CALL, load_campaign
 from ..campaign import Campaign
 from ..committee import CommitteeSession
 from ..core.events import Event, event_from_body
@@ -45,7 +46,7 @@ from .legacy import legacy_events, needs_import
 from .projections import difference, project
 from .view import SqlView
 
-__all__ = ["Workflow"]
+__all__ = ["Workflow", "current_campaign"]
 
 
 def _text(value: object, name: str) -> str:
@@ -326,3 +327,14 @@ class Workflow(Operations):
             refs,
         ).fetchone()[0]
         return int(values)
+
+
+def current_campaign(path: str | Path, call: str | None = None) -> Campaign:
+    """The campaign a command works on: the call file or bundled call ``call`` if named, else the most
+    recent campaign of the database at ``path`` if it exists, else the bundled :data:`DEFAULT_CALL`."""
+    if call:
+        return load_campaign(call)
+    if str(path) != ":memory:" and Path(path).exists():
+        with Workflow.open(path, actor="ami_workflow") as flow:
+            return flow.campaign
+    return load_campaign(DEFAULT_CALL)
