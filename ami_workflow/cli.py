@@ -177,8 +177,8 @@ def demo(state: _State, reset: bool, seed: int, count: int) -> None:
         signed = flow.checkpoint(load_private_key(key), anchor, actor="demo")
         problem = flow.verify_anchor(load_public_key(public), anchor)
         click.echo(f"\nJournal: {len(flow.events())} events, {'intact' if problem is None else problem}; "
-                   f"checkpoint at event {signed.seq} signed with {key} (check: ami-workflow verify --key {public} "
-                   f"--anchor {anchor})")
+                   f"head at event {signed.seq} signed with {key}, the checkpoint recorded as event {signed.seq + 1} "
+                   f"(check: ami-workflow verify --key {public} --anchor {anchor})")
 
 
 # -- campaigns -------------------------------------------------------------------

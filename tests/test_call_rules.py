@@ -1162,3 +1162,61 @@ def test_call_whole_life_of_a_dossier_on_the_call_dates(flow: Any) -> None:
     assert all(e.actor == "test" for e in flow.history(ref))
     assert flow.verify() is None
     assert flow.replayed_states() == {ref: "paid"}
+
+
+# -- The journal keeps its order, and a record is recorded once --------------------------------------
+
+
+def test_rule_an_act_is_never_dated_before_the_dossiers_latest_act(flow: Any) -> None:
+    """A postmark dates the submission before the pieces received: an act is still not dated before them."""
+    ref = flow.create_dossier(applicant(), application()).reference
+    step(flow, at(2021, 4, 28))
+    attach_pieces(flow, ref)
+    flow.receive_original(ref, signed_form())
+    attach_form(flow, ref)
+    step(flow, at(2021, 4, 29))
+    assert flow.fire(ref, "submit", postmark=date(2021, 4, 20)).submitted_at == at(2021, 4, 20, 0)
+    step(flow, at(2021, 5, 3))
+    assert_refused(flow, ref, "mark_complete", None, "before the dossier's last recorded act", at=at(2021, 4, 21, 9))
+    assert flow.fire(ref, "mark_complete").state == "complete"
+
+
+def test_rule_calendar_amendment_takes_effect_when_recorded(flow: Any) -> None:
+    """An extension recorded on 10 June does not let an act be dated on 5 June, when the window was closed."""
+    ref = bring_to(flow, "complete")
+    step(flow, at(2021, 6, 10))
+    flow.amend_calendar("instruction", date(2021, 5, 1), date(2021, 6, 20), reason="Instruction prolongée")
+    assert_refused(flow, ref, "instruct", None, "the instruction runs from 2021-05-01 to 2021-05-31",
+                   at=at(2021, 6, 5), criteria=[])
+    assert flow.fire(ref, "instruct", criteria=[]).state == "instructed"  # dated now, 10 June: in the new window
+
+
+def test_rule_calendar_amendment_cannot_strand_an_approval(flow: Any) -> None:
+    ref = bring_to(flow, "audited")
+    step(flow, at(2021, 6, 28))
+    flow.fire(ref, "approve")
+    assert_refused_action(
+        flow, lambda: flow.amend_calendar("jury", date(2021, 6, 1), date(2021, 6, 20), reason="Jury écourté"),
+        f"the approval of {ref} on 2021-06-28 would fall outside the jury window",
+    )  # fmt: skip
+
+
+def test_rule_a_convention_is_recorded_once_and_not_before_the_grant(flow: Any) -> None:
+    above = application(total_cost=Decimal("46000.02"), requested=Decimal("23000.01"))
+    ref = bring_to(flow, "approved", app=above)  # approved on 15 June 2021
+    step(flow, at(2021, 6, 20))
+    assert_refused_action(flow, lambda: flow.record_convention(Convention(ref, "CONV-OLD", date(2019, 1, 1))),
+                          "before the grant was approved (2021-06-15)")
+    flow.record_convention(Convention(ref, "CONV-2021-001", date(2021, 6, 16)))
+    assert_refused_action(flow, lambda: flow.record_convention(Convention(ref, "CONV-2021-999", date(2021, 6, 18))),
+                          f"{ref} already has its convention CONV-2021-001")
+    assert flow.conventions()[ref].reference == "CONV-2021-001"
+
+
+def test_rule_a_compte_rendu_is_not_received_before_the_grant(flow: Any) -> None:
+    ref = bring_to(flow, "approved")
+    step(flow, at(2021, 6, 20))
+    assert_refused_action(flow, lambda: flow.record_financial_report(ref, date(2019, 1, 2)),
+                          "before the grant was approved (2021-06-15)")
+    flow.record_financial_report(ref, date(2021, 6, 19))
+    assert {r.dossier: r.received_on for r in flow.financial_reports()}[ref] == date(2021, 6, 19)

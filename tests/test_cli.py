@@ -92,7 +92,8 @@ def test_demo_checkpoints_the_journal_and_says_how_to_check_it(demo_run: tuple[P
     key, public, anchor = (Path(f"{db}.{suffix}") for suffix in ("key.pem", "pub.pem", "anchor"))
     assert key.exists() and public.exists() and anchor.exists()
     events = _event_count(db)  # the checkpoint signs the head, then journals itself as the last event
-    assert f"Journal: {events} events, intact; checkpoint at event {events - 1} signed with {key}" in output
+    assert (f"Journal: {events} events, intact; head at event {events - 1} signed with {key}, "
+            f"the checkpoint recorded as event {events}") in output
     assert f"ami-workflow verify --key {public} --anchor {anchor}" in output
     checked = run(db, "verify", "--key", str(public), "--anchor", str(anchor))
     assert "journal intact" in checked.output
@@ -372,7 +373,7 @@ def test_end_to_end_demo_in_a_subprocess_is_quiet_when_piped(tmp_path: Path) -> 
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "ami.db").exists()
     assert "Walking" not in done.stderr  # no progress bar when not on a terminal
-    assert "150 000,00 €" in done.stdout and "checkpoint at event" in done.stdout
+    assert "150 000,00 €" in done.stdout and "the checkpoint recorded as event" in done.stdout
     again = _subprocess(["demo"], tmp_path)
     assert again.returncode == 2 and "--reset" in again.stderr and "Traceback" not in again.stderr
     # Dated by the real clock, long after the 2021 deadline.

@@ -716,7 +716,7 @@ def _tamper(tmp_path: Path, sql_text: str, params: tuple[Any, ...] = ()) -> tupl
             "UPDATE dossiers SET data = replace(data, 'FR1420041010050500013M02606', 'FR7630006000011234567890189') "
             "WHERE reference = ?",
             (str,),
-            "the applicant siren:552100554 differs from its dossiers",
+            "differs from its journal: applicant is",  # the dossier is named, with the field that changed
         ),
         ("UPDATE totals SET approved_cents = 0, paid_cents = 0", (), "running total"),
         (
@@ -734,6 +734,23 @@ def _tamper(tmp_path: Path, sql_text: str, params: tuple[Any, ...] = ()) -> tupl
         # The personal values are checked first: they no longer have the event that held their digest.
         ("DELETE FROM events", (), "no longer matches the digest in its event"),
         ("DELETE FROM events; DELETE FROM personal_values", (), "has no event in the journal"),
+        ("UPDATE events SET dossier = NULL WHERE seq = (SELECT MAX(seq) FROM events)", (), "its columns differ"),
+        ("UPDATE events SET recorded_at = '2099-01-01T00:00:00+01:00' WHERE seq = 3", (), "its columns differ"),
+        ("UPDATE campaigns SET envelope_cents = 99999999", (), "its columns differ from its call file"),
+        ("UPDATE applicants SET identity = 'siren:000000000'", (), "siren:000000000"),
+        (
+            "INSERT INTO records (campaign_id, kind, key, data) "
+            "SELECT id, 'copied_draft', 'OLD-1', '{\"from\":\"OLD-1\",\"to\":\"X\"}' FROM campaigns",
+            (),
+            "the copied drafts",
+        ),
+        (
+            "INSERT INTO personal_data (applicant_id, dossier, path, salt, digest, value) "
+            "SELECT applicant_id, reference, 'decision_note', '', '', 'Jean Martin' FROM dossiers",
+            (),
+            "its personal data differs",
+        ),
+        ("UPDATE files SET size = size + 1", (), "its size differs from its content"),
     ],
     ids=[
         "approved_cents",
@@ -745,6 +762,13 @@ def _tamper(tmp_path: Path, sql_text: str, params: tuple[Any, ...] = ()) -> tupl
         "personal-value",
         "delete-events",
         "delete-events-and-personal-values",
+        "event-dossier-column",
+        "event-recorded-at-column",
+        "campaign-envelope-column",
+        "applicant-identity",
+        "extra-copied-draft",
+        "extra-personal-data",
+        "file-size",
     ],
 )
 def test_each_tampering_with_plain_sqlite_is_found_and_named(
@@ -856,3 +880,21 @@ def test_a_write_the_database_refuses_is_a_storage_error_and_changes_nothing(tmp
         assert flow.verify() is None
     finally:
         flow.close()
+
+
+def test_erasure_removes_every_version_of_a_personal_piece(flow: Any) -> None:
+    """A board list replaced by a newer one, or sent back, still named people: erasure removes its bytes too."""
+    ref = flow.create_dossier(applicant(1), application()).reference
+    at(flow, TIMES["submit"])
+    first = flow.attach(ref, "liste_ca", b"liste du CA: Claire Dupont, Jean Martin").piece("liste_ca").sha256
+    flow.attach(ref, "liste_ca", b"liste du CA: Claire Dupont, Sophie Durand")
+    flow.erase_personal_data(applicant(1).identity, reason="demande RGPD")
+    with pytest.raises(NotFound, match="erased"):
+        flow.file(first)
+    assert flow.verify() is None
+
+
+def test_verify_passes_when_an_applicant_renames_itself_between_dossiers(flow: Any) -> None:
+    flow.create_dossier(applicant(1, name="Asso ancienne"), application(), reference="zz-manual")
+    flow.create_dossier(applicant(1, name="Asso nouveau nom"), application())
+    assert flow.verify() is None

@@ -205,6 +205,13 @@ class World:
     by_applicant: dict[str, list[str]] = attrs.field(factory=dict)
     granted_by: dict[str, list[tuple[str, date]]] = attrs.field(factory=dict)
     last_at: dict[str, datetime] = attrs.field(factory=dict)
+    """Each dossier's latest effective act (a postmark can date an event before earlier ones)."""
+    files_of: dict[str, set[tuple[str, str]]] = attrs.field(factory=dict)
+    """Every file each dossier ever held (pieces replaced or sent back included): (piece key, SHA-256)."""
+    acts: dict[str, list[tuple[str, str, datetime]]] = attrs.field(factory=dict)
+    """Each campaign's triggered acts: (dossier, trigger, effective time)."""
+    applicants: dict[str, Applicant] = attrs.field(factory=dict)
+    """Each applicant as its most recently created dossier gave it."""
     erased_files: set[str] = attrs.field(factory=set)
     # Running totals of the granted dossiers: (campaign, scope, key) -> (approved, paid).
     totals: dict[tuple[str, str, str], tuple[Decimal, Decimal]] = attrs.field(factory=dict)
@@ -279,8 +286,14 @@ def _evolve_one(world: World, reference: str, event: Event) -> None:
         world.by_applicant.setdefault(after.applicant.identity, []).append(reference)
     _count(world, after, +1)
     world.dossiers[reference] = after
+    if event.kind in (Kind.DOSSIER_CREATED, Kind.DOSSIER_IMPORTED):
+        world.applicants[after.applicant.identity] = after.applicant
+    world.files_of.setdefault(reference, set()).update((p.key, p.sha256) for p in after.pieces if p.sha256)
+    if event.kind is Kind.TRIGGERED:
+        world.acts.setdefault(after.campaign_id, []).append((reference, event.trigger, event.at))
     if event.kind is not Kind.PERSONAL_DATA_ERASED:
-        world.last_at[reference] = event.at
+        last = world.last_at.get(reference)
+        world.last_at[reference] = event.at if last is None or event.at > last else last
 
 
 def _amended(place: _Campaign, world: World, event: Event) -> None:

@@ -5,12 +5,13 @@ comptes rendus financiers, and the RGPD erasures. Pure, like :mod:`ami_workflow.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Any
 
-from ..calendar import CalendarAmendment, paris_date
+from ..calendar import Calendar, CalendarAmendment, paris_date
 from ..committee import session_refusals
 from ..decisions import FinancialReport, deliberation_refusals
+from ..dossier import Dossier
 from ..errors import NotFound, Refused
 from ..states import State
 from .commands import (
@@ -28,6 +29,7 @@ from .evolve import plain
 from .view import View, find_dossier
 
 __all__ = [
+    "WINDOW_GUARDS",
     "add_campaign",
     "amend_calendar",
     "erase_member",
@@ -70,14 +72,54 @@ def amend_calendar(view: View, command: AmendCalendar, now: datetime) -> Event:
     cid = view.campaign(command.campaign_id).id
     amendment = CalendarAmendment(command.window, command.new_window, command.reason, now, command.actor)
     amended = view.calendar(cid).amended([amendment])
-    reasons = [problem for _, problem in amended.problems()]
-    windows = amended.windows()
-    for window, what, day in view.acts(cid):
-        if not windows[window].contains(day):
-            reasons.append(f"{what} on {day} would fall outside the {window} window ({windows[window]})")
+    reasons = [problem for _, problem in amended.problems()] + _stranded(view, cid, amended)
     if reasons:
         raise Refused("amend_calendar", reasons)
     return _campaign_event(Kind.CALENDAR_AMENDED, cid, now, command.actor, {"amendment": plain(amendment)})
+
+
+#: The guards that hold an act to a calendar window: the window, and whether only its end binds.
+WINDOW_GUARDS = {
+    "submission_window": ("submission", False),
+    "completion_window": ("instruction", True),
+    "instruction_window": ("instruction", False),
+    "jury_window": ("jury", False),
+}
+_ACT_NAMES = {"submit": "submission", "mark_complete": "completion", "instruct": "instruction", "hear": "hearing",
+              "approve": "approval"}
+
+
+def _stranded(view: View, campaign_id: str, amended: Calendar) -> list[str]:
+    """Every recorded act that the amended calendar would put outside the window its guard checked."""
+    windows = amended.windows()
+    guards = view.campaign(campaign_id).workflow.guards
+    reasons = []
+    for ref, trigger, at in view.acts(campaign_id):
+        day = paris_date(at)
+        for guard in guards.get(trigger, ()):
+            if guard not in WINDOW_GUARDS:
+                continue
+            name, end_only = WINDOW_GUARDS[guard]
+            window = windows[name]
+            if (day > window.end) if end_only else not window.contains(day):
+                what = _ACT_NAMES.get(trigger, trigger)
+                reasons.append(f"the {what} of {ref} on {day} would fall outside the {name} window ({window})")
+    for session, day in view.session_days(campaign_id):
+        if not windows["jury"].contains(day):
+            reasons.append(f"the committee session {session} on {day} would fall outside the jury window "
+                           f"({windows['jury']})")
+    for deliberation, day in view.deliberation_days(campaign_id):
+        if not windows["deliberation"].contains(day):
+            reasons.append(f"the deliberation {deliberation} on {day} would fall outside the deliberation window "
+                           f"({windows['deliberation']})")
+    return reasons
+
+
+def _approved_on(view: View, dossier: Dossier) -> date | None:
+    """The day the dossier was (last) approved, from the journal's acts; ``None`` when none is recorded."""
+    days = [paris_date(at) for ref, trigger, at in view.acts(dossier.campaign_id)
+            if ref == dossier.reference and trigger == "approve"]
+    return max(days) if days else None
 
 
 def record_session(view: View, command: RecordSession, now: datetime) -> Event:
@@ -116,8 +158,17 @@ def record_convention(view: View, command: RecordConvention, now: datetime) -> E
     convention = command.convention
     dossier = find_dossier(view, convention.dossier)
     reasons = [] if dossier.state == State.APPROVED else [f"{dossier.reference} is {dossier.state}, not approved"]
+    existing = view.convention(dossier.reference)
+    if existing is not None:
+        reasons.append(f"{dossier.reference} already has its convention {existing.reference} "
+                       f"(signed on {existing.signed_on}); a change to it is an avenant")
     if convention.signed_on > paris_date(now):
         reasons.append(f"the convention is signed on {convention.signed_on}, after today ({paris_date(now)})")
+    approved = _approved_on(view, dossier)
+    if approved is not None and convention.signed_on < approved:
+        reasons.append(
+            f"the convention is signed on {convention.signed_on}, before the grant was approved ({approved})"
+        )
     if reasons:
         raise Refused("record_convention", reasons)
     at = datetime.combine(convention.signed_on, time(0, 0), tzinfo=now.tzinfo)
@@ -135,6 +186,10 @@ def record_financial_report(view: View, command: RecordFinancialReport, now: dat
         reasons.append(f"the compte rendu financier of {dossier.reference} is already recorded")
     if command.received_on > paris_date(now):
         reasons.append(f"the compte rendu financier cannot be received on {command.received_on}, after today")
+    approved = _approved_on(view, dossier)
+    if approved is not None and command.received_on < approved:
+        reasons.append(f"the compte rendu financier cannot be received on {command.received_on}, "
+                       f"before the grant was approved ({approved})")
     if reasons:
         raise Refused("record_financial_report", reasons)
     report = FinancialReport(dossier.reference, command.received_on)
@@ -154,11 +209,11 @@ def erase_personal_data(view: View, command: ErasePersonalData, now: datetime) -
     files: set[str] = set()
     for dossier in dossiers:
         campaign = view.campaign(dossier.campaign_id)
-        for piece in dossier.pieces:
-            requirement = campaign.piece(piece.key)
-            personal = requirement is not None and requirement.personal_data and piece.sha256
-            if personal and not view.file_shared(str(piece.sha256), command.identity):
-                files.add(str(piece.sha256))
+        for key, sha256 in view.files_of(dossier.reference):  # every version ever attached, not just the last
+            requirement = campaign.piece(key)
+            personal = requirement is not None and requirement.personal_data
+            if personal and not view.file_shared(sha256, command.identity):
+                files.add(sha256)
     data = {"applicant": command.identity, "dossiers": [d.reference for d in dossiers], "files": sorted(files)}
     return Event(Kind.PERSONAL_DATA_ERASED, None, None, now, command.actor, data, {"reason": command.reason})
 

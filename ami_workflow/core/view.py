@@ -7,25 +7,25 @@ read: nothing here changes the state.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Protocol
 
-from ..calendar import Calendar, financial_report_due, paris_date
+from ..calendar import Calendar, CalendarAmendment, financial_report_due, paris_date
 from ..campaign import Campaign
 from ..committee import CommitteeSession
-from ..decisions import Deliberation
+from ..decisions import Convention, Deliberation
 from ..dossier import Dossier
 from ..errors import NotFound, VersionConflict
 from ..guards import Context
 from ..money import ZERO
 from .evolve import World
 
-__all__ = ["Act", "View", "WorldView", "find_dossier", "overdue_text"]
+__all__ = ["Act", "View", "WorldView", "find_dossier", "in_force", "overdue_text"]
 
-#: One recorded act that a calendar window must keep containing: (window, what, day).
-Act = tuple[str, str, date]
+#: One triggered act as recorded: (dossier, trigger, effective time).
+Act = tuple[str, str, datetime]
 
 
 class View(Protocol):
@@ -35,7 +35,9 @@ class View(Protocol):
     def has_campaign(self, campaign_id: str) -> bool: ...
     def find(self, reference: str) -> Dossier | None: ...
     def context(self, dossier: Dossier, at: datetime, trigger: str | None) -> Context: ...
-    def calendar(self, campaign_id: str) -> Calendar: ...
+    def calendar(self, campaign_id: str, at: datetime | None = None) -> Calendar: ...
+    def convention(self, reference: str) -> Convention | None: ...
+    def files_of(self, reference: str) -> set[tuple[str, str]]: ...
     def sessions(self, campaign_id: str) -> Mapping[str, CommitteeSession]: ...
     def all_sessions(self) -> list[tuple[str, CommitteeSession]]: ...
     def deliberation_references(self, campaign_id: str) -> set[str]: ...
@@ -48,6 +50,8 @@ class View(Protocol):
     def applicant_dossiers(self, identity: str) -> list[Dossier]: ...
     def file_shared(self, sha256: str, identity: str) -> bool: ...
     def acts(self, campaign_id: str) -> list[Act]: ...
+    def session_days(self, campaign_id: str) -> list[tuple[str, date]]: ...
+    def deliberation_days(self, campaign_id: str) -> list[tuple[str, date]]: ...
 
 
 def find_dossier(view: View, reference: str, expected_version: int | None = None) -> Dossier:
@@ -83,9 +87,16 @@ class WorldView:
     def find(self, reference: str) -> Dossier | None:
         return self.world.dossiers.get(reference)
 
-    def calendar(self, campaign_id: str) -> Calendar:
+    def calendar(self, campaign_id: str, at: datetime | None = None) -> Calendar:
         place = self.world.campaigns[campaign_id]
-        return place.campaign.calendar.amended(place.amendments)
+        return place.campaign.calendar.amended(in_force(place.amendments, at))
+
+    def convention(self, reference: str) -> Convention | None:
+        dossier = self.world.dossiers.get(reference)
+        return None if dossier is None else self.world.campaigns[dossier.campaign_id].conventions.get(reference)
+
+    def files_of(self, reference: str) -> set[tuple[str, str]]:
+        return set(self.world.files_of.get(reference, ()))
 
     def context(self, dossier: Dossier, at: datetime, trigger: str | None) -> Context:
         world = self.world
@@ -103,7 +114,7 @@ class WorldView:
 
         return Context(
             campaign=place.campaign,
-            calendar=self.calendar(cid),
+            calendar=self.calendar(cid, at),
             sessions=place.sessions,
             deliberations=tuple(
                 Deliberation(name, day, (dossier.reference,))
@@ -173,22 +184,15 @@ class WorldView:
         )
 
     def acts(self, campaign_id: str) -> list[Act]:
-        return world_acts(self.world, campaign_id)
+        return list(self.world.acts.get(campaign_id, ()))
+
+    def session_days(self, campaign_id: str) -> list[tuple[str, date]]:
+        return [(s.id, s.day) for s in self.world.campaigns[campaign_id].sessions.values()]
+
+    def deliberation_days(self, campaign_id: str) -> list[tuple[str, date]]:
+        return [(d.reference, d.day) for d in self.world.campaigns[campaign_id].deliberations]
 
 
-def world_acts(world: World, campaign_id: str) -> list[Act]:
-    """Every recorded act of the campaign that a calendar window must contain."""
-    acts: list[Act] = []
-    for dossier in world.dossiers.values():
-        if dossier.campaign_id != campaign_id:
-            continue
-        if dossier.submitted_at is not None:
-            acts.append(("submission", f"the submission of {dossier.reference}", paris_date(dossier.submitted_at)))
-        if dossier.instruction is not None:
-            acts.append(("instruction", f"the instruction of {dossier.reference}", paris_date(dossier.instruction.at)))
-    place = world.campaigns[campaign_id]
-    for session in place.sessions.values():
-        acts.append(("jury", f"the committee session {session.id}", session.day))
-    for deliberation in place.deliberations:
-        acts.append(("deliberation", f"the deliberation {deliberation.reference}", deliberation.day))
-    return acts
+def in_force(amendments: Iterable[CalendarAmendment], at: datetime | None) -> list[CalendarAmendment]:
+    """The amendments in force at ``at`` (all of them without it): an amendment takes effect when recorded."""
+    return [a for a in amendments if at is None or a.at <= at]

@@ -43,10 +43,13 @@ _PROJECTIONS = ("dossier_qpv", "personal_data", "deliberation_dossiers", "record
 def needs_import(conn: sqlite3.Connection) -> bool:
     """Whether the file came from an earlier version with campaigns, and has not been journaled yet.
 
-    Only the migration to schema m005 marks a file so (table ``legacy_import``): a journal emptied
-    later is not imported again, it fails ``verify``.
+    Only the migration to schema m005 marks a file so (table ``legacy_import``), and only a journal
+    that has recorded no campaign is imported: a journal emptied later is not imported again, it
+    fails ``verify``, and a mark added later to a journaled file changes nothing.
     """
-    return conn.execute("SELECT 1 FROM legacy_import LIMIT 1").fetchone() is not None
+    marked = conn.execute("SELECT 1 FROM legacy_import LIMIT 1").fetchone() is not None
+    journaled = conn.execute("SELECT 1 FROM events WHERE kind = 'campaign_added' LIMIT 1").fetchone() is not None
+    return marked and not journaled
 
 
 def _name(value: str | None) -> str | None:

@@ -12,26 +12,22 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Mapping
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 import attrs
 
-from ..audit import world_difference
 from ..backend import Chained
-from ..calendar import CalendarAmendment
 from ..committee import CommitteeSession, Member
 from ..core.events import Event, Kind
-from ..core.evolve import World, _Campaign, evolve_dossier, plain, session_of, structure
-from ..decisions import Convention, Deliberation, FinancialReport
+from ..core.evolve import evolve_dossier, plain, session_of, structure
 from ..dossier import Dossier
 from ..journal import canonical_json
-from ..money import ZERO, from_cents, to_cents
-from ..personal import ERASED, join_personal, split_personal
+from ..money import to_cents
+from ..personal import ERASED, split_personal
 from .view import SqlView
 
-__all__ = ["difference", "project"]
+__all__ = ["COLUMNS", "dossier_columns", "project"]
 
 
 def _cents(amount: Decimal | None) -> int | None:
@@ -59,7 +55,7 @@ def dossier_columns(dossier: Dossier) -> tuple[Any, ...]:
     )
 
 
-_COLUMNS = (
+COLUMNS = (
     "campaign_id, state, version, title, axis, total_cost_cents, requested_cents, ceiling_cents, "
     "proposed_cents, approved_cents, paid_cents, period_start, period_end, submitted_at"
 )
@@ -175,11 +171,11 @@ def _save(conn: sqlite3.Connection, view: SqlView, reference: str, event: Event)
                 or 0
             )
         conn.execute(
-            f"INSERT INTO dossiers (reference, applicant_id, {_COLUMNS}, data) VALUES (?, ?, {', '.join('?' * 14)}, ?)",
+            f"INSERT INTO dossiers (reference, applicant_id, {COLUMNS}, data) VALUES (?, ?, {', '.join('?' * 14)}, ?)",
             (reference, applicant_id, *dossier_columns(after), text),
         )
     else:
-        sets = ", ".join(f"{c.strip()} = ?" for c in _COLUMNS.split(","))
+        sets = ", ".join(f"{c.strip()} = ?" for c in COLUMNS.split(","))
         conn.execute(
             f"UPDATE dossiers SET {sets}, data = ? WHERE reference = ?", (*dossier_columns(after), text, reference)
         )
@@ -261,89 +257,3 @@ def _erase_members(conn: sqlite3.Connection, event: Event) -> None:
             "UPDATE personal_values SET value = NULL, salt = '', erased_at = ? WHERE subject = ? AND path = ?",
             (event.at.isoformat(), f"session:{cid}:{sid}", path),
         )
-
-
-# -- verification -------------------------------------------------------------------
-
-
-def tables_world(conn: sqlite3.Connection, view: SqlView) -> tuple[World, str | None]:
-    """The tables read back as a World, and the first row whose columns disagree with its own data."""
-    world = World()
-    for (cid,) in conn.execute("SELECT id FROM campaigns ORDER BY id"):
-        place = _Campaign(view.campaign(cid))
-        place.amendments = [structure(d, CalendarAmendment) for d in view.records(cid, "amendment")]
-        place.sessions = {s["id"]: structure(s, CommitteeSession) for s in view.records(cid, "session")}
-        place.deliberations = [structure(d, Deliberation) for d in view.records(cid, "deliberation")]
-        place.conventions = {c["dossier"]: structure(c, Convention) for c in view.records(cid, "convention")}
-        place.financial_reports = {
-            r["dossier"]: structure(r, FinancialReport) for r in view.records(cid, "financial_report")
-        }
-        world.campaigns[cid] = place
-    problem = None
-    identities: dict[int, str] = {}
-    for ref, applicant_id, data, *columns in conn.execute(
-        f"SELECT reference, applicant_id, data, {_COLUMNS} FROM dossiers ORDER BY reference"
-    ):
-        dossier: Dossier = structure(join_personal(json.loads(data), dict(view.personal_rows(ref))), Dossier)
-        world.dossiers[ref] = dossier
-        identities[applicant_id] = dossier.applicant.identity
-        if problem is None and tuple(columns) != dossier_columns(dossier):
-            names = [c.strip() for c in _COLUMNS.split(",")]
-            wrong = [n for n, a, b in zip(names, columns, dossier_columns(dossier), strict=True) if a != b]
-            problem = f"dossier {ref}: the column {', '.join(wrong)} differs from its record"
-        qpv = tuple(
-            r[0] for r in conn.execute("SELECT qpv_code FROM dossier_qpv WHERE reference = ? ORDER BY rowid", (ref,))
-        )
-        if problem is None and sorted(qpv) != sorted(dossier.application.qpv_codes):
-            problem = f"dossier {ref}: its QPV links differ from its record"
-    for identity, *values in conn.execute("SELECT identity, name, kind, siren, siret, rna, iban FROM applicants"):
-        latest = [d for d in world.dossiers.values() if d.applicant.identity == identity]
-        if latest and problem is None:
-            a = latest[-1].applicant
-            if tuple(values) != (a.name, a.kind, a.siren, a.siret, a.rna, a.iban):
-                problem = f"the applicant {identity} differs from its dossiers"
-    for cid, scope, key, approved, paid in conn.execute(
-        "SELECT campaign_id, scope, key, approved_cents, paid_cents FROM totals"
-    ):
-        name = identities.get(int(key), key) if scope == "applicant" and key.isdigit() else key
-        if approved or paid:
-            world.totals[(cid, scope, name)] = (from_cents(approved), from_cents(paid))
-    for _cid, deliberation, day, ref in conn.execute("SELECT * FROM deliberation_dossiers"):
-        world.granted_by.setdefault(ref, []).append((deliberation, datetime.fromisoformat(day).date()))
-    return world, problem
-
-
-def difference(conn: sqlite3.Connection, view: SqlView, replayed: World) -> str | None:
-    """The first difference between the tables and the replay of the journal, or ``None``."""
-    tables, problem = tables_world(conn, view)
-    if problem is not None:
-        return problem
-    found = world_difference(tables, replayed)
-    if found is not None:
-        return found
-    for ref in sorted(set(tables.granted_by) | set(replayed.granted_by)):
-        if sorted(tables.granted_by.get(ref, [])) != sorted(replayed.granted_by.get(ref, [])):
-            return f"the deliberation links of {ref} differ from the journal"
-    for place in replayed.campaigns.values():
-        for ref in place.copied:
-            if (
-                conn.execute(
-                    "SELECT 1 FROM records WHERE kind = 'copied_draft' AND key = ? AND campaign_id = ?",
-                    (ref, place.campaign.id),
-                ).fetchone()
-                is None
-            ):
-                return f"the copy of the draft {ref} is missing from the store"
-    for dossier in replayed.dossiers.values():
-        for piece in dossier.pieces:
-            if (
-                piece.sha256
-                and piece.sha256 not in replayed.erased_files
-                and conn.execute(
-                    "SELECT 1 FROM files WHERE sha256 = ? AND erased_at IS NULL", (piece.sha256,)
-                ).fetchone()
-                is None
-            ):
-                return f"the content of {dossier.reference}'s piece {piece.key} is missing or erased"
-    _ = ZERO
-    return None

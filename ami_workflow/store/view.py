@@ -17,7 +17,7 @@ from ..calendar import Calendar, CalendarAmendment, financial_report_due, paris_
 from ..campaign import Campaign
 from ..committee import CommitteeSession
 from ..core.evolve import structure
-from ..core.view import Act, overdue_text
+from ..core.view import Act, in_force, overdue_text
 from ..decisions import Convention, Deliberation
 from ..dossier import Dossier
 from ..errors import NotFound
@@ -114,8 +114,24 @@ class SqlView:
     def amendments(self, campaign_id: str) -> list[CalendarAmendment]:
         return [structure(d, CalendarAmendment) for d in self.records(campaign_id, "amendment")]
 
-    def calendar(self, campaign_id: str) -> Calendar:
-        return self.campaign(campaign_id).calendar.amended(self.amendments(campaign_id))
+    def calendar(self, campaign_id: str, at: datetime | None = None) -> Calendar:
+        return self.campaign(campaign_id).calendar.amended(in_force(self.amendments(campaign_id), at))
+
+    def convention(self, reference: str) -> Convention | None:
+        row = self.conn.execute(
+            "SELECT data FROM records WHERE kind = 'convention' AND key = ?", (reference,)).fetchone()
+        return None if row is None else structure(json.loads(row[0]), Convention)
+
+    def files_of(self, reference: str) -> set[tuple[str, str]]:
+        found: set[tuple[str, str]] = set()
+        for (body,) in self.conn.execute(
+            "SELECT body FROM events WHERE dossier = ? AND kind IN ('piece_attached', 'pieces_reused', "
+            "'dossier_imported')", (reference,)
+        ):
+            data = json.loads(body)["data"]
+            pieces = [data["piece"]] if "piece" in data else data.get("pieces") or data["dossier"].get("pieces") or []
+            found.update((p["key"], p["sha256"]) for p in pieces if p.get("sha256"))
+        return found
 
     def context(self, dossier: Dossier, at: datetime, trigger: str | None) -> Context:
         campaign = self.campaign(dossier.campaign_id)
@@ -148,7 +164,7 @@ class SqlView:
         ]
         return Context(
             campaign=campaign,
-            calendar=self.calendar(cid),
+            calendar=self.calendar(cid, at),
             sessions=_RecordLookup(self.conn, cid, "session", CommitteeSession),
             deliberations=tuple(deliberations),
             conventions=_RecordLookup(self.conn, cid, "convention", Convention),
@@ -205,10 +221,10 @@ class SqlView:
         return from_cents(int(row[0]) if row else 0)
 
     def last_at(self, reference: str) -> datetime | None:
-        row = self.conn.execute(
-            "SELECT at FROM events WHERE dossier = ? ORDER BY seq DESC LIMIT 1", (reference,)
-        ).fetchone()
-        return datetime.fromisoformat(row[0]) if row else None
+        """The dossier's latest effective act (a postmark can date an event before the ones recorded earlier)."""
+        days = [datetime.fromisoformat(at) for (at,) in self.conn.execute(
+            "SELECT at FROM events WHERE dossier = ?", (reference,))]
+        return max(days) if days else None
 
     def next_number(self, campaign_id: str) -> int:
         row = self.conn.execute("SELECT COUNT(*) FROM dossiers WHERE campaign_id = ?", (campaign_id,)).fetchone()
@@ -246,20 +262,14 @@ class SqlView:
         )
 
     def acts(self, campaign_id: str) -> list[Act]:
-        acts: list[Act] = []
-        for ref, submitted, instructed in self.conn.execute(
-            "SELECT reference, submitted_at, json_extract(data, '$.instruction.at') FROM dossiers "
-            "WHERE campaign_id = ? AND (submitted_at IS NOT NULL OR json_extract(data, '$.instruction') IS NOT NULL)",
+        rows = self.conn.execute(
+            "SELECT dossier, trigger, at FROM events WHERE campaign_id = ? AND kind = 'triggered' ORDER BY seq",
             (campaign_id,),
-        ):
-            if submitted:
-                acts.append(("submission", f"the submission of {ref}", paris_date(datetime.fromisoformat(submitted))))
-            if instructed:
-                acts.append(
-                    ("instruction", f"the instruction of {ref}", paris_date(datetime.fromisoformat(instructed)))
-                )
-        for data in self.records(campaign_id, "session"):
-            acts.append(("jury", f"the committee session {data['id']}", date.fromisoformat(data["day"])))
-        for data in self.records(campaign_id, "deliberation"):
-            acts.append(("deliberation", f"the deliberation {data['reference']}", date.fromisoformat(data["day"])))
-        return acts
+        )
+        return [(ref, trigger, datetime.fromisoformat(at)) for ref, trigger, at in rows]
+
+    def session_days(self, campaign_id: str) -> list[tuple[str, date]]:
+        return [(d["id"], date.fromisoformat(d["day"])) for d in self.records(campaign_id, "session")]
+
+    def deliberation_days(self, campaign_id: str) -> list[tuple[str, date]]:
+        return [(d["reference"], date.fromisoformat(d["day"])) for d in self.records(campaign_id, "deliberation")]

@@ -41,9 +41,10 @@ from ..errors import InvalidInput, NotFound, StorageError
 from ..journal import GENESIS, ChainedEvent
 from ..money import from_cents
 from ..rules import Totals
+from .checks import difference
 from .connection import connect, migrate
 from .legacy import legacy_events, needs_import
-from .projections import difference, project
+from .projections import project
 from .view import SqlView
 
 __all__ = ["Workflow", "current_campaign"]
@@ -301,7 +302,7 @@ class Workflow(Operations):
             yield sha, (None if erased else bytes(content))
 
     def _projection_problems(self, world: World) -> str | None:
-        return difference(self.conn, self._reader, world)
+        return difference(self.conn, world)
 
     # -- personal data (RGPD) -------------------------------------------------------------
 
