@@ -42,21 +42,42 @@ from ..codec import converter
 from ..committee import CommitteeSession, Member
 from ..decisions import Convention, Deliberation, FinancialReport
 from ..dossier import Applicant, Application, Dossier, Instruction, Payment
-from ..journal import canonical_json
 from ..money import ZERO
 from ..personal import ERASED, join_personal
 from ..pieces import IssueReason, PaperOriginal, PieceIssue, PieceReceipt
 from ..states import State
 from .events import Event, Kind
 
-__all__ = ["World", "evolve", "evolve_dossier", "fold", "plain", "structure"]
+__all__ = ["World", "evolve", "evolve_dossier", "fold", "plain", "plain_json", "structure"]
 
 _fast = converter.copy(detailed_validation=False)
 
 
+def _default(value: Any) -> Any:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (set, frozenset)):
+        return sorted(value)
+    raise TypeError(f"cannot write a {type(value).__name__} as JSON")
+
+
+def plain_json(value: Any) -> str:
+    """The JSON text of plain or unstructured data, sorted and compact like :func:`canonical_json`, by the C
+    encoder (for rows and round trips; what is hashed still goes through :func:`canonical_json`)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False,
+                      default=_default)
+
+
 def plain(value: Any) -> Any:
-    """``value`` unstructured to plain JSON values (strings for amounts and days), as the journal stores it."""
-    return json.loads(canonical_json(converter.unstructure(value)))
+    """``value`` unstructured to plain JSON values (strings for amounts and days), as the journal stores it.
+
+        >>> from ami_workflow.calendar import PARIS
+        >>> plain(Payment(Decimal("10.50"), datetime(2021, 10, 5, 10, tzinfo=PARIS), "M-1"))
+        {'amount': '10.50', 'at': '2021-10-05T10:00:00+02:00', 'reference': 'M-1'}
+    """
+    return json.loads(plain_json(converter.unstructure(value)))
 
 
 def structure(data: Any, cls: type[Any]) -> Any:

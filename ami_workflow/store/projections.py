@@ -20,9 +20,8 @@ import attrs
 from ..backend import Chained
 from ..committee import CommitteeSession, Member
 from ..core.events import Event, Kind
-from ..core.evolve import evolve_dossier, plain, session_of, structure
+from ..core.evolve import evolve_dossier, plain, plain_json, session_of, structure
 from ..dossier import Dossier
-from ..journal import canonical_json
 from ..money import to_cents
 from ..personal import ERASED, split_personal
 from .view import SqlView
@@ -98,7 +97,7 @@ def project(conn: sqlite3.Connection, view: SqlView, item: Chained, blobs: Mappi
                 campaign["call"]["year"],
                 campaign["call"]["title"],
                 to_cents(Decimal(campaign["envelope"]["amount"])),
-                canonical_json(campaign),
+                plain_json(campaign),
             ),
         )
         conn.execute(
@@ -150,7 +149,7 @@ def _save(conn: sqlite3.Connection, view: SqlView, reference: str, event: Event)
     before = view.find(reference)
     after = evolve_dossier(before, event)
     data, values = split_personal(plain(after))
-    text = canonical_json(data)
+    text = plain_json(data)
     if before is None:
         applicant = after.applicant
         columns = (applicant.name, applicant.kind, applicant.siren, applicant.siret, applicant.rna, applicant.iban)
@@ -186,7 +185,7 @@ def _save(conn: sqlite3.Connection, view: SqlView, reference: str, event: Event)
             "INSERT INTO dossier_qpv (reference, qpv_code) VALUES (?, ?)",
             [(reference, code) for code in after.application.qpv_codes],
         )
-    view.dossier_from(reference, text, tuple(sorted(values.items())))
+    view.remember(reference, text, tuple(sorted(values.items())), after)
 
 
 def _save_personal(conn: sqlite3.Connection, reference: str, values: Mapping[str, str]) -> None:
@@ -208,7 +207,7 @@ def _record(conn: sqlite3.Connection, campaign_id: str, kind: str, key: str, dat
     verb = "INSERT OR REPLACE" if replace else "INSERT"
     conn.execute(
         f"{verb} INTO records (campaign_id, kind, key, data) VALUES (?, ?, ?, ?)",
-        (campaign_id, kind, key, canonical_json(data)),
+        (campaign_id, kind, key, plain_json(data)),
     )
 
 
@@ -251,7 +250,7 @@ def _erase_members(conn: sqlite3.Connection, event: Event) -> None:
             session = attrs.evolve(session, members=tuple(members))
         conn.execute(
             "UPDATE records SET data = ? WHERE campaign_id = ? AND kind = 'session' AND key = ?",
-            (canonical_json(plain(session)), cid, sid),
+            (plain_json(plain(session)), cid, sid),
         )
         conn.execute(
             "UPDATE personal_values SET value = NULL, salt = '', erased_at = ? WHERE subject = ? AND path = ?",

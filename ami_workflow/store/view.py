@@ -101,6 +101,12 @@ class SqlView:
             del self._cache[next(iter(self._cache))]
         return dossier
 
+    def remember(self, reference: str, data: str, rows: tuple[tuple[str, str | None], ...], dossier: Dossier) -> None:
+        """Keep ``dossier`` as the structure of the row just written (its text and personal rows)."""
+        self._cache[reference] = ((data, rows), dossier)
+        if len(self._cache) > _CACHE_SIZE:
+            del self._cache[next(iter(self._cache))]
+
     def find(self, reference: str) -> Dossier | None:
         row = self.conn.execute("SELECT data FROM dossiers WHERE reference = ?", (reference,)).fetchone()
         return None if row is None else self.dossier_from(reference, row[0])
