@@ -24,33 +24,25 @@ from typing import Any
 import attrs
 
 from .audit import Auditing
-from .calendar import Calendar, CalendarAmendment, Clock, SystemClock, Window, to_paris
+from .calendar import Calendar, CalendarAmendment, Clock, SystemClock, to_paris
 from .campaign import Campaign
-from .committee import CommitteeSession
+from .campaign_ops import CampaignOperations
 from .core.commands import (
     AddCampaign,
-    AmendCalendar,
     ApproveBatch,
     AttachPiece,
     Command,
     CopyDrafts,
     CreateDossiers,
-    EraseMember,
-    ErasePersonalData,
     Fire,
     ReceiveOriginal,
-    RecordConvention,
-    RecordDeliberation,
-    RecordFinancialReport,
-    RecordSession,
     ReusePieces,
     UpdateApplication,
 )
 from .core.decide import approve_batch, check_trigger, decide
 from .core.events import Event, event_body
-from .core.evolve import structure
 from .core.view import View
-from .decisions import Convention, Deliberation, FinancialReport
+from .decisions import Deliberation
 from .dossier import Applicant, Application, Dossier
 from .errors import InvalidInput, NotFound, Refused
 from .guards import dossier_ceiling
@@ -105,7 +97,7 @@ def safe_name(filename: str | None) -> str | None:
     return name[:255] or None
 
 
-class Operations(Auditing):
+class Operations(CampaignOperations, Auditing):
     """Every writing operation, once; subclasses provide the storage primitives below."""
 
     campaign: Campaign
@@ -448,71 +440,6 @@ class Operations(Auditing):
         self._notify([item.event for item in stamped])
         funded = {ref: amount for ref, amount in plan.shares.items() if amount > 0}
         return BatchResult(funded, tuple(r for r in plan.shares if r not in funded), plan.scaled)
-
-    # -- campaign decisions -------------------------------------------------------
-
-    def amend_calendar(
-        self,
-        window: str,
-        start: date,
-        end: date,
-        *,
-        reason: str,
-        actor: str = "",
-        campaign_id: str | None = None,
-    ) -> CalendarAmendment:
-        """Change one window of the provisional calendar, from now on, with a reason.
-
-        Refused when the calendar would be incoherent, or when an act already
-        recorded (a submission, a session …) would fall outside its window.
-        """
-        command = AmendCalendar(self._cid(campaign_id), window, Window(start, end), reason, self._actor(actor))
-        amendment: CalendarAmendment = structure(self._run(command)[0].data["amendment"], CalendarAmendment)
-        return amendment
-
-    def record_session(
-        self, session: CommitteeSession, *, actor: str = "", campaign_id: str | None = None
-    ) -> CommitteeSession:
-        """Record a committee session once held; refused when it cannot hear dossiers under the call's rule."""
-        self._run(RecordSession(self._cid(campaign_id), session, self._actor(actor)))
-        return session
-
-    def record_deliberation(
-        self, deliberation: Deliberation, *, actor: str = "", campaign_id: str | None = None
-    ) -> Deliberation:
-        """Record the council's deliberation, once taken, and the approved dossiers it grants."""
-        self._run(RecordDeliberation(self._cid(campaign_id), deliberation, self._actor(actor)))
-        return deliberation
-
-    def record_convention(self, convention: Convention, *, actor: str = "") -> Convention:
-        """Record the signed convention of an approved dossier."""
-        self._run(RecordConvention(convention, self._actor(actor)))
-        return convention
-
-    def record_financial_report(self, reference: str, received_on: date, *, actor: str = "") -> FinancialReport:
-        """Record the compte rendu financier of a granted dossier when it arrives (loi 2000-321, art. 10)."""
-        self._run(RecordFinancialReport(reference, received_on, self._actor(actor)))
-        return FinancialReport(reference, received_on)
-
-    # -- personal data (RGPD) -------------------------------------------------------
-
-    def erase_personal_data(self, identity: str, *, reason: str, actor: str = "") -> int:
-        """Erase the applicant's personal data; the journal stays verifiable. Returns how many items were erased.
-
-        Names and free texts are kept outside the chain (the journal holds only
-        salted digests), and the pieces that hold personal data lose their bytes.
-        """
-        before = self._personal_count(identity)
-        self._run(ErasePersonalData(identity, reason, self._actor(actor)))
-        return before
-
-    def erase_committee_member(self, name: str, *, reason: str, actor: str = "") -> int:
-        """Erase a person's name from every committee session; returns how many places changed."""
-        events = self._run(EraseMember(name, reason, self._actor(actor)))
-        return sum(len(e.data["targets"]) for e in events)
-
-    def _personal_count(self, identity: str) -> int:
-        raise NotImplementedError
 
     def ceiling(self, reference: str) -> Decimal:
         """The dossier's ceiling now: with its confirmed bonus criteria once instructed, the base rate before."""

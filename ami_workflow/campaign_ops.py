@@ -1,0 +1,106 @@
+"""The campaign's decisions and the RGPD erasures, as operations of a store (see :mod:`ami_workflow.backend`).
+
+:class:`CampaignOperations` is a base of :class:`~ami_workflow.backend.Operations`: each method checks its
+input, builds its command and runs it through the one write path.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from .calendar import CalendarAmendment, Window
+from .committee import CommitteeSession
+from .core.commands import (
+    AmendCalendar,
+    Command,
+    EraseMember,
+    ErasePersonalData,
+    RecordConvention,
+    RecordDeliberation,
+    RecordFinancialReport,
+    RecordSession,
+)
+from .core.events import Event
+from .core.evolve import structure
+from .decisions import Convention, Deliberation, FinancialReport
+
+__all__ = ["CampaignOperations"]
+
+
+class CampaignOperations:
+    """Calendar amendments, sessions, deliberations, conventions, comptes rendus, and erasures."""
+
+    def _run(self, command: Command, blobs: dict[str, bytes] | None = None) -> list[Event]:
+        raise NotImplementedError
+
+    def _actor(self, actor: str) -> str:
+        raise NotImplementedError
+
+    def _cid(self, campaign_id: str | None) -> str:
+        raise NotImplementedError
+
+    def _personal_count(self, identity: str) -> int:
+        raise NotImplementedError
+
+    # -- campaign decisions -------------------------------------------------------
+
+    def amend_calendar(
+        self,
+        window: str,
+        start: date,
+        end: date,
+        *,
+        reason: str,
+        actor: str = "",
+        campaign_id: str | None = None,
+    ) -> CalendarAmendment:
+        """Change one window of the provisional calendar, from now on, with a reason.
+
+        Refused when the calendar would be incoherent, or when an act already
+        recorded (a submission, a session …) would fall outside its window.
+        """
+        command = AmendCalendar(self._cid(campaign_id), window, Window(start, end), reason, self._actor(actor))
+        amendment: CalendarAmendment = structure(self._run(command)[0].data["amendment"], CalendarAmendment)
+        return amendment
+
+    def record_session(
+        self, session: CommitteeSession, *, actor: str = "", campaign_id: str | None = None
+    ) -> CommitteeSession:
+        """Record a committee session once held; refused when it cannot hear dossiers under the call's rule."""
+        self._run(RecordSession(self._cid(campaign_id), session, self._actor(actor)))
+        return session
+
+    def record_deliberation(
+        self, deliberation: Deliberation, *, actor: str = "", campaign_id: str | None = None
+    ) -> Deliberation:
+        """Record the council's deliberation, once taken, and the approved dossiers it grants."""
+        self._run(RecordDeliberation(self._cid(campaign_id), deliberation, self._actor(actor)))
+        return deliberation
+
+    def record_convention(self, convention: Convention, *, actor: str = "") -> Convention:
+        """Record the signed convention of an approved dossier."""
+        self._run(RecordConvention(convention, self._actor(actor)))
+        return convention
+
+    def record_financial_report(self, reference: str, received_on: date, *, actor: str = "") -> FinancialReport:
+        """Record the compte rendu financier of a granted dossier when it arrives (loi 2000-321, art. 10)."""
+        self._run(RecordFinancialReport(reference, received_on, self._actor(actor)))
+        return FinancialReport(reference, received_on)
+
+    # -- personal data (RGPD) -------------------------------------------------------
+
+    def erase_personal_data(self, identity: str, *, reason: str, actor: str = "") -> int:
+        """Erase the applicant's personal data; the journal stays verifiable. Returns how many items were erased.
+
+        Names and free texts are kept outside the chain (the journal holds only
+        salted digests), and the pieces that hold personal data lose their bytes
+        (every version ever attached). The count is of values and files.
+        """
+        before = self._personal_count(identity)
+        [event] = self._run(ErasePersonalData(identity, reason, self._actor(actor)))
+        return before + len(event.data["files"])
+
+    def erase_committee_member(self, name: str, *, reason: str, actor: str = "") -> int:
+        """Erase a person's name from every committee session; returns how many places changed."""
+        events = self._run(EraseMember(name, reason, self._actor(actor)))
+        return sum(len(e.data["targets"]) for e in events)
