@@ -46,7 +46,7 @@ from ami_workflow import (
 from ami_workflow.calendar import PARIS
 from ami_workflow.codec import converter
 from ami_workflow.journal import GENESIS, canonical_json, link_with_text, personal_data_digest
-from ami_workflow.store import SchemaError, VersionConflict, Workflow
+from ami_workflow.store import VersionConflict, Workflow
 
 
 @pytest.fixture
@@ -457,29 +457,6 @@ def test_reopen_keeps_everything_and_migrates_once(tmp_path: Path) -> None:
         ]
 
 
-def test_newer_database_is_refused(tmp_path: Path) -> None:
-    path = tmp_path / "ami.db"
-    Workflow.open(path, CAMPAIGN).close()
-    conn = sqlite3.connect(path)
-    conn.execute(
-        "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES ('ami_workflow', 'm999_future', 'x')"
-    )
-    conn.commit()
-    conn.close()
-    with pytest.raises(SchemaError, match="newer ami_workflow"):
-        Workflow.open(path, CAMPAIGN)
-
-
-def test_foreign_sqlite_file_is_refused(tmp_path: Path) -> None:
-    path = tmp_path / "other.db"
-    conn = sqlite3.connect(path)
-    conn.execute("CREATE TABLE budget (x)")
-    conn.commit()
-    conn.close()
-    with pytest.raises(SchemaError, match="not an ami_workflow"):
-        Workflow.open(path, CAMPAIGN)
-
-
 def test_many_campaigns_and_applicants_matched_by_siren(sql: Workflow) -> None:
     flow = sql
     text = (Path(__file__).parent.parent / "ami_workflow" / "calls" / "ami-cohesion-sociale-2021.toml").read_text(
@@ -612,7 +589,8 @@ def test_running_totals_equal_a_recount_after_approvals_payments_and_withdrawals
     assert flow.verify() is None
 
 
-def test_migration_from_the_first_schema_moves_data_into_place(tmp_path: Path) -> None:
+def _first_schema_file(tmp_path: Path, *, deliberation: bool) -> str:
+    """A file at the first schema only (m001) holding one approved dossier, as an older ami_workflow left it."""
     from sqlite_utils import Database
 
     from ami_workflow.store import SCHEMA_MIGRATIONS
@@ -632,13 +610,18 @@ def test_migration_from_the_first_schema_moves_data_into_place(tmp_path: Path) -
         " VALUES ('OLD-1', ?, 1, 'approved', 6, 500000, 0, 'numerique', ?)",
         (CAMPAIGN.id, canonical_json({**data, "reference": "OLD-1"})),
     )
-    db.execute(
-        "INSERT INTO records (campaign_id, kind, key, data) VALUES (?, 'deliberation', 'DEL-1', ?)",
-        (CAMPAIGN.id, canonical_json({"reference": "DEL-1", "day": "2021-09-27", "dossiers": ["OLD-1"]})),
-    )
+    if deliberation:
+        db.execute(
+            "INSERT INTO records (campaign_id, kind, key, data) VALUES (?, 'deliberation', 'DEL-1', ?)",
+            (CAMPAIGN.id, canonical_json({"reference": "DEL-1", "day": "2021-09-27", "dossiers": ["OLD-1"]})),
+        )
     db.conn.commit()
     db.close()
-    flow = new_flow("sqlite", path=str(path), start=TIMES["pay"])
+    return str(path)
+
+
+def test_migration_from_the_first_schema_moves_data_into_place(tmp_path: Path) -> None:
+    flow = new_flow("sqlite", path=_first_schema_file(tmp_path, deliberation=True), start=TIMES["pay"])
     try:
         assert flow.totals().approved == Decimal("5000.00")
         stored = flow.conn.execute("SELECT data FROM dossiers").fetchone()[0]
@@ -651,28 +634,7 @@ def test_migration_from_the_first_schema_moves_data_into_place(tmp_path: Path) -
 
 
 def test_a_migrated_dossier_keeps_its_personal_data(tmp_path: Path) -> None:
-    from sqlite_utils import Database
-
-    from ami_workflow.store import SCHEMA_MIGRATIONS
-
-    path = tmp_path / "v1.db"
-    db = Database(path)
-    SCHEMA_MIGRATIONS.apply(db, stop_before="m002_totals_links_personal_data")
-    data = converter.unstructure(walked_dossier())
-    db.execute(
-        "INSERT INTO campaigns VALUES (?, 2021, 't', 15000000, ?)",
-        (CAMPAIGN.id, canonical_json(converter.unstructure(CAMPAIGN))),
-    )
-    db.execute("INSERT INTO applicants (id, identity, name, kind) VALUES (1, 'siren:552100554', 'A', 'association')")
-    db.execute(
-        "INSERT INTO dossiers (reference, campaign_id, applicant_id, state, version, approved_cents, paid_cents, axis, "
-        "data)"
-        " VALUES ('OLD-1', ?, 1, 'approved', 6, 500000, 0, 'numerique', ?)",
-        (CAMPAIGN.id, canonical_json({**data, "reference": "OLD-1"})),
-    )
-    db.conn.commit()
-    db.close()
-    flow = new_flow("sqlite", path=str(path), start=TIMES["pay"])
+    flow = new_flow("sqlite", path=_first_schema_file(tmp_path, deliberation=False), start=TIMES["pay"])
     try:
         assert flow.get("OLD-1").applicant.legal_representative == "Claire Dupont"
     finally:
