@@ -454,6 +454,7 @@ def test_reopen_keeps_everything_and_migrates_once(tmp_path: Path) -> None:
             "m003_applicant_index",
             "m004_totals_only_when_shares_change",
             "m005_events_are_the_truth",
+            "m006_dossier_counter",
         ]
 
 

@@ -52,13 +52,16 @@ def _events_problem(conn: sqlite3.Connection) -> str | None:
 
 
 def _campaigns(conn: sqlite3.Connection, world: World) -> str | None:
-    for cid, year, title, envelope, call in conn.execute(
-        "SELECT id, year, title, envelope_cents, call FROM campaigns ORDER BY id"
+    for cid, year, title, envelope, call, count, dossiers in conn.execute(
+        "SELECT id, year, title, envelope_cents, call, dossier_count, "
+        "(SELECT COUNT(*) FROM dossiers d WHERE d.campaign_id = c.id) FROM campaigns c ORDER BY id"
     ):
         campaign: Campaign = structure(json.loads(call), Campaign)
         if (cid, year, title, envelope) != (campaign.id, campaign.call.year, campaign.call.title,
                                             to_cents(campaign.envelope.amount)):
             return f"campaign {cid}: its columns differ from its call file"
+        if count != dossiers:
+            return f"campaign {cid}: its dossier counter says {count}, its table holds {dossiers} dossiers"
         world.campaigns[cid] = _Campaign(campaign)
     return None
 

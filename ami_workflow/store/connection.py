@@ -24,7 +24,7 @@ readable by both.
     >>> conn = connect(":memory:")
     >>> migrate(conn); migrate(conn)  # the second run finds nothing to do
     >>> [r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations ORDER BY id")][-1]
-    'm005_events_are_the_truth'
+    'm006_dossier_counter'
 """
 
 from __future__ import annotations
@@ -72,6 +72,11 @@ def _m004_totals_only_when_shares_change(db: Database) -> None:
 @SCHEMA_MIGRATIONS(name="m005_events_are_the_truth")
 def _m005_events_are_the_truth(db: Database) -> None:
     schema.m005_events_are_the_truth(db)
+
+
+@SCHEMA_MIGRATIONS(name="m006_dossier_counter")
+def _m006_dossier_counter(db: Database) -> None:
+    schema.m006_dossier_counter(db)
 
 
 # The table exactly as sqlite-utils' ``Migrations.ensure_migrations_table`` creates it.

@@ -84,6 +84,7 @@ def legacy_events(conn: sqlite3.Connection, view: SqlView, now: datetime) -> lis
         _records(view, cid, record)
     for table in (*_PROJECTIONS, "legacy_import"):
         conn.execute(f"DELETE FROM {table}")
+    view.forget()  # the rows it read are gone: the projections are rebuilt from the events
     return events
 
 

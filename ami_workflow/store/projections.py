@@ -82,11 +82,13 @@ def project(conn: sqlite3.Connection, view: SqlView, item: Chained, blobs: Mappi
             chained.hash,
         ),
     )
-    subject = event.dossier or _subject(event)
-    conn.executemany(
-        "INSERT INTO personal_values (seq, path, subject, salt, value) VALUES (?, ?, ?, ?, ?)",
-        [(chained.seq, path, subject, item.salts.get(path, ""), value) for path, value in event.personal.items()],
-    )
+    view.advance((chained.seq, chained.hash, event.recorded_at), event.dossier, event.at)
+    if event.personal:
+        subject = event.dossier or _subject(event)
+        conn.executemany(
+            "INSERT INTO personal_values (seq, path, subject, salt, value) VALUES (?, ?, ?, ?, ?)",
+            [(chained.seq, path, subject, item.salts.get(path, ""), value) for path, value in event.personal.items()],
+        )
     kind = event.kind
     if kind is Kind.CAMPAIGN_ADDED:
         campaign = event.data["call"]
@@ -137,6 +139,7 @@ def project(conn: sqlite3.Connection, view: SqlView, item: Chained, blobs: Mappi
             )
     else:
         _project_record(conn, event)
+        view.forget_records(str(event.campaign))
 
 
 def _subject(event: Event) -> str:
@@ -178,19 +181,21 @@ def _save(conn: sqlite3.Connection, view: SqlView, reference: str, event: Event)
         conn.execute(
             f"UPDATE dossiers SET {sets}, data = ? WHERE reference = ?", (*dossier_columns(after), text, reference)
         )
-    _save_personal(conn, reference, values)
+    _save_personal(conn, reference, () if before is None else view.personal_rows(reference), values)
     if before is None or before.application.qpv_codes != after.application.qpv_codes:
         conn.execute("DELETE FROM dossier_qpv WHERE reference = ?", (reference,))
         conn.executemany(
             "INSERT INTO dossier_qpv (reference, qpv_code) VALUES (?, ?)",
             [(reference, code) for code in after.application.qpv_codes],
         )
-    view.remember(reference, text, tuple(sorted(values.items())), after)
+    view.remember(reference, tuple(sorted(values.items())), after)
 
 
-def _save_personal(conn: sqlite3.Connection, reference: str, values: Mapping[str, str]) -> None:
+def _save_personal(
+    conn: sqlite3.Connection, reference: str, rows: tuple[tuple[str, str | None], ...], values: Mapping[str, str]
+) -> None:
     """Keep the dossier's personal values in ``personal_data``, apart from its row (only what changed)."""
-    stored = dict(conn.execute("SELECT path, value FROM personal_data WHERE dossier = ?", (reference,)).fetchall())
+    stored = dict(rows)
     if stored == values:
         return
     gone = [path for path in stored if path not in values]

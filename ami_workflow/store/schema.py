@@ -15,7 +15,7 @@ from ..journal import canonical_json, personal_data_digest
 from ..personal import split_personal
 
 __all__ = ["CONTRIBUTION", "Executor", "m001_initial", "m002_totals_links_personal_data", "m003_applicant_index",
-           "m004_totals_only_when_shares_change", "m005_events_are_the_truth"]
+           "m004_totals_only_when_shares_change", "m005_events_are_the_truth", "m006_dossier_counter"]
 
 
 class Executor(Protocol):
@@ -202,3 +202,15 @@ def m005_events_are_the_truth(db: Executor) -> None:
     """
     for statement in _SCHEMA_V5:
         db.execute(statement)
+
+
+def m006_dossier_counter(db: Executor) -> None:
+    """Each campaign counts its dossiers, so that numbering a new one costs one look-up at any size."""
+    db.execute("ALTER TABLE campaigns ADD COLUMN dossier_count INTEGER NOT NULL DEFAULT 0")
+    db.execute(
+        "UPDATE campaigns SET dossier_count = (SELECT COUNT(*) FROM dossiers d WHERE d.campaign_id = campaigns.id)"
+    )
+    db.execute(
+        "CREATE TRIGGER dossiers_count AFTER INSERT ON dossiers BEGIN "
+        "UPDATE campaigns SET dossier_count = dossier_count + 1 WHERE id = NEW.campaign_id; END"
+    )

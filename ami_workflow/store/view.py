@@ -60,14 +60,60 @@ class _RecordLookup(Mapping[str, Any]):
 
 
 class SqlView:
-    """:class:`~ami_workflow.core.view.View` over the store's tables."""
+    """:class:`~ami_workflow.core.view.View` over the store's tables, with what it read kept while it stays true.
 
-    def __init__(
-        self, conn: sqlite3.Connection, campaigns: dict[str, Campaign], cache: dict[str, tuple[Any, Dossier]]
-    ) -> None:
+    The dossiers it structured, the journal's head, the campaigns and their
+    amendments are kept in memory. They stay true while no other connection
+    commits: :meth:`refresh` reads SQLite's ``PRAGMA data_version`` (which
+    changes only when *another* connection commits) and forgets them all when
+    it moved. The store calls it when a transaction begins and before each
+    read, updates what it keeps as it writes (:meth:`remember`,
+    :meth:`advance`) and calls :meth:`forget` when a transaction rolls back.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, campaigns: dict[str, Campaign]) -> None:
         self.conn = conn
         self._campaigns = campaigns
-        self._cache = cache
+        self._dossiers: dict[str, tuple[tuple[tuple[str, str | None], ...], Dossier]] = {}
+        self._amendments: dict[str, list[CalendarAmendment]] = {}
+        self._last_at: dict[str, datetime | None] = {}
+        self.head: tuple[int, str, datetime | None] | None = None
+        self._version: int | None = None
+
+    # -- what is kept ------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Forget what is kept if another connection has committed since it was read."""
+        version = self.conn.execute("PRAGMA data_version").fetchone()[0]
+        if version != self._version:
+            self.forget()
+            self._version = version
+
+    def forget(self) -> None:
+        """Forget every kept dossier, amendment and the head (after a rollback, or a change by another connection)."""
+        self._dossiers.clear()
+        self._amendments.clear()
+        self._last_at.clear()
+        self.head = None
+
+    def forget_records(self, campaign_id: str) -> None:
+        """Forget the campaign's kept amendments (a record was written)."""
+        self._amendments.pop(campaign_id, None)
+
+    def remember(self, reference: str, rows: tuple[tuple[str, str | None], ...], dossier: Dossier) -> None:
+        """Keep ``dossier`` (with its personal rows) as the row just written."""
+        self._dossiers[reference] = (rows, dossier)
+        if len(self._dossiers) > _CACHE_SIZE:
+            del self._dossiers[next(iter(self._dossiers))]
+
+    def advance(self, head: tuple[int, str, datetime | None], reference: str | None, at: datetime) -> None:
+        """An event was appended: the new head, and the dossier's latest act if it is kept."""
+        self.head = head
+        if reference is not None and reference in self._last_at:
+            last = self._last_at[reference]
+            self._last_at[reference] = at if last is None or at > last else last
+
+    # -- dossiers ----------------------------------------------------------------------
 
     def campaign(self, campaign_id: str) -> Campaign:
         if campaign_id in self._campaigns:
@@ -84,32 +130,37 @@ class SqlView:
 
     def personal_rows(self, reference: str) -> tuple[tuple[str, str | None], ...]:
         """The dossier's personal values, by path (kept apart from its row)."""
+        kept = self._dossiers.get(reference)
+        if kept is not None:
+            return kept[0]
         return tuple(self.conn.execute(
             "SELECT path, value FROM personal_data WHERE dossier = ? ORDER BY path", (reference,)).fetchall())
 
     def dossier_from(
         self, reference: str, data: str, rows: tuple[tuple[str, str | None], ...] | None = None
     ) -> Dossier:
-        """The dossier stored as ``data`` with its personal values put back, structured once (a small cache)."""
+        """The dossier stored as ``data`` with its personal values put back, structured once and kept."""
+        kept = self._dossiers.get(reference)
+        if kept is not None:
+            return kept[1]
         rows = self.personal_rows(reference) if rows is None else rows
-        cached = self._cache.get(reference)
-        if cached is not None and cached[0] == (data, rows):
-            return cached[1]
         dossier: Dossier = structure(join_personal(json.loads(data), dict(rows)), Dossier)
-        self._cache[reference] = ((data, rows), dossier)
-        if len(self._cache) > _CACHE_SIZE:
-            del self._cache[next(iter(self._cache))]
+        self.remember(reference, rows, dossier)
         return dossier
 
-    def remember(self, reference: str, data: str, rows: tuple[tuple[str, str | None], ...], dossier: Dossier) -> None:
-        """Keep ``dossier`` as the structure of the row just written (its text and personal rows)."""
-        self._cache[reference] = ((data, rows), dossier)
-        if len(self._cache) > _CACHE_SIZE:
-            del self._cache[next(iter(self._cache))]
-
     def find(self, reference: str) -> Dossier | None:
-        row = self.conn.execute("SELECT data FROM dossiers WHERE reference = ?", (reference,)).fetchone()
-        return None if row is None else self.dossier_from(reference, row[0])
+        kept = self._dossiers.get(reference)
+        if kept is not None:
+            return kept[1]
+        row = self.conn.execute(
+            "SELECT data, (SELECT json_group_array(json_array(path, value)) FROM personal_data p "
+            "WHERE p.dossier = d.reference) FROM dossiers d WHERE reference = ?",
+            (reference,),
+        ).fetchone()
+        if row is None:
+            return None
+        rows = tuple(sorted((str(path), value) for path, value in json.loads(row[1])))
+        return self.dossier_from(reference, row[0], rows)
 
     def records(self, campaign_id: str, kind: str) -> list[Any]:
         rows = self.conn.execute(
@@ -118,7 +169,11 @@ class SqlView:
         return [json.loads(r[0]) for r in rows]
 
     def amendments(self, campaign_id: str) -> list[CalendarAmendment]:
-        return [structure(d, CalendarAmendment) for d in self.records(campaign_id, "amendment")]
+        kept = self._amendments.get(campaign_id)
+        if kept is None:
+            kept = [structure(d, CalendarAmendment) for d in self.records(campaign_id, "amendment")]
+            self._amendments[campaign_id] = kept
+        return list(kept)
 
     def calendar(self, campaign_id: str, at: datetime | None = None) -> Calendar:
         return self.campaign(campaign_id).calendar.amended(in_force(self.amendments(campaign_id), at))
@@ -228,13 +283,20 @@ class SqlView:
 
     def last_at(self, reference: str) -> datetime | None:
         """The dossier's latest effective act (a postmark can date an event before the ones recorded earlier)."""
+        if reference in self._last_at:
+            return self._last_at[reference]
         days = [datetime.fromisoformat(at) for (at,) in self.conn.execute(
             "SELECT at FROM events WHERE dossier = ?", (reference,))]
-        return max(days) if days else None
+        last = max(days) if days else None
+        if len(self._last_at) > _CACHE_SIZE:
+            del self._last_at[next(iter(self._last_at))]
+        self._last_at[reference] = last
+        return last
 
     def next_number(self, campaign_id: str) -> int:
-        row = self.conn.execute("SELECT COUNT(*) FROM dossiers WHERE campaign_id = ?", (campaign_id,)).fetchone()
-        return int(row[0]) + 1
+        """The number of the campaign's next dossier: its counter (``campaigns.dossier_count``) plus one."""
+        row = self.conn.execute("SELECT dossier_count FROM campaigns WHERE id = ?", (campaign_id,)).fetchone()
+        return (int(row[0]) if row else 0) + 1
 
     def copied(self, campaign_id: str) -> set[str]:
         rows = self.conn.execute(

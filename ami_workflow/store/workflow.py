@@ -63,8 +63,7 @@ class Workflow(Operations):
         super().__init__(campaign, clock, actor)
         self.conn = conn
         self._campaigns: dict[str, Campaign] = {}
-        self._cache: dict[str, tuple[Any, Dossier]] = {}
-        self._reader = SqlView(conn, self._campaigns, self._cache)
+        self._reader = SqlView(conn, self._campaigns)
 
     @classmethod
     def open(
@@ -130,12 +129,13 @@ class Workflow(Operations):
         except sqlite3.DatabaseError as exc:
             raise StorageError(f"the database cannot be written: {exc}") from exc
         try:
+            self._reader.refresh()
             yield self._reader
             self.conn.execute("COMMIT")
         except BaseException as exc:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
-            self._cache.clear()
+            self._reader.forget()
             if isinstance(exc, sqlite3.DatabaseError):
                 raise StorageError(f"the database cannot be written, nothing was: {exc}") from exc
             raise
@@ -148,16 +148,28 @@ class Workflow(Operations):
             if needs_import(self.conn):  # re-read under the write lock: another process may have done it
                 now = self._now()
                 self._store(self._chain(legacy_events(self.conn, self._reader, now), now), {})
-        self._cache.clear()
+        self._reader.forget()
 
     def _view(self) -> View:
+        return self._fresh()
+
+    def _fresh(self) -> SqlView:
+        """The view, having forgotten what it kept if another connection committed since."""
+        self._reader.refresh()
         return self._reader
 
     def _last(self) -> tuple[int, str, datetime | None]:
-        row = self.conn.execute("SELECT seq, hash, recorded_at FROM events ORDER BY seq DESC LIMIT 1").fetchone()
-        if row is None:
-            return 0, GENESIS, None
-        return int(row[0]), str(row[1]), datetime.fromisoformat(row[2]) if row[2] else None
+        """The journal's head: its last sequence number, hash and recording time (kept while it stays true)."""
+        if not self.conn.in_transaction:
+            self._reader.refresh()
+        if self._reader.head is None:
+            row = self.conn.execute("SELECT seq, hash, recorded_at FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+            self._reader.head = (
+                (0, GENESIS, None)
+                if row is None
+                else (int(row[0]), str(row[1]), datetime.fromisoformat(row[2]) if row[2] else None)
+            )
+        return self._reader.head
 
     def _store(self, items: Sequence[Chained], blobs: Mapping[str, bytes]) -> None:
         for item in items:
@@ -199,7 +211,7 @@ class Workflow(Operations):
             sql += " AND EXISTS (SELECT 1 FROM dossier_qpv q WHERE q.reference = d.reference AND q.qpv_code = ?)"
             params.append(qpv)
         rows = self.conn.execute(sql + " ORDER BY reference", params).fetchall()
-        return [self._reader.dossier_from(ref, data) for ref, data in rows]
+        return [self._fresh().dossier_from(ref, data) for ref, data in rows]
 
     def sessions(self, campaign_id: str | None = None) -> list[CommitteeSession]:
         """The committee sessions recorded for the campaign."""
@@ -216,11 +228,11 @@ class Workflow(Operations):
 
     def amendments(self, campaign_id: str | None = None) -> list[CalendarAmendment]:
         """The calendar amendments recorded for the campaign, in order."""
-        return self._reader.amendments(self._cid(campaign_id))
+        return self._fresh().amendments(self._cid(campaign_id))
 
     def calendar(self, campaign_id: str | None = None) -> Calendar:
         """The calendar in force: the call's, with its recorded amendments applied in order."""
-        return self._reader.calendar(self._cid(campaign_id))
+        return self._fresh().calendar(self._cid(campaign_id))
 
     def totals(self, campaign_id: str | None = None) -> Totals:
         """The envelope, and the approved and paid totals (running totals kept by the store)."""
@@ -309,7 +321,7 @@ class Workflow(Operations):
     def export_applicant(self, identity: str) -> dict[str, Any]:
         """Everything stored about one applicant, as plain JSON-ready data (the RGPD right of access)."""
         _text(identity, "identity")
-        dossiers = self._reader.applicant_dossiers(identity)
+        dossiers = self._fresh().applicant_dossiers(identity)
         if not dossiers:
             raise NotFound(f"no applicant {identity!r} (identities look like siren:…, rna:… or name:…)")
         marks = ",".join("?" * len(dossiers))
@@ -318,7 +330,7 @@ class Workflow(Operations):
 
     def _personal_count(self, identity: str) -> int:
         _text(identity, "identity")
-        refs = [d.reference for d in self._reader.applicant_dossiers(identity)]
+        refs = [d.reference for d in self._fresh().applicant_dossiers(identity)]
         if not refs:
             return 0
         marks = ",".join("?" * len(refs))
