@@ -39,6 +39,9 @@ class Auditing:
     def _now(self) -> datetime:
         raise NotImplementedError
 
+    def _outside_batch(self, action: str) -> None:
+        raise NotImplementedError
+
     def _actor(self, actor: str) -> str:
         raise NotImplementedError
 
@@ -103,6 +106,7 @@ class Auditing:
         history up to this checkpoint (:meth:`verify` with ``public_key``).
         """
         who = self._actor(actor)
+        self._outside_batch("a checkpoint")  # its anchor line is written once the journal has committed
         with self._transaction():
             now = self._now()
             seq, head, _ = self._last()

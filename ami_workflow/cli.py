@@ -165,7 +165,7 @@ def demo(state: _State, reset: bool, seed: int, count: int) -> None:
     # The demo simulates 2021 on a clock of its own, which the walk moves forward day by day.
     with state.flow(create_with=campaign, clock=FixedClock(datetime(2021, 3, 8, 9, tzinfo=PARIS))) as flow:
         phases = list(range(count * 4))
-        with _progress(phases, "Walking the 2021 campaign") as bar:
+        with _progress(phases, "Walking the 2021 campaign") as bar, flow.batch():  # one transaction: all or nothing
             ticks = iter(bar)
             run_demo(flow, echo=click.echo, seed=seed, count=count, tick=lambda: next(ticks, None))
         click.echo("")
@@ -362,7 +362,7 @@ def dossier_import(state: _State, source: str, actor: str, as_json: bool) -> Non
             structure_record(entry.get("application", {}), Application, f"entry {position}: application"),
             entry.get("reference"),
         ))
-    with state.flow() as flow, _progress(parsed, f"Importing {len(parsed)} dossiers") as bar:
+    with state.flow() as flow, flow.batch(), _progress(parsed, f"Importing {len(parsed)} dossiers") as bar:
         ticks = iter(bar)
         dossiers = flow.create_dossiers(parsed, actor=actor, progress=lambda _: next(ticks, None))
     created = [d.reference for d in dossiers]

@@ -28,7 +28,7 @@ from .calendar import Calendar, CalendarAmendment, Clock, financial_report_due
 from .campaign import Campaign
 from .committee import CommitteeSession
 from .core.events import Event, Kind
-from .core.evolve import World, evolve
+from .core.evolve import World, evolve, fold
 from .core.view import View, WorldView
 from .decisions import Convention, Deliberation, FinancialReportStatus
 from .dossier import Dossier
@@ -38,6 +38,8 @@ from .money import ZERO
 from .rules import Totals
 
 __all__ = ["MemoryWorkflow"]
+
+_MISSING = object()
 
 
 class MemoryWorkflow(Operations):
@@ -51,6 +53,7 @@ class MemoryWorkflow(Operations):
         self._values: dict[tuple[int, str], str | None] = {}
         self._files: dict[str, bytes | None] = {}
         self._lock = threading.RLock()
+        self._undo: list[tuple[dict[Any, Any], Any, Any]] | None = None
         #: Refused triggers kept with ``fire(..., keep_refusal=True)``: (reference, trigger, reasons).
         self.refusals: list[tuple[str, str, tuple[str, ...]]] = []
         self.add_campaign(campaign, actor=actor or "ami_workflow")
@@ -59,8 +62,38 @@ class MemoryWorkflow(Operations):
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[View]:
+        """All or nothing: on failure the journal, values and files go back and the world is folded again."""
         with self._lock:
-            yield WorldView(self.world)
+            length, refused = len(self._journal), len(self.refusals)
+            undo: list[tuple[dict[Any, Any], Any, Any]] = []
+            self._undo = undo
+            try:
+                yield WorldView(self.world)
+            except BaseException:
+                if len(self._journal) > length or undo:
+                    for table, key, old in reversed(undo):
+                        if old is _MISSING:
+                            table.pop(key, None)
+                        else:
+                            table[key] = old
+                    del self._journal[length:]
+                    self.world = fold(self.iter_journal())
+                del self.refusals[refused:]
+                raise
+            finally:
+                self._undo = None
+
+    def _set(self, table: dict[Any, Any], key: Any, value: Any) -> None:
+        """``table[key] = value``, undone if the transaction fails."""
+        if self._undo is not None:
+            self._undo.append((table, key, table.get(key, _MISSING)))
+        table[key] = value
+
+    def _pop(self, table: dict[Any, Any], key: Any) -> None:
+        if key in table:
+            if self._undo is not None:
+                self._undo.append((table, key, table[key]))
+            del table[key]
 
     def _view(self) -> View:
         return WorldView(self.world)
@@ -73,15 +106,15 @@ class MemoryWorkflow(Operations):
 
     def _store(self, items: Sequence[Chained], blobs: Mapping[str, bytes]) -> None:
         for sha, blob in blobs.items():
-            self._files[sha] = blob
+            self._set(self._files, sha, blob)
         for item in items:
             event = item.event
             seq = item.chained.seq
             self._journal.append(item)
             for path, value in event.personal.items():
-                self._values[(seq, path)] = value
+                self._set(self._values, (seq, path), value)
                 if path in item.salts:
-                    self._salts[(seq, path)] = item.salts[path]
+                    self._set(self._salts, (seq, path), item.salts[path])
             if event.kind is Kind.PERSONAL_DATA_ERASED:
                 self._erase_dossiers(set(event.data["dossiers"]), event.data["files"])
             elif event.kind is Kind.MEMBER_ERASED:
@@ -92,10 +125,10 @@ class MemoryWorkflow(Operations):
         for item in self._journal:
             if item.event.dossier in references:
                 for path in item.event.personal:
-                    self._values[(item.chained.seq, path)] = None
-                    self._salts.pop((item.chained.seq, path), None)
+                    self._set(self._values, (item.chained.seq, path), None)
+                    self._pop(self._salts, (item.chained.seq, path))
         for sha in files:
-            self._files[sha] = None
+            self._set(self._files, sha, None)
 
     def _erase_members(self, targets: Sequence[Mapping[str, str]]) -> None:
         wanted = {(t["campaign"], t["session"], t["path"]) for t in targets}
@@ -104,8 +137,8 @@ class MemoryWorkflow(Operations):
             if event.kind is Kind.SESSION_RECORDED:
                 for path in event.personal:
                     if (event.campaign, event.data["session"]["id"], path) in wanted:
-                        self._values[(item.chained.seq, path)] = None
-                        self._salts.pop((item.chained.seq, path), None)
+                        self._set(self._values, (item.chained.seq, path), None)
+                        self._pop(self._salts, (item.chained.seq, path))
 
     def _keep_refusal(self, command: Any, reasons: Sequence[str]) -> None:
         self.refusals.append((command.reference, command.trigger, tuple(reasons)))

@@ -8,6 +8,7 @@ receipts take a :class:`Backend`, so they work on both.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -39,6 +40,7 @@ class Backend(Protocol):
     actor: str
 
     # writing
+    def batch(self) -> contextlib.AbstractContextManager[None]: ...
     def add_campaign(self, campaign: Campaign, *, actor: str = "") -> None: ...
     def create_dossier(
         self,

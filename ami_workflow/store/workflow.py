@@ -176,7 +176,7 @@ class Workflow(Operations):
             project(self.conn, self._reader, item, blobs)
 
     def _keep_refusal(self, command: Any, reasons: Sequence[str]) -> None:
-        with self._transaction():
+        with self._write():
             self.conn.execute(
                 "INSERT INTO refusals (dossier, trigger, at, actor, reasons) VALUES (?, ?, ?, ?, ?)",
                 (
