@@ -131,14 +131,38 @@ def canonical_json(value: Any) -> str:
     circular structure, text that is not valid Unicode, or any other type;
     the message names where the value is and its type.
     """
-    text = json.dumps(
-        _plain(value, "value", set()), sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    )
+    plain = value if _is_plain(value) else _plain(value, "value", set())  # the fast path: already JSON types
+    text = json.dumps(plain, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as error:
         raise InvalidInput(f"value: text that cannot be written as UTF-8 ({error.reason})") from None
     return text
+
+
+def _is_plain(value: Any, depth: int = 0) -> bool:
+    """Whether ``value`` is made of exact JSON types only (dict with str keys, list, str, int, bool, None).
+
+    Such a value is its own :func:`_plain` form, so it can go to the C encoder as is. Anything else (a tuple, a
+    Decimal, a float, a subclass, a deep or circular structure) answers ``False`` and takes the checked path.
+    """
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return True
+    if depth > 64:
+        return False
+    # Plain loops rather than all(...): this runs on every journaled event, and a generator costs more.
+    if kind is dict:
+        for key, item in value.items():  # noqa: SIM110
+            if type(key) is not str or not _is_plain(item, depth + 1):
+                return False
+        return True
+    if kind is list:
+        for item in value:  # noqa: SIM110
+            if not _is_plain(item, depth + 1):
+                return False
+        return True
+    return False
 
 
 def _plain(value: Any, where: str, active: set[int]) -> Any:

@@ -517,3 +517,34 @@ def test_erasing_personal_data_leaves_the_chain_verifiable() -> None:
     assert personal_data_digest("another salt", "Jeanne Martin") != digest
     with pytest.raises(InvalidInput, match="salt"):
         personal_data_digest("", "Jeanne Martin")
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(_JSON)
+def test_the_fast_path_of_canonical_json_writes_the_checked_paths_text(value: Any) -> None:
+    """A value already made of JSON types skips the checked conversion; the text must be the same."""
+    from ami_workflow.journal import _is_plain, _plain
+
+    assert _is_plain(value)
+    try:
+        expected = json.dumps(_plain(value, "value", set()), sort_keys=True, separators=(",", ":"),
+                              ensure_ascii=False)
+        expected.encode("utf-8")
+    except (InvalidInput, UnicodeEncodeError):
+        with pytest.raises(InvalidInput):
+            canonical_json(value)
+        return
+    assert canonical_json(value) == expected
+
+
+@pytest.mark.parametrize("value", [{"a": 0.5}, [1.0], {1: "x"}, ("t",), {"d": Decimal("1.50")}, [True, {"s": {1}}]])
+def test_values_that_are_not_exact_json_types_take_the_checked_path(value: Any) -> None:
+    from ami_workflow.journal import _is_plain
+
+    assert not _is_plain(value)

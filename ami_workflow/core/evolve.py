@@ -43,12 +43,12 @@ from ..committee import CommitteeSession, Member
 from ..decisions import Convention, Deliberation, FinancialReport
 from ..dossier import Applicant, Application, Dossier, Instruction, Payment
 from ..money import ZERO
-from ..personal import ERASED, join_personal
+from ..personal import ERASED, join_personal, split_personal
 from ..pieces import IssueReason, PaperOriginal, PieceIssue, PieceReceipt
 from ..states import State
 from .events import Event, Kind
 
-__all__ = ["World", "evolve", "evolve_dossier", "fold", "plain", "plain_json", "structure"]
+__all__ = ["World", "dossier_row", "evolve", "evolve_dossier", "fold", "plain", "plain_json", "structure"]
 
 _fast = converter.copy(detailed_validation=False)
 
@@ -78,6 +78,15 @@ def plain(value: Any) -> Any:
         {'amount': '10.50', 'at': '2021-10-05T10:00:00+02:00', 'reference': 'M-1'}
     """
     return json.loads(plain_json(converter.unstructure(value)))
+
+
+def dossier_row(dossier: Dossier) -> tuple[str, dict[str, str]]:
+    """The dossier's stored text, its personal values replaced by their mark, and those values by path.
+
+    The same text as ``plain_json(split_personal(plain(dossier))[0])``, in one pass (no JSON round trip).
+    """
+    data, values = split_personal(converter.unstructure(dossier))
+    return plain_json(data), values
 
 
 def structure(data: Any, cls: type[Any]) -> Any:

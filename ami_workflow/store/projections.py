@@ -20,10 +20,10 @@ import attrs
 from ..backend import Chained
 from ..committee import CommitteeSession, Member
 from ..core.events import Event, Kind
-from ..core.evolve import evolve_dossier, plain, plain_json, session_of, structure
+from ..core.evolve import dossier_row, evolve_dossier, plain, plain_json, session_of, structure
 from ..dossier import Dossier
 from ..money import to_cents
-from ..personal import ERASED, split_personal
+from ..personal import ERASED
 from .view import SqlView
 
 __all__ = ["COLUMNS", "dossier_columns", "project"]
@@ -151,8 +151,7 @@ def _subject(event: Event) -> str:
 def _save(conn: sqlite3.Connection, view: SqlView, reference: str, event: Event) -> None:
     before = view.find(reference)
     after = evolve_dossier(before, event)
-    data, values = split_personal(plain(after))
-    text = plain_json(data)
+    text, values = dossier_row(after)
     if before is None:
         applicant = after.applicant
         columns = (applicant.name, applicant.kind, applicant.siren, applicant.siret, applicant.rna, applicant.iban)
