@@ -9,8 +9,8 @@ Run from the repository root::
 Every store is opened with ``Workflow.open(path, campaign, clock=FixedClock(...), actor="bench")``
 and its simulated clock is moved forward along the 2021 call's dates.
 
-1. **One stored trigger vs raw sqlite3.** The store fires ``submit`` on fresh
-   drafts (one ``BEGIN IMMEDIATE`` transaction each: read the dossier and the
+1. **One stored trigger vs raw sqlite3.** The store fires ``submit``, ``instruct``, ``approve`` and ``pay`` on
+   dossiers walked to the state before (one ``BEGIN IMMEDIATE`` transaction each: read the dossier and the
    journal's head, run decide and its guards, chain the event, append it and
    update the projections). The baseline, in the same run, on the same disk
    and with the same pragmas, is raw ``sqlite3`` doing, inside its timer, the
@@ -41,13 +41,16 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
+from common import Figure, disk_of
 from walk import DELIBERATION_AT, LAUNCH, PIECES_AT, TIMES, applicant, application, session
 
 from ami_workflow import Deliberation, PaperOriginal, parse_campaign
@@ -58,19 +61,6 @@ TEXT = (resources.files("ami_workflow.calls") / "ami-cohesion-sociale-2021.toml"
 BIG = parse_campaign(TEXT.replace('amount = "150000.00"', 'amount = "100000000000.00"', 1))
 PIECES = [p.key for p in BIG.pieces]
 ACTOR = "bench"
-
-
-def disk_of(path: Path) -> str:
-    """The file system that holds ``path``, from /proc/mounts."""
-    best = ("", "?", "?")
-    try:
-        for line in Path("/proc/mounts").read_text().splitlines():
-            device, mount, kind = line.split()[:3]
-            if str(path.resolve()).startswith(mount) and len(mount) >= len(best[0]):
-                best = (mount, kind, device)
-    except OSError:
-        pass
-    return f"{best[2]} mounted on {best[0]} ({best[1]})"
 
 
 def open_store(path: Path, start: datetime, synchronous: str) -> Workflow:
@@ -85,53 +75,79 @@ def move_clock(flow: Workflow, when: datetime) -> None:
     clock.set(max(when, clock.now()))
 
 
-def prepare(path: Path, count: int) -> list[str]:
-    """Drafts ready to submit (their digital form attached), built quickly at synchronous=OFF."""
-    with open_store(path, LAUNCH, "OFF") as flow:
+ORDER = ("submit", "mark_complete", "instruct", "hear", "approve", "pay")
+TIMED = ("submit", "instruct", "approve", "pay")
+DATA: dict[str, dict[str, object]] = {"instruct": {"criteria": ["innovante"]}, "hear": {"session": "comite-2021-06-15"}}
+AFTER = {"submit": "submitted", "mark_complete": "complete", "instruct": "instructed", "hear": "audited",
+         "approve": "approved", "pay": "paid"}
+
+
+def prepare(path: Path, count: int, trigger: str = "submit") -> list[str]:
+    """Dossiers ready for ``trigger`` (walked through the triggers before it), built in batches at synchronous=OFF."""
+    with open_store(path, LAUNCH, "OFF") as flow, flow.batch():
         refs = [
-            flow.create_dossier(applicant(n, siren=None, rna=f"W{n:09d}", name=f"Asso {n}"), application()).reference
+            flow.create_dossier(applicant(n, siren=None, rna=f"W{n:09d}", name=f"Asso {n}"),
+                                application()).reference
             for n in range(count)
         ]
         move_clock(flow, PIECES_AT)
         for ref in refs:
-            flow.attach(ref, "dossier_demande", b"form")
+            for key in PIECES:
+                flow.attach(ref, key, f"{key} {ref}".encode())
+            flow.receive_original(ref, PaperOriginal("dossier_demande", date(2021, 4, 2), True, "Claire Dupont"))
+        for step in ORDER[:ORDER.index(trigger)]:
+            move_clock(flow, TIMES[step])
+            if step == "hear":
+                flow.record_session(session())
+            for ref in refs:
+                flow.fire(ref, step, **DATA.get(step, {}))
+        if trigger == "hear":
+            flow.record_session(session())
+        if trigger == "pay":
+            move_clock(flow, DELIBERATION_AT)
+            for first in range(0, count, 1000):
+                flow.record_deliberation(Deliberation(f"DEL-{first}", DELIBERATION_AT.date(),
+                                                      tuple(refs[first:first + 1000])))
     return refs
 
 
-def time_store(path: Path, refs: list[str], level: str) -> list[float]:
+def time_store(path: Path, refs: list[str], level: str, trigger: str = "submit") -> list[float]:
     times = []
-    with open_store(path, TIMES["submit"], level) as flow:
+    with open_store(path, TIMES[trigger], level) as flow:
+        data = DATA.get(trigger, {})
         for ref in refs:
             start = time.perf_counter()
-            flow.fire(ref, "submit")
+            flow.fire(ref, trigger, **data)
             times.append(time.perf_counter() - start)
-        assert all(flow.get(ref).state == "submitted" for ref in refs)
+        assert all(flow.get(ref).state == AFTER[trigger] for ref in refs)
     return times
 
 
-def time_raw(path: Path, refs: list[str], level: str) -> list[float]:
+def time_raw(path: Path, refs: list[str], level: str, trigger: str = "submit") -> list[float]:
     """What a hash-chained journal minimally does per trigger, with raw sqlite3 and the same pragmas."""
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute(f"PRAGMA synchronous = {level}")
-    when = TIMES["submit"].isoformat()
+    when = TIMES[trigger].isoformat()
+    source = {t: AFTER[ORDER[i - 1]] if i else "draft" for i, t in enumerate(ORDER)}[trigger]
+    dest = AFTER[trigger]
     times = []
     for ref in refs:
         start = time.perf_counter()
         conn.execute("BEGIN IMMEDIATE")
         seq, previous = conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
         data, version = conn.execute("SELECT data, version FROM dossiers WHERE reference = ?", (ref,)).fetchone()
-        conn.execute("UPDATE dossiers SET state = 'submitted', version = ?, data = ? WHERE reference = ?",
-                     (version + 1, data, ref))
+        conn.execute("UPDATE dossiers SET state = ?, version = ?, data = ? WHERE reference = ?",
+                     (dest, version + 1, data, ref))
         seq += 1
         text = json.dumps({"kind": "triggered", "campaign": BIG.id, "dossier": ref, "at": when, "recorded_at": when,
-                           "actor": ACTOR, "data": {"trigger": "submit", "source": "draft", "dest": "submitted"},
+                           "actor": ACTOR, "data": {"trigger": trigger, "source": source, "dest": dest},
                            "personal": {}, "seq": seq}, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         digest = hashlib.sha256(f"{previous}\n{text}".encode()).hexdigest()
         conn.execute(
             "INSERT INTO events (seq, campaign_id, dossier, kind, trigger, source, dest, at, recorded_at, actor, body,"
-            " previous, hash) VALUES (?, ?, ?, 'triggered', 'submit', 'draft', 'submitted', ?, ?, ?, ?, ?, ?)",
-            (seq, BIG.id, ref, when, when, ACTOR, text, previous, digest),
+            " previous, hash) VALUES (?, ?, ?, 'triggered', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (seq, BIG.id, ref, trigger, source, dest, when, when, ACTOR, text, previous, digest),
         )
         conn.execute("COMMIT")
         times.append(time.perf_counter() - start)
@@ -139,21 +155,37 @@ def time_raw(path: Path, refs: list[str], level: str) -> list[float]:
     return times
 
 
+def trigger_ratios(folder: Path, count: int, triggers: tuple[str, ...] = TIMED) -> Iterator[Figure]:
+    """A stored trigger against raw sqlite3 at FULL and NORMAL, each the median of two interleaved runs a side."""
+    for level in ("FULL", "NORMAL"):
+        for trigger in triggers:
+            results: dict[str, list[float]] = {"store": [], "raw": []}
+            for attempt in range(2):  # alternate, so that a noisy moment hits both
+                for kind in ("store", "raw") if attempt == 0 else ("raw", "store"):
+                    path = folder / f"{level}-{trigger}-{kind}-{attempt}.db"
+                    refs = prepare(path, count, trigger)
+                    runner = time_store if kind == "store" else time_raw
+                    results[kind] += runner(path, refs, level, trigger)
+            store, raw = statistics.median(results["store"]), statistics.median(results["raw"])
+            yield Figure("trigger", f"stored {trigger}, synchronous={level}", store * 1e3, raw * 1e3,
+                         "raw sqlite3: head, row, UPDATE, json.dumps, SHA-256, INSERT, COMMIT", "ms",
+                         1.5 if level == "FULL" else 3.0, f"{count} triggers a run; disk {disk_of(folder)}")
+
+
+def figures(quick: bool) -> Iterator[Figure]:
+    """The figures for ``benchmarks/run.py``: each trigger against raw sqlite3 (the scaling is bench_lives.py's)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        yield from trigger_ratios(Path(tmp), 50 if quick else 300)
+
+
 def ratio_section(folder: Path, count: int) -> None:
     print("1. One stored trigger vs raw sqlite3 (head, row, UPDATE, json.dumps, SHA-256, INSERT in one transaction),"
           f" {count} triggers each")
     print(f"   disk: {disk_of(folder)}")
-    print(f"   {'synchronous':<12} {'store (median)':>15} {'raw sqlite3':>12} {'ratio':>7}")
-    for level in ("FULL", "NORMAL"):
-        results: dict[str, list[float]] = {"store": [], "raw": []}
-        for attempt in range(2):  # alternate, so that a noisy moment hits both
-            for kind in ("store", "raw") if attempt == 0 else ("raw", "store"):
-                path = folder / f"{level}-{kind}-{attempt}.db"
-                refs = prepare(path, count)
-                runner = time_store if kind == "store" else time_raw
-                results[kind] += runner(path, refs, level)
-        store, raw = statistics.median(results["store"]), statistics.median(results["raw"])
-        print(f"   {level:<12} {store * 1000:>12.3f} ms {raw * 1000:>9.3f} ms {store / raw:>6.2f}x")
+    print(f"   {'trigger':<26} {'store (median)':>15} {'raw sqlite3':>12} {'ratio':>7}")
+    for figure in trigger_ratios(folder, count):
+        print(f"   {figure.name.removeprefix('stored '):<26} {figure.value:>12.3f} ms {figure.baseline:>9.3f} ms"
+              f" {figure.ratio:>6.2f}x")
 
 
 def walk_campaign(path: Path, count: int) -> None:
