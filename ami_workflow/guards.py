@@ -36,12 +36,15 @@ from .triggers import (
 from .workflow import DEFAULT_GUARDS
 
 __all__ = [
+    "CONTEXT_FIELDS",
     "DEFAULT_GUARDS",
     "GUARDS",
+    "GUARD_READS",
     "GUARD_TRIGGERS",
     "Context",
     "Guard",
     "GuardInput",
+    "context_reads",
     "dossier_ceiling",
     "eligibility_problems",
     "run_guards",
@@ -491,6 +494,29 @@ GUARD_TRIGGERS: Mapping[str, frozenset[str]] = {
     "motivation": frozenset({"reject"}),
     "payment_amount": frozenset({"pay"}),
 }
+
+
+#: The :class:`Context` fields each guard reads beyond the campaign and its calendar (which every guard may read).
+#: A view builds only what a trigger's guards read: the SQL store then runs only their queries.
+GUARD_READS: Mapping[str, frozenset[str]] = {
+    "committee_session": frozenset({"sessions"}),
+    "envelope": frozenset({"approved_total", "approved_by_axis"}),
+    "deliberation": frozenset({"deliberations"}),
+    "convention": frozenset({"applicant_granted", "conventions"}),
+    "financial_reports": frozenset({"overdue_reports"}),
+}
+CONTEXT_FIELDS = frozenset(f.name for f in attrs.fields(Context)) - {"campaign", "calendar"}
+
+
+def context_reads(names: tuple[str, ...] | None) -> frozenset[str]:
+    """The context fields the guards ``names`` read (every field for ``None``: all guards).
+
+    >>> sorted(context_reads(("submission_window", "envelope")))
+    ['approved_by_axis', 'approved_total']
+    """
+    if names is None:
+        return CONTEXT_FIELDS
+    return frozenset().union(*(GUARD_READS.get(name, frozenset()) for name in names))
 
 
 def run_guards(names: tuple[str, ...], g: GuardInput) -> list[str]:

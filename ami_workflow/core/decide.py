@@ -30,7 +30,7 @@ import attrs
 from ..calendar import paris_date
 from ..dossier import Dossier
 from ..errors import IllegalTrigger, InvalidInput, Refused
-from ..guards import GuardInput, dossier_ceiling, run_guards
+from ..guards import GuardInput, context_reads, dossier_ceiling, run_guards
 from ..identity import check_applicant
 from ..money import ZERO
 from ..pieces import PieceReceipt
@@ -165,7 +165,7 @@ def check_trigger(view: View, dossier: Dossier, trigger: str, args: TriggerArgs,
     workflow = view.campaign(dossier.campaign_id).workflow
     workflow.machine().check(dossier.state, trigger)
     names = workflow.guards.get(trigger, ())
-    return run_guards(names, GuardInput(dossier, at, args, view.context(dossier, at, trigger)))
+    return run_guards(names, GuardInput(dossier, at, args, view.context(dossier, at, context_reads(names))))
 
 
 def _fire(view: View, command: Fire, now: datetime) -> Event:

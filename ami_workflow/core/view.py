@@ -34,7 +34,8 @@ class View(Protocol):
     def campaign(self, campaign_id: str) -> Campaign: ...
     def has_campaign(self, campaign_id: str) -> bool: ...
     def find(self, reference: str) -> Dossier | None: ...
-    def context(self, dossier: Dossier, at: datetime, trigger: str | None) -> Context: ...
+    def context(self, dossier: Dossier, at: datetime, reads: frozenset[str]) -> Context:
+        """What the guards know beyond the dossier; only the fields in ``reads`` need be filled."""
     def calendar(self, campaign_id: str, at: datetime | None = None) -> Calendar: ...
     def convention(self, reference: str) -> Convention | None: ...
     def files_of(self, reference: str) -> set[tuple[str, str]]: ...
@@ -98,7 +99,7 @@ class WorldView:
     def files_of(self, reference: str) -> set[tuple[str, str]]:
         return set(self.world.files_of.get(reference, ()))
 
-    def context(self, dossier: Dossier, at: datetime, trigger: str | None) -> Context:
+    def context(self, dossier: Dossier, at: datetime, reads: frozenset[str]) -> Context:
         world = self.world
         cid = dossier.campaign_id
         place = world.campaigns[cid]
@@ -124,7 +125,7 @@ class WorldView:
             approved_total=total("campaign"),
             approved_by_axis={dossier.application.axis or "": total("axis")},
             applicant_granted=total("applicant"),
-            overdue_reports=self._overdue(dossier, at),
+            overdue_reports=self._overdue(dossier, at) if "overdue_reports" in reads else (),
         )
 
     def _overdue(self, dossier: Dossier, at: datetime) -> tuple[str, ...]:

@@ -29,6 +29,7 @@ from ..states import State
 __all__ = ["SqlView"]
 
 _CACHE_SIZE = 256
+_TOTALS = frozenset({"approved_total", "approved_by_axis", "applicant_granted"})
 
 
 class _RecordLookup(Mapping[str, Any]):
@@ -194,35 +195,38 @@ class SqlView:
             found.update((p["key"], p["sha256"]) for p in pieces if p.get("sha256"))
         return found
 
-    def context(self, dossier: Dossier, at: datetime, trigger: str | None) -> Context:
+    def context(self, dossier: Dossier, at: datetime, reads: frozenset[str]) -> Context:
+        """The guards' context, with only the queries for the fields in ``reads`` (see ``guards.GUARD_READS``)."""
         campaign = self.campaign(dossier.campaign_id)
         cid, ref = campaign.id, dossier.reference
+        found: dict[str, int] = {}
+        if reads & _TOTALS:
+            found = {
+                scope: cents
+                for scope, cents in self.conn.execute(
+                    # Three primary-key look-ups (an OR here would scan every applicant's row).
+                    "SELECT scope, approved_cents FROM totals WHERE campaign_id = ? AND scope = 'campaign' "
+                    "AND key = '' UNION ALL SELECT scope, approved_cents FROM totals "
+                    "WHERE campaign_id = ? AND scope = 'axis' AND key = ? "
+                    "UNION ALL SELECT scope, approved_cents FROM totals WHERE campaign_id = ? AND scope = 'applicant' "
+                    "AND key = (SELECT CAST(applicant_id AS TEXT) FROM dossiers WHERE reference = ?)",
+                    (cid, cid, dossier.application.axis or "", cid, ref),
+                )
+            }
         own = to_cents(dossier.approved) if dossier.approved is not None and dossier.state != State.WITHDRAWN else 0
-        axis_key = dossier.application.axis or ""
-        needs_reports = trigger is None or "financial_reports" in campaign.workflow.guards.get(trigger, ())
-        found = {
-            scope: cents
-            for scope, cents in self.conn.execute(
-                # Three primary-key look-ups (an OR here would scan every applicant's row).
-                "SELECT scope, approved_cents FROM totals WHERE campaign_id = ? AND scope = 'campaign' AND key = '' "
-                "UNION ALL SELECT scope, approved_cents FROM totals "
-                "WHERE campaign_id = ? AND scope = 'axis' AND key = ? "
-                "UNION ALL SELECT scope, approved_cents FROM totals WHERE campaign_id = ? AND scope = 'applicant' "
-                "AND key = (SELECT CAST(applicant_id AS TEXT) FROM dossiers WHERE reference = ?)",
-                (cid, cid, axis_key, cid, ref),
-            )
-        }
 
         def total(scope: str) -> Decimal:
             return from_cents(int(found.get(scope, 0)) - own)
 
-        deliberations = [
-            Deliberation(name, date.fromisoformat(day), (ref,))
-            for name, day in self.conn.execute(
-                "SELECT deliberation, day FROM deliberation_dossiers WHERE campaign_id = ? AND reference = ?",
-                (cid, ref),
-            )
-        ]
+        deliberations: list[Deliberation] = []
+        if "deliberations" in reads:
+            deliberations = [
+                Deliberation(name, date.fromisoformat(day), (ref,))
+                for name, day in self.conn.execute(
+                    "SELECT deliberation, day FROM deliberation_dossiers WHERE campaign_id = ? AND reference = ?",
+                    (cid, ref),
+                )
+            ]
         return Context(
             campaign=campaign,
             calendar=self.calendar(cid, at),
@@ -230,9 +234,9 @@ class SqlView:
             deliberations=tuple(deliberations),
             conventions=_RecordLookup(self.conn, cid, "convention", Convention),
             approved_total=total("campaign"),
-            approved_by_axis={axis_key: total("axis")},
+            approved_by_axis={dossier.application.axis or "": total("axis")},
             applicant_granted=total("applicant") if "applicant" in found else ZERO,
-            overdue_reports=self._overdue(dossier, at) if needs_reports else (),
+            overdue_reports=self._overdue(dossier, at) if "overdue_reports" in reads else (),
         )
 
     def _overdue(self, dossier: Dossier, at: datetime) -> tuple[str, ...]:
