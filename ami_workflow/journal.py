@@ -76,6 +76,7 @@ from typing import Any
 
 import attrs
 
+from . import jsontext
 from .errors import InvalidInput
 
 __all__ = [
@@ -131,8 +132,11 @@ def canonical_json(value: Any) -> str:
     circular structure, text that is not valid Unicode, or any other type;
     the message names where the value is and its type.
     """
-    plain = value if _is_plain(value) else _plain(value, "value", set())  # the fast path: already JSON types
-    text = json.dumps(plain, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    if _is_plain(value):  # the fast path: already exact JSON types, its own plain form
+        text = jsontext.dumps(value)
+    else:
+        text = json.dumps(_plain(value, "value", set()), sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                          allow_nan=False)
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as error:

@@ -548,3 +548,26 @@ def test_values_that_are_not_exact_json_types_take_the_checked_path(value: Any) 
     from ami_workflow.journal import _is_plain
 
     assert not _is_plain(value)
+
+
+_ANY_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(),
+    lambda inner: st.lists(inner, max_size=4)
+    | st.dictionaries(st.text(max_size=5) | st.integers(), inner, max_size=4),
+    max_leaves=25,
+)
+
+
+@given(_ANY_JSON)
+def test_jsontext_writes_the_standard_librarys_sorted_compact_text(value: Any) -> None:
+    """orjson where it can, the standard library where it cannot: the text is always the standard library's."""
+    from ami_workflow import jsontext
+
+    try:
+        expected = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    except TypeError:  # keys of mixed types cannot be sorted
+        with pytest.raises(TypeError):
+            jsontext.dumps(value)
+        return
+    assert jsontext.dumps(value) == expected
+    assert jsontext.loads(expected) == json.loads(expected)

@@ -28,7 +28,6 @@ it, so that a fold over a hundred thousand events stays linear.
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
@@ -36,6 +35,7 @@ from typing import Any
 
 import attrs
 
+from .. import jsontext
 from ..calendar import CalendarAmendment
 from ..campaign import Campaign
 from ..codec import converter
@@ -66,8 +66,7 @@ def _default(value: Any) -> Any:
 def plain_json(value: Any) -> str:
     """The JSON text of plain or unstructured data, sorted and compact like :func:`canonical_json`, by the C
     encoder (for rows and round trips; what is hashed still goes through :func:`canonical_json`)."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False,
-                      default=_default)
+    return jsontext.dumps(value, _default)
 
 
 def plain(value: Any) -> Any:
@@ -77,7 +76,7 @@ def plain(value: Any) -> Any:
         >>> plain(Payment(Decimal("10.50"), datetime(2021, 10, 5, 10, tzinfo=PARIS), "M-1"))
         {'amount': '10.50', 'at': '2021-10-05T10:00:00+02:00', 'reference': 'M-1'}
     """
-    return json.loads(plain_json(converter.unstructure(value)))
+    return jsontext.loads(plain_json(converter.unstructure(value)))
 
 
 def dossier_row(dossier: Dossier) -> tuple[str, dict[str, str]]:

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from .. import jsontext
 from ..calendar import Calendar, CalendarAmendment, financial_report_due, paris_date
 from ..campaign import Campaign
 from ..committee import CommitteeSession
@@ -145,7 +146,7 @@ class SqlView:
         if kept is not None:
             return kept[1]
         rows = self.personal_rows(reference) if rows is None else rows
-        dossier: Dossier = structure(join_personal(json.loads(data), dict(rows)), Dossier)
+        dossier: Dossier = structure(join_personal(jsontext.loads(data), dict(rows)), Dossier)
         self.remember(reference, rows, dossier)
         return dossier
 
@@ -160,7 +161,7 @@ class SqlView:
         ).fetchone()
         if row is None:
             return None
-        rows = tuple(sorted((str(path), value) for path, value in json.loads(row[1])))
+        rows = tuple(sorted((str(path), value) for path, value in jsontext.loads(row[1])))
         return self.dossier_from(reference, row[0], rows)
 
     def records(self, campaign_id: str, kind: str) -> list[Any]:
