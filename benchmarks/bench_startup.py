@@ -6,7 +6,8 @@ root with it on ``PYTHONPATH``, reading its bytecode from a cache that a first, 
 
 - ``python -m ami_workflow --help`` (what the ``ami-workflow`` console script runs: ``ami_workflow.cli:main``);
 - the baseline, ``python -c pass``: the interpreter and its ``site``, which no command can go below;
-- for comparison, with no target, the library imported whole (every module, the SQLite store, the rollover's
+- for comparison, with no target, ``import click`` alone (what any click command line pays), and the library
+  imported whole (every module, the SQLite store, the rollover's
   holidays, the anchors' cryptography, the diagram's extension of transitions): what ``--help`` paid when the
   package and the command line imported everything up front.
 
@@ -63,6 +64,7 @@ def figures(quick: bool) -> Iterator[Figure]:
         sides = {
             "help": interpreter("-m", "ami_workflow", "--help", cache=Path(cache)),
             "pass": interpreter("-c", "pass", cache=Path(cache)),
+            "click": interpreter("-c", "import click", cache=Path(cache)),
             "everything": interpreter("-c", EVERYTHING, cache=Path(cache)),
         }
         for side in sides.values():
@@ -72,6 +74,8 @@ def figures(quick: bool) -> Iterator[Figure]:
     target = math.floor(TARGET_MS / medians["pass"] * 100) / 100  # rounded down: never looser than 150 ms
     yield Figure("startup", "ami-workflow --help", medians["help"], medians["pass"], "python -c pass", "ms",
                  target, note)
+    yield Figure("startup", "import click alone (the floor of a click command line)", medians["click"],
+                 medians["pass"], "python -c pass", "ms", None, f"median of {rounds} interleaved runs")
     yield Figure("startup", "the whole library imported up front", medians["everything"], medians["pass"],
                  "python -c pass", "ms", None,
                  f"what --help imported before its imports were made lazy; median of {rounds} interleaved runs")
