@@ -20,6 +20,7 @@ The anchor file is JSON Lines: one checkpoint per line, an object with the
 keys ``seq``, ``head``, ``recorded_at``, ``key_id`` and ``signature`` (the
 64-byte signature in standard base64).
 
+>>> from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 >>> from ami_workflow.journal import GENESIS, link
 >>> key = Ed25519PrivateKey.generate()
 >>> first = link(GENESIS, 1, {"dossier": "AMI-001", "trigger": "submit"})
@@ -41,18 +42,15 @@ import json
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import (
-    Ed25519PrivateKey,
-    Ed25519PublicKey,
-)
 
 from .errors import AnchorError, InvalidInput
 from .journal import ChainedEvent, ChainProblem, verify_chain
+
+if TYPE_CHECKING:  # cryptography is imported by the functions that sign or load keys: not at start-up
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 __all__ = [
     "Checkpoint",
@@ -90,6 +88,9 @@ def generate_key(private_path: PathLike, public_path: PathLike, *, password: byt
     The private key is encrypted with ``password`` when given. A file is never
     overwritten: if either exists, :class:`~ami_workflow.errors.AnchorError` and nothing is written.
     """
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     if password is not None and (not isinstance(password, bytes) or not password):
         raise AnchorError("password: expected non-empty bytes, or None for an unencrypted key")
     key, pem = Ed25519PrivateKey.generate(), serialization.Encoding.PEM
@@ -128,6 +129,10 @@ def _read(path: PathLike, what: str) -> bytes:
 
 def load_private_key(path: PathLike, password: bytes | None = None) -> Ed25519PrivateKey:
     """The Ed25519 private key in the PEM file ``path``; :class:`~ami_workflow.errors.AnchorError` if unusable."""
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     data, name = _read(path, "private key"), os.fspath(path)
     if b"PUBLIC KEY-----" in data:
         raise AnchorError(f"{name}: this is a public key; signing needs the private key file")
@@ -146,6 +151,10 @@ def load_private_key(path: PathLike, password: bytes | None = None) -> Ed25519Pr
 
 def load_public_key(path: PathLike) -> Ed25519PublicKey:
     """The Ed25519 public key in the PEM file ``path``; :class:`~ami_workflow.errors.AnchorError` if unusable."""
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     data, name = _read(path, "public key"), os.fspath(path)
     if b"PRIVATE KEY-----" in data:
         raise AnchorError(f"{name}: this is a private key; give the public key file")
@@ -160,6 +169,8 @@ def load_public_key(path: PathLike) -> Ed25519PublicKey:
 
 def key_id(public_key: Ed25519PublicKey) -> str:
     """First 16 hex digits of the SHA-256 of the raw public key: names the key in a checkpoint."""
+    from cryptography.hazmat.primitives import serialization
+
     raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return hashlib.sha256(raw).hexdigest()[:16]
 
@@ -214,6 +225,8 @@ def verify_checkpoint(public_key: Ed25519PublicKey, checkpoint: Checkpoint) -> N
     Otherwise raise :class:`~ami_workflow.errors.AnchorError`: signed by
     another key, or a bad signature (a field or the signature was changed).
     """
+    from cryptography.exceptions import InvalidSignature
+
     expected = key_id(public_key)
     if checkpoint.key_id != expected:
         raise AnchorError(f"signed by another key (key_id {checkpoint.key_id!r}, expected {expected!r})")

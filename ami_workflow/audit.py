@@ -13,10 +13,9 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from .anchor import Checkpoint, append_checkpoint, check_against_anchor, read_checkpoints, sign_checkpoint
 from .core.events import Event, Kind
@@ -26,6 +25,9 @@ from .dossier import Dossier
 from .errors import InvalidInput
 from .journal import ChainedEvent, ChainProblem, canonical_json, personal_data_digest, verify_chain
 from .money import ZERO
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 __all__ = ["Auditing", "applicant_export", "world_difference"]
 

@@ -9,39 +9,30 @@ guard, by the dossier's state or by a stale version (every reason printed);
 
 from __future__ import annotations
 
-import getpass
 import json
 import sys
-import tomllib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from . import agenda as agenda_module
-from . import exports, receipts, reports
-from .anchor import generate_key, load_private_key, load_public_key
-from .calendar import PARIS, Clock, FixedClock, SystemClock, parse_instant
-from .callfile import DEFAULT_CALL, bundled_calls, load_campaign
-from .campaign import Campaign
-from .codec import converter, structure_record
-from .committee import CommitteeSession, Member
-from .decisions import Convention, Deliberation
-from .demo import describe_campaign
-from .dossier import Applicant, Application, Dossier
-from .errors import AmiWorkflowError, IllegalTrigger, InvalidInput, Refused
-from .money import format_euros
-from .pieces import PaperOriginal, missing_pieces
-from .rollover import rollover
-from .sample import run_demo
+from .errors import AmiWorkflowError, IllegalTrigger, InvalidInput, Refused, VersionConflict
 from .states import TRIGGERS
-from .store import VersionConflict, Workflow, current_campaign
+
+if TYPE_CHECKING:
+    from .calendar import Clock
+    from .campaign import Campaign
+    from .dossier import Dossier
+    from .store import Workflow
 
 __all__ = ["main"]
 
+# Each command imports the library modules it uses when it runs: ``ami-workflow --help`` (and every command)
+# then pays only for what it needs, not for the whole library, its SQLite layer, its holidays and its
+# cryptography. tests/test_cli_startup.py checks what --help imports.
 
 
 class _Group(click.Group):
@@ -70,6 +61,8 @@ class _State:
 
     @contextmanager
     def flow(self, *, create_with: Campaign | None = None, clock: Clock | None = None) -> Iterator[Workflow]:
+        from .store import Workflow
+
         if create_with is None and self.db != ":memory:" and not Path(self.db).exists():
             _fail(f"no database at {self.db}: run 'ami-workflow demo' or 'ami-workflow campaign add FILE' first")
         with Workflow.open(self.db, create_with or self.campaign, clock=clock, actor=_login()) as flow:
@@ -78,6 +71,8 @@ class _State:
 
 def _login() -> str:
     """Who acts when a command names no one: the login name."""
+    import getpass
+
     try:
         return getpass.getuser()
     except (OSError, KeyError):
@@ -105,6 +100,8 @@ def _table(rows: Sequence[Sequence[object]], headers: Sequence[str]) -> list[str
 
 
 def _instant(value: str | None) -> datetime | None:
+    from .calendar import parse_instant
+
     return None if value is None else parse_instant(value)
 
 
@@ -155,6 +152,12 @@ def main(ctx: click.Context, db: str, campaign_id: str | None) -> None:
 @click.pass_obj
 def demo(state: _State, reset: bool, seed: int, count: int) -> None:
     """Load the 2021 call, walk about 30 sample dossiers through its calendar, and print the report."""
+    from . import reports
+    from .anchor import generate_key, load_private_key, load_public_key
+    from .calendar import PARIS, FixedClock
+    from .callfile import DEFAULT_CALL, load_campaign
+    from .sample import run_demo
+
     path = Path(state.db)
     if path.exists():
         if not reset:
@@ -194,6 +197,8 @@ def campaign() -> None:
 @click.pass_obj
 def campaign_list(state: _State, as_json: bool) -> None:
     """List the campaigns in the database, and the calls bundled with the library."""
+    from .callfile import bundled_calls
+
     with state.flow() as flow:
         rows = []
         for cid in flow.campaign_ids():
@@ -209,6 +214,9 @@ def campaign_list(state: _State, as_json: bool) -> None:
 @click.pass_obj
 def campaign_show(state: _State, as_json: bool) -> None:
     """Show the campaign's call: funder, envelope, calendar in force, QPV, axes, pieces, committee."""
+    from .codec import converter
+    from .demo import describe_campaign
+
     with state.flow() as flow:
         c = flow.campaign
         calendar = flow.calendar()
@@ -225,6 +233,8 @@ def campaign_show(state: _State, as_json: bool) -> None:
 @click.pass_obj
 def campaign_add(state: _State, call_file: str) -> None:
     """Register a call file (a path, or the name of a bundled call) in the database."""
+    from .callfile import load_campaign
+
     c = load_campaign(call_file)
     with state.flow(create_with=c) as flow:
         click.echo(f"campaign {c.id} registered in {state.db} ({len(flow.campaign_ids())} in all)")
@@ -251,6 +261,10 @@ def campaign_rollover(state: _State, year: int, source: str | None, envelope: st
     file's [calendar.policy] says; whole-month windows stay whole months. Review the list, edit
     the file, then register it with 'ami-workflow campaign add FILE'.
     """
+    from .calendar import SystemClock
+    from .rollover import rollover
+    from .store import current_campaign
+
     current = current_campaign(state.db, source)
     result = rollover(current, year, envelope=envelope, qpv_csv=Path(qpv_csv) if qpv_csv else None,
                       valid_from=valid_from, valid_until=valid_until, today=SystemClock().now().date())
@@ -276,6 +290,8 @@ def dossier() -> None:
 
 
 def _read_data_file(path: str) -> dict[str, Any]:
+    import tomllib
+
     text = Path(path).read_text(encoding="utf-8")
     try:
         data = tomllib.loads(text) if path.endswith(".toml") else json.loads(text)
@@ -315,6 +331,9 @@ def _read_data_file(path: str) -> dict[str, Any]:
 def dossier_new(state: _State, /, source: str | None, reference: str | None, actor: str,
                 as_json: bool, **options: Any) -> None:
     """Create a draft dossier from a file or from options."""
+    from .codec import converter, structure_record
+    from .dossier import Applicant, Application
+
     if source:
         data = _read_data_file(source)
         applicant_data, application_data = data.get("applicant"), data.get("application", {})
@@ -347,6 +366,9 @@ def dossier_import(state: _State, source: str, actor: str, as_json: bool) -> Non
 
     One transaction: a bad entry stops the import with its position, and nothing is created.
     """
+    from .codec import structure_record
+    from .dossier import Applicant, Application
+
     try:
         entries = json.loads(Path(source).read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
@@ -403,6 +425,9 @@ def dossier_attach(state: _State, reference: str, piece: str, file: str, media_t
 def dossier_original(state: _State, reference: str, piece: str, signed: bool,
                      signed_by: str | None, role: str | None, postmark: str | None, actor: str) -> None:
     """Record the paper original of PIECE: whether it is signed, and by whom; dated when received (or --postmark)."""
+    from .calendar import SystemClock
+    from .pieces import PaperOriginal
+
     # The library dates the original by its receipt (or postmark): the day given here is a placeholder.
     original = PaperOriginal(piece, SystemClock().now().date(), signed, signed_by, role)
     with state.flow() as flow:
@@ -489,6 +514,8 @@ def dossier_fire(state: _State, /, reference: str, trigger: str, **options: Any)
 @click.pass_obj
 def pay(state: _State, /, reference: str, **options: Any) -> None:
     """Pay a granted dossier: one instalment (--amount) or the balance."""
+    from .money import format_euros
+
     d = _fire(state, reference, "pay", **options)
     click.echo(f"{reference}: paid {format_euros(d.payments[-1].amount)}; "
                f"{format_euros(d.paid)} of {format_euros(d.approved or d.paid)} -> {d.state}")
@@ -501,6 +528,10 @@ def pay(state: _State, /, reference: str, **options: Any) -> None:
 @click.pass_obj
 def dossier_show(state: _State, reference: str, at: str | None, as_json: bool) -> None:
     """The dossier: state, history, missing pieces, current ceiling, and what can happen next (and why not)."""
+    from .codec import converter
+    from .money import format_euros
+    from .pieces import missing_pieces
+
     with state.flow() as flow:
         d = flow.get(reference)
         c = flow.get_campaign(d.campaign_id)
@@ -550,6 +581,8 @@ def dossier_show(state: _State, reference: str, at: str | None, as_json: bool) -
 @click.pass_obj
 def dossier_list(state: _State, /, as_json: bool, **filters: str | None) -> None:
     """List the campaign's dossiers, filtered by state, axis and QPV."""
+    from .codec import converter
+
     with state.flow() as flow:
         found = flow.dossiers(campaign_id=flow.campaign.id, state=filters["state"], axis=filters["axis"],
                               qpv=filters["qpv"])
@@ -635,6 +668,8 @@ def amend_calendar(state: _State, window: str, start: str, end: str, reason: str
 def committee(state: _State, session_id: str, day: str, chair: str, chair_role: str | None,
               members: Sequence[str], actor: str) -> None:
     """Record a session of the selection committee on DAY."""
+    from .committee import CommitteeSession, Member
+
     parsed = []
     for item in members:
         name, sep, category = item.rpartition(":")
@@ -658,6 +693,8 @@ def committee(state: _State, session_id: str, day: str, chair: str, chair_role: 
 def deliberation(state: _State, reference: str, day: str, dossiers: Sequence[str], all_approved: bool,
                  actor: str) -> None:
     """Record the council's deliberation REFERENCE of DAY, granting DOSSIERS."""
+    from .decisions import Deliberation
+
     with state.flow() as flow:
         refs = list(dossiers)
         if all_approved:
@@ -674,6 +711,8 @@ def deliberation(state: _State, reference: str, day: str, dossiers: Sequence[str
 @click.pass_obj
 def convention(state: _State, dossier_ref: str, reference: str, signed_on: str, actor: str) -> None:
     """Record the convention REFERENCE signed on SIGNED_ON for a granted dossier."""
+    from .decisions import Convention
+
     with state.flow() as flow:
         flow.record_convention(Convention(dossier_ref, reference, _day(signed_on)), actor=actor)
     click.echo(f"{dossier_ref}: convention {reference} signed on {signed_on}")
@@ -687,6 +726,8 @@ def convention(state: _State, dossier_ref: str, reference: str, signed_on: str, 
 @click.pass_obj
 def report(state: _State, as_json: bool) -> None:
     """The campaign report: states, envelope, axes, QPV, bonus criteria, publics, funding rate."""
+    from . import reports
+
     with state.flow() as flow:
         result = reports.campaign_report(flow)
     _emit(reports.report_dict(result), as_json, lambda: reports.report_lines(result))
@@ -698,6 +739,10 @@ def report(state: _State, as_json: bool) -> None:
 @click.pass_obj
 def agenda(state: _State, at: str, as_json: bool) -> None:
     """What is due and what is late at a date."""
+    from . import agenda as agenda_module
+    from .calendar import parse_instant
+    from .codec import converter
+
     with state.flow() as flow:
         items = agenda_module.agenda(flow, parse_instant(at))
     data = [converter.unstructure(item) for item in items]
@@ -714,6 +759,8 @@ def agenda(state: _State, at: str, as_json: bool) -> None:
 @click.pass_obj
 def export(state: _State, fmt: str, output: str | None, above_threshold: bool) -> None:
     """Export the dossiers (csv, json), the SCDL 'subventions' open data (scdl) or 360Giving JSON."""
+    from . import exports
+
     with state.flow() as flow:
         cid = flow.campaign.id
         if fmt == "csv":
@@ -742,6 +789,8 @@ def export(state: _State, fmt: str, output: str | None, above_threshold: bool) -
 @click.pass_obj
 def receipt(state: _State, reference: str, decision: bool, output: str | None) -> None:
     """A printable HTML deposit receipt (or decision notice) carrying the journal event's hash."""
+    from . import receipts
+
     with state.flow() as flow:
         html = receipts.decision_notice(flow, reference) if decision else receipts.deposit_receipt(flow, reference)
     if output:
@@ -760,6 +809,8 @@ def receipt(state: _State, reference: str, decision: bool, output: str | None) -
 @click.pass_obj
 def verify(state: _State, head: str | None, public_key: str | None, anchor: str | None, as_json: bool) -> None:
     """Check the journal's chain and every table against its replay; exit 1 naming the first problem."""
+    from .anchor import load_public_key
+
     if (public_key is None) != (anchor is None):
         _fail("give both --key and --anchor to check the signed checkpoints")
     with state.flow() as flow:
@@ -786,6 +837,8 @@ def keygen(private_key: str, public_key: str) -> None:
 
     Keep PRIVATE_KEY outside the database; give PUBLIC_KEY to auditors.
     """
+    from .anchor import generate_key
+
     generate_key(private_key, public_key)
     click.echo(f"private key {private_key} (keep it secret), public key {public_key}")
 
@@ -798,6 +851,8 @@ def keygen(private_key: str, public_key: str) -> None:
 @click.pass_obj
 def checkpoint(state: _State, private_key: str, anchor: str, actor: str) -> None:
     """Sign the journal's head, journal the checkpoint and append it to the anchor file."""
+    from .anchor import load_private_key
+
     with state.flow() as flow:
         signed = flow.checkpoint(load_private_key(private_key), anchor, actor=actor)
     click.echo(f"checkpoint at event {signed.seq}, head {signed.head}, appended to {anchor}")
@@ -823,5 +878,7 @@ def verify_receipt(state: _State, reference: str, event_hash: str) -> None:
 @click.pass_obj
 def diagram(state: _State, call_name: str | None) -> None:
     """Print the dossier state diagram as Mermaid."""
+    from .store import current_campaign
+
     chosen = current_campaign(state.db, call_name)
     click.echo(chosen.workflow.machine().mermaid(title=chosen.call.title))

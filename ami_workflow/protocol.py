@@ -13,9 +13,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Protocol
-
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .anchor import Checkpoint
 from .backend import BatchResult
@@ -28,6 +26,9 @@ from .dossier import Applicant, Application, Dossier
 from .journal import ChainedEvent, ChainProblem
 from .pieces import PaperOriginal
 from .rules import Totals
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 __all__ = ["Backend"]
 

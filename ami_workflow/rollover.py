@@ -34,7 +34,6 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-import holidays as _holidays
 import tomli_w
 
 from .calendar import Calendar, Window
@@ -183,6 +182,8 @@ def _table_chunks(table: Mapping[str, Any], name: str, *, array: bool = False) -
 
 @functools.lru_cache(maxsize=256)
 def _public_holidays(country: str, year: int) -> Mapping[date, str]:
+    import holidays as _holidays  # ~60 ms to import (every country's calendar): only when a date is moved
+
     try:
         found = _holidays.country_holidays(country, years=year, language="en_US")
     except NotImplementedError:

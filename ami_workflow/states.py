@@ -1,4 +1,4 @@
-"""The dossier's states and edges, and the shared state machine (on ``transitions``).
+"""The dossier's states and edges, and the state machine that moves a dossier along them.
 
 States: ``draft → submitted → complete → instructed → audited → approved → paid``,
 plus ``rejected`` and ``withdrawn``. ``audited`` means *heard by the selection
@@ -7,10 +7,11 @@ states are ``paid``, ``rejected`` and ``withdrawn``.
 
 The engine's catalogue holds every edge the library knows; a call picks the
 edges it uses (the 2021 call uses :data:`STANDARD_EDGES`). One
-:class:`transitions.Machine` is built per set of edges and shared by every
-dossier: the machine is bound once to one thin token, whose state is set
-from the dossier under a lock before each trigger, so neither the cost nor
-the memory grows with the number of dossiers::
+:class:`StateMachine` is built per set of edges and shared by every dossier.
+Its definition is a :class:`transitions.Machine` (which also draws the
+diagram); a move does not fire it, but looks the edge up in a table read from
+that machine once, when the set of edges is first used. A move holds no lock
+and keeps no state: the dossier's state goes in, its new state comes out::
 
     >>> machine = StateMachine.standard()
     >>> machine.allowed_triggers("draft")
@@ -21,19 +22,17 @@ the memory grows with the number of dossiers::
     Traceback (most recent call last):
     ...
     ami_workflow.errors.IllegalTrigger: 'pay' is not possible from state 'draft' (possible here: submit, withdraw)
+
+Importing this module imports neither ``attrs`` nor ``transitions``: the
+command line reads :data:`TRIGGERS` at start-up.
 """
 
 from __future__ import annotations
 
 import enum
 import functools
-import threading
-from collections.abc import Iterable, Sequence
-from typing import Any
-
-import attrs
-from transitions import Machine
-from transitions.extensions.diagrams import GraphMachine
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, NamedTuple
 
 from .errors import IllegalTrigger, InvalidInput
 
@@ -79,8 +78,7 @@ TRIGGERS = (
 )
 
 
-@attrs.frozen
-class Edge:
+class Edge(NamedTuple):
     """One legal move: ``trigger`` takes a dossier from ``source`` to ``dest``."""
 
     trigger: str
@@ -117,24 +115,8 @@ STANDARD_EDGES: tuple[Edge, ...] = tuple(
 )
 
 
-@attrs.define(eq=False, slots=False)
-class _Token:
-    """The thin model bound to the shared machine for one trigger.
-
-    Not slotted, because ``transitions`` binds methods on it; identity equality,
-    because ``Machine.add_model`` and ``remove_model`` search a list with ``==``.
-    """
-
-    state: str
-    dest: str
-
-
-def _dest_is(dest: str, event: Any) -> bool:
-    return bool(event.model.dest == dest)
-
-
 class StateMachine:
-    """A set of edges, checked against the catalogue, with its shared ``transitions.Machine``."""
+    """A set of edges, checked against the catalogue; moves look the edge up in a table read from its definition."""
 
     def __init__(self, edges: Sequence[Edge]) -> None:
         edges = tuple(edges)
@@ -150,19 +132,11 @@ class StateMachine:
         self.states: tuple[str, ...] = tuple(
             s.value for s in State if any(s in (e.source, e.dest) for e in edges) or s == State.DRAFT
         )
-        self._lock = threading.Lock()
-        # One long-lived token per machine (not per dossier): each move sets its state under the lock and
-        # fires. Binding a fresh token per move (add_model/remove_model) costs ~5x more and leaves cyclic
-        # garbage; binding one per dossier would cost ~25 KiB a dossier and make add_model quadratic.
-        self._token = _Token(state=State.DRAFT.value, dest="")
-        self._machine = Machine(
-            model=self._token,
-            states=list(self.states),
-            transitions=self._transition_specs(),
-            initial=State.DRAFT.value,
-            auto_transitions=False,
-            send_event=True,
-        )
+        self.definition = _definition(self.states, edges)
+        self._table: Mapping[tuple[str, str], tuple[str, ...]] = _edge_table(self.definition)
+        self._allowed = {
+            state: tuple(dict.fromkeys(e.trigger for e in edges if e.source == state)) for state in self.states
+        }
 
     @classmethod
     def standard(cls) -> StateMachine:
@@ -174,61 +148,46 @@ class StateMachine:
         """The shared machine of ``edges`` (built once per distinct set)."""
         return _machine_for(tuple(edges))
 
-    def _transition_specs(self) -> list[dict[str, Any]]:
-        return [
-            {
-                "trigger": e.trigger,
-                "source": e.source,
-                "dest": e.dest,
-                "conditions": [functools.partial(_dest_is, e.dest)],
-            }
-            for e in self.edges
-        ]
-
     def allowed_triggers(self, state: str) -> list[str]:
-        """The triggers with an edge out of ``state``, in the catalogue's order."""
-        seen = dict.fromkeys(e.trigger for e in self.edges if e.source == state)
-        return list(seen)
+        """The triggers with an edge out of ``state``, in the order of the machine's edges."""
+        return list(self._allowed.get(state, ()))
 
     def destinations(self, state: str, trigger: str) -> list[str]:
         """The states ``trigger`` may lead to from ``state``."""
-        return [e.dest for e in self.edges if e.source == state and e.trigger == trigger]
+        return list(self._table.get((state, trigger), ()))
 
     def check(self, state: str, trigger: str) -> None:
         """Raise :class:`IllegalTrigger` unless ``trigger`` has an edge out of ``state``."""
-        if not self.destinations(state, trigger):
+        if (state, trigger) not in self._table:
             raise IllegalTrigger(trigger, state, self.allowed_triggers(state))
 
     def is_final(self, state: str) -> bool:
-        return state in FINAL_STATES or not self.allowed_triggers(state)
+        return state in FINAL_STATES or not self._allowed.get(state)
 
     def move(self, state: str, trigger: str, dest: str | None = None) -> str:
-        """Fire ``trigger`` on the shared machine from ``state`` and return the new state.
+        """The state ``trigger`` takes a dossier in ``state`` to; :class:`IllegalTrigger` if there is no such edge.
 
         ``dest`` picks among several edges of one trigger (``pay`` stays
-        ``approved`` until the grant is paid in full). Guards are not run here:
-        the engine's guard layer runs them first, because ``transitions`` only
-        reports a failed condition as ``False``, without its reasons.
+        ``approved`` until the grant is paid in full); without it, the first
+        edge. Guards are not run here: the engine's guard layer runs them first,
+        and reports every reason for a refusal.
         """
-        self.check(state, trigger)
-        targets = self.destinations(state, trigger)
-        target = dest if dest is not None else targets[0]
-        if target not in targets:
-            raise IllegalTrigger(f"{trigger} to {target}", state, self.allowed_triggers(state))
-        with self._lock:
-            token = self._token
-            token.dest = target
-            self._machine.set_state(state, model=token)
-            moved = getattr(token, "trigger")(trigger)  # noqa: B009 - bound by transitions, unknown to mypy
-        if not moved:  # pragma: no cover - the edge was checked above
+        targets = self._table.get((state, trigger))
+        if targets is None:
             raise IllegalTrigger(trigger, state, self.allowed_triggers(state))
-        return token.state
+        if dest is None:
+            return targets[0]
+        if dest not in targets:
+            raise IllegalTrigger(f"{trigger} to {dest}", state, self.allowed_triggers(state))
+        return dest
 
     def mermaid(self, title: str = "Dossier states") -> str:
         """The state diagram as Mermaid text, generated from the machine's own definition."""
-        holder = _Token(state=State.DRAFT.value, dest="")
+        # The diagram extension pulls in asyncio and every other extension of transitions: only for the diagram.
+        from transitions.extensions.diagrams import GraphMachine
+
         graph = GraphMachine(
-            model=holder,
+            model=_DiagramModel(),
             states=list(self.states),
             transitions=[{"trigger": e.trigger, "source": e.source, "dest": e.dest} for e in self.edges],
             initial=State.DRAFT.value,
@@ -238,6 +197,32 @@ class StateMachine:
             show_state_attributes=False,
         )
         return str(getattr(graph.get_combined_graph(), "source"))  # noqa: B009 - not in GraphProtocol
+
+
+class _DiagramModel:
+    """What the diagram machine binds its state to (``transitions`` draws a model's graph)."""
+
+
+def _definition(states: Sequence[str], edges: Sequence[Edge]) -> Any:
+    """The :class:`transitions.Machine` of ``edges``, with no model: the definition that the edge table is read from."""
+    from transitions import Machine  # here, not at start-up: the command line imports this module for TRIGGERS
+
+    return Machine(
+        model=None,
+        states=list(states),
+        transitions=[{"trigger": e.trigger, "source": e.source, "dest": e.dest} for e in edges],
+        initial=State.DRAFT.value,
+        auto_transitions=False,
+    )
+
+
+def _edge_table(definition: Any) -> dict[tuple[str, str], tuple[str, ...]]:
+    """``(source, trigger) -> destinations``, in the definition's order, read from a ``transitions.Machine``."""
+    table: dict[tuple[str, str], list[str]] = {}
+    for trigger, event in definition.events.items():
+        for source, transitions in event.transitions.items():
+            table.setdefault((source, trigger), []).extend(t.dest for t in transitions)
+    return {key: tuple(dests) for key, dests in table.items()}
 
 
 @functools.lru_cache(maxsize=32)

@@ -529,7 +529,7 @@ def bench_machines(n: int, repeat: int, base: float) -> None:
             warm.move("draft", "submit")
 
     # Retained after n moves, then after n more (a leak would show as growth between the two),
-    # and the cyclic garbage a move leaves for the garbage collector (token <-> bound methods).
+    # and any cyclic garbage a move leaves for the garbage collector.
     gc.collect()
     tracemalloc.start()
     try:
@@ -571,7 +571,7 @@ def bench_machines(n: int, repeat: int, base: float) -> None:
             fmt_bytes(per_peak),
         ),
         (
-            "shared StateMachine (one long-lived token)",
+            "shared StateMachine (edge table)",
             fmt_time(shared_build / n),
             fmt_time(shared_fire),
             fmt_time(shared_life),
@@ -607,7 +607,7 @@ def bench_machines(n: int, repeat: int, base: float) -> None:
     )
     print(
         f"   one trigger on the shared machine costs {shared_fire / own_fire:.1f}x one on a bound per-dossier machine "
-        f"(the state is set on the shared token under a lock); "
+        f"(a lookup in its edge table); "
         f"the per-dossier machine costs {per_retained / n / 1024:.1f} KiB "
         "per dossier kept in memory"
     )
