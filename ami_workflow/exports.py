@@ -4,10 +4,16 @@ Pure functions over a :class:`~ami_workflow.protocol.Backend` (either backend): 
 Amounts are written from exact ``Decimal`` euros, never through a float, and
 every date is ISO 8601 (``YYYY-MM-DD``).
 
-- :func:`dossier_rows` / :func:`write_csv`: one flat row per dossier, for a spreadsheet.
+- :func:`dossier_rows` / :func:`write_csv`: one flat row per dossier, for a spreadsheet;
+  :func:`write_dossiers_csv` writes the same CSV streamed (the command ``export csv``).
 - :func:`dossiers_json`: the full records, JSON-ready (personal data included: not for publication).
 - :func:`scdl_rows` / :func:`write_scdl_csv`: the French open-data schema SCDL « subventions » 2.1
-  (décret n° 2017-779), checked row by row with :func:`check_scdl_row`.
+  (décret n° 2017-779), checked row by row with :func:`check_scdl_row`; :func:`write_scdl` writes
+  the same CSV streamed (the command ``export scdl``).
+
+The flat rows and the grants are read through the backend's ``iter_dossier_rows``
+and ``iter_grants``: on the SQLite store, one SELECT on the projection tables,
+streamed, with no dossier structured in Python.
 - :func:`giving360`: the grants in the 360Giving data standard's JSON.
 
 An identifier the call file does not give is never invented: while
@@ -22,26 +28,27 @@ the export is refused and says which field to fill::
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import re
-from collections.abc import Iterable, Mapping, Sequence
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 import attrs
 from stdnum.fr import siret as _siret
 
-from .calendar import paris_date
 from .campaign import Campaign
 from .codec import converter
-from .decisions import Convention, Deliberation
+from .core.figures import GrantRow
 from .dossier import Dossier
 from .errors import Refused
 from .identifiers import is_rna, is_scdl_rna
-from .money import ZERO
+from .money import from_cents
 from .protocol import Backend
-from .states import State
 
 __all__ = [
     "DOSSIER_COLUMNS",
@@ -53,10 +60,14 @@ __all__ = [
     "dossier_rows",
     "dossiers_json",
     "giving360",
+    "iter_dossier_rows",
     "scdl_amount",
+    "scdl_csv",
     "scdl_objet",
     "scdl_rows",
     "write_csv",
+    "write_dossiers_csv",
+    "write_scdl",
     "write_scdl_csv",
 ]
 
@@ -133,7 +144,7 @@ _DIGITS14 = re.compile(r"[0-9]{14}")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _AMOUNT = re.compile(r"[0-9]+\.[0-9]{2}")
 _DECIMAL = re.compile(r"[0-9]+(\.[0-9]+)?")
-_GRANTED = (State.APPROVED, State.PAID)
+_SPOOL = 8 * 1024 * 1024  # what write_scdl keeps in memory before spooling to disk
 
 
 # -- flat rows and full records ------------------------------------------------
@@ -162,54 +173,69 @@ def _dossiers(flow: Backend, campaign_id: str | None) -> list[Dossier]:
     return flow.dossiers(campaign_id=flow.get_campaign(campaign_id).id)
 
 
+def _amount_cell(cents: int | None) -> str:
+    """An amount cell from integer cents: ``"1234.50"``, empty for ``None``."""
+    if cents is None:
+        return ""
+    if cents < 0:
+        return scdl_amount(from_cents(cents))
+    return f"{cents // 100}.{cents % 100:02d}"
+
+
+def iter_dossier_rows(flow: Backend, campaign_id: str | None = None) -> Iterator[tuple[str, ...]]:
+    """Stream the cells of :func:`dossier_rows`, one tuple of text in :data:`DOSSIER_COLUMNS` order per dossier.
+
+    The rows come from the backend's :meth:`~ami_workflow.protocol.Backend.iter_dossier_rows`: one SELECT on
+    the SQLite store, so that a campaign of any size is written in flat memory.
+    """
+    amount = _amount_cell
+    for row in flow.iter_dossier_rows(campaign_id):
+        ref, cid, state, name, kind, siren, siret, rna, title, axis, qpv, start, end = row[:13]
+        yield (
+            ref, cid, state, name, kind, siren or "", siret or "", rna or "", title or "", axis or "", qpv,
+            start or "", end or "", amount(row[13]), amount(row[14]), amount(row[15]), amount(row[16]),
+            amount(row[17]), amount(row[18]), row[19] or "",
+        )
+
+
 def dossier_rows(flow: Backend, campaign_id: str | None = None) -> list[dict[str, str]]:
     """One flat row per dossier (every campaign when ``campaign_id`` is ``None``), in reference order.
 
     The keys are :data:`DOSSIER_COLUMNS`; every value is text: amounts as
     ``"1234.50"``, dates ISO, ``submitted_at`` an ISO instant with its Paris
     offset, the target QPV codes joined by a space, and ``""`` for what is not
-    known yet (a draft has no ceiling).
+    known yet (a draft has no ceiling). :func:`write_dossiers_csv` writes the
+    same rows as they are read, without holding them.
     """
-    rows = []
-    for dossier in _dossiers(flow, campaign_id):
-        app, who, instruction = dossier.application, dossier.applicant, dossier.instruction
-        values = (
-            dossier.reference,
-            dossier.campaign_id,
-            str(dossier.state),
-            who.name,
-            who.kind,
-            who.siren,
-            who.siret,
-            who.rna,
-            app.title,
-            app.axis,
-            " ".join(app.qpv_codes),
-            app.period.start if app.period else None,
-            app.period.end if app.period else None,
-            app.total_cost,
-            app.requested,
-            instruction.ceiling if instruction else None,
-            instruction.proposed if instruction else None,
-            dossier.approved,
-            dossier.paid,
-            dossier.submitted_at,
-        )
-        rows.append({column: _text(value) for column, value in zip(DOSSIER_COLUMNS, values, strict=True)})
-    return rows
+    return [dict(zip(DOSSIER_COLUMNS, cells, strict=True)) for cells in iter_dossier_rows(flow, campaign_id)]
 
 
-def write_csv(rows: Sequence[Mapping[str, str]], out: TextIO) -> None:
+def write_csv(rows: Iterable[Mapping[str, str]], out: TextIO) -> None:
     """Write ``rows`` as CSV (comma, RFC 4180 quoting); the header is the first row's keys.
 
     Nothing is written when there is no row. Open a file with
     ``open(path, "w", encoding="utf-8", newline="")`` so that the file is UTF-8
     and the csv module's line endings are kept.
     """
-    if not rows:
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
         return
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer = csv.DictWriter(out, fieldnames=list(first))
     writer.writeheader()
+    writer.writerow(first)
+    writer.writerows(rows)
+
+
+def write_dossiers_csv(flow: Backend, out: TextIO, campaign_id: str | None = None) -> None:
+    """Write :func:`dossier_rows` as :func:`write_csv` does (nothing at all when there is no dossier), streamed."""
+    rows = iter_dossier_rows(flow, campaign_id)
+    first = next(rows, None)
+    if first is None:
+        return
+    writer = csv.writer(out)
+    writer.writerow(DOSSIER_COLUMNS)
+    writer.writerow(first)
     writer.writerows(rows)
 
 
@@ -240,50 +266,17 @@ def dossiers_json(flow: Backend, campaign_id: str | None = None) -> list[dict[st
 
 @attrs.frozen
 class _Grant:
-    """A granted subsidy: an approved or paid dossier, and the first deliberation that lists it."""
+    """A granted subsidy of :func:`_grants`, with its dossier."""
 
     campaign: Campaign
+    row: GrantRow
     dossier: Dossier
-    deliberation: Deliberation
-    convention: Convention | None
-    needs_convention: bool
-
-    @property
-    def amount(self) -> Decimal:
-        return self.dossier.approved or ZERO
 
 
 def _grants(flow: Backend, campaign_id: str) -> list[_Grant]:
-    """The campaign's granted subsidies, in reference order.
-
-    ``needs_convention`` follows the payment guard: the applicant's grants in
-    the campaign (withdrawn dossiers aside) add up to more than the convention
-    threshold (décret n° 2001-495).
-    """
+    """The campaign's granted subsidies, in reference order, each with its dossier (for 360Giving)."""
     campaign = flow.get_campaign(campaign_id)
-    dossiers = flow.dossiers(campaign_id=campaign.id)
-    granting: dict[str, Deliberation] = {}
-    for deliberation in sorted(flow.deliberations(campaign.id), key=lambda d: d.day):  # stable: recorded order on a tie
-        for reference in deliberation.dossiers:
-            granting.setdefault(reference, deliberation)
-    by_applicant: dict[str, Decimal] = {}
-    for dossier in dossiers:
-        if dossier.state != State.WITHDRAWN and dossier.approved is not None:
-            key = dossier.applicant.identity
-            by_applicant[key] = by_applicant.get(key, ZERO) + dossier.approved
-    conventions = flow.conventions(campaign.id)
-    threshold = campaign.funding.convention_threshold
-    return [
-        _Grant(
-            campaign,
-            dossier,
-            granting[dossier.reference],
-            conventions.get(dossier.reference),
-            by_applicant.get(dossier.applicant.identity, ZERO) > threshold,
-        )
-        for dossier in dossiers
-        if dossier.state in _GRANTED and dossier.approved is not None and dossier.reference in granting
-    ]
+    return [_Grant(campaign, row, flow.get(row.reference)) for row in flow.iter_grants(campaign.id)]
 
 
 # -- SCDL « subventions » 2.1 ---------------------------------------------------
@@ -307,9 +300,8 @@ def scdl_objet(title: str | None) -> str:
     return cut.rstrip(" ,;:.-–—") + "…"
 
 
-def _payments(dossier: Dossier) -> tuple[str, str]:
-    """``conditionsVersement`` and ``datesPeriodeVersement`` from the payments made."""
-    days = sorted(paris_date(p.at) for p in dossier.payments)
+def _payments(days: Sequence[date]) -> tuple[str, str]:
+    """``conditionsVersement`` and ``datesPeriodeVersement`` from the days of the payments made, in order."""
     if not days:
         return "unique", ""
     if len(days) == 1:
@@ -317,30 +309,33 @@ def _payments(dossier: Dossier) -> tuple[str, str]:
     return "échelonné", f"{days[0].isoformat()}/{days[-1].isoformat()}"
 
 
-def _scdl_row(grant: _Grant) -> tuple[dict[str, str], list[str]]:
-    """The row of one grant, and what stops it from being published (besides the row's own checks)."""
-    campaign, dossier, applicant = grant.campaign, grant.dossier, grant.dossier.applicant
+def _scdl_row(campaign: Campaign, grant: GrantRow) -> tuple[dict[str, str], list[str]]:
+    """The row of one grant, and what stops it from being published (besides the row's own checks).
+
+    A convention is needed when the applicant's grants in the campaign (withdrawn dossiers aside) add
+    up to more than the convention threshold (décret n° 2001-495), as the payment guard says.
+    """
     reasons = []
-    if grant.convention is not None:
-        signed = grant.convention.signed_on
+    if grant.convention_signed is not None:
+        signed = grant.convention_signed
     else:
-        signed = grant.deliberation.day
-        if grant.needs_convention:
+        signed = grant.deliberation_day
+        if grant.applicant_granted > campaign.funding.convention_threshold:
             reasons.append(
                 f"the grant is above {scdl_amount(campaign.funding.convention_threshold)} € for the year "
                 "but no signed convention is recorded: record it (its date is dateConvention)"
             )
-    conditions, dates = _payments(dossier)
+    conditions, dates = _payments(grant.payment_days)
     values = (
         campaign.funder.name,
         _siret.compact(campaign.funder.siret) if campaign.funder.siret else "",
         signed.isoformat(),
-        grant.deliberation.reference,
-        applicant.name,
-        applicant.siret or "",
-        _scdl_rna(applicant.siret, applicant.rna),
-        scdl_objet(dossier.application.title),
-        scdl_amount(grant.amount),
+        grant.deliberation,
+        grant.name,
+        grant.siret or "",
+        _scdl_rna(grant.siret, grant.rna),
+        scdl_objet(grant.title),
+        scdl_amount(grant.approved),
         _NATURE,
         conditions,
         dates,
@@ -400,8 +395,17 @@ def scdl_rows(
     an empty ``funder.siret`` in the call file, a beneficiary with neither identifier,
     a missing convention, any value the schema would reject.
     """
-    rows: list[dict[str, str]] = []
     reasons: list[str] = []
+    rows = list(_scdl_checked(flow, campaign_id, above_threshold_only, reasons))
+    if reasons:
+        raise Refused("export SCDL", reasons)
+    return rows
+
+
+def _scdl_checked(
+    flow: Backend, campaign_id: str | None, above_threshold_only: bool, reasons: list[str]
+) -> Iterator[dict[str, str]]:
+    """Stream the SCDL rows, each checked; every problem found is appended to ``reasons``."""
     for cid in _campaign_ids(flow, campaign_id):
         campaign = flow.get_campaign(cid)
         funder_siret_missing = not campaign.funder.siret
@@ -410,20 +414,46 @@ def scdl_rows(
                 f"{cid}: the call file gives no SIRET for the funder ({campaign.funder.name}): "
                 "fill funder.siret in the call file with the funder's 14-digit SIRET (never invent one)"
             )
-        for grant in _grants(flow, cid):
-            if above_threshold_only and grant.amount <= campaign.funding.convention_threshold:
+        for grant in flow.iter_grants(cid):
+            if above_threshold_only and grant.approved <= campaign.funding.convention_threshold:
                 continue
-            row, problems = _scdl_row(grant)
+            row, problems = _scdl_row(campaign, grant)
             checked = check_scdl_row(row)
             if funder_siret_missing:  # already said once for the whole campaign
                 checked = [p for p in checked if not p.startswith("idAttribuant")]
             problems += checked
-            who = f"{grant.dossier.reference} ({grant.dossier.applicant.name})"
-            reasons += [f"{who}: {problem}" for problem in problems]
-            rows.append(row)
-    if reasons:
-        raise Refused("export SCDL", reasons)
-    return rows
+            reasons += [f"{grant.reference} ({grant.name}): {problem}" for problem in problems]
+            yield row
+
+
+@contextlib.contextmanager
+def scdl_csv(
+    flow: Backend, campaign_id: str | None = None, *, above_threshold_only: bool = False
+) -> Iterator[TextIO]:
+    """The CSV of :func:`scdl_rows`, checked whole and spooled, rewound for reading: streamed from the store.
+
+    The rows are checked as they are read and written, as :func:`write_scdl_csv`
+    writes them, to a spooled temporary file (in memory up to a few MiB, on
+    disk beyond). :class:`~ami_workflow.errors.Refused` lists every problem, as
+    :func:`scdl_rows` does, before anything is yielded.
+    """
+    reasons: list[str] = []
+    with tempfile.SpooledTemporaryFile(max_size=_SPOOL, mode="w+", encoding="utf-8", newline="") as spool:
+        writer = csv.writer(spool)
+        writer.writerow(SCDL_COLUMNS)
+        writer.writerows(row.values() for row in _scdl_checked(flow, campaign_id, above_threshold_only, reasons))
+        if reasons:
+            raise Refused("export SCDL", reasons)
+        spool.seek(0)
+        yield cast(TextIO, spool)
+
+
+def write_scdl(
+    flow: Backend, out: TextIO, campaign_id: str | None = None, *, above_threshold_only: bool = False
+) -> None:
+    """Write :func:`scdl_csv` to ``out``: the bytes :func:`write_scdl_csv` writes, and nothing when refused."""
+    with scdl_csv(flow, campaign_id, above_threshold_only=above_threshold_only) as checked:
+        shutil.copyfileobj(checked, out)
 
 
 def write_scdl_csv(rows: Iterable[Mapping[str, str]], out: TextIO) -> None:
@@ -575,8 +605,8 @@ def _giving_grant(grant: _Grant, prefix: str, recipient: str) -> dict[str, Any]:
         "title": title,
         "description": " ".join((app.description or title).split()),
         "currency": "EUR",
-        "amountAwarded": _amount_json(grant.amount),
-        "awardDate": grant.deliberation.day.isoformat(),
+        "amountAwarded": _amount_json(grant.row.approved),
+        "awardDate": grant.row.deliberation_day.isoformat(),
     }
     if app.period is not None:
         record["plannedDates"] = [{"startDate": app.period.start.isoformat(), "endDate": app.period.end.isoformat()}]

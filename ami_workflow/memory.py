@@ -29,6 +29,7 @@ from .campaign import Campaign
 from .committee import CommitteeSession
 from .core.events import Event, Kind
 from .core.evolve import World, evolve
+from .core.figures import DossierRow, GrantRow, ReportFigures, dossier_row, grant_rows, report_figures
 from .core.view import View, WorldView
 from .decisions import Convention, Deliberation, FinancialReportStatus
 from .dossier import Dossier
@@ -218,6 +219,21 @@ class MemoryWorkflow(Operations):
             for d in granted
             if d.approved is not None and d.state != "withdrawn"
         ]
+
+    def report_figures(self, campaign_id: str | None = None) -> ReportFigures:
+        """The campaign report's aggregates, folded from its dossiers."""
+        return report_figures(self.dossiers(campaign_id=self._cid(campaign_id)))
+
+    def iter_dossier_rows(self, campaign_id: str | None = None) -> Iterator[DossierRow]:
+        """The flat row of each dossier (every campaign's for ``None``), by reference."""
+        if campaign_id is not None:
+            self.get_campaign(campaign_id)
+        return (dossier_row(d) for d in self.dossiers(campaign_id=campaign_id))
+
+    def iter_grants(self, campaign_id: str | None = None) -> Iterator[GrantRow]:
+        """The campaign's granted subsidies (approved or paid, and deliberated), by reference."""
+        cid = self._cid(campaign_id)
+        return grant_rows(self.dossiers(campaign_id=cid), self.deliberations(cid), self.conventions(cid))
 
     def dossier_events(self, reference: str) -> list[ChainedEvent]:
         """The dossier's chained events (for receipts), oldest first."""
