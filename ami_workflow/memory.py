@@ -45,6 +45,10 @@ class MemoryWorkflow(Operations):
     """A store kept in memory: every operation of :class:`~ami_workflow.store.Workflow`, with nothing on disk."""
 
     def __init__(self, campaign: Campaign, *, clock: Clock | None = None, actor: str = "") -> None:
+        self._empty(campaign, clock, actor)
+        self.add_campaign(campaign, actor=actor or "ami_workflow")
+
+    def _empty(self, campaign: Campaign, clock: Clock | None, actor: str) -> None:
         super().__init__(campaign, clock, actor)
         self.world = World()
         self._journal: list[Chained] = []
@@ -54,7 +58,27 @@ class MemoryWorkflow(Operations):
         self._lock = threading.RLock()
         #: Refused triggers kept with ``fire(..., keep_refusal=True)``: (reference, trigger, reasons).
         self.refusals: list[tuple[str, str, tuple[str, ...]]] = []
-        self.add_campaign(campaign, actor=actor or "ami_workflow")
+
+    @classmethod
+    def replay(
+        cls, events: Iterable[Event], campaign: Campaign, *, clock: Clock | None = None, actor: str = ""
+    ) -> MemoryWorkflow:
+        """A new in-memory store holding ``events`` replayed: another store's journal (``iter_journal``), or a prefix.
+
+        The events are folded into its world as they are, and chained anew in
+        its own journal, each at the time it was recorded (events without one
+        at ``clock``'s time, the system clock by default), so that it is a
+        store like any other: to read a store as it was at an earlier time, or
+        to try what-ifs on a copy. ``campaign`` is registered if the events do
+        not add it. Pieces' bytes are not copied.
+        """
+        flow = cls.__new__(cls)
+        flow._empty(campaign, clock, actor)
+        for event in events:
+            flow._store(flow._chain([event], event.recorded_at or flow._now()), {})
+        if campaign.id not in flow.world.campaigns:
+            flow.add_campaign(campaign, actor=actor or "ami_workflow")
+        return flow
 
     # -- storage primitives ------------------------------------------------------
 

@@ -6,7 +6,8 @@ aggregates it is built from, the flat rows of ``export csv`` and the grants of
 ``export scdl``, and the bytes of both exports. The pure functions of
 :mod:`ami_workflow.core.figures` are also applied to the store's own
 structured dossiers: the SQL answers what the dossiers say. The demo is
-compared the same way.
+compared the same way, and its agenda on past dates is the agenda of the
+journal folded to that date.
 
 The default budget is small; ``HYPOTHESIS_PROFILE=dev`` runs about a hundred examples.
 """
@@ -26,6 +27,7 @@ from test_exports import configured_campaign, valid_siret
 from walk import PATH, SESSION_ID, TIMES, applicant, application, at, attach_all, new_flow, session
 
 from ami_workflow import AmiWorkflowError, Convention, Deliberation, FixedClock, InvalidInput, MemoryWorkflow, Refused
+from ami_workflow.agenda import AgendaKind, agenda, as_recorded
 from ami_workflow.calendar import PARIS
 from ami_workflow.core.figures import dossier_row, grant_rows, report_figures
 from ami_workflow.exports import dossier_rows, scdl_csv, scdl_rows, write_csv, write_dossiers_csv, write_scdl_csv
@@ -262,11 +264,41 @@ def test_the_played_campaigns_reach_grants_and_refusals(backends: tuple[Backend,
     ]
 
 
-def test_the_sql_reads_equal_the_fold_on_the_demo() -> None:
+@pytest.fixture(scope="module")
+def demo() -> Iterator[tuple[Backend, Backend]]:
+    """The demo played on both backends."""
     start = datetime(2021, 3, 8, 9, tzinfo=PARIS)
     memory = MemoryWorkflow(CAMPAIGN, clock=FixedClock(start), actor="demo")
-    with Workflow.open(":memory:", CAMPAIGN, clock=FixedClock(start), actor="demo") as sql:
-        assert run_demo(sql, echo=lambda line: None) == run_demo(memory, echo=lambda line: None)
-        assert_same_reads(memory, sql)
-        report = campaign_report(sql)
-        assert report.received and report.approved and report.paid and report.instructed
+    sql = Workflow.open(":memory:", CAMPAIGN, clock=FixedClock(start), actor="demo")
+    assert run_demo(sql, echo=lambda line: None) == run_demo(memory, echo=lambda line: None)
+    yield memory, sql
+    sql.close()
+
+
+def test_the_sql_reads_equal_the_fold_on_the_demo(demo: tuple[Backend, Backend]) -> None:
+    memory, sql = demo
+    assert_same_reads(memory, sql)
+    report = campaign_report(sql)
+    assert report.received and report.approved and report.paid and report.instructed
+
+
+def test_the_agenda_on_a_past_date_folds_the_journal_to_that_date(demo: tuple[Backend, Backend]) -> None:
+    memory, sql = demo
+    last = sql.last_recorded_at()
+    assert last is not None and last == memory.last_recorded_at()
+    assert as_recorded(sql, last) is sql and as_recorded(memory, last) is memory
+    # In mid-July 2021 the approved dossiers waited for the deliberation of September; they are all paid now,
+    # so today's states would put none of them on that day's agenda.
+    july = paris(7, 15)
+    waiting = [i for i in agenda(sql, july) if i.kind is AgendaKind.DELIBERATION_PENDING]
+    assert waiting and all(sql.get(i.dossier).state == "paid" for i in waiting)
+    then = as_recorded(sql, july)
+    assert {i.dossier for i in waiting} == {d.reference for d in then.dossiers(state="approved")}
+    assert all(e.recorded_at is not None and e.recorded_at <= july for e in then.iter_journal())
+    assert sql.dossiers(state="approved") == []
+    # In late April, drafts since submitted were reminded of the deadline.
+    reminded = [i.dossier for i in agenda(sql, paris(4, 27)) if i.kind is AgendaKind.SUBMISSION_REMINDER]
+    assert any(sql.get(ref).state != "draft" for ref in reminded)
+    for when in (paris(3, 7), paris(4, 27), paris(5, 28), july, paris(10, 1), datetime(2022, 7, 15, tzinfo=PARIS)):
+        assert agenda(sql, when) == agenda(memory, when)
+    assert agenda(sql, paris(3, 7)) == []  # before the campaign was registered
