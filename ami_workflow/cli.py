@@ -693,11 +693,11 @@ def report(state: _State, as_json: bool) -> None:
 
 
 @main.command()
-@click.option("--at", required=True, help="The day to look from (ISO date).")
+@click.option("--at", required=True, help="The day (ISO date, its midnight) or instant to look from.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
 def agenda(state: _State, at: str, as_json: bool) -> None:
-    """What is due and what is late at a date."""
+    """What is due and what is late at a date, with the dossiers as the journal had them then."""
     with state.flow() as flow:
         items = agenda_module.agenda(flow, parse_instant(at))
     data = [converter.unstructure(item) for item in items]

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import functools
 import re
 import shutil
 import tempfile
@@ -328,7 +329,7 @@ def _scdl_row(campaign: Campaign, grant: GrantRow) -> tuple[dict[str, str], list
     conditions, dates = _payments(grant.payment_days)
     values = (
         campaign.funder.name,
-        _siret.compact(campaign.funder.siret) if campaign.funder.siret else "",
+        _compact_siret(campaign.funder.siret) if campaign.funder.siret else "",
         signed.isoformat(),
         grant.deliberation,
         grant.name,
@@ -481,12 +482,19 @@ def _iso_day(text: str) -> date | None:
         return None
 
 
-def _siret_problem(column: str, value: str, whose: str) -> list[str]:
+@functools.lru_cache(maxsize=4096)
+def _siret_problem(column: str, value: str, whose: str) -> tuple[str, ...]:
+    """What is wrong with a SIRET cell (remembered: the funder's is on every row of an export)."""
     if not _DIGITS14.fullmatch(value):
-        return [f"{column}: {value!r} is not a SIRET: 14 digits in one block are expected ({whose})"]
+        return (f"{column}: {value!r} is not a SIRET: 14 digits in one block are expected ({whose})",)
     if not _siret.is_valid(value):
-        return [f"{column}: {value!r} is not a valid SIRET: its check digit is wrong ({whose})"]
-    return []
+        return (f"{column}: {value!r} is not a valid SIRET: its check digit is wrong ({whose})",)
+    return ()
+
+
+@functools.lru_cache(maxsize=64)
+def _compact_siret(value: str) -> str:
+    return str(_siret.compact(value))
 
 
 def check_scdl_row(row: Mapping[str, str]) -> list[str]:
