@@ -45,18 +45,20 @@ import enum
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from itertools import takewhile
 
 import attrs
 
-from .calendar import paris_date
+from .calendar import paris_date, to_paris
 from .campaign import Campaign
 from .dossier import Dossier
+from .memory import MemoryWorkflow
 from .money import ZERO, format_euros
 from .pieces import missing_pieces
 from .protocol import Backend
 from .states import State
 
-__all__ = ["AgendaItem", "AgendaKind", "INCOMPLETE_NOTICE_DAYS", "agenda"]
+__all__ = ["AgendaItem", "AgendaKind", "INCOMPLETE_NOTICE_DAYS", "agenda", "as_recorded"]
 
 #: How many days before the end of the instruction an incomplete dossier shows on the agenda.
 INCOMPLETE_NOTICE_DAYS = 7
@@ -98,10 +100,34 @@ def _relative(due: date, today: date) -> str:
     return f"in {days} days" if days > 0 else f"{-days} days ago"
 
 
+def as_recorded(flow: Backend, at: datetime) -> Backend:
+    """``flow`` as its journal stood at ``at``: ``flow`` itself unless events were recorded after ``at``.
+
+    Otherwise, an in-memory store (:meth:`~ami_workflow.memory.MemoryWorkflow.replay`)
+    holding the events recorded up to ``at``, folded: the dossiers in the states
+    they had then, with the deliberations, conventions and amendments known then.
+    """
+    at = to_paris(at)
+    last = flow.last_recorded_at()
+    if last is None or last <= at:
+        return flow
+    known = takewhile(lambda event: event.recorded_at is None or event.recorded_at <= at, flow.iter_journal())
+    return MemoryWorkflow.replay(known, flow.campaign, actor=flow.actor)
+
+
 def agenda(flow: Backend, at: datetime, campaign_id: str | None = None) -> list[AgendaItem]:
-    """What needs doing in the campaign on the Paris day of ``at``, sorted by due date (then kind and dossier)."""
+    """What needs doing in the campaign on the Paris day of ``at``, sorted by due date (then kind and dossier).
+
+    The dossiers are judged as the journal recorded them at ``at`` (see
+    :func:`as_recorded`): on a past date, the states and decisions of that
+    date, not today's. Nothing is due before the campaign was registered.
+    """
     today = paris_date(at)
     campaign = flow.get_campaign(campaign_id or flow.campaign.id)
+    flow = as_recorded(flow, at)
+    if campaign.id not in flow.campaign_ids():
+        return []
+    campaign = flow.get_campaign(campaign.id)
     items = (
         _submission_reminders(flow, campaign, today)
         + _missing_pieces(flow, campaign, today)

@@ -278,6 +278,10 @@ class Operations(CampaignOperations, Auditing):
 
         return unsubscribe
 
+    def last_recorded_at(self) -> datetime | None:
+        """When the journal's last event was recorded (``None`` for an empty journal or a legacy event)."""
+        return self._last()[2]
+
     def _cid(self, campaign_id: str | None) -> str:
         return self.get_campaign(campaign_id if campaign_id is not None else self.campaign.id).id
 

@@ -734,11 +734,11 @@ def report(state: _State, as_json: bool) -> None:
 
 
 @main.command()
-@click.option("--at", required=True, help="The day to look from (ISO date).")
+@click.option("--at", required=True, help="The day (ISO date, its midnight) or instant to look from.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
 def agenda(state: _State, at: str, as_json: bool) -> None:
-    """What is due and what is late at a date."""
+    """What is due and what is late at a date, with the dossiers as the journal had them then."""
     from . import agenda as agenda_module
     from .calendar import parse_instant
     from .codec import converter
@@ -763,21 +763,19 @@ def export(state: _State, fmt: str, output: str | None, above_threshold: bool) -
 
     with state.flow() as flow:
         cid = flow.campaign.id
-        if fmt == "csv":
-            rows: Any = exports.dossier_rows(flow, cid)
-        elif fmt == "json":
-            rows = exports.dossiers_json(flow, cid)
-        elif fmt == "scdl":
-            rows = exports.scdl_rows(flow, cid, above_threshold_only=above_threshold)
+        if fmt == "csv":  # streamed from the store
+            with open(output, "w", encoding="utf-8", newline="") if output else nullcontext(sys.stdout) as out:
+                exports.write_dossiers_csv(flow, out, cid)
+        elif fmt == "scdl":  # streamed, checked whole before the output is opened: a refusal writes nothing
+            with exports.scdl_csv(flow, cid, above_threshold_only=above_threshold) as checked, (
+                open(output, "w", encoding="utf-8", newline="") if output else nullcontext(sys.stdout)
+            ) as out:
+                for chunk in iter(lambda: checked.read(1 << 16), ""):
+                    out.write(chunk)
         else:
-            rows = exports.giving360(flow, cid)
-    with open(output, "w", encoding="utf-8", newline="") if output else nullcontext(sys.stdout) as out:
-        if fmt == "csv":
-            exports.write_csv(rows, out)
-        elif fmt == "scdl":
-            exports.write_scdl_csv(rows, out)
-        else:
-            out.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+            data = exports.dossiers_json(flow, cid) if fmt == "json" else exports.giving360(flow, cid)
+            with open(output, "w", encoding="utf-8", newline="") if output else nullcontext(sys.stdout) as out:
+                out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     if output:
         click.echo(f"wrote {output}", err=True)
 

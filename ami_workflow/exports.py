@@ -4,11 +4,17 @@ Pure functions over a :class:`~ami_workflow.protocol.Backend` (either backend): 
 Amounts are written from exact ``Decimal`` euros, never through a float, and
 every date is ISO 8601 (``YYYY-MM-DD``).
 
-- :func:`dossier_rows` / :func:`write_csv`: one flat row per dossier, for a spreadsheet.
+- :func:`dossier_rows` / :func:`write_csv`: one flat row per dossier, for a spreadsheet;
+  :func:`write_dossiers_csv` writes the same CSV streamed (the command ``export csv``).
 - :func:`dossiers_json`: the full records, JSON-ready (personal data included: not for publication).
 - :func:`scdl_rows` / :func:`write_scdl_csv`: the French open-data schema SCDL « subventions » 2.1
-  (décret n° 2017-779), checked row by row with :func:`check_scdl_row`.
+  (décret n° 2017-779), checked row by row with :func:`check_scdl_row`; :func:`write_scdl` writes
+  the same CSV streamed (the command ``export scdl``). They live in :mod:`ami_workflow.scdl`.
 - :func:`giving360`: the grants in the 360Giving data standard's JSON.
+
+The flat rows and the grants are read through the backend's ``iter_dossier_rows``
+and ``iter_grants``: on the SQLite store, one SELECT on the projection tables,
+streamed, with no dossier structured in Python.
 
 An identifier the call file does not give is never invented: while
 ``funder.siret`` (SCDL) or ``funder.registered_id_prefix`` (360Giving) is empty,
@@ -23,25 +29,34 @@ the export is refused and says which field to fill::
 from __future__ import annotations
 
 import csv
-import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TextIO
 
 import attrs
-from stdnum.fr import siret as _siret
 
-from .calendar import paris_date
 from .campaign import Campaign
 from .codec import converter
-from .decisions import Convention, Deliberation
+from .core.figures import GrantRow
 from .dossier import Dossier
 from .errors import Refused
-from .identifiers import is_rna, is_scdl_rna
-from .money import ZERO
+from .money import from_cents
 from .protocol import Backend
-from .states import State
+from .scdl import (
+    OBJET_MAX_LENGTH,
+    SCDL_COLUMNS,
+    SCDL_CONDITIONS,
+    SCDL_NATURES,
+    campaign_ids,
+    check_scdl_row,
+    scdl_amount,
+    scdl_csv,
+    scdl_objet,
+    scdl_rows,
+    write_scdl,
+    write_scdl_csv,
+)
 
 __all__ = [
     "DOSSIER_COLUMNS",
@@ -53,10 +68,14 @@ __all__ = [
     "dossier_rows",
     "dossiers_json",
     "giving360",
+    "iter_dossier_rows",
     "scdl_amount",
+    "scdl_csv",
     "scdl_objet",
     "scdl_rows",
     "write_csv",
+    "write_dossiers_csv",
+    "write_scdl",
     "write_scdl_csv",
 ]
 
@@ -84,56 +103,6 @@ DOSSIER_COLUMNS: tuple[str, ...] = (
     "submitted_at",
 )
 
-#: The 16 columns of the SCDL « subventions » schema 2.1, in the schema's order.
-SCDL_COLUMNS: tuple[str, ...] = (
-    "nomAttribuant",
-    "idAttribuant",
-    "dateConvention",
-    "referenceDecision",
-    "nomBeneficiaire",
-    "idBeneficiaire",
-    "rnaBeneficiaire",
-    "objet",
-    "montant",
-    "nature",
-    "conditionsVersement",
-    "datesPeriodeVersement",
-    "idRAE",
-    "notificationUE",
-    "pourcentageSubvention",
-    "dispositifAide",
-)
-
-#: The values the schema allows in ``nature``.
-SCDL_NATURES: frozenset[str] = frozenset(
-    {"aide en numéraire", "aide en nature", "aide en numéraire;aide en nature", "aide en nature;aide en numéraire"}
-)
-
-#: The values accepted in ``conditionsVersement``.
-SCDL_CONDITIONS: tuple[str, ...] = ("unique", "échelonné", "autre")
-
-#: The schema's longest ``objet``.
-OBJET_MAX_LENGTH = 256
-
-_NATURE = "aide en numéraire"
-_REQUIRED = (
-    "nomAttribuant",
-    "idAttribuant",
-    "dateConvention",
-    "nomBeneficiaire",
-    "objet",
-    "montant",
-    "nature",
-    "conditionsVersement",
-    "notificationUE",
-    "pourcentageSubvention",
-)
-_HINTS = {"idAttribuant": " (the SIRET of the funder, 14 digits)"}
-_DIGITS14 = re.compile(r"[0-9]{14}")
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_AMOUNT = re.compile(r"[0-9]+\.[0-9]{2}")
-_DECIMAL = re.compile(r"[0-9]+(\.[0-9]+)?")
-_GRANTED = (State.APPROVED, State.PAID)
 
 
 # -- flat rows and full records ------------------------------------------------
@@ -150,16 +119,35 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def _campaign_ids(flow: Backend, campaign_id: str | None) -> list[str]:
-    if campaign_id is None:
-        return flow.campaign_ids()
-    return [flow.get_campaign(campaign_id).id]  # NotFound for an unknown campaign
-
-
 def _dossiers(flow: Backend, campaign_id: str | None) -> list[Dossier]:
     if campaign_id is None:
         return flow.dossiers()
     return flow.dossiers(campaign_id=flow.get_campaign(campaign_id).id)
+
+
+def _amount_cell(cents: int | None) -> str:
+    """An amount cell from integer cents: ``"1234.50"``, empty for ``None``."""
+    if cents is None:
+        return ""
+    if cents < 0:
+        return scdl_amount(from_cents(cents))
+    return f"{cents // 100}.{cents % 100:02d}"
+
+
+def iter_dossier_rows(flow: Backend, campaign_id: str | None = None) -> Iterator[tuple[str, ...]]:
+    """Stream the cells of :func:`dossier_rows`, one tuple of text in :data:`DOSSIER_COLUMNS` order per dossier.
+
+    The rows come from the backend's :meth:`~ami_workflow.protocol.Backend.iter_dossier_rows`: one SELECT on
+    the SQLite store, so that a campaign of any size is written in flat memory.
+    """
+    amount = _amount_cell
+    for row in flow.iter_dossier_rows(campaign_id):
+        ref, cid, state, name, kind, siren, siret, rna, title, axis, qpv, start, end = row[:13]
+        yield (
+            ref, cid, state, name, kind, siren or "", siret or "", rna or "", title or "", axis or "", qpv,
+            start or "", end or "", amount(row[13]), amount(row[14]), amount(row[15]), amount(row[16]),
+            amount(row[17]), amount(row[18]), row[19] or "",
+        )
 
 
 def dossier_rows(flow: Backend, campaign_id: str | None = None) -> list[dict[str, str]]:
@@ -168,48 +156,38 @@ def dossier_rows(flow: Backend, campaign_id: str | None = None) -> list[dict[str
     The keys are :data:`DOSSIER_COLUMNS`; every value is text: amounts as
     ``"1234.50"``, dates ISO, ``submitted_at`` an ISO instant with its Paris
     offset, the target QPV codes joined by a space, and ``""`` for what is not
-    known yet (a draft has no ceiling).
+    known yet (a draft has no ceiling). :func:`write_dossiers_csv` writes the
+    same rows as they are read, without holding them.
     """
-    rows = []
-    for dossier in _dossiers(flow, campaign_id):
-        app, who, instruction = dossier.application, dossier.applicant, dossier.instruction
-        values = (
-            dossier.reference,
-            dossier.campaign_id,
-            str(dossier.state),
-            who.name,
-            who.kind,
-            who.siren,
-            who.siret,
-            who.rna,
-            app.title,
-            app.axis,
-            " ".join(app.qpv_codes),
-            app.period.start if app.period else None,
-            app.period.end if app.period else None,
-            app.total_cost,
-            app.requested,
-            instruction.ceiling if instruction else None,
-            instruction.proposed if instruction else None,
-            dossier.approved,
-            dossier.paid,
-            dossier.submitted_at,
-        )
-        rows.append({column: _text(value) for column, value in zip(DOSSIER_COLUMNS, values, strict=True)})
-    return rows
+    return [dict(zip(DOSSIER_COLUMNS, cells, strict=True)) for cells in iter_dossier_rows(flow, campaign_id)]
 
 
-def write_csv(rows: Sequence[Mapping[str, str]], out: TextIO) -> None:
+def write_csv(rows: Iterable[Mapping[str, str]], out: TextIO) -> None:
     """Write ``rows`` as CSV (comma, RFC 4180 quoting); the header is the first row's keys.
 
     Nothing is written when there is no row. Open a file with
     ``open(path, "w", encoding="utf-8", newline="")`` so that the file is UTF-8
     and the csv module's line endings are kept.
     """
-    if not rows:
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
         return
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer = csv.DictWriter(out, fieldnames=list(first))
     writer.writeheader()
+    writer.writerow(first)
+    writer.writerows(rows)
+
+
+def write_dossiers_csv(flow: Backend, out: TextIO, campaign_id: str | None = None) -> None:
+    """Write :func:`dossier_rows` as :func:`write_csv` does (nothing at all when there is no dossier), streamed."""
+    rows = iter_dossier_rows(flow, campaign_id)
+    first = next(rows, None)
+    if first is None:
+        return
+    writer = csv.writer(out)
+    writer.writerow(DOSSIER_COLUMNS)
+    writer.writerow(first)
     writer.writerows(rows)
 
 
@@ -240,312 +218,17 @@ def dossiers_json(flow: Backend, campaign_id: str | None = None) -> list[dict[st
 
 @attrs.frozen
 class _Grant:
-    """A granted subsidy: an approved or paid dossier, and the first deliberation that lists it."""
+    """A granted subsidy of :func:`_grants`, with its dossier."""
 
     campaign: Campaign
+    row: GrantRow
     dossier: Dossier
-    deliberation: Deliberation
-    convention: Convention | None
-    needs_convention: bool
-
-    @property
-    def amount(self) -> Decimal:
-        return self.dossier.approved or ZERO
 
 
 def _grants(flow: Backend, campaign_id: str) -> list[_Grant]:
-    """The campaign's granted subsidies, in reference order.
-
-    ``needs_convention`` follows the payment guard: the applicant's grants in
-    the campaign (withdrawn dossiers aside) add up to more than the convention
-    threshold (décret n° 2001-495).
-    """
+    """The campaign's granted subsidies, in reference order, each with its dossier (for 360Giving)."""
     campaign = flow.get_campaign(campaign_id)
-    dossiers = flow.dossiers(campaign_id=campaign.id)
-    granting: dict[str, Deliberation] = {}
-    for deliberation in sorted(flow.deliberations(campaign.id), key=lambda d: d.day):  # stable: recorded order on a tie
-        for reference in deliberation.dossiers:
-            granting.setdefault(reference, deliberation)
-    by_applicant: dict[str, Decimal] = {}
-    for dossier in dossiers:
-        if dossier.state != State.WITHDRAWN and dossier.approved is not None:
-            key = dossier.applicant.identity
-            by_applicant[key] = by_applicant.get(key, ZERO) + dossier.approved
-    conventions = flow.conventions(campaign.id)
-    threshold = campaign.funding.convention_threshold
-    return [
-        _Grant(
-            campaign,
-            dossier,
-            granting[dossier.reference],
-            conventions.get(dossier.reference),
-            by_applicant.get(dossier.applicant.identity, ZERO) > threshold,
-        )
-        for dossier in dossiers
-        if dossier.state in _GRANTED and dossier.approved is not None and dossier.reference in granting
-    ]
-
-
-# -- SCDL « subventions » 2.1 ---------------------------------------------------
-
-
-def scdl_amount(amount: Decimal) -> str:
-    """An amount as the schema writes it: a decimal point and two decimals (``"26000.00"``)."""
-    return f"{amount:.2f}"
-
-
-def scdl_objet(title: str | None) -> str:
-    """The action's title on one line, cut at a word to at most 256 characters, ending with "…" when cut."""
-    text = " ".join((title or "").split())
-    if len(text) <= OBJET_MAX_LENGTH:
-        return text
-    cut = text[: OBJET_MAX_LENGTH - 1]
-    if not text[OBJET_MAX_LENGTH - 1].isspace():
-        space = cut.rfind(" ")
-        if space >= OBJET_MAX_LENGTH // 2:  # a very long word is cut where it must be
-            cut = cut[:space]
-    return cut.rstrip(" ,;:.-–—") + "…"
-
-
-def _payments(dossier: Dossier) -> tuple[str, str]:
-    """``conditionsVersement`` and ``datesPeriodeVersement`` from the payments made."""
-    days = sorted(paris_date(p.at) for p in dossier.payments)
-    if not days:
-        return "unique", ""
-    if len(days) == 1:
-        return "unique", days[0].isoformat()
-    return "échelonné", f"{days[0].isoformat()}/{days[-1].isoformat()}"
-
-
-def _scdl_row(grant: _Grant) -> tuple[dict[str, str], list[str]]:
-    """The row of one grant, and what stops it from being published (besides the row's own checks)."""
-    campaign, dossier, applicant = grant.campaign, grant.dossier, grant.dossier.applicant
-    reasons = []
-    if grant.convention is not None:
-        signed = grant.convention.signed_on
-    else:
-        signed = grant.deliberation.day
-        if grant.needs_convention:
-            reasons.append(
-                f"the grant is above {scdl_amount(campaign.funding.convention_threshold)} € for the year "
-                "but no signed convention is recorded: record it (its date is dateConvention)"
-            )
-    conditions, dates = _payments(dossier)
-    values = (
-        campaign.funder.name,
-        _siret.compact(campaign.funder.siret) if campaign.funder.siret else "",
-        signed.isoformat(),
-        grant.deliberation.reference,
-        applicant.name,
-        applicant.siret or "",
-        _scdl_rna(applicant.siret, applicant.rna),
-        scdl_objet(dossier.application.title),
-        scdl_amount(grant.amount),
-        _NATURE,
-        conditions,
-        dates,
-        "",
-        "non",
-        "1.00",
-        campaign.call.title,
-    )
-    return dict(zip(SCDL_COLUMNS, values, strict=True)), reasons
-
-
-def _scdl_rna(siret: str | None, rna: str | None) -> str:
-    """``rnaBeneficiaire``: the RNA number, left out when the schema cannot take it and the SIRET says who it is."""
-    if rna and siret and not is_scdl_rna(rna):
-        return ""
-    return rna or ""
-
-
-def scdl_rows(
-    flow: Backend, campaign_id: str | None = None, *, above_threshold_only: bool = False
-) -> list[dict[str, str]]:
-    """The granted subsidies as rows of the SCDL « subventions » schema 2.1, in :data:`SCDL_COLUMNS` order.
-
-    One row per granted subsidy: a dossier that is approved or paid *and*
-    listed in a recorded deliberation (the first one by date when several list
-    it). With ``above_threshold_only`` only the grants above the call's
-    ``funding.convention_threshold`` are kept: those décret n° 2017-779
-    requires to publish.
-
-    The columns:
-
-    - ``nomAttribuant``, ``idAttribuant``: the funder's name and 14-digit SIRET (``funder.siret``,
-      without the spaces a call file may write in it).
-    - ``dateConvention``: the signing date of the dossier's convention. A grant up to the
-      threshold (23 000 € a year) needs no convention: there the deliberation's date stands
-      in for it, as the deliberation is then the act that grants the subsidy. A grant that
-      needs a convention (the applicant's grants of the year are above the threshold) and has
-      none recorded yet is a reason to refuse, not a date to guess.
-    - ``referenceDecision``: the deliberation's reference.
-    - ``nomBeneficiaire``; ``idBeneficiaire`` (the beneficiary's SIRET) and ``rnaBeneficiaire``
-      (``W`` + 9 digits), each empty when unknown, but never both. An RNA number with letters
-      (older prefectures', see :mod:`ami_workflow.identifiers`) is one the schema rejects: it is
-      left out when there is a SIRET, and refused otherwise.
-    - ``objet``: the action's title, at most 256 characters (see :func:`scdl_objet`).
-    - ``montant``: the approved amount, ``"26000.00"``; ``nature``: ``aide en numéraire``.
-    - ``conditionsVersement``: ``unique`` for one payment or none yet, ``échelonné`` for several;
-      ``datesPeriodeVersement``: the payment's day, or ``first/last`` day of the payments, or
-      empty before the first payment (the schema marks this column as required: a validator
-      will flag the grants not paid yet).
-    - ``idRAE``: empty (aids to businesses only); ``notificationUE``: ``non``;
-      ``pourcentageSubvention``: ``1.00``, the beneficiary's share of the subsidy (one
-      beneficiary per dossier), not the funding rate of the action.
-    - ``dispositifAide``: the call's title.
-
-    Every row is checked with :func:`check_scdl_row`. Raises
-    :class:`~ami_workflow.errors.Refused` (``"export SCDL"``) listing every problem:
-    an empty ``funder.siret`` in the call file, a beneficiary with neither identifier,
-    a missing convention, any value the schema would reject.
-    """
-    rows: list[dict[str, str]] = []
-    reasons: list[str] = []
-    for cid in _campaign_ids(flow, campaign_id):
-        campaign = flow.get_campaign(cid)
-        funder_siret_missing = not campaign.funder.siret
-        if funder_siret_missing:
-            reasons.append(
-                f"{cid}: the call file gives no SIRET for the funder ({campaign.funder.name}): "
-                "fill funder.siret in the call file with the funder's 14-digit SIRET (never invent one)"
-            )
-        for grant in _grants(flow, cid):
-            if above_threshold_only and grant.amount <= campaign.funding.convention_threshold:
-                continue
-            row, problems = _scdl_row(grant)
-            checked = check_scdl_row(row)
-            if funder_siret_missing:  # already said once for the whole campaign
-                checked = [p for p in checked if not p.startswith("idAttribuant")]
-            problems += checked
-            who = f"{grant.dossier.reference} ({grant.dossier.applicant.name})"
-            reasons += [f"{who}: {problem}" for problem in problems]
-            rows.append(row)
-    if reasons:
-        raise Refused("export SCDL", reasons)
-    return rows
-
-
-def write_scdl_csv(rows: Iterable[Mapping[str, str]], out: TextIO) -> None:
-    """Write SCDL rows as the schema's CSV: a header in :data:`SCDL_COLUMNS` order, comma-separated.
-
-    The header is written even when there is no row. Each row is checked
-    again with :func:`check_scdl_row`; a bad one refuses the whole file
-    (nothing is written). Open a file with ``encoding="utf-8", newline=""``.
-    """
-    rows = list(rows)
-    reasons = [f"row {i}: {problem}" for i, row in enumerate(rows, start=1) for problem in check_scdl_row(row)]
-    if reasons:
-        raise Refused("export SCDL", reasons)
-    writer = csv.DictWriter(out, fieldnames=list(SCDL_COLUMNS))
-    writer.writeheader()
-    writer.writerows(rows)
-
-
-def _iso_day(text: str) -> date | None:
-    if not _ISO_DATE.fullmatch(text):
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
-
-
-def _siret_problem(column: str, value: str, whose: str) -> list[str]:
-    if not _DIGITS14.fullmatch(value):
-        return [f"{column}: {value!r} is not a SIRET: 14 digits in one block are expected ({whose})"]
-    if not _siret.is_valid(value):
-        return [f"{column}: {value!r} is not a valid SIRET: its check digit is wrong ({whose})"]
-    return []
-
-
-def check_scdl_row(row: Mapping[str, str]) -> list[str]:
-    """Every way ``row`` breaks the SCDL « subventions » 2.1 schema (or this library's use of it); empty when valid.
-
-    Checked: the columns (exactly :data:`SCDL_COLUMNS`, in order); the required
-    values; ``idAttribuant`` and ``idBeneficiaire`` as 14-digit SIRETs with a valid
-    check digit (python-stdnum); ``rnaBeneficiaire`` as ``W`` + 9 digits; at least
-    one of the beneficiary's two identifiers; ``dateConvention`` an ISO date;
-    ``montant`` above 0 with a decimal point and two decimals; ``nature`` and
-    ``conditionsVersement`` among the allowed values; ``datesPeriodeVersement``
-    empty, an ISO date, or an ISO interval ``start/end`` (an interval for
-    ``échelonné``, never for ``unique``); ``idRAE`` at most 5 characters;
-    ``notificationUE`` ``oui`` or ``non``; ``pourcentageSubvention`` between 0.01
-    and 1 with a decimal point; ``objet`` at most 256 characters.
-    """
-    problems: list[str] = []
-    if tuple(row) != SCDL_COLUMNS:
-        problems.append(
-            f"the columns must be exactly, in this order: {', '.join(SCDL_COLUMNS)}; got: {', '.join(map(str, row))}"
-        )
-    cells: dict[str, str] = {}
-    for column in SCDL_COLUMNS:
-        value = row.get(column, "")
-        if not isinstance(value, str):
-            problems.append(f"{column}: expected text, got {type(value).__name__}")
-            value = ""
-        cells[column] = value
-    problems += [f"{c} is required{_HINTS.get(c, '')}" for c in _REQUIRED if not cells[c].strip()]
-
-    if cells["idAttribuant"]:
-        problems += _siret_problem("idAttribuant", cells["idAttribuant"], "the funder")
-    if cells["idBeneficiaire"]:
-        problems += _siret_problem("idBeneficiaire", cells["idBeneficiaire"], "the beneficiary")
-    rna = cells["rnaBeneficiaire"]
-    if rna and not is_scdl_rna(rna):
-        if is_rna(rna):
-            problems.append(
-                f"rnaBeneficiaire: {rna!r} is an RNA number, but the SCDL schema only takes W followed by 9 digits, "
-                "compact: record the beneficiary's SIRET (idBeneficiaire) instead"
-            )
-        else:
-            problems.append(f"rnaBeneficiaire: {rna!r} is not an RNA number (W followed by 9 digits)")
-    if not cells["idBeneficiaire"] and not cells["rnaBeneficiaire"]:
-        problems.append(
-            "idBeneficiaire and rnaBeneficiaire are both empty: record the beneficiary's SIRET or RNA number"
-        )
-
-    if cells["dateConvention"] and _iso_day(cells["dateConvention"]) is None:
-        problems.append(f"dateConvention: {cells['dateConvention']!r} is not an ISO date (YYYY-MM-DD)")
-    amount = cells["montant"]
-    if amount and not _AMOUNT.fullmatch(amount):
-        problems.append(f"montant: {amount!r} must be written with a decimal point and two decimals, e.g. 26000.00")
-    elif amount and Decimal(amount) <= 0:
-        problems.append("montant: the amount must be above 0")
-    if cells["nature"] and cells["nature"] not in SCDL_NATURES:
-        problems.append(f"nature: {cells['nature']!r} is not one of: {', '.join(sorted(SCDL_NATURES))}")
-    conditions = cells["conditionsVersement"]
-    if conditions and conditions not in SCDL_CONDITIONS:
-        problems.append(f"conditionsVersement: {conditions!r} is not one of: {', '.join(SCDL_CONDITIONS)}")
-
-    dates = cells["datesPeriodeVersement"]
-    if dates:
-        parts = dates.split("/")
-        days = [_iso_day(part) for part in parts]
-        if len(parts) > 2 or None in days:
-            problems.append(
-                f"datesPeriodeVersement: {dates!r} is neither an ISO date nor an ISO interval (YYYY-MM-DD/YYYY-MM-DD)"
-            )
-        elif len(days) == 2 and days[0] is not None and days[1] is not None and days[1] < days[0]:
-            problems.append(f"datesPeriodeVersement: the interval {dates!r} ends before it starts")
-        elif conditions == "unique" and len(parts) == 2:
-            problems.append("datesPeriodeVersement: a single payment ('unique') has one date, not an interval")
-        elif conditions == "échelonné" and len(parts) == 1:
-            problems.append("datesPeriodeVersement: payments in instalments ('échelonné') need an interval start/end")
-
-    if len(cells["idRAE"]) > 5:
-        problems.append(f"idRAE: {cells['idRAE']!r} is longer than 5 characters")
-    if cells["notificationUE"] and cells["notificationUE"] not in ("oui", "non"):
-        problems.append(f"notificationUE: {cells['notificationUE']!r} must be 'oui' or 'non'")
-    share = cells["pourcentageSubvention"]
-    if share:
-        if not _DECIMAL.fullmatch(share):
-            problems.append(f"pourcentageSubvention: {share!r} must be a number with a decimal point, e.g. 1.00")
-        elif not Decimal("0.01") <= Decimal(share) <= 1:
-            problems.append(f"pourcentageSubvention: {share} is the beneficiary's share, between 0.01 and 1")
-    if len(cells["objet"]) > OBJET_MAX_LENGTH:
-        problems.append(f"objet: {len(cells['objet'])} characters, more than the {OBJET_MAX_LENGTH} allowed")
-    return problems
+    return [_Grant(campaign, row, flow.get(row.reference)) for row in flow.iter_grants(campaign.id)]
 
 
 # -- 360Giving -------------------------------------------------------------------
@@ -575,8 +258,8 @@ def _giving_grant(grant: _Grant, prefix: str, recipient: str) -> dict[str, Any]:
         "title": title,
         "description": " ".join((app.description or title).split()),
         "currency": "EUR",
-        "amountAwarded": _amount_json(grant.amount),
-        "awardDate": grant.deliberation.day.isoformat(),
+        "amountAwarded": _amount_json(grant.row.approved),
+        "awardDate": grant.row.deliberation_day.isoformat(),
     }
     if app.period is not None:
         record["plannedDates"] = [{"startDate": app.period.start.isoformat(), "endDate": app.period.end.isoformat()}]
@@ -626,7 +309,7 @@ def giving360(flow: Backend, campaign_id: str | None = None) -> dict[str, Any]:
     """
     grants: list[dict[str, Any]] = []
     reasons: list[str] = []
-    for cid in _campaign_ids(flow, campaign_id):
+    for cid in campaign_ids(flow, campaign_id):
         campaign = flow.get_campaign(cid)
         prefix = campaign.funder.registered_id_prefix.strip()
         if not prefix:

@@ -29,6 +29,7 @@ from .campaign import Campaign
 from .committee import CommitteeSession
 from .core.events import Event, Kind
 from .core.evolve import World, evolve, fold
+from .core.figures import DossierRow, GrantRow, ReportFigures, dossier_row, grant_rows, report_figures
 from .core.view import View, WorldView
 from .decisions import Convention, Deliberation, FinancialReportStatus
 from .dossier import Dossier
@@ -46,6 +47,10 @@ class MemoryWorkflow(Operations):
     """A store kept in memory: every operation of :class:`~ami_workflow.store.Workflow`, with nothing on disk."""
 
     def __init__(self, campaign: Campaign, *, clock: Clock | None = None, actor: str = "") -> None:
+        self._empty(campaign, clock, actor)
+        self.add_campaign(campaign, actor=actor or "ami_workflow")
+
+    def _empty(self, campaign: Campaign, clock: Clock | None, actor: str) -> None:
         super().__init__(campaign, clock, actor)
         self.world = World()
         self._journal: list[Chained] = []
@@ -56,7 +61,27 @@ class MemoryWorkflow(Operations):
         self._undo: list[tuple[dict[Any, Any], Any, Any]] | None = None
         #: Refused triggers kept with ``fire(..., keep_refusal=True)``: (reference, trigger, reasons).
         self.refusals: list[tuple[str, str, tuple[str, ...]]] = []
-        self.add_campaign(campaign, actor=actor or "ami_workflow")
+
+    @classmethod
+    def replay(
+        cls, events: Iterable[Event], campaign: Campaign, *, clock: Clock | None = None, actor: str = ""
+    ) -> MemoryWorkflow:
+        """A new in-memory store holding ``events`` replayed: another store's journal (``iter_journal``), or a prefix.
+
+        The events are folded into its world as they are, and chained anew in
+        its own journal, each at the time it was recorded (events without one
+        at ``clock``'s time, the system clock by default), so that it is a
+        store like any other: to read a store as it was at an earlier time, or
+        to try what-ifs on a copy. ``campaign`` is registered if the events do
+        not add it. Pieces' bytes are not copied.
+        """
+        flow = cls.__new__(cls)
+        flow._empty(campaign, clock, actor)
+        for event in events:
+            flow._store(flow._chain([event], event.recorded_at or flow._now()), {})
+        if campaign.id not in flow.world.campaigns:
+            flow.add_campaign(campaign, actor=actor or "ami_workflow")
+        return flow
 
     # -- storage primitives ------------------------------------------------------
 
@@ -251,6 +276,21 @@ class MemoryWorkflow(Operations):
             for d in granted
             if d.approved is not None and d.state != "withdrawn"
         ]
+
+    def report_figures(self, campaign_id: str | None = None) -> ReportFigures:
+        """The campaign report's aggregates, folded from its dossiers."""
+        return report_figures(self.dossiers(campaign_id=self._cid(campaign_id)))
+
+    def iter_dossier_rows(self, campaign_id: str | None = None) -> Iterator[DossierRow]:
+        """The flat row of each dossier (every campaign's for ``None``), by reference."""
+        if campaign_id is not None:
+            self.get_campaign(campaign_id)
+        return (dossier_row(d) for d in self.dossiers(campaign_id=campaign_id))
+
+    def iter_grants(self, campaign_id: str | None = None) -> Iterator[GrantRow]:
+        """The campaign's granted subsidies (approved or paid, and deliberated), by reference."""
+        cid = self._cid(campaign_id)
+        return grant_rows(self.dossiers(campaign_id=cid), self.deliberations(cid), self.conventions(cid))
 
     def dossier_events(self, reference: str) -> list[ChainedEvent]:
         """The dossier's chained events (for receipts), oldest first."""

@@ -40,17 +40,16 @@ The rules the figures follow:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import attrs
 
-from .dossier import Dossier
+from .core.figures import AxisFigures, QpvFigures
 from .money import CENT, ZERO, format_euros
 from .protocol import Backend
-from .states import State
 
 __all__ = [
     "AxisLine",
@@ -214,87 +213,55 @@ class CampaignReport:
         return problems
 
 
-def _received(dossier: Dossier) -> bool:
-    return dossier.submitted_at is not None and dossier.state != State.DRAFT
-
-
-def _granted(dossier: Dossier) -> bool:
-    """Counted in the approved total: an approved amount, and not withdrawn (the store's rule)."""
-    return dossier.approved is not None and dossier.state != State.WITHDRAWN
-
-
-def _at_least_half(count: int | None, participants: int | None) -> bool:
-    return count is not None and bool(participants) and count * 2 >= (participants or 0)
-
-
-def _sum(amounts: Iterable[Decimal]) -> Decimal:
-    return sum(amounts, ZERO)
-
-
 def campaign_report(flow: Backend, campaign_id: str | None = None) -> CampaignReport:
-    """The report of one campaign of ``flow`` (its default campaign when ``campaign_id`` is ``None``)."""
+    """The report of one campaign of ``flow`` (its default campaign when ``campaign_id`` is ``None``).
+
+    The aggregates come from the backend's :meth:`~ami_workflow.protocol.Backend.report_figures` (SQL
+    aggregates in the SQLite store, a fold of the dossiers in memory); this lays them out in the call's order.
+    """
     campaign = flow.get_campaign(campaign_id or flow.campaign.id)
-    dossiers = flow.dossiers(campaign_id=campaign.id)
+    figures = flow.report_figures(campaign.id)
     totals = flow.totals(campaign.id)
     by_state = dict.fromkeys(campaign.workflow.machine().states, 0)
-    for dossier in dossiers:
-        by_state[dossier.state] = by_state.get(dossier.state, 0) + 1
-    received = [d for d in dossiers if _received(d)]
-    granted = [d for d in dossiers if _granted(d)]
-    by_axis = []
-    for axis in campaign.axes:
-        on_axis = [d for d in received if d.application.axis == axis.key]
-        kept = [d for d in on_axis if _granted(d)]
-        by_axis.append(AxisLine(
-            axis.key, axis.number, axis.label, len(on_axis),
-            requested=_sum(d.application.requested or ZERO for d in on_axis),
-            approved=_sum(d.approved or ZERO for d in kept),
-            paid=_sum(d.paid for d in on_axis if d.state != State.WITHDRAWN),
-        ))
-    by_qpv = []
-    for qpv in campaign.territory.qpv:
-        targeting = [d for d in received if qpv.code in d.application.qpv_codes]
-        approved = _sum(d.approved or ZERO for d in targeting if _granted(d))
-        by_qpv.append(QpvLine(qpv.code, qpv.name, len(targeting), approved))
-    instructed = [d.instruction.criteria for d in dossiers if d.instruction is not None]
-    criteria = tuple(
-        CriterionLine(c.key, c.label, sum(1 for confirmed in instructed if c.key in confirmed))
-        for c in campaign.funding.criteria
+    by_state.update(figures.by_state)
+    no_axis = AxisFigures(0, ZERO, ZERO, ZERO)
+    by_axis = tuple(
+        AxisLine(axis.key, axis.number, axis.label, line.count, line.requested, line.approved, line.paid)
+        for axis in campaign.axes
+        for line in (figures.by_axis.get(axis.key, no_axis),)
     )
+    no_qpv = QpvFigures(0, ZERO)
+    by_qpv = tuple(
+        QpvLine(qpv.code, qpv.name, line.count, line.approved)
+        for qpv in campaign.territory.qpv
+        for line in (figures.by_qpv.get(qpv.code, no_qpv),)
+    )
+    criteria = tuple(CriterionLine(c.key, c.label, figures.criteria.get(c.key, 0)) for c in campaign.funding.criteria)
     bonus = None
     if YOUTH_OR_WOMEN_CRITERION in campaign.funding.criterion_keys():
-        bonus = Share(
-            sum(
-                1 for d in received if d.instruction is not None and YOUTH_OR_WOMEN_CRITERION in d.instruction.criteria
-            ),
-            len(received),
-        )
-    approved_sum = _sum(d.approved or ZERO for d in granted)
-    approved_cost = _sum(d.application.total_cost or ZERO for d in granted)
+        bonus = Share(figures.received_criteria.get(YOUTH_OR_WOMEN_CRITERION, 0), figures.received)
     return CampaignReport(
         campaign_id=campaign.id,
         title=campaign.call.title,
         funder=(
             f"{campaign.funder.name} ({campaign.funder.acronym})" if campaign.funder.acronym else campaign.funder.name
         ),
-        dossiers=len(dossiers),
+        dossiers=figures.dossiers,
         by_state=by_state,
         envelope=totals.envelope,
         approved=totals.approved,
         paid=totals.paid,
         remaining=totals.remaining,
-        received=len(received),
-        by_axis=tuple(by_axis),
-        by_qpv=tuple(by_qpv),
-        instructed=len(instructed),
+        received=figures.received,
+        by_axis=by_axis,
+        by_qpv=by_qpv,
+        instructed=figures.instructed,
         criteria=criteria,
-        youth=Share(sum(1 for d in received if _at_least_half(d.application.young, d.application.participants)),
-                    len(received)),
-        women=Share(sum(1 for d in received if _at_least_half(d.application.women, d.application.participants)),
-                    len(received)),
+        youth=Share(figures.youth, figures.received),
+        women=Share(figures.women, figures.received),
         youth_or_women_bonus=bonus,
-        approved_cost=approved_cost,
-        funding_rate=percentage(approved_sum, approved_cost),
+        approved_cost=figures.approved_cost,
+        funding_rate=percentage(figures.approved, figures.approved_cost),
     )
 
 

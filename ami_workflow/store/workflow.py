@@ -34,6 +34,7 @@ from ..campaign import Campaign
 from ..committee import CommitteeSession
 from ..core.events import Event, event_from_body
 from ..core.evolve import World, structure
+from ..core.figures import DossierRow, GrantRow, ReportFigures
 from ..core.view import View
 from ..decisions import Convention, Deliberation, FinancialReportStatus
 from ..dossier import Dossier
@@ -45,6 +46,7 @@ from .checks import difference
 from .connection import connect, migrate
 from .legacy import legacy_events, needs_import
 from .projections import project
+from .queries import dossier_rows, grant_rows, report_figures
 from .view import SqlView
 
 __all__ = ["Workflow", "current_campaign"]
@@ -258,6 +260,20 @@ class Workflow(Operations):
             (campaign.id,),
         ).fetchall()
         return [FinancialReportStatus(ref, due, received.get(ref)) for (ref,) in rows]
+
+    def report_figures(self, campaign_id: str | None = None) -> ReportFigures:
+        """The campaign report's aggregates, from SQL aggregates on the projection tables."""
+        return report_figures(self.conn, self._cid(campaign_id))
+
+    def iter_dossier_rows(self, campaign_id: str | None = None) -> Iterator[DossierRow]:
+        """Stream the flat row of each dossier (every campaign's for ``None``) from one SELECT, by reference."""
+        if campaign_id is not None:
+            self.get_campaign(campaign_id)
+        return dossier_rows(self.conn, campaign_id)
+
+    def iter_grants(self, campaign_id: str | None = None) -> Iterator[GrantRow]:
+        """Stream the campaign's granted subsidies (approved or paid, and deliberated) from one SELECT."""
+        return grant_rows(self.conn, self._cid(campaign_id))
 
     def file(self, sha256: str) -> bytes:
         """The bytes of an attached piece, by its SHA-256."""

@@ -1,0 +1,415 @@
+"""The French open-data schema SCDL « subventions » 2.1 (décret n° 2017-779): the rows, their checks, the CSV.
+
+:func:`scdl_rows` lists the granted subsidies of a campaign as rows of the
+schema, :func:`check_scdl_row` says every way a row breaks it, and
+:func:`write_scdl` (the command ``export scdl``) writes the CSV streamed from
+the backend's ``iter_grants``: one SELECT on the SQLite store. Re-exported by
+:mod:`ami_workflow.exports`, beside the other exports.
+
+    >>> check_scdl_row(dict.fromkeys(SCDL_COLUMNS, ""))[:2]
+    ['nomAttribuant is required', 'idAttribuant is required (the SIRET of the funder, 14 digits)']
+    >>> scdl_amount(Decimal("26000"))
+    '26000.00'
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import functools
+import re
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import TextIO, cast
+
+from stdnum.fr import siret as _siret
+
+from .campaign import Campaign
+from .core.figures import GrantRow
+from .errors import Refused
+from .identifiers import is_rna, is_scdl_rna
+from .protocol import Backend
+
+__all__ = [
+    "OBJET_MAX_LENGTH",
+    "SCDL_COLUMNS",
+    "SCDL_CONDITIONS",
+    "SCDL_NATURES",
+    "campaign_ids",
+    "check_scdl_row",
+    "scdl_amount",
+    "scdl_csv",
+    "scdl_objet",
+    "scdl_rows",
+    "write_scdl",
+    "write_scdl_csv",
+]
+
+#: The 16 columns of the SCDL « subventions » schema 2.1, in the schema's order.
+SCDL_COLUMNS: tuple[str, ...] = (
+    "nomAttribuant",
+    "idAttribuant",
+    "dateConvention",
+    "referenceDecision",
+    "nomBeneficiaire",
+    "idBeneficiaire",
+    "rnaBeneficiaire",
+    "objet",
+    "montant",
+    "nature",
+    "conditionsVersement",
+    "datesPeriodeVersement",
+    "idRAE",
+    "notificationUE",
+    "pourcentageSubvention",
+    "dispositifAide",
+)
+
+#: The values the schema allows in ``nature``.
+SCDL_NATURES: frozenset[str] = frozenset(
+    {"aide en numéraire", "aide en nature", "aide en numéraire;aide en nature", "aide en nature;aide en numéraire"}
+)
+
+#: The values accepted in ``conditionsVersement``.
+SCDL_CONDITIONS: tuple[str, ...] = ("unique", "échelonné", "autre")
+
+#: The schema's longest ``objet``.
+OBJET_MAX_LENGTH = 256
+
+_NATURE = "aide en numéraire"
+_REQUIRED = (
+    "nomAttribuant",
+    "idAttribuant",
+    "dateConvention",
+    "nomBeneficiaire",
+    "objet",
+    "montant",
+    "nature",
+    "conditionsVersement",
+    "notificationUE",
+    "pourcentageSubvention",
+)
+_HINTS = {"idAttribuant": " (the SIRET of the funder, 14 digits)"}
+_DIGITS14 = re.compile(r"[0-9]{14}")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_AMOUNT = re.compile(r"[0-9]+\.[0-9]{2}")
+_DECIMAL = re.compile(r"[0-9]+(\.[0-9]+)?")
+_SPOOL = 8 * 1024 * 1024  # what write_scdl keeps in memory before spooling to disk
+
+
+def campaign_ids(flow: Backend, campaign_id: str | None) -> list[str]:
+    """The campaigns an export covers: every one of ``flow`` for ``None``, else that one (``NotFound`` if unknown)."""
+    if campaign_id is None:
+        return flow.campaign_ids()
+    return [flow.get_campaign(campaign_id).id]
+
+
+# -- SCDL « subventions » 2.1 ---------------------------------------------------
+
+
+def scdl_amount(amount: Decimal) -> str:
+    """An amount as the schema writes it: a decimal point and two decimals (``"26000.00"``)."""
+    return f"{amount:.2f}"
+
+
+def scdl_objet(title: str | None) -> str:
+    """The action's title on one line, cut at a word to at most 256 characters, ending with "…" when cut."""
+    text = " ".join((title or "").split())
+    if len(text) <= OBJET_MAX_LENGTH:
+        return text
+    cut = text[: OBJET_MAX_LENGTH - 1]
+    if not text[OBJET_MAX_LENGTH - 1].isspace():
+        space = cut.rfind(" ")
+        if space >= OBJET_MAX_LENGTH // 2:  # a very long word is cut where it must be
+            cut = cut[:space]
+    return cut.rstrip(" ,;:.-–—") + "…"
+
+
+def _payments(days: Sequence[date]) -> tuple[str, str]:
+    """``conditionsVersement`` and ``datesPeriodeVersement`` from the days of the payments made, in order."""
+    if not days:
+        return "unique", ""
+    if len(days) == 1:
+        return "unique", days[0].isoformat()
+    return "échelonné", f"{days[0].isoformat()}/{days[-1].isoformat()}"
+
+
+def _scdl_row(campaign: Campaign, grant: GrantRow) -> tuple[dict[str, str], list[str]]:
+    """The row of one grant, and what stops it from being published (besides the row's own checks).
+
+    A convention is needed when the applicant's grants in the campaign (withdrawn dossiers aside) add
+    up to more than the convention threshold (décret n° 2001-495), as the payment guard says.
+    """
+    reasons = []
+    if grant.convention_signed is not None:
+        signed = grant.convention_signed
+    else:
+        signed = grant.deliberation_day
+        if grant.applicant_granted > campaign.funding.convention_threshold:
+            reasons.append(
+                f"the grant is above {scdl_amount(campaign.funding.convention_threshold)} € for the year "
+                "but no signed convention is recorded: record it (its date is dateConvention)"
+            )
+    conditions, dates = _payments(grant.payment_days)
+    values = (
+        campaign.funder.name,
+        _compact_siret(campaign.funder.siret) if campaign.funder.siret else "",
+        signed.isoformat(),
+        grant.deliberation,
+        grant.name,
+        grant.siret or "",
+        _scdl_rna(grant.siret, grant.rna),
+        scdl_objet(grant.title),
+        scdl_amount(grant.approved),
+        _NATURE,
+        conditions,
+        dates,
+        "",
+        "non",
+        "1.00",
+        campaign.call.title,
+    )
+    return dict(zip(SCDL_COLUMNS, values, strict=True)), reasons
+
+
+def _scdl_rna(siret: str | None, rna: str | None) -> str:
+    """``rnaBeneficiaire``: the RNA number, left out when the schema cannot take it and the SIRET says who it is."""
+    if rna and siret and not is_scdl_rna(rna):
+        return ""
+    return rna or ""
+
+
+def scdl_rows(
+    flow: Backend, campaign_id: str | None = None, *, above_threshold_only: bool = False
+) -> list[dict[str, str]]:
+    """The granted subsidies as rows of the SCDL « subventions » schema 2.1, in :data:`SCDL_COLUMNS` order.
+
+    One row per granted subsidy: a dossier that is approved or paid *and*
+    listed in a recorded deliberation (the first one by date when several list
+    it). With ``above_threshold_only`` only the grants above the call's
+    ``funding.convention_threshold`` are kept: those décret n° 2017-779
+    requires to publish.
+
+    The columns:
+
+    - ``nomAttribuant``, ``idAttribuant``: the funder's name and 14-digit SIRET (``funder.siret``,
+      without the spaces a call file may write in it).
+    - ``dateConvention``: the signing date of the dossier's convention. A grant up to the
+      threshold (23 000 € a year) needs no convention: there the deliberation's date stands
+      in for it, as the deliberation is then the act that grants the subsidy. A grant that
+      needs a convention (the applicant's grants of the year are above the threshold) and has
+      none recorded yet is a reason to refuse, not a date to guess.
+    - ``referenceDecision``: the deliberation's reference.
+    - ``nomBeneficiaire``; ``idBeneficiaire`` (the beneficiary's SIRET) and ``rnaBeneficiaire``
+      (``W`` + 9 digits), each empty when unknown, but never both. An RNA number with letters
+      (older prefectures', see :mod:`ami_workflow.identifiers`) is one the schema rejects: it is
+      left out when there is a SIRET, and refused otherwise.
+    - ``objet``: the action's title, at most 256 characters (see :func:`scdl_objet`).
+    - ``montant``: the approved amount, ``"26000.00"``; ``nature``: ``aide en numéraire``.
+    - ``conditionsVersement``: ``unique`` for one payment or none yet, ``échelonné`` for several;
+      ``datesPeriodeVersement``: the payment's day, or ``first/last`` day of the payments, or
+      empty before the first payment (the schema marks this column as required: a validator
+      will flag the grants not paid yet).
+    - ``idRAE``: empty (aids to businesses only); ``notificationUE``: ``non``;
+      ``pourcentageSubvention``: ``1.00``, the beneficiary's share of the subsidy (one
+      beneficiary per dossier), not the funding rate of the action.
+    - ``dispositifAide``: the call's title.
+
+    Every row is checked with :func:`check_scdl_row`. Raises
+    :class:`~ami_workflow.errors.Refused` (``"export SCDL"``) listing every problem:
+    an empty ``funder.siret`` in the call file, a beneficiary with neither identifier,
+    a missing convention, any value the schema would reject.
+    """
+    reasons: list[str] = []
+    rows = list(_scdl_checked(flow, campaign_id, above_threshold_only, reasons))
+    if reasons:
+        raise Refused("export SCDL", reasons)
+    return rows
+
+
+def _scdl_checked(
+    flow: Backend, campaign_id: str | None, above_threshold_only: bool, reasons: list[str]
+) -> Iterator[dict[str, str]]:
+    """Stream the SCDL rows, each checked; every problem found is appended to ``reasons``."""
+    for cid in campaign_ids(flow, campaign_id):
+        campaign = flow.get_campaign(cid)
+        funder_siret_missing = not campaign.funder.siret
+        if funder_siret_missing:
+            reasons.append(
+                f"{cid}: the call file gives no SIRET for the funder ({campaign.funder.name}): "
+                "fill funder.siret in the call file with the funder's 14-digit SIRET (never invent one)"
+            )
+        for grant in flow.iter_grants(cid):
+            if above_threshold_only and grant.approved <= campaign.funding.convention_threshold:
+                continue
+            row, problems = _scdl_row(campaign, grant)
+            checked = check_scdl_row(row)
+            if funder_siret_missing:  # already said once for the whole campaign
+                checked = [p for p in checked if not p.startswith("idAttribuant")]
+            problems += checked
+            reasons += [f"{grant.reference} ({grant.name}): {problem}" for problem in problems]
+            yield row
+
+
+@contextlib.contextmanager
+def scdl_csv(
+    flow: Backend, campaign_id: str | None = None, *, above_threshold_only: bool = False
+) -> Iterator[TextIO]:
+    """The CSV of :func:`scdl_rows`, checked whole and spooled, rewound for reading: streamed from the store.
+
+    The rows are checked as they are read and written, as :func:`write_scdl_csv`
+    writes them, to a spooled temporary file (in memory up to a few MiB, on
+    disk beyond). :class:`~ami_workflow.errors.Refused` lists every problem, as
+    :func:`scdl_rows` does, before anything is yielded.
+    """
+    reasons: list[str] = []
+    with tempfile.SpooledTemporaryFile(max_size=_SPOOL, mode="w+", encoding="utf-8", newline="") as spool:
+        writer = csv.writer(spool)
+        writer.writerow(SCDL_COLUMNS)
+        writer.writerows(row.values() for row in _scdl_checked(flow, campaign_id, above_threshold_only, reasons))
+        if reasons:
+            raise Refused("export SCDL", reasons)
+        spool.seek(0)
+        yield cast(TextIO, spool)
+
+
+def write_scdl(
+    flow: Backend, out: TextIO, campaign_id: str | None = None, *, above_threshold_only: bool = False
+) -> None:
+    """Write :func:`scdl_csv` to ``out``: the bytes :func:`write_scdl_csv` writes, and nothing when refused."""
+    with scdl_csv(flow, campaign_id, above_threshold_only=above_threshold_only) as checked:
+        shutil.copyfileobj(checked, out)
+
+
+def write_scdl_csv(rows: Iterable[Mapping[str, str]], out: TextIO) -> None:
+    """Write SCDL rows as the schema's CSV: a header in :data:`SCDL_COLUMNS` order, comma-separated.
+
+    The header is written even when there is no row. Each row is checked
+    again with :func:`check_scdl_row`; a bad one refuses the whole file
+    (nothing is written). Open a file with ``encoding="utf-8", newline=""``.
+    """
+    rows = list(rows)
+    reasons = [f"row {i}: {problem}" for i, row in enumerate(rows, start=1) for problem in check_scdl_row(row)]
+    if reasons:
+        raise Refused("export SCDL", reasons)
+    writer = csv.DictWriter(out, fieldnames=list(SCDL_COLUMNS))
+    writer.writeheader()
+    writer.writerows(rows)
+
+
+def _iso_day(text: str) -> date | None:
+    if not _ISO_DATE.fullmatch(text):
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _siret_problem(column: str, value: str, whose: str) -> tuple[str, ...]:
+    """What is wrong with a SIRET cell (remembered: the funder's is on every row of an export)."""
+    if not _DIGITS14.fullmatch(value):
+        return (f"{column}: {value!r} is not a SIRET: 14 digits in one block are expected ({whose})",)
+    if not _siret.is_valid(value):
+        return (f"{column}: {value!r} is not a valid SIRET: its check digit is wrong ({whose})",)
+    return ()
+
+
+@functools.lru_cache(maxsize=64)
+def _compact_siret(value: str) -> str:
+    return str(_siret.compact(value))
+
+
+def check_scdl_row(row: Mapping[str, str]) -> list[str]:
+    """Every way ``row`` breaks the SCDL « subventions » 2.1 schema (or this library's use of it); empty when valid.
+
+    Checked: the columns (exactly :data:`SCDL_COLUMNS`, in order); the required
+    values; ``idAttribuant`` and ``idBeneficiaire`` as 14-digit SIRETs with a valid
+    check digit (python-stdnum); ``rnaBeneficiaire`` as ``W`` + 9 digits; at least
+    one of the beneficiary's two identifiers; ``dateConvention`` an ISO date;
+    ``montant`` above 0 with a decimal point and two decimals; ``nature`` and
+    ``conditionsVersement`` among the allowed values; ``datesPeriodeVersement``
+    empty, an ISO date, or an ISO interval ``start/end`` (an interval for
+    ``échelonné``, never for ``unique``); ``idRAE`` at most 5 characters;
+    ``notificationUE`` ``oui`` or ``non``; ``pourcentageSubvention`` between 0.01
+    and 1 with a decimal point; ``objet`` at most 256 characters.
+    """
+    problems: list[str] = []
+    if tuple(row) != SCDL_COLUMNS:
+        problems.append(
+            f"the columns must be exactly, in this order: {', '.join(SCDL_COLUMNS)}; got: {', '.join(map(str, row))}"
+        )
+    cells: dict[str, str] = {}
+    for column in SCDL_COLUMNS:
+        value = row.get(column, "")
+        if not isinstance(value, str):
+            problems.append(f"{column}: expected text, got {type(value).__name__}")
+            value = ""
+        cells[column] = value
+    problems += [f"{c} is required{_HINTS.get(c, '')}" for c in _REQUIRED if not cells[c].strip()]
+
+    if cells["idAttribuant"]:
+        problems += _siret_problem("idAttribuant", cells["idAttribuant"], "the funder")
+    if cells["idBeneficiaire"]:
+        problems += _siret_problem("idBeneficiaire", cells["idBeneficiaire"], "the beneficiary")
+    rna = cells["rnaBeneficiaire"]
+    if rna and not is_scdl_rna(rna):
+        if is_rna(rna):
+            problems.append(
+                f"rnaBeneficiaire: {rna!r} is an RNA number, but the SCDL schema only takes W followed by 9 digits, "
+                "compact: record the beneficiary's SIRET (idBeneficiaire) instead"
+            )
+        else:
+            problems.append(f"rnaBeneficiaire: {rna!r} is not an RNA number (W followed by 9 digits)")
+    if not cells["idBeneficiaire"] and not cells["rnaBeneficiaire"]:
+        problems.append(
+            "idBeneficiaire and rnaBeneficiaire are both empty: record the beneficiary's SIRET or RNA number"
+        )
+
+    if cells["dateConvention"] and _iso_day(cells["dateConvention"]) is None:
+        problems.append(f"dateConvention: {cells['dateConvention']!r} is not an ISO date (YYYY-MM-DD)")
+    amount = cells["montant"]
+    if amount and not _AMOUNT.fullmatch(amount):
+        problems.append(f"montant: {amount!r} must be written with a decimal point and two decimals, e.g. 26000.00")
+    elif amount and Decimal(amount) <= 0:
+        problems.append("montant: the amount must be above 0")
+    if cells["nature"] and cells["nature"] not in SCDL_NATURES:
+        problems.append(f"nature: {cells['nature']!r} is not one of: {', '.join(sorted(SCDL_NATURES))}")
+    conditions = cells["conditionsVersement"]
+    if conditions and conditions not in SCDL_CONDITIONS:
+        problems.append(f"conditionsVersement: {conditions!r} is not one of: {', '.join(SCDL_CONDITIONS)}")
+
+    dates = cells["datesPeriodeVersement"]
+    if dates:
+        parts = dates.split("/")
+        days = [_iso_day(part) for part in parts]
+        if len(parts) > 2 or None in days:
+            problems.append(
+                f"datesPeriodeVersement: {dates!r} is neither an ISO date nor an ISO interval (YYYY-MM-DD/YYYY-MM-DD)"
+            )
+        elif len(days) == 2 and days[0] is not None and days[1] is not None and days[1] < days[0]:
+            problems.append(f"datesPeriodeVersement: the interval {dates!r} ends before it starts")
+        elif conditions == "unique" and len(parts) == 2:
+            problems.append("datesPeriodeVersement: a single payment ('unique') has one date, not an interval")
+        elif conditions == "échelonné" and len(parts) == 1:
+            problems.append("datesPeriodeVersement: payments in instalments ('échelonné') need an interval start/end")
+
+    if len(cells["idRAE"]) > 5:
+        problems.append(f"idRAE: {cells['idRAE']!r} is longer than 5 characters")
+    if cells["notificationUE"] and cells["notificationUE"] not in ("oui", "non"):
+        problems.append(f"notificationUE: {cells['notificationUE']!r} must be 'oui' or 'non'")
+    share = cells["pourcentageSubvention"]
+    if share:
+        if not _DECIMAL.fullmatch(share):
+            problems.append(f"pourcentageSubvention: {share!r} must be a number with a decimal point, e.g. 1.00")
+        elif not Decimal("0.01") <= Decimal(share) <= 1:
+            problems.append(f"pourcentageSubvention: {share} is the beneficiary's share, between 0.01 and 1")
+    if len(cells["objet"]) > OBJET_MAX_LENGTH:
+        problems.append(f"objet: {len(cells['objet'])} characters, more than the {OBJET_MAX_LENGTH} allowed")
+    return problems
+
+
