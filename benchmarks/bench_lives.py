@@ -23,6 +23,7 @@ call's dates, phase by phase, so that all dossiers walk in step.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import resource
@@ -31,7 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -62,7 +63,7 @@ def _move(flow: Workflow, when: object) -> None:
 
 
 Operation = tuple[int, Callable[[], object]]  # (the dossier's number, the operation)
-Runner = Callable[[list[Operation]], None]
+Runner = Callable[[Iterable[Operation]], None]  # operations come as a stream: 100 000 lives are not held at once
 
 
 def walk_groups(flow: Workflow, groups: list[tuple[int, int, Runner]]) -> list[list[str]]:
@@ -77,15 +78,17 @@ def walk_groups(flow: Workflow, groups: list[tuple[int, int, Runner]]) -> list[l
             applicant(n, siren=None, rna=f"W{n:09d}", name=f"Asso {n}"), application()).reference)
 
     for (first, count, run), group in zip(groups, refs, strict=True):
-        run([(first + i, create(group, first + i)) for i in range(count)])
+        run((first + i, create(group, first + i)) for i in range(count))
     _move(flow, PIECES_AT)
-    for (first, _, run), group in zip(groups, refs, strict=True):
-        ops: list[Operation] = []
+    def pieces(group: list[str], first: int) -> Iterator[Operation]:
         for n, ref in enumerate(group, start=first):
-            ops += [(n, lambda r=ref, k=key, n=n: flow.attach(r, k, f"{k} {n}".encode())) for key in PIECES]
-            ops.append((n, lambda r=ref: flow.receive_original(
-                r, PaperOriginal("dossier_demande", date(2021, 4, 2), True, "Claire Dupont"))))
-        run(ops)
+            for key in PIECES:
+                yield n, lambda r=ref, k=key, n=n: flow.attach(r, k, f"{k} {n}".encode())
+            yield n, lambda r=ref: flow.receive_original(
+                r, PaperOriginal("dossier_demande", date(2021, 4, 2), True, "Claire Dupont"))
+
+    for (first, _, run), group in zip(groups, refs, strict=True):
+        run(pieces(group, first))
     everyone = [ref for group in refs for ref in group]
     for trigger, data in STEPS:
         _move(flow, TIMES[trigger])
@@ -98,21 +101,22 @@ def walk_groups(flow: Workflow, groups: list[tuple[int, int, Runner]]) -> list[l
                                                       tuple(everyone[start:start + 1000])))
             _move(flow, TIMES["pay"])
         for (first, _, run), group in zip(groups, refs, strict=True):
-            run([(n, lambda r=ref, t=trigger, d=data: flow.fire(r, t, **d)) for n, ref in enumerate(group, first)])
+            run((n, lambda r=ref, t=trigger, d=data: flow.fire(r, t, **d)) for n, ref in enumerate(group, first))
     return refs
 
 
 def batched(flow: Workflow) -> Runner:
     """Run the operations in batches of :data:`BATCH`, one transaction each."""
-    def run(operations: list[Operation]) -> None:
-        for first in range(0, len(operations), BATCH):
+    def run(operations: Iterable[Operation]) -> None:
+        stream = iter(operations)
+        while chunk := list(itertools.islice(stream, BATCH)):
             with flow.batch():
-                for _, operation in operations[first:first + BATCH]:
+                for _, operation in chunk:
                     operation()
     return run
 
 
-def single(operations: list[Operation]) -> None:
+def single(operations: Iterable[Operation]) -> None:
     """Run the operations one transaction each."""
     for _, operation in operations:
         operation()
@@ -120,7 +124,7 @@ def single(operations: list[Operation]) -> None:
 
 def timed(flow: Workflow, cpu: dict[int, float], synchronous: str) -> Runner:
     """Run the operations one transaction each at ``synchronous``, adding each one's CPU time to its dossier's."""
-    def run(operations: list[Operation]) -> None:
+    def run(operations: Iterable[Operation]) -> None:
         flow.conn.execute(f"PRAGMA synchronous = {synchronous}")
         for n, operation in operations:
             start = time.process_time()
