@@ -68,11 +68,12 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import itertools
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import attrs
 
@@ -90,6 +91,7 @@ __all__ = [
     "personal_data_digest",
     "replay",
     "verify_chain",
+    "verify_texts",
 ]
 
 #: The ``previous`` hash of the first event.
@@ -323,31 +325,141 @@ def verify_chain(
     Raises :class:`~ami_workflow.errors.InvalidInput` if an item is not a
     :class:`ChainedEvent` or an expectation has the wrong type.
     """
-    if expected_count is not None and (
-        isinstance(expected_count, bool) or not isinstance(expected_count, int) or expected_count < 0
-    ):
-        raise InvalidInput(f"expected_count: expected a non-negative integer, got {expected_count!r}")
-    if expected_head is not None and not isinstance(expected_head, str):
-        raise InvalidInput(f"expected_head: expected a hash (str), got {expected_head!r}")
+    _check_expectations(expected_count, expected_head)
     position = 0
     expected_previous = GENESIS
     last: ChainedEvent | None = None
     head_at = 0 if expected_head == GENESIS else None
     for event, after in _with_next(events):
         position += 1
-        problem = _check(position, event, after, expected_previous, last)
+        problem = _check(position, event, after, expected_previous, last, _consistent(event))
         if problem is not None:
             return problem
         if head_at is None and event.hash == expected_head:
             head_at = position
         last, expected_previous = event, event.hash
+    return _ending(position, expected_previous, head_at, expected_count, expected_head)
+
+
+class _Stored(NamedTuple):
+    """One stored row of the journal, as :func:`verify_texts` reads it."""
+
+    seq: Any
+    text: Any
+    previous: Any
+    hash: Any
+
+
+def verify_texts(
+    rows: Iterable[tuple[Any, Any, Any, Any]],
+    expected_count: int | None = None,
+    expected_head: str | None = None,
+) -> ChainProblem | None:
+    """:func:`verify_chain` over the rows a store keeps, ``(seq, text, previous, hash)``, in one pass.
+
+    ``text`` is the event's canonical JSON as stored (:func:`link_with_text`): it is hashed as it is, with no
+    parsing and no re-serialisation, and its last member must be ``"seq"`` with the row's ``seq`` (a body whose
+    keys sort after ``"seq"``, as an earlier version wrote, is parsed to read it). A text that hashes to the
+    chained hash is byte for byte the canonical text that was hashed when the event was written, so nothing
+    else needs checking; any other text (re-spaced, re-ordered, edited) is ``edited``. The problems found and
+    their wording are those of :func:`verify_chain`.
+
+        >>> first, text = link_with_text(GENESIS, 1, {"kind": "a"})
+        >>> verify_texts([(1, text, GENESIS, first.hash)]) is None
+        True
+        >>> verify_texts([(1, text.replace('"a"', '"b"'), GENESIS, first.hash)])
+        ChainProblem(seq=1, reason='edited: its hash does not match its content')
+    """
+    _check_expectations(expected_count, expected_head)
+    sha256 = hashlib.sha256
+    position = 0
+    expected_previous = GENESIS
+    last: tuple[Any, Any, Any, Any] | None = None
+    head_at = 0 if expected_head == GENESIS else None
+    remaining: Iterator[tuple[Any, Any, Any, Any]] = iter(rows)
+    while True:
+        for row in remaining:
+            seq, text, previous, digest = row
+            position += 1
+            try:
+                sound = (
+                    seq == position
+                    and previous == expected_previous
+                    and type(text) is str
+                    and text.endswith(f',"seq":{position}}}')
+                    and sha256(f"{previous}\n{text}".encode()).hexdigest() == digest
+                )
+            except UnicodeEncodeError:
+                sound = False
+            after = None
+            if not sound:  # the rare path: say what is wrong, with the row after it to tell a swap from an insertion
+                after = next(remaining, None)
+                stored = _Stored(*row)
+                problem = _check(
+                    position,
+                    stored,
+                    None if after is None else _Stored(*after),
+                    expected_previous,
+                    None if last is None else _Stored(*last),
+                    _text_problem(stored),
+                )
+                if problem is not None:
+                    return problem
+            if head_at is None and digest == expected_head:
+                head_at = position
+            last, expected_previous = row, digest
+            if after is not None:  # read ahead: put it back
+                remaining = itertools.chain([after], remaining)
+                break
+        else:
+            break
+    return _ending(position, expected_previous, head_at, expected_count, expected_head)
+
+
+def _text_problem(row: _Stored) -> str | None:
+    """Why a stored row does not match its own hash, or ``None``."""
+    if type(row.text) is not str:
+        return f"edited: its body is not text but a {type(row.text).__qualname__}"
+    if type(row.seq) is not int or not row.text.endswith(f',"seq":{row.seq}}}'):
+        try:
+            body = json.loads(row.text)
+        except ValueError:
+            return "edited: its body is not JSON"
+        if not isinstance(body, dict):
+            return f"edited: its body is not a mapping but a {type(body).__qualname__}"
+        claimed = body.get("seq")
+        if type(claimed) is not int or type(row.seq) is not int or claimed != row.seq:
+            return f"edited: its body says seq {claimed!r} but it is stored as seq {row.seq!r}"
+    if not isinstance(row.previous, str):
+        return f"edited: its content cannot be hashed (previous: a hash must be a string, not a "\
+               f"{type(row.previous).__qualname__})"
+    try:
+        actual = _sha256(row.previous + "\n" + row.text, "previous")
+    except InvalidInput as error:
+        return f"edited: its content cannot be hashed ({error})"
+    return None if actual == row.hash else "edited: its hash does not match its content"
+
+
+def _check_expectations(expected_count: int | None, expected_head: str | None) -> None:
+    if expected_count is not None and (
+        isinstance(expected_count, bool) or not isinstance(expected_count, int) or expected_count < 0
+    ):
+        raise InvalidInput(f"expected_count: expected a non-negative integer, got {expected_count!r}")
+    if expected_head is not None and not isinstance(expected_head, str):
+        raise InvalidInput(f"expected_head: expected a hash (str), got {expected_head!r}")
+
+
+def _ending(
+    position: int, head: str, head_at: int | None, expected_count: int | None, expected_head: str | None
+) -> ChainProblem | None:
+    """What the expected count and head say of a chain that was intact up to ``position`` (whose hash is ``head``)."""
     if expected_count is not None and position < expected_count:
         return ChainProblem(position + 1, f"truncated: expected {expected_count} events, found {position}")
     if expected_count is not None and position > expected_count:
         return ChainProblem(
             expected_count + 1, f"unexpected: expected only {expected_count} events, found {position}"
         )
-    if expected_head is not None and expected_previous != expected_head:
+    if expected_head is not None and head != expected_head:
         if head_at is not None:
             return ChainProblem(head_at + 1, f"unexpected: events after the expected head (seq {head_at})")
         return ChainProblem(
@@ -388,18 +500,18 @@ def _consistent(event: ChainedEvent) -> str | None:
     return None
 
 
-def _fits(event: ChainedEvent | None, position: int, previous: str) -> bool:
+def _fits(event: ChainedEvent | _Stored | None, position: int, previous: str) -> bool:
     return event is not None and event.seq == position and event.previous == previous
 
 
 def _check(
     position: int,
-    event: ChainedEvent,
-    after: ChainedEvent | None,
+    event: ChainedEvent | _Stored,
+    after: ChainedEvent | _Stored | None,
     expected_previous: str,
-    last: ChainedEvent | None,
+    last: ChainedEvent | _Stored | None,
+    inconsistent: str | None,
 ) -> ChainProblem | None:
-    inconsistent = _consistent(event)
     if inconsistent is not None:
         return ChainProblem(position, inconsistent)
     if _fits(event, position, expected_previous):
