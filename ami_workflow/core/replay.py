@@ -88,7 +88,7 @@ class Replay:
         for event in heapq.merge(events, erasures, key=lambda e: e.seq or 0) if erasures else events:
             if event.kind is not Kind.LEGACY:
                 evolve(local, event)
-        shared.events += local.events
+        shared.events += local.events - len(erasures)  # an erasure was counted once, by add
         for cid, place in local.campaigns.items():
             into = shared.campaigns[cid]
             into.numbers += place.numbers

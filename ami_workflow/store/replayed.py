@@ -17,6 +17,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+from .. import jsontext
 from ..audit import _first_field
 from ..codec import converter
 from ..core.events import Event, Kind, event_from_body
@@ -56,9 +57,11 @@ class Unsound(Exception):
 def _event(row: tuple[Any, ...], personal: dict[str, str | None]) -> Event:
     seq, campaign, dossier, kind, trigger, source, dest, at, recorded_at, actor, text = row[:11]
     try:
-        body = json.loads(text)
+        body = jsontext.loads(text)
     except (TypeError, ValueError):
         raise Unsound(f"event {seq}: its body is not JSON") from None
+    if not isinstance(body, dict):
+        raise Unsound(f"event {seq}: its body is not a JSON object")
     try:
         if body.get("kind") in _KINDS:
             data = body["data"]
@@ -142,6 +145,7 @@ def replay_dossiers(conn: sqlite3.Connection, replay: Replay, pieces: list[tuple
     rows = conn.execute(_ROWS)
     personal = _Stream(conn.execute("SELECT dossier, path, value FROM personal_data ORDER BY dossier, path"))
     qpv = _Stream(conn.execute("SELECT reference, qpv_code FROM dossier_qpv ORDER BY reference, qpv_code"))
+    files = _Files(conn, pieces)
     try:
         group, row = next(groups, None), next(rows, None)
         while group is not None or row is not None:
@@ -164,9 +168,10 @@ def replay_dossiers(conn: sqlite3.Connection, replay: Replay, pieces: list[tuple
             problem = _compare(reference, want, current, values, codes)
             if problem is not None:
                 return problem
-            pieces.extend(_missing(conn, reference, want, replay.world.erased_files))
+            files.want(reference, want, replay.world.erased_files)
     except Unsound as problem:
         return str(problem)
+    files.check()
     stray = personal.rest()
     if stray is not None:
         return f"personal data is kept for {stray}, which is no dossier"
@@ -174,18 +179,31 @@ def replay_dossiers(conn: sqlite3.Connection, replay: Replay, pieces: list[tuple
     return None if stray is None else f"QPV links are kept for {stray}, which is no dossier"
 
 
-def _missing(
-    conn: sqlite3.Connection, reference: str, dossier: Dossier, erased: set[str]
-) -> list[tuple[str, str, str]]:
-    """The dossier's pieces whose bytes the store does not hold, unless erased: (reference, key, SHA-256)."""
-    wanted = {p.sha256: p.key for p in dossier.pieces if p.sha256 and p.sha256 not in erased}
-    if not wanted:
-        return []
-    held = {sha for (sha,) in conn.execute(
-        f"SELECT sha256 FROM files WHERE erased_at IS NULL AND sha256 IN ({','.join('?' * len(wanted))})",
-        list(wanted),
-    )}
-    return [(reference, key, sha) for sha, key in wanted.items() if sha not in held]
+class _Files:
+    """The pieces of the dossiers replayed, checked against the files held, a few hundred at a time."""
+
+    def __init__(self, conn: sqlite3.Connection, missing: list[tuple[str, str, str]]) -> None:
+        self._conn, self._missing = conn, missing
+        self._wanted: dict[str, list[tuple[str, str]]] = {}
+
+    def want(self, reference: str, dossier: Dossier, erased: set[str]) -> None:
+        for piece in dossier.pieces:
+            if piece.sha256 and piece.sha256 not in erased:
+                self._wanted.setdefault(piece.sha256, []).append((reference, piece.key))
+        if len(self._wanted) >= 500:
+            self.check()
+
+    def check(self) -> None:
+        """Note the pieces wanted so far whose bytes are missing or erased: (reference, key, SHA-256)."""
+        if not self._wanted:
+            return
+        held = {sha for (sha,) in self._conn.execute(
+            f"SELECT sha256 FROM files WHERE erased_at IS NULL AND sha256 IN ({','.join('?' * len(self._wanted))})",
+            list(self._wanted),
+        )}
+        self._missing.extend((ref, key, sha) for sha, owners in self._wanted.items() if sha not in held
+                             for ref, key in owners)
+        self._wanted.clear()
 
 
 def _replayed(replay: Replay, reference: str, events: Sequence[Event]) -> Dossier | None:

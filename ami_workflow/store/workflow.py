@@ -26,6 +26,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from .. import jsontext
 from ..audit import applicant_export
 from ..backend import Chained, Operations
 from ..calendar import Calendar, CalendarAmendment, Clock, financial_report_due
@@ -356,7 +357,7 @@ class Workflow(Operations):
 def _digests(body: str | None) -> dict[str, Any]:
     """The personal digests an event's body holds (none if there is no such event, or no readable body)."""
     try:
-        digests = json.loads(body)["personal"] if body is not None else {}
+        digests = jsontext.loads(body)["personal"] if body is not None else {}
     except (TypeError, ValueError, KeyError):
         return {}
     return digests if isinstance(digests, dict) else {}
