@@ -61,6 +61,10 @@ class Auditing:
     def iter_events(self) -> Iterator[ChainedEvent]:
         raise NotImplementedError
 
+    def _snapshot(self) -> contextlib.AbstractContextManager[None]:
+        """Reads that see one state of the store from start to end (no write of another process in between)."""
+        return contextlib.nullcontext()
+
     def _chain_rows(self) -> Iterator[tuple[int, str, str, str]]:
         """The journal as stored, oldest first: (seq, canonical text, previous hash, hash)."""
         raise NotImplementedError
@@ -90,8 +94,13 @@ class Auditing:
         (``files=False`` skips this, the only step whose cost grows with the
         pieces' bytes: their sizes and presence are still checked); then every
         projection against the replay of the journal, naming the first
-        difference.
+        difference. The checks read one state of the store, even while other
+        processes write to it.
         """
+        with self._snapshot():
+            return self._verify(expected_head, files)
+
+    def _verify(self, expected_head: str | None, files: bool) -> ChainProblem | None:
         problem = verify_texts(self._chain_rows(), expected_head=expected_head)
         if problem is not None:
             return problem

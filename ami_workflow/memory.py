@@ -167,6 +167,9 @@ class MemoryWorkflow(Operations):
                 seq,
             )
 
+    def _snapshot(self) -> contextlib.AbstractContextManager[None]:
+        return self._lock  # type: ignore[return-value]
+
     def _chain_rows(self) -> Iterator[tuple[int, str, str, str]]:
         for item in list(self._journal):
             yield item.chained.seq, item.text, item.chained.previous, item.chained.hash

@@ -135,3 +135,23 @@ def test_a_rehashed_event_that_cannot_be_replayed_is_reported_not_raised(tmp_pat
     problem = flow.verify()
     assert problem is not None and ref in problem.reason and "cannot be replayed" in problem.reason, problem
     flow.close()
+
+
+def test_verify_reads_one_state_while_another_process_writes(tmp_path: Path) -> None:
+    flow, ref, path = _stored(tmp_path)
+    other = new_flow("sqlite", path=path, start=TIMES["mark_complete"])
+    events = flow.conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+    seen = []
+    checked = flow._projection_problems
+
+    def meanwhile() -> str | None:  # another process commits while verify is under way
+        other.fire(ref, "mark_complete", actor="test")
+        seen.append(flow.conn.execute("SELECT COUNT(*) FROM events").fetchone()[0])
+        return checked()
+
+    flow._projection_problems = meanwhile
+    assert flow.verify() is None
+    assert seen == [events]  # the state whose chain was checked, not the one written since
+    assert flow.conn.execute("SELECT COUNT(*) FROM events").fetchone()[0] == events + 1
+    other.close()
+    flow.close()

@@ -306,6 +306,19 @@ class Workflow(Operations):
         for seq, body in self.conn.execute("SELECT seq, body FROM events ORDER BY seq"):
             yield event_from_body(json.loads(body), values.get(seq, {}), seq)
 
+    @contextlib.contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        """One read transaction (WAL keeps its snapshot while other connections commit), unless one is open."""
+        if self.conn.in_transaction:
+            yield
+            return
+        self.conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            if self.conn.in_transaction:
+                self.conn.execute("COMMIT")
+
     def _chain_rows(self) -> Iterator[tuple[int, str, str, str]]:
         yield from self.conn.execute("SELECT seq, body, previous, hash FROM events ORDER BY seq")
 
