@@ -22,6 +22,7 @@ from walk import (
     new_flow,
     session,
     walk,
+    walk_all,
 )
 
 from ami_workflow import Deliberation
@@ -154,4 +155,20 @@ def test_verify_reads_one_state_while_another_process_writes(tmp_path: Path) -> 
     assert seen == [events]  # the state whose chain was checked, not the one written since
     assert flow.conn.execute("SELECT COUNT(*) FROM events").fetchone()[0] == events + 1
     other.close()
+    flow.close()
+
+
+def test_the_links_of_several_deliberations_are_each_checked(tmp_path: Path) -> None:
+    flow = new_flow("sqlite", path=str(tmp_path / "ami.db"))
+    refs = [flow.create_dossier(applicant(n), application()).reference for n in range(4)]
+    for ref in refs:
+        attach_all(flow, ref)
+    walk_all(flow, refs, "approve")
+    at(flow, DELIBERATION_AT)
+    flow.record_deliberation(Deliberation("DEL-2021-001", DELIBERATION_AT.date(), tuple(refs[:2])))
+    flow.record_deliberation(Deliberation("DEL-2021-002", DELIBERATION_AT.date(), tuple(refs[2:])))
+    assert flow.verify() is None
+    flow.conn.execute("UPDATE deliberation_dossiers SET deliberation = 'DEL-2021-001' WHERE reference = ?", (refs[3],))
+    problem = flow.verify()
+    assert problem is not None and f"the deliberation links of {refs[3]}" in problem.reason, problem
     flow.close()

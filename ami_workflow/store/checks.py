@@ -114,10 +114,13 @@ def _applicants_and_totals(conn: sqlite3.Connection) -> str | None:
 def _links(replayed: World) -> Iterator[tuple[str, str, str, str]]:
     """The deliberation links the replay gives, in the table's order: (campaign, deliberation, dossier, day)."""
     for cid in sorted(replayed.campaigns):
-        yield from heapq.merge(*(
-            ((cid, d.reference, ref, d.day.isoformat()) for ref in sorted(d.dossiers))
-            for d in replayed.campaigns[cid].deliberations
-        ))
+        yield from heapq.merge(*(_links_of(cid, d) for d in replayed.campaigns[cid].deliberations))
+
+
+def _links_of(cid: str, deliberation: Deliberation) -> Iterator[tuple[str, str, str, str]]:
+    day = deliberation.day.isoformat()
+    for ref in sorted(deliberation.dossiers):
+        yield cid, deliberation.reference, ref, day
 
 
 def _links_problem(conn: sqlite3.Connection, replayed: World) -> str | None:
@@ -126,8 +129,8 @@ def _links_problem(conn: sqlite3.Connection, replayed: World) -> str | None:
         "ORDER BY campaign_id, deliberation, reference"
     )
     for have, want in itertools.zip_longest(rows, _links(replayed)):
-        if have != want:
-            ref = min((link for link in (have, want) if link is not None), key=lambda link: link[2])[2]
+        if have != want:  # both are sorted: the smaller of the two is missing from the other side
+            ref = min(link for link in (have, want) if link is not None)[2]
             return f"the deliberation links of {ref} differ from the journal"
     return None
 
