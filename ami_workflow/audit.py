@@ -24,8 +24,9 @@ from .core.evolve import World, fold, plain
 from .core.view import View
 from .dossier import Dossier
 from .errors import InvalidInput
-from .journal import ChainedEvent, ChainProblem, canonical_json, personal_data_digest, verify_texts
+from .journal import ChainedEvent, ChainProblem, canonical_json, personal_data_digest
 from .money import ZERO
+from .stored_chain import verify_texts
 
 __all__ = ["Auditing", "applicant_export", "world_difference"]
 
@@ -88,7 +89,7 @@ class Auditing:
         """Check the journal and everything derived from it; ``None`` when intact, else the first problem.
 
         In order: the hash chain, over the stored text of each event
-        (:func:`~ami_workflow.journal.verify_texts`; and ``expected_head``, a
+        (:func:`~ami_workflow.stored_chain.verify_texts`; and ``expected_head``, a
         head kept elsewhere, to detect a cut tail); each personal value against
         the digest its event holds; each stored file against its SHA-256
         (``files=False`` skips this, the only step whose cost grows with the

@@ -9,7 +9,7 @@ bench_lives.py: creation, 7 pieces and the paper original, submit, mark_complete
 with a committee session and a deliberation per 1 000 dossiers), built by the public API in batches at
 ``synchronous=OFF`` in a child process. A second child process then measures, in interleaved rounds (medians):
 
-1. **The chain pass**: what ``verify`` runs first, :func:`ami_workflow.journal.verify_texts` over the stored
+1. **The chain pass**: what ``verify`` runs first, :func:`ami_workflow.stored_chain.verify_texts` over the stored
    rows ``(seq, body, previous, hash)``, against raw sqlite3 doing ``SELECT`` of the same columns and the
    SHA-256 of ``previous + "\\n" + body`` compared with ``hash``. Target: ≥ 100 000 events/s, i.e. a ratio of at
    most (10 µs) / (the baseline's µs per event) in the same run.
@@ -41,8 +41,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from bench_lives import _open, batched, walk_groups  # the same lives, in batches at synchronous=OFF
 from common import Figure, interleaved
 
-from ami_workflow.journal import verify_texts
 from ami_workflow.store import Workflow
+from ami_workflow.stored_chain import verify_texts
 
 SELECT = "SELECT seq, body, previous, hash FROM events ORDER BY seq"
 

@@ -28,9 +28,9 @@ from ami_workflow.journal import (
     personal_data_digest,
     replay,
     verify_chain,
-    verify_texts,
 )
 from ami_workflow.states import CATALOGUE, TRIGGERS, State
+from ami_workflow.stored_chain import verify_texts
 
 # --- strategies ---------------------------------------------------------------
 
