@@ -23,8 +23,9 @@ from .core.evolve import World, fold, plain
 from .core.view import View
 from .dossier import Dossier
 from .errors import InvalidInput
-from .journal import ChainedEvent, ChainProblem, canonical_json, personal_data_digest, verify_chain
+from .journal import ChainedEvent, ChainProblem, canonical_json, personal_data_digest
 from .money import ZERO
+from .stored_chain import verify_texts
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -63,41 +64,57 @@ class Auditing:
     def iter_events(self) -> Iterator[ChainedEvent]:
         raise NotImplementedError
 
-    def _personal_rows(self) -> Iterator[tuple[int, str, str, str | None]]:
+    def _snapshot(self) -> contextlib.AbstractContextManager[None]:
+        """Reads that see one state of the store from start to end (no write of another process in between)."""
+        return contextlib.nullcontext()
+
+    def _chain_rows(self) -> Iterator[tuple[int, str, str, str]]:
+        """The journal as stored, oldest first: (seq, canonical text, previous hash, hash)."""
+        raise NotImplementedError
+
+    def _personal_rows(self) -> Iterator[tuple[int, str, str, str | None, str | None]]:
+        """Every personal value still held: (seq, path, salt, value, the digest its event holds or ``None``)."""
         raise NotImplementedError
 
     def _file_rows(self) -> Iterator[tuple[str, bytes | None]]:
         raise NotImplementedError
 
-    def _projection_problems(self, world: World) -> str | None:
+    def _projection_problems(self) -> str | None:
+        """The first difference between the backend's state and the replay of its journal, or ``None``."""
         raise NotImplementedError
 
     def events(self) -> list[ChainedEvent]:
         """Every chained event, oldest first (see :meth:`iter_events` to stream a long journal)."""
         return list(self.iter_events())
 
-    def verify(self, *, expected_head: str | None = None) -> ChainProblem | None:
+    def verify(self, *, expected_head: str | None = None, files: bool = True) -> ChainProblem | None:
         """Check the journal and everything derived from it; ``None`` when intact, else the first problem.
 
-        In order: the hash chain (and ``expected_head``, a head kept
-        elsewhere, to detect a cut tail); each personal value against the
-        digest its event holds; each stored file against its SHA-256; then
-        every projection against the replay of the journal, naming the first
-        difference.
+        In order: the hash chain, over the stored text of each event
+        (:func:`~ami_workflow.stored_chain.verify_texts`; and ``expected_head``, a
+        head kept elsewhere, to detect a cut tail); each personal value against
+        the digest its event holds; each stored file against its SHA-256
+        (``files=False`` skips this, the only step whose cost grows with the
+        pieces' bytes: their sizes and presence are still checked); then every
+        projection against the replay of the journal, naming the first
+        difference. The checks read one state of the store, even while other
+        processes write to it.
         """
-        problem = verify_chain(self.iter_events(), expected_head=expected_head)
+        with self._snapshot():
+            return self._verify(expected_head, files)
+
+    def _verify(self, expected_head: str | None, files: bool) -> ChainProblem | None:
+        problem = verify_texts(self._chain_rows(), expected_head=expected_head)
         if problem is not None:
             return problem
-        digests = {e.seq: e.body.get("personal") or {} for e in self.iter_events()}
-        for seq, path, salt, value in self._personal_rows():
-            held = digests.get(seq, {})
-            if path not in held or not salt or personal_data_digest(salt, value) != held[path]:
+        for seq, path, salt, value, held in self._personal_rows():
+            if held is None or not salt or personal_data_digest(salt, value) != held:
                 return ChainProblem(seq, f"personal data changed: {path} no longer matches the digest in its event")
-        for sha, blob in self._file_rows():
-            if blob is not None and hashlib.sha256(blob).hexdigest() != sha:
-                return ChainProblem(0, f"piece content changed: the file {sha} no longer has that SHA-256")
-        world = fold(e for e in self.iter_journal() if e.kind is not Kind.LEGACY)
-        difference = self._projection_problems(world)
+        if files:
+            for sha, blob in self._file_rows():
+                if blob is not None and hashlib.sha256(blob).hexdigest() != sha:
+                    return ChainProblem(0, f"piece content changed: the file {sha} no longer has that SHA-256")
+        difference = self._projection_problems()
         return None if difference is None else ChainProblem(0, difference)
 
     def checkpoint(self, private_key: Ed25519PrivateKey, anchor_file: str | Path, *, actor: str = "") -> Checkpoint:
@@ -133,7 +150,7 @@ class Auditing:
     def verify_receipt(self, reference: str, event_hash: str) -> bool:
         """Whether the event whose hash a receipt quotes is in this dossier's chain (and the chain intact)."""
         found = any(e.hash == event_hash for e in self.dossier_events(reference))
-        return found and verify_chain(self.iter_events()) is None
+        return found and verify_texts(self._chain_rows()) is None
 
     def dossier_events(self, reference: str) -> list[ChainedEvent]:
         raise NotImplementedError

@@ -72,7 +72,7 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 import attrs
 
@@ -323,31 +323,42 @@ def verify_chain(
     Raises :class:`~ami_workflow.errors.InvalidInput` if an item is not a
     :class:`ChainedEvent` or an expectation has the wrong type.
     """
-    if expected_count is not None and (
-        isinstance(expected_count, bool) or not isinstance(expected_count, int) or expected_count < 0
-    ):
-        raise InvalidInput(f"expected_count: expected a non-negative integer, got {expected_count!r}")
-    if expected_head is not None and not isinstance(expected_head, str):
-        raise InvalidInput(f"expected_head: expected a hash (str), got {expected_head!r}")
+    _check_expectations(expected_count, expected_head)
     position = 0
     expected_previous = GENESIS
     last: ChainedEvent | None = None
     head_at = 0 if expected_head == GENESIS else None
     for event, after in _with_next(events):
         position += 1
-        problem = _check(position, event, after, expected_previous, last)
+        problem = _check(position, event, after, expected_previous, last, _consistent(event))
         if problem is not None:
             return problem
         if head_at is None and event.hash == expected_head:
             head_at = position
         last, expected_previous = event, event.hash
+    return _ending(position, expected_previous, head_at, expected_count, expected_head)
+
+
+def _check_expectations(expected_count: int | None, expected_head: str | None) -> None:
+    if expected_count is not None and (
+        isinstance(expected_count, bool) or not isinstance(expected_count, int) or expected_count < 0
+    ):
+        raise InvalidInput(f"expected_count: expected a non-negative integer, got {expected_count!r}")
+    if expected_head is not None and not isinstance(expected_head, str):
+        raise InvalidInput(f"expected_head: expected a hash (str), got {expected_head!r}")
+
+
+def _ending(
+    position: int, head: str, head_at: int | None, expected_count: int | None, expected_head: str | None
+) -> ChainProblem | None:
+    """What the expected count and head say of a chain that was intact up to ``position`` (whose hash is ``head``)."""
     if expected_count is not None and position < expected_count:
         return ChainProblem(position + 1, f"truncated: expected {expected_count} events, found {position}")
     if expected_count is not None and position > expected_count:
         return ChainProblem(
             expected_count + 1, f"unexpected: expected only {expected_count} events, found {position}"
         )
-    if expected_head is not None and expected_previous != expected_head:
+    if expected_head is not None and head != expected_head:
         if head_at is not None:
             return ChainProblem(head_at + 1, f"unexpected: events after the expected head (seq {head_at})")
         return ChainProblem(
@@ -388,18 +399,29 @@ def _consistent(event: ChainedEvent) -> str | None:
     return None
 
 
-def _fits(event: ChainedEvent | None, position: int, previous: str) -> bool:
+class _Link(Protocol):
+    """What the chain's checks read of an event: a :class:`ChainedEvent` or a stored row."""
+
+    @property
+    def seq(self) -> Any: ...
+    @property
+    def previous(self) -> Any: ...
+    @property
+    def hash(self) -> Any: ...
+
+
+def _fits(event: _Link | None, position: int, previous: str) -> bool:
     return event is not None and event.seq == position and event.previous == previous
 
 
 def _check(
     position: int,
-    event: ChainedEvent,
-    after: ChainedEvent | None,
+    event: _Link,
+    after: _Link | None,
     expected_previous: str,
-    last: ChainedEvent | None,
+    last: _Link | None,
+    inconsistent: str | None,
 ) -> ChainProblem | None:
-    inconsistent = _consistent(event)
     if inconsistent is not None:
         return ChainProblem(position, inconsistent)
     if _fits(event, position, expected_previous):

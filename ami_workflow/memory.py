@@ -192,11 +192,21 @@ class MemoryWorkflow(Operations):
                 seq,
             )
 
-    def _personal_rows(self) -> Iterator[tuple[int, str, str, str | None]]:
-        """Every personal value held: (seq, path, salt, value), for ``verify``."""
+    def _snapshot(self) -> contextlib.AbstractContextManager[None]:
+        return self._lock  # type: ignore[return-value]
+
+    def _chain_rows(self) -> Iterator[tuple[int, str, str, str]]:
+        for item in list(self._journal):
+            yield item.chained.seq, item.text, item.chained.previous, item.chained.hash
+
+    def _personal_rows(self) -> Iterator[tuple[int, str, str, str | None, str | None]]:
+        """Every personal value held: (seq, path, salt, value, the digest its event holds), for ``verify``."""
+        journal = self._journal
         for (seq, path), value in self._values.items():
             if value is not None:
-                yield seq, path, self._salts.get((seq, path), ""), value
+                chained = journal[seq - 1].chained if 0 < seq <= len(journal) else None
+                held = chained.body.get("personal", {}).get(path) if chained and chained.seq == seq else None
+                yield seq, path, self._salts.get((seq, path), ""), value, held
 
     def _file_rows(self) -> Iterator[tuple[str, bytes | None]]:
         yield from self._files.items()
@@ -313,6 +323,6 @@ class MemoryWorkflow(Operations):
         values = sum(1 for e in self.iter_journal() if e.dossier in refs for v in e.personal.values() if v is not None)
         return values
 
-    def _projection_problems(self, world: World) -> str | None:
+    def _projection_problems(self) -> str | None:
         """How the live state differs from the replay of the journal (``None`` when equal)."""
-        return world_difference(self.world, world)
+        return world_difference(self.world, fold(e for e in self.iter_journal() if e.kind is not Kind.LEGACY))

@@ -30,6 +30,7 @@ from ami_workflow.journal import (
     verify_chain,
 )
 from ami_workflow.states import CATALOGUE, TRIGGERS, State
+from ami_workflow.stored_chain import verify_texts
 
 # --- strategies ---------------------------------------------------------------
 
@@ -79,24 +80,49 @@ long_chains = st.lists(bodies, min_size=2, max_size=6).map(build)
 hex_hashes = st.integers(0, 2**256 - 1).map(lambda n: f"{n:064x}")
 
 
+def _rows(events: Sequence[ChainedEvent]) -> list[tuple[Any, Any, Any, Any]]:
+    """The rows a store would keep for ``events``: their canonical text (or, if it has none, its repr)."""
+    rows = []
+    for event in events:
+        try:
+            text = canonical_json(event.body)
+        except InvalidInput:
+            text = repr(event.body)
+        rows.append((event.seq, text, event.previous, event.hash))
+    return rows
+
+
+def check(events: Any, expected_count: int | None = None, expected_head: str | None = None) -> ChainProblem | None:
+    """``verify_chain`` of the events, checked to say the same as ``verify_texts`` over their stored rows."""
+    events = list(events)
+    found = verify_chain(events, expected_count, expected_head)
+    stored = verify_texts(iter(_rows(events)), expected_count, expected_head)
+    if found is not None and found.reason.startswith("edited"):
+        # The same seq, and "edited" too; the details may differ: an edited body is read back from its text.
+        assert stored is not None and stored.seq == found.seq and stored.reason.startswith("edited"), stored
+    else:
+        assert stored == found
+    return found
+
+
 # --- an intact chain ----------------------------------------------------------
 
 
 @given(chains)
 def test_an_intact_chain_verifies_even_read_back_from_json(chain: list[ChainedEvent]) -> None:
-    assert verify_chain(chain) is None
-    assert verify_chain(iter(chain), expected_count=len(chain), expected_head=chain[-1].hash) is None
+    assert check(chain) is None
+    assert check(iter(chain), expected_count=len(chain), expected_head=chain[-1].hash) is None
     assert [e.seq for e in chain] == [e.body["seq"] for e in chain] == list(range(1, len(chain) + 1))
     assert all(e.hash == chain_hash(e.previous, e.body) for e in chain)
     # A store keeps canonical_json(body) and reads it back with json.loads: still intact.
     stored = [ChainedEvent(e.seq, json.loads(canonical_json(e.body)), e.previous, e.hash) for e in chain]
-    assert verify_chain(stored, expected_count=len(chain), expected_head=chain[-1].hash) is None
+    assert check(stored, expected_count=len(chain), expected_head=chain[-1].hash) is None
 
 
 def test_an_empty_journal_verifies_against_the_genesis() -> None:
-    assert verify_chain([]) is None
-    assert verify_chain([], expected_count=0, expected_head=GENESIS) is None
-    assert verify_chain([], expected_head="f" * 64) == ChainProblem(
+    assert check([]) is None
+    assert check([], expected_count=0, expected_head=GENESIS) is None
+    assert check([], expected_head="f" * 64) == ChainProblem(
         1, "truncated or rewritten: the journal is empty but a head hash was expected"
     )
 
@@ -130,7 +156,7 @@ def test_every_edited_body_field_is_found_at_its_seq(chain: list[ChainedEvent], 
     value = data.draw(scalars, label="new value")
     assume(canonical_json(value) != canonical_json(event.body[key]))
     chain[index] = attrs.evolve(event, body={**event.body, key: value})
-    problem = verify_chain(chain)
+    problem = check(chain)
     assert problem is not None and problem.seq == index + 1
     assert problem.reason.startswith("edited"), problem
 
@@ -145,7 +171,7 @@ def test_an_added_or_removed_body_field_is_found(chain: list[ChainedEvent], data
     else:
         body = {**event.body, "extra": data.draw(scalars, label="extra")}
     chain[index] = attrs.evolve(event, body=body)
-    assert verify_chain(chain) == ChainProblem(index + 1, _edited_reason(body, event.seq))
+    assert check(chain) == ChainProblem(index + 1, _edited_reason(body, event.seq))
 
 
 def _edited_reason(body: Mapping[str, Any], seq: int) -> str:
@@ -164,7 +190,7 @@ def test_an_edited_hash_previous_or_seq_is_found_at_its_seq(chain: list[ChainedE
     else:
         new = data.draw(hex_hashes.filter(lambda h: h != getattr(event, which)), label=which)
     chain[index] = attrs.evolve(event, **{which: new})
-    problem = verify_chain(chain)
+    problem = check(chain)
     assert problem is not None and problem.seq == index + 1
     assert problem.reason.startswith("edited"), problem
 
@@ -176,7 +202,7 @@ def test_an_event_rewritten_with_a_recomputed_hash_breaks_the_next_link(
     index = data.draw(st.integers(0, len(chain) - 2), label="index")
     event = chain[index]
     chain[index] = link(event.previous, event.seq, {**event.body, "amount": Decimal("999999.99"), "forged": True})
-    assert verify_chain(chain) == ChainProblem(
+    assert check(chain) == ChainProblem(
         index + 2, f"broken link: previous hash does not match event {index + 1}"
     )
 
@@ -185,7 +211,7 @@ def test_an_event_rewritten_with_a_recomputed_hash_breaks_the_next_link(
 def test_a_deleted_event_is_found_at_its_seq(chain: list[ChainedEvent], data: st.DataObject) -> None:
     index = data.draw(st.integers(0, len(chain) - 2), label="deleted")
     del chain[index]
-    assert verify_chain(chain) == ChainProblem(
+    assert check(chain) == ChainProblem(
         index + 1, f"missing or reordered: expected seq {index + 1}, found {index + 2}"
     )
 
@@ -202,7 +228,7 @@ def test_an_inserted_event_is_found_even_with_a_correct_own_hash(
         previous, seq = data.draw(hex_hashes, label="previous"), data.draw(st.integers(1, 12), label="seq")
     forged = link(previous, seq, {**body, "forged": True})
     chain.insert(index, forged)
-    problem = verify_chain(chain)
+    problem = check(chain)
     assert problem is not None and problem.seq == index + 1, problem
     assert problem.reason.startswith("inserted"), problem
 
@@ -213,10 +239,10 @@ def test_an_event_appended_after_the_known_end_is_found_with_the_count_or_head(
 ) -> None:
     n, head = len(chain), chain[-1].hash
     chain.append(link(head, n + 1, body))
-    assert verify_chain(chain) is None  # a well-linked extra event is a valid chain...
+    assert check(chain) is None  # a well-linked extra event is a valid chain...
     expected = ChainProblem(n + 1, f"unexpected: expected only {n} events, found {n + 1}")
-    assert verify_chain(chain, expected_count=n) == expected  # ...but not the expected one
-    assert verify_chain(chain, expected_head=head) == ChainProblem(
+    assert check(chain, expected_count=n) == expected  # ...but not the expected one
+    assert check(chain, expected_head=head) == ChainProblem(
         n + 1, f"unexpected: events after the expected head (seq {n})"
     )
 
@@ -230,7 +256,7 @@ def test_two_swapped_events_are_found_at_the_first(chain: list[ChainedEvent], da
         expected = f"reordered: events {i + 1} and {i + 2} are swapped"
     else:
         expected = f"missing or reordered: expected seq {i + 1}, found {j + 1}"
-    assert verify_chain(chain) == ChainProblem(i + 1, expected)
+    assert check(chain) == ChainProblem(i + 1, expected)
 
 
 @given(chains, st.data())
@@ -238,7 +264,7 @@ def test_a_duplicated_event_is_found(chain: list[ChainedEvent], data: st.DataObj
     index = data.draw(st.integers(0, len(chain) - 1), label="copied")
     at = data.draw(st.integers(index + 1, len(chain)), label="inserted at")
     chain.insert(at, chain[index])
-    problem = verify_chain(chain)
+    problem = check(chain)
     assert problem is not None and problem.seq == at + 1, problem
     assert problem.reason.startswith(("inserted", "duplicated")), problem
 
@@ -248,11 +274,11 @@ def test_a_truncated_tail_is_found_only_with_the_count_or_head(chain: list[Chain
     n, head = len(chain), chain[-1].hash
     kept = data.draw(st.integers(0, n - 1), label="kept")
     rest = chain[:kept]
-    assert verify_chain(rest) is None  # a chain alone cannot see it
-    assert verify_chain(rest, expected_count=n) == ChainProblem(
+    assert check(rest) is None  # a chain alone cannot see it
+    assert check(rest, expected_count=n) == ChainProblem(
         kept + 1, f"truncated: expected {n} events, found {kept}"
     )
-    problem = verify_chain(rest, expected_head=head)
+    problem = check(rest, expected_head=head)
     assert problem is not None and problem.seq == kept + 1
     assert problem.reason.startswith("truncated or rewritten")
 
@@ -291,15 +317,15 @@ def _insert(chain: list[ChainedEvent]) -> list[ChainedEvent]:
     ],
 )
 def test_each_kind_of_tampering_in_plain_words(tamper: Any, reason: str) -> None:
-    assert verify_chain(tamper(_five())) == ChainProblem(3, reason)
+    assert check(tamper(_five())) == ChainProblem(3, reason)
 
 
 def test_a_tail_rewritten_with_recomputed_hashes_is_found_with_the_head() -> None:
     chain = build([{"dossier": "A", "source": "draft", "dest": "submitted"}] * 3)
     forged = chain[:2] + [link(chain[1].hash, 3, {"dossier": "A", "source": "draft", "dest": "paid"})]
-    assert verify_chain(forged) is None
-    assert verify_chain(forged, expected_count=3) is None
-    assert verify_chain(forged, expected_head=chain[-1].hash) == ChainProblem(
+    assert check(forged) is None
+    assert check(forged, expected_count=3) is None
+    assert check(forged, expected_head=chain[-1].hash) == ChainProblem(
         4, "truncated or rewritten: the last event (seq 3) does not have the expected head hash"
     )
 
@@ -307,10 +333,10 @@ def test_a_tail_rewritten_with_recomputed_hashes_is_found_with_the_head() -> Non
 def test_an_event_whose_content_cannot_be_hashed_is_reported_not_raised() -> None:
     chain = build([{"n": 1}, {"n": 2}])
     chain[1] = attrs.evolve(chain[1], body={**chain[1].body, "amount": 0.5})
-    problem = verify_chain(chain)
+    problem = check(chain)
     assert problem is not None and problem.seq == 2 and "cannot be hashed" in problem.reason
     not_a_hash: Any = None
-    assert verify_chain([attrs.evolve(chain[0], previous=not_a_hash)]) == ChainProblem(
+    assert check([attrs.evolve(chain[0], previous=not_a_hash)]) == ChainProblem(
         1, "edited: its content cannot be hashed (previous: a hash must be a string, not a NoneType)"
     )
 
@@ -512,7 +538,7 @@ def test_erasing_personal_data_leaves_the_chain_verifiable() -> None:
     assert "Jeanne" not in canonical_json([e.body for e in chain])
     head = chain[-1].hash
     del people["p1"]  # right to erasure
-    assert verify_chain(chain, expected_count=1, expected_head=head) is None
+    assert check(chain, expected_count=1, expected_head=head) is None
     assert digest == hashlib.sha256(b'9c1f4e2a7b3d\n"Jeanne Martin"').hexdigest()
     assert personal_data_digest("another salt", "Jeanne Martin") != digest
     with pytest.raises(InvalidInput, match="salt"):

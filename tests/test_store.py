@@ -714,6 +714,12 @@ def _tamper(tmp_path: Path, sql_text: str, params: tuple[Any, ...] = ()) -> tupl
             "its personal data differs",
         ),
         ("UPDATE files SET size = size + 1", (), "its size differs from its content"),
+        ("UPDATE applicants SET name = 'Asso forgée'", (), "the applicant"),
+        ("DELETE FROM dossier_qpv", (), "its QPV links differ"),
+        ("INSERT INTO dossier_qpv VALUES ('AMI-GHOST', 'QP062024')", (), "QPV links are kept for AMI-GHOST"),
+        ("UPDATE dossiers SET applicant_id = 99", (), "is missing from the store"),
+        ("DELETE FROM files", (), "is missing or erased"),
+        ("UPDATE events SET body = replace(body, ',', ', ') WHERE seq = 2", (), "edited"),
     ],
     ids=[
         "approved_cents",
@@ -732,6 +738,12 @@ def _tamper(tmp_path: Path, sql_text: str, params: tuple[Any, ...] = ()) -> tupl
         "extra-copied-draft",
         "extra-personal-data",
         "file-size",
+        "applicant-name",
+        "qpv-deleted",
+        "qpv-stray",
+        "dossier-applicant-id",
+        "files-deleted",
+        "event-respaced",
     ],
 )
 def test_each_tampering_with_plain_sqlite_is_found_and_named(

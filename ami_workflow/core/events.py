@@ -67,6 +67,10 @@ class Kind(enum.StrEnum):
 APPLICANT_ACTS = frozenset({"submit", Kind.PIECE_ATTACHED.value, Kind.ORIGINAL_RECEIVED.value})
 
 
+def _kind(value: Any) -> Kind:
+    return value if type(value) is Kind else Kind(value)
+
+
 def _data(value: Mapping[str, Any]) -> Mapping[str, Any]:
     return dict(value)
 
@@ -80,7 +84,7 @@ class Event:
     ``recorded_at`` and ``seq`` are set by the store when it appends the event.
     """
 
-    kind: Kind = attrs.field(converter=Kind)
+    kind: Kind = attrs.field(converter=_kind)
     campaign: str | None
     dossier: str | None
     at: datetime = attrs.field(converter=to_paris)
@@ -125,12 +129,16 @@ def event_body(event: Event, recorded_at: datetime, digests: Mapping[str, str]) 
     }
 
 
+_BY_VALUE = {kind.value: kind for kind in Kind}
+
+
 def event_from_body(
     body: Mapping[str, Any], personal: Mapping[str, str | None] | None = None, seq: int | None = None
 ) -> Event:
     """The event a chained body records, with its personal values if the store still holds them."""
     kind = str(body.get("kind"))
-    if kind not in Kind.__members__.values():
+    member = _BY_VALUE.get(kind)
+    if member is None:
         return Event(
             Kind.LEGACY,
             body.get("campaign"),
@@ -144,7 +152,7 @@ def event_from_body(
             seq,
         )
     return Event(
-        Kind(kind),
+        member,
         body["campaign"],
         body["dossier"],
         datetime.fromisoformat(body["at"]),

@@ -1,54 +1,32 @@
 """The tables checked against the replay of the journal: how ``verify`` sees a row changed behind the library's back.
 
-:func:`difference` reads every projection table back and compares it with a
-:class:`~ami_workflow.core.evolve.World` folded from the journal, naming the
-first difference: the events' own columns against their hashed bodies, the
-campaigns against their call files, the dossiers (row, derived columns,
-personal values, QPV links), the applicants, every record, the deliberation
-links, the running totals and the files.
+:func:`difference` replays the journal and compares every projection table with it, naming the first
+difference, in one pass over the journal and in flat memory (:mod:`.replayed`): the events' own columns against
+their hashed bodies and each dossier (row, derived columns, personal values, QPV links, applicant) as it is
+replayed; then the campaigns against their call files, every record, the copied drafts, the applicants, the
+running totals, the deliberation links and the files.
 """
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import json
 import sqlite3
-from datetime import date
+from collections.abc import Iterator
 from typing import Any
 
 from ..audit import world_difference
 from ..calendar import CalendarAmendment
 from ..campaign import Campaign
 from ..committee import CommitteeSession
-from ..core.events import Kind
-from ..core.evolve import World, _Campaign, plain, structure
+from ..core.evolve import World, _Campaign, structure
+from ..core.replay import Replay
 from ..decisions import Convention, Deliberation, FinancialReport
-from ..dossier import Dossier
-from ..money import from_cents, to_cents
-from ..personal import join_personal, split_personal
-from .projections import COLUMNS, dossier_columns
+from ..money import to_cents
+from .replayed import replay_campaign_wide, replay_dossiers
 
 __all__ = ["difference"]
-
-_KINDS = {k.value for k in Kind}
-
-
-def _events_problem(conn: sqlite3.Connection) -> str | None:
-    """The first event whose indexed columns say something else than its hashed body."""
-    rows = conn.execute(
-        "SELECT seq, campaign_id, dossier, kind, trigger, source, dest, at, recorded_at, actor, body FROM events"
-    )
-    for seq, campaign, dossier, kind, trigger, source, dest, at, recorded_at, actor, text in rows:
-        body = json.loads(text)
-        if body.get("kind") in _KINDS:
-            data = body["data"]
-            expected = (body["campaign"], body["dossier"], body["kind"], data.get("trigger"), data.get("source"),
-                        data.get("dest"), body["at"], body["recorded_at"], body["actor"])
-        else:  # an event written before schema m005
-            expected = (body.get("campaign"), body.get("dossier"), body.get("kind"), body.get("trigger"),
-                        body.get("source"), body.get("dest"), body.get("at"), None, body.get("actor"))
-        if (campaign, dossier, kind, trigger, source, dest, at, recorded_at, actor) != expected:
-            return f"event {seq}: its columns differ from its hashed content"
-    return None
 
 
 def _campaigns(conn: sqlite3.Connection, world: World) -> str | None:
@@ -90,90 +68,97 @@ def _records(conn: sqlite3.Connection, world: World) -> str | None:
     return None
 
 
-def _dossiers(conn: sqlite3.Connection, world: World) -> str | None:
-    personal: dict[str, dict[str, str | None]] = {}
-    for ref, path, value in conn.execute("SELECT dossier, path, value FROM personal_data"):
-        personal.setdefault(ref, {})[path] = value
-    for ref, data, *columns in conn.execute(f"SELECT reference, data, {COLUMNS} FROM dossiers ORDER BY reference"):
-        stored = json.loads(data)
-        dossier: Dossier = structure(join_personal(json.loads(data), personal.get(ref, {})), Dossier)
-        world.dossiers[ref] = dossier
-        if tuple(columns) != dossier_columns(dossier):
-            names = [c.strip() for c in COLUMNS.split(",")]
-            wrong = [n for n, a, b in zip(names, columns, dossier_columns(dossier), strict=True) if a != b]
-            return f"dossier {ref}: the column {', '.join(wrong)} differs from its record"
-        if split_personal(plain(dossier)) != (stored, {k: v for k, v in personal.get(ref, {}).items() if v}):
-            return f"dossier {ref}: its personal data differs from its record"
-        qpv = sorted(r[0] for r in conn.execute("SELECT qpv_code FROM dossier_qpv WHERE reference = ?", (ref,)))
-        if qpv != sorted(dossier.application.qpv_codes):
-            return f"dossier {ref}: its QPV links differ from its record"
-    strays = set(personal) - set(world.dossiers)
-    return f"personal data is kept for {sorted(strays)[0]}, which is no dossier" if strays else None
+_TOTALS = """
+WITH share AS (
+    SELECT campaign_id, COALESCE(axis, '') AS axis, CAST(applicant_id AS TEXT) AS applicant,
+           CASE WHEN approved_cents IS NULL OR state = 'withdrawn' THEN 0 ELSE approved_cents END AS approved,
+           CASE WHEN approved_cents IS NULL OR state = 'withdrawn' THEN 0 ELSE paid_cents END AS paid
+    FROM dossiers),
+wanted AS (
+    SELECT campaign_id, 'campaign' AS scope, '' AS key, SUM(approved) AS approved, SUM(paid) AS paid
+    FROM share GROUP BY campaign_id
+    UNION ALL SELECT campaign_id, 'axis', axis, SUM(approved), SUM(paid) FROM share GROUP BY campaign_id, axis
+    UNION ALL SELECT campaign_id, 'applicant', applicant, SUM(approved), SUM(paid) FROM share
+    GROUP BY campaign_id, applicant),
+kept AS (SELECT campaign_id, scope, key, approved_cents, paid_cents FROM totals
+         WHERE approved_cents != 0 OR paid_cents != 0)
+SELECT campaign_id, scope, key FROM (
+    SELECT * FROM wanted WHERE approved != 0 OR paid != 0 EXCEPT SELECT * FROM kept
+    UNION ALL SELECT * FROM (SELECT * FROM kept EXCEPT SELECT * FROM wanted))
+ORDER BY campaign_id, scope, key LIMIT 1
+"""
 
 
-def _applicants(conn: sqlite3.Connection, replayed: World) -> tuple[dict[int, str], str | None]:
-    identities: dict[int, str] = {}
-    seen = set()
-    for applicant_id, identity, *values in conn.execute(
-        "SELECT id, identity, name, kind, siren, siret, rna, iban FROM applicants"
-    ):
-        identities[applicant_id] = identity
-        seen.add(identity)
-        a = replayed.applicants.get(identity)
-        if a is None or tuple(values) != (a.name, a.kind, a.siren, a.siret, a.rna, a.iban):
-            return identities, f"the applicant {identity} differs from its dossiers"
-    missing = set(replayed.applicants) - seen
-    if missing:
-        return identities, f"the applicant {sorted(missing)[0]} is missing from the store"
-    for ref, applicant_id in conn.execute("SELECT reference, applicant_id FROM dossiers"):
-        dossier = replayed.dossiers.get(ref)
-        if dossier is not None and identities.get(applicant_id) != dossier.applicant.identity:
-            return identities, f"dossier {ref} points at another applicant than its own"
-    return identities, None
+def _applicants_and_totals(conn: sqlite3.Connection) -> str | None:
+    """An applicant row no dossier points at, or a running total other than the sum of the dossiers' shares.
+
+    Each dossier row was found equal to its replay (its amounts, state, axis and applicant), so their sums are
+    the totals the replay gives (a grant and its payments, unless withdrawn, in its campaign, axis and applicant).
+    """
+    row = conn.execute(
+        "SELECT identity FROM applicants a WHERE NOT EXISTS (SELECT 1 FROM dossiers d WHERE d.applicant_id = a.id) "
+        "ORDER BY identity LIMIT 1"
+    ).fetchone()
+    if row is not None:
+        return f"the applicant {row[0]} differs from its dossiers"
+    row = conn.execute(_TOTALS).fetchone()
+    if row is None:
+        return None
+    cid, scope, key = row
+    if scope == "applicant" and key.isdigit():
+        found = conn.execute("SELECT identity FROM applicants WHERE id = ?", (int(key),)).fetchone()
+        key = found[0] if found else key
+    return f"the running total {cid}/{scope}/{key} differs from the journal"
 
 
-def _totals_and_links(conn: sqlite3.Connection, world: World, identities: dict[int, str]) -> None:
-    for cid, scope, key, approved, paid in conn.execute(
-        "SELECT campaign_id, scope, key, approved_cents, paid_cents FROM totals"
-    ):
-        name = identities.get(int(key), key) if scope == "applicant" and key.isdigit() else key
-        if approved or paid:
-            world.totals[(cid, scope, name)] = (from_cents(approved), from_cents(paid))
-    for _cid, deliberation, day, ref in conn.execute("SELECT * FROM deliberation_dossiers"):
-        world.granted_by.setdefault(ref, []).append((deliberation, date.fromisoformat(day)))
+def _links(replayed: World) -> Iterator[tuple[str, str, str, str]]:
+    """The deliberation links the replay gives, in the table's order: (campaign, deliberation, dossier, day)."""
+    for cid in sorted(replayed.campaigns):
+        yield from heapq.merge(*(_links_of(cid, d) for d in replayed.campaigns[cid].deliberations))
 
 
-def _files(conn: sqlite3.Connection, replayed: World) -> str | None:
-    for sha, size, length in conn.execute(
-        "SELECT sha256, size, length(content) FROM files WHERE erased_at IS NULL"
-    ):
-        if size != length:
-            return f"the file {sha}: its size differs from its content"
-    for dossier in replayed.dossiers.values():
-        for piece in dossier.pieces:
-            if piece.sha256 and piece.sha256 not in replayed.erased_files and conn.execute(
-                "SELECT 1 FROM files WHERE sha256 = ? AND erased_at IS NULL", (piece.sha256,)
-            ).fetchone() is None:
-                return f"the content of {dossier.reference}'s piece {piece.key} is missing or erased"
+def _links_of(cid: str, deliberation: Deliberation) -> Iterator[tuple[str, str, str, str]]:
+    day = deliberation.day.isoformat()
+    for ref in sorted(deliberation.dossiers):
+        yield cid, deliberation.reference, ref, day
+
+
+def _links_problem(conn: sqlite3.Connection, replayed: World) -> str | None:
+    rows = conn.execute(
+        "SELECT campaign_id, deliberation, reference, day FROM deliberation_dossiers "
+        "ORDER BY campaign_id, deliberation, reference"
+    )
+    for have, want in itertools.zip_longest(rows, _links(replayed)):
+        if have != want:  # both are sorted: the smaller of the two is missing from the other side
+            ref = min(link for link in (have, want) if link is not None)[2]
+            return f"the deliberation links of {ref} differ from the journal"
     return None
 
 
-def difference(conn: sqlite3.Connection, replayed: World) -> str | None:
+def _files(conn: sqlite3.Connection, replayed: World, pieces: list[tuple[str, str, str]]) -> str | None:
+    row = conn.execute(
+        "SELECT sha256 FROM files WHERE erased_at IS NULL AND size != length(content) ORDER BY sha256 LIMIT 1"
+    ).fetchone()
+    if row is not None:
+        return f"the file {row[0]}: its size differs from its content"
+    for reference, key, sha in pieces:
+        if sha not in replayed.erased_files:
+            return f"the content of {reference}'s piece {key} is missing or erased"
+    return None
+
+
+def difference(conn: sqlite3.Connection) -> str | None:
     """The first difference between the tables and the replay of the journal, or ``None``."""
-    tables = World()
-    problem = _events_problem(conn) or _campaigns(conn, tables) or _dossiers(conn, tables) or _records(conn, tables)
+    replay, pieces = Replay(), list[tuple[str, str, str]]()
+    problem = replay_campaign_wide(conn, replay) or replay_dossiers(conn, replay, pieces)
     if problem is not None:
         return problem
-    identities, applicants = _applicants(conn, replayed)
-    _totals_and_links(conn, tables, identities)
-    found = world_difference(tables, replayed) or applicants
-    if found is not None:
-        return found
+    replayed, tables = replay.world, World()
+    problem = _campaigns(conn, tables) or _records(conn, tables) or world_difference(tables, replayed)
+    if problem is not None:
+        return problem
     for place in tables.campaigns.values():
         expected = replayed.campaigns[place.campaign.id].copied if place.campaign.id in replayed.campaigns else {}
         if place.copied != expected:
             return f"the copied drafts of {place.campaign.id} differ from the journal"
-    for ref in sorted(set(tables.granted_by) | set(replayed.granted_by)):
-        if sorted(tables.granted_by.get(ref, [])) != sorted(replayed.granted_by.get(ref, [])):
-            return f"the deliberation links of {ref} differ from the journal"
-    return _files(conn, replayed)
+    return _applicants_and_totals(conn) or _links_problem(conn, replayed) or _files(conn, replayed, pieces)

@@ -26,6 +26,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from .. import jsontext
 from ..audit import applicant_export
 from ..backend import Chained, Operations
 from ..calendar import Calendar, CalendarAmendment, Clock, financial_report_due
@@ -33,7 +34,7 @@ from ..callfile import DEFAULT_CALL, load_campaign
 from ..campaign import Campaign
 from ..committee import CommitteeSession
 from ..core.events import Event, event_from_body
-from ..core.evolve import World, structure
+from ..core.evolve import structure
 from ..core.figures import DossierRow, GrantRow, ReportFigures
 from ..core.view import View
 from ..decisions import Convention, Deliberation, FinancialReportStatus
@@ -321,16 +322,40 @@ class Workflow(Operations):
         for seq, body in self.conn.execute("SELECT seq, body FROM events ORDER BY seq"):
             yield event_from_body(json.loads(body), values.get(seq, {}), seq)
 
-    def _personal_rows(self) -> Iterator[tuple[int, str, str, str | None]]:
-        """Every personal value still held: (seq, path, salt, value)."""
-        yield from self.conn.execute("SELECT seq, path, salt, value FROM personal_values WHERE value IS NOT NULL")
+    @contextlib.contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        """One read transaction (WAL keeps its snapshot while other connections commit), unless one is open."""
+        if self.conn.in_transaction:
+            yield
+            return
+        self.conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            if self.conn.in_transaction:
+                self.conn.execute("COMMIT")
+
+    def _chain_rows(self) -> Iterator[tuple[int, str, str, str]]:
+        yield from self.conn.execute("SELECT seq, body, previous, hash FROM events ORDER BY seq")
+
+    def _personal_rows(self) -> Iterator[tuple[int, str, str, str | None, str | None]]:
+        """Every personal value still held: (seq, path, salt, value, the digest its event holds); one parse a body."""
+        seq, digests = None, dict[str, Any]()
+        for number, path, salt, value, body in self.conn.execute(
+            "SELECT p.seq, p.path, p.salt, p.value, e.body FROM personal_values p LEFT JOIN events e ON e.seq = p.seq "
+            "WHERE p.value IS NOT NULL ORDER BY p.seq, p.path"
+        ):
+            if number != seq:
+                seq, digests = number, _digests(body)
+            held = digests.get(path)
+            yield number, path, salt, value, held if isinstance(held, str) else None
 
     def _file_rows(self) -> Iterator[tuple[str, bytes | None]]:
         for sha, content, erased in self.conn.execute("SELECT sha256, content, erased_at FROM files"):
             yield sha, (None if erased else bytes(content))
 
-    def _projection_problems(self, world: World) -> str | None:
-        return difference(self.conn, world)
+    def _projection_problems(self) -> str | None:
+        return difference(self.conn)
 
     # -- personal data (RGPD) -------------------------------------------------------------
 
@@ -356,6 +381,15 @@ class Workflow(Operations):
             refs,
         ).fetchone()[0]
         return int(values)
+
+
+def _digests(body: str | None) -> dict[str, Any]:
+    """The personal digests an event's body holds (none if there is no such event, or no readable body)."""
+    try:
+        digests = jsontext.loads(body)["personal"] if body is not None else {}
+    except (TypeError, ValueError, KeyError):
+        return {}
+    return digests if isinstance(digests, dict) else {}
 
 
 def current_campaign(path: str | Path, call: str | None = None) -> Campaign:
