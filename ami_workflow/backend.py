@@ -12,12 +12,10 @@ events and their projections, and the reads.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
 import secrets
-import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -26,6 +24,7 @@ from typing import Any
 import attrs
 
 from .audit import Auditing
+from .batching import Batching
 from .calendar import Calendar, CalendarAmendment, Clock, SystemClock, to_paris
 from .campaign import Campaign
 from .campaign_ops import CampaignOperations
@@ -46,7 +45,7 @@ from .core.events import Event, event_body
 from .core.view import View
 from .decisions import Deliberation
 from .dossier import Applicant, Application, Dossier
-from .errors import InvalidInput, NotFound, Refused, StorageError
+from .errors import InvalidInput, NotFound, Refused
 from .guards import dossier_ceiling
 from .journal import (
     GENESIS,
@@ -70,16 +69,6 @@ class BatchResult:
     approved: Mapping[str, Decimal]
     unfunded: tuple[str, ...]
     scaled: bool
-
-
-@attrs.define
-class _Batch:
-    """An open unit of work: its transaction's view, its thread, the events to announce, and whether it failed."""
-
-    view: View
-    thread: int
-    events: list[Event] = attrs.Factory(list)
-    spoiled: bool = False
 
 
 @attrs.frozen
@@ -109,7 +98,7 @@ def safe_name(filename: str | None) -> str | None:
     return name[:255] or None
 
 
-class Operations(CampaignOperations, Auditing):
+class Operations(Batching, CampaignOperations, Auditing):
     """Every writing operation, once; subclasses provide the storage primitives below."""
 
     campaign: Campaign
@@ -121,7 +110,7 @@ class Operations(CampaignOperations, Auditing):
         self.clock = clock or SystemClock()
         self.actor = actor if isinstance(actor, str) else ""
         self._subscribers: list[Callable[[Event], None]] = []
-        self._batch: _Batch | None = None
+        self._batch = None
 
     # -- storage primitives (per backend) --------------------------------------
 
@@ -161,78 +150,6 @@ class Operations(CampaignOperations, Auditing):
         done = [item.event for item in stamped]
         self._emit(done)
         return done
-
-    @contextlib.contextmanager
-    def _write(self) -> Iterator[View]:
-        """The write transaction: the batch's when one is open in this thread, else a new one."""
-        batch = self._batch
-        if batch is not None and batch.thread == threading.get_ident():
-            yield batch.view
-        else:
-            with self._transaction() as view:
-                yield view
-
-    def _append(self, items: Sequence[Chained], blobs: Mapping[str, bytes]) -> None:
-        """Store the chained events; inside a batch, a failure part-way spoils the whole batch."""
-        batch = self._batch
-        try:
-            self._store(items, blobs)
-        except BaseException:
-            if batch is not None and batch.thread == threading.get_ident():
-                batch.spoiled = True
-            raise
-
-    def _emit(self, events: Sequence[Event]) -> None:
-        """Tell the subscribers, now or, inside a batch, once it has committed."""
-        batch = self._batch
-        if batch is not None and batch.thread == threading.get_ident():
-            batch.events.extend(events)
-        else:
-            self._notify(events)
-
-    def batch(self) -> contextlib.AbstractContextManager[None]:
-        """Run many operations as one unit of work: one transaction, all or nothing.
-
-        Inside ``with flow.batch():`` every operation (create, attach, fire,
-        pay…) makes the same checks and records the same events as alone, but
-        they share one transaction, committed when the block ends: the cost of
-        a commit (its ``fsync``) is paid once. If the block raises, nothing of
-        it is kept. An operation refused inside the block changes nothing, as
-        always, and the block may go on; a storage failure part-way spoils the
-        batch, which then keeps nothing even if the error was caught.
-        Subscribers hear of the events once the batch has committed. Batches
-        do not nest, and belong to the thread that opened them.
-
-        >>> from datetime import datetime
-        >>> from ami_workflow import Applicant, FixedClock, MemoryWorkflow, load_campaign
-        >>> from ami_workflow.calendar import PARIS
-        >>> flow = MemoryWorkflow(load_campaign("ami-cohesion-sociale-2021"),
-        ...                       clock=FixedClock(datetime(2021, 3, 9, 10, tzinfo=PARIS)), actor="accueil")
-        >>> with flow.batch():
-        ...     refs = [flow.create_dossier(Applicant(f"Asso {n}", "association", rna=f"W62{n:07d}")).reference
-        ...             for n in range(3)]
-        >>> len(flow.dossiers()), flow.verify() is None
-        (3, True)
-        """
-        return self._open_batch()
-
-    @contextlib.contextmanager
-    def _open_batch(self) -> Iterator[None]:
-        if self._batch is not None:
-            raise InvalidInput("a batch is already open on this store: batches do not nest")
-        with self._transaction() as view:
-            batch = self._batch = _Batch(view, threading.get_ident())
-            try:
-                yield
-                if batch.spoiled:
-                    raise StorageError("an operation of the batch failed part-way: nothing of the batch was kept")
-            finally:
-                self._batch = None
-        self._notify(batch.events)
-
-    def _outside_batch(self, action: str) -> None:
-        if self._batch is not None:
-            raise InvalidInput(f"{action} cannot run inside a batch: close the batch first")
 
     def _chain(self, events: Sequence[Event], now: datetime) -> list[Chained]:
         """The events stamped and chained after the journal's last one: the first at ``now``, each next 1 µs later."""
