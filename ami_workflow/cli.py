@@ -9,7 +9,10 @@ guard, by the dossier's state or by a stale version (every reason printed);
 
 from __future__ import annotations
 
+import gettext
+import inspect
 import json
+import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
@@ -20,6 +23,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from .errors import AmiWorkflowError, IllegalTrigger, InvalidInput, Refused, VersionConflict
+from .i18n import CLICK_DOMAIN, LANGUAGES, LOCALE_DIR, _, current_language, set_language, use_language
 from .states import TRIGGERS
 
 if TYPE_CHECKING:
@@ -35,22 +39,81 @@ __all__ = ["main"]
 # cryptography. tests/test_cli_startup.py checks what --help imports.
 
 
+@contextmanager
+def _speaking(language: str) -> Iterator[None]:
+    """The library and click's own strings (« Usage », « Afficher ce message ») in ``language``.
+
+    click words its strings through the standard ``gettext.gettext``, which finds its catalogue by the global
+    text domain and ``$LANGUAGE``: for the duration of the command, both point at the library's catalogue and
+    language (so the system locale plays no part), and are put back afterwards.
+    """
+    domain, env = gettext.textdomain(), os.environ.get("LANGUAGE")
+    gettext.bindtextdomain(CLICK_DOMAIN, str(LOCALE_DIR))
+    gettext.textdomain(CLICK_DOMAIN)
+    os.environ["LANGUAGE"] = language
+    try:
+        with use_language(language):
+            yield
+    finally:
+        gettext.textdomain(domain)
+        if env is None:
+            os.environ.pop("LANGUAGE", None)
+        else:
+            os.environ["LANGUAGE"] = env
+
+
+#: The English help of each command and parameter (by id), as written: its translation is set at each run.
+_ENGLISH_HELP: dict[int, str | None] = {}
+
+
+def _translate_help(command: click.Command) -> None:
+    """Word every command's and option's help in the current language (tools/catalog.py extracts them)."""
+    for item in (command, *command.params):
+        if id(item) not in _ENGLISH_HELP:
+            _ENGLISH_HELP[id(item)] = getattr(item, "help", None)
+        english = _ENGLISH_HELP[id(item)]
+        if english and isinstance(item, (click.Command, click.Option)):
+            item.help = _(inspect.cleandoc(english))
+    cached = getattr(command, "_help_option", None)  # click makes --help once, worded in the language of that moment
+    if isinstance(cached, click.Option):
+        cached.help = gettext.gettext("Show this message and exit.")
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _translate_help(sub)
+
+
+def _choose_language(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None:
+        set_language(value)
+        os.environ["LANGUAGE"] = value
+        _translate_help(ctx.find_root().command)
+    return value
+
+
 class _Group(click.Group):
-    """Maps the library's errors to exit codes and plain messages."""
+    """Speaks the reader's language, and maps the library's errors to exit codes and plain messages."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        with _speaking(current_language()):
+            _translate_help(self)
+            return super().main(*args, **kwargs)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except (Refused, IllegalTrigger, VersionConflict) as exc:
-            click.echo(f"Refused: {exc}" if not isinstance(exc, Refused) else f"{exc.action} refused:", err=True)
-            for reason in getattr(exc, "reasons", ()):
-                click.echo(f"  - {reason}", err=True)
+            if isinstance(exc, Refused):
+                click.echo(_("{action} refused:").format(action=exc.action), err=True)
+                for reason in exc.reasons:
+                    click.echo(f"  - {reason}", err=True)
+            else:
+                click.echo(_("Refused: {problem}").format(problem=exc), err=True)
             ctx.exit(1)
         except AmiWorkflowError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            click.echo(_("Error: {problem}").format(problem=exc), err=True)
             ctx.exit(2)
         except (OSError, UnicodeDecodeError) as exc:
-            click.echo(f"Error: {exc}", err=True)
+            click.echo(_("Error: {problem}").format(problem=exc), err=True)
             ctx.exit(2)
 
 
@@ -135,6 +198,9 @@ class _Quiet:
               help="The SQLite database (or set AMI_WORKFLOW_DB).")
 @click.option("--campaign", "campaign_id", envvar="AMI_WORKFLOW_CAMPAIGN", default=None,
               help="The campaign id (default: the database's most recent campaign).")
+@click.option("--lang", type=click.Choice(sorted(LANGUAGES)), default=None, is_eager=True, expose_value=False,
+              callback=_choose_language,
+              help="The language of the output: fr (the default) or en (or set AMI_WORKFLOW_LANG).")
 @click.version_option(package_name="ami-workflow")
 @click.pass_context
 def main(ctx: click.Context, db: str, campaign_id: str | None) -> None:

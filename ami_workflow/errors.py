@@ -8,11 +8,17 @@ Every error raised on purpose by ami_workflow derives from
     True
     >>> str(Refused("submit", ["the deadline has passed", "the form is missing"]))
     'submit refused: the deadline has passed; the form is missing'
+
+Messages are in the reader's language (see :mod:`ami_workflow.i18n`); the
+doctests run in English. ``action`` and ``trigger`` stay the keys that the
+commands take (``submit``, ``deposit_receipt``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+
+from .translate import _
 
 __all__ = [
     "AmiWorkflowError",
@@ -56,7 +62,7 @@ class CallFileError(AmiWorkflowError, ValueError):
         self.source = source
         self.field = field
         self.problem = problem
-        super().__init__(f"{source}: {field}: {problem}")
+        super().__init__(_("{source}: {field}: {problem}").format(source=source, field=field, problem=problem))
 
 
 class AnchorError(AmiWorkflowError):
@@ -78,9 +84,10 @@ class IllegalTrigger(AmiWorkflowError):
         self.trigger = trigger
         self.state = state
         self.allowed = tuple(sorted(allowed))
-        hint = ", ".join(self.allowed) if self.allowed else "none"
+        hint = ", ".join(self.allowed) if self.allowed else _("none")
         super().__init__(
-            f"'{trigger}' is not possible from state '{state}' (possible here: {hint})"
+            _("'{trigger}' is not possible from state '{state}' ({possible})").format(
+                trigger=trigger, state=state, possible=_("possible here: {triggers}").format(triggers=hint))
         )
 
 
@@ -94,7 +101,7 @@ class Refused(AmiWorkflowError):
     def __init__(self, action: str, reasons: Iterable[str]) -> None:
         self.action = action
         self.reasons = tuple(reasons)
-        super().__init__(f"{action} refused: " + "; ".join(self.reasons))
+        super().__init__(_("{action} refused: {reasons}").format(action=action, reasons="; ".join(self.reasons)))
 
 
 class SchemaError(AmiWorkflowError):
@@ -107,8 +114,8 @@ class VersionConflict(AmiWorkflowError):
     def __init__(self, reference: str, expected: int, actual: int) -> None:
         self.reference, self.expected, self.actual = reference, expected, actual
         super().__init__(
-            f"{reference} is at version {actual}, not {expected}: it was changed by someone else; "
-            "re-read it and try again"
+            _("{reference} is at version {actual}, not {expected}: it was changed by someone else; "
+              "re-read it and try again").format(reference=reference, actual=actual, expected=expected)
         )
 
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
 
 from ami_workflow.cli import main
+
+# The docs are in English: the help is rendered in English whatever the reader's default (French).
+os.environ["AMI_WORKFLOW_LANG"] = "en"
 
 DOC = Path(__file__).parent.parent / "docs" / "cli.md"
 
