@@ -47,6 +47,7 @@ from .decisions import Deliberation
 from .dossier import Applicant, Application, Dossier
 from .errors import InvalidInput, NotFound, Refused
 from .guards import dossier_ceiling
+from .issuing import Issuing
 from .journal import (
     GENESIS,
     ChainedEvent,
@@ -98,7 +99,7 @@ def safe_name(filename: str | None) -> str | None:
     return name[:255] or None
 
 
-class Operations(Batching, CampaignOperations, Auditing):
+class Operations(Batching, CampaignOperations, Issuing, Auditing):
     """Every writing operation, once; subclasses provide the storage primitives below."""
 
     campaign: Campaign

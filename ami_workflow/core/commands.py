@@ -28,6 +28,7 @@ from ..committee import CommitteeSession
 from ..decisions import Convention, Deliberation
 from ..dossier import Applicant, Application
 from ..errors import InvalidInput
+from ..issued import IssuedDocument
 from ..pieces import PaperOriginal
 from ..triggers import TriggerArgs
 
@@ -42,6 +43,7 @@ __all__ = [
     "EraseMember",
     "ErasePersonalData",
     "Fire",
+    "IssueDocument",
     "ReceiveOriginal",
     "RecordConvention",
     "RecordDeliberation",
@@ -196,6 +198,14 @@ class RecordFinancialReport:
 
 
 @attrs.frozen
+class IssueDocument:
+    """Record a document issued on a dossier: its kind, the event it attests and its files' hashes."""
+
+    document: IssuedDocument = attrs.field(validator=_instance(IssuedDocument))
+    actor: str = attrs.field(converter=required_text)
+
+
+@attrs.frozen
 class CopyDrafts:
     from_campaign_id: str
     to_campaign_id: str
@@ -233,4 +243,5 @@ Command = (
     | CopyDrafts
     | ErasePersonalData
     | EraseMember
+    | IssueDocument
 )

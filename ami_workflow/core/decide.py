@@ -59,6 +59,7 @@ from .commands import (
     EraseMember,
     ErasePersonalData,
     Fire,
+    IssueDocument,
     ReceiveOriginal,
     RecordConvention,
     RecordDeliberation,
@@ -112,6 +113,8 @@ def decide(view: View, command: Command, now: datetime) -> list[Event]:
             return records.erase_member(view, command, now)
         case AddCampaign():
             return records.add_campaign(view, command, now)
+        case IssueDocument():
+            return [_issue(view, command, now)]
     raise InvalidInput(f"not a command: {command!r}")  # pragma: no cover - the match covers the union
 
 
@@ -410,6 +413,17 @@ def _reuse(view: View, command: ReusePieces, now: datetime) -> Event:
     _open_for_pieces(new)
     data = {"from": command.from_reference, "pieces": [plain(p) for p in reused]}
     return _event(Kind.PIECES_REUSED, new, now, command.actor, data)
+
+
+def _issue(view: View, command: IssueDocument, now: datetime) -> Event:
+    """A document issued on a dossier takes effect when the act it attests did (the backend found that act)."""
+    document = command.document
+    dossier = find_dossier(view, document.dossier)
+    at = document.at or now
+    if at > now:
+        raise Refused("issue_document", [f"the act that the {document.kind} attests is dated {at.isoformat()}, "
+                                         f"after the moment it is recorded ({now.isoformat()})"])
+    return _event(Kind.DOCUMENT_ISSUED, dossier, at, command.actor, {"document": document.data()})
 
 
 def _copy_drafts(view: View, command: CopyDrafts, now: datetime) -> list[Event]:

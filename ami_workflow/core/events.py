@@ -54,6 +54,8 @@ class Kind(enum.StrEnum):
     DELIBERATION_RECORDED = "deliberation_recorded"
     CONVENTION_RECORDED = "convention_recorded"
     FINANCIAL_REPORT_RECORDED = "financial_report_recorded"
+    DOCUMENT_ISSUED = "document_issued"
+    """A document issued on a dossier (its bytes kept by hash with the dossier's files; see ami_workflow.issued)."""
     PERSONAL_DATA_ERASED = "personal_data_erased"
     MEMBER_ERASED = "member_erased"
     CHECKPOINT = "checkpoint"

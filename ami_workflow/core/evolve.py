@@ -42,6 +42,7 @@ from ..codec import converter
 from ..committee import CommitteeSession, Member
 from ..decisions import Convention, Deliberation, FinancialReport
 from ..dossier import Applicant, Application, Dossier, Instruction, Payment
+from ..issued import document_files
 from ..money import ZERO
 from ..personal import ERASED, join_personal, split_personal
 from ..pieces import IssueReason, PaperOriginal, PieceIssue, PieceReceipt
@@ -340,6 +341,8 @@ def _evolve_one(world: World, reference: str, event: Event) -> None:
         world.applicants[after.applicant.identity] = after.applicant
     if before is None or after.pieces is not before.pieces:
         world.files_of.setdefault(reference, set()).update((p.key, p.sha256) for p in after.pieces if p.sha256)
+    if event.kind is Kind.DOCUMENT_ISSUED:
+        world.files_of.setdefault(reference, set()).update(document_files(event.data, reference))
     if event.kind is Kind.TRIGGERED:
         world.acts.setdefault(after.campaign_id, []).append((reference, event.trigger, event.at))
     if event.kind is not Kind.PERSONAL_DATA_ERASED:

@@ -13,6 +13,7 @@ from ..committee import session_refusals
 from ..decisions import FinancialReport, deliberation_refusals
 from ..dossier import Dossier
 from ..errors import NotFound, Refused
+from ..issued import DOCUMENT_KEY_PREFIX
 from ..states import State
 from .commands import (
     AddCampaign,
@@ -212,7 +213,8 @@ def erase_personal_data(view: View, command: ErasePersonalData, now: datetime) -
         for key, sha256 in view.files_of(dossier.reference):  # every version ever attached, not just the last
             requirement = campaign.piece(key)
             personal = requirement is not None and requirement.personal_data
-            if personal and not view.file_shared(sha256, command.identity):
+            document = key.startswith(DOCUMENT_KEY_PREFIX)  # an issued document names the applicant's people
+            if document or (personal and not view.file_shared(sha256, command.identity)):
                 files.add(sha256)
     data = {"applicant": command.identity, "dossiers": [d.reference for d in dossiers], "files": sorted(files)}
     return Event(Kind.PERSONAL_DATA_ERASED, None, None, now, command.actor, data, {"reason": command.reason})

@@ -25,6 +25,7 @@ from ..core.evolve import plain, plain_json, structure
 from ..core.replay import Replay, dossiers_of
 from ..dossier import Dossier
 from ..errors import AmiWorkflowError
+from ..issued import document_files
 from ..personal import join_personal, split_personal
 from .projections import COLUMNS, dossier_columns
 
@@ -169,6 +170,7 @@ def replay_dossiers(conn: sqlite3.Connection, replay: Replay, pieces: list[tuple
             if problem is not None:
                 return problem
             files.want(reference, want, replay.world.erased_files)
+            files.want_documents(reference, own, replay.world.erased_files)
     except Unsound as problem:
         return str(problem)
     files.check()
@@ -192,6 +194,14 @@ class _Files:
                 self._wanted.setdefault(piece.sha256, []).append((reference, piece.key))
         if len(self._wanted) >= 500:
             self.check()
+
+    def want_documents(self, reference: str, events: Sequence[Event], erased: set[str]) -> None:
+        """The files of the documents issued on the dossier, unless erased since."""
+        for event in events:
+            if event.kind is Kind.DOCUMENT_ISSUED:
+                for key, sha in document_files(event.data, reference):
+                    if sha not in erased:
+                        self._wanted.setdefault(sha, []).append((reference, key))
 
     def check(self) -> None:
         """Note the pieces wanted so far whose bytes are missing or erased: (reference, key, SHA-256)."""

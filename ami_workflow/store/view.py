@@ -23,6 +23,7 @@ from ..decisions import Convention, Deliberation
 from ..dossier import Dossier
 from ..errors import NotFound
 from ..guards import Context
+from ..issued import document_files
 from ..money import ZERO, from_cents, to_cents
 from ..personal import join_personal
 from ..states import State
@@ -189,9 +190,12 @@ class SqlView:
         found: set[tuple[str, str]] = set()
         for (body,) in self.conn.execute(
             "SELECT body FROM events WHERE dossier = ? AND kind IN ('piece_attached', 'pieces_reused', "
-            "'dossier_imported')", (reference,)
+            "'dossier_imported', 'document_issued')", (reference,)
         ):
             data = json.loads(body)["data"]
+            if "document" in data:
+                found.update(document_files(data, reference))
+                continue
             pieces = [data["piece"]] if "piece" in data else data.get("pieces") or data["dossier"].get("pieces") or []
             found.update((p["key"], p["sha256"]) for p in pieces if p.get("sha256"))
         return found
