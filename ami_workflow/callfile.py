@@ -103,6 +103,10 @@ def check_campaign(campaign: Campaign) -> list[tuple[str, str]]:
         problems.append(("funder.siret", f"{funder.siret!r} is not a valid SIRET"))
     elif funder.siret and funder.siren and _siret.compact(funder.siret)[:9] != _siren.compact(funder.siren):
         problems.append(("funder.siret", "the SIRET does not start with the funder's SIREN"))
+    notices = campaign.notices
+    for name in ("pieces_deadline_days", "implicit_rejection_months", "recourse_months"):
+        if getattr(notices, name) < 1:
+            problems.append((f"notices.{name}", "must be at least 1"))
     territory = campaign.territory
     if territory.valid_until < territory.valid_from:
         problems.append(("territory.valid_until", "the list's validity ends before it starts"))

@@ -38,10 +38,13 @@ __all__ = [
     "Envelope",
     "Funder",
     "Funding",
+    "Notices",
     "Person",
     "PublicRule",
     "Qpv",
+    "Signatory",
     "Territory",
+    "Tribunal",
 ]
 
 FORMAT = 1
@@ -82,6 +85,15 @@ class Contact:
 
 
 @attrs.frozen
+class Signatory:
+    """Who signs the funder's decisions: the first name, name and title that a decision must show (CRPA L212-1)."""
+
+    first_name: str
+    name: str
+    title: str
+
+
+@attrs.frozen
 class Funder:
     """The funder. Identifiers the call does not give stay empty: never invent one."""
 
@@ -93,6 +105,32 @@ class Funder:
     service: str = ""
     addressee: Person | None = None
     contact: Contact = Contact()
+    address: tuple[str, ...] = ()
+    """The service's postal address, one line each (an accusé de réception gives it: CRPA R112-5)."""
+    city: str = ""
+    """Where the funder's documents are made (« Fait à Lens »)."""
+    signatory: Signatory | None = None
+
+
+@attrs.frozen
+class Tribunal:
+    """The administrative court where the funder's decisions can be challenged."""
+
+    name: str = ""
+    address: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class Notices:
+    """The terms that the documents sent to applicants give (the accusé de réception, the notices)."""
+
+    pieces_deadline_days: int = 15
+    """The time given to send missing pieces, in days from the document asking for them (CRPA L114-5)."""
+    implicit_rejection_months: int = 2
+    """Silence kept this long on a complete request is a rejection: a subsidy is financial (CRPA L231-4, 3°)."""
+    recourse_months: int = 2
+    """The time to challenge a decision, gracieux or before the tribunal (CJA R421-1)."""
+    tribunal: Tribunal = Tribunal()
 
 
 def _axis_amounts(value: Mapping[str, object]) -> dict[str, Decimal]:
@@ -255,6 +293,7 @@ class Campaign:
     reminder_days_before_deadline: int = 14
     calendar_policy: CalendarPolicy = CalendarPolicy()
     workflow: WorkflowSpec = attrs.field(factory=WorkflowSpec)
+    notices: Notices = Notices()
     format: int = FORMAT
 
     @property

@@ -1,0 +1,118 @@
+"""The documents sent to applicants, in French, with every mention the law asks (checked on the PDF's text).
+
+The accusé de réception (CRPA L112-3, R112-5, L114-5, L231-4 3°; CJA R421-1, R421-5), the demande de pièces
+(L114-5) and the notice of decision (L211-2, L212-1) of the demo's dossiers, read back with pdfium.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+import pytest
+from pdftext import pdf_text
+
+from ami_workflow import FixedClock, MemoryWorkflow, load_campaign, notices
+from ami_workflow.calendar import PARIS
+from ami_workflow.errors import Refused
+from ami_workflow.i18n import use_language
+from ami_workflow.sample import run_demo
+
+REF = "ami-cohesion-sociale-2021-{:04d}"
+
+
+@pytest.fixture(scope="module")
+def demo() -> Any:
+    clock = FixedClock(datetime(2021, 3, 8, 9, tzinfo=PARIS))
+    flow = MemoryWorkflow(load_campaign("ami-cohesion-sociale-2021"), clock=clock, actor="test")
+    with use_language("fr"):
+        refs = run_demo(flow, echo=lambda line: None)
+        for ref in refs:
+            notices.issue_all(flow, ref)
+    return flow
+
+
+def _text(flow: Any, ref: str, kind: str) -> str:
+    return re.sub(r"\s+", " ", pdf_text(flow.document_bytes(ref, kind)))
+
+
+def _scenario_refs(flow: Any, state: str) -> list[str]:
+    return [d.reference for d in flow.dossiers() if d.state == state]
+
+
+COMMON = [
+    "Communauté d'Agglomération de Lens-Liévin",
+    "21 rue Marcel Sembat", "62302 Lens Cedex",  # the service's postal address (R112-5)
+    "contratdeville@agglo-lenslievin.fr", "03 21 790 527",  # its e-mail and phone (R112-5)
+    "Voies et délais de recours", "recours gracieux", "Tribunal administratif de Lille",
+    "R421-1", "R421-5", "Télérecours",
+    "Empreinte SHA-256",
+]
+
+
+def test_the_accuse_de_reception_of_a_complete_dossier_gives_every_mention(demo: Any) -> None:
+    ref = _scenario_refs(demo, "paid")[0]
+    text = _text(demo, ref, "accuse_reception")
+    for mention in COMMON + ["Accusé de réception", "Reçu le", "Pièces reçues", "L231-4", "3°", "pendant 2 mois",
+                             "réputée rejetée", ref]:
+        assert mention in text, mention
+    submit = next(e for e in demo.dossier_events(ref) if (e.body.get("data") or {}).get("trigger") == "submit")
+    assert submit.hash[:32] in text.replace(" ", "")  # the journal hash of the submission
+    assert "Pièces encore requises" not in text
+
+
+def test_the_accuse_de_reception_of_dossier_0003_lists_its_missing_statuts_with_a_deadline(demo: Any) -> None:
+    missing = [d.reference for d in demo.dossiers() if d.piece("statuts") is None and d.submitted_at is not None]
+    assert missing, "the demo has a dossier without its statuts"
+    text = _text(demo, missing[0], "accuse_reception")
+    for mention in ["Pièces encore requises", "Statuts (clé `statuts`)", "L114-5", "à compter de la réception"]:
+        assert mention in text, mention
+    assert re.search(r"avant le \d{1,2} (avril|mai) 2021", text), text
+    assert "réputée rejetée" not in text  # no date of implicit decision while pieces are missing
+
+
+def test_the_notice_of_a_grant_names_the_amount_the_deciding_body_the_signatory_and_the_recourse(demo: Any) -> None:
+    ref = _scenario_refs(demo, "paid")[0]
+    text = _text(demo, ref, "notification_decision")
+    for mention in COMMON + ["attribution de subvention", "Montant attribué", "€", "comité de sélection",
+                             "Sylvain ROBERT", "Président de la Communauté d'Agglomération de Lens-Liévin",
+                             "Fait à Lens, le", "Délibération"]:
+        assert mention in text, mention
+
+
+def test_the_notice_of_a_refusal_gives_its_motivation(demo: Any) -> None:
+    ref = _scenario_refs(demo, "rejected")[0]
+    text = _text(demo, ref, "notification_decision")
+    motivation = demo.get(ref).decision_note
+    for mention in COMMON + ["refus de subvention", "Motivation", "L211-2", motivation, "Sylvain ROBERT"]:
+        assert mention in text, mention
+
+
+def test_a_reprint_is_byte_identical_and_a_rebuild_gives_the_same_bytes(demo: Any) -> None:
+    ref = _scenario_refs(demo, "paid")[0]
+    issued = demo.issued_document(ref, "accuse_reception")
+    first = notices.reprint(demo, ref, "accuse_reception")
+    assert notices.issue(demo, ref, "accuse_reception") == issued  # nothing new
+    assert notices.reprint(demo, ref, "accuse_reception") == first
+    with use_language("fr"):
+        document, _ = notices.build(demo, ref, "accuse_reception")
+    from ami_workflow.render import render_pdf
+
+    assert render_pdf(document) == first  # built from the journal as it stood at the submission
+
+
+def test_a_document_is_refused_when_its_act_is_not_in_the_journal(demo: Any) -> None:
+    draftless = _scenario_refs(demo, "paid")[0]
+    with pytest.raises(Refused, match="demande_pieces"):
+        notices.issue(demo, draftless, "demande_pieces")
+
+
+def test_english_on_request(demo: Any) -> None:
+    ref = _scenario_refs(demo, "rejected")[0]
+    with use_language("en"):
+        document, _ = notices.build(demo, ref, "notification_decision")
+    from ami_workflow.render import render_pdf
+
+    text = re.sub(r"\s+", " ", pdf_text(render_pdf(document)))
+    assert "Voies et délais de recours" in text and "may be challenged within 2 months" in text
