@@ -7,7 +7,7 @@ percentages end with a narrow no-break space and « % »; dates read « 31 mai 2
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -19,10 +19,13 @@ from walk import CAMPAIGN, new_flow
 from ami_workflow.agenda import AgendaKind, agenda
 from ami_workflow.calendar import PARIS, FixedClock
 from ami_workflow.demo import describe_campaign, walk_sample_dossier
+from ami_workflow.errors import InvalidInput
 from ami_workflow.i18n import use_language
 from ami_workflow.memory import MemoryWorkflow
 from ami_workflow.reports import CampaignReport, campaign_report, format_percent, report_lines, state_name
+from ami_workflow.rollover import parse_qpv_csv, rollover, working_day
 from ami_workflow.sample import run_demo
+from ami_workflow.scdl import SCDL_COLUMNS, check_scdl_row
 
 NNBSP, NBSP = "\u202f", "\xa0"
 ENGLISH = (" the ", " and ", " of ", " is ", " to ", "approved", "submitted", "paid", "received", "dossiers by")
@@ -182,3 +185,39 @@ def test_the_sample_walk_and_the_call_described_in_french() -> None:
     assert "\nhistorique :" in echoed
     assert echoed[-1] == (f"\nenveloppe {euros('150 000,00')} : accordé {euros('26 000,00')}, versé "
                           f"{euros('26 000,00')}, disponible {euros('124 000,00')}")
+
+
+def test_the_rollover_explains_its_changes_in_french() -> None:
+    with use_language("fr"):
+        result = rollover(CAMPAIGN, 2022)
+        text = result.text
+        with pytest.raises(InvalidInput, match="la reconduction va vers l'avenir : 2021 n'est pas postérieure"):
+            rollover(CAMPAIGN, 2021)
+        with pytest.raises(InvalidInput, match=r"liste des QPV, ligne 2 : le nom est vide"):
+            parse_qpv_csv("code,name,communes\nQP062045,,Méricourt\n")
+        _day, holiday = working_day(date(2023, 5, 1), "next")
+    change = result.change("calendar.deadline")
+    assert change is not None and change.why == (
+        "le 2022-04-30 est un samedi ; reporté au jour ouvré précédent, le 2022-04-29")
+    jury = result.change("calendar.jury")
+    assert jury is not None and jury.why == "les mois entiers restent des mois entiers : juin 2021 devient juin 2022"
+    assert holiday == "le 2023-05-01 est un jour férié (Fête du Travail) ; reporté au jour ouvré suivant, le 2023-05-02"
+    assert f"# Modifications ({len(result.changes)}) :" in text.splitlines()
+    assert "ami-cohesion-sociale-2022" in text and "[calendar]" in text  # the keys and values stay as they are
+
+
+def test_the_scdl_problems_are_french_and_name_the_columns() -> None:
+    row = dict.fromkeys(SCDL_COLUMNS, "")
+    row.update(montant="26000,00", notificationUE="peut-être", idAttribuant="123")
+    with use_language("fr"):
+        problems = check_scdl_row(row)
+        again = check_scdl_row(row)  # the SIRET's problem is remembered by language
+    with use_language("en"):
+        english = check_scdl_row(row)
+    assert ("montant : '26000,00' doit s'écrire avec un point décimal et deux décimales, par exemple 26000.00"
+            in problems)
+    assert "notificationUE : 'peut-être' doit valoir 'oui' ou 'non'" in problems
+    assert ("idAttribuant : '123' n'est pas un SIRET : 14 chiffres d'un seul bloc sont attendus (le financeur)"
+            in problems)
+    assert again == problems and len(english) == len(problems)
+    assert "idAttribuant: '123' is not a SIRET: 14 digits in one block are expected (the funder)" in english
