@@ -16,8 +16,8 @@ instant ``at`` is always passed in (Europe/Paris); no clock is read::
     >>> [item] = agenda(flow, datetime(2021, 4, 27, 9))
     >>> item.kind, item.due, item.late
     (<AgendaKind.SUBMISSION_REMINDER: 'submission_reminder'>, datetime.date(2021, 4, 30), False)
-    >>> item.message
-    'Asso: the draft is not submitted yet; the submission deadline is 2021-04-30 at midnight, Paris time (in 3 days).'
+    >>> print(item.message)
+    Asso: the draft is not submitted yet; the submission deadline is 30 April 2021 at midnight, Paris time (in 3 days).
 
 The kinds of item:
 
@@ -52,8 +52,9 @@ import attrs
 from .calendar import paris_date, to_paris
 from .campaign import Campaign
 from .dossier import Dossier
+from .i18n import _, format_day, format_money, ngettext
 from .memory import MemoryWorkflow
-from .money import ZERO, format_euros
+from .money import ZERO
 from .pieces import missing_pieces
 from .protocol import Backend
 from .states import State
@@ -92,12 +93,14 @@ class AgendaItem:
 def _relative(due: date, today: date) -> str:
     days = (due - today).days
     if days == 0:
-        return "today"
+        return _("today")
     if days == 1:
-        return "tomorrow"
+        return _("tomorrow")
     if days == -1:
-        return "yesterday"
-    return f"in {days} days" if days > 0 else f"{-days} days ago"
+        return _("yesterday")
+    if days > 0:
+        return ngettext("in {days} day", "in {days} days", days).format(days=days)
+    return ngettext("{days} day ago", "{days} days ago", -days).format(days=-days)
 
 
 def as_recorded(flow: Backend, at: datetime) -> Backend:
@@ -145,10 +148,8 @@ def _financial_reports(flow: Backend, campaign: Campaign, today: date) -> list[A
     for status in flow.financial_reports(campaign.id):
         if status.received_on is not None:
             continue
-        message = (
-            f"the compte rendu financier of the {campaign.envelope.year} grant is due on {status.due} "
-            f"({_relative(status.due, today)})"
-        )
+        message = _("the compte rendu financier of the {year} grant is due on {due} ({when})").format(
+            year=campaign.envelope.year, due=format_day(status.due), when=_relative(status.due, today))
         items.append(AgendaItem(AgendaKind.FINANCIAL_REPORT, status.dossier, status.due, status.late(today), message))
     return items
 
@@ -162,15 +163,12 @@ def _submission_reminders(flow: Backend, campaign: Campaign, today: date) -> lis
     items = []
     for dossier in flow.dossiers(campaign_id=campaign.id, state=State.DRAFT):
         if late:
-            message = (
-                f"{dossier.applicant.name}: the draft was never submitted; the submission deadline was "
-                f"{deadline} ({when}), so it can no longer be submitted."
-            )
+            template = _("{name}: the draft was never submitted; the submission deadline was {deadline} ({when}), "
+                         "so it can no longer be submitted.")
         else:
-            message = (
-                f"{dossier.applicant.name}: the draft is not submitted yet; the submission deadline is "
-                f"{deadline} at midnight, Paris time ({when})."
-            )
+            template = _("{name}: the draft is not submitted yet; the submission deadline is {deadline} at midnight, "
+                         "Paris time ({when}).")
+        message = template.format(name=dossier.applicant.name, deadline=format_day(deadline), when=when)
         items.append(AgendaItem(AgendaKind.SUBMISSION_REMINDER, dossier.reference, deadline, late, message))
     return items
 
@@ -180,15 +178,16 @@ def _missing_pieces(flow: Backend, campaign: Campaign, today: date) -> list[Agen
     if today < end - timedelta(days=INCOMPLETE_NOTICE_DAYS):
         return []
     late = today > end
-    verb = "ended" if late else "ends"
+    if late:
+        template = _("{name}: the dossier is still incomplete and the instruction ended on {end} ({when}); {what}.")
+    else:
+        template = _("{name}: the dossier is still incomplete and the instruction ends on {end} ({when}); {what}.")
     items = []
     for dossier in flow.dossiers(campaign_id=campaign.id, state=State.SUBMITTED):
         missing = missing_pieces(campaign.pieces, dossier.applicant.kind, dossier.pieces, dossier.originals)
-        what = "; ".join(missing) if missing else "every piece is in: it can be marked complete"
-        message = (
-            f"{dossier.applicant.name}: the dossier is still incomplete and the instruction {verb} on {end} "
-            f"({_relative(end, today)}); {what}."
-        )
+        what = "; ".join(missing) if missing else _("every piece is in: it can be marked complete (`mark_complete`)")
+        message = template.format(name=dossier.applicant.name, end=format_day(end), when=_relative(end, today),
+                                  what=what)
         items.append(AgendaItem(AgendaKind.MISSING_PIECES, dossier.reference, end, late, message))
     return items
 
@@ -209,15 +208,19 @@ def _approved_items(flow: Backend, campaign: Campaign, today: date) -> list[Agen
     threshold = campaign.funding.convention_threshold
     items = []
     for dossier in approved:
-        amount = format_euros(dossier.approved or ZERO)
+        amount = format_money(dossier.approved or ZERO)
         name = dossier.applicant.name
         grant = granted_by.get(dossier.reference)
         if grant is None:
             late = today > window_end
-            message = (
-                f"{name}: approved for {amount}, but no deliberation grants it yet; the deliberation window "
-                f"{'ended' if late else 'ends'} on {window_end} ({_relative(window_end, today)})."
-            )
+            if late:
+                template = _("{name}: approved for {amount}, but no deliberation grants it yet; the deliberation "
+                             "window ended on {end} ({when}).")
+            else:
+                template = _("{name}: approved for {amount}, but no deliberation grants it yet; the deliberation "
+                             "window ends on {end} ({when}).")
+            message = template.format(name=name, amount=amount, end=format_day(window_end),
+                                      when=_relative(window_end, today))
             items.append(AgendaItem(AgendaKind.DELIBERATION_PENDING, dossier.reference, window_end, late, message))
             continue
         year_total = by_applicant.get(dossier.applicant.identity, ZERO)
@@ -226,12 +229,12 @@ def _approved_items(flow: Backend, campaign: Campaign, today: date) -> list[Agen
         granting, day = grant
         total = ""
         if year_total != dossier.approved:
-            total = f" (the applicant's grants in the campaign come to {format_euros(year_total)})"
-        message = (
-            f"{name}: granted {amount} by the deliberation {granting} of {day}{total}; above "
-            f"{format_euros(threshold)}, a signed convention must be recorded before the first payment "
-            f"(due {_relative(day, today)})."
-        )
+            total = _(" (the applicant's grants in the campaign come to {total})").format(
+                total=format_money(year_total))
+        message = _("{name}: granted {amount} by the deliberation {deliberation} of {day}{total}; above "
+                    "{threshold}, a signed convention must be recorded before the first payment (due {when}).").format(
+            name=name, amount=amount, deliberation=granting, day=format_day(day), total=total,
+            threshold=format_money(threshold), when=_relative(day, today))
         items.append(AgendaItem(AgendaKind.CONVENTION_MISSING, dossier.reference, day, today > day, message))
     return items
 

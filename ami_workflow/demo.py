@@ -10,14 +10,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from .calendar import PARIS, FixedClock
+from .calendar import PARIS, FixedClock, Window
 from .callfile import load_campaign
 from .campaign import Campaign
 from .committee import CommitteeSession, Member
 from .decisions import Convention, Deliberation
 from .dossier import Applicant, Application, CoFunding, Period
+from .i18n import _, format_day, format_decimal, format_money, format_time
 from .memory import MemoryWorkflow
-from .money import format_euros
 from .pieces import PaperOriginal
 from .rules import RateWithBonus
 
@@ -57,33 +57,54 @@ def describe_campaign(campaign: Campaign) -> list[str]:
     cal = campaign.calendar
     lines = [
         campaign.call.title,
-        f"  funder: {campaign.funder.name} ({campaign.funder.acronym}), SIREN {campaign.funder.siren}",
-        f"  envelope: {format_euros(campaign.envelope.amount)} ({', '.join(campaign.envelope.cost_natures)})"
-        f" for {campaign.envelope.year}",
-        f"  calendar: launch {cal.launch}, deadline {cal.deadline} (Paris time, included)",
-        f"            instruction {cal.instruction}, jury {cal.jury}, deliberation {cal.deliberation}",
-        f"  territory: {len(campaign.territory.qpv)} QPV in {len(campaign.territory.communes())} communes "
-        f"({campaign.territory.valid_from}-{campaign.territory.valid_until})",
-        f"  public: at least {campaign.public.min_qpv_share_percent} % of participants living in a QPV",
-        f"  funding: {_describe_rule(campaign)}",
-        "  axes:",
+        _("  funder: {name} ({acronym}), SIREN {siren}").format(
+            name=campaign.funder.name, acronym=campaign.funder.acronym, siren=campaign.funder.siren),
+        _("  envelope: {amount} ({natures}) for {year}").format(
+            amount=format_money(campaign.envelope.amount), natures=", ".join(campaign.envelope.cost_natures),
+            year=campaign.envelope.year),
+        _("  calendar: launch {launch}, deadline {deadline} (Paris time, included)").format(
+            launch=format_day(cal.launch), deadline=format_day(cal.deadline)),
+        _("            instruction {instruction}, jury {jury}, deliberation {deliberation}").format(
+            instruction=_window(cal.instruction), jury=_window(cal.jury), deliberation=_window(cal.deliberation)),
+        _("  territory: {qpv} QPV in {communes} communes ({valid_from}-{valid_until})").format(
+            qpv=len(campaign.territory.qpv), communes=len(campaign.territory.communes()),
+            valid_from=campaign.territory.valid_from, valid_until=campaign.territory.valid_until),
+        _("  public: at least {percent} of participants living in a QPV").format(
+            percent=_percent(campaign.public.min_qpv_share_percent)),
+        _("  funding: {rule}").format(rule=_describe_rule(campaign)),
+        _("  axes:"),
     ]
     lines += [f"    {a.number}. {a.label}" for a in campaign.axes]
-    lines.append("  pieces:")
+    lines.append(_("  pieces:"))
     lines += [f"    - {p.label}" for p in campaign.pieces]
-    lines.append(f"  committee: {campaign.committee.name}, chaired by the {campaign.committee.chair_role}")
+    lines.append(_("  committee: {name}, chaired by the {chair}").format(
+        name=campaign.committee.name, chair=campaign.committee.chair_role))
     return lines
+
+
+def _window(window: Window) -> str:
+    return _("{start} to {end}").format(start=format_day(window.start), end=format_day(window.end))
+
+
+def _number(value: Decimal | int) -> str:
+    exponent = Decimal(value).normalize().as_tuple().exponent
+    return format_decimal(value, max(0, -exponent) if isinstance(exponent, int) else 0)
+
+
+def _percent(value: Decimal | int) -> str:
+    return _("{number}%").format(number=_number(value))
 
 
 def _describe_rule(campaign: Campaign) -> str:
     rule = campaign.funding.ceiling
     criteria = len(campaign.funding.criteria)
     if isinstance(rule, RateWithBonus):
-        return (
-            f"ceiling {rule.base_rate_percent} % of the total cost, + {rule.points_per_criterion} points "
-            f"per confirmed bonus criterion ({criteria}), at most {rule.max_rate_percent} %"
-        )
-    return f"flat cap of {format_euros(rule.amount)} a dossier, at most {rule.rate_percent} % of the cost"
+        return _("ceiling {base} of the total cost, + {points} points per confirmed bonus criterion ({criteria}), "
+                 "at most {most}").format(base=_percent(rule.base_rate_percent),
+                                          points=_number(rule.points_per_criterion), criteria=criteria,
+                                          most=_percent(rule.max_rate_percent))
+    return _("flat cap of {amount} a dossier, at most {rate} of the cost").format(
+        amount=format_money(rule.amount), rate=_percent(rule.rate_percent))
 
 
 def walk_sample_dossier(
@@ -102,28 +123,30 @@ def walk_sample_dossier(
     applicant, application = SAMPLE_APPLICANT, SAMPLE_APPLICATION
     dossier = flow.create_dossier(applicant, application)
     ref = dossier.reference
-    echo(f"\n{ref}: created as {dossier.state} for {applicant.name}")
+    echo("\n" + _("{ref}: created as `{state}` for {name}").format(ref=ref, state=dossier.state, name=applicant.name))
 
     def step(label: str, trigger: str, at: datetime, **data: Any) -> None:
         clock.set(at)
         result = flow.fire(ref, trigger, **data)
-        echo(f"{at:%Y-%m-%d %H:%M} {label:<42} -> {result.state}")
+        when = _("{day} at {time}").format(day=format_day(at.date()), time=format_time(at))
+        echo(f"{when:<26} {label:<48} -> {result.state}")  # the state is a key
 
     clock.set(_at(2021, 4, 12, 9))
     flow.attach(ref, "dossier_demande", b"formulaire", filename="dossier.pdf", actor="accueil")
-    step("submit (digital form attached)", "submit", _at(2021, 4, 12))
+    step(_("submit (digital form attached)"), "submit", _at(2021, 4, 12))
     clock.set(_at(2021, 4, 20))
     for key in ("courrier_demande", "rib", "liste_ca", "liste_bureau", "statuts", "recepisse_declaration"):
         flow.attach(ref, key, f"contenu {key}".encode(), actor="accueil")
     clock.set(_at(2021, 4, 26))
     flow.receive_original(ref, PaperOriginal("dossier_demande", date(2021, 4, 26), True, "Claire Dupont",
                                              "représentant légal"), actor="accueil")
-    step("mark_complete (all pieces, signed original)", "mark_complete", _at(2021, 5, 3))
-    step("instruct (2 bonus criteria confirmed)", "instruct", _at(2021, 5, 18),
+    step(_("mark_complete (all pieces, signed original)"), "mark_complete", _at(2021, 5, 3))
+    step(_("instruct (2 bonus criteria confirmed)"), "instruct", _at(2021, 5, 18),
          criteria=["jeunes_ou_femmes", "participation_habitants"])
     instruction = flow.get(ref).instruction
     assert instruction is not None
-    echo(f"{'':17}ceiling {format_euros(instruction.ceiling)}, proposed {format_euros(instruction.proposed)}")
+    echo(" " * 17 + _("ceiling {ceiling}, proposed {proposed}").format(
+        ceiling=format_money(instruction.ceiling), proposed=format_money(instruction.proposed)))
     session = CommitteeSession(
         "comite-2021-06-15", date(2021, 6, 15), "Vice-président", "Vice-Président en charge de la Cohésion sociale",
         (Member("A. Martin", "personnalites"), Member("B. Leroy", "elus"),
@@ -131,21 +154,26 @@ def walk_sample_dossier(
     )
     clock.set(_at(2021, 6, 15, 9))
     flow.record_session(session)
-    step("hear (committee session of 15 June)", "hear", _at(2021, 6, 15, 14), session=session.id)
-    step("approve (jury retains the project)", "approve", _at(2021, 6, 15, 17))
+    step(_("hear (committee session of 15 June)"), "hear", _at(2021, 6, 15, 14), session=session.id)
+    step(_("approve (jury retains the project)"), "approve", _at(2021, 6, 15, 17))
     granted = flow.get(ref).approved or Decimal(0)
     clock.set(_at(2021, 9, 28, 18))
     flow.record_deliberation(Deliberation("DEL-2021-09-27-042", date(2021, 9, 27), (ref,)))
     flow.record_convention(Convention(ref, "CONV-2021-017", date(2021, 9, 28)))
-    echo(f"{'':17}deliberation DEL-2021-09-27-042; convention CONV-2021-017 (grant above 23 000 €)")
+    echo(" " * 17 + _("deliberation {deliberation}; convention {convention} (grant above {threshold})").format(
+        deliberation="DEL-2021-09-27-042", convention="CONV-2021-017",
+        threshold=format_money(campaign.funding.convention_threshold)))
     first = (granted * Decimal("0.8")).quantize(Decimal("0.01"))
-    step(f"pay first instalment {format_euros(first)}", "pay", _at(2021, 10, 5), amount=first, reference="MANDAT-1")
-    step(f"pay the balance {format_euros(granted - first)}", "pay", _at(2022, 7, 4), reference="MANDAT-2")
+    step(_("pay first instalment {amount}").format(amount=format_money(first)), "pay",
+         _at(2021, 10, 5), amount=first, reference="MANDAT-1")
+    step(_("pay the balance {amount}").format(amount=format_money(granted - first)), "pay",
+         _at(2022, 7, 4), reference="MANDAT-2")
     t = flow.totals()
-    echo("\nhistory:")
+    echo("\n" + _("history:"))
     for event in flow.history(ref):
         echo(f"  {event.at:%Y-%m-%d %H:%M} {event.trigger:<20} {event.source or '':>10} -> {event.dest or '':<10} "
              f"{dict(event.payload)}")
-    echo(f"\nenvelope {format_euros(t.envelope)}: approved {format_euros(t.approved)}, "
-         f"paid {format_euros(t.paid)}, remaining {format_euros(t.remaining)}")
+    echo("\n" + _("envelope {envelope}: approved {approved}, paid {paid}, remaining {remaining}").format(
+        envelope=format_money(t.envelope), approved=format_money(t.approved), paid=format_money(t.paid),
+        remaining=format_money(t.remaining)))
     return flow

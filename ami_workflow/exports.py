@@ -41,6 +41,7 @@ from .codec import converter
 from .core.figures import GrantRow
 from .dossier import Dossier
 from .errors import Refused
+from .i18n import _
 from .money import from_cents
 from .protocol import Backend
 from .scdl import (
@@ -313,17 +314,15 @@ def giving360(flow: Backend, campaign_id: str | None = None) -> dict[str, Any]:
         campaign = flow.get_campaign(cid)
         prefix = campaign.funder.registered_id_prefix.strip()
         if not prefix:
-            reasons.append(
-                f"{cid}: the call file gives no 360Giving identifier prefix: fill funder.registered_id_prefix "
-                "in the call file with the funder's registered identifier (never invent one)"
-            )
+            reasons.append(_("{campaign}: the call file gives no 360Giving identifier prefix: fill "
+                             "funder.registered_id_prefix in the call file with the funder's registered identifier "
+                             "(never invent one)").format(campaign=cid))
         for grant in _grants(flow, cid):
             recipient = _recipient_id(grant)
             if recipient is None:
-                reasons.append(
-                    f"{grant.dossier.reference} ({grant.dossier.applicant.name}): the recipient has neither a SIREN "
-                    "nor an RNA number: record one of them"
-                )
+                reasons.append(_("{reference} ({name}): the recipient has neither a SIREN nor an RNA number: record "
+                                 "one of them").format(reference=grant.dossier.reference,
+                                                      name=grant.dossier.applicant.name))
             elif prefix:
                 grants.append(_giving_grant(grant, prefix, recipient))
     if reasons:

@@ -17,7 +17,7 @@ no clock is read. Amounts are exact ``Decimal`` euros and percentages are
     >>> report.problems()
     []
     >>> report_lines(report)[4]
-    'Envelope         150 000,00 €'
+    'Envelope         €150,000.00'
 
 The rules the figures follow:
 
@@ -48,7 +48,8 @@ from typing import Any
 import attrs
 
 from .core.figures import AxisFigures, QpvFigures
-from .money import CENT, ZERO, format_euros
+from .i18n import N_, _, format_decimal, format_money, ngettext
+from .money import CENT, ZERO
 from .protocol import Backend
 
 __all__ = [
@@ -63,6 +64,7 @@ __all__ = [
     "percentage",
     "report_dict",
     "report_lines",
+    "state_name",
 ]
 
 #: The 2021 call's bonus criterion "s'adresse à un public de jeunes ou de femmes".
@@ -171,45 +173,41 @@ class CampaignReport:
         """Every inconsistency between the figures, in plain words; empty when the report holds together."""
         problems = []
         if sum(self.by_state.values()) != self.dossiers:
-            problems.append(
-                f"the counts by state add up to {sum(self.by_state.values())}, not {self.dossiers} dossiers"
-            )
+            problems.append(_("the counts by state add up to {total}, not {dossiers} dossiers").format(
+                total=sum(self.by_state.values()), dossiers=self.dossiers))
         if self.approved > self.envelope:
-            problems.append(
-                f"the approved total {format_euros(self.approved)} exceeds the envelope {format_euros(self.envelope)}"
-            )
+            problems.append(_("the approved total {approved} exceeds the envelope {envelope}").format(
+                approved=format_money(self.approved), envelope=format_money(self.envelope)))
         if self.paid > self.approved:
-            problems.append(
-                f"the paid total {format_euros(self.paid)} exceeds the approved total {format_euros(self.approved)}"
-            )
+            problems.append(_("the paid total {paid} exceeds the approved total {approved}").format(
+                paid=format_money(self.paid), approved=format_money(self.approved)))
         if self.remaining != self.envelope - self.approved:
-            problems.append("the remaining amount is not the envelope less the approved total")
+            problems.append(_("the remaining amount is not the envelope less the approved total"))
         for name, total in (("approved", self.approved), ("paid", self.paid)):
             by_axis = sum((getattr(line, name) for line in self.by_axis), ZERO)
             if by_axis != total:
-                problems.append(
-                    f"the {name} amounts by axis add up to {format_euros(by_axis)}, not {format_euros(total)}"
-                )
+                template = (_("the approved amounts by axis add up to {by_axis}, not {total}") if name == "approved"
+                            else _("the paid amounts by axis add up to {by_axis}, not {total}"))
+                problems.append(template.format(by_axis=format_money(by_axis), total=format_money(total)))
         if sum(line.count for line in self.by_axis) > self.received:
-            problems.append("the axes count more dossiers than were received")
+            problems.append(_("the axes count more dossiers than were received"))
         for qpv in self.by_qpv:
             if qpv.approved > self.approved:
-                problems.append(
-                    f"the QPV {qpv.code} has more approved ({format_euros(qpv.approved)}) than the campaign"
-                )
+                problems.append(_("the QPV {code} has more approved ({approved}) than the campaign").format(
+                    code=qpv.code, approved=format_money(qpv.approved)))
         for criterion in self.criteria:
             if criterion.confirmed > self.instructed:
-                problems.append(
-                    f"the criterion {criterion.key!r} is confirmed more often than dossiers were instructed"
-                )
-        shares = (("youth", self.youth), ("women", self.women), ("youth or women bonus", self.youth_or_women_bonus))
+                problems.append(_("the criterion `{key}` is confirmed more often than dossiers were instructed").format(
+                    key=criterion.key))
+        shares = ((N_("youth"), self.youth), (N_("women"), self.women),
+                  (N_("youth or women bonus"), self.youth_or_women_bonus))
         for name, share in shares:
             if share is not None and not 0 <= share.count <= share.out_of == self.received:
-                problems.append(
-                    f"the {name} share {share.count} of {share.out_of} does not fit {self.received} received dossiers"
-                )
+                problems.append(_("the {name} share {count} of {out_of} does not fit {received} received dossiers")
+                                .format(name=_(name), count=share.count, out_of=share.out_of, received=self.received))
         if self.funding_rate is not None and not 0 <= self.funding_rate <= 100:
-            problems.append(f"the funding rate {self.funding_rate} % is not between 0 and 100")
+            problems.append(_("the funding rate {rate} is not between 0 and 100").format(
+                rate=format_percent(self.funding_rate)))
         return problems
 
 
@@ -266,80 +264,123 @@ def campaign_report(flow: Backend, campaign_id: str | None = None) -> CampaignRe
 
 
 def format_percent(value: Decimal | None) -> str:
-    """French display of a percentage: ``47,78 %``; ``n/a`` when there is nothing to divide by.
+    """A percentage in the current language: « 47,78 % », "47.78%"; « n.d. », "n/a" when there is nothing to divide by.
 
-    >>> format_percent(Decimal("47.78")), format_percent(None)
-    ('47,78 %', 'n/a')
+    >>> from ami_workflow.i18n import use_language
+    >>> with use_language("fr"):
+    ...     format_percent(Decimal("47.78")), format_percent(None)
+    ('47,78\u202f%', 'n.d.')
+    >>> with use_language("en"):
+    ...     format_percent(Decimal("47.78")), format_percent(None)
+    ('47.78%', 'n/a')
     """
     if value is None:
-        return "n/a"
-    return f"{value:.2f}".replace(".", ",") + " %"
+        return _("n/a")
+    return _("{number}%").format(number=format_decimal(value, 2))
+
+
+#: The states of the machine as the report names them (a state without a label is shown by its key).
+_STATE_LABELS = {
+    "draft": N_("state: draft"),
+    "submitted": N_("state: submitted"),
+    "complete": N_("state: complete"),
+    "instructed": N_("state: instructed"),
+    "audited": N_("state: audited"),
+    "approved": N_("state: approved"),
+    "paid": N_("state: paid"),
+    "rejected": N_("state: rejected"),
+    "withdrawn": N_("state: withdrawn"),
+}
+
+
+def state_name(state: str) -> str:
+    """A state as a person reads it, with the key the commands take: « versé (`paid`) »; the key in English."""
+    marked = _STATE_LABELS.get(state)
+    label = _(marked) if marked is not None else None
+    if label is None or label == marked:  # no translation of the label: the key says it best
+        return state
+    return _("{label} (`{key}`)").format(label=label, key=state)
 
 
 def _share_text(share: Share) -> str:
-    return f"{share.count} of {share.out_of} ({format_percent(share.percent)})"
+    return _("{count} of {out_of} ({percent})").format(
+        count=share.count, out_of=share.out_of, percent=format_percent(share.percent))
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+def _dossiers(count: int) -> str:
+    return ngettext("{count} dossier", "{count} dossiers", count).format(count=count)
 
 
 def report_lines(report: CampaignReport) -> list[str]:
-    """The report as plain-text lines, amounts in French format (``150 000,00 €``)."""
-    width = 16
-    lines = [
-        f"{report.title} ({report.campaign_id})",
-        f"Funder: {report.funder}",
-        "",
-        "Envelope and grants",
-        f"{'Envelope':<{width}} {format_euros(report.envelope)}",
-        f"{'Approved':<{width}} {format_euros(report.approved)}",
-        f"{'Paid':<{width}} {format_euros(report.paid)}",
-        f"{'To pay':<{width}} {format_euros(report.to_pay)}",
-        f"{'Remaining':<{width}} {format_euros(report.remaining)}",
-        "",
-        f"Dossiers by state ({report.dossiers} in all, {report.received} received)",
+    """The report as plain-text lines in the current language, amounts as « 150 000,00 € » or "€150,000.00"."""
+    amounts = [
+        (_("Envelope"), report.envelope),
+        (_("Approved"), report.approved),
+        (_("Paid"), report.paid),
+        (_("To pay"), report.to_pay),
+        (_("Remaining"), report.remaining),
     ]
-    lines += [f"  {state:<{width - 2}} {count:>5}" for state, count in report.by_state.items()]
-    lines += ["", "By axis (dossiers received; approved and paid without withdrawn dossiers)"]
+    states = [(state_name(state), count) for state, count in report.by_state.items()]
+    width = max([16] + [len(label) + 1 for label, _amount in amounts] + [len(name) + 3 for name, _n in states])
+    lines = [
+        _("{title} ({campaign_id})").format(title=report.title, campaign_id=report.campaign_id),
+        _("Funder: {funder}").format(funder=report.funder),
+        "",
+        _("Envelope and grants"),
+        *(f"{label:<{width}} {format_money(amount)}" for label, amount in amounts),
+        "",
+        _("Dossiers by state ({dossiers} in all, {received} received)").format(
+            dossiers=report.dossiers, received=report.received),
+    ]
+    lines += [f"  {name:<{width - 2}} {count:>5}" for name, count in states]
+    lines += ["", _("By axis (dossiers received; approved and paid without withdrawn dossiers)")]
     for axis in report.by_axis:
         lines.append(
-            f"  {axis.number}. {axis.label}: {_plural(axis.count, 'dossier')}, "
-            f"requested {format_euros(axis.requested)}, "
-            f"approved {format_euros(axis.approved)}, paid {format_euros(axis.paid)}"
+            _("  {number}. {label}: {dossiers}, requested {requested}, approved {approved}, paid {paid}").format(
+                number=axis.number, label=axis.label, dossiers=_dossiers(axis.count),
+                requested=format_money(axis.requested), approved=format_money(axis.approved),
+                paid=format_money(axis.paid))
         )
-    lines += ["", "By QPV (a dossier targeting several QPV counts in each: these totals overlap "
-              "and do not add up to the envelope)"]
+    lines += ["", _("By QPV (a dossier targeting several QPV counts in each: these totals overlap "
+                    "and do not add up to the envelope)")]
     targeted = [q for q in report.by_qpv if q.count]
     lines += [
-        f"  {q.code} {q.name}: {_plural(q.count, 'dossier')}, approved {format_euros(q.approved)}" for q in targeted
+        _("  {code} {name}: {dossiers}, approved {approved}").format(
+            code=q.code, name=q.name, dossiers=_dossiers(q.count), approved=format_money(q.approved))
+        for q in targeted
     ]
-    if len(targeted) < len(report.by_qpv):
-        lines.append(f"  no dossier for the other {len(report.by_qpv) - len(targeted)} QPV of the call")
+    others = len(report.by_qpv) - len(targeted)
+    if others:
+        lines.append(ngettext("  no dossier for the other {count} QPV of the call",
+                              "  no dossier for the other {count} QPV of the call", others).format(count=others))
     lines += [
         "",
-        f"Bonus criteria confirmed at instruction (out of {_plural(report.instructed, 'instructed dossier')})",
+        ngettext("Bonus criteria confirmed at instruction (out of {count} instructed dossier)",
+                 "Bonus criteria confirmed at instruction (out of {count} instructed dossiers)",
+                 report.instructed).format(count=report.instructed),
     ]
-    lines += [f"  {c.label}: {c.confirmed}" for c in report.criteria]
+    lines += [_("  {label}: {confirmed}").format(label=c.label, confirmed=c.confirmed) for c in report.criteria]
     lines += [
         "",
-        f"Publics (out of {_plural(report.received, 'dossier')} received)",
-        f"  for young people (at least half of the participants): {_share_text(report.youth)}",
-        f"  for women (at least half of the participants): {_share_text(report.women)}",
+        ngettext("Publics (out of {count} dossier received)", "Publics (out of {count} dossiers received)",
+                 report.received).format(count=report.received),
+        _("  for young people (at least half of the participants): {share}").format(share=_share_text(report.youth)),
+        _("  for women (at least half of the participants): {share}").format(share=_share_text(report.women)),
     ]
     if report.youth_or_women_bonus is not None:
         lines.append(
-            f"  with the bonus criterion '{YOUTH_OR_WOMEN_CRITERION}' confirmed: "
-            f"{_share_text(report.youth_or_women_bonus)}"
+            _("  with the bonus criterion `{key}` confirmed: {share}").format(
+                key=YOUTH_OR_WOMEN_CRITERION, share=_share_text(report.youth_or_women_bonus))
         )
     lines += [
         "",
-        f"Funding rate weighted by cost: {format_percent(report.funding_rate)} "
-        f"({format_euros(report.approved)} approved for {format_euros(report.approved_cost)} of total cost)",
+        _("Funding rate weighted by cost: {rate} ({approved} approved for {cost} of total cost)").format(
+            rate=format_percent(report.funding_rate), approved=format_money(report.approved),
+            cost=format_money(report.approved_cost)),
     ]
     problems = report.problems()
     if problems:
-        lines += ["", "Inconsistencies found"] + [f"  {p}" for p in problems]
+        lines += ["", _("Inconsistencies found")] + [f"  {p}" for p in problems]
     return lines
 
 

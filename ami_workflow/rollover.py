@@ -41,6 +41,7 @@ from .callfile import check_campaign, parse_campaign
 from .campaign import Campaign, Qpv, Territory
 from .codec import converter
 from .errors import AmiWorkflowError, InvalidInput
+from .i18n import _, babel_locale, current_language, ngettext
 from .money import euros
 
 __all__ = [
@@ -52,9 +53,6 @@ __all__ = [
     "working_day",
 ]
 
-_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December")
 #: The first year of the national QPV list of décret n° 2023-1314 (metropolitan France).
 _NEW_QPV_LIST_YEAR = 2024
 
@@ -180,26 +178,41 @@ def _table_chunks(table: Mapping[str, Any], name: str, *, array: bool = False) -
 # -- working days -----------------------------------------------------------------------
 
 
+#: The language the ``holidays`` package names the holidays in, for each language of the library.
+_HOLIDAY_LANGUAGES = {"fr": "fr", "en": "en_US"}
+
+
+# Babel (like ``holidays``) is imported when a date is first worded, as in ami_workflow.i18n.
+
+
 @functools.lru_cache(maxsize=256)
-def _public_holidays(country: str, year: int) -> Mapping[date, str]:
+def _public_holidays(country: str, year: int, language: str) -> Mapping[date, str]:
     import holidays as _holidays  # ~60 ms to import (every country's calendar): only when a date is moved
 
     try:
-        found = _holidays.country_holidays(country, years=year, language="en_US")
+        found = _holidays.country_holidays(country, years=year, language=_HOLIDAY_LANGUAGES.get(language, "en_US"))
     except NotImplementedError:
-        raise InvalidInput(f"no public holidays known for the country {country!r} (calendar.policy.holidays)") from None
+        raise InvalidInput(_("no public holidays known for the country {country!r} (calendar.policy.holidays)").format(
+            country=country)) from None
     return dict(found)
+
+
+def _weekday(day: date) -> str:
+    """The day of the week in words: « samedi », "Saturday"."""
+    from babel.dates import format_date
+
+    return format_date(day, "EEEE", locale=babel_locale())
 
 
 def _day_off(day: date, country: str) -> str | None:
     """Why ``day`` is not a working day (``"a Saturday"``, ``"a public holiday (Labor Day)"``), or None."""
     reasons = []
     if day.weekday() >= 5:
-        reasons.append(f"a {_WEEKDAYS[day.weekday()]}")
-    holiday = _public_holidays(country, day.year).get(day)
+        reasons.append(_("a {weekday}").format(weekday=_weekday(day)))
+    holiday = _public_holidays(country, day.year, current_language()).get(day)
     if holiday is not None:
-        reasons.append(f"a public holiday ({holiday})")
-    return " and ".join(reasons) or None
+        reasons.append(_("a public holiday ({holiday})").format(holiday=holiday))
+    return _(" and ").join(reasons) or None
 
 
 _DIRECTIONS = {"previous": -1, "previous_working_day": -1, "next": 1, "next_working_day": 1}
@@ -228,17 +241,18 @@ def working_day(day: date, direction: str, country: str = "FR") -> tuple[date, s
     """
     step = _DIRECTIONS.get(direction) if isinstance(direction, str) else None
     if step is None:
-        raise InvalidInput(f"direction must be 'previous' or 'next', not {direction!r}")
+        raise InvalidInput(_("direction must be 'previous' or 'next', not {direction!r}").format(direction=direction))
     if not isinstance(day, date):
-        raise InvalidInput(f"expected a date, got {day!r}")
+        raise InvalidInput(_("expected a date, got {day!r}").format(day=day))
     why = _day_off(day, country)
     if why is None:
         return day, None
     moved = day
     while _day_off(moved, country) is not None:
         moved = date.fromordinal(moved.toordinal() + step)
-    side = "previous" if step < 0 else "next"
-    return moved, f"{day.isoformat()} is {why}; moved to the {side} working day {moved.isoformat()}"
+    template = (_("{day} is {why}; moved to the previous working day {moved}") if step < 0
+                else _("{day} is {why}; moved to the next working day {moved}"))
+    return moved, template.format(day=day.isoformat(), why=why, moved=moved.isoformat())
 
 
 # -- QPV lists ---------------------------------------------------------------------------
@@ -266,7 +280,7 @@ def parse_qpv_csv(source: str | Path) -> tuple[Qpv, ...]:
     text, where = _csv_text(source)
     lines = text.splitlines()
     if not lines or not lines[0].strip():
-        raise InvalidInput(f"{where}, line 1: the header 'code,name,communes' is missing")
+        raise InvalidInput(_("{where}, line 1: the header 'code,name,communes' is missing").format(where=where))
     delimiter = ";" if ";" in lines[0] and "," not in lines[0] else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     out: list[Qpv] = []
@@ -274,29 +288,31 @@ def parse_qpv_csv(source: str | Path) -> tuple[Qpv, ...]:
     try:
         header = next(reader)
         if tuple(cell.strip().lower() for cell in header) != _QPV_HEADER:
-            raise InvalidInput(
-                f"{where}, line 1: the header must be 'code,name,communes', not {delimiter.join(header)!r}"
-            )
+            raise InvalidInput(_("{where}, line 1: the header must be 'code,name,communes', not {header!r}").format(
+                where=where, header=delimiter.join(header)))
         for row in reader:
             line = reader.line_num
             if not any(cell.strip() for cell in row):
                 continue
             if len(row) != 3:
-                raise InvalidInput(f"{where}, line {line}: expected 3 columns (code, name, communes), found {len(row)}")
+                raise InvalidInput(_("{where}, line {line}: expected 3 columns (code, name, communes), found {found}")
+                                   .format(where=where, line=line, found=len(row)))
             code, name, communes = (cell.strip() for cell in row)
             if not code:
-                raise InvalidInput(f"{where}, line {line}: the code is empty")
+                raise InvalidInput(_("{where}, line {line}: the code is empty").format(where=where, line=line))
             if not name:
-                raise InvalidInput(f"{where}, line {line}: the name is empty")
+                raise InvalidInput(_("{where}, line {line}: the name is empty").format(where=where, line=line))
             if code in seen:
-                raise InvalidInput(f"{where}, line {line}: duplicate code {code!r} (first on line {seen[code]})")
+                raise InvalidInput(_("{where}, line {line}: duplicate code {code!r} (first on line {first})").format(
+                    where=where, line=line, code=code, first=seen[code]))
             seen[code] = line
-            inside, outside = _communes(communes, f"{where}, line {line}")
+            inside, outside = _communes(communes, _("{where}, line {line}").format(where=where, line=line))
             out.append(Qpv(code, name, inside, outside))
     except csv.Error as exc:
-        raise InvalidInput(f"{where}, line {reader.line_num}: {exc}") from None
+        raise InvalidInput(_("{where}, line {line}: {problem}").format(
+            where=where, line=reader.line_num, problem=exc)) from None
     if not out:
-        raise InvalidInput(f"{where}: the list holds no QPV")
+        raise InvalidInput(_("{where}: the list holds no QPV").format(where=where))
     return tuple(out)
 
 
@@ -304,26 +320,29 @@ def _csv_text(source: str | Path) -> tuple[str, str]:
     if isinstance(source, Path) or (isinstance(source, str) and "\n" not in source and Path(source).is_file()):
         path = Path(source)
         try:
-            return path.read_text(encoding="utf-8-sig"), f"QPV list {path}"
+            return path.read_text(encoding="utf-8-sig"), _("QPV list {path}").format(path=path)
         except (OSError, UnicodeDecodeError) as exc:
-            raise InvalidInput(f"QPV list {path}: cannot be read ({exc})") from None
+            raise InvalidInput(_("QPV list {path}: cannot be read ({problem})").format(
+                path=path, problem=exc)) from None
     if not isinstance(source, str):
-        raise InvalidInput(f"qpv_csv must be a path or the CSV text, not {type(source).__name__}")
+        raise InvalidInput(_("qpv_csv must be a path or the CSV text, not {type}").format(type=type(source).__name__))
     if source and "\n" not in source:
-        raise InvalidInput(f"QPV list: no such file {source!r} (give a path, or the CSV text with its header)")
-    return source.removeprefix("\ufeff"), "QPV list"
+        raise InvalidInput(_("QPV list: no such file {source!r} (give a path, or the CSV text with its header)").format(
+            source=source))
+    return source.removeprefix("\ufeff"), _("QPV list")
 
 
 def _communes(field: str, where: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     outside = [name.strip() for group in _BRACKETS.findall(field) for name in group.split("/")]
     rest = _BRACKETS.sub("/", field)
     if "(" in rest or ")" in rest:
-        raise InvalidInput(f"{where}: unbalanced brackets in the communes {field!r}")
+        raise InvalidInput(_("{where}: unbalanced brackets in the communes {field!r}").format(where=where, field=field))
     inside = [name.strip() for name in rest.split("/") if name.strip()]
     if any(not name for name in outside):
-        raise InvalidInput(f"{where}: an empty commune in brackets in {field!r}")
+        raise InvalidInput(_("{where}: an empty commune in brackets in {field!r}").format(where=where, field=field))
     if not inside:
-        raise InvalidInput(f"{where}: at least one commune of the territory is required (outside ones go in brackets)")
+        raise InvalidInput(_("{where}: at least one commune of the territory is required (outside ones go in brackets)")
+                           .format(where=where))
     return tuple(inside), tuple(outside)
 
 
@@ -332,7 +351,7 @@ def _communes(field: str, where: str) -> tuple[tuple[str, ...], tuple[str, ...]]
 
 @attrs.frozen
 class Change:
-    """One change the rollover made: the field, its old and new values, and why, in plain English."""
+    """One change the rollover made: the field, its old and new values, and why, in plain words (the reader's)."""
 
     field: str
     old: str
@@ -363,7 +382,8 @@ class RolloverResult:
 
 def _year(value: object, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1900 <= value <= 9000:
-        raise InvalidInput(f"{name} must be a year (an int between 1900 and 9000), not {value!r}")
+        raise InvalidInput(_("{name} must be a year (an int between 1900 and 9000), not {value!r}").format(
+            name=name, value=value))
     return value
 
 
@@ -374,9 +394,11 @@ def _same_day(day: date, years: int) -> date:
 
 
 def _months(window: Window) -> str:
-    first = f"{_MONTHS[window.start.month - 1]} {window.start.year}"
-    last = f"{_MONTHS[window.end.month - 1]} {window.end.year}"
-    return first if first == last else f"{first} to {last}"
+    from babel.dates import format_date
+
+    first = format_date(window.start, "LLLL y", locale=babel_locale())
+    last = format_date(window.end, "LLLL y", locale=babel_locale())
+    return first if first == last else _("{first} to {last}").format(first=first, last=last)
 
 
 def _shift_window(window: Window, years: int) -> tuple[Window, str]:
@@ -384,9 +406,11 @@ def _shift_window(window: Window, years: int) -> tuple[Window, str]:
         end = _same_day(date(window.end.year, window.end.month, 1), years)
         shifted = Window(_same_day(window.start, years),
                          date(end.year, end.month, _stdcalendar.monthrange(end.year, end.month)[1]))
-        return shifted, f"whole months stay whole months: {_months(window)} becomes {_months(shifted)}"
+        return shifted, _("whole months stay whole months: {old} becomes {new}").format(
+            old=_months(window), new=_months(shifted))
     shifted = Window(_same_day(window.start, years), _same_day(window.end, years))
-    return shifted, f"the same days of the month, {years} year{'s' if years != 1 else ''} later"
+    return shifted, ngettext("the same days of the month, {years} year later",
+                             "the same days of the month, {years} years later", years).format(years=years)
 
 
 def _replace_year(text: str, old: int, new: int) -> str | None:
@@ -407,19 +431,20 @@ class _Dates:
     def point(self, field: str, day: date, policy_name: str) -> date:
         policy: str = getattr(self.policy, policy_name)
         same = _same_day(day, self.years)
-        clamp = (
-            "" if same.day == day.day else f"{day.isoformat()} has no counterpart in {same.year}: {same.isoformat()}; "
-        )
+        clamp = "" if same.day == day.day else _("{day} has no counterpart in {year}: {same}; ").format(
+            day=day.isoformat(), year=same.year, same=same.isoformat())
         off = _day_off(same, self.policy.holidays)
         if off is None:
-            new, why = same, f"{clamp}the same day of the month, a {_WEEKDAYS[same.weekday()]}"
+            new, why = same, clamp + _("the same day of the month, a {weekday}").format(weekday=_weekday(same))
         elif policy == "keep":
             new = same
-            why = f"{clamp}{same.isoformat()} is {off}; kept (calendar.policy.{policy_name} = keep)"
-            self.warnings.append(f"{field} {same.isoformat()} is {off}: kept as the file's policy says; check it")
+            why = clamp + _("{day} is {off}; kept (calendar.policy.{policy} = keep)").format(
+                day=same.isoformat(), off=off, policy=policy_name)
+            self.warnings.append(_("{field} {day} is {off}: kept as the file's policy says; check it").format(
+                field=field, day=same.isoformat(), off=off))
         else:
             new, moved = working_day(same, policy, self.policy.holidays)
-            why = f"{clamp}{moved}"
+            why = clamp + (moved or "")
         self.changes.append(Change(field, day.isoformat(), new.isoformat(), why))
         return new
 
@@ -464,11 +489,12 @@ def rollover(
     list, or a result the loader would refuse.
     """
     if not isinstance(campaign, Campaign):
-        raise InvalidInput(f"expected a Campaign, got {type(campaign).__name__}")
+        raise InvalidInput(_("expected a Campaign, got {type}").format(type=type(campaign).__name__))
     year = _year(year, "year")
     old_year = campaign.call.year
     if year <= old_year:
-        raise InvalidInput(f"the rollover goes forward: {year} is not after the campaign's year {old_year}")
+        raise InvalidInput(_("the rollover goes forward: {year} is not after the campaign's year {old_year}").format(
+            year=year, old_year=old_year))
     years = year - old_year
     changes: list[Change] = []
     warnings: list[str] = []
@@ -477,15 +503,16 @@ def rollover(
     call = campaign.call
     replaced = _replace_year(call.id, old_year, year)
     new_id = replaced or f"{call.id}-{year}"
-    changes.append(Change("call.id", call.id, new_id,
-                          "the year in the id" if replaced else f"the id did not name {old_year}: the year appended"))
+    changes.append(Change("call.id", call.id, new_id, _("the year in the id") if replaced
+                          else _("the id did not name {old_year}: the year appended").format(old_year=old_year)))
     new_title = _replace_year(call.title, old_year, year)
     if new_title is None:
         new_title = call.title
-        warnings.append(f"call.title {call.title!r} does not name {old_year}: check it")
+        warnings.append(_("call.title {title!r} does not name {old_year}: check it").format(
+            title=call.title, old_year=old_year))
     else:
-        changes.append(Change("call.title", call.title, new_title, "the year in the title"))
-    changes.append(Change("call.year", str(old_year), str(year), "the call's year"))
+        changes.append(Change("call.title", call.title, new_title, _("the year in the title")))
+    changes.append(Change("call.year", str(old_year), str(year), _("the call's year")))
     new_call = attrs.evolve(call, id=new_id, title=new_title, year=year)
 
     # The envelope.
@@ -493,8 +520,9 @@ def rollover(
     if envelope is not None:
         amount = euros(envelope, "envelope")
         if amount != campaign.envelope.amount:
-            changes.append(Change("envelope.amount", str(campaign.envelope.amount), str(amount), "the amount given"))
-    changes.append(Change("envelope.year", str(campaign.envelope.year), str(year), "the call's year"))
+            changes.append(Change("envelope.amount", str(campaign.envelope.amount), str(amount),
+                                  _("the amount given")))
+    changes.append(Change("envelope.year", str(campaign.envelope.year), str(year), _("the call's year")))
     new_envelope = attrs.evolve(campaign.envelope, amount=amount, year=year)
 
     # The calendar.
@@ -504,13 +532,15 @@ def rollover(
         opens = dates.point("calendar.opens", cal.submission.start, "opening")
         closes = dates.point("calendar.closes", cal.submission.end, "deadline")
         if closes < opens:
-            raise InvalidInput(f"the rolling call would close ({closes}) before it opens ({opens}): edit the calendar")
+            raise InvalidInput(_("the rolling call would close ({closes}) before it opens ({opens}): edit the calendar")
+                               .format(closes=closes, opens=opens))
         new_calendar = Calendar.rolling_window(Window(opens, closes))
     else:
         launch = dates.point("calendar.launch", cal.launch, "opening")
         deadline = dates.point("calendar.deadline", cal.deadline, "deadline")
         if deadline < launch:
-            raise InvalidInput(f"the deadline ({deadline}) would fall before the launch ({launch}): edit the calendar")
+            raise InvalidInput(_("the deadline ({deadline}) would fall before the launch ({launch}): edit the calendar")
+                               .format(deadline=deadline, launch=launch))
         new_calendar = Calendar(
             Window(launch, deadline),
             dates.window("calendar.instruction", cal.instruction),
@@ -518,14 +548,14 @@ def rollover(
             dates.window("calendar.deliberation", cal.deliberation),
         )
         if cal.deadline < cal.instruction.start and new_calendar.instruction.start <= deadline:
-            warnings.append(f"the deadline {deadline.isoformat()} now falls in the instruction window "
-                            f"({new_calendar.instruction}): check the calendar")
+            warnings.append(_("the deadline {deadline} now falls in the instruction window ({window}): check the "
+                              "calendar").format(deadline=deadline.isoformat(), window=new_calendar.instruction))
     if today is not None:
         if not isinstance(today, date):
-            raise InvalidInput(f"today must be a date, got {today!r}")
+            raise InvalidInput(_("today must be a date, got {today!r}").format(today=today))
         if new_calendar.launch < today:
-            warnings.append(f"the call opens on {new_calendar.launch.isoformat()}, before today ({today.isoformat()}): "
-                            "check the calendar")
+            warnings.append(_("the call opens on {launch}, before today ({today}): check the calendar").format(
+                launch=new_calendar.launch.isoformat(), today=today.isoformat()))
 
     # The territory.
     territory = _territory(campaign, year, qpv_csv, valid_from, valid_until, territory_name, changes, warnings)
@@ -533,12 +563,13 @@ def rollover(
     new = attrs.evolve(campaign, call=new_call, envelope=new_envelope, calendar=new_calendar, territory=territory)
     problems = check_campaign(new)
     if problems:
-        raise InvalidInput("the rolled-over call would not load: "
-                           + "; ".join(f"{field}: {problem}" for field, problem in problems))
+        raise InvalidInput(_("the rolled-over call would not load: {problems}").format(
+            problems="; ".join(f"{field}: {problem}" for field, problem in problems)))
     warnings += _old_year_mentions(new, old_year)
     text = _header(campaign, new, changes, warnings) + campaign_to_toml(new)
     if parse_campaign(text, source=f"rollover of {campaign.id}") != new:  # pragma: no cover - a bug, never input
-        raise AmiWorkflowError(f"the rolled-over call file of {new.id} does not load back to the same campaign")
+        raise AmiWorkflowError(_("the rolled-over call file of {id} does not load back to the same campaign").format(
+            id=new.id))
     return RolloverResult(new, tuple(changes), tuple(warnings), text)
 
 
@@ -561,37 +592,41 @@ def _territory(
         removed = [c for c in old_codes if c not in new_codes]
         kept = [q.code for q in qpv if old.get(q.code) == q]
         edited = [c for c in new_codes if c in old_codes and c not in kept]
-        parts = [f"{len(kept)} unchanged"]
-        parts += [f"{len(codes)} {what} ({', '.join(codes)})" for what, codes in
-                  (("added", added), ("removed", removed), ("changed", edited)) if codes]
+        parts = [_("{count} unchanged").format(count=len(kept))]
+        parts += [what.format(count=len(codes), codes=", ".join(codes)) for what, codes in
+                  ((_("{count} added ({codes})"), added), (_("{count} removed ({codes})"), removed),
+                   (_("{count} changed ({codes})"), edited)) if codes]
         changes.append(Change("territory.qpv", f"{len(old.qpv)} QPV", f"{len(qpv)} QPV",
-                              "the new list given: " + ", ".join(parts)))
+                              _("the new list given: {parts}").format(parts=", ".join(parts))))
         new = attrs.evolve(new, qpv=qpv)
     if valid_from is not None and _year(valid_from, "valid_from") != old.valid_from:
-        changes.append(Change("territory.valid_from", str(old.valid_from), str(valid_from), "the year given"))
+        changes.append(Change("territory.valid_from", str(old.valid_from), str(valid_from), _("the year given")))
         new = attrs.evolve(new, valid_from=valid_from)
     if valid_until is not None and _year(valid_until, "valid_until") != old.valid_until:
-        changes.append(Change("territory.valid_until", str(old.valid_until), str(valid_until), "the year given"))
+        changes.append(Change("territory.valid_until", str(old.valid_until), str(valid_until), _("the year given")))
         new = attrs.evolve(new, valid_until=valid_until)
     if territory_name is not None:
         if not isinstance(territory_name, str) or not territory_name.strip():
-            raise InvalidInput("territory_name must be a non-empty text")
+            raise InvalidInput(_("territory_name must be a non-empty text"))
         if territory_name != old.name:
-            changes.append(Change("territory.name", old.name, territory_name, "the name given"))
+            changes.append(Change("territory.name", old.name, territory_name, _("the name given")))
             new = attrs.evolve(new, name=territory_name)
     if year > new.valid_until and qpv_csv is None:
-        extended = (" The 2014 list was kept to the end of 2023 (loi de finances pour 2022): for 2023, check it and"
-                    " set valid_until = 2023." if year < _NEW_QPV_LIST_YEAR else "")
+        extended = (_(" The 2014 list was kept to the end of 2023 (loi de finances pour 2022): for 2023, check it "
+                      "and set valid_until = 2023.") if year < _NEW_QPV_LIST_YEAR else "")
         warnings.append(
-            f"WARNING: the QPV list ({new.valid_from}-{new.valid_until}) is not valid in {year} and no new list was "
-            f"given.{extended} From 1 January 2024 the national list of décret n° 2023-1314 du 28 décembre 2023 "
-            "renewed the QPV, with new codes: give the list in force (qpv_csv, valid_from, valid_until)."
+            _("WARNING: the QPV list ({valid_from}-{valid_until}) is not valid in {year} and no new list was "
+              "given.{extended} From 1 January 2024 the national list of décret n° 2023-1314 du 28 décembre 2023 "
+              "renewed the QPV, with new codes: give the list in force (qpv_csv, valid_from, valid_until).").format(
+                valid_from=new.valid_from, valid_until=new.valid_until, year=year, extended=extended)
         )
     elif not new.valid_from <= year <= new.valid_until:
-        warnings.append(f"the new QPV list is said to be valid {new.valid_from}-{new.valid_until}, which does not "
-                        f"include {year}: give valid_from and valid_until")
+        warnings.append(_("the new QPV list is said to be valid {valid_from}-{valid_until}, which does not include "
+                          "{year}: give valid_from and valid_until").format(
+            valid_from=new.valid_from, valid_until=new.valid_until, year=year))
     if qpv_csv is not None and new.name == old.name:
-        warnings.append(f"territory.name still reads {old.name!r} with the new QPV list: check it (territory_name)")
+        warnings.append(_("territory.name still reads {name!r} with the new QPV list: check it (territory_name)")
+                        .format(name=old.name))
     return new
 
 
@@ -610,7 +645,7 @@ def _old_year_mentions(campaign: Campaign, old_year: int) -> list[str]:
     """Texts of the new call that still name the old year (other than the ones the rollover changed)."""
     pattern = re.compile(rf"(?<!\d){old_year}(?!\d)")
     found = [path for path, text in _strings(_file_data(campaign), "") if pattern.search(text)]
-    return [f"{path} still mentions {old_year}: check it" for path in found]
+    return [_("{path} still mentions {old_year}: check it").format(path=path, old_year=old_year) for path in found]
 
 
 def _one_line(text: str) -> str:
@@ -620,14 +655,15 @@ def _one_line(text: str) -> str:
 def _header(old: Campaign, new: Campaign, changes: Sequence[Change], warnings: Sequence[str]) -> str:
     lines = [
         _one_line(new.call.title),
-        f"Rolled over from {old.id} to {new.id} by ami_workflow.rollover: review every change and warning,",
-        "edit this file, then register it with: ami-workflow campaign add FILE",
-        "The original file's comments (the call's own words) are not carried over.",
+        _("Rolled over from {old} to {new} by ami_workflow.rollover: review every change and warning,").format(
+            old=old.id, new=new.id),
+        _("edit this file, then register it with: ami-workflow campaign add FILE"),
+        _("The original file's comments (the call's own words) are not carried over."),
         "",
-        f"Changes ({len(changes)}):",
+        _("Changes ({count}):").format(count=len(changes)),
         *(f"- {_one_line(str(c))}" for c in changes),
         "",
-        f"Warnings ({len(warnings)}):" if warnings else "Warnings: none",
+        _("Warnings ({count}):").format(count=len(warnings)) if warnings else _("Warnings: none"),
         *(f"- {_one_line(w)}" for w in warnings),
     ]
     return "".join(f"# {line}\n" if line else "#\n" for line in lines) + "\n"

@@ -27,7 +27,7 @@ from .committee import CommitteeSession, Member
 from .decisions import Convention, Deliberation
 from .dossier import Applicant, Application, CoFunding, Period
 from .errors import InvalidInput, Refused
-from .money import format_euros
+from .i18n import _, format_day, format_money, ngettext
 from .pieces import PaperOriginal
 from .protocol import Backend
 
@@ -168,7 +168,7 @@ def run_demo(
     """
     clock = flow.clock
     if not isinstance(clock, FixedClock):
-        raise InvalidInput("the demo walks 2021 on a simulated clock: open the store with clock=FixedClock(...)")
+        raise InvalidInput(_("the demo walks 2021 on a simulated clock: open the store with clock=FixedClock(...)"))
     campaign = flow.campaign
     samples = sample_dossiers(campaign, seed, count)
     refs: list[str] = []
@@ -180,7 +180,8 @@ def run_demo(
             flow.fire(ref, trigger, actor="demo", **data)
             return True
         except Refused as refused:
-            echo(f"  {ref} {trigger} refused on {at:%Y-%m-%d}:")
+            echo(_("  {ref}: `{trigger}` refused on {day}:").format(
+                ref=ref, trigger=trigger, day=format_day(at.date())))
             for reason in refused.reasons:
                 echo(f"    - {reason}")
             return False
@@ -189,7 +190,7 @@ def run_demo(
         """The i-th of ``count`` days spread over ``days`` days from ``first``, in order."""
         return first + timedelta(days=i * days // max(count, 1))
 
-    echo(f"== March-April 2021: {count} dossiers are drafted, completed and submitted")
+    echo(_("== March-April 2021: {count} dossiers are drafted, completed and submitted").format(count=count))
     for i, sample in enumerate(samples):
         clock.set(spread(_at(3, 9), 20, i))
         refs.append(flow.create_dossier(sample.applicant, sample.application, actor="demo").reference)
@@ -209,13 +210,15 @@ def run_demo(
         if sample.scenario == "late":
             late.append(ref)
         elif attempt(ref, "submit", clock.now() + timedelta(hours=1)):
-            echo(f"  {ref} submitted on {clock.now():%Y-%m-%d} by {sample.applicant.name} ({sample.scenario})")
+            echo(_("  {ref} submitted on {day} by {name} (scenario `{scenario}`)").format(
+                ref=ref, day=format_day(clock.now().date()), name=sample.applicant.name, scenario=sample.scenario))
         tick()
     for ref in late:
         if attempt(ref, "submit", _at(5, 3)):
-            echo(f"  {ref} submitted on {clock.now():%Y-%m-%d} ({scenario[ref]})")
+            echo(_("  {ref} submitted on {day} (scenario `{scenario}`)").format(
+                ref=ref, day=format_day(clock.now().date()), scenario=scenario[ref]))
 
-    echo("== May 2021: instruction")
+    echo(_("== May 2021: instruction"))
     for ref in refs:
         if flow.get(ref).state == "submitted":
             attempt(ref, "mark_complete", _at(5, 4))
@@ -224,11 +227,12 @@ def run_demo(
             attempt(ref, "instruct", spread(_at(5, 12), 15, i), criteria=list(sample.criteria))
         dossier = flow.get(ref)
         if dossier.instruction is not None and dossier.application.requested != dossier.instruction.proposed:
-            echo(f"  {ref} asks {format_euros(dossier.application.requested or Decimal(0))}; "
-                 f"proposal capped at its ceiling {format_euros(dossier.instruction.ceiling)}")
+            echo(_("  {ref} asks {requested}; proposal capped at its ceiling {ceiling}").format(
+                ref=ref, requested=format_money(dossier.application.requested or Decimal(0)),
+                ceiling=format_money(dossier.instruction.ceiling)))
         tick()
 
-    echo("== June 2021: the selection committee hears the complete dossiers; the jury approves")
+    echo(_("== June 2021: the selection committee hears the complete dossiers; the jury approves"))
     members = tuple(
         Member(name, category.key)
         for name, category in zip(["Mme Personnalité", "M. l'Élu", "Mme la Technicienne", "M. l'Habitant"],
@@ -249,21 +253,25 @@ def run_demo(
                 "wrong_kind": "L'AMI s'adresse aux associations.",
             }.get(scenario[ref], "Dossier non éligible.")
             attempt(ref, "reject", _at(6, 15, 9), motivation=motivation)
-            echo(f"  {ref} rejected: {motivation}")
+            echo(_("  {ref} rejected: {motivation}").format(ref=ref, motivation=motivation))
         tick()
     withdrawn = [r for r in refs if scenario[r] == "withdrawn"]
     for ref in withdrawn:
         attempt(ref, "withdraw", _at(6, 15, 11), reason="L'association renonce : partenaire principal retiré.")
-        echo(f"  {ref} withdrawn by the applicant")
+        echo(_("  {ref} withdrawn by the applicant").format(ref=ref))
     heard = [r for r in refs if flow.get(r).state == "audited"]
     clock.set(_at(6, 15, 17))
     result = flow.approve_batch(heard, actor="jury")
-    echo(f"  jury: {len(result.approved)} projects retained, {format_euros(sum(result.approved.values(), Decimal(0)))}"
-         + (" (requests above the envelope: shares allocated pro rata)" if result.scaled else ""))
+    retained = ngettext("  jury: {count} project retained, {amount}", "  jury: {count} projects retained, {amount}",
+                        len(result.approved)).format(count=len(result.approved),
+                                                     amount=format_money(sum(result.approved.values(), Decimal(0))))
+    echo(retained + (_(" (requests above the envelope: shares allocated pro rata)") if result.scaled else ""))
     for ref in result.unfunded:
-        echo(f"  {ref} not funded: its share of the envelope rounds to 0,00 €")
+        echo(_("  {ref} not funded: its share of the envelope rounds to {zero}").format(
+            ref=ref, zero=format_money(Decimal(0))))
 
-    echo("== September 2021: the council's deliberation; conventions above 23 000 €")
+    echo(_("== September 2021: the council's deliberation; conventions above {threshold}").format(
+        threshold=format_money(campaign.funding.convention_threshold)))
     approved = [r for r in refs if flow.get(r).state == "approved"]
     clock.set(_at(9, 27, 18))
     flow.record_deliberation(Deliberation("DEL-2021-09-27-042", date(2021, 9, 27), approved), actor="demo")
@@ -272,10 +280,11 @@ def run_demo(
     for ref in approved:
         if (flow.get(ref).approved or Decimal(0)) > threshold:
             flow.record_convention(Convention(ref, f"CONV-2021-{ref[-3:]}", date(2021, 9, 29)), actor="demo")
-            grant = format_euros(flow.get(ref).approved or Decimal(0))
-            echo(f"  {ref} convention CONV-2021-{ref[-3:]} signed (grant {grant})")
+            grant = format_money(flow.get(ref).approved or Decimal(0))
+            echo(_("  {ref} convention {convention} signed (grant {grant})").format(
+                ref=ref, convention=f"CONV-2021-{ref[-3:]}", grant=grant))
 
-    echo("== Payments")
+    echo(_("== Payments"))
     second: list[tuple[str, Decimal]] = []
     for ref in approved:
         granted = flow.get(ref).approved or Decimal(0)
@@ -289,5 +298,6 @@ def run_demo(
     for ref, first in second:
         attempt(ref, "pay", _at(3, 15, year=2022), reference=f"MANDAT-{ref[-3:]}-2")
         granted = flow.get(ref).approved or Decimal(0)
-        echo(f"  {ref} paid in two instalments: {format_euros(first)} then {format_euros(granted - first)}")
+        echo(_("  {ref} paid in two instalments: {first} then {second}").format(
+            ref=ref, first=format_money(first), second=format_money(granted - first)))
     return refs

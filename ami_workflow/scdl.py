@@ -30,6 +30,7 @@ from stdnum.fr import siret as _siret
 from .campaign import Campaign
 from .core.figures import GrantRow
 from .errors import Refused
+from .i18n import N_, _, current_language
 from .identifiers import is_rna, is_scdl_rna
 from .protocol import Backend
 
@@ -92,7 +93,8 @@ _REQUIRED = (
     "notificationUE",
     "pourcentageSubvention",
 )
-_HINTS = {"idAttribuant": " (the SIRET of the funder, 14 digits)"}
+_IS_REQUIRED = N_("{column} is required")
+_HINTS = {"idAttribuant": N_("{column} is required (the SIRET of the funder, 14 digits)")}
 _DIGITS14 = re.compile(r"[0-9]{14}")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _AMOUNT = re.compile(r"[0-9]+\.[0-9]{2}")
@@ -149,10 +151,9 @@ def _scdl_row(campaign: Campaign, grant: GrantRow) -> tuple[dict[str, str], list
     else:
         signed = grant.deliberation_day
         if grant.applicant_granted > campaign.funding.convention_threshold:
-            reasons.append(
-                f"the grant is above {scdl_amount(campaign.funding.convention_threshold)} € for the year "
-                "but no signed convention is recorded: record it (its date is dateConvention)"
-            )
+            reasons.append(_("the grant is above {threshold} € for the year but no signed convention is recorded: "
+                             "record it (its date is dateConvention)").format(
+                threshold=scdl_amount(campaign.funding.convention_threshold)))
     conditions, dates = _payments(grant.payment_days)
     values = (
         campaign.funder.name,
@@ -238,10 +239,9 @@ def _scdl_checked(
         campaign = flow.get_campaign(cid)
         funder_siret_missing = not campaign.funder.siret
         if funder_siret_missing:
-            reasons.append(
-                f"{cid}: the call file gives no SIRET for the funder ({campaign.funder.name}): "
-                "fill funder.siret in the call file with the funder's 14-digit SIRET (never invent one)"
-            )
+            reasons.append(_("{campaign}: the call file gives no SIRET for the funder ({funder}): fill funder.siret "
+                             "in the call file with the funder's 14-digit SIRET (never invent one)").format(
+                campaign=cid, funder=campaign.funder.name))
         for grant in flow.iter_grants(cid):
             if above_threshold_only and grant.approved <= campaign.funding.convention_threshold:
                 continue
@@ -250,7 +250,8 @@ def _scdl_checked(
             if funder_siret_missing:  # already said once for the whole campaign
                 checked = [p for p in checked if not p.startswith("idAttribuant")]
             problems += checked
-            reasons += [f"{grant.reference} ({grant.name}): {problem}" for problem in problems]
+            reasons += [_("{reference} ({name}): {problem}").format(reference=grant.reference, name=grant.name,
+                                                                   problem=problem) for problem in problems]
             yield row
 
 
@@ -292,7 +293,8 @@ def write_scdl_csv(rows: Iterable[Mapping[str, str]], out: TextIO) -> None:
     (nothing is written). Open a file with ``encoding="utf-8", newline=""``.
     """
     rows = list(rows)
-    reasons = [f"row {i}: {problem}" for i, row in enumerate(rows, start=1) for problem in check_scdl_row(row)]
+    reasons = [_("row {number}: {problem}").format(number=i, problem=problem)
+               for i, row in enumerate(rows, start=1) for problem in check_scdl_row(row)]
     if reasons:
         raise Refused("export SCDL", reasons)
     writer = csv.DictWriter(out, fieldnames=list(SCDL_COLUMNS))
@@ -310,12 +312,14 @@ def _iso_day(text: str) -> date | None:
 
 
 @functools.lru_cache(maxsize=4096)
-def _siret_problem(column: str, value: str, whose: str) -> tuple[str, ...]:
-    """What is wrong with a SIRET cell (remembered: the funder's is on every row of an export)."""
+def _siret_problem(column: str, value: str, whose: str, language: str) -> tuple[str, ...]:
+    """What is wrong with a SIRET cell (remembered, by language: the funder's is on every row of an export)."""
     if not _DIGITS14.fullmatch(value):
-        return (f"{column}: {value!r} is not a SIRET: 14 digits in one block are expected ({whose})",)
+        return (_("{column}: {value!r} is not a SIRET: 14 digits in one block are expected ({whose})").format(
+            column=column, value=value, whose=_(whose)),)
     if not _siret.is_valid(value):
-        return (f"{column}: {value!r} is not a valid SIRET: its check digit is wrong ({whose})",)
+        return (_("{column}: {value!r} is not a valid SIRET: its check digit is wrong ({whose})").format(
+            column=column, value=value, whose=_(whose)),)
     return ()
 
 
@@ -340,76 +344,84 @@ def check_scdl_row(row: Mapping[str, str]) -> list[str]:
     """
     problems: list[str] = []
     if tuple(row) != SCDL_COLUMNS:
-        problems.append(
-            f"the columns must be exactly, in this order: {', '.join(SCDL_COLUMNS)}; got: {', '.join(map(str, row))}"
-        )
+        problems.append(_("the columns must be exactly, in this order: {columns}; got: {got}").format(
+            columns=", ".join(SCDL_COLUMNS), got=", ".join(map(str, row))))
     cells: dict[str, str] = {}
     for column in SCDL_COLUMNS:
         value = row.get(column, "")
         if not isinstance(value, str):
-            problems.append(f"{column}: expected text, got {type(value).__name__}")
+            problems.append(_("{column}: expected text, got {type}").format(column=column, type=type(value).__name__))
             value = ""
         cells[column] = value
-    problems += [f"{c} is required{_HINTS.get(c, '')}" for c in _REQUIRED if not cells[c].strip()]
+    problems += [_(_HINTS.get(c, _IS_REQUIRED)).format(column=c)
+                 for c in _REQUIRED if not cells[c].strip()]
 
+    language = current_language()
     if cells["idAttribuant"]:
-        problems += _siret_problem("idAttribuant", cells["idAttribuant"], "the funder")
+        problems += _siret_problem("idAttribuant", cells["idAttribuant"], N_("the funder"), language)
     if cells["idBeneficiaire"]:
-        problems += _siret_problem("idBeneficiaire", cells["idBeneficiaire"], "the beneficiary")
+        problems += _siret_problem("idBeneficiaire", cells["idBeneficiaire"], N_("the beneficiary"), language)
     rna = cells["rnaBeneficiaire"]
     if rna and not is_scdl_rna(rna):
         if is_rna(rna):
-            problems.append(
-                f"rnaBeneficiaire: {rna!r} is an RNA number, but the SCDL schema only takes W followed by 9 digits, "
-                "compact: record the beneficiary's SIRET (idBeneficiaire) instead"
-            )
+            problems.append(_("rnaBeneficiaire: {rna!r} is an RNA number, but the SCDL schema only takes W followed by "
+                              "9 digits, compact: record the beneficiary's SIRET (idBeneficiaire) instead")
+                            .format(rna=rna))
         else:
-            problems.append(f"rnaBeneficiaire: {rna!r} is not an RNA number (W followed by 9 digits)")
+            problems.append(_("rnaBeneficiaire: {rna!r} is not an RNA number (W followed by 9 digits)").format(rna=rna))
     if not cells["idBeneficiaire"] and not cells["rnaBeneficiaire"]:
         problems.append(
-            "idBeneficiaire and rnaBeneficiaire are both empty: record the beneficiary's SIRET or RNA number"
+            _("idBeneficiaire and rnaBeneficiaire are both empty: record the beneficiary's SIRET or RNA number")
         )
 
     if cells["dateConvention"] and _iso_day(cells["dateConvention"]) is None:
-        problems.append(f"dateConvention: {cells['dateConvention']!r} is not an ISO date (YYYY-MM-DD)")
+        problems.append(_("dateConvention: {value!r} is not an ISO date (YYYY-MM-DD)").format(
+            value=cells["dateConvention"]))
     amount = cells["montant"]
     if amount and not _AMOUNT.fullmatch(amount):
-        problems.append(f"montant: {amount!r} must be written with a decimal point and two decimals, e.g. 26000.00")
+        problems.append(_("montant: {amount!r} must be written with a decimal point and two decimals, e.g. 26000.00")
+                        .format(amount=amount))
     elif amount and Decimal(amount) <= 0:
-        problems.append("montant: the amount must be above 0")
+        problems.append(_("montant: the amount must be above 0"))
     if cells["nature"] and cells["nature"] not in SCDL_NATURES:
-        problems.append(f"nature: {cells['nature']!r} is not one of: {', '.join(sorted(SCDL_NATURES))}")
+        problems.append(_("nature: {value!r} is not one of: {allowed}").format(
+            value=cells["nature"], allowed=", ".join(sorted(SCDL_NATURES))))
     conditions = cells["conditionsVersement"]
     if conditions and conditions not in SCDL_CONDITIONS:
-        problems.append(f"conditionsVersement: {conditions!r} is not one of: {', '.join(SCDL_CONDITIONS)}")
+        problems.append(_("conditionsVersement: {value!r} is not one of: {allowed}").format(
+            value=conditions, allowed=", ".join(SCDL_CONDITIONS)))
 
     dates = cells["datesPeriodeVersement"]
     if dates:
         parts = dates.split("/")
         days = [_iso_day(part) for part in parts]
         if len(parts) > 2 or None in days:
-            problems.append(
-                f"datesPeriodeVersement: {dates!r} is neither an ISO date nor an ISO interval (YYYY-MM-DD/YYYY-MM-DD)"
-            )
+            problems.append(_("datesPeriodeVersement: {dates!r} is neither an ISO date nor an ISO interval "
+                              "(YYYY-MM-DD/YYYY-MM-DD)").format(dates=dates))
         elif len(days) == 2 and days[0] is not None and days[1] is not None and days[1] < days[0]:
-            problems.append(f"datesPeriodeVersement: the interval {dates!r} ends before it starts")
+            problems.append(_("datesPeriodeVersement: the interval {dates!r} ends before it starts").format(
+                dates=dates))
         elif conditions == "unique" and len(parts) == 2:
-            problems.append("datesPeriodeVersement: a single payment ('unique') has one date, not an interval")
+            problems.append(_("datesPeriodeVersement: a single payment ('unique') has one date, not an interval"))
         elif conditions == "échelonné" and len(parts) == 1:
-            problems.append("datesPeriodeVersement: payments in instalments ('échelonné') need an interval start/end")
+            problems.append(_("datesPeriodeVersement: payments in instalments ('échelonné') need an interval "
+                              "start/end"))
 
     if len(cells["idRAE"]) > 5:
-        problems.append(f"idRAE: {cells['idRAE']!r} is longer than 5 characters")
+        problems.append(_("idRAE: {value!r} is longer than 5 characters").format(value=cells["idRAE"]))
     if cells["notificationUE"] and cells["notificationUE"] not in ("oui", "non"):
-        problems.append(f"notificationUE: {cells['notificationUE']!r} must be 'oui' or 'non'")
+        problems.append(_("notificationUE: {value!r} must be 'oui' or 'non'").format(value=cells["notificationUE"]))
     share = cells["pourcentageSubvention"]
     if share:
         if not _DECIMAL.fullmatch(share):
-            problems.append(f"pourcentageSubvention: {share!r} must be a number with a decimal point, e.g. 1.00")
+            problems.append(_("pourcentageSubvention: {share!r} must be a number with a decimal point, e.g. 1.00")
+                            .format(share=share))
         elif not Decimal("0.01") <= Decimal(share) <= 1:
-            problems.append(f"pourcentageSubvention: {share} is the beneficiary's share, between 0.01 and 1")
+            problems.append(_("pourcentageSubvention: {share} is the beneficiary's share, between 0.01 and 1").format(
+                share=share))
     if len(cells["objet"]) > OBJET_MAX_LENGTH:
-        problems.append(f"objet: {len(cells['objet'])} characters, more than the {OBJET_MAX_LENGTH} allowed")
+        problems.append(_("objet: {length} characters, more than the {most} allowed").format(
+            length=len(cells["objet"]), most=OBJET_MAX_LENGTH))
     return problems
 
 

@@ -84,7 +84,7 @@ def test_demo_prints_the_whole_campaign_and_a_report_that_adds_up(demo_db: Path)
     assert 0 < paid <= approved <= Decimal("150000.00")
     assert {d["state"] for d in dossiers} >= {"paid", "rejected", "withdrawn", "draft"}
     text = run(demo_db, "report").output
-    assert "150 000,00 €" in text
+    assert "€150,000.00" in text
 
 
 def test_demo_checkpoints_the_journal_and_says_how_to_check_it(demo_run: tuple[Path, str]) -> None:
@@ -113,7 +113,7 @@ def test_campaign_commands(demo_db: Path, tmp_path: Path) -> None:
     assert [c["id"] for c in listed["campaigns"]] == ["ami-cohesion-sociale-2021"]
     assert "ami-cohesion-sociale-2021" in listed["bundled"]
     shown = run(demo_db, "campaign", "show").output
-    assert "150 000,00 €" in shown and "21 QPV" in shown
+    assert "€150,000.00" in shown and "21 QPV" in shown
     assert json.loads(run(demo_db, "campaign", "show", "--json").output)["envelope"]["amount"] == "150000.00"
     fresh = tmp_path / "fresh.db"
     run(fresh, "campaign", "add", "ami-cohesion-sociale-2021")
@@ -373,7 +373,7 @@ def test_end_to_end_demo_in_a_subprocess_is_quiet_when_piped(tmp_path: Path) -> 
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "ami.db").exists()
     assert "Walking" not in done.stderr  # no progress bar when not on a terminal
-    assert "150 000,00 €" in done.stdout and "the checkpoint recorded as event" in done.stdout
+    assert "€150,000.00" in done.stdout and "the checkpoint recorded as event" in done.stdout
     again = _subprocess(["demo"], tmp_path)
     assert again.returncode == 2 and "--reset" in again.stderr and "Traceback" not in again.stderr
     # Dated by the real clock, long after the 2021 deadline.

@@ -239,21 +239,21 @@ def test_problems_are_found_when_figures_disagree(report: CampaignReport) -> Non
     assert miscounted.problems() == ["the counts by state add up to 8, not 7 dossiers"]
 
 
-def test_report_lines_are_readable_french_euros(report: CampaignReport) -> None:
-    lines = report_lines(report)
+def test_report_lines_are_readable(report: CampaignReport) -> None:
+    lines = report_lines(report)  # in English here (the suite's language); tests/test_i18n_reports.py reads French
     text = "\n".join(lines)
     assert lines[0] == f"{CAMPAIGN.call.title} (ami-cohesion-sociale-2021)"
-    assert "Envelope         150 000,00 €" in lines
-    assert "Approved         43 000,00 €" in lines
-    assert "Remaining        107 000,00 €" in lines
+    assert "Envelope         €150,000.00" in lines
+    assert "Approved         €43,000.00" in lines
+    assert "Remaining        €107,000.00" in lines
     assert "  paid               1" in lines
-    assert ("  4. L'inclusion numérique: 2 dossiers, requested 13 000,00 €, approved 13 000,00 €, "
-            "paid 8 000,00 €") in lines
-    assert "  QP062024 Cité 12-14 (NPNRU): 5 dossiers, approved 13 000,00 €" in lines
+    assert ("  4. L'inclusion numérique: 2 dossiers, requested €13,000.00, approved €13,000.00, "
+            "paid €8,000.00") in lines
+    assert "  QP062024 Cité 12-14 (NPNRU): 5 dossiers, approved €13,000.00" in lines
     assert "  no dossier for the other 18 QPV of the call" in lines
     assert "overlap and do not add up to the envelope" in text
-    assert "  for young people (at least half of the participants): 2 of 6 (33,33 %)" in lines
-    assert "Funding rate weighted by cost: 47,78 % (43 000,00 € approved for 90 000,00 € of total cost)" in lines
+    assert "  for young people (at least half of the participants): 2 of 6 (33.33%)" in lines
+    assert "Funding rate weighted by cost: 47.78% (€43,000.00 approved for €90,000.00 of total cost)" in lines
     assert "Inconsistencies" not in text
 
 
@@ -336,9 +336,9 @@ def test_incomplete_dossier_lists_missing_pieces_near_the_end_of_instruction(bui
     assert "missing piece: Relevé d'Identité Bancaire" in item.message
     assert "missing paper original: Dossier de demande de subvention" in item.message
     assert "missing piece: Dossier de demande" not in item.message  # the digital form was received
-    assert "instruction ends on 2021-05-31 (in 7 days)" in item.message
+    assert "instruction ends on 31 May 2021 (in 7 days)" in item.message
     [late] = items_of(flow, paris(2021, 6, 1), AgendaKind.MISSING_PIECES)
-    assert late.late and "instruction ended on 2021-05-31 (yesterday)" in late.message
+    assert late.late and "instruction ended on 31 May 2021 (yesterday)" in late.message
 
 
 def test_approved_dossier_waiting_on_a_deliberation(built: Built) -> None:
@@ -349,19 +349,19 @@ def test_approved_dossier_waiting_on_a_deliberation(built: Built) -> None:
     assert [i.dossier for i in on_july_1] == sorted(built.refs[k] for k in ("appr", "big", "paid", "wd"))
     [item] = [i for i in on_july_1 if i.dossier == appr]
     assert (item.dossier, item.due, item.late) == (appr, date(2021, 9, 30), False)
-    assert "approved for 5 000,00 €" in item.message
+    assert "approved for €5,000.00" in item.message
     [on_time] = items_of(flow, paris(2021, 9, 30, 23, 59), AgendaKind.DELIBERATION_PENDING)
     assert not on_time.late
     [late] = items_of(flow, paris(2021, 10, 1), AgendaKind.DELIBERATION_PENDING)
-    assert late.late and "window ended on 2021-09-30" in late.message
+    assert late.late and "window ended on 30 September 2021" in late.message
 
 
 def test_convention_missing_for_a_granted_dossier_above_the_threshold(built: Built) -> None:
     flow, big = built.flow, built.refs["big"]
     [item] = items_of(flow, paris(2021, 9, 27, 18), AgendaKind.CONVENTION_MISSING)  # paid (8 000 €) needs none
     assert (item.dossier, item.due, item.late) == (big, date(2021, 9, 27), False)
-    assert "granted 30 000,00 € by the deliberation DEL-2021-09 of 2021-09-27" in item.message
-    assert "above 23 000,00 €, a signed convention must be recorded" in item.message
+    assert "granted €30,000.00 by the deliberation DEL-2021-09 of 27 September 2021" in item.message
+    assert "above €23,000.00, a signed convention must be recorded" in item.message
     [late] = items_of(flow, paris(2021, 9, 28), AgendaKind.CONVENTION_MISSING)
     assert late.late
 
@@ -410,7 +410,7 @@ def test_convention_threshold_counts_the_applicants_grants_in_the_campaign(flow:
     flow.record_deliberation(Deliberation("DEL-1", date(2021, 9, 20), refs))
     items = items_of(flow, paris(2021, 9, 21), AgendaKind.CONVENTION_MISSING)
     assert [(i.dossier, i.late) for i in items] == [(refs[0], True), (refs[1], True)]
-    assert "the applicant's grants in the campaign come to 30 000,00 €" in items[0].message
+    assert "the applicant's grants in the campaign come to €30,000.00" in items[0].message
     at(flow, paris(2021, 9, 22))
     flow.record_convention(Convention(refs[0], "CONV-1", date(2021, 9, 22)))
     assert [i.dossier for i in items_of(flow, paris(2021, 9, 22), AgendaKind.CONVENTION_MISSING)] == [refs[1]]

@@ -275,5 +275,5 @@ def test_second_call_end_to_end_through_the_cli(tmp_path: Path, monkeypatch: pyt
     now[0] = paris(3, 20)
     assert "-> paid" in run("pay", ref)
     assert "audited" not in run("diagram")
-    assert "700,00 €" in run("report")
+    assert "€700.00" in run("report")
     assert "journal intact" in run("verify")
