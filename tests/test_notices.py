@@ -14,9 +14,9 @@ import pytest
 from pdftext import pdf_text
 
 from ami_workflow import FixedClock, MemoryWorkflow, load_campaign, notices
-from ami_workflow.calendar import PARIS
+from ami_workflow.calendar import PARIS, add_months, paris_date
 from ami_workflow.errors import Refused
-from ami_workflow.i18n import use_language
+from ami_workflow.i18n import format_day, use_language
 from ami_workflow.sample import run_demo
 
 REF = "ami-cohesion-sociale-2021-{:04d}"
@@ -51,7 +51,7 @@ COMMON = [
 ]
 
 
-def test_the_accuse_de_reception_of_a_complete_dossier_gives_every_mention(demo: Any) -> None:
+def test_rule_accuse_de_reception_r112_5_gives_the_receipt_the_service_and_the_recourse(demo: Any) -> None:
     ref = _scenario_refs(demo, "paid")[0]
     text = _text(demo, ref, "accuse_reception")
     for mention in COMMON + ["Accusé de réception", "Reçu le", "Pièces reçues", "L231-4", "3°", "pendant 2 mois",
@@ -62,7 +62,16 @@ def test_the_accuse_de_reception_of_a_complete_dossier_gives_every_mention(demo:
     assert "Pièces encore requises" not in text
 
 
-def test_the_accuse_de_reception_of_dossier_0003_lists_its_missing_statuts_with_a_deadline(demo: Any) -> None:
+def test_rule_l231_4_the_accuse_de_reception_gives_the_date_of_implicit_rejection(demo: Any) -> None:
+    ref = _scenario_refs(demo, "paid")[0]
+    text = _text(demo, ref, "accuse_reception")
+    submitted = demo.get(ref).submitted_at
+    with use_language("fr"):
+        due = format_day(add_months(paris_date(submitted), 2))
+    assert f"À défaut de réponse le {due}, votre demande sera réputée rejetée" in text, due
+
+
+def test_rule_l114_5_the_accuse_de_reception_of_0003_lists_its_missing_statuts_and_a_deadline(demo: Any) -> None:
     missing = [d.reference for d in demo.dossiers() if d.piece("statuts") is None and d.submitted_at is not None]
     assert missing, "the demo has a dossier without its statuts"
     text = _text(demo, missing[0], "accuse_reception")
@@ -72,7 +81,7 @@ def test_the_accuse_de_reception_of_dossier_0003_lists_its_missing_statuts_with_
     assert "réputée rejetée" not in text  # no date of implicit decision while pieces are missing
 
 
-def test_the_notice_of_a_grant_names_the_amount_the_deciding_body_the_signatory_and_the_recourse(demo: Any) -> None:
+def test_rule_l212_1_the_notice_of_a_grant_names_the_deciding_body_the_signatory_and_the_recourse(demo: Any) -> None:
     ref = _scenario_refs(demo, "paid")[0]
     text = _text(demo, ref, "notification_decision")
     for mention in COMMON + ["attribution de subvention", "Montant attribué", "€", "comité de sélection",
@@ -81,7 +90,7 @@ def test_the_notice_of_a_grant_names_the_amount_the_deciding_body_the_signatory_
         assert mention in text, mention
 
 
-def test_the_notice_of_a_refusal_gives_its_motivation(demo: Any) -> None:
+def test_rule_l211_2_the_notice_of_a_refusal_gives_its_motivation(demo: Any) -> None:
     ref = _scenario_refs(demo, "rejected")[0]
     text = _text(demo, ref, "notification_decision")
     motivation = demo.get(ref).decision_note
@@ -89,7 +98,7 @@ def test_the_notice_of_a_refusal_gives_its_motivation(demo: Any) -> None:
         assert mention in text, mention
 
 
-def test_a_reprint_is_byte_identical_and_a_rebuild_gives_the_same_bytes(demo: Any) -> None:
+def test_rule_a_document_is_stored_as_issued_and_reprinted_byte_for_byte(demo: Any) -> None:
     ref = _scenario_refs(demo, "paid")[0]
     issued = demo.issued_document(ref, "accuse_reception")
     first = notices.reprint(demo, ref, "accuse_reception")
@@ -116,3 +125,22 @@ def test_english_on_request(demo: Any) -> None:
 
     text = re.sub(r"\s+", " ", pdf_text(render_pdf(document)))
     assert "Voies et délais de recours" in text and "may be challenged within 2 months" in text
+
+
+def test_rule_l114_5_return_for_pieces_issues_a_demande_de_pieces_with_its_new_deadline() -> None:
+    from walk import applicant, application, attach_all, new_flow, walk
+
+    flow = new_flow("memory")
+    ref = flow.create_dossier(applicant(1), application()).reference
+    attach_all(flow, ref)
+    walk(flow, ref, "mark_complete")
+    flow.fire(ref, "return_for_pieces", issues=[{"key": "rib", "reason": "outdated", "note": "RIB de 2019"}])
+    with use_language("fr"):
+        issued = notices.issue_all(flow, ref)
+        returned = paris_date(flow.history(ref)[-1].at)
+        deadline = format_day(returned.fromordinal(returned.toordinal() + 15))
+    assert [d.kind for d in issued] == ["accuse_reception", "demande_pieces"]
+    text = _text(flow, ref, "demande_pieces")
+    for mention in ["Demande de pièces", "Relevé d'Identité Bancaire (clé `rib`)", "périmée", "RIB de 2019",
+                    f"avant le {deadline}", "L114-5", "à compter de la réception des pièces manquantes"]:
+        assert mention in text, mention
