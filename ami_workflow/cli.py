@@ -76,6 +76,9 @@ def _speaking(language: str) -> Iterator[None]:
 
 #: The English help of each command and parameter (by id), as written: its translation is set at each run.
 _ENGLISH_HELP: dict[int, str | None] = {}
+#: What click calls a path parameter, by (file_okay, dir_okay): the metavar (FILE) and the errors' « File 'x' … »,
+#: worded by click when the option is declared, so again at each run from click's catalogue.
+_PATH_NAMES = {(True, False): "file", (False, True): "directory"}
 
 
 def _translate_help(command: click.Command) -> None:
@@ -89,6 +92,8 @@ def _translate_help(command: click.Command) -> None:
             translated = _(text)
             # The help that click itself gives (--version's) is in click's catalogue.
             item.help = translated if translated != text else gettext.gettext(text)
+        if isinstance(item, click.Parameter) and isinstance(item.type, click.Path):
+            item.type.name = gettext.gettext(_PATH_NAMES.get((item.type.file_okay, item.type.dir_okay), "path"))
     cached = getattr(command, "_help_option", None)  # click makes --help once, worded in the language of that moment
     if isinstance(cached, click.Option):
         cached.help = gettext.gettext("Show this message and exit.")
