@@ -23,11 +23,23 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from .errors import AmiWorkflowError, IllegalTrigger, InvalidInput, Refused, VersionConflict
-from .i18n import CLICK_DOMAIN, LANGUAGES, LOCALE_DIR, _, current_language, set_language, use_language
+from .i18n import (
+    CLICK_DOMAIN,
+    LANGUAGES,
+    LOCALE_DIR,
+    _,
+    current_language,
+    format_day,
+    format_decimal,
+    format_money,
+    ngettext,
+    set_language,
+    use_language,
+)
 from .states import TRIGGERS
 
 if TYPE_CHECKING:
-    from .calendar import Clock
+    from .calendar import Clock, Window
     from .campaign import Campaign
     from .dossier import Dossier
     from .store import Workflow
@@ -64,6 +76,9 @@ def _speaking(language: str) -> Iterator[None]:
 
 #: The English help of each command and parameter (by id), as written: its translation is set at each run.
 _ENGLISH_HELP: dict[int, str | None] = {}
+#: What click calls a path parameter, by (file_okay, dir_okay): the metavar (FILE) and the errors' « File 'x' … »,
+#: worded by click when the option is declared, so again at each run from click's catalogue.
+_PATH_NAMES = {(True, False): "file", (False, True): "directory"}
 
 
 def _translate_help(command: click.Command) -> None:
@@ -73,11 +88,18 @@ def _translate_help(command: click.Command) -> None:
             _ENGLISH_HELP[id(item)] = getattr(item, "help", None)
         english = _ENGLISH_HELP[id(item)]
         if english and isinstance(item, (click.Command, click.Option)):
-            item.help = _(inspect.cleandoc(english))
+            text = inspect.cleandoc(english)
+            translated = _(text)
+            # The help that click itself gives (--version's) is in click's catalogue.
+            item.help = translated if translated != text else gettext.gettext(text)
+        if isinstance(item, click.Parameter) and isinstance(item.type, click.Path):
+            item.type.name = gettext.gettext(_PATH_NAMES.get((item.type.file_okay, item.type.dir_okay), "path"))
     cached = getattr(command, "_help_option", None)  # click makes --help once, worded in the language of that moment
     if isinstance(cached, click.Option):
         cached.help = gettext.gettext("Show this message and exit.")
     if isinstance(command, click.Group):
+        if not command.chain:
+            command.subcommand_metavar = _("COMMAND [ARGS]...")
         for sub in command.commands.values():
             _translate_help(sub)
 
@@ -127,7 +149,8 @@ class _State:
         from .store import Workflow
 
         if create_with is None and self.db != ":memory:" and not Path(self.db).exists():
-            _fail(f"no database at {self.db}: run 'ami-workflow demo' or 'ami-workflow campaign add FILE' first")
+            _fail(_("no database at {path}: run 'ami-workflow demo' or 'ami-workflow campaign add FILE' first")
+                  .format(path=self.db))
         with Workflow.open(self.db, create_with or self.campaign, clock=clock, actor=_login()) as flow:
             yield flow
 
@@ -172,7 +195,17 @@ def _day(value: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise InvalidInput(f"{value!r} is not an ISO date (YYYY-MM-DD)") from None
+        raise InvalidInput(_("{value!r} is not an ISO date (YYYY-MM-DD)").format(value=value)) from None
+
+
+def _period(window: Window) -> str:
+    """A window of the calendar in words: « du 1 juin 2021 au 9 juillet 2021 »."""
+    return _("from {start} to {end}").format(start=format_day(window.start), end=format_day(window.end))
+
+
+def _money(amount: Any) -> str:
+    """An amount for a person, or nothing when there is none."""
+    return "" if amount is None else format_money(amount)
 
 
 def _progress(items: Sequence[Any], label: str) -> Any:
@@ -227,14 +260,15 @@ def demo(state: _State, reset: bool, seed: int, count: int) -> None:
     path = Path(state.db)
     if path.exists():
         if not reset:
-            _fail(f"{path} already exists: run 'ami-workflow demo --reset' to start again, or use --db")
+            _fail(_("{path} already exists: run 'ami-workflow demo --reset' to start again, or use --db")
+                  .format(path=path))
         for suffix in ("", "-wal", "-shm", ".anchor"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
     campaign = load_campaign(DEFAULT_CALL)
     # The demo simulates 2021 on a clock of its own, which the walk moves forward day by day.
     with state.flow(create_with=campaign, clock=FixedClock(datetime(2021, 3, 8, 9, tzinfo=PARIS))) as flow:
         phases = list(range(count * 4))
-        with _progress(phases, "Walking the 2021 campaign") as bar, flow.batch():  # one transaction: all or nothing
+        with _progress(phases, _("Walking the 2021 campaign")) as bar, flow.batch():  # one transaction: all or nothing
             ticks = iter(bar)
             run_demo(flow, echo=click.echo, seed=seed, count=count, tick=lambda: next(ticks, None))
         click.echo("")
@@ -245,9 +279,21 @@ def demo(state: _State, reset: bool, seed: int, count: int) -> None:
             generate_key(key, public)
         signed = flow.checkpoint(load_private_key(key), anchor, actor="demo")
         problem = flow.verify_anchor(load_public_key(public), anchor)
-        click.echo(f"\nJournal: {len(flow.events())} events, {'intact' if problem is None else problem}; "
-                   f"head at event {signed.seq} signed with {key}, the checkpoint recorded as event {signed.seq + 1} "
-                   f"(check: ami-workflow verify --key {public} --anchor {anchor})")
+        count = len(flow.events())
+        if problem is None:
+            closing = ngettext(
+                "Journal: {count} event, intact; head at event {head} signed with {key}, the checkpoint recorded as "
+                "event {checkpoint} (check: ami-workflow verify --key {public} --anchor {anchor})",
+                "Journal: {count} events, intact; head at event {head} signed with {key}, the checkpoint recorded as "
+                "event {checkpoint} (check: ami-workflow verify --key {public} --anchor {anchor})", count)
+        else:
+            closing = ngettext(
+                "Journal: {count} event, {problem}; head at event {head} signed with {key}, the checkpoint recorded "
+                "as event {checkpoint} (check: ami-workflow verify --key {public} --anchor {anchor})",
+                "Journal: {count} events, {problem}; head at event {head} signed with {key}, the checkpoint recorded "
+                "as event {checkpoint} (check: ami-workflow verify --key {public} --anchor {anchor})", count)
+        click.echo("\n" + closing.format(count=count, problem=problem, head=signed.seq, key=key,
+                                          checkpoint=signed.seq + 1, public=public, anchor=anchor))
 
 
 # -- campaigns -------------------------------------------------------------------
@@ -266,13 +312,14 @@ def campaign_list(state: _State, as_json: bool) -> None:
     from .callfile import bundled_calls
 
     with state.flow() as flow:
-        rows = []
+        rows, table = [], []
         for cid in flow.campaign_ids():
             c = flow.get_campaign(cid)
             rows.append({"id": cid, "year": c.call.year, "title": c.call.title, "envelope": str(c.envelope.amount)})
+            table.append((cid, c.call.year, _money(c.envelope.amount), c.call.title))
     _emit({"campaigns": rows, "bundled": bundled_calls()}, as_json, lambda: _table(
-        [(r["id"], r["year"], r["envelope"], r["title"]) for r in rows], ("id", "year", "envelope", "title")
-    ) + ["", "bundled calls: " + ", ".join(bundled_calls())])
+        table, (_("id"), _("year"), _("envelope"), _("title")),
+    ) + ["", _("bundled calls: {calls}").format(calls=", ".join(bundled_calls()))])
 
 
 @campaign.command("show")
@@ -290,7 +337,8 @@ def campaign_show(state: _State, as_json: bool) -> None:
         data = converter.unstructure(c)
     data["calendar_in_force"] = {name: str(w) for name, w in calendar.windows().items()}
     _emit(data, as_json, lambda: describe_campaign(c) + [
-        f"  amendment: {a.window} -> {a.new_window} ({a.reason})" for a in amendments
+        "  " + _("amendment: the {window} window now runs {period} ({reason})").format(
+            window=a.window, period=_period(a.new_window), reason=a.reason) for a in amendments
     ])
 
 
@@ -303,7 +351,8 @@ def campaign_add(state: _State, call_file: str) -> None:
 
     c = load_campaign(call_file)
     with state.flow(create_with=c) as flow:
-        click.echo(f"campaign {c.id} registered in {state.db} ({len(flow.campaign_ids())} in all)")
+        total = len(flow.campaign_ids())
+        click.echo(_("campaign {id} registered in {db} ({total} in all)").format(id=c.id, db=state.db, total=total))
 
 
 @campaign.command("rollover")
@@ -338,13 +387,15 @@ def campaign_rollover(state: _State, year: int, source: str | None, envelope: st
         Path(output).write_text(result.text, encoding="utf-8")
     else:
         click.echo(result.text, nl=False)
-    click.echo(f"{current.id} -> {result.campaign.id}: {len(result.changes)} changes", err=True)
+    click.echo(ngettext("{source} -> {target}: {count} change", "{source} -> {target}: {count} changes",
+                        len(result.changes)).format(source=current.id, target=result.campaign.id,
+                                                    count=len(result.changes)), err=True)
     for change in result.changes:
         click.echo(f"  - {change}", err=True)
     for warning in result.warnings:
         click.echo(f"  ! {warning}", err=True)
     if output:
-        click.echo(f"wrote {output}", err=True)
+        click.echo(_("wrote {path}").format(path=output), err=True)
 
 
 # -- dossiers --------------------------------------------------------------------
@@ -362,9 +413,9 @@ def _read_data_file(path: str) -> dict[str, Any]:
     try:
         data = tomllib.loads(text) if path.endswith(".toml") else json.loads(text)
     except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidInput(f"{path}: {exc}") from None
+        raise InvalidInput(_("{path}: {problem}").format(path=path, problem=exc)) from None
     if not isinstance(data, dict):
-        raise InvalidInput(f"{path}: expected a table with [applicant] and [application]")
+        raise InvalidInput(_("{path}: expected a table with [applicant] and [application]").format(path=path))
     return data
 
 
@@ -405,7 +456,7 @@ def dossier_new(state: _State, /, source: str | None, reference: str | None, act
         applicant_data, application_data = data.get("applicant"), data.get("application", {})
     else:
         if not options["name"]:
-            _fail("give --from FILE, or at least --name")
+            _fail(_("give --from FILE, or at least --name"))
         applicant_data = {k: options[k] for k in ("name", "kind", "siren", "siret", "rna", "iban")}
         applicant_data["legal_representative"] = options["representative"]
         application_data = {k: options[k] for k in ("title", "axis", "total_cost", "requested", "participants",
@@ -419,7 +470,8 @@ def dossier_new(state: _State, /, source: str | None, reference: str | None, act
     )
     with state.flow() as flow:
         created = flow.create_dossier(applicant, application, reference=reference, actor=actor)
-    _emit(converter.unstructure(created), as_json, lambda: [f"{created.reference}: created as draft"])
+    _emit(converter.unstructure(created), as_json,
+          lambda: [_("{reference}: created as draft").format(reference=created.reference)])
 
 
 @dossier.command("import")
@@ -438,23 +490,28 @@ def dossier_import(state: _State, source: str, actor: str, as_json: bool) -> Non
     try:
         entries = json.loads(Path(source).read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
-        raise InvalidInput(f"{source}: {exc}") from None
+        raise InvalidInput(_("{path}: {problem}").format(path=source, problem=exc)) from None
     if not isinstance(entries, list):
-        raise InvalidInput(f"{source}: expected a JSON list of dossiers")
+        raise InvalidInput(_("{path}: expected a JSON list of dossiers").format(path=source))
     parsed = []
     for position, entry in enumerate(entries, start=1):
         if not isinstance(entry, dict) or "applicant" not in entry:
-            raise InvalidInput(f"{source}: entry {position} needs an 'applicant' object")
+            raise InvalidInput(_("{path}: entry {position} needs an 'applicant' object")
+                               .format(path=source, position=position))
         parsed.append((
-            structure_record(entry["applicant"], Applicant, f"entry {position}: applicant"),
-            structure_record(entry.get("application", {}), Application, f"entry {position}: application"),
+            structure_record(entry["applicant"], Applicant, _("entry {position}: applicant").format(position=position)),
+            structure_record(entry.get("application", {}), Application,
+                             _("entry {position}: application").format(position=position)),
             entry.get("reference"),
         ))
-    with state.flow() as flow, flow.batch(), _progress(parsed, f"Importing {len(parsed)} dossiers") as bar:
+    label = ngettext("Importing {count} dossier", "Importing {count} dossiers", len(parsed)).format(count=len(parsed))
+    with state.flow() as flow, flow.batch(), _progress(parsed, label) as bar:
         ticks = iter(bar)
         dossiers = flow.create_dossiers(parsed, actor=actor, progress=lambda _: next(ticks, None))
     created = [d.reference for d in dossiers]
-    _emit(created, as_json, lambda: [f"{len(created)} drafts created: {', '.join(created)}"])
+    _emit(created, as_json, lambda: [ngettext("{count} draft created: {references}",
+                                              "{count} drafts created: {references}", len(created))
+                                     .format(count=len(created), references=", ".join(created))])
 
 
 @dossier.command("attach")
@@ -475,8 +532,11 @@ def dossier_attach(state: _State, reference: str, piece: str, file: str, media_t
                         actor=actor)
         label = flow.campaign.piece(piece)
     stored = d.piece(piece)
-    click.echo(f"{reference}: {label.label if label else piece} received "
-               f"({stored.size if stored else 0} bytes, sha256 {stored.sha256 if stored else ''})")
+    size = (stored.size or 0) if stored else 0
+    click.echo(ngettext("{reference}: {label} received ({size} byte, sha256 {sha256})",
+                        "{reference}: {label} received ({size} bytes, sha256 {sha256})", size).format(
+        reference=reference, label=label.label if label else piece, key=piece, size=format_decimal(size),
+        sha256=stored.sha256 if stored else ""))
 
 
 @dossier.command("original")
@@ -498,7 +558,10 @@ def dossier_original(state: _State, reference: str, piece: str, signed: bool,
     original = PaperOriginal(piece, SystemClock().now().date(), signed, signed_by, role)
     with state.flow() as flow:
         flow.receive_original(reference, original, postmark=_day(postmark) if postmark else None, actor=actor)
-    click.echo(f"{reference}: paper original of {piece} recorded ({'signed' if signed else 'not signed'})")
+        found = flow.campaign.piece(piece)
+    message = (_("{reference}: paper original of {piece} recorded (signed)") if signed
+               else _("{reference}: paper original of {piece} recorded (not signed)"))
+    click.echo(message.format(reference=reference, piece=piece, label=found.label if found else piece))
 
 
 def _trigger_data(data: Sequence[str], criteria: str | None, amount: str | None, session: str | None,
@@ -508,7 +571,7 @@ def _trigger_data(data: Sequence[str], criteria: str | None, amount: str | None,
     for item in data:
         key, sep, value = item.partition("=")
         if not sep:
-            raise InvalidInput(f"--data takes KEY=VALUE, not {item!r}")
+            raise InvalidInput(_("--data takes KEY=VALUE, not {item!r}").format(item=item))
         out[key.strip()] = value
     if criteria is not None:
         out["criteria"] = [c.strip() for c in criteria.split(",") if c.strip()]
@@ -522,8 +585,8 @@ def _trigger_data(data: Sequence[str], criteria: str | None, amount: str | None,
     if issue:
         issues = []
         for item in issue:
-            key, _, rest = item.partition(":")
-            why, _, note = rest.partition(":")
+            key, _sep, rest = item.partition(":")
+            why, _sep, note = rest.partition(":")
             issues.append({"key": key, "reason": why or "missing", "note": note})
         out["issues"] = issues
     return out
@@ -571,7 +634,8 @@ def _fire(state: _State, reference: str, trigger: str, at: str | None, postmark:
 def dossier_fire(state: _State, /, reference: str, trigger: str, **options: Any) -> None:
     """Fire TRIGGER on a dossier (submit, mark_complete, instruct, hear, approve, pay …)."""
     d = _fire(state, reference, trigger, **options)
-    click.echo(f"{reference}: {trigger} -> {d.state} (version {d.version})")
+    click.echo(_("{reference}: {trigger} -> {state} (version {version})").format(
+        reference=reference, trigger=trigger, state=d.state, version=d.version))
 
 
 @main.command()
@@ -580,11 +644,10 @@ def dossier_fire(state: _State, /, reference: str, trigger: str, **options: Any)
 @click.pass_obj
 def pay(state: _State, /, reference: str, **options: Any) -> None:
     """Pay a granted dossier: one instalment (--amount) or the balance."""
-    from .money import format_euros
-
     d = _fire(state, reference, "pay", **options)
-    click.echo(f"{reference}: paid {format_euros(d.payments[-1].amount)}; "
-               f"{format_euros(d.paid)} of {format_euros(d.approved or d.paid)} -> {d.state}")
+    click.echo(_("{reference}: paid {amount}; {paid} of {approved} -> {state}").format(
+        reference=reference, amount=format_money(d.payments[-1].amount), paid=format_money(d.paid),
+        approved=format_money(d.approved or d.paid), state=d.state))
 
 
 @dossier.command("show")
@@ -595,7 +658,6 @@ def pay(state: _State, /, reference: str, **options: Any) -> None:
 def dossier_show(state: _State, reference: str, at: str | None, as_json: bool) -> None:
     """The dossier: state, history, missing pieces, current ceiling, and what can happen next (and why not)."""
     from .codec import converter
-    from .money import format_euros
     from .pieces import missing_pieces
 
     with state.flow() as flow:
@@ -616,23 +678,27 @@ def dossier_show(state: _State, reference: str, at: str | None, as_json: bool) -
 
     def lines() -> Iterator[str]:
         app = d.application
-        yield f"{d.reference}  [{d.state}]  version {d.version}"
-        yield f"  applicant: {d.applicant.name} ({d.applicant.kind}) {d.applicant.identity}"
-        yield f"  action: {app.title} — axis {app.axis}, QPV {' '.join(app.qpv_codes)}"
-        cost = format_euros(app.total_cost) if app.total_cost is not None else "?"
-        requested = format_euros(app.requested) if app.requested is not None else "?"
-        yield f"  cost {cost}, requested {requested}, ceiling now {format_euros(limit)}"
+        yield _("{reference}  [{state}]  version {version}").format(reference=d.reference, state=d.state,
+                                                                    version=d.version)
+        yield "  " + _("applicant: {name} ({kind}) {identity}").format(
+            name=d.applicant.name, kind=d.applicant.kind, identity=d.applicant.identity)
+        yield "  " + _("action: {title} — axis {axis}, QPV {qpv}").format(
+            title=app.title, axis=app.axis, qpv=" ".join(app.qpv_codes))
+        yield "  " + _("cost {cost}, requested {requested}, ceiling now {ceiling}").format(
+            cost=_money(app.total_cost) or "?", requested=_money(app.requested) or "?", ceiling=format_money(limit))
         if d.approved is not None:
-            yield f"  approved {format_euros(d.approved)}, paid {format_euros(d.paid)}"
-        yield "  missing pieces: " + ("none" if not missing else "")
+            yield "  " + _("approved {approved}, paid {paid}").format(approved=format_money(d.approved),
+                                                                     paid=format_money(d.paid))
+        yield "  " + (_("missing pieces:") if missing else _("missing pieces: none"))
         for item in missing:
             yield f"    - {item}"
-        yield "  history:"
+        yield "  " + _("history:")
         for e in history:
             yield f"    {e.at:%Y-%m-%d %H:%M} {e.trigger:<16} {e.source or '':>10} -> {e.dest or '':<10} {e.actor}"
-        yield "  next:"
+        yield "  " + _("next:")
         for trigger, reasons in possible.items():
-            yield f"    {trigger}: " + ("possible now" if not reasons else "refused")
+            verdict = _("{trigger}: refused") if reasons else _("{trigger}: possible now")
+            yield "    " + verdict.format(trigger=trigger)
             for r in reasons:
                 yield f"      - {r}"
 
@@ -653,9 +719,10 @@ def dossier_list(state: _State, /, as_json: bool, **filters: str | None) -> None
         found = flow.dossiers(campaign_id=flow.campaign.id, state=filters["state"], axis=filters["axis"],
                               qpv=filters["qpv"])
     rows = [(d.reference, d.state, d.application.axis, " ".join(d.application.qpv_codes),
-             d.application.requested, d.approved, d.applicant.name) for d in found]
-    _emit([converter.unstructure(d) for d in found], as_json, lambda: _table(
-        rows, ("reference", "state", "axis", "qpv", "requested", "approved", "applicant")) + [f"{len(rows)} dossiers"])
+             _money(d.application.requested), _money(d.approved), d.applicant.name) for d in found]
+    headers = (_("reference"), _("state"), _("axis"), _("qpv"), _("requested"), _("approved"), _("applicant"))
+    _emit([converter.unstructure(d) for d in found], as_json, lambda: _table(rows, headers) + [
+        ngettext("{count} dossier", "{count} dossiers", len(rows)).format(count=len(rows))])
 
 
 # -- personal data (RGPD) ---------------------------------------------------------
@@ -677,7 +744,7 @@ def applicant_export(state: _State, identity: str, output: str | None) -> None:
     text = json.dumps(data, ensure_ascii=False, indent=2)
     if output:
         Path(output).write_text(text + "\n", encoding="utf-8")
-        click.echo(f"wrote {output}", err=True)
+        click.echo(_("wrote {path}").format(path=output), err=True)
     else:
         click.echo(text)
 
@@ -691,7 +758,8 @@ def applicant_erase(state: _State, identity: str, reason: str, actor: str) -> No
     """Erase an applicant's personal data; the journal stays verifiable."""
     with state.flow() as flow:
         count = flow.erase_personal_data(identity, reason=reason, actor=actor)
-    click.echo(f"{identity}: {count} personal data items erased")
+    click.echo(ngettext("{identity}: {count} personal data item erased",
+                        "{identity}: {count} personal data items erased", count).format(identity=identity, count=count))
 
 
 @main.command("erase-member")
@@ -703,7 +771,8 @@ def erase_member(state: _State, name: str, reason: str, actor: str) -> None:
     """Erase a committee member's name from every session (RGPD)."""
     with state.flow() as flow:
         count = flow.erase_committee_member(name, reason=reason, actor=actor)
-    click.echo(f"{name}: erased from {count} committee sessions")
+    click.echo(ngettext("{name}: erased from {count} committee session",
+                        "{name}: erased from {count} committee sessions", count).format(name=name, count=count))
 
 
 # -- campaign decisions ----------------------------------------------------------
@@ -720,7 +789,8 @@ def amend_calendar(state: _State, window: str, start: str, end: str, reason: str
     """Change one window of the provisional calendar, with a reason."""
     with state.flow() as flow:
         flow.amend_calendar(window, _day(start), _day(end), reason=reason, actor=actor)
-        click.echo(f"{window} now runs {flow.calendar().window(window)}")
+        click.echo(_("the {window} window now runs {period}").format(
+            window=window, period=_period(flow.calendar().window(window))))
 
 
 @main.command()
@@ -740,13 +810,15 @@ def committee(state: _State, session_id: str, day: str, chair: str, chair_role: 
     for item in members:
         name, sep, category = item.rpartition(":")
         if not sep:
-            raise InvalidInput(f"--member takes NAME:CATEGORY, not {item!r}")
+            raise InvalidInput(_("--member takes NAME:CATEGORY, not {item!r}").format(item=item))
         parsed.append(Member(name, category))
     with state.flow() as flow:
         session = CommitteeSession(session_id, _day(day), chair, chair_role or flow.campaign.committee.chair_role,
                                    tuple(parsed))
         flow.record_session(session, actor=actor)
-    click.echo(f"committee session {session_id} on {day} recorded ({len(parsed)} members)")
+    click.echo(ngettext("committee session {session} of {day} recorded ({count} member)",
+                        "committee session {session} of {day} recorded ({count} members)", len(parsed))
+               .format(session=session_id, day=format_day(session.day), count=len(parsed)))
 
 
 @main.command()
@@ -766,7 +838,9 @@ def deliberation(state: _State, reference: str, day: str, dossiers: Sequence[str
         if all_approved:
             refs += [r for r in flow.awaiting_deliberation() if r not in refs]
         flow.record_deliberation(Deliberation(reference, _day(day), refs), actor=actor)
-    click.echo(f"deliberation {reference} of {day} grants {len(refs)} dossiers")
+    click.echo(ngettext("deliberation {reference} of {day} grants {count} dossier",
+                        "deliberation {reference} of {day} grants {count} dossiers", len(refs))
+               .format(reference=reference, day=format_day(_day(day)), count=len(refs)))
 
 
 @main.command()
@@ -781,7 +855,8 @@ def convention(state: _State, dossier_ref: str, reference: str, signed_on: str, 
 
     with state.flow() as flow:
         flow.record_convention(Convention(dossier_ref, reference, _day(signed_on)), actor=actor)
-    click.echo(f"{dossier_ref}: convention {reference} signed on {signed_on}")
+    click.echo(_("{dossier}: convention {reference} signed on {day}").format(
+        dossier=dossier_ref, reference=reference, day=format_day(_day(signed_on))))
 
 
 # -- reading ---------------------------------------------------------------------
@@ -812,9 +887,11 @@ def agenda(state: _State, at: str, as_json: bool) -> None:
     with state.flow() as flow:
         items = agenda_module.agenda(flow, parse_instant(at))
     data = [converter.unstructure(item) for item in items]
+    late, due = _("LATE"), _("due")
+    width = max(len(late), len(due))
     _emit(data, as_json, lambda: [
-        f"{'LATE ' if i.late else 'due  '}{i.due}  {i.dossier or '':<32} {i.message}" for i in items
-    ] or ["nothing due"])
+        f"{(late if i.late else due):<{width}} {i.due}  {i.dossier or '':<32} {i.message}" for i in items
+    ] or [_("nothing due")])
 
 
 @main.command()
@@ -843,7 +920,7 @@ def export(state: _State, fmt: str, output: str | None, above_threshold: bool) -
             with open(output, "w", encoding="utf-8", newline="") if output else nullcontext(sys.stdout) as out:
                 out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     if output:
-        click.echo(f"wrote {output}", err=True)
+        click.echo(_("wrote {path}").format(path=output), err=True)
 
 
 @main.command()
@@ -859,7 +936,7 @@ def receipt(state: _State, reference: str, decision: bool, output: str | None) -
         html = receipts.decision_notice(flow, reference) if decision else receipts.deposit_receipt(flow, reference)
     if output:
         Path(output).write_text(html, encoding="utf-8")
-        click.echo(f"wrote {output}", err=True)
+        click.echo(_("wrote {path}").format(path=output), err=True)
     else:
         click.echo(html)
 
@@ -876,7 +953,7 @@ def verify(state: _State, head: str | None, public_key: str | None, anchor: str 
     from .anchor import load_public_key
 
     if (public_key is None) != (anchor is None):
-        _fail("give both --key and --anchor to check the signed checkpoints")
+        _fail(_("give both --key and --anchor to check the signed checkpoints"))
     with state.flow() as flow:
         if public_key is not None and anchor is not None:
             problem = flow.verify_anchor(load_public_key(public_key), anchor)
@@ -888,9 +965,12 @@ def verify(state: _State, head: str | None, public_key: str | None, anchor: str 
     if problem is not None:
         if as_json:
             click.echo(json.dumps(data, indent=2))
-        click.echo(f"journal NOT intact: event {problem.seq}: {problem.reason}", err=True)
+        click.echo(_("journal NOT intact: event {seq}: {reason}").format(seq=problem.seq, reason=problem.reason),
+                   err=True)
         raise SystemExit(1)
-    _emit(data, as_json, lambda: [f"journal intact: {count} events, head {last}"])
+    _emit(data, as_json, lambda: [ngettext("journal intact: {count} event, head {head}",
+                                           "journal intact: {count} events, head {head}", count)
+                                  .format(count=count, head=last)])
 
 
 @main.command()
@@ -904,7 +984,8 @@ def keygen(private_key: str, public_key: str) -> None:
     from .anchor import generate_key
 
     generate_key(private_key, public_key)
-    click.echo(f"private key {private_key} (keep it secret), public key {public_key}")
+    click.echo(_("private key {private} (keep it secret), public key {public}").format(
+        private=private_key, public=public_key))
 
 
 @main.command()
@@ -919,7 +1000,8 @@ def checkpoint(state: _State, private_key: str, anchor: str, actor: str) -> None
 
     with state.flow() as flow:
         signed = flow.checkpoint(load_private_key(private_key), anchor, actor=actor)
-    click.echo(f"checkpoint at event {signed.seq}, head {signed.head}, appended to {anchor}")
+    click.echo(_("checkpoint at event {seq}, head {head}, appended to {anchor}").format(
+        seq=signed.seq, head=signed.head, anchor=anchor))
 
 
 @main.command("verify-receipt")
@@ -931,9 +1013,10 @@ def verify_receipt(state: _State, reference: str, event_hash: str) -> None:
     with state.flow() as flow:
         found = flow.verify_receipt(reference, event_hash)
     if not found:
-        click.echo(f"{event_hash} is NOT an event of {reference} in an intact journal", err=True)
+        click.echo(_("{hash} is NOT an event of {reference} in an intact journal").format(
+            hash=event_hash, reference=reference), err=True)
         raise SystemExit(1)
-    click.echo(f"{event_hash} is an event of {reference} in the journal")
+    click.echo(_("{hash} is an event of {reference} in the journal").format(hash=event_hash, reference=reference))
 
 
 @main.command()

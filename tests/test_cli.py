@@ -302,7 +302,8 @@ def test_agenda_export_diagram_and_amendments(demo_db: Path, tmp_path: Path) -> 
     assert run(demo_db, "diagram").output.startswith("---")
     copy = tmp_path / "amend.db"
     run(copy, "campaign", "add", "ami-cohesion-sociale-2021")
-    assert "2021-07-09" in run(copy, "amend-calendar", "jury", "2021-06-01", "2021-07-09", "--reason", "report").output
+    amended = run(copy, "amend-calendar", "jury", "2021-06-01", "2021-07-09", "--reason", "report").output
+    assert "the jury window now runs from 1 June 2021 to 9 July 2021" in amended
 
 
 def test_verify_exits_1_on_a_tampered_journal(tmp_path: Path, clock: SetClock) -> None:
@@ -437,11 +438,11 @@ def test_personal_data_export_and_erase_commands(tmp_path: Path, clock: SetClock
     run(db, "applicant", "export", "siren:732829320", "-o", str(out))
     assert "Claire Dupont" in out.read_text(encoding="utf-8")
     erased = run(db, "applicant", "erase", "siren:732829320", "--reason", "demande")
-    assert "1 personal data items erased" in erased.output
+    assert "1 personal data item erased" in erased.output
     assert "Claire Dupont" not in run(db, "applicant", "export", "siren:732829320").output
     assert "no applicant" in run(db, "applicant", "export", "siren:000000000", code=2).output
     clock("2021-06-15T09:00")  # a session is recorded on its day, not before
     run(db, "committee", "c1", "2021-06-15", "--chair", "VP", "--member", "Ana:personnalites", "--member", "B:elus",
         "--member", "C:techniciens", "--member", "Dan:habitants")
-    assert "erased from 1 committee sessions" in run(db, "erase-member", "Dan", "--reason", "demande").output
+    assert "erased from 1 committee session" in run(db, "erase-member", "Dan", "--reason", "demande").output
     assert "journal intact" in run(db, "verify").output
