@@ -2,7 +2,7 @@
 
 Every command opens the SQLite database (``--db``, ``$AMI_WORKFLOW_DB`` or
 ``./ami.db``) and calls :class:`ami_workflow.store.Workflow` and the report,
-agenda, export and receipt modules. Exit codes: 0 ok; 1 an action refused by a
+agenda, export and document modules. Exit codes: 0 ok; 1 an action refused by a
 guard, by the dossier's state or by a stale version (every reason printed);
 2 a usage error or bad input (a clear message, no traceback).
 """
@@ -251,7 +251,7 @@ def main(ctx: click.Context, db: str, campaign_id: str | None) -> None:
 @click.pass_obj
 def demo(state: _State, reset: bool, seed: int, count: int) -> None:
     """Load the 2021 call, walk about 30 sample dossiers through its calendar, and print the report."""
-    from . import reports
+    from . import notices, reports
     from .anchor import generate_key, load_private_key, load_public_key
     from .calendar import PARIS, FixedClock
     from .callfile import DEFAULT_CALL, load_campaign
@@ -270,7 +270,16 @@ def demo(state: _State, reset: bool, seed: int, count: int) -> None:
         phases = list(range(count * 4))
         with _progress(phases, _("Walking the 2021 campaign")) as bar, flow.batch():  # one transaction: all or nothing
             ticks = iter(bar)
-            run_demo(flow, echo=click.echo, seed=seed, count=count, tick=lambda: next(ticks, None))
+            refs = run_demo(flow, echo=click.echo, seed=seed, count=count, tick=lambda: next(ticks, None))
+        # The documents each act called for, as the service would have sent them: stored as issued (HTML and PDF).
+        issued = 0
+        with _progress(refs, _("Issuing the documents")) as bar, flow.batch():
+            for ref in bar:
+                issued += len(notices.issue_all(flow, ref, actor="demo"))
+        click.echo(ngettext("{count} document issued (accusés de réception, demandes de pièces, notices of decision): "
+                            "ami-workflow document list REFERENCE",
+                            "{count} documents issued (accusés de réception, demandes de pièces, notices of decision): "
+                            "ami-workflow document list REFERENCE", issued).format(count=issued))
         click.echo("")
         for line in reports.report_lines(reports.campaign_report(flow)):
             click.echo(line)
@@ -923,22 +932,79 @@ def export(state: _State, fmt: str, output: str | None, above_threshold: bool) -
         click.echo(_("wrote {path}").format(path=output), err=True)
 
 
-@main.command()
+@main.group()
+def document() -> None:
+    """The documents sent to applicants: accusé de réception, demande de pièces, notice of decision."""
+
+
+_KINDS = click.Choice(["accuse_reception", "demande_pieces", "notification_decision"])
+
+
+@document.command("issue")
 @click.argument("reference")
-@click.option("--decision", is_flag=True, help="The decision notice instead of the deposit receipt.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the HTML to a file.")
+@click.option("--kind", type=_KINDS, default=None,
+              help="The document to issue (default: every document the dossier's journal calls for).")
+@click.option("--event", "attests", type=int, default=None, help="The journal event it attests (default: the latest).")
 @click.pass_obj
-def receipt(state: _State, reference: str, decision: bool, output: str | None) -> None:
-    """A printable HTML deposit receipt (or decision notice) carrying the journal event's hash."""
-    from . import receipts
+def document_issue(state: _State, reference: str, kind: str | None, attests: int | None) -> None:
+    """Issue a dossier's documents (PDF and HTML, stored as issued); an issued one is never issued again."""
+    from . import notices
 
     with state.flow() as flow:
-        html = receipts.decision_notice(flow, reference) if decision else receipts.deposit_receipt(flow, reference)
+        before = {(d.kind, d.attests) for d in flow.documents(reference)}
+        issued = ([notices.issue(flow, reference, kind, attests)] if kind is not None
+                  else notices.issue_all(flow, reference))
+        for doc in issued:
+            again = (doc.kind, doc.attests) in before
+            line = (_("{kind} of event {event}: already issued (event {seq}), kept as issued") if again
+                    else _("{kind} of event {event}: issued (event {seq})"))
+            click.echo(line.format(kind=doc.kind, event=doc.attests, seq=doc.seq))
+            click.echo(f"  PDF SHA-256 {doc.sha256('pdf')}")
+
+
+@document.command("list")
+@click.argument("reference")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def document_list(state: _State, reference: str, as_json: bool) -> None:
+    """The documents issued on a dossier: kind, the event attested, language and PDF hash."""
+    from .i18n import format_instant
+
+    with state.flow() as flow:
+        docs = flow.documents(reference)
+    data = [{"kind": d.kind, "attests": d.attests, "seq": d.seq, "language": d.language,
+             "at": d.at.isoformat() if d.at else None,
+             "files": {fmt: {"sha256": sha, "size": size} for fmt, (sha, size) in d.files.items()}} for d in docs]
+    _emit(data, as_json, lambda: _table(
+        [(d.kind, d.attests, d.seq, d.language, format_instant(d.at) if d.at else "", d.sha256("pdf")[:16])
+         for d in docs],
+        (_("document"), _("attests"), _("event"), _("language"), _("in effect on"), _("PDF SHA-256")),
+    ) if docs else [_("no document has been issued on {reference}").format(reference=reference)])
+
+
+@document.command("print")
+@click.argument("reference")
+@click.option("--kind", type=_KINDS, required=True, help="The document.")
+@click.option("--format", "fmt", type=click.Choice(["pdf", "html"]), default="pdf", show_default=True,
+              help="The format to print.")
+@click.option("--event", "attests", type=int, default=None, help="The journal event it attests (default: the latest).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write it to a file.")
+@click.pass_obj
+def document_print(state: _State, reference: str, kind: str, fmt: str, attests: int | None,
+                   output: str | None) -> None:
+    """Reprint an issued document: the bytes as issued, whatever changed since."""
+    from . import notices
+
+    with state.flow() as flow:
+        data = notices.reprint(flow, reference, kind, fmt, attests)
     if output:
-        Path(output).write_text(html, encoding="utf-8")
+        Path(output).write_bytes(data)
         click.echo(_("wrote {path}").format(path=output), err=True)
+    elif fmt == "pdf" and sys.stdout.isatty():
+        _fail(_("a PDF is not printed on a terminal: give -o FILE, or pipe it"))
     else:
-        click.echo(html)
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
 
 
 @main.command()

@@ -312,12 +312,18 @@ def _decision(flow: Backend, campaign: Campaign, dossier: Dossier, act: ChainedE
     heard = sessions.get(dossier.hearing or "")
     if heard is not None:
         rows.append((_("Heard by the selection committee"), format_day(heard.day)))
-    deliberations = sorted((d for d in flow.deliberations(campaign.id) if dossier.reference in d.dossiers),
-                           key=lambda d: d.day)
+    # The deliberations taken by the day of the decision: the notice says what was known at the act it attests.
+    deliberations = sorted((d for d in flow.deliberations(campaign.id)
+                            if dossier.reference in d.dossiers and d.day <= day), key=lambda d: d.day)
     signatory = campaign.funder.signatory
     author = signatory.title if signatory is not None else campaign.funder.name
     if granted:
         assert dossier.approved is not None
+        app = dossier.application
+        if app.total_cost is not None:
+            rows.append((_("Total cost of the action"), format_money(app.total_cost)))
+        if dossier.instruction is not None:
+            rows.append((_("Ceiling for the confirmed criteria"), format_money(dossier.instruction.ceiling)))
         rows += [(_("Decision"), _("subsidy granted")), (_("Amount granted"), format_money(dossier.approved)),
                  (_("Decided by"), _("the {author}, on the proposal of the selection committee").format(author=author)),
                  (_("Date of the decision"), format_day(day))]

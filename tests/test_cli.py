@@ -214,11 +214,17 @@ def test_a_dossier_from_file_to_paid_through_the_cli(tmp_path: Path, clock: SetC
     originals = shown["dossier"]["originals"]
     assert [o["received_on"] for o in originals] == ["2021-04-02"]  # dated by its receipt, not by the caller
     assert "journal intact" in run(db, "verify").output
-    receipt = run(db, "receipt", ref).output
+    issued = run(db, "document", "issue", ref).output
+    assert "accuse_reception of event" in issued and "notification_decision of event" in issued
+    assert "already issued" in run(db, "document", "issue", ref, "--kind", "accuse_reception").output
+    receipt = run(db, "document", "print", ref, "--kind", "accuse_reception", "--format", "html").output
     assert "<html" in receipt.lower()
-    notice = tmp_path / "notice.html"
-    run(db, "receipt", ref, "--decision", "-o", str(notice))
-    assert notice.read_text(encoding="utf-8").lower().startswith("<!doctype html")
+    notice = tmp_path / "notice.pdf"
+    run(db, "document", "print", ref, "--kind", "notification_decision", "-o", str(notice))
+    assert notice.read_bytes().startswith(b"%PDF-")
+    listed = json.loads(run(db, "document", "list", ref, "--json").output)
+    assert [d["kind"] for d in listed] == ["accuse_reception", "notification_decision"]
+    assert "journal intact" in run(db, "verify").output
 
 
 def test_refused_action_exits_1_with_every_reason(tmp_path: Path, clock: SetClock) -> None:
@@ -347,7 +353,8 @@ def test_checkpoint_and_verify_with_the_key_detect_a_cut_tail(demo_db: Path, tmp
 
 def test_verify_receipt_finds_the_hash_a_receipt_quotes(demo_db: Path) -> None:
     def quoted(ref: str) -> str:
-        found = re.search(r'<code class="hash">([0-9a-f]{64})</code>', run(demo_db, "receipt", ref).output)
+        html = run(demo_db, "document", "print", ref, "--kind", "accuse_reception", "--format", "html").output
+        found = re.search(r'<code class="hash">([0-9a-f]{64})</code>', html)
         assert found, ref
         return found.group(1)
 

@@ -86,7 +86,7 @@ def test_rule_l212_1_the_notice_of_a_grant_names_the_deciding_body_the_signatory
     text = _text(demo, ref, "notification_decision")
     for mention in COMMON + ["attribution de subvention", "Montant attribué", "€", "comité de sélection",
                              "Sylvain ROBERT", "Président de la Communauté d'Agglomération de Lens-Liévin",
-                             "Fait à Lens, le", "Délibération"]:
+                             "Fait à Lens, le", "par la délibération du conseil communautaire, attendue entre"]:
         assert mention in text, mention
 
 
@@ -144,3 +144,14 @@ def test_rule_l114_5_return_for_pieces_issues_a_demande_de_pieces_with_its_new_d
     for mention in ["Demande de pièces", "Relevé d'Identité Bancaire (clé `rib`)", "périmée", "RIB de 2019",
                     f"avant le {deadline}", "L114-5", "à compter de la réception des pièces manquantes"]:
         assert mention in text, mention
+
+
+def test_the_example_of_docs_documents_md_runs_on_the_demo(demo: Any) -> None:
+    from pathlib import Path
+
+    text = (Path(__file__).parent.parent / "docs" / "documents.md").read_text("utf-8")
+    [block] = [b for b in re.findall(r"```python\n(.*?)```", text, re.S) if "notices.issue_all" in b]
+    ref = _scenario_refs(demo, "paid")[0]
+    namespace: dict[str, Any] = {"flow": demo, "reference": ref}
+    exec(compile(block, "documents.md", "exec"), namespace)
+    assert namespace["pdf"] == demo.document_bytes(ref, "accuse_reception") and namespace["pdf"].startswith(b"%PDF")

@@ -44,11 +44,10 @@ from walk import (
     walk_all,
 )
 
-from ami_workflow import Convention, Deliberation, Refused, State
+from ami_workflow import Convention, Deliberation, Refused, State, notices
 from ami_workflow.agenda import AgendaItem, AgendaKind, agenda
 from ami_workflow.calendar import PARIS
 from ami_workflow.protocol import Backend
-from ami_workflow.receipts import decision_notice, deposit_receipt
 from ami_workflow.reports import CampaignReport, campaign_report, percentage, report_dict, report_lines
 
 XSS = "<script>alert('x')</script>"
@@ -416,7 +415,7 @@ def test_convention_threshold_counts_the_applicants_grants_in_the_campaign(flow:
     assert [i.dossier for i in items_of(flow, paris(2021, 9, 22), AgendaKind.CONVENTION_MISSING)] == [refs[1]]
 
 
-# -- the receipts ----------------------------------------------------------------
+# -- the documents (their French mentions: tests/test_notices.py) -------------------
 
 
 def event_hash(flow: Backend, ref: str, trigger: str) -> tuple[int, str]:
@@ -425,87 +424,86 @@ def event_hash(flow: Backend, ref: str, trigger: str) -> tuple[int, str]:
     return event.seq, event.hash
 
 
-def assert_standalone(document: str) -> None:
-    assert document.startswith("<!DOCTYPE html>\n<html") and document.rstrip().endswith("</html>")
+def html_of(flow: Backend, ref: str, kind: str) -> str:
+    notices.issue(flow, ref, kind)
+    document = flow.document_bytes(ref, kind, "html").decode("utf-8")
+    assert document.startswith("<!DOCTYPE html>") and document.rstrip().endswith("</html>")
     assert '<meta charset="utf-8">' in document and "<style>" in document and "@media print" in document
     assert "<script" not in document.lower() and "src=" not in document and "<link" not in document
-    document.encode("utf-8")
+    return document
 
 
 def test_deposit_receipt_quotes_the_submit_event_and_escapes_user_text(built: Built) -> None:
     flow, ref = built.flow, built.refs["sub"]
-    document = deposit_receipt(flow, ref)
-    assert_standalone(document)
+    document = html_of(flow, ref, "accuse_reception")
     seq, digest = event_hash(flow, ref, "submit")
-    assert digest in document and f"event no. {seq} of the journal" in document
+    assert digest in document and f"event no. {seq} of the campaign&#x27;s journal" in document
     assert flow.dossier_events(ref)[0].hash not in document  # not the creation event's
-    assert "hash-chained journal" in document
     assert html.escape(XSS) in document and "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in document
     assert html.escape(TITLE) in document and "<i>" not in document
-    assert "form &lt;1&gt; &amp; &quot;2&quot;.pdf" in document
     assert html.escape(CAMPAIGN.funder.name) in document and html.escape(CAMPAIGN.call.title) in document
-    assert f"<strong>{ref}</strong>" in document
     assert "12 April 2021 at 10:00 (Paris time)" in document
-    assert html.escape(CAMPAIGN.piece("dossier_demande").label) in document  # type: ignore[union-attr]
-    assert html.escape(CAMPAIGN.piece("rib").label) not in document  # type: ignore[union-attr]
+    assert html.escape(CAMPAIGN.piece("dossier_demande").label[1:]) in document  # type: ignore[union-attr]
+    required = document.split("Pieces still required", 1)[1]  # the RIB was not sent with the submission
+    assert "(key `rib`)</li>" in required  # not received at all
+    assert "(key `dossier_demande`): the original on paper" in required  # received digitally, its original not yet
 
 
-def test_deposit_receipt_of_a_later_dossier_lists_every_piece(built: Built) -> None:
+def test_deposit_receipt_of_a_later_dossier_lists_the_pieces_held_at_its_submission(built: Built) -> None:
     flow, ref = built.flow, built.refs["paid"]
-    document = deposit_receipt(flow, ref)
-    assert_standalone(document)
+    document = html_of(flow, ref, "accuse_reception")
     assert event_hash(flow, ref, "submit")[1] in document
     assert event_hash(flow, ref, "approve")[1] not in document
-    for piece in CAMPAIGN.pieces:
-        assert html.escape(piece.label) in document
     assert "original on paper" in document and "Claire Dupont" not in document  # the signer is personal data
 
 
-def test_receipts_are_refused_for_a_draft(built: Built) -> None:
+def test_documents_are_refused_without_their_act(built: Built) -> None:
     draft = built.refs["draft"]
-    with pytest.raises(Refused, match="draft: it has not been submitted") as refused:
-        deposit_receipt(built.flow, draft)
-    assert refused.value.action == "deposit_receipt"
-    with pytest.raises(Refused, match="is draft: a decision notice is given only for an approved, paid or rejected"):
-        decision_notice(built.flow, draft)
+    with pytest.raises(Refused, match="has no `submit` in the journal") as refused:
+        notices.issue(built.flow, draft, "accuse_reception")
+    assert refused.value.action == "issue_document"
+    with pytest.raises(Refused, match="has no `approve` or `reject`"):
+        notices.issue(built.flow, draft, "notification_decision")
 
 
 def test_decision_notice_of_a_grant(built: Built) -> None:
     flow, ref = built.flow, built.refs["appr"]
-    document = decision_notice(flow, ref)
-    assert_standalone(document)
-    assert "Notice of grant" in document and "Notice of rejection" not in document
+    document = html_of(flow, ref, "notification_decision")
+    assert "attribution de subvention" in document and "refus de subvention" not in document
     seq, digest = event_hash(flow, ref, "approve")
     assert digest in document and f"event no. {seq}" in document
     assert event_hash(flow, ref, "submit")[1] not in document
-    assert "5 000,00 €" in document  # granted
-    assert "5 750,00 €" in document  # ceiling: 57.5 % of 10 000 € with one criterion
+    assert "€5,000.00" in document  # granted
+    assert "€5,750.00" in document  # ceiling: 57.5 % of 10 000 € with one criterion
     labels = {c.key: c.label for c in CAMPAIGN.funding.criteria}
     assert html.escape(labels["jeunes_ou_femmes"]) in document
     assert html.escape(labels["innovante"]) not in document
     assert "expected between 1 September 2021 and 30 September 2021" in document
 
 
-def test_decision_notice_of_a_paid_grant_names_its_deliberation(built: Built) -> None:
+def test_decision_notice_of_a_paid_grant_says_what_was_known_at_the_approval(built: Built) -> None:
     flow, ref = built.flow, built.refs["paid"]
-    document = decision_notice(flow, ref)
+    document = html_of(flow, ref, "notification_decision")
     assert event_hash(flow, ref, "approve")[1] in document
-    assert "13 000,00 €" in document and "8 000,00 €" in document
-    assert "deliberation DEL-2021-09 of 27 September 2021" in document
+    assert "€13,000.00" in document
+    assert "DEL-2021-09" not in document  # the deliberation came after the approval the notice attests
     labels = {c.key: c.label for c in CAMPAIGN.funding.criteria}
     assert html.escape(labels["participation_habitants"]) in document
 
 
 def test_decision_notice_of_a_rejection(built: Built) -> None:
     flow, ref = built.flow, built.refs["rej"]
-    document = decision_notice(flow, ref)
-    assert_standalone(document)
-    assert "Notice of rejection" in document
+    document = html_of(flow, ref, "notification_decision")
+    assert "refus de subvention" in document
     assert event_hash(flow, ref, "reject")[1] in document
     assert html.escape(MOTIVATION) in document and "<incomplet>" not in document
 
 
-@pytest.mark.parametrize("key", ["sub", "wd"])
-def test_decision_notice_refused_before_a_decision_or_after_withdrawal(built: Built, key: str) -> None:
-    with pytest.raises(Refused, match="a decision notice is given only for"):
-        decision_notice(built.flow, built.refs[key])
+def test_decision_notice_refused_before_a_decision(built: Built) -> None:
+    with pytest.raises(Refused, match="there is no notification_decision to issue"):
+        notices.issue(built.flow, built.refs["sub"], "notification_decision")
+
+
+def test_a_grant_withdrawn_later_keeps_the_notice_of_its_decision(built: Built) -> None:
+    document = html_of(built.flow, built.refs["wd"], "notification_decision")  # approved in June, withdrawn in July
+    assert "attribution de subvention" in document and "withdraw" not in document

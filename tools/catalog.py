@@ -95,6 +95,9 @@ def templates() -> dict[str, Catalog]:
     cli = out.setdefault("cli", Catalog(domain="ami_workflow", fuzzy=False))
     for filename, lineno, text in cli_help():
         cli.add(text, locations=[(filename, lineno)])
+    # click words the "[required]" of an option's help as _(extra["required"]): no extractor can see it.
+    out.setdefault(CLICK, Catalog(domain="ami_workflow", fuzzy=False)).add(
+        "required", locations=[("click/core.py", 0)], auto_comments=["Option.get_help_record: _(extra['required'])"])
     sources = [(PACKAGE, "ami_workflow"), (Path(click.__file__).parent, "click")]
     for directory, prefix in sources:
         for filename, lineno, message, comments in _extract(directory, prefix):
