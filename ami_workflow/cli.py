@@ -542,8 +542,8 @@ def dossier_attach(state: _State, reference: str, piece: str, file: str, media_t
         label = flow.campaign.piece(piece)
     stored = d.piece(piece)
     size = (stored.size or 0) if stored else 0
-    click.echo(ngettext("{reference}: {label} received ({size} byte, sha256 {sha256})",
-                        "{reference}: {label} received ({size} bytes, sha256 {sha256})", size).format(
+    click.echo(ngettext("{reference}: {label} (key `{key}`) received ({size} byte, sha256 {sha256})",
+                        "{reference}: {label} (key `{key}`) received ({size} bytes, sha256 {sha256})", size).format(
         reference=reference, label=label.label if label else piece, key=piece, size=format_decimal(size),
         sha256=stored.sha256 if stored else ""))
 
@@ -568,8 +568,8 @@ def dossier_original(state: _State, reference: str, piece: str, signed: bool,
     with state.flow() as flow:
         flow.receive_original(reference, original, postmark=_day(postmark) if postmark else None, actor=actor)
         found = flow.campaign.piece(piece)
-    message = (_("{reference}: paper original of {piece} recorded (signed)") if signed
-               else _("{reference}: paper original of {piece} recorded (not signed)"))
+    message = (_("{reference}: paper original of {label} (key `{piece}`) recorded (signed)") if signed
+               else _("{reference}: paper original of {label} (key `{piece}`) recorded (not signed)"))
     click.echo(message.format(reference=reference, piece=piece, label=found.label if found else piece))
 
 
@@ -635,16 +635,35 @@ def _fire(state: _State, reference: str, trigger: str, at: str | None, postmark:
                          actor=actor, expected_version=expected_version, keep_refusal=True, **payload)
 
 
+#: The triggers whose act is attested by a document sent to the applicant (ami_workflow.issued.DOCUMENT_KINDS).
+_DOCUMENTED = frozenset({"submit", "return_for_pieces", "approve", "reject"})
+
+
 @dossier.command("fire")
 @click.argument("reference")
 @click.argument("trigger", type=click.Choice(TRIGGERS))
 @_fire_options
+@click.option("--no-document", is_flag=True,
+              help="Do not issue the document the act calls for (accusé de réception, demande de pièces, notice).")
 @click.pass_obj
-def dossier_fire(state: _State, /, reference: str, trigger: str, **options: Any) -> None:
-    """Fire TRIGGER on a dossier (submit, mark_complete, instruct, hear, approve, pay …)."""
+def dossier_fire(state: _State, /, reference: str, trigger: str, no_document: bool, **options: Any) -> None:
+    """Fire TRIGGER on a dossier (submit, mark_complete, instruct, hear, approve, pay …).
+
+    A submission, a return for pieces, an approval or a rejection then issues the document it calls for (stored
+    as issued: ami-workflow document print).
+    """
     d = _fire(state, reference, trigger, **options)
     click.echo(_("{reference}: {trigger} -> {state} (version {version})").format(
         reference=reference, trigger=trigger, state=d.state, version=d.version))
+    if trigger in _DOCUMENTED and not no_document:
+        from . import notices
+
+        with state.flow() as flow:
+            before = {(doc.kind, doc.attests) for doc in flow.documents(reference)}
+            for doc in notices.issue_all(flow, reference, actor=options["actor"]):
+                if (doc.kind, doc.attests) not in before:
+                    click.echo(_("{kind} issued (event {seq}): ami-workflow document print {reference} --kind {kind} "
+                                 "-o FILE").format(kind=doc.kind, seq=doc.seq, reference=reference))
 
 
 @main.command()
