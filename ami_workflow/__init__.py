@@ -1,7 +1,7 @@
 """ami_workflow: run a public call for projects (AMI) end to end.
 
 Re-exports only; see each module for its one job. The modules that read the
-store (reports, agenda, exports, receipts, rollover) and the command line are
+store (reports, agenda, exports, notices, rollover) and the command line are
 imported from their own modules.
 
 Importing the package imports none of its modules: each name below is imported
@@ -70,7 +70,9 @@ if TYPE_CHECKING:
         StorageError,
     )
     from .guards import GUARDS, Context, eligibility_problems
+    from .i18n import set_language, use_language
     from .identity import check_applicant
+    from .issued import IssuedDocument
     from .memory import MemoryWorkflow
     from .money import euros, format_euros
     from .pieces import (
@@ -139,6 +141,7 @@ __all__ = [
     "InvalidInput",
     "InvalidTime",
     "IssueReason",
+    "IssuedDocument",
     "Kind",
     "Member",
     "MemoryWorkflow",
@@ -184,8 +187,10 @@ __all__ = [
     "parse_campaign",
     "qpv_share_met",
     "read_checkpoints",
+    "set_language",
     "sign_checkpoint",
     "to_paris",
+    "use_language",
     "verify_checkpoint",
 ]
 
@@ -206,6 +211,8 @@ _HOMES: dict[str, tuple[str, ...]] = {
     "core": ("Event", "Kind"),
     "decisions": ("Convention", "Deliberation", "FinancialReport"),
     "dossier": ("Applicant", "Application", "CoFunding", "Dossier", "Instruction", "Payment", "Period"),
+    "i18n": ("set_language", "use_language"),
+    "issued": ("IssuedDocument",),
     "errors": (
         "AmiWorkflowError", "AnchorError", "CallFileError", "IllegalTrigger", "InvalidAmount", "InvalidInput",
         "InvalidTime", "NotFound", "Refused", "StorageError",
