@@ -235,7 +235,7 @@ def _accuse_reception(flow: Backend, campaign: Campaign, dossier: Dossier, act: 
             day=format_day(date.fromisoformat(postmark)))
     rows = _identity(campaign, dossier) + [(_("Received"), when), (_("Service in charge"), _service(campaign))]
     blocks: list[Block] = [
-        Paragraph(_("The {service} acknowledges receipt of your application to the call for projects « {call} ».")
+        Paragraph(_("The {service} acknowledges receipt of your application under « {call} ».")
                   .format(service=campaign.funder.service or campaign.funder.name, call=campaign.call.title)),
         Facts(tuple(rows)),
         *_received(campaign, dossier),
@@ -272,8 +272,11 @@ def _accuse_reception(flow: Backend, campaign: Campaign, dossier: Dossier, act: 
             "Without an answer by {day}, your application will be deemed rejected.", months).format(
                 n=months, day=format_day(add_months(received, months)))))
     blocks += _recourse(campaign, _("An implicit decision of rejection"))
+    heard = any(edge.trigger == "hear" for edge in campaign.workflow.edges)
     blocks.append(Paragraph(_("This acknowledgement is not a decision on your application, which will be instructed, "
-                              "then heard by the selection committee."), "note"))
+                              "then heard by the selection committee.") if heard else
+                            _("This acknowledgement is not a decision on your application, which will be instructed."),
+                            "note"))
     blocks += _journal(act, _("The submission is recorded"))
     blocks.append(_signature(campaign, received, signed=False))
     return _document(campaign, _("Accusé de réception"), dossier, event.at, blocks)
@@ -289,7 +292,7 @@ def _demande_pieces(flow: Backend, campaign: Campaign, dossier: Dossier, act: Ch
     deadline = day.fromordinal(day.toordinal() + campaign.notices.pieces_deadline_days)
     rows = [(_label(campaign, issue.key), _reason(issue.reason.value), issue.note) for issue in dossier.issues]
     blocks: list[Block] = [
-        Paragraph(_("The instruction of your application to the call for projects « {call} » found that pieces are "
+        Paragraph(_("The instruction of your application under « {call} » found that pieces are "
                     "missing or must be sent again.").format(call=campaign.call.title)),
         Facts(tuple(_identity(campaign, dossier) + [(_("Service in charge"), _service(campaign))])),
         Heading(_("Pieces to send")),
@@ -325,13 +328,14 @@ def _decision(flow: Backend, campaign: Campaign, dossier: Dossier, act: ChainedE
         if dossier.instruction is not None:
             rows.append((_("Ceiling for the confirmed criteria"), format_money(dossier.instruction.ceiling)))
         rows += [(_("Decision"), _("subsidy granted")), (_("Amount granted"), format_money(dossier.approved)),
-                 (_("Decided by"), _("the {author}, on the proposal of the selection committee").format(author=author)),
+                 (_("Decided by"), (_("the {author}, on the proposal of the selection committee") if heard is not None
+                                    else _("the {author}")).format(author=author)),
                  (_("Date of the decision"), format_day(day))]
         if deliberations:
             rows.append((_("Deliberation"), "; ".join(
                 _("no. {number} of {day}").format(number=d.reference, day=format_day(d.day)) for d in deliberations)))
         blocks: list[Block] = [
-            Paragraph(_("The {author} grants a subsidy to the action below, under the call for projects « {call} ».")
+            Paragraph(_("The {author} grants a subsidy to the action below, under « {call} ».")
                       .format(author=author, call=campaign.call.title)),
             Facts(tuple(rows)),
         ]
@@ -351,7 +355,7 @@ def _decision(flow: Backend, campaign: Campaign, dossier: Dossier, act: ChainedE
                  (_("Date of the decision"), format_day(day))]
         motivation = dossier.decision_note or _("(no motivation recorded)")
         blocks = [
-            Paragraph(_("The {author} does not retain the application below to the call for projects « {call} ».")
+            Paragraph(_("The {author} does not retain the application below under « {call} ».")
                       .format(author=author, call=campaign.call.title)),
             Facts(tuple(rows)),
             Heading(_("Motivation")),

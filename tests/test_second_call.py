@@ -120,6 +120,30 @@ def test_residents_group_without_siret_runs_from_draft_to_paid_without_hearing(f
     assert flow.totals().paid == Decimal("1500.00")
 
 
+def test_the_second_call_s_documents_name_no_committee(fph: Any) -> None:
+    from pdftext import pdf_text
+
+    from ami_workflow import notices
+    from ami_workflow.i18n import use_language
+
+    flow = fph
+    ref = flow.create_dossier(collective(), initiative()).reference
+    for key in ("fiche_initiative", "budget", "liste_habitants", "rib"):
+        flow.attach(ref, key, key.encode())
+    for day, trigger in ((2, "submit"), (6, "mark_complete"), (10, "instruct"), (11, "approve")):
+        at(flow, paris(2, day))
+        flow.fire(ref, trigger)
+    with use_language("fr"):
+        issued = notices.issue_all(flow, ref)
+    assert [d.kind for d in issued] == ["accuse_reception", "notification_decision"]
+    text = " ".join(pdf_text(flow.document_bytes(ref, "notification_decision")).split())
+    assert "le Président de la Communauté d'Agglomération de Lens-Liévin" in text and "1 500,00 €" in text
+    assert "comité de sélection" not in text  # this call has no hearing
+    receipt = " ".join(pdf_text(flow.document_bytes(ref, "accuse_reception")).split())
+    assert "comité de sélection" not in receipt and "au titre de « Fonds de Participation" in receipt
+    assert "Tribunal administratif de Lille" in text
+
+
 def test_second_call_keeps_its_own_rules(backend: str) -> None:
     flow = new_flow(backend, FPH, start=paris(1, 10))  # before the call opens
     events = len(flow.events())
