@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from .errors import AnchorError, InvalidInput
+from .i18n import N_, _
 from .journal import ChainedEvent, ChainProblem, verify_chain
 
 if TYPE_CHECKING:  # cryptography is imported by the functions that sign or load keys: not at start-up
@@ -92,14 +93,14 @@ def generate_key(private_path: PathLike, public_path: PathLike, *, password: byt
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     if password is not None and (not isinstance(password, bytes) or not password):
-        raise AnchorError("password: expected non-empty bytes, or None for an unencrypted key")
+        raise AnchorError(_("password: expected non-empty bytes, or None for an unencrypted key"))
     key, pem = Ed25519PrivateKey.generate(), serialization.Encoding.PEM
     encryption = serialization.BestAvailableEncryption(password) if password else serialization.NoEncryption()
     private = key.private_bytes(pem, serialization.PrivateFormat.PKCS8, encryption)
     public = key.public_key().public_bytes(pem, serialization.PublicFormat.SubjectPublicKeyInfo)
     for path in (public_path, private_path):
         if os.path.lexists(path):
-            raise AnchorError(f"{os.fspath(path)}: already exists; a key file is never overwritten")
+            raise AnchorError(_("{path}: already exists; a key file is never overwritten").format(path=os.fspath(path)))
     _write_new(private_path, private, 0o600)
     try:
         _write_new(public_path, public, 0o644)
@@ -112,19 +113,21 @@ def _write_new(path: PathLike, data: bytes, mode: int) -> None:
     try:  # O_EXCL: never overwrite, even a file created since the check
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     except OSError as error:
-        raise AnchorError(f"{os.fspath(path)}: cannot be created ({error.strerror})") from None
+        raise AnchorError(_("{path}: cannot be created ({reason})").format(
+            path=os.fspath(path), reason=error.strerror)) from None
     with os.fdopen(fd, "wb") as file:
         file.write(data)
         file.flush()
         os.fsync(file.fileno())
 
 
-def _read(path: PathLike, what: str) -> bytes:
+def _read(path: PathLike, message: str) -> bytes:
+    """The bytes of ``path``; ``message`` (marked with ``N_``, with ``{path}`` and ``{reason}``) if unreadable."""
     try:
         with open(path, "rb") as file:
             return file.read()
     except OSError as error:
-        raise AnchorError(f"{os.fspath(path)}: cannot read the {what} ({error.strerror})") from None
+        raise AnchorError(_(message).format(path=os.fspath(path), reason=error.strerror)) from None
 
 
 def load_private_key(path: PathLike, password: bytes | None = None) -> Ed25519PrivateKey:
@@ -133,19 +136,19 @@ def load_private_key(path: PathLike, password: bytes | None = None) -> Ed25519Pr
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    data, name = _read(path, "private key"), os.fspath(path)
+    data, name = _read(path, N_("{path}: cannot read the private key ({reason})")), os.fspath(path)
     if b"PUBLIC KEY-----" in data:
-        raise AnchorError(f"{name}: this is a public key; signing needs the private key file")
+        raise AnchorError(_("{path}: this is a public key; signing needs the private key file").format(path=name))
     try:
         key = serialization.load_pem_private_key(data, password)
     except TypeError:
-        reason = "the key is not encrypted" if password else "the key is encrypted: a password is needed"
-        raise AnchorError(f"{name}: {reason}") from None
+        reason = _("the key is not encrypted") if password else _("the key is encrypted: a password is needed")
+        raise AnchorError(_("{path}: {problem}").format(path=name, problem=reason)) from None
     except (ValueError, UnsupportedAlgorithm):
-        reason = "wrong password, or not a valid PEM private key" if password else "not a valid PEM private key"
-        raise AnchorError(f"{name}: {reason}") from None
+        reason = _("wrong password, or not a valid PEM private key") if password else _("not a valid PEM private key")
+        raise AnchorError(_("{path}: {problem}").format(path=name, problem=reason)) from None
     if not isinstance(key, Ed25519PrivateKey):
-        raise AnchorError(f"{name}: a {type(key).__name__}, not an Ed25519 private key")
+        raise AnchorError(_("{path}: a {type}, not an Ed25519 private key").format(path=name, type=type(key).__name__))
     return key
 
 
@@ -155,15 +158,15 @@ def load_public_key(path: PathLike) -> Ed25519PublicKey:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-    data, name = _read(path, "public key"), os.fspath(path)
+    data, name = _read(path, N_("{path}: cannot read the public key ({reason})")), os.fspath(path)
     if b"PRIVATE KEY-----" in data:
-        raise AnchorError(f"{name}: this is a private key; give the public key file")
+        raise AnchorError(_("{path}: this is a private key; give the public key file").format(path=name))
     try:
         key = serialization.load_pem_public_key(data)
     except (ValueError, UnsupportedAlgorithm):
-        raise AnchorError(f"{name}: not a valid PEM public key") from None
+        raise AnchorError(_("{path}: not a valid PEM public key").format(path=name)) from None
     if not isinstance(key, Ed25519PublicKey):
-        raise AnchorError(f"{name}: a {type(key).__name__}, not an Ed25519 public key")
+        raise AnchorError(_("{path}: a {type}, not an Ed25519 public key").format(path=name, type=type(key).__name__))
     return key
 
 
@@ -178,16 +181,18 @@ def key_id(public_key: Ed25519PublicKey) -> str:
 def _field_problem(seq: Any, head: Any, recorded_at: Any, key: Any) -> str | None:
     """What is wrong with a checkpoint's fields, or ``None``."""
     if isinstance(seq, bool) or not isinstance(seq, int) or seq < 1:
-        return f"seq: expected an integer from 1, got {seq!r}"
+        return _("seq: expected an integer from 1, got {seq!r}").format(seq=seq)
     for name, value, size in (("head", head, 64), ("key_id", key, 16)):
         if not isinstance(value, str) or len(value) != size or not set(value) <= _HEX:
-            return f"{name}: expected {size} lowercase hex digits, got {value!r}"
+            return _("{field}: expected {size} lowercase hex digits, got {value!r}").format(
+                field=name, size=size, value=value)
     try:
         instant = datetime.fromisoformat(recorded_at) if isinstance(recorded_at, str) else None
     except ValueError:
         instant = None
     if instant is None or instant.tzinfo is None or not recorded_at.isascii():
-        return f"recorded_at: expected an ISO 8601 instant with its UTC offset, got {recorded_at!r}"
+        return _("recorded_at: expected an ISO 8601 instant with its UTC offset, got {value!r}").format(
+            value=recorded_at)
     return None
 
 
@@ -229,15 +234,16 @@ def verify_checkpoint(public_key: Ed25519PublicKey, checkpoint: Checkpoint) -> N
 
     expected = key_id(public_key)
     if checkpoint.key_id != expected:
-        raise AnchorError(f"signed by another key (key_id {checkpoint.key_id!r}, expected {expected!r})")
+        raise AnchorError(_("signed by another key (key_id {key_id!r}, expected {expected!r})").format(
+            key_id=checkpoint.key_id, expected=expected))
     fields = (checkpoint.seq, checkpoint.head, checkpoint.recorded_at, checkpoint.key_id)
     problem = _field_problem(*fields)
     if problem is not None:
-        raise AnchorError(f"malformed checkpoint: {problem}")
+        raise AnchorError(_("malformed checkpoint: {problem}").format(problem=problem))
     try:
         public_key.verify(base64.b64decode(checkpoint.signature, validate=True), checkpoint_message(*fields))
     except (binascii.Error, TypeError, ValueError, InvalidSignature):
-        raise AnchorError("bad signature: the checkpoint or its signature was changed") from None
+        raise AnchorError(_("bad signature: the checkpoint or its signature was changed")) from None
 
 
 def append_checkpoint(path: PathLike, checkpoint: Checkpoint) -> None:
@@ -250,11 +256,13 @@ def append_checkpoint(path: PathLike, checkpoint: Checkpoint) -> None:
     try:
         fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
     except OSError as error:
-        raise AnchorError(f"{os.fspath(path)}: cannot open the anchor file ({error.strerror})") from None
+        raise AnchorError(_("{path}: cannot open the anchor file ({reason})").format(
+            path=os.fspath(path), reason=error.strerror)) from None
     with os.fdopen(fd, "r+b") as file:
         size = os.fstat(fd).st_size
         if size and os.pread(fd, 1, size - 1) != b"\n":
-            raise AnchorError(f"{os.fspath(path)}: its last line is unfinished; repair the file first")
+            raise AnchorError(_("{path}: its last line is unfinished; repair the file first").format(
+                path=os.fspath(path)))
         file.write(line.encode("ascii"))
         file.flush()
         os.fsync(fd)
@@ -266,7 +274,7 @@ def read_checkpoints(path: PathLike) -> list[Checkpoint]:
     A line that is not a well-formed checkpoint raises
     :class:`~ami_workflow.errors.AnchorError` naming the file, the line number and the problem.
     """
-    data, name = _read(path, "anchor file"), os.fspath(path)
+    data, name = _read(path, N_("{path}: cannot read the anchor file ({reason})")), os.fspath(path)
     checkpoints: list[Checkpoint] = []
     lines = data.split(b"\n")
     if not lines[-1]:  # the end of the last line, or an empty file
@@ -275,14 +283,15 @@ def read_checkpoints(path: PathLike) -> list[Checkpoint]:
         try:
             record = json.loads(raw)
         except ValueError:
-            raise AnchorError(f"{name}: line {number}: not a JSON object") from None
+            raise AnchorError(_("{path}: line {number}: not a JSON object").format(path=name, number=number)) from None
         if not isinstance(record, dict) or sorted(record) != list(_FIELDS):
-            raise AnchorError(f"{name}: line {number}: expected exactly the keys {', '.join(_FIELDS)}")
+            raise AnchorError(_("{path}: line {number}: expected exactly the keys {keys}").format(
+                path=name, number=number, keys=", ".join(_FIELDS)))
         problem = _field_problem(record["seq"], record["head"], record["recorded_at"], record["key_id"])
         if problem is None and not isinstance(record["signature"], str):
-            problem = "signature: expected base64 text"
+            problem = _("signature: expected base64 text")
         if problem is not None:
-            raise AnchorError(f"{name}: line {number}: {problem}")
+            raise AnchorError(_("{path}: line {number}: {problem}").format(path=name, number=number, problem=problem))
         checkpoints.append(Checkpoint(**record))
     return checkpoints
 
@@ -306,7 +315,8 @@ def check_against_anchor(
         try:
             verify_checkpoint(public_key, checkpoint)
         except AnchorError as error:
-            return ChainProblem(checkpoint.seq, f"checkpoint at seq {checkpoint.seq}: {error}")
+            return ChainProblem(checkpoint.seq, _("checkpoint at seq {seq}: {problem}").format(
+                seq=checkpoint.seq, problem=error))
     wanted = {checkpoint.seq for checkpoint in checkpoints}
     seen: dict[int, str] = {}
     last = 0
@@ -325,9 +335,11 @@ def check_against_anchor(
         if problem is not None and problem.seq <= checkpoint.seq:
             break
         if checkpoint.seq not in seen:
-            reason = f"cut: the journal ends at seq {last}, but a checkpoint was signed at seq {checkpoint.seq}"
+            reason = _("cut: the journal ends at seq {last}, but a checkpoint was signed at seq {seq}").format(
+                last=last, seq=checkpoint.seq)
             return ChainProblem(last + 1, reason)
         if seen[checkpoint.seq] != checkpoint.head:
-            reason = f"rewritten: event {checkpoint.seq} does not have the hash signed at {checkpoint.recorded_at}"
+            reason = _("rewritten: event {seq} does not have the hash signed at {recorded_at}").format(
+                seq=checkpoint.seq, recorded_at=checkpoint.recorded_at)
             return ChainProblem(checkpoint.seq, reason)
     return problem

@@ -23,6 +23,7 @@ from .core.evolve import World, fold, plain
 from .core.view import View
 from .dossier import Dossier
 from .errors import InvalidInput
+from .i18n import N_, _
 from .journal import ChainedEvent, ChainProblem, canonical_json, personal_data_digest
 from .money import ZERO
 from .stored_chain import verify_texts
@@ -109,11 +110,13 @@ class Auditing:
             return problem
         for seq, path, salt, value, held in self._personal_rows():
             if held is None or not salt or personal_data_digest(salt, value) != held:
-                return ChainProblem(seq, f"personal data changed: {path} no longer matches the digest in its event")
+                reason = _("personal data changed: {path} no longer matches the digest in its event")
+                return ChainProblem(seq, reason.format(path=path))
         if files:
             for sha, blob in self._file_rows():
                 if blob is not None and hashlib.sha256(blob).hexdigest() != sha:
-                    return ChainProblem(0, f"piece content changed: the file {sha} no longer has that SHA-256")
+                    return ChainProblem(0, _("piece content changed: the file {sha} no longer has that SHA-256").format(
+                        sha=sha))
         difference = self._projection_problems()
         return None if difference is None else ChainProblem(0, difference)
 
@@ -128,9 +131,9 @@ class Auditing:
         self._outside_batch("a checkpoint")  # its anchor line is written once the journal has committed
         with self._transaction():
             now = self._now()
-            seq, head, _ = self._last()
+            seq, head, _recorded = self._last()
             if seq == 0:
-                raise InvalidInput("the journal is empty: there is nothing to checkpoint")
+                raise InvalidInput(_("the journal is empty: there is nothing to checkpoint"))
             signed = sign_checkpoint(private_key, seq, head, now.isoformat())
             event = Event(Kind.CHECKPOINT, None, None, now, who, plain(signed))
             stamped = self._chain([event], now)
@@ -166,31 +169,44 @@ def world_difference(live: World, replayed: World) -> str | None:
     for ref in sorted(set(live.dossiers) | set(replayed.dossiers)):
         have, want = live.dossiers.get(ref), replayed.dossiers.get(ref)
         if want is None:
-            return f"dossier {ref} has no event in the journal"
+            return _("dossier {reference} has no event in the journal").format(reference=ref)
         if have is None:
-            return f"dossier {ref} is in the journal but missing from the store"
+            return _("dossier {reference} is in the journal but missing from the store").format(reference=ref)
         if have != want:
-            return f"dossier {ref} differs from its journal: {_first_field(have, want)}"
+            return _("dossier {reference} differs from its journal: {difference}").format(
+                reference=ref, difference=_first_field(have, want))
     if set(live.campaigns) != set(replayed.campaigns):
-        return f"campaigns differ from the journal: {sorted(live.campaigns)} against {sorted(replayed.campaigns)}"
+        return _("campaigns differ from the journal: {live} against {replayed}").format(
+            live=sorted(live.campaigns), replayed=sorted(replayed.campaigns))
     for cid, place in live.campaigns.items():
         other = replayed.campaigns[cid]
-        for name in ("campaign", "amendments", "sessions", "deliberations", "conventions", "financial_reports"):
+        for name, message in _CAMPAIGN_PARTS.items():
             if getattr(place, name) != getattr(other, name):
-                return f"the {name.replace('_', ' ')} of {cid} differ from the journal"
+                return _(message).format(campaign=cid)
     for key in sorted(set(live.totals) | set(replayed.totals)):
         zero = (ZERO, ZERO)
         if live.totals.get(key, zero) != replayed.totals.get(key, zero):
-            return f"the running total {'/'.join(key)} differs from the journal"
+            return _("the running total {total} differs from the journal").format(total="/".join(key))
     return None
+
+
+#: What differs when a part of a campaign's record differs from its replay (the attribute of the campaign's place).
+_CAMPAIGN_PARTS = {
+    "campaign": N_("the campaign of {campaign} differ from the journal"),
+    "amendments": N_("the amendments of {campaign} differ from the journal"),
+    "sessions": N_("the sessions of {campaign} differ from the journal"),
+    "deliberations": N_("the deliberations of {campaign} differ from the journal"),
+    "conventions": N_("the conventions of {campaign} differ from the journal"),
+    "financial_reports": N_("the financial reports of {campaign} differ from the journal"),
+}
 
 
 def _first_field(have: Any, want: Any) -> str:
     for field in attrs.fields(type(have)):
         a, b = getattr(have, field.name), getattr(want, field.name)
         if a != b:
-            return f"{field.name} is {a!r}, the journal says {b!r}"
-    return "it differs"
+            return _("{field} is {have!r}, the journal says {want!r}").format(field=field.name, have=a, want=b)
+    return _("it differs")
 
 
 def applicant_export(identity: str, dossiers: Sequence[Dossier], events: Iterable[Event]) -> dict[str, Any]:

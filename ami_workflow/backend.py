@@ -47,6 +47,7 @@ from .decisions import Deliberation
 from .dossier import Applicant, Application, Dossier
 from .errors import InvalidInput, NotFound, Refused
 from .guards import dossier_ceiling
+from .i18n import _
 from .issuing import Issuing
 from .journal import (
     GENESIS,
@@ -84,7 +85,7 @@ class Chained:
 
 def _text(value: object, name: str) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(f"{name} must be a non-empty string, not {value!r}")
+        raise InvalidInput(_("{name} must be a non-empty string, not {value!r}").format(name=name, value=value))
     return value
 
 
@@ -93,7 +94,7 @@ def safe_name(filename: str | None) -> str | None:
     if filename is None:
         return None
     if not isinstance(filename, str):
-        raise InvalidInput(f"filename must be text, not {type(filename).__name__}")
+        raise InvalidInput(_("filename must be text, not {type}").format(type=type(filename).__name__))
     name = filename.replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join(ch for ch in name if ch.isprintable()).strip()
     return name[:255] or None
@@ -136,10 +137,10 @@ class Operations(Batching, CampaignOperations, Issuing, Auditing):
 
     def _actor(self, actor: str) -> str:
         if not isinstance(actor, str):
-            raise InvalidInput(f"actor must be text, not {type(actor).__name__}")
+            raise InvalidInput(_("actor must be text, not {type}").format(type=type(actor).__name__))
         who = actor.strip() or self.actor.strip()
         if not who:
-            raise InvalidInput("say who acts: give actor=..., or open the store with a default actor")
+            raise InvalidInput(_("say who acts: give actor=..., or open the store with a default actor"))
         return who
 
     def _run(self, command: Command, blobs: Mapping[str, bytes] | None = None) -> list[Event]:
@@ -187,7 +188,7 @@ class Operations(Batching, CampaignOperations, Issuing, Auditing):
         the write; the other subscribers still run.
         """
         if not callable(callback):
-            raise InvalidInput(f"a subscriber must be callable, not {type(callback).__name__}")
+            raise InvalidInput(_("a subscriber must be callable, not {type}").format(type=type(callback).__name__))
         self._subscribers.append(callback)
 
         def unsubscribe() -> None:
@@ -244,17 +245,20 @@ class Operations(Batching, CampaignOperations, Issuing, Auditing):
             try:
                 applicant, application, reference = entry
                 if not isinstance(applicant, Applicant):
-                    raise InvalidInput(f"applicant must be an Applicant record, not {type(applicant).__name__}")
+                    raise InvalidInput(_("applicant must be an Applicant record, not {type}").format(
+                        type=type(applicant).__name__))
                 if application is not None and not isinstance(application, Application):
-                    raise InvalidInput(f"application must be an Application record, not {type(application).__name__}")
+                    raise InvalidInput(_("application must be an Application record, not {type}").format(
+                        type=type(application).__name__))
                 if reference is not None:
                     _text(reference, "reference")
                     if reference in seen:
-                        raise InvalidInput(f"the reference {reference!r} appears twice")
+                        raise InvalidInput(_("the reference {reference!r} appears twice").format(reference=reference))
                     seen.add(reference)
                 checked.append((applicant, application or Application(), reference))
             except (InvalidInput, TypeError, ValueError) as exc:
-                raise InvalidInput(f"entry {position}: {exc}" if len(seen) != 1 or position > 1 else str(exc)) from None
+                raise InvalidInput(_("entry {position}: {problem}").format(position=position, problem=exc)
+                                   if len(seen) != 1 or position > 1 else str(exc)) from None
         events = self._run(CreateDossiers(self._cid(campaign_id), tuple(checked), who))
         if progress is not None:
             progress(len(events))
@@ -265,7 +269,7 @@ class Operations(Batching, CampaignOperations, Issuing, Auditing):
     ) -> Dossier:
         """Replace a draft's declared content; ``expected_version`` is the version read (no blind overwrite)."""
         if expected_version is None:
-            raise InvalidInput("expected_version is required: give the version of the dossier you edited")
+            raise InvalidInput(_("expected_version is required: give the version of the dossier you edited"))
         self._run(UpdateApplication(reference, application, expected_version, self._actor(actor)))
         return self.get(reference)
 
@@ -289,17 +293,17 @@ class Operations(Batching, CampaignOperations, Issuing, Auditing):
         """
         if isinstance(content, Path):
             if not content.is_file():
-                raise InvalidInput(f"{content} is not a readable file")
+                raise InvalidInput(_("{path} is not a readable file").format(path=content))
             blob = content.read_bytes()
             filename = filename or content.name
         elif isinstance(content, (bytes, bytearray)):
             blob = bytes(content)
         else:
-            raise InvalidInput(f"content must be bytes or a Path, not {type(content).__name__}")
+            raise InvalidInput(_("content must be bytes or a Path, not {type}").format(type=type(content).__name__))
         if media_type is not None and not isinstance(media_type, str):
-            raise InvalidInput(f"media_type must be text, not {type(media_type).__name__}")
+            raise InvalidInput(_("media_type must be text, not {type}").format(type=type(media_type).__name__))
         if not isinstance(key, str):
-            raise InvalidInput(f"unknown piece {key!r}")
+            raise InvalidInput(_("unknown piece {key!r}").format(key=key))
         digest = hashlib.sha256(blob).hexdigest()
         command = AttachPiece(
             reference,
@@ -343,7 +347,7 @@ class Operations(Batching, CampaignOperations, Issuing, Auditing):
         every reason is given at once.
         """
         if isinstance(keys, str) or not all(isinstance(k, str) for k in keys):
-            raise InvalidInput("keys must be a list of piece keys")
+            raise InvalidInput(_("keys must be a list of piece keys"))
         self._run(ReusePieces(reference, from_reference, tuple(keys), self._actor(actor), expected_version))
         return self.get(reference)
 
@@ -489,7 +493,7 @@ class Operations(Batching, CampaignOperations, Issuing, Auditing):
         _text(reference, "reference")
         dossier = self._view().find(reference)
         if dossier is None:
-            raise NotFound(f"no dossier {reference!r}")
+            raise NotFound(_("no dossier {reference!r}").format(reference=reference))
         return dossier
 
     def amendments(self, campaign_id: str | None = None) -> list[CalendarAmendment]:

@@ -17,6 +17,7 @@ import attrs
 from .core.events import Event
 from .core.view import View
 from .errors import InvalidInput, StorageError
+from .i18n import _
 
 __all__ = ["Batching"]
 
@@ -103,18 +104,18 @@ class Batching:
     @contextlib.contextmanager
     def _open_batch(self) -> Iterator[None]:
         if self._batch is not None:
-            raise InvalidInput("a batch is already open on this store: batches do not nest")
+            raise InvalidInput(_("a batch is already open on this store: batches do not nest"))
         with self._transaction() as view:
             batch = self._batch = _Batch(view, threading.get_ident())
             try:
                 yield
                 if batch.spoiled:
-                    raise StorageError("an operation of the batch failed part-way: nothing of the batch was kept")
+                    raise StorageError(_("an operation of the batch failed part-way: nothing of the batch was kept"))
             finally:
                 self._batch = None
         self._notify(batch.events)
 
     def _outside_batch(self, action: str) -> None:
         if self._batch is not None:
-            raise InvalidInput(f"{action} cannot run inside a batch: close the batch first")
+            raise InvalidInput(_("{action} cannot run inside a batch: close the batch first").format(action=action))
 

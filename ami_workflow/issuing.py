@@ -16,6 +16,7 @@ from datetime import datetime
 from .core.commands import Command, IssueDocument
 from .core.events import Event, Kind
 from .errors import InvalidInput, NotFound, Refused
+from .i18n import _
 from .issued import DOCUMENT_FORMATS, DOCUMENT_KINDS, IssuedDocument
 from .journal import ChainedEvent
 
@@ -46,8 +47,10 @@ class Issuing:
         """The document ``kind`` issued on the dossier for the event ``attests`` (by default the latest one)."""
         found = [d for d in self.documents(reference) if d.kind == kind and attests in (None, d.attests)]
         if not found:
-            which = "" if attests is None else f" for event {attests}"
-            raise NotFound(f"no {kind} was issued on {reference}{which}")
+            if attests is None:
+                raise NotFound(_("no {kind} was issued on {reference}").format(kind=kind, reference=reference))
+            raise NotFound(_("no {kind} was issued on {reference} for event {seq}").format(
+                kind=kind, reference=reference, seq=attests))
         return found[-1]
 
     def document_bytes(self, reference: str, kind: str, fmt: str = "pdf", attests: int | None = None) -> bytes:
@@ -71,15 +74,18 @@ class Issuing:
         stay the ones kept: a document is never rebuilt from later data.
         """
         if kind not in DOCUMENT_KINDS:
-            raise InvalidInput(f"unknown document {kind!r}: the documents are {', '.join(DOCUMENT_KINDS)}")
+            raise InvalidInput(_("unknown document {kind!r}: the documents are {kinds}").format(
+                kind=kind, kinds=", ".join(DOCUMENT_KINDS)))
         if type(attests) is not int:
-            raise InvalidInput(f"attests is the sequence number of a journal event, not {attests!r}")
+            raise InvalidInput(_("attests is the sequence number of a journal event, not {attests!r}").format(
+                attests=attests))
         if not isinstance(files, Mapping) or not files:
-            raise InvalidInput("a document is issued in at least one format: {'pdf': b'...'}")
+            raise InvalidInput(_("a document is issued in at least one format: {example}").format(
+                example="{'pdf': b'...'}"))
         for fmt, blob in files.items():
             if fmt not in DOCUMENT_FORMATS or not isinstance(blob, bytes):
-                raise InvalidInput(f"a document's files are bytes by format ({', '.join(DOCUMENT_FORMATS)}), "
-                                   f"not {fmt!r}: {type(blob).__name__}")
+                raise InvalidInput(_("a document's files are bytes by format ({formats}), not {fmt!r}: {type}").format(
+                    formats=", ".join(DOCUMENT_FORMATS), fmt=fmt, type=type(blob).__name__))
         events = self.dossier_events(reference)
         for existing in (_document(reference, e) for e in events if e.body.get("kind") == Kind.DOCUMENT_ISSUED.value):
             if existing.kind == kind and existing.attests == attests:
@@ -89,7 +95,9 @@ class Issuing:
         trigger = (act.body.get("data") or {}).get("trigger") if act is not None else None
         if act is None or act.body.get("kind") != Kind.TRIGGERED.value or trigger not in triggers:
             raise Refused("issue_document", [
-                f"event {attests} is not a {' or '.join(triggers)} of {reference}: a {kind} attests one"
+                # TRANSLATORS: between the trigger keys an event may be (``submit or deposit_receipt``).
+                _("event {seq} is not a {triggers} of {reference}: a {kind} attests one").format(
+                    seq=attests, triggers=_(" or ").join(triggers), reference=reference, kind=kind)
             ])
         hashes = {fmt: (hashlib.sha256(blob).hexdigest(), len(blob)) for fmt, blob in files.items()}
         at = datetime.fromisoformat(str(act.body["at"]))

@@ -78,6 +78,7 @@ import attrs
 
 from . import jsontext
 from .errors import InvalidInput
+from .i18n import _, ngettext
 
 __all__ = [
     "GENESIS",
@@ -140,7 +141,8 @@ def canonical_json(value: Any) -> str:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as error:
-        raise InvalidInput(f"value: text that cannot be written as UTF-8 ({error.reason})") from None
+        raise InvalidInput(_("value: text that cannot be written as UTF-8 ({reason})").format(
+            reason=error.reason)) from None
     return text
 
 
@@ -174,26 +176,29 @@ def _plain(value: Any, where: str, active: set[int]) -> Any:
     if value is None or (isinstance(value, (bool, str)) and not isinstance(value, enum.Enum)):
         return value
     if isinstance(value, float):
-        raise InvalidInput(f"{where}: a float cannot be journaled ({value!r}); use a Decimal or a string")
+        raise InvalidInput(_("{where}: a float cannot be journaled ({value!r}); use a Decimal or a string").format(
+            where=where, value=value))
     if isinstance(value, enum.Enum):
         return _plain(value.value, where, active)
     if isinstance(value, int):
         return int(value)
     if isinstance(value, Decimal):
         if not value.is_finite():
-            raise InvalidInput(f"{where}: a non-finite Decimal cannot be journaled ({value!r})")
+            raise InvalidInput(_("{where}: a non-finite Decimal cannot be journaled ({value!r})").format(
+                where=where, value=value))
         return str(value)
     if isinstance(value, (datetime, date)):
         return value.isoformat()
     if isinstance(value, (Mapping, list, tuple, set, frozenset)) or attrs.has(type(value)):
         if id(value) in active:
-            raise InvalidInput(f"{where}: a circular structure cannot be journaled")
+            raise InvalidInput(_("{where}: a circular structure cannot be journaled").format(where=where))
         active.add(id(value))
         try:
             return _container(value, where, active)
         finally:
             active.discard(id(value))
-    raise InvalidInput(f"{where}: a {type(value).__qualname__} cannot be journaled ({value!r})")
+    raise InvalidInput(_("{where}: a {type} cannot be journaled ({value!r})").format(
+        where=where, type=type(value).__qualname__, value=value))
 
 
 def _container(value: Any, where: str, active: set[int]) -> Any:
@@ -220,9 +225,10 @@ def _mapping(items: Iterable[tuple[Any, Any]], where: str, active: set[int]) -> 
     for key, item in items:
         name = key.value if isinstance(key, enum.Enum) else key
         if not isinstance(name, str):
-            raise InvalidInput(f"{where}: a key must be a string, not a {type(key).__qualname__} ({key!r})")
+            raise InvalidInput(_("{where}: a key must be a string, not a {type} ({key!r})").format(
+                where=where, type=type(key).__qualname__, key=key))
         if name in plain:
-            raise InvalidInput(f"{where}: the key {name!r} appears twice")
+            raise InvalidInput(_("{where}: the key {name!r} appears twice").format(where=where, name=name))
         plain[name] = _plain(item, f"{where}.{name}" if where != "value" else name, active)
     return plain
 
@@ -235,9 +241,10 @@ def chain_hash(previous: str, body: Mapping[str, Any]) -> str:
     True
     """
     if not isinstance(previous, str):
-        raise InvalidInput(f"previous: a hash must be a string, not a {type(previous).__qualname__}")
+        raise InvalidInput(_("previous: a hash must be a string, not a {type}").format(
+            type=type(previous).__qualname__))
     if not isinstance(body, Mapping):
-        raise InvalidInput(f"body: an event must be a mapping, not a {type(body).__qualname__}")
+        raise InvalidInput(_("body: an event must be a mapping, not a {type}").format(type=type(body).__qualname__))
     return _sha256(previous + "\n" + canonical_json(body), "previous")
 
 
@@ -271,11 +278,11 @@ def link(previous: str, seq: int, body: Mapping[str, Any]) -> ChainedEvent:
 def link_with_text(previous: str, seq: int, body: Mapping[str, Any]) -> tuple[ChainedEvent, str]:
     """Like :func:`link`, with the event's canonical JSON text too (computed once, for the store to keep)."""
     if not isinstance(previous, str) or len(previous) != 64 or not set(previous) <= _HEX:
-        raise InvalidInput(f"previous: expected 64 lowercase hex digits, got {previous!r}")
+        raise InvalidInput(_("previous: expected 64 lowercase hex digits, got {previous!r}").format(previous=previous))
     if isinstance(seq, bool) or not isinstance(seq, int) or seq < 1:
-        raise InvalidInput(f"seq: expected an integer from 1, got {seq!r}")
+        raise InvalidInput(_("seq: expected an integer from 1, got {seq!r}").format(seq=seq))
     if not isinstance(body, Mapping):
-        raise InvalidInput(f"body: an event must be a mapping, not a {type(body).__qualname__}")
+        raise InvalidInput(_("body: an event must be a mapping, not a {type}").format(type=type(body).__qualname__))
     content = dict(body)
     content["seq"] = seq
     text = canonical_json(content)
@@ -343,9 +350,10 @@ def _check_expectations(expected_count: int | None, expected_head: str | None) -
     if expected_count is not None and (
         isinstance(expected_count, bool) or not isinstance(expected_count, int) or expected_count < 0
     ):
-        raise InvalidInput(f"expected_count: expected a non-negative integer, got {expected_count!r}")
+        raise InvalidInput(_("expected_count: expected a non-negative integer, got {count!r}").format(
+            count=expected_count))
     if expected_head is not None and not isinstance(expected_head, str):
-        raise InvalidInput(f"expected_head: expected a hash (str), got {expected_head!r}")
+        raise InvalidInput(_("expected_head: expected a hash (str), got {head!r}").format(head=expected_head))
 
 
 def _ending(
@@ -353,19 +361,25 @@ def _ending(
 ) -> ChainProblem | None:
     """What the expected count and head say of a chain that was intact up to ``position`` (whose hash is ``head``)."""
     if expected_count is not None and position < expected_count:
-        return ChainProblem(position + 1, f"truncated: expected {expected_count} events, found {position}")
+        return ChainProblem(position + 1, ngettext(
+            "truncated: expected {expected} event, found {found}",
+            "truncated: expected {expected} events, found {found}", expected_count,
+        ).format(expected=expected_count, found=position))
     if expected_count is not None and position > expected_count:
-        return ChainProblem(
-            expected_count + 1, f"unexpected: expected only {expected_count} events, found {position}"
-        )
+        return ChainProblem(expected_count + 1, ngettext(
+            "unexpected: expected only {expected} event, found {found}",
+            "unexpected: expected only {expected} events, found {found}", expected_count,
+        ).format(expected=expected_count, found=position))
     if expected_head is not None and head != expected_head:
         if head_at is not None:
-            return ChainProblem(head_at + 1, f"unexpected: events after the expected head (seq {head_at})")
+            return ChainProblem(head_at + 1, _("unexpected: events after the expected head (seq {seq})").format(
+                seq=head_at))
         return ChainProblem(
             position + 1,
-            f"truncated or rewritten: the last event (seq {position}) does not have the expected head hash"
+            _("truncated or rewritten: the last event (seq {seq}) does not have the expected head hash").format(
+                seq=position)
             if position
-            else "truncated or rewritten: the journal is empty but a head hash was expected",
+            else _("truncated or rewritten: the journal is empty but a head hash was expected"),
         )
     return None
 
@@ -375,7 +389,8 @@ def _with_next(events: Iterable[ChainedEvent]) -> Iterator[tuple[ChainedEvent, C
     current: ChainedEvent | None = None
     for event in events:
         if not isinstance(event, ChainedEvent):
-            raise InvalidInput(f"events: expected ChainedEvent records, got a {type(event).__qualname__}")
+            raise InvalidInput(_("events: expected ChainedEvent records, got a {type}").format(
+                type=type(event).__qualname__))
         if current is not None:
             yield current, event
         current = event
@@ -386,16 +401,17 @@ def _with_next(events: Iterable[ChainedEvent]) -> Iterator[tuple[ChainedEvent, C
 def _consistent(event: ChainedEvent) -> str | None:
     """Why ``event`` does not match its own hash, or ``None``."""
     if not isinstance(event.body, Mapping):
-        return f"edited: its body is not a mapping but a {type(event.body).__qualname__}"
+        return _("edited: its body is not a mapping but a {type}").format(type=type(event.body).__qualname__)
     claimed = event.body.get("seq")
     if type(claimed) is not int or type(event.seq) is not int or claimed != event.seq:
-        return f"edited: its body says seq {claimed!r} but it is stored as seq {event.seq!r}"
+        return _("edited: its body says seq {claimed!r} but it is stored as seq {seq!r}").format(
+            claimed=claimed, seq=event.seq)
     try:
         actual = chain_hash(event.previous, event.body)
     except InvalidInput as error:
-        return f"edited: its content cannot be hashed ({error})"
+        return _("edited: its content cannot be hashed ({error})").format(error=error)
     if actual != event.hash:
-        return "edited: its hash does not match its content"
+        return _("edited: its hash does not match its content")
     return None
 
 
@@ -428,24 +444,24 @@ def _check(
         return None
     if after is not None and _fits(after, position, expected_previous):
         if event.seq == position + 1 and event.previous == after.hash:
-            return ChainProblem(position, f"reordered: events {position} and {position + 1} are swapped")
-        return ChainProblem(
-            position, f"inserted: not part of the chain; the next event links to {_name(position - 1)}"
-        )
+            return ChainProblem(position, _("reordered: events {seq} and {next} are swapped").format(
+                seq=position, next=position + 1))
+        return ChainProblem(position, _("inserted: not part of the chain; the next event links to {target}").format(
+            target=_name(position - 1)))
     if last is not None and event.hash != last.hash and _fits(event, position - 1, last.previous):
-        return ChainProblem(
-            position - 1,
-            f"inserted: not part of the chain; the next event, also seq {position - 1}, "
-            f"links to {_name(position - 2)}",
-        )
+        return ChainProblem(position - 1, _(
+            "inserted: not part of the chain; the next event, also seq {seq}, links to {target}"
+        ).format(seq=position - 1, target=_name(position - 2)))
     if event.seq != position:
-        kind = "missing" if event.seq > position else "duplicated"
-        return ChainProblem(position, f"{kind} or reordered: expected seq {position}, found {event.seq}")
-    return ChainProblem(position, f"broken link: previous hash does not match {_name(position - 1)}")
+        wording = (_("missing or reordered: expected seq {expected}, found {found}") if event.seq > position
+                   else _("duplicated or reordered: expected seq {expected}, found {found}"))
+        return ChainProblem(position, wording.format(expected=position, found=event.seq))
+    return ChainProblem(position, _("broken link: previous hash does not match {target}").format(
+        target=_name(position - 1)))
 
 
 def _name(position: int) -> str:
-    return f"event {position}" if position else "the genesis hash"
+    return _("event {seq}").format(seq=position) if position else _("the genesis hash")
 
 
 def replay(bodies: Iterable[Mapping[str, Any]], initial: str = "draft") -> dict[str, str]:
@@ -465,26 +481,25 @@ def replay(bodies: Iterable[Mapping[str, Any]], initial: str = "draft") -> dict[
           but the event moves it from 'draft'
     """
     if not isinstance(initial, str):
-        raise InvalidInput(f"initial: expected a state name, got {initial!r}")
+        raise InvalidInput(_("initial: expected a state name, got {initial!r}").format(initial=initial))
     states: dict[str, str] = {}
     for position, body in enumerate(bodies, start=1):
         if not isinstance(body, Mapping):
-            raise InvalidInput(f"seq {position}: an event must be a mapping, not a {type(body).__qualname__}")
+            raise InvalidInput(_("seq {seq}: an event must be a mapping, not a {type}").format(
+                seq=position, type=type(body).__qualname__))
         seq = body.get("seq", position)
         fields = [body.get(key) for key in ("dossier", "source", "dest")]
         names = ("dossier", "source", "dest")
         wrong = [key for key, value in zip(names, fields, strict=True) if not isinstance(value, str)]
         if wrong:
-            raise InvalidInput(
-                f"seq {seq}: dossier {body.get('dossier')!r}: missing or not text: {', '.join(wrong)}"
-            )
+            raise InvalidInput(_("seq {seq}: dossier {dossier!r}: missing or not text: {fields}").format(
+                seq=seq, dossier=body.get("dossier"), fields=", ".join(wrong)))
         dossier, source, dest = (str(value) for value in fields)
         current = states.get(dossier, initial)
         if source != current:
-            raise InvalidInput(
-                f"seq {seq}: dossier {dossier!r} is {current!r} in the replay, "
-                f"but the event moves it from {source!r}"
-            )
+            raise InvalidInput(_(
+                "seq {seq}: dossier {dossier!r} is {current!r} in the replay, but the event moves it from {source!r}"
+            ).format(seq=seq, dossier=dossier, current=current, source=source))
         states[dossier] = dest
     return states
 
@@ -499,7 +514,7 @@ def personal_data_digest(salt: str, value: Any) -> str:
     guessing) or a value that :func:`canonical_json` refuses.
     """
     if not isinstance(salt, str) or not salt:
-        raise InvalidInput("salt: expected a non-empty string")
+        raise InvalidInput(_("salt: expected a non-empty string"))
     return _sha256(salt + "\n" + canonical_json(value), "salt")
 
 
@@ -507,5 +522,6 @@ def _sha256(text: str, where: str) -> str:
     try:
         data = text.encode("utf-8")
     except UnicodeEncodeError as error:
-        raise InvalidInput(f"{where}: text that cannot be written as UTF-8 ({error.reason})") from None
+        raise InvalidInput(_("{where}: text that cannot be written as UTF-8 ({reason})").format(
+            where=where, reason=error.reason)) from None
     return hashlib.sha256(data).hexdigest()

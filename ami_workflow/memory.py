@@ -34,6 +34,7 @@ from .core.view import View, WorldView
 from .decisions import Convention, Deliberation, FinancialReportStatus
 from .dossier import Dossier
 from .errors import NotFound
+from .i18n import _
 from .journal import GENESIS, ChainedEvent
 from .money import ZERO
 from .rules import Totals
@@ -214,10 +215,10 @@ class MemoryWorkflow(Operations):
     def file(self, sha256: str) -> bytes:
         """The bytes of an attached piece, by its SHA-256."""
         if sha256 not in self._files:
-            raise NotFound(f"no file {sha256!r}")
+            raise NotFound(_("no file {sha256!r}").format(sha256=sha256))
         blob = self._files[sha256]
         if blob is None:
-            raise NotFound(f"the file {sha256} was erased (personal data)")
+            raise NotFound(_("the file {sha256} was erased (personal data)").format(sha256=sha256))
         return blob
 
     # -- reads ----------------------------------------------------------------------
@@ -315,7 +316,8 @@ class MemoryWorkflow(Operations):
         """Everything held about one applicant, as plain JSON-ready data (the RGPD right of access)."""
         dossiers = WorldView(self.world).applicant_dossiers(identity)
         if not dossiers:
-            raise NotFound(f"no applicant {identity!r} (identities look like siren:…, rna:… or name:…)")
+            raise NotFound(_("no applicant {identity!r} (identities look like siren:…, rna:… or name:…)").format(
+                identity=identity))
         return applicant_export(identity, dossiers, self._events_of(d.reference for d in dossiers))
 
     def _personal_count(self, identity: str) -> int:

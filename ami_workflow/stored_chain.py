@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
 
 from .errors import InvalidInput
+from .i18n import _
 from .journal import GENESIS, ChainProblem, _check, _check_expectations, _ending, _sha256
 
 __all__ = ["verify_texts"]
@@ -98,22 +99,23 @@ def verify_texts(
 def _text_problem(row: _Stored) -> str | None:
     """Why a stored row does not match its own hash, or ``None``."""
     if type(row.text) is not str:
-        return f"edited: its body is not text but a {type(row.text).__qualname__}"
+        return _("edited: its body is not text but a {type}").format(type=type(row.text).__qualname__)
     if type(row.seq) is not int or not row.text.endswith(f',"seq":{row.seq}}}'):
         try:
             body = json.loads(row.text)
         except ValueError:
-            return "edited: its body is not JSON"
+            return _("edited: its body is not JSON")
         if not isinstance(body, dict):
-            return f"edited: its body is not a mapping but a {type(body).__qualname__}"
+            return _("edited: its body is not a mapping but a {type}").format(type=type(body).__qualname__)
         claimed = body.get("seq")
         if type(claimed) is not int or type(row.seq) is not int or claimed != row.seq:
-            return f"edited: its body says seq {claimed!r} but it is stored as seq {row.seq!r}"
+            return _("edited: its body says seq {claimed!r} but it is stored as seq {seq!r}").format(
+                claimed=claimed, seq=row.seq)
     if not isinstance(row.previous, str):
-        return f"edited: its content cannot be hashed (previous: a hash must be a string, not a "\
-               f"{type(row.previous).__qualname__})"
+        return _("edited: its content cannot be hashed ({error})").format(error=_(
+            "previous: a hash must be a string, not a {type}").format(type=type(row.previous).__qualname__))
     try:
         actual = _sha256(row.previous + "\n" + row.text, "previous")
     except InvalidInput as error:
-        return f"edited: its content cannot be hashed ({error})"
-    return None if actual == row.hash else "edited: its hash does not match its content"
+        return _("edited: its content cannot be hashed ({error})").format(error=error)
+    return None if actual == row.hash else _("edited: its hash does not match its content")

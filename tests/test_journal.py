@@ -240,7 +240,7 @@ def test_an_event_appended_after_the_known_end_is_found_with_the_count_or_head(
     n, head = len(chain), chain[-1].hash
     chain.append(link(head, n + 1, body))
     assert check(chain) is None  # a well-linked extra event is a valid chain...
-    expected = ChainProblem(n + 1, f"unexpected: expected only {n} events, found {n + 1}")
+    expected = ChainProblem(n + 1, f"unexpected: expected only {n} {'event' if n == 1 else 'events'}, found {n + 1}")
     assert check(chain, expected_count=n) == expected  # ...but not the expected one
     assert check(chain, expected_head=head) == ChainProblem(
         n + 1, f"unexpected: events after the expected head (seq {n})"
@@ -276,7 +276,7 @@ def test_a_truncated_tail_is_found_only_with_the_count_or_head(chain: list[Chain
     rest = chain[:kept]
     assert check(rest) is None  # a chain alone cannot see it
     assert check(rest, expected_count=n) == ChainProblem(
-        kept + 1, f"truncated: expected {n} events, found {kept}"
+        kept + 1, f"truncated: expected {n} {'event' if n == 1 else 'events'}, found {kept}"
     )
     problem = check(rest, expected_head=head)
     assert problem is not None and problem.seq == kept + 1

@@ -41,7 +41,7 @@ AREAS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("documents", ("receipts.py", "documents.py", "notices.py", "render.py", "document.py")),
     ("reports", ("reports.py", "agenda.py", "sample.py", "demo.py", "exports.py", "rollover.py", "scdl.py")),
     ("store", ("store/", "backend.py", "memory.py", "batching.py", "journal.py", "anchor.py", "stored_chain.py",
-               "audit.py", "protocol.py", "campaign_ops.py", "personal.py", "jsontext.py")),
+               "audit.py", "issuing.py", "protocol.py", "campaign_ops.py", "personal.py", "jsontext.py")),
 )
 CLICK = "click"
 

@@ -23,6 +23,7 @@ from ..committee import CommitteeSession
 from ..core.evolve import World, _Campaign, structure
 from ..core.replay import Replay
 from ..decisions import Convention, Deliberation, FinancialReport
+from ..i18n import _
 from ..money import to_cents
 from .replayed import replay_campaign_wide, replay_dossiers
 
@@ -37,9 +38,11 @@ def _campaigns(conn: sqlite3.Connection, world: World) -> str | None:
         campaign: Campaign = structure(json.loads(call), Campaign)
         if (cid, year, title, envelope) != (campaign.id, campaign.call.year, campaign.call.title,
                                             to_cents(campaign.envelope.amount)):
-            return f"campaign {cid}: its columns differ from its call file"
+            return _("campaign {campaign}: its columns differ from its call file").format(campaign=cid)
         if count != dossiers:
-            return f"campaign {cid}: its dossier counter says {count}, its table holds {dossiers} dossiers"
+            return _(
+                "campaign {campaign}: its dossier counter says {count}, its table holds {dossiers} dossiers"
+            ).format(campaign=cid, count=count, dossiers=dossiers)
         world.campaigns[cid] = _Campaign(campaign)
     return None
 
@@ -49,7 +52,7 @@ def _records(conn: sqlite3.Connection, world: World) -> str | None:
     for cid, kind, key, text in conn.execute("SELECT campaign_id, kind, key, data FROM records ORDER BY id"):
         place = world.campaigns.get(cid)
         if place is None:
-            return f"a {kind} record {key} belongs to no campaign"
+            return _("a {kind} record {key} belongs to no campaign").format(kind=kind, key=key)
         data: Any = json.loads(text)
         if kind == "amendment":
             place.amendments.append(structure(data, CalendarAmendment))
@@ -100,7 +103,7 @@ def _applicants_and_totals(conn: sqlite3.Connection) -> str | None:
         "ORDER BY identity LIMIT 1"
     ).fetchone()
     if row is not None:
-        return f"the applicant {row[0]} differs from its dossiers"
+        return _("the applicant {identity} differs from its dossiers").format(identity=row[0])
     row = conn.execute(_TOTALS).fetchone()
     if row is None:
         return None
@@ -108,7 +111,7 @@ def _applicants_and_totals(conn: sqlite3.Connection) -> str | None:
     if scope == "applicant" and key.isdigit():
         found = conn.execute("SELECT identity FROM applicants WHERE id = ?", (int(key),)).fetchone()
         key = found[0] if found else key
-    return f"the running total {cid}/{scope}/{key} differs from the journal"
+    return _("the running total {total} differs from the journal").format(total=f"{cid}/{scope}/{key}")
 
 
 def _links(replayed: World) -> Iterator[tuple[str, str, str, str]]:
@@ -131,7 +134,7 @@ def _links_problem(conn: sqlite3.Connection, replayed: World) -> str | None:
     for have, want in itertools.zip_longest(rows, _links(replayed)):
         if have != want:  # both are sorted: the smaller of the two is missing from the other side
             ref = min(link for link in (have, want) if link is not None)[2]
-            return f"the deliberation links of {ref} differ from the journal"
+            return _("the deliberation links of {reference} differ from the journal").format(reference=ref)
     return None
 
 
@@ -140,10 +143,11 @@ def _files(conn: sqlite3.Connection, replayed: World, pieces: list[tuple[str, st
         "SELECT sha256 FROM files WHERE erased_at IS NULL AND size != length(content) ORDER BY sha256 LIMIT 1"
     ).fetchone()
     if row is not None:
-        return f"the file {row[0]}: its size differs from its content"
+        return _("the file {sha256}: its size differs from its content").format(sha256=row[0])
     for reference, key, sha in pieces:
         if sha not in replayed.erased_files:
-            return f"the content of {reference}'s piece {key} is missing or erased"
+            return _("the content of {reference}'s piece {key} is missing or erased").format(
+                reference=reference, key=key)
     return None
 
 
@@ -160,5 +164,5 @@ def difference(conn: sqlite3.Connection) -> str | None:
     for place in tables.campaigns.values():
         expected = replayed.campaigns[place.campaign.id].copied if place.campaign.id in replayed.campaigns else {}
         if place.copied != expected:
-            return f"the copied drafts of {place.campaign.id} differ from the journal"
+            return _("the copied drafts of {campaign} differ from the journal").format(campaign=place.campaign.id)
     return _applicants_and_totals(conn) or _links_problem(conn, replayed) or _files(conn, replayed, pieces)

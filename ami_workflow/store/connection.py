@@ -39,6 +39,7 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from ..errors import InvalidInput, SchemaError
+from ..i18n import _
 from . import schema
 
 __all__ = ["SCHEMA_MIGRATIONS", "SYNCHRONOUS", "SchemaError", "connect", "migrate"]
@@ -103,7 +104,8 @@ def connect(path: str | Path, *, synchronous: str = "FULL", busy_timeout: float 
     """
     level = synchronous.upper() if isinstance(synchronous, str) else ""
     if level not in SYNCHRONOUS:
-        raise InvalidInput(f"synchronous must be one of {', '.join(SYNCHRONOUS)}, not {synchronous!r}")
+        raise InvalidInput(_("synchronous must be one of {choices}, not {value!r}").format(
+            choices=", ".join(SYNCHRONOUS), value=synchronous))
     name = str(path)
     conn = sqlite3.connect(name, timeout=busy_timeout, isolation_level=None, check_same_thread=False)
     try:
@@ -115,7 +117,7 @@ def connect(path: str | Path, *, synchronous: str = "FULL", busy_timeout: float 
     except sqlite3.DatabaseError as exc:
         conn.close()
         if _code(exc) == sqlite3.SQLITE_NOTADB:
-            raise SchemaError(f"{name} cannot be used: it is not a SQLite database") from exc
+            raise SchemaError(_("{path} cannot be used: it is not a SQLite database").format(path=name)) from exc
         raise
     except BaseException:
         conn.close()
@@ -132,13 +134,13 @@ def migrate(conn: sqlite3.Connection) -> None:
     ami_workflow one.
     """
     if conn.in_transaction:
-        raise InvalidInput("migrate() needs a connection outside any transaction")
+        raise InvalidInput(_("migrate() needs a connection outside any transaction"))
     db = Database(conn, execute_plugins=False)
     try:
         _retry_busy(lambda: conn.execute("BEGIN IMMEDIATE"), _busy_timeout(conn))
     except sqlite3.DatabaseError as exc:
         if _code(exc) == sqlite3.SQLITE_NOTADB:
-            raise SchemaError("this file cannot be used: it is not a SQLite database") from exc
+            raise SchemaError(_("this file cannot be used: it is not a SQLite database")) from exc
         raise
     try:
         _migrate_locked(conn, db)
@@ -163,12 +165,11 @@ def _migrate_locked(conn: sqlite3.Connection, db: Database) -> None:
     known = [m.name for m in SCHEMA_MIGRATIONS._migrations]
     newer = sorted(applied - set(known))
     if newer:
-        raise SchemaError(
-            f"this database was written by a newer ami_workflow (schema migrations {', '.join(newer)}); "
-            "upgrade the library"
-        )
+        raise SchemaError(_(
+            "this database was written by a newer ami_workflow (schema migrations {migrations}); upgrade the library"
+        ).format(migrations=", ".join(newer)))
     if not applied and names - {_MIGRATIONS_TABLE, _MIGRATIONS_INDEX}:
-        raise SchemaError("this file is a SQLite database, but not an ami_workflow one")
+        raise SchemaError(_("this file is a SQLite database, but not an ami_workflow one"))
     pending = [m for m in SCHEMA_MIGRATIONS._migrations if m.name not in applied]
     if not pending:
         return

@@ -25,6 +25,7 @@ from ..core.evolve import plain, plain_json, structure
 from ..core.replay import Replay, dossiers_of
 from ..dossier import Dossier
 from ..errors import AmiWorkflowError
+from ..i18n import _
 from ..issued import document_files
 from ..personal import join_personal, split_personal
 from .projections import COLUMNS, dossier_columns
@@ -60,9 +61,9 @@ def _event(row: tuple[Any, ...], personal: dict[str, str | None]) -> Event:
     try:
         body = jsontext.loads(text)
     except (TypeError, ValueError):
-        raise Unsound(f"event {seq}: its body is not JSON") from None
+        raise Unsound(_("event {seq}: its body is not JSON").format(seq=seq)) from None
     if not isinstance(body, dict):
-        raise Unsound(f"event {seq}: its body is not a JSON object")
+        raise Unsound(_("event {seq}: its body is not a JSON object").format(seq=seq))
     try:
         if body.get("kind") in _KINDS:
             data = body["data"]
@@ -74,11 +75,12 @@ def _event(row: tuple[Any, ...], personal: dict[str, str | None]) -> Event:
     except (AttributeError, KeyError):
         expected = None
     if (campaign, dossier, kind, trigger, source, dest, at, recorded_at, actor) != expected:
-        raise Unsound(f"event {seq}: its columns differ from its hashed content")
+        raise Unsound(_("event {seq}: its columns differ from its hashed content").format(seq=seq))
     try:
         return event_from_body(body, personal, seq)
     except _UNREADABLE as error:
-        raise Unsound(f"event {seq}: its body cannot be read as an event ({error})") from None
+        raise Unsound(_("event {seq}: its body cannot be read as an event ({error})").format(
+            seq=seq, error=error)) from None
 
 
 def read_events(rows: Iterable[tuple[Any, ...]]) -> Iterator[Event]:
@@ -104,7 +106,8 @@ def replay_campaign_wide(conn: sqlite3.Connection, replay: Replay) -> str | None
                 try:
                     replay.add(event)
                 except _UNREADABLE as error:
-                    return f"event {event.seq}: it cannot be replayed ({type(error).__name__}: {error})"
+                    return _("event {seq}: it cannot be replayed ({type}: {error})").format(
+                        seq=event.seq, type=type(error).__name__, error=error)
     except Unsound as problem:
         return str(problem)
     return None
@@ -155,17 +158,18 @@ def replay_dossiers(conn: sqlite3.Connection, replay: Replay, pieces: list[tuple
                 reference, own = group[0], list(group[1])
                 group = next(groups, None)
                 if _replayed(replay, reference, own) is not None:
-                    return f"dossier {reference} is in the journal but missing from the store"
+                    return _("dossier {reference} is in the journal but missing from the store").format(
+                        reference=reference)
                 continue
             if group is None or row[0] < group[0]:
-                return f"dossier {row[0]} has no event in the journal"
+                return _("dossier {reference} has no event in the journal").format(reference=row[0])
             reference, own = group[0], list(group[1])
             group, current, row = next(groups, None), row, next(rows, None)
             want = _replayed(replay, reference, own)
             if want is None:
-                return f"dossier {reference} has no event in the journal"
-            values = {path: value for _, path, value in personal.take(reference)}
-            codes = [code for _, code in qpv.take(reference)]
+                return _("dossier {reference} has no event in the journal").format(reference=reference)
+            values = {path: value for _ref, path, value in personal.take(reference)}
+            codes = [code for _ref, code in qpv.take(reference)]
             problem = _compare(reference, want, current, values, codes)
             if problem is not None:
                 return problem
@@ -176,9 +180,10 @@ def replay_dossiers(conn: sqlite3.Connection, replay: Replay, pieces: list[tuple
     files.check()
     stray = personal.rest()
     if stray is not None:
-        return f"personal data is kept for {stray}, which is no dossier"
+        return _("personal data is kept for {reference}, which is no dossier").format(reference=stray)
     stray = qpv.rest()
-    return None if stray is None else f"QPV links are kept for {stray}, which is no dossier"
+    return None if stray is None else _("QPV links are kept for {reference}, which is no dossier").format(
+        reference=stray)
 
 
 class _Files:
@@ -219,11 +224,13 @@ class _Files:
 def _replayed(replay: Replay, reference: str, events: Sequence[Event]) -> Dossier | None:
     for event in events:
         if event.kind is not Kind.LEGACY and dossiers_of(event) != (reference,):
-            raise Unsound(f"event {event.seq}: a campaign-wide {event.kind.value} event is filed under {reference}")
+            raise Unsound(_("event {seq}: a campaign-wide {kind} event is filed under {reference}").format(
+                seq=event.seq, kind=event.kind.value, reference=reference))
     try:
         return replay.dossier(reference, events)
     except _UNREADABLE as error:
-        raise Unsound(f"dossier {reference}: its events cannot be replayed ({type(error).__name__}: {error})") from None
+        raise Unsound(_("dossier {reference}: its events cannot be replayed ({type}: {error})").format(
+            reference=reference, type=type(error).__name__, error=error)) from None
 
 
 def _compare(
@@ -239,15 +246,17 @@ def _compare(
         if problem is not None:
             return problem
     if qpv != sorted(want.application.qpv_codes):
-        return f"dossier {reference}: its QPV links differ from its record"
+        return _("dossier {reference}: its QPV links differ from its record").format(reference=reference)
     identity = want.applicant.identity
     if applicant[0] is None:
-        return f"the applicant {identity} of dossier {reference} is missing from the store"
+        return _("the applicant {identity} of dossier {reference} is missing from the store").format(
+            identity=identity, reference=reference)
     if applicant[0] != identity:
-        return f"dossier {reference} points at the applicant {applicant[0]}, not at its own ({identity})"
+        return _("dossier {reference} points at the applicant {other}, not at its own ({identity})").format(
+            reference=reference, other=applicant[0], identity=identity)
     a = want.applicant
     if latest == reference and tuple(applicant[1:]) != (a.name, a.kind, a.siren, a.siret, a.rna, a.iban):
-        return f"the applicant {identity} differs from its dossiers"
+        return _("the applicant {identity} differs from its dossiers").format(identity=identity)
     return None
 
 
@@ -264,12 +273,15 @@ def _explained(
         stored = json.loads(text)
         have: Dossier = structure(join_personal(json.loads(text), personal), Dossier)
     except _UNREADABLE as error:
-        return f"dossier {reference}: its row cannot be read ({type(error).__name__}: {error})"
+        return _("dossier {reference}: its row cannot be read ({type}: {error})").format(
+            reference=reference, type=type(error).__name__, error=error)
     if columns != dossier_columns(have):
         wrong = [n for n, a, b in zip(_NAMES, columns, dossier_columns(have), strict=True) if a != b]
-        return f"dossier {reference}: the column {', '.join(wrong)} differs from its record"
+        return _("dossier {reference}: the column {columns} differs from its record").format(
+            reference=reference, columns=", ".join(wrong))
     if split_personal(plain(have)) != (stored, held):
-        return f"dossier {reference}: its personal data differs from its record"
+        return _("dossier {reference}: its personal data differs from its record").format(reference=reference)
     if have != want:
-        return f"dossier {reference} differs from its journal: {_first_field(have, want)}"
+        return _("dossier {reference} differs from its journal: {difference}").format(
+            reference=reference, difference=_first_field(have, want))
     return None

@@ -23,6 +23,7 @@ from ..decisions import Convention, Deliberation
 from ..dossier import Dossier
 from ..errors import NotFound
 from ..guards import Context
+from ..i18n import _
 from ..issued import document_files
 from ..money import ZERO, from_cents, to_cents
 from ..personal import join_personal
@@ -123,7 +124,7 @@ class SqlView:
             return self._campaigns[campaign_id]
         row = self.conn.execute("SELECT call FROM campaigns WHERE id = ?", (campaign_id,)).fetchone()
         if row is None:
-            raise NotFound(f"no campaign {campaign_id!r}")
+            raise NotFound(_("no campaign {campaign!r}").format(campaign=campaign_id))
         campaign: Campaign = structure(json.loads(row[0]), Campaign)
         self._campaigns[campaign_id] = campaign
         return campaign

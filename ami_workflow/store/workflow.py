@@ -40,6 +40,7 @@ from ..core.view import View
 from ..decisions import Convention, Deliberation, FinancialReportStatus
 from ..dossier import Dossier
 from ..errors import InvalidInput, NotFound, StorageError
+from ..i18n import _, format_instant
 from ..journal import GENESIS, ChainedEvent
 from ..money import from_cents
 from ..rules import Totals
@@ -55,7 +56,7 @@ __all__ = ["Workflow", "current_campaign"]
 
 def _text(value: object, name: str) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(f"{name} must be a non-empty string, not {value!r}")
+        raise InvalidInput(_("{name} must be a non-empty string, not {value!r}").format(name=name, value=value))
     return value
 
 
@@ -90,7 +91,8 @@ class Workflow(Operations):
         newer version of the library is refused.
         """
         if campaign is not None and not isinstance(campaign, (Campaign, str)):
-            raise InvalidInput(f"campaign must be a Campaign or a campaign id, not {type(campaign).__name__}")
+            raise InvalidInput(_("campaign must be a Campaign or a campaign id, not {type}").format(
+                type=type(campaign).__name__))
         conn = connect(str(path), synchronous=synchronous, busy_timeout=busy_timeout)
         try:
             migrate(conn)
@@ -101,10 +103,11 @@ class Workflow(Operations):
                 return flow
             ids = [r[0] for r in conn.execute("SELECT id FROM campaigns ORDER BY year, id")]
             if not ids:
-                raise NotFound("this database holds no campaign yet: open it with a Campaign to register one")
+                raise NotFound(_("this database holds no campaign yet: open it with a Campaign to register one"))
             wanted = campaign if campaign is not None else ids[-1]
             if wanted not in ids:
-                raise NotFound(f"no campaign {wanted!r} in this database (it holds {', '.join(ids)})")
+                raise NotFound(_("no campaign {campaign!r} in this database (it holds {campaigns})").format(
+                    campaign=wanted, campaigns=", ".join(ids)))
             row = conn.execute("SELECT call FROM campaigns WHERE id = ?", (wanted,)).fetchone()
             flow = cls(conn, structure(json.loads(row[0]), Campaign), clock, actor)
             flow._import_legacy()
@@ -130,7 +133,7 @@ class Workflow(Operations):
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.DatabaseError as exc:
-            raise StorageError(f"the database cannot be written: {exc}") from exc
+            raise StorageError(_("the database cannot be written: {error}").format(error=exc)) from exc
         try:
             self._reader.refresh()
             yield self._reader
@@ -140,7 +143,7 @@ class Workflow(Operations):
                 self.conn.execute("ROLLBACK")
             self._reader.forget()
             if isinstance(exc, sqlite3.DatabaseError):
-                raise StorageError(f"the database cannot be written, nothing was: {exc}") from exc
+                raise StorageError(_("the database cannot be written, nothing was: {error}").format(error=exc)) from exc
             raise
 
     def _import_legacy(self) -> None:
@@ -198,7 +201,7 @@ class Workflow(Operations):
 
     def get_campaign(self, campaign_id: str) -> Campaign:
         if not isinstance(campaign_id, str):
-            raise InvalidInput(f"campaign_id must be text, not {type(campaign_id).__name__}")
+            raise InvalidInput(_("campaign_id must be text, not {type}").format(type=type(campaign_id).__name__))
         return self._reader.campaign(campaign_id)
 
     # -- reading ------------------------------------------------------------------------
@@ -244,7 +247,7 @@ class Workflow(Operations):
             "SELECT envelope_cents, approved_cents, paid_cents FROM envelope_consumed WHERE campaign_id = ?", (cid,)
         ).fetchone()
         if row is None:
-            raise NotFound(f"no campaign {cid!r}")
+            raise NotFound(_("no campaign {campaign!r}").format(campaign=cid))
         return Totals(from_cents(row[0]), from_cents(row[1]), from_cents(row[2]))
 
     def financial_reports(self, campaign_id: str | None = None) -> list[FinancialReportStatus]:
@@ -280,9 +283,10 @@ class Workflow(Operations):
         """The bytes of an attached piece, by its SHA-256."""
         row = self.conn.execute("SELECT content, erased_at FROM files WHERE sha256 = ?", (sha256,)).fetchone()
         if row is None:
-            raise NotFound(f"no file {sha256!r}")
+            raise NotFound(_("no file {sha256!r}").format(sha256=sha256))
         if row[1] is not None:
-            raise NotFound(f"the file {sha256} was erased on {row[1]} (personal data)")
+            raise NotFound(_("the file {sha256} was erased on {erased_at} (personal data)").format(
+                sha256=sha256, erased_at=format_instant(datetime.fromisoformat(row[1]))))
         return bytes(row[0])
 
     # -- the journal ----------------------------------------------------------------------
@@ -364,7 +368,8 @@ class Workflow(Operations):
         _text(identity, "identity")
         dossiers = self._fresh().applicant_dossiers(identity)
         if not dossiers:
-            raise NotFound(f"no applicant {identity!r} (identities look like siren:…, rna:… or name:…)")
+            raise NotFound(_("no applicant {identity!r} (identities look like siren:…, rna:… or name:…)").format(
+                identity=identity))
         marks = ",".join("?" * len(dossiers))
         events = self._events(f"WHERE e.dossier IN ({marks})", tuple(d.reference for d in dossiers))
         return applicant_export(identity, dossiers, events)
