@@ -959,16 +959,16 @@ def test_rule_calendar_amendment_cannot_strand_a_recorded_act(flow: Any) -> None
     step(flow, at(2021, 6, 20))
     error = assert_refused_action(
         flow, lambda: flow.amend_calendar("submission", date(2021, 3, 8), date(2021, 4, 10), reason="Clôture avancée"),
-        f"the submission of {ref} on 2021-04-12 would fall outside the submission window",
+        f"the submission of {ref} on 12 April 2021 would fall outside the submission window",
     )  # fmt: skip
     assert len(error.reasons) == 1
     assert_refused_action(
         flow, lambda: flow.amend_calendar("jury", date(2021, 6, 16), date(2021, 7, 9), reason="Comité reporté"),
-        "the committee session comite-2021-06-15 on 2021-06-15 would fall outside the jury window",
+        "the committee session comite-2021-06-15 on 15 June 2021 would fall outside the jury window",
     )  # fmt: skip
     assert_refused_action(
         flow, lambda: flow.amend_calendar("instruction", date(2021, 5, 19), date(2021, 6, 10), reason="Reprise"),
-        f"the instruction of {ref} on 2021-05-18 would fall outside the instruction window",
+        f"the instruction of {ref} on 18 May 2021 would fall outside the instruction window",
     )  # fmt: skip
     assert flow.amendments() == [] and flow.calendar() == CAMPAIGN.calendar
     flow.amend_calendar("jury", date(2021, 6, 1), date(2021, 7, 9), reason="Une seconde séance en juillet")
@@ -1199,7 +1199,7 @@ def test_rule_calendar_amendment_cannot_strand_an_approval(flow: Any) -> None:
     flow.fire(ref, "approve")
     assert_refused_action(
         flow, lambda: flow.amend_calendar("jury", date(2021, 6, 1), date(2021, 6, 20), reason="Jury écourté"),
-        f"the approval of {ref} on 2021-06-28 would fall outside the jury window",
+        f"the approval of {ref} on 28 June 2021 would fall outside the jury window",
     )  # fmt: skip
 
 
@@ -1208,7 +1208,7 @@ def test_rule_a_convention_is_recorded_once_and_not_before_the_grant(flow: Any) 
     ref = bring_to(flow, "approved", app=above)  # approved on 15 June 2021
     step(flow, at(2021, 6, 20))
     assert_refused_action(flow, lambda: flow.record_convention(Convention(ref, "CONV-OLD", date(2019, 1, 1))),
-                          "before the grant was approved (2021-06-15)")
+                          "before the grant was approved (15 June 2021)")
     flow.record_convention(Convention(ref, "CONV-2021-001", date(2021, 6, 16)))
     assert_refused_action(flow, lambda: flow.record_convention(Convention(ref, "CONV-2021-999", date(2021, 6, 18))),
                           f"{ref} already has its convention CONV-2021-001")
@@ -1219,6 +1219,6 @@ def test_rule_a_compte_rendu_is_not_received_before_the_grant(flow: Any) -> None
     ref = bring_to(flow, "approved")
     step(flow, at(2021, 6, 20))
     assert_refused_action(flow, lambda: flow.record_financial_report(ref, date(2019, 1, 2)),
-                          "before the grant was approved (2021-06-15)")
+                          "before the grant was approved (15 June 2021)")
     flow.record_financial_report(ref, date(2021, 6, 19))
     assert {r.dossier: r.received_on for r in flow.financial_reports()}[ref] == date(2021, 6, 19)

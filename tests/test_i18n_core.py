@@ -145,3 +145,34 @@ def test_the_call_opens_on_its_launch_day_in_french() -> None:
     with use_language("fr"):
         reasons = refusal(early, ref, "submit").reasons
     assert "l'appel ouvre le 8 mars 2021 (heure de Paris) ; nous sommes le 7 mars 2021" in reasons
+
+
+def test_input_errors_in_french() -> None:
+    from ami_workflow.callfile import parse_campaign
+    from ami_workflow.codec import structure_record
+    from ami_workflow.dossier import Applicant, Application
+    from ami_workflow.errors import CallFileError, InvalidAmount
+    from ami_workflow.identity import check_applicant
+    from ami_workflow.money import euros
+
+    with use_language("fr"):
+        with pytest.raises(InvalidAmount) as amount:
+            euros(0.1, "requested")
+        with pytest.raises(InvalidInput) as record:
+            structure_record({"total_cost": "beaucoup"}, Application, "application")
+        with pytest.raises(InvalidInput) as identity:
+            check_applicant(Applicant("Asso", "association", siren="732829321"))
+        with pytest.raises(CallFileError) as call:
+            parse_campaign('format = 1\n', source="bad.toml")
+    assert str(amount.value).startswith("requested : un nombre à virgule flottante n'est pas accepté comme montant")
+    assert str(record.value) == "application.total_cost : number : 'beaucoup' n'est pas un montant"
+    assert str(identity.value) == "porteur de projet : siren : '732829321' n'est pas un SIREN valide"
+    assert str(call.value) == "bad.toml : calendar : la table [calendar] est obligatoire"
+
+
+def test_an_overdue_report_and_a_stranded_act_read_in_french() -> None:
+    from ami_workflow.core.view import overdue_text
+
+    with use_language("fr"):
+        assert overdue_text("AMI-2021-0001", 2021, date(2022, 6, 30)) == (
+            "AMI-2021-0001 (subvention 2021) était dû le 30 juin 2022")
