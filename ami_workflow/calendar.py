@@ -18,12 +18,20 @@ changes)::
 
 A guard never reads the clock: the time is passed in, or read once by the
 caller from an injectable :class:`Clock`.
+
+For a person, a window reads in words, and the public holidays are named in
+the current language (the ``holidays`` package's own translations)::
+
+    >>> window_words(Window(date(2021, 5, 1), date(2021, 5, 31)))
+    '1 May 2021 to 31 May 2021'
+    >>> public_holidays("FR", 2022)[date(2022, 7, 14)]
+    'National Day'
 """
 
 from __future__ import annotations
 
 import calendar as _stdcalendar
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -31,6 +39,7 @@ from zoneinfo import ZoneInfo
 import attrs
 
 from .errors import InvalidInput, InvalidTime
+from .i18n import _, current_language, format_day
 
 __all__ = [
     "PARIS",
@@ -45,7 +54,9 @@ __all__ = [
     "month_window",
     "paris_date",
     "parse_instant",
+    "public_holidays",
     "to_paris",
+    "window_words",
 ]
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -58,7 +69,7 @@ def to_paris(at: datetime) -> datetime:
     not exist or is ambiguous in Paris, and for anything that is not a datetime.
     """
     if not isinstance(at, datetime):
-        raise InvalidTime(f"expected a datetime, got {type(at).__name__}: {at!r}")
+        raise InvalidTime(_("expected a datetime, got {type}: {value!r}").format(type=type(at).__name__, value=at))
     if at.tzinfo is not None and at.utcoffset() is not None:
         return at.astimezone(PARIS)
     early = at.replace(tzinfo=PARIS, fold=0)
@@ -67,12 +78,12 @@ def to_paris(at: datetime) -> datetime:
         round_trip = early.astimezone(UTC).astimezone(PARIS).replace(tzinfo=None)
         if round_trip != at.replace(tzinfo=None):
             raise InvalidTime(
-                f"{at} does not exist in Europe/Paris (the clocks jump forward that night); "
-                "give an aware datetime"
+                _("{time} does not exist in Europe/Paris (the clocks jump forward that night); "
+                  "give an aware datetime").format(time=at)
             )
         raise InvalidTime(
-            f"{at} is ambiguous in Europe/Paris (it happens twice when the clocks go back); "
-            "give an aware datetime"
+            _("{time} is ambiguous in Europe/Paris (it happens twice when the clocks go back); "
+              "give an aware datetime").format(time=at)
         )
     return early
 
@@ -87,9 +98,9 @@ def parse_instant(value: object) -> datetime:
         try:
             parsed = datetime.fromisoformat(value.strip())
         except ValueError:
-            raise InvalidTime(f"{value!r} is not an ISO 8601 date or time") from None
+            raise InvalidTime(_("{value!r} is not an ISO 8601 date or time").format(value=value)) from None
         return to_paris(parsed)
-    raise InvalidTime(f"expected a datetime, a date or ISO text, got {type(value).__name__}")
+    raise InvalidTime(_("expected a datetime, a date or ISO text, got {type}").format(type=type(value).__name__))
 
 
 def paris_date(at: datetime) -> date:
@@ -99,9 +110,10 @@ def paris_date(at: datetime) -> date:
 
 def _check_window(instance: Window, attribute: attrs.Attribute[date], value: date) -> None:
     if not isinstance(value, date) or isinstance(value, datetime):
-        raise InvalidInput(f"window {attribute.name}: expected a date, got {value!r}")
+        raise InvalidInput(_("window {field}: expected a date, got {value!r}").format(
+            field=attribute.name, value=value))
     if attribute.name == "end" and value < instance.start:
-        raise InvalidInput(f"window ends ({value}) before it starts ({instance.start})")
+        raise InvalidInput(_("window ends ({end}) before it starts ({start})").format(end=value, start=instance.start))
 
 
 @attrs.frozen
@@ -130,6 +142,33 @@ class Window:
 
     def __str__(self) -> str:
         return f"{self.start.isoformat()} to {self.end.isoformat()}"
+
+
+def window_words(window: Window) -> str:
+    """The window as a person reads it, in the current language: « du 1 mai 2021 au 31 mai 2021 »."""
+    return _("{start} to {end}").format(start=format_day(window.start), end=format_day(window.end))
+
+
+#: The ``holidays`` package's name of each language the library speaks.
+_HOLIDAY_LANGUAGES = {"fr": "fr", "en": "en_US"}
+
+
+def public_holidays(country: str, year: int) -> Mapping[date, str]:
+    """The public holidays of ``country`` (ISO code, ``"FR"``) in ``year``, named in the current language.
+
+    The names come from the ``holidays`` package (« Fête nationale », "National Day"); a country whose
+    calendar is not translated into the current language gives its own names. ``InvalidInput`` for a
+    country the package does not know.
+    """
+    import holidays as _holidays  # ~60 ms to import (every country's calendar): only when a holiday is looked up
+
+    wanted = _HOLIDAY_LANGUAGES.get(current_language())
+    language = wanted if wanted in _holidays.list_localized_countries().get(country, ()) else None
+    try:
+        found = _holidays.country_holidays(country, years=year, language=language)
+    except NotImplementedError:
+        raise InvalidInput(_("no public holidays known for the country {country!r}").format(country=country)) from None
+    return dict(found)
 
 
 def add_months(day: date, months: int) -> date:
@@ -198,7 +237,8 @@ class Calendar:
     def window(self, name: str) -> Window:
         """The window called ``name`` (one of ``submission``, ``instruction``, ``jury``, ``deliberation``)."""
         if name not in WINDOW_NAMES:
-            raise InvalidInput(f"unknown calendar window {name!r}; expected one of {', '.join(WINDOW_NAMES)}")
+            raise InvalidInput(_("unknown calendar window {name!r}; expected one of {names}").format(
+                name=name, names=", ".join(WINDOW_NAMES)))
         window: Window = getattr(self, name)
         return window
 
@@ -211,11 +251,11 @@ class Calendar:
         if self.rolling:
             return problems
         if self.instruction.end < self.deadline:
-            problems.append(("calendar.instruction", "the instruction ends before the submission deadline"))
+            problems.append(("calendar.instruction", _("the instruction ends before the submission deadline")))
         if self.jury.start < self.instruction.start:
-            problems.append(("calendar.jury", "the jury starts before the instruction"))
+            problems.append(("calendar.jury", _("the jury starts before the instruction")))
         if self.deliberation.start < self.jury.start:
-            problems.append(("calendar.deliberation", "the deliberation starts before the jury"))
+            problems.append(("calendar.deliberation", _("the deliberation starts before the jury")))
         return problems
 
     def amended(self, amendments: Iterable[CalendarAmendment]) -> Calendar:
@@ -241,12 +281,13 @@ class Calendar:
 
 def _check_window_name(instance: object, attribute: attrs.Attribute[str], value: str) -> None:
     if value not in WINDOW_NAMES:
-        raise InvalidInput(f"unknown calendar window {value!r}; expected one of {', '.join(WINDOW_NAMES)}")
+        raise InvalidInput(_("unknown calendar window {name!r}; expected one of {names}").format(
+            name=value, names=", ".join(WINDOW_NAMES)))
 
 
 def _check_reason(instance: object, attribute: attrs.Attribute[str], value: str) -> None:
     if not isinstance(value, str) or not value.strip():
-        raise InvalidInput("a calendar amendment needs a reason in words")
+        raise InvalidInput(_("a calendar amendment needs a reason in words"))
 
 
 @attrs.frozen

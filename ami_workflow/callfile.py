@@ -33,6 +33,7 @@ from .campaign import DATE_POLICIES, FORMAT, Campaign
 from .codec import converter, describe_error, first_problem
 from .errors import AmiWorkflowError, CallFileError
 from .guards import GUARD_TRIGGERS, GUARDS
+from .i18n import N_, _
 
 __all__ = ["DEFAULT_CALL", "IDENTITY_FIELDS", "bundled_calls", "check_campaign", "load_campaign", "parse_campaign"]
 
@@ -56,7 +57,7 @@ def load_campaign(name_or_path: str | Path) -> Campaign:
         raise CallFileError(
             str(name_or_path),
             "(file)",
-            f"no such file, and no bundled call of that name ({', '.join(bundled_calls())})",
+            _("no such file, and no bundled call of that name ({calls})").format(calls=", ".join(bundled_calls())),
         )
     return parse_campaign(path.read_text(encoding="utf-8"), source=str(path))
 
@@ -68,13 +69,14 @@ def parse_campaign(text: str, source: str = "<string>") -> Campaign:
     except tomllib.TOMLDecodeError as exc:
         raise CallFileError(source, "(syntax)", str(exc)) from None
     if not isinstance(data.get("calendar"), Mapping):
-        raise CallFileError(source, "calendar", "the [calendar] table is required")
+        raise CallFileError(source, "calendar", _("the [calendar] table is required"))
     data["reminder_days_before_deadline"] = data["calendar"].get("reminder_days_before_deadline", 14)
     if "policy" in data["calendar"]:
         data["calendar_policy"] = data["calendar"]["policy"]
     version = data.get("format", FORMAT)
     if version != FORMAT:
-        raise CallFileError(source, "format", f"this library reads call files of format {FORMAT}, not {version!r}")
+        raise CallFileError(source, "format", _("this library reads call files of format {format}, not {version!r}")
+                            .format(format=FORMAT, version=version))
     try:
         campaign = converter.structure(data, Campaign)
     except (ClassValidationError, IterableValidationError) as exc:
@@ -93,77 +95,82 @@ def check_campaign(campaign: Campaign) -> list[tuple[str, str]]:
     problems: list[tuple[str, str]] = []
     problems += campaign.calendar.problems()
     if campaign.envelope.amount <= 0:
-        problems.append(("envelope.amount", "the envelope must be above 0"))
+        problems.append(("envelope.amount", _("the envelope must be above 0")))
     if not campaign.envelope.cost_natures:
-        problems.append(("envelope.cost_natures", "at least one cost nature is required"))
+        problems.append(("envelope.cost_natures", _("at least one cost nature is required")))
     funder = campaign.funder
     if funder.siren and not _siren.is_valid(funder.siren):
-        problems.append(("funder.siren", f"{funder.siren!r} is not a valid SIREN"))
+        problems.append(("funder.siren", _("{siren!r} is not a valid SIREN").format(siren=funder.siren)))
     if funder.siret and not _siret.is_valid(funder.siret):
-        problems.append(("funder.siret", f"{funder.siret!r} is not a valid SIRET"))
+        problems.append(("funder.siret", _("{siret!r} is not a valid SIRET").format(siret=funder.siret)))
     elif funder.siret and funder.siren and _siret.compact(funder.siret)[:9] != _siren.compact(funder.siren):
-        problems.append(("funder.siret", "the SIRET does not start with the funder's SIREN"))
+        problems.append(("funder.siret", _("the SIRET does not start with the funder's SIREN")))
     notices = campaign.notices
     for name in ("pieces_deadline_days", "implicit_rejection_months", "recourse_months"):
         if getattr(notices, name) < 1:
-            problems.append((f"notices.{name}", "must be at least 1"))
+            problems.append((f"notices.{name}", _("must be at least 1")))
     territory = campaign.territory
     if territory.valid_until < territory.valid_from:
-        problems.append(("territory.valid_until", "the list's validity ends before it starts"))
+        problems.append(("territory.valid_until", _("the list's validity ends before it starts")))
     if not territory.qpv:
-        problems.append(("territory.qpv", "at least one QPV is required"))
-    problems += _duplicates("territory.qpv", [q.code for q in territory.qpv], "QPV code")
+        problems.append(("territory.qpv", _("at least one QPV is required")))
+    problems += _duplicates("territory.qpv", [q.code for q in territory.qpv], N_("QPV code"))
     for i, q in enumerate(territory.qpv):
         if not q.code.strip():
-            problems.append((f"territory.qpv[{i}].code", "a QPV code must not be empty"))
+            problems.append((f"territory.qpv[{i}].code", _("a QPV code must not be empty")))
     if not campaign.axes:
-        problems.append(("axes", "at least one axis is required"))
+        problems.append(("axes", _("at least one axis is required")))
     axis_keys = [a.key for a in campaign.axes]
-    problems += _duplicates("axes", axis_keys, "axis key")
-    problems += _duplicates("axes", [str(a.number) for a in campaign.axes], "axis number")
+    problems += _duplicates("axes", axis_keys, N_("axis key"))
+    problems += _duplicates("axes", [str(a.number) for a in campaign.axes], N_("axis number"))
     for key in campaign.envelope.by_axis:
         if key not in axis_keys:
-            problems.append((f"envelope.by_axis.{key}", f"unknown axis {key!r}; known axes: {', '.join(axis_keys)}"))
+            problems.append((f"envelope.by_axis.{key}", _("unknown axis {key!r}; known axes: {keys}").format(
+                key=key, keys=", ".join(axis_keys))))
     if sum(campaign.envelope.by_axis.values(), Decimal(0)) > campaign.envelope.amount:
-        problems.append(("envelope.by_axis", "the axes' shares add up to more than the envelope"))
+        problems.append(("envelope.by_axis", _("the axes' shares add up to more than the envelope")))
     kinds = campaign.applicants.kinds
     if not campaign.applicants.accepted:
-        problems.append(("applicants.accepted", "at least one applicant kind must be accepted"))
+        problems.append(("applicants.accepted", _("at least one applicant kind must be accepted")))
     for kind in campaign.applicants.accepted:
         if kind not in kinds:
             problems.append(
-                ("applicants.accepted", f"unknown applicant kind {kind!r}; declare it under [applicants.kinds]")
+                ("applicants.accepted",
+                 _("unknown applicant kind {kind!r}; declare it under [applicants.kinds]").format(kind=kind))
             )
-    problems += _duplicates("pieces", [p.key for p in campaign.pieces], "piece key")
+    problems += _duplicates("pieces", [p.key for p in campaign.pieces], N_("piece key"))
     for i, piece in enumerate(campaign.pieces):
         for kind in piece.kinds:
             if kind not in kinds:
-                problems.append((f"pieces[{i}].kinds", f"unknown applicant kind {kind!r}"))
+                problems.append((f"pieces[{i}].kinds", _("unknown applicant kind {kind!r}").format(kind=kind)))
         if piece.signature and not piece.paper_original:
             problems.append(
-                (f"pieces[{i}].signature", "a signature is checked on the paper original: set paper_original")
+                (f"pieces[{i}].signature", _("a signature is checked on the paper original: set paper_original"))
             )
-    problems += _duplicates("funding.criteria", [c.key for c in campaign.funding.criteria], "criterion key")
+    problems += _duplicates("funding.criteria", [c.key for c in campaign.funding.criteria], N_("criterion key"))
     if campaign.public.min_qpv_share_percent <= 0:
-        problems.append(("public.min_qpv_share_percent", "the share must be above 0"))
-    problems += _duplicates("committee.categories", [c.key for c in campaign.committee.categories], "category key")
+        problems.append(("public.min_qpv_share_percent", _("the share must be above 0")))
+    problems += _duplicates("committee.categories", [c.key for c in campaign.committee.categories], N_("category key"))
     if campaign.reminder_days_before_deadline < 0:
-        problems.append(("calendar.reminder_days_before_deadline", "must not be negative"))
+        problems.append(("calendar.reminder_days_before_deadline", _("must not be negative")))
     problems += _workflow_problems(campaign)
     policy = campaign.calendar_policy
     for name in ("deadline", "opening"):
         if getattr(policy, name) not in DATE_POLICIES:
-            problems.append((f"calendar.policy.{name}", f"must be one of {', '.join(DATE_POLICIES)}"))
+            problems.append((f"calendar.policy.{name}", _("must be one of {policies}").format(
+                policies=", ".join(DATE_POLICIES))))
     for key, known_kind in kinds.items():
         for requirement in known_kind.requires:
             bad = [f for f in requirement.split("|") if f not in IDENTITY_FIELDS]
             if bad:
                 problems.append((f"applicants.kinds.{key}.requires",
-                                 f"unknown field {bad[0]!r}; known: {', '.join(IDENTITY_FIELDS)}"))
+                                 _("unknown field {field!r}; known: {fields}").format(
+                                     field=bad[0], fields=", ".join(IDENTITY_FIELDS))))
     if campaign.funding.financial_report_months < 0:
-        problems.append(("funding.financial_report_months", "must not be negative"))
+        problems.append(("funding.financial_report_months", _("must not be negative")))
     if campaign.call.year != campaign.envelope.year:
-        years = f"the envelope's year {campaign.envelope.year} is not the call's year {campaign.call.year}"
+        years = _("the envelope's year {envelope} is not the call's year {call}").format(
+            envelope=campaign.envelope.year, call=campaign.call.year)
         problems.append(("envelope.year", years))
     return problems
 
@@ -178,13 +185,14 @@ def _workflow_problems(campaign: Campaign) -> list[tuple[str, str]]:
         for name in names:
             if name not in GUARDS:
                 problems.append((f"workflow.guards.{trigger}",
-                                 f"unknown guard {name!r}; known guards: {', '.join(sorted(GUARDS))}"))
+                                 _("unknown guard {name!r}; known guards: {guards}").format(
+                                     name=name, guards=", ".join(sorted(GUARDS)))))
             elif name in GUARD_TRIGGERS and trigger not in GUARD_TRIGGERS[name]:
                 problems.append((f"workflow.guards.{trigger}",
-                                 f"the guard {name!r} reads the data of {', '.join(sorted(GUARD_TRIGGERS[name]))}, "
-                                 f"not of {trigger}"))
+                                 _("the guard {name!r} reads the data of {triggers}, not of {trigger}").format(
+                                     name=name, triggers=", ".join(sorted(GUARD_TRIGGERS[name])), trigger=trigger)))
     if campaign.workflow.hearing and not campaign.committee.categories:
-        problems.append(("committee.categories", "a call with a hearing needs its committee's member categories"))
+        problems.append(("committee.categories", _("a call with a hearing needs its committee's member categories")))
     return problems
 
 
@@ -193,6 +201,6 @@ def _duplicates(field: str, values: list[str], what: str) -> list[tuple[str, str
     out = []
     for value in values:
         if value in seen:
-            out.append((field, f"duplicate {what} {value!r}"))
+            out.append((field, _("duplicate {what} {value!r}").format(what=_(what), value=value)))
         seen.add(value)
     return out

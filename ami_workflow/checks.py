@@ -17,6 +17,7 @@ from datetime import date, datetime
 import attrs
 
 from .errors import InvalidInput
+from .i18n import _
 
 __all__ = ["is_day", "optional_text", "required_text"]
 
@@ -26,18 +27,18 @@ def optional_text(value: object) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise InvalidInput(f"expected text, got {type(value).__name__}: {value!r}")
+        raise InvalidInput(_("expected text, got {type}: {value!r}").format(type=type(value).__name__, value=value))
     return value.strip() or None
 
 
 def required_text(value: object) -> str:
     """``value`` stripped; an empty text or anything but text is refused."""
     if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(f"a non-empty text is required, got {value!r}")
+        raise InvalidInput(_("a non-empty text is required, got {value!r}").format(value=value))
     return value.strip()
 
 
 def is_day(instance: object, attribute: attrs.Attribute[date], value: object) -> None:
     """An attrs validator: a calendar day (a ``date``, not a ``datetime``)."""
     if not isinstance(value, date) or isinstance(value, datetime):
-        raise InvalidInput(f"{attribute.name}: expected a date, got {value!r}")
+        raise InvalidInput(_("{name}: expected a date, got {value!r}").format(name=attribute.name, value=value))

@@ -27,6 +27,7 @@ from .i18n import (
     CLICK_DOMAIN,
     LANGUAGES,
     LOCALE_DIR,
+    N_,
     _,
     current_language,
     format_day,
@@ -36,7 +37,7 @@ from .i18n import (
     set_language,
     use_language,
 )
-from .states import TRIGGERS
+from .states import TRIGGERS, state_label, state_words, trigger_label
 
 if TYPE_CHECKING:
     from .calendar import Clock, Window
@@ -635,6 +636,28 @@ def _fire(state: _State, reference: str, trigger: str, at: str | None, postmark:
                          actor=actor, expected_version=expected_version, keep_refusal=True, **payload)
 
 
+#: What a person reads for each kind of event that is not a trigger (the triggers have states.trigger_label).
+_EVENT_WORDS = {
+    "dossier_created": N_("dossier created"),
+    "application_updated": N_("application updated"),
+    "piece_attached": N_("piece received"),
+    "original_received": N_("paper original received"),
+    "pieces_reused": N_("pieces reused"),
+    "document_issued": N_("document issued"),
+    "dossier_imported": N_("dossier imported"),
+    "personal_data_erased": N_("personal data erased"),
+}
+
+
+def _event_words(kind: str, trigger: str) -> str:
+    """An event of a dossier's history in words, the trigger's key beside its label: « déposer (`submit`) »."""
+    if kind == "triggered":
+        label = trigger_label(trigger)
+        return label if label == trigger else _("{label} (`{key}`)").format(label=label, key=trigger)
+    words = _EVENT_WORDS.get(kind)
+    return _(words) if words is not None else kind
+
+
 #: The triggers whose act is attested by a document sent to the applicant (ami_workflow.issued.DOCUMENT_KINDS).
 _DOCUMENTED = frozenset({"submit", "return_for_pieces", "approve", "reject"})
 
@@ -706,7 +729,7 @@ def dossier_show(state: _State, reference: str, at: str | None, as_json: bool) -
 
     def lines() -> Iterator[str]:
         app = d.application
-        yield _("{reference}  [{state}]  version {version}").format(reference=d.reference, state=d.state,
+        yield _("{reference}  [{state}]  version {version}").format(reference=d.reference, state=state_words(d.state),
                                                                     version=d.version)
         yield "  " + _("applicant: {name} ({kind}) {identity}").format(
             name=d.applicant.name, kind=d.applicant.kind, identity=d.applicant.identity)
@@ -722,7 +745,9 @@ def dossier_show(state: _State, reference: str, at: str | None, as_json: bool) -
             yield f"    - {item}"
         yield "  " + _("history:")
         for e in history:
-            yield f"    {e.at:%Y-%m-%d %H:%M} {e.trigger:<16} {e.source or '':>10} -> {e.dest or '':<10} {e.actor}"
+            what = _event_words(e.kind.value, e.trigger)
+            move = f"{state_label(e.source)} -> {state_label(e.dest)}" if e.source and e.dest else ""
+            yield f"    {e.at:%Y-%m-%d %H:%M}  {what:<34} {move:<26} {e.actor}"
         yield "  " + _("next:")
         for trigger, reasons in possible.items():
             verdict = _("{trigger}: refused") if reasons else _("{trigger}: possible now")
@@ -746,7 +771,7 @@ def dossier_list(state: _State, /, as_json: bool, **filters: str | None) -> None
     with state.flow() as flow:
         found = flow.dossiers(campaign_id=flow.campaign.id, state=filters["state"], axis=filters["axis"],
                               qpv=filters["qpv"])
-    rows = [(d.reference, d.state, d.application.axis, " ".join(d.application.qpv_codes),
+    rows = [(d.reference, state_label(d.state), d.application.axis, " ".join(d.application.qpv_codes),
              _money(d.application.requested), _money(d.approved), d.applicant.name) for d in found]
     headers = (_("reference"), _("state"), _("axis"), _("qpv"), _("requested"), _("approved"), _("applicant"))
     _emit([converter.unstructure(d) for d in found], as_json, lambda: _table(rows, headers) + [

@@ -36,6 +36,7 @@ from cattrs.errors import (
 from .calendar import Calendar, Window, parse_instant
 from .campaign import Criterion, Funding
 from .errors import InvalidInput
+from .i18n import _
 from .money import parse_decimal
 from .rules import CEILING_RULES
 from .workflow import WorkflowSpec, edge_text, parse_workflow
@@ -47,17 +48,17 @@ _T = TypeVar("_T")
 
 def _make_converter() -> cattrs.Converter:
     conv = cattrs.Converter(forbid_extra_keys=True)
-    conv.register_structure_hook(Decimal, lambda v, _: _decimal_passthrough(v))
+    conv.register_structure_hook(Decimal, lambda v, _cls: _decimal_passthrough(v))
     conv.register_unstructure_hook(Decimal, str)
     conv.register_structure_hook(date, _structure_date)
     conv.register_unstructure_hook(date, lambda d: d)
-    conv.register_structure_hook(datetime, lambda v, _: parse_instant(v))
+    conv.register_structure_hook(datetime, lambda v, _cls: parse_instant(v))
     conv.register_unstructure_hook(datetime, lambda d: d.isoformat())
     conv.register_unstructure_hook(frozenset, lambda s: sorted(s))
 
-    def structure_calendar(value: Any, _: type) -> Calendar:
+    def structure_calendar(value: Any, _cls: type) -> Calendar:
         if not isinstance(value, Mapping):
-            raise TypeError("expected a table")
+            raise TypeError(_("expected a table"))
         data = dict(value)
         data.pop("reminder_days_before_deadline", None)
         data.pop("policy", None)
@@ -65,21 +66,23 @@ def _make_converter() -> cattrs.Converter:
         if mode == "rolling":
             opens, closes = conv.structure(data.pop("opens"), date), conv.structure(data.pop("closes"), date)
             if closes < opens:
-                raise ValueError(f"the call closes ({closes}) before it opens ({opens})")
+                raise ValueError(_("the call closes ({closes}) before it opens ({opens})").format(
+                    closes=closes, opens=opens))
             if data:
-                raise ValueError(f"unknown keys for a rolling calendar: {', '.join(sorted(data))}")
+                raise ValueError(_("unknown keys for a rolling calendar: {keys}").format(keys=', '.join(sorted(data))))
             return Calendar.rolling_window(Window(opens, closes))
         if mode != "windows":
-            raise ValueError(f"calendar mode must be 'windows' or 'rolling', not {mode!r}")
+            raise ValueError(_("calendar mode must be 'windows' or 'rolling', not {mode!r}").format(mode=mode))
         launch = conv.structure(data.pop("launch"), date)
         deadline = conv.structure(data.pop("deadline"), date)
         if deadline < launch:
-            raise ValueError(f"the deadline ({deadline}) is before the launch ({launch})")
+            raise ValueError(_("the deadline ({deadline}) is before the launch ({launch})").format(
+                deadline=deadline, launch=launch))
         instruction, jury, deliberation = (
             conv.structure(data.pop(name), Window) for name in ("instruction", "jury", "deliberation")
         )
         if data:
-            raise ValueError(f"unknown keys: {', '.join(sorted(data))}")
+            raise ValueError(_("unknown keys: {keys}").format(keys=', '.join(sorted(data))))
         return Calendar(Window(launch, deadline), instruction, jury, deliberation)
 
     def unstructure_calendar(cal: Calendar) -> dict[str, Any]:
@@ -94,42 +97,42 @@ def _make_converter() -> cattrs.Converter:
     conv.register_structure_hook(Calendar, structure_calendar)
     conv.register_unstructure_hook(Calendar, unstructure_calendar)
 
-    def structure_window(value: Any, _: type) -> Window:
+    def structure_window(value: Any, _cls: type) -> Window:
         if not isinstance(value, Mapping) or set(value) != {"start", "end"}:
-            raise ValueError("a window is a table with exactly 'start' and 'end' dates")
+            raise ValueError(_("a window is a table with exactly 'start' and 'end' dates"))
         start, end = conv.structure(value["start"], date), conv.structure(value["end"], date)
         if end < start:
-            raise ValueError(f"the window ends ({end}) before it starts ({start})")
+            raise ValueError(_("the window ends ({end}) before it starts ({start})").format(end=end, start=start))
         return Window(start, end)
 
     conv.register_structure_hook(Window, structure_window)
 
-    def structure_funding(value: Any, _: type) -> Funding:
+    def structure_funding(value: Any, _cls: type) -> Funding:
         if not isinstance(value, Mapping):
-            raise TypeError("expected a table")
+            raise TypeError(_("expected a table"))
         data = dict(value)
         name = data.get("ceiling_rule")
         rule_class = CEILING_RULES.get(name) if isinstance(name, str) else None
         if rule_class is None:
-            raise ValueError(
-                f"unknown ceiling_rule {name!r}; known rules: {', '.join(sorted(CEILING_RULES))}"
-            )
+            raise ValueError(_("unknown ceiling_rule {name!r}; known rules: {rules}").format(
+                name=name, rules=", ".join(sorted(CEILING_RULES))))
         params = data.get("ceiling", {})
         if not isinstance(params, Mapping):
-            raise ValueError("funding.ceiling must be a table of the rule's parameters")
+            raise ValueError(_("funding.ceiling must be a table of the rule's parameters"))
         fields = {f.name for f in attrs.fields(rule_class)}
         extra = set(params) - fields
         if extra:
-            raise ValueError(f"unknown parameters for {name}: {', '.join(sorted(extra))}")
+            raise ValueError(_("unknown parameters for {name}: {parameters}").format(
+                name=name, parameters=', '.join(sorted(extra))))
         data["ceiling"] = rule_class(**params)
         data["criteria"] = conv.structure(data.get("criteria", []), tuple[Criterion, ...])
         extra = set(data) - {f.name for f in attrs.fields(Funding)}
         if extra:
-            raise ValueError(f"unknown keys: {', '.join(sorted(extra))}")
+            raise ValueError(_("unknown keys: {keys}").format(keys=', '.join(sorted(extra))))
         return Funding(**data)
 
     conv.register_structure_hook(Funding, structure_funding)
-    conv.register_structure_hook(WorkflowSpec, lambda v, _: parse_workflow(v))
+    conv.register_structure_hook(WorkflowSpec, lambda v, _cls: parse_workflow(v))
     conv.register_unstructure_hook(
         WorkflowSpec,
         lambda w: {"edges": [edge_text(e) for e in w.edges], "guards": {t: list(g) for t, g in w.guards.items()}},
@@ -153,15 +156,15 @@ def _decimal_passthrough(value: Any) -> Decimal:
     """Numbers in call files and records: a Decimal, an int or text such as "1 500,50"; never a float."""
     if isinstance(value, (Decimal, int, str)) and not isinstance(value, bool):
         return parse_decimal(value, "number")
-    raise TypeError(f"expected a number written as a string or an int, got {value!r}")
+    raise TypeError(_("expected a number written as a string or an int, got {value!r}").format(value=value))
 
 
-def _structure_date(value: Any, _: type) -> date:
+def _structure_date(value: Any, _cls: type) -> date:
     if isinstance(value, date):
         return value
     if isinstance(value, str):
         return date.fromisoformat(value)
-    raise TypeError(f"expected a date, got {value!r}")
+    raise TypeError(_("expected a date, got {value!r}").format(value=value))
 
 
 #: The one configured converter for every record of the library.
@@ -183,16 +186,16 @@ def structure_record(data: Any, cls: type[_T], what: str) -> _T:
         return record
     except (ClassValidationError, IterableValidationError) as exc:
         field, problem = first_problem(exc)
-        raise InvalidInput(f"{what}.{field}: {problem}") from None
+        raise InvalidInput(_("{field}: {problem}").format(field=f"{what}.{field}", problem=problem)) from None
     except (ForbiddenExtraKeysError, ValueError, TypeError, KeyError) as exc:
-        raise InvalidInput(f"{what}: {describe_error(exc)}") from None
+        raise InvalidInput(_("{field}: {problem}").format(field=what, problem=describe_error(exc))) from None
 
 def describe_error(exc: BaseException) -> str:
     """A cattrs or validation error in plain words."""
     if isinstance(exc, KeyError):
-        return f"required field {exc.args[0]!r} is missing"
+        return _("required field {field!r} is missing").format(field=exc.args[0])
     if isinstance(exc, ForbiddenExtraKeysError):
-        return f"unknown keys: {', '.join(sorted(exc.extra_fields))}"
+        return _("unknown keys: {keys}").format(keys=', '.join(sorted(exc.extra_fields)))
     return str(exc)
 
 
@@ -210,7 +213,7 @@ def first_problem(exc: BaseException, path: str = "") -> tuple[str, str]:
             elif index is not None:
                 step = f"[{index}]"
         if isinstance(inner, KeyError) and step:
-            return join_path(path, step), "required field is missing"
+            return join_path(path, step), _("required field is missing")
         return first_problem(inner, join_path(path, step))
     return path or "(top level)", describe_error(exc)
 

@@ -12,10 +12,11 @@ from datetime import date
 
 import attrs
 
-from .calendar import Calendar
+from .calendar import Calendar, window_words
 from .campaign import Campaign
 from .checks import is_day, required_text
 from .errors import InvalidInput
+from .i18n import _, format_day
 
 __all__ = ["CommitteeSession", "Member", "session_problems", "session_refusals"]
 
@@ -32,7 +33,7 @@ def _members(value: Iterable[Member]) -> tuple[Member, ...]:
     members = tuple(value)
     for member in members:
         if not isinstance(member, Member):
-            raise InvalidInput(f"committee members must be Member records, not {member!r}")
+            raise InvalidInput(_("committee members must be Member records, not {value!r}").format(value=member))
     return members
 
 
@@ -57,17 +58,18 @@ def session_problems(
     """
     problems = []
     if session.chair_role.casefold() != chair_role.casefold():
-        problems.append(
-            f"the committee must be chaired by the {chair_role}, not by the {session.chair_role}"
-        )
+        problems.append(_("the committee must be chaired by the {role}, not by the {chair}").format(
+            role=chair_role, chair=session.chair_role))
     present = {m.category for m in session.members}
     known = dict(categories)
     for key, label in known.items():
         if key not in present:
-            problems.append(f"no member of the category '{label}' is present")
+            problems.append(_("no member of the category '{label}' (key `{key}`) is present").format(
+                label=label, key=key))
     for member in session.members:
         if member.category not in known:
-            problems.append(f"{member.name}: unknown member category {member.category!r}")
+            problems.append(_("{name}: unknown member category {category!r}").format(
+                name=member.name, category=member.category))
     return problems
 
 
@@ -77,9 +79,10 @@ def session_refusals(
     """Why ``session`` cannot be recorded for the campaign: a duplicate id, a day outside the jury, or its make-up."""
     reasons = []
     if session.id in set(recorded):
-        reasons.append(f"a session {session.id!r} is already recorded")
+        reasons.append(_("a session {session!r} is already recorded").format(session=session.id))
     if not calendar.jury.contains(session.day):
-        reasons.append(f"the session's day {session.day} is outside the jury window ({calendar.jury})")
+        reasons.append(_("the session's day {day} is outside the jury window ({window})").format(
+            day=format_day(session.day), window=window_words(calendar.jury)))
     committee = campaign.committee
     reasons += session_problems(session, committee.chair_role, [(c.key, c.label) for c in committee.categories])
     return reasons

@@ -13,16 +13,18 @@ from datetime import date
 
 import attrs
 
-from .calendar import Calendar
+from .calendar import Calendar, window_words
 from .checks import is_day, required_text
 from .errors import InvalidInput
+from .i18n import _, format_day
+from .states import state_words
 
 __all__ = ["Convention", "Deliberation", "FinancialReport", "FinancialReportStatus", "deliberation_refusals"]
 
 
 def _refs(value: Iterable[str]) -> tuple[str, ...]:
     if isinstance(value, str):
-        raise InvalidInput("a deliberation lists its dossiers as a sequence of references, not one string")
+        raise InvalidInput(_("a deliberation lists its dossiers as a sequence of references, not one string"))
     return tuple(dict.fromkeys(required_text(v) for v in value))
 
 
@@ -76,16 +78,18 @@ def deliberation_refusals(
     """
     reasons = []
     if deliberation.reference in set(recorded):
-        reasons.append(f"a deliberation {deliberation.reference!r} is already recorded")
+        reasons.append(_("a deliberation {reference!r} is already recorded").format(reference=deliberation.reference))
     window = calendar.deliberation
     if not window.contains(deliberation.day):
-        reasons.append(f"the deliberation's day {deliberation.day} is outside the deliberation window ({window})")
+        reasons.append(_("the deliberation's day {day} is outside the deliberation window ({window})").format(
+            day=format_day(deliberation.day), window=window_words(window)))
     if not deliberation.dossiers:
-        reasons.append("a deliberation lists at least one dossier")
+        reasons.append(_("a deliberation lists at least one dossier"))
     for ref in deliberation.dossiers:
         state = states.get(ref)
         if state is None:
-            reasons.append(f"no dossier {ref!r}")
+            reasons.append(_("no dossier {reference!r}").format(reference=ref))
         elif state not in ("approved", "paid"):
-            reasons.append(f"{ref} is {state}, not approved")
+            reasons.append(_("{reference} is {state}, not {approved}").format(
+                reference=ref, state=state_words(state), approved=state_words("approved")))
     return reasons

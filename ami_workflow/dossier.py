@@ -16,6 +16,7 @@ import attrs
 from .calendar import to_paris
 from .checks import optional_text, required_text
 from .errors import InvalidInput
+from .i18n import _
 from .money import ZERO, euros, optional_euros
 from .pieces import PaperOriginal, PieceIssue, PieceReceipt
 
@@ -34,7 +35,7 @@ def _opt_count(value: object) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InvalidInput(f"a count must be a non-negative int, not {value!r}")
+        raise InvalidInput(_("a count must be a non-negative int, not {value!r}").format(value=value))
     return value
 
 
@@ -44,7 +45,7 @@ def _codes(value: Iterable[str]) -> tuple[str, ...]:
     out = []
     for code in value:
         if not isinstance(code, str) or not code.strip():
-            raise InvalidInput(f"a QPV code must be a non-empty string, not {code!r}")
+            raise InvalidInput(_("a QPV code must be a non-empty string, not {code!r}").format(code=code))
         out.append(code.strip())
     return tuple(dict.fromkeys(out))
 
@@ -104,9 +105,10 @@ class Period:
     def __attrs_post_init__(self) -> None:
         for day in (self.start, self.end):
             if not isinstance(day, date) or isinstance(day, datetime):
-                raise InvalidInput(f"the action's period needs dates, got {day!r}")
+                raise InvalidInput(_("the action's period needs dates, got {day!r}").format(day=day))
         if self.end < self.start:
-            raise InvalidInput(f"the action's period ends ({self.end}) before it starts ({self.start})")
+            raise InvalidInput(_("the action's period ends ({end}) before it starts ({start})").format(
+                end=self.end, start=self.start))
 
 
 @attrs.frozen
@@ -121,7 +123,7 @@ def _cofunding(value: Iterable[CoFunding]) -> tuple[CoFunding, ...]:
     items = tuple(value)
     for item in items:
         if not isinstance(item, CoFunding):
-            raise InvalidInput(f"co-funding entries must be CoFunding records, not {item!r}")
+            raise InvalidInput(_("co-funding entries must be CoFunding records, not {item!r}").format(item=item))
     return items
 
 
@@ -150,7 +152,7 @@ class Application:
 
     def __attrs_post_init__(self) -> None:
         if self.period is not None and not isinstance(self.period, Period):
-            raise InvalidInput(f"period must be a Period, not {self.period!r}")
+            raise InvalidInput(_("period must be a Period, not {period!r}").format(period=self.period))
 
     @property
     def other_funding(self) -> Decimal:

@@ -16,12 +16,13 @@ from decimal import Decimal
 import attrs
 from stdnum import iban as _iban
 
-from .calendar import Calendar, paris_date
+from .calendar import Calendar, paris_date, window_words
 from .campaign import Campaign
 from .committee import CommitteeSession, session_problems
 from .decisions import Convention, Deliberation
 from .dossier import Dossier
-from .money import ZERO, format_euros
+from .i18n import N_, _, format_day, format_decimal, format_money
+from .money import ZERO
 from .pieces import missing_pieces
 from .rules import ceiling, cofunding_fits, qpv_share_met
 from .triggers import (
@@ -86,7 +87,8 @@ Guard = Callable[[GuardInput], list[str]]
 
 
 def _day(at: datetime) -> str:
-    return paris_date(at).isoformat()
+    """The Paris day of ``at``, in words: « 30 avril 2021 »."""
+    return format_day(paris_date(at))
 
 
 def submission_window(g: GuardInput) -> list[str]:
@@ -97,10 +99,29 @@ def submission_window(g: GuardInput) -> list[str]:
     window = g.context.calendar.submission
     day = paris_date(g.at)
     if day < window.start:
-        return [f"the call opens on {window.start} (Paris time); it is {day}"]
+        return [_("the call opens on {start} (Paris time); it is {today}").format(
+            start=format_day(window.start), today=format_day(day))]
     if day > window.end:
-        return [f"the submission deadline was {window.end} at midnight (Paris time); it is {_day(g.at)}"]
+        return [_("the submission deadline was {deadline} at midnight (Paris time); it is {today}").format(
+            deadline=format_day(window.end), today=_day(g.at))]
     return []
+
+
+#: The application's required fields (their keys, as in the dossier's data) and what a person calls them.
+_REQUIRED: Mapping[str, str] = {
+    "title": N_("the action's title"),
+    "axis": N_("the priority axis"),
+    "period": N_("the action's period (start and end)"),
+    "total_cost": N_("the action's total cost"),
+    "requested": N_("the amount requested"),
+    "cost_nature": N_("the nature of the costs (operating costs)"),
+    "participants": N_("the expected number of participants"),
+    "qpv_residents": N_("the number of QPV residents among the participants"),
+    "young": N_("the number of young people among the participants"),
+    "women": N_("the number of women among the participants"),
+}
+#: The counts of the public that cannot exceed the participants.
+_COUNTED: Mapping[str, str] = {"qpv_residents": N_("QPV residents"), "young": N_("young people"), "women": N_("women")}
 
 
 def submission_content(g: GuardInput) -> list[str]:
@@ -112,40 +133,30 @@ def submission_content(g: GuardInput) -> list[str]:
     app = g.dossier.application
     campaign = g.campaign
     reasons = []
-    required = {
-        "title": "the action's title",
-        "axis": "the priority axis",
-        "period": "the action's period (start and end)",
-        "total_cost": "the action's total cost",
-        "requested": "the amount requested",
-        "cost_nature": "the nature of the costs (operating costs)",
-        "participants": "the expected number of participants",
-        "qpv_residents": "the number of QPV residents among the participants",
-        "young": "the number of young people among the participants",
-        "women": "the number of women among the participants",
-    }
-    for name, words in required.items():
+    for name, words in _REQUIRED.items():
         if getattr(app, name) is None:
-            reasons.append(f"missing: {words}")
+            reasons.append(_("missing: {what} (field `{key}`)").format(what=_(words), key=name))
     if not app.qpv_codes:
-        reasons.append("missing: at least one target QPV")
+        reasons.append(_("missing: at least one target QPV (field `qpv_codes`)"))
     if campaign.public.sourcing_required and not app.sourcing:
-        reasons.append("missing: the sourcing (how the public will be mobilised and targeted)")
+        reasons.append(_("missing: the sourcing, how the public will be mobilised and targeted (field `sourcing`)"))
     if app.participants is not None:
-        for name, words in (("qpv_residents", "QPV residents"), ("young", "young people"), ("women", "women")):
+        for name, words in _COUNTED.items():
             count = getattr(app, name)
             if count is not None and count > app.participants:
-                reasons.append(f"there are more {words} ({count}) than participants ({app.participants})")
+                reasons.append(_("there are more {who} ({count}) than participants ({participants})").format(
+                    who=_(words), count=count, participants=app.participants))
     if app.requested is not None and app.requested <= 0:
-        reasons.append("the amount requested must be above 0")
+        reasons.append(_("the amount requested must be above 0"))
     if (
         app.total_cost is not None
         and app.requested is not None
         and not cofunding_fits(app.total_cost, app.requested, app.other_funding)
     ):
         reasons.append(
-            f"the amount requested ({format_euros(app.requested)}) plus the other co-funding "
-            f"({format_euros(app.other_funding)}) exceeds the action's total cost ({format_euros(app.total_cost)})"
+            _("the amount requested ({requested}) plus the other co-funding ({others}) exceeds the action's "
+              "total cost ({cost})").format(requested=format_money(app.requested),
+                                            others=format_money(app.other_funding), cost=format_money(app.total_cost))
         )
     return reasons
 
@@ -167,7 +178,8 @@ def completion_window(g: GuardInput) -> list[str]:
     """
     end = g.context.calendar.instruction.end
     if paris_date(g.at) > end:
-        return [f"a dossier can be completed until the end of the instruction, {end}; it is {_day(g.at)}"]
+        return [_("a dossier can be completed until the end of the instruction, {end}; it is {today}").format(
+            end=format_day(end), today=_day(g.at))]
     return []
 
 
@@ -194,11 +206,22 @@ def jury_window(g: GuardInput) -> list[str]:
     return _in_window(g, "jury")
 
 
+#: What a person calls the windows that a trigger must fall in.
+_WINDOWS: Mapping[str, str] = {"instruction": N_("the instruction"), "jury": N_("the jury")}
+
+
 def _in_window(g: GuardInput, name: str) -> list[str]:
     window = g.context.calendar.window(name)
     if not window.contains_instant(g.at):
-        return [f"the {name} runs from {window.start} to {window.end} (Paris time); it is {_day(g.at)}"]
+        return [_("{window} runs from {start} to {end} (Paris time); it is {today}").format(
+            window=_(_WINDOWS[name]), start=format_day(window.start), end=format_day(window.end), today=_day(g.at))]
     return []
+
+
+def _number(value: Decimal) -> str:
+    """A number as a person reads it, with only the decimals it has: « 62,5 », "60"."""
+    exponent = value.normalize().as_tuple().exponent
+    return format_decimal(value, -exponent if isinstance(exponent, int) and exponent < 0 else 0)
 
 
 def eligibility_problems(campaign: Campaign, dossier: Dossier) -> list[str]:
@@ -212,29 +235,28 @@ def eligibility_problems(campaign: Campaign, dossier: Dossier) -> list[str]:
             campaign.applicants.kinds[k].label if k in campaign.applicants.kinds else k
             for k in campaign.applicants.accepted
         )
-        reasons.append(f"the call does not accept this kind of applicant ({label}); it accepts: {accepted}")
+        reasons.append(_("the call does not accept this kind of applicant ({label}, key `{key}`); it accepts: "
+                         "{accepted}").format(label=label, key=kind, accepted=accepted))
     if app.axis is None or campaign.axis(app.axis) is None:
         keys = ", ".join(a.key for a in campaign.axes)
-        reasons.append(f"the axis {app.axis!r} is not one of the call's axes ({keys})")
+        reasons.append(_("the axis {axis!r} is not one of the call's axes ({keys})").format(axis=app.axis, keys=keys))
     codes = campaign.territory.codes()
     unknown = [c for c in app.qpv_codes if c not in codes]
     if unknown:
-        reasons.append(f"not on the call's QPV list: {', '.join(unknown)}")
+        reasons.append(_("not on the call's QPV list: {codes}").format(codes=", ".join(unknown)))
     if not any(c in codes for c in app.qpv_codes):
-        reasons.append("the action targets none of the call's QPV")
+        reasons.append(_("the action targets none of the call's QPV"))
     minimum = campaign.public.min_qpv_share_percent
     if app.participants is None or app.qpv_residents is None:
-        reasons.append("the participants and the QPV residents among them are not declared")
+        reasons.append(_("the participants and the QPV residents among them are not declared"))
     elif not qpv_share_met(app.participants, app.qpv_residents, minimum):
-        reasons.append(
-            f"fewer than {minimum} % of the participants live in a QPV "
-            f"({app.qpv_residents} of {app.participants})"
-        )
+        reasons.append(_("fewer than {minimum} % of the participants live in a QPV ({residents} of {participants})")
+                       .format(minimum=_number(minimum), residents=app.qpv_residents,
+                               participants=app.participants))
     natures = campaign.envelope.cost_natures
     if app.cost_nature not in natures:
-        reasons.append(
-            f"the call funds only these costs: {', '.join(natures)}; this action declares {app.cost_nature!r}"
-        )
+        reasons.append(_("the call funds only these costs: {natures}; this action declares {nature!r}").format(
+            natures=", ".join(natures), nature=app.cost_nature))
     return reasons
 
 
@@ -249,7 +271,8 @@ def eligibility(g: GuardInput) -> list[str]:
     if isinstance(g.args, InstructArgs):
         known = g.campaign.funding.criterion_keys()
         for key in sorted(g.args.criteria - known):
-            reasons.append(f"unknown bonus criterion {key!r}; the call's criteria are {', '.join(sorted(known))}")
+            reasons.append(_("unknown bonus criterion {key!r}; the call's criteria are {keys}").format(
+                key=key, keys=", ".join(sorted(known))))
     return reasons
 
 
@@ -271,14 +294,16 @@ def committee_session(g: GuardInput) -> list[str]:
     assert isinstance(g.args, HearArgs)
     session = g.context.sessions.get(g.args.session)
     if session is None:
-        return [f"no committee session {g.args.session!r} is recorded for the campaign"]
+        return [_("no committee session {session!r} is recorded for the campaign").format(session=g.args.session)]
     reasons = []
     committee = g.campaign.committee
     if paris_date(g.at) != session.day:
-        reasons.append(f"the session {session.id} sits on {session.day}, not on {_day(g.at)}")
+        reasons.append(_("the session {session} sits on {day}, not on {today}").format(
+            session=session.id, day=format_day(session.day), today=_day(g.at)))
     jury = g.context.calendar.jury
     if not jury.contains(session.day):
-        reasons.append(f"the session's day {session.day} is outside the jury window ({jury})")
+        reasons.append(_("the session's day {day} is outside the jury window ({window})").format(
+            day=format_day(session.day), window=window_words(jury)))
     reasons += session_problems(session, committee.chair_role, [(c.key, c.label) for c in committee.categories])
     return reasons
 
@@ -291,7 +316,7 @@ def heard_complete(g: GuardInput) -> list[str]:
     if g.campaign.committee.only_complete_dossiers:
         reasons += pieces_complete(g)
     if g.dossier.instruction is None:
-        reasons.append("the dossier has not been instructed")
+        reasons.append(_("the dossier has not been instructed"))
     return reasons
 
 
@@ -312,17 +337,17 @@ def approval_amount(g: GuardInput) -> list[str]:
     instruction = g.dossier.instruction
     app = g.dossier.application
     if instruction is None:
-        return ["the dossier has not been instructed"]
+        return [_("the dossier has not been instructed")]
     if amount is None or amount <= 0:
-        return ["the approved amount must be above 0"]
+        return [_("the approved amount must be above 0")]
     reasons = []
     if app.requested is not None and amount > app.requested:
-        reasons.append(f"{format_euros(amount)} is more than the amount requested ({format_euros(app.requested)})")
+        reasons.append(_("{amount} is more than the amount requested ({requested})").format(
+            amount=format_money(amount), requested=format_money(app.requested)))
     limit = dossier_ceiling(g.campaign, g.dossier, instruction.criteria)
     if amount > limit:
-        reasons.append(
-            f"{format_euros(amount)} is above the ceiling for the confirmed criteria ({format_euros(limit)})"
-        )
+        reasons.append(_("{amount} is above the ceiling for the confirmed criteria ({ceiling})").format(
+            amount=format_money(amount), ceiling=format_money(limit)))
     return reasons
 
 
@@ -339,17 +364,14 @@ def envelope(g: GuardInput) -> list[str]:
     after = g.context.approved_total + amount
     if after > env.amount:
         left = env.amount - g.context.approved_total
-        reasons.append(
-            f"approving {format_euros(amount)} would exceed the envelope of {format_euros(env.amount)} "
-            f"(only {format_euros(left)} left)"
-        )
+        reasons.append(_("approving {amount} would exceed the envelope of {envelope} (only {left} left)").format(
+            amount=format_money(amount), envelope=format_money(env.amount), left=format_money(left)))
     axis = g.dossier.application.axis
     if axis is not None and axis in env.by_axis:
         axis_after = g.context.approved_by_axis.get(axis, ZERO) + amount
         if axis_after > env.by_axis[axis]:
-            reasons.append(
-                f"approving it would exceed the share of the axis {axis!r} ({format_euros(env.by_axis[axis])})"
-            )
+            reasons.append(_("approving it would exceed the share of the axis {axis!r} ({share})").format(
+                axis=axis, share=format_money(env.by_axis[axis])))
     return reasons
 
 
@@ -358,7 +380,7 @@ def motivation(g: GuardInput) -> list[str]:
     Not in the call: a library rule, so that the motivation is kept in the dossier and the journal.
     """
     assert isinstance(g.args, RejectArgs)
-    return [] if g.args.motivation else ["a rejection needs a written motivation"]
+    return [] if g.args.motivation else [_("a rejection needs a written motivation")]
 
 
 def piece_issues(g: GuardInput) -> list[str]:
@@ -368,9 +390,9 @@ def piece_issues(g: GuardInput) -> list[str]:
     """
     assert isinstance(g.args, ReturnArgs)
     if not g.args.issues:
-        return ["say which pieces are returned, and why (missing, incorrect or outdated)"]
+        return [_("say which pieces are returned, and why (missing, incorrect or outdated)")]
     known = {p.key for p in g.campaign.pieces}
-    return [f"unknown piece {issue.key!r}" for issue in g.args.issues if issue.key not in known]
+    return [_("unknown piece {key!r}").format(key=issue.key) for issue in g.args.issues if issue.key not in known]
 
 
 def not_paid_yet(g: GuardInput) -> list[str]:
@@ -378,7 +400,8 @@ def not_paid_yet(g: GuardInput) -> list[str]:
     Not in the call: a library rule.
     """
     if g.dossier.payments:
-        return [f"a first payment was made on {_day(g.dossier.payments[0].at)}: the dossier can no longer be withdrawn"]
+        return [_("a first payment was made on {day}: the dossier can no longer be withdrawn").format(
+            day=_day(g.dossier.payments[0].at))]
     return []
 
 
@@ -389,10 +412,11 @@ def deliberation(g: GuardInput) -> list[str]:
     """
     granting = [d for d in g.context.deliberations if g.dossier.reference in d.dossiers]
     if not granting:
-        return ["no deliberation grants this dossier yet"]
+        return [_("no deliberation grants this dossier yet")]
     first = min(d.day for d in granting)
     if paris_date(g.at) < first:
-        return [f"payment is possible from the deliberation of {first}; it is {_day(g.at)}"]
+        return [_("payment is possible from the deliberation of {day}; it is {today}").format(
+            day=format_day(first), today=_day(g.at))]
     return []
 
 
@@ -403,9 +427,9 @@ def bank_account(g: GuardInput) -> list[str]:
     """
     iban = g.dossier.applicant.iban
     if not iban:
-        return ["no IBAN is recorded for the applicant"]
+        return [_("no IBAN is recorded for the applicant")]
     if not _iban.is_valid(iban):
-        return [f"the IBAN {iban!r} is not valid"]
+        return [_("the IBAN {iban!r} is not valid").format(iban=iban)]
     return []
 
 
@@ -422,12 +446,11 @@ def convention(g: GuardInput) -> list[str]:
         return []
     conv = g.context.conventions.get(g.dossier.reference)
     if conv is None:
-        return [
-            f"the grant ({format_euros(year_total)} this year) is above {format_euros(threshold)}: "
-            "a signed convention must be recorded before the first payment"
-        ]
+        return [_("the grant ({total} this year) is above {threshold}: a signed convention must be recorded before "
+                  "the first payment").format(total=format_money(year_total), threshold=format_money(threshold))]
     if conv.signed_on > paris_date(g.at):
-        return [f"the convention {conv.reference} is signed on {conv.signed_on}, after the payment date"]
+        return [_("the convention {reference} is signed on {day}, after the payment date").format(
+            reference=conv.reference, day=format_day(conv.signed_on))]
     return []
 
 
@@ -444,12 +467,10 @@ def payment_amount(g: GuardInput) -> list[str]:
     amount = _payment_amount(g)
     granted = g.dossier.approved or ZERO
     if amount <= 0:
-        return ["a payment must be above 0"]
+        return [_("a payment must be above 0")]
     if g.dossier.paid + amount > granted:
-        return [
-            f"paying {format_euros(amount)} would exceed the grant: {format_euros(granted)} granted, "
-            f"{format_euros(g.dossier.paid)} already paid"
-        ]
+        return [_("paying {amount} would exceed the grant: {granted} granted, {paid} already paid").format(
+            amount=format_money(amount), granted=format_money(granted), paid=format_money(g.dossier.paid))]
     return []
 
 
@@ -458,7 +479,8 @@ def financial_reports(g: GuardInput) -> list[str]:
     Law: loi n° 2000-321 du 12 avril 2000, art. 10: the report is due within six months of the end
     of the year of the grant (the call file's ``funding.financial_report_months``).
     """
-    return [f"the applicant owes an overdue compte rendu financier: {item}" for item in g.context.overdue_reports]
+    return [_("the applicant owes an overdue compte rendu financier: {report}").format(report=item)
+            for item in g.context.overdue_reports]
 
 
 #: Every guard a call may name, by name.

@@ -106,7 +106,7 @@ def babel_locale() -> str:
 
 def _paris(at: datetime) -> datetime:
     if not isinstance(at, datetime) or at.tzinfo is None:
-        raise InvalidInput(f"{at!r} is not an instant with its time zone")
+        raise InvalidInput(_("{at!r} is not an instant with its time zone").format(at=at))
     return at.astimezone(_PARIS)
 
 

@@ -19,6 +19,7 @@ from stdnum.fr import siret as _siret
 from .campaign import Campaign
 from .dossier import Applicant
 from .errors import InvalidInput
+from .i18n import _
 from .identifiers import compact_rna, is_rna, rna_problem
 
 __all__ = ["check_applicant", "identity_problems", "requirement_problems"]
@@ -28,16 +29,16 @@ def identity_problems(applicant: Applicant) -> list[str]:
     """Every problem with the applicant's identifiers; empty when they are all valid (or absent)."""
     problems = []
     if applicant.siren and not _siren.is_valid(applicant.siren):
-        problems.append(f"siren: {applicant.siren!r} is not a valid SIREN")
+        problems.append(_("siren: {siren!r} is not a valid SIREN").format(siren=applicant.siren))
     if applicant.siret:
         if not _siret.is_valid(applicant.siret):
-            problems.append(f"siret: {applicant.siret!r} is not a valid SIRET")
+            problems.append(_("siret: {siret!r} is not a valid SIRET").format(siret=applicant.siret))
         elif applicant.siren and _siret.compact(applicant.siret)[:9] != _siren.compact(applicant.siren):
-            problems.append("siret: the SIRET does not start with the SIREN")
+            problems.append(_("siret: the SIRET does not start with the SIREN"))
     if applicant.rna and not is_rna(applicant.rna):
         problems.append(rna_problem(applicant.rna))
     if applicant.iban and not _iban.is_valid(applicant.iban):
-        problems.append(f"iban: {applicant.iban!r} is not a valid IBAN")
+        problems.append(_("iban: {iban!r} is not a valid IBAN").format(iban=applicant.iban))
     return problems
 
 
@@ -46,12 +47,13 @@ def requirement_problems(applicant: Applicant, campaign: Campaign) -> list[str]:
     kind = campaign.applicants.kinds.get(applicant.kind)
     if kind is None:
         known = ", ".join(sorted(campaign.applicants.kinds))
-        return [f"kind: unknown applicant kind {applicant.kind!r}; the call knows {known}"]
+        return [_("kind: unknown applicant kind {kind!r}; the call knows {known}").format(
+            kind=applicant.kind, known=known)]
     problems = []
     for requirement in kind.requires:
         options = requirement.split("|")
         if not any(getattr(applicant, field) for field in options):
-            problems.append(f"{' or '.join(options)}: required for {kind.label}")
+            problems.append(_("{fields}: required for {kind}").format(fields=_(" or ").join(options), kind=kind.label))
     return problems
 
 
@@ -62,12 +64,12 @@ def check_applicant(applicant: Applicant, campaign: Campaign | None = None) -> A
     data its file requires for that kind must be there.
     """
     if not isinstance(applicant, Applicant):
-        raise InvalidInput(f"expected an Applicant record, not {type(applicant).__name__}")
+        raise InvalidInput(_("expected an Applicant record, not {type}").format(type=type(applicant).__name__))
     problems = identity_problems(applicant)
     if campaign is not None:
         problems += requirement_problems(applicant, campaign)
     if problems:
-        raise InvalidInput("applicant: " + "; ".join(problems))
+        raise InvalidInput(_("applicant: {problems}").format(problems="; ".join(problems)))
     siret = _siret.compact(applicant.siret) if applicant.siret else None
     siren = _siren.compact(applicant.siren) if applicant.siren else (siret[:9] if siret else None)
     return attrs.evolve(

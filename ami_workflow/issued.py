@@ -28,6 +28,7 @@ from typing import Any
 import attrs
 
 from .errors import InvalidInput, NotFound
+from .i18n import _
 
 __all__ = ["DOCUMENT_FORMATS", "DOCUMENT_KEY_PREFIX", "DOCUMENT_KINDS", "IssuedDocument", "document_files"]
 
@@ -47,20 +48,23 @@ _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 def _kind(value: object) -> str:
     if not isinstance(value, str) or value not in DOCUMENT_KINDS:
-        raise InvalidInput(f"unknown document {value!r}: the documents are {', '.join(DOCUMENT_KINDS)}")
+        raise InvalidInput(_("unknown document {kind!r}: the documents are {kinds}").format(
+            kind=value, kinds=", ".join(DOCUMENT_KINDS)))
     return value
 
 
 def _files(value: object) -> Mapping[str, tuple[str, int]]:
     if not isinstance(value, Mapping) or not value:
-        raise InvalidInput("a document is issued in at least one format")
+        raise InvalidInput(_("a document is issued in at least one format"))
     out: dict[str, tuple[str, int]] = {}
     for fmt, file in value.items():
         if fmt not in DOCUMENT_FORMATS:
-            raise InvalidInput(f"unknown document format {fmt!r}: the formats are {', '.join(DOCUMENT_FORMATS)}")
+            raise InvalidInput(_("unknown document format {fmt!r}: the formats are {formats}").format(
+                fmt=fmt, formats=", ".join(DOCUMENT_FORMATS)))
         sha, size = (file["sha256"], file["size"]) if isinstance(file, Mapping) else file
         if not isinstance(sha, str) or not _SHA256.fullmatch(sha) or type(size) is not int or size < 0:
-            raise InvalidInput(f"the {fmt} file of a document needs a SHA-256 and a size, not {file!r}")
+            raise InvalidInput(_("the {fmt} file of a document needs a SHA-256 and a size, not {file!r}").format(
+                fmt=fmt, file=file))
         out[fmt] = (sha, size)
     return dict(sorted(out.items()))
 
@@ -99,7 +103,8 @@ class IssuedDocument:
     def sha256(self, fmt: str) -> str:
         """The SHA-256 of the document in format ``fmt``."""
         if fmt not in self.files:
-            raise NotFound(f"the {self.kind} of {self.dossier} (event {self.seq}) was not issued as {fmt}")
+            raise NotFound(_("the {kind} of {dossier} (event {seq}) was not issued as {fmt}").format(
+                kind=self.kind, dossier=self.dossier, seq=self.seq, fmt=fmt))
         return self.files[fmt][0]
 
     def file_key(self, fmt: str) -> str:

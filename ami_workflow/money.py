@@ -24,6 +24,7 @@ from __future__ import annotations
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation, localcontext
 
 from .errors import InvalidAmount
+from .i18n import _
 
 __all__ = [
     "CENT",
@@ -54,14 +55,16 @@ def euros(value: object, field: str = "amount") -> Decimal:
     """
     amount = _to_decimal(value, field)
     if not amount.is_finite():
-        raise InvalidAmount(f"{field}: the amount must be finite, not {value!r}")
+        raise InvalidAmount(_("{field}: the amount must be finite, not {value!r}").format(field=field, value=value))
     if amount < 0:
-        raise InvalidAmount(f"{field}: the amount must not be negative ({value!r})")
+        raise InvalidAmount(_("{field}: the amount must not be negative ({value!r})").format(field=field, value=value))
     if amount > MAX_AMOUNT:
-        raise InvalidAmount(f"{field}: {value!r} is above the largest amount handled (1 000 000 000 000 €)")
+        raise InvalidAmount(_("{field}: {value!r} is above the largest amount handled (1 000 000 000 000 €)").format(
+            field=field, value=value))
     quantised = amount.quantize(CENT)
     if quantised != amount:
-        raise InvalidAmount(f"{field}: the amount has more than 2 decimals ({value!r})")
+        raise InvalidAmount(_("{field}: the amount has more than 2 decimals ({value!r})").format(
+            field=field, value=value))
     return quantised
 
 
@@ -81,11 +84,11 @@ def parse_decimal(value: object, field: str = "amount") -> Decimal:
 
 def _to_decimal(value: object, field: str) -> Decimal:
     if isinstance(value, bool):
-        raise InvalidAmount(f"{field}: a boolean is not an amount ({value!r})")
+        raise InvalidAmount(_("{field}: a boolean is not an amount ({value!r})").format(field=field, value=value))
     if isinstance(value, float):
         raise InvalidAmount(
-            f"{field}: a float is not accepted as money ({value!r}); "
-            'pass a Decimal, an int or a string such as "0.10"'
+            _('{field}: a float is not accepted as money ({value!r}); '
+              'pass a Decimal, an int or a string such as "0.10"').format(field=field, value=value)
         )
     if isinstance(value, Decimal):
         return value
@@ -97,13 +100,15 @@ def _to_decimal(value: object, field: str) -> Decimal:
             text = text.replace(space, "")
         if "," in text:
             if "." in text:
-                raise InvalidAmount(f"{field}: ambiguous amount {value!r}; use one decimal separator")
+                raise InvalidAmount(_("{field}: ambiguous amount {value!r}; use one decimal separator").format(
+                    field=field, value=value))
             text = text.replace(",", ".")
         try:
             return Decimal(text)
         except InvalidOperation:
-            raise InvalidAmount(f"{field}: {value!r} is not an amount") from None
-    raise InvalidAmount(f"{field}: expected an amount (Decimal, int or str), got {type(value).__name__}")
+            raise InvalidAmount(_("{field}: {value!r} is not an amount").format(field=field, value=value)) from None
+    raise InvalidAmount(_("{field}: expected an amount (Decimal, int or str), got {type}").format(
+        field=field, type=type(value).__name__))
 
 
 def percent(value: object, field: str = "rate") -> Decimal:
@@ -113,12 +118,13 @@ def percent(value: object, field: str = "rate") -> Decimal:
     its shortest decimal text, so ``7.5`` is exactly ``Decimal("7.5")``.
     """
     if isinstance(value, bool):
-        raise InvalidAmount(f"{field}: a boolean is not a percentage")
+        raise InvalidAmount(_("{field}: a boolean is not a percentage").format(field=field))
     if isinstance(value, float):
         value = repr(value)
     rate = _to_decimal(value, field)
     if not rate.is_finite() or rate < 0 or rate > 100:
-        raise InvalidAmount(f"{field}: a percentage must lie between 0 and 100, not {value!r}")
+        raise InvalidAmount(_("{field}: a percentage must lie between 0 and 100, not {value!r}").format(
+            field=field, value=value))
     return rate
 
 
@@ -137,7 +143,7 @@ def to_cents(amount: Decimal) -> int:
 def from_cents(cents: int) -> Decimal:
     """The amount of ``cents`` integer cents."""
     if isinstance(cents, bool) or not isinstance(cents, int):
-        raise InvalidAmount(f"cents must be an int, got {type(cents).__name__}")
+        raise InvalidAmount(_("cents must be an int, got {type}").format(type=type(cents).__name__))
     return (Decimal(cents) / 100).quantize(CENT)
 
 

@@ -9,7 +9,11 @@ required (the application form). A dossier records what arrived::
     ...                         required_at_submit=True, paper_original=True, signature=True)
     >>> rib = PieceRequirement("rib", "Relevé d'Identité Bancaire")
     >>> missing_pieces([form, rib], "association", [PieceReceipt("rib", date(2021, 4, 2))], [])
-    ['missing piece: Dossier de demande de subvention', 'missing paper original: Dossier de demande de subvention']
+    ['missing piece: Dossier de demande de subvention (key `dossier_demande`)',
+     'missing paper original: Dossier de demande de subvention (key `dossier_demande`)']
+
+Each reason names the piece by the call file's label and by the key that the
+commands take (``ami-workflow dossier attach REF dossier_demande FILE``).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import attrs
 
 from .checks import is_day, required_text
 from .errors import InvalidInput
+from .i18n import _
 
 __all__ = [
     "IssueReason",
@@ -82,7 +87,7 @@ class PaperOriginal:
 
     def __attrs_post_init__(self) -> None:
         if self.signed and not (self.signed_by and self.signed_by.strip()):
-            raise InvalidInput("a signed original must record who signed it (signed_by)")
+            raise InvalidInput(_("a signed original must record who signed it (signed_by)"))
 
 
 class IssueReason(enum.StrEnum):
@@ -127,12 +132,12 @@ def missing_pieces(
         if at_submit and not req.required_at_submit:
             continue
         if req.key not in have:
-            reasons.append(f"missing piece: {req.label}")
+            reasons.append(_("missing piece: {label} (key `{key}`)").format(label=req.label, key=req.key))
         if at_submit or not req.paper_original:
             continue
         paper = papers.get(req.key)
         if paper is None:
-            reasons.append(f"missing paper original: {req.label}")
+            reasons.append(_("missing paper original: {label} (key `{key}`)").format(label=req.label, key=req.key))
         elif req.signature and not paper.signed:
-            reasons.append(f"paper original not signed: {req.label}")
+            reasons.append(_("paper original not signed: {label} (key `{key}`)").format(label=req.label, key=req.key))
     return reasons

@@ -28,6 +28,7 @@ from typing import Protocol
 import attrs
 
 from .errors import InvalidInput
+from .i18n import _
 from .money import ZERO, euros, floor_to_cent, from_cents, percent, to_cents
 
 __all__ = [
@@ -86,7 +87,8 @@ class RateWithBonus:
     def __attrs_post_init__(self) -> None:
         if self.base_rate_percent > self.max_rate_percent:
             raise InvalidInput(
-                f"base_rate_percent ({self.base_rate_percent}) is above max_rate_percent ({self.max_rate_percent})"
+                _("base_rate_percent ({base_rate_percent}) is above max_rate_percent ({max_rate_percent})").format(
+                    base_rate_percent=self.base_rate_percent, max_rate_percent=self.max_rate_percent)
             )
 
     def rate(self, criteria: int) -> Decimal:
@@ -123,7 +125,8 @@ CEILING_RULES: Mapping[str, type[RateWithBonus] | type[FlatCap]] = {
 
 def _check_count(criteria: int) -> None:
     if isinstance(criteria, bool) or not isinstance(criteria, int) or criteria < 0:
-        raise InvalidInput(f"the number of confirmed criteria must be a non-negative int, not {criteria!r}")
+        raise InvalidInput(_("the number of confirmed criteria must be a non-negative int, not {criteria!r}").format(
+            criteria=criteria))
 
 
 def ceiling(
@@ -160,7 +163,7 @@ def qpv_share_met(participants: int, qpv_residents: int, min_percent: Decimal) -
     """
     for name, value in (("participants", participants), ("qpv_residents", qpv_residents)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise InvalidInput(f"{name} must be a non-negative int, not {value!r}")
+            raise InvalidInput(_("{name} must be a non-negative int, not {value!r}").format(name=name, value=value))
     if participants == 0 or qpv_residents > participants:
         return False
     return qpv_residents * 100 >= percent(min_percent) * participants
@@ -207,7 +210,7 @@ def allocate(envelope: Decimal, claims: Sequence[tuple[str, Decimal]]) -> dict[s
     available = to_cents(euros(envelope, "envelope"))
     keys = [key for key, _ in claims]
     if len(set(keys)) != len(keys):
-        raise InvalidInput("allocate: every claim needs a distinct key")
+        raise InvalidInput(_("allocate: every claim needs a distinct key"))
     wanted = [to_cents(euros(amount, f"claim {key}")) for key, amount in claims]
     total = sum(wanted)
     if total <= available:

@@ -23,6 +23,12 @@ and keeps no state: the dossier's state goes in, its new state comes out::
     ...
     ami_workflow.errors.IllegalTrigger: 'pay' is not possible from state 'draft' (possible here: submit, withdraw)
 
+A person reads a state or a trigger by its label in the current language,
+with its key beside it when the two differ (the key is what the commands take)::
+
+    >>> state_label("audited"), state_words("audited"), trigger_label("mark_complete")
+    ('heard', 'heard (`audited`)', 'mark complete')
+
 Importing this module imports neither ``attrs`` nor ``transitions``: the
 command line reads :data:`TRIGGERS` at start-up.
 """
@@ -35,6 +41,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from .errors import IllegalTrigger, InvalidInput
+from .i18n import N_, _
 
 __all__ = [
     "CATALOGUE",
@@ -44,6 +51,9 @@ __all__ = [
     "Edge",
     "State",
     "StateMachine",
+    "state_label",
+    "state_words",
+    "trigger_label",
 ]
 
 
@@ -64,6 +74,31 @@ class State(enum.StrEnum):
 
 FINAL_STATES = frozenset({State.PAID, State.REJECTED, State.WITHDRAWN})
 
+#: What a person calls each state (translated when shown): the key stays what the commands take.
+_STATE_LABELS: Mapping[str, str] = {
+    State.DRAFT: N_("draft"),
+    State.SUBMITTED: N_("submitted"),
+    State.COMPLETE: N_("complete"),
+    State.INSTRUCTED: N_("instructed"),
+    State.AUDITED: N_("heard"),
+    State.APPROVED: N_("approved"),
+    State.PAID: N_("paid"),
+    State.REJECTED: N_("rejected"),
+    State.WITHDRAWN: N_("withdrawn"),
+}
+
+
+def state_label(state: str) -> str:
+    """A person's name for ``state`` in the current language (« brouillon »); an unknown key as it is."""
+    label = _STATE_LABELS.get(state)
+    return _(label) if label is not None else state
+
+
+def state_words(state: str) -> str:
+    """The state's label with its key beside it when they differ: « déposé (`submitted`) », "draft"."""
+    label = state_label(state)
+    return label if label == state else _("{label} (`{key}`)").format(label=label, key=state)
+
 #: The public trigger names.
 TRIGGERS = (
     "submit",
@@ -76,6 +111,25 @@ TRIGGERS = (
     "withdraw",
     "pay",
 )
+
+#: What a person calls each trigger (translated when shown).
+_TRIGGER_LABELS: Mapping[str, str] = {
+    "submit": N_("submit"),
+    "mark_complete": N_("mark complete"),
+    "return_for_pieces": N_("return for pieces"),
+    "instruct": N_("instruct"),
+    "hear": N_("hear"),
+    "approve": N_("approve"),
+    "reject": N_("reject"),
+    "withdraw": N_("withdraw"),
+    "pay": N_("pay"),
+}
+
+
+def trigger_label(trigger: str) -> str:
+    """A person's name for ``trigger`` in the current language (« déposer »); an unknown key as it is."""
+    label = _TRIGGER_LABELS.get(trigger)
+    return _(label) if label is not None else trigger
 
 
 class Edge(NamedTuple):
@@ -122,12 +176,10 @@ class StateMachine:
         edges = tuple(edges)
         unknown = [e for e in edges if e not in CATALOGUE]
         if unknown:
-            raise InvalidInput(
-                "edges not in the engine's catalogue: "
-                + ", ".join(f"{e.trigger}: {e.source} -> {e.dest}" for e in unknown)
-            )
+            raise InvalidInput(_("edges not in the engine's catalogue: {edges}").format(
+                edges=", ".join(f"{e.trigger}: {e.source} -> {e.dest}" for e in unknown)))
         if not edges:
-            raise InvalidInput("a state machine needs at least one edge")
+            raise InvalidInput(_("a state machine needs at least one edge"))
         self.edges = edges
         self.states: tuple[str, ...] = tuple(
             s.value for s in State if any(s in (e.source, e.dest) for e in edges) or s == State.DRAFT

@@ -14,6 +14,7 @@ from typing import Any
 import attrs
 
 from .errors import InvalidInput
+from .i18n import _
 from .money import optional_euros
 from .pieces import PieceIssue
 
@@ -33,13 +34,13 @@ __all__ = [
 
 def _text(value: object) -> str:
     if not isinstance(value, str):
-        raise InvalidInput(f"expected text, got {type(value).__name__}: {value!r}")
+        raise InvalidInput(_("expected text, got {type}: {value!r}").format(type=type(value).__name__, value=value))
     return value.strip()
 
 
 def _issues(value: Iterable[PieceIssue | Mapping[str, Any]]) -> tuple[PieceIssue, ...]:
     if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
-        raise InvalidInput("issues must be a list of pieces with their reasons")
+        raise InvalidInput(_("issues must be a list of pieces with their reasons"))
     out = []
     for item in value:
         if isinstance(item, PieceIssue):
@@ -48,19 +49,19 @@ def _issues(value: Iterable[PieceIssue | Mapping[str, Any]]) -> tuple[PieceIssue
             try:
                 out.append(PieceIssue(**item))
             except (TypeError, ValueError) as exc:
-                raise InvalidInput(f"bad piece issue {dict(item)!r}: {exc}") from None
+                raise InvalidInput(_("bad piece issue {issue!r}: {exc}").format(issue=dict(item), exc=exc)) from None
         else:
-            raise InvalidInput(f"a piece issue is a PieceIssue or a mapping, not {item!r}")
+            raise InvalidInput(_("a piece issue is a PieceIssue or a mapping, not {item!r}").format(item=item))
     return tuple(out)
 
 
 def _criteria(value: Iterable[str]) -> frozenset[str]:
     if isinstance(value, str) or not isinstance(value, Iterable):
-        raise InvalidInput("criteria must be a list of criterion keys")
+        raise InvalidInput(_("criteria must be a list of criterion keys"))
     keys = frozenset(value)
     for key in keys:
         if not isinstance(key, str):
-            raise InvalidInput(f"a criterion key must be text, not {key!r}")
+            raise InvalidInput(_("a criterion key must be text, not {key!r}").format(key=key))
     return keys
 
 
@@ -148,13 +149,15 @@ def parse_args(trigger: str, data: Mapping[str, Any]) -> TriggerArgs:
     """Read a trigger's keyword data into its record, or raise ``InvalidInput``."""
     cls = _ARGS.get(trigger) if isinstance(trigger, str) else None
     if cls is None:
-        raise InvalidInput(f"unknown trigger {trigger!r}; the triggers are {', '.join(_ARGS)}")
+        raise InvalidInput(_("unknown trigger {trigger!r}; the triggers are {triggers}").format(
+            trigger=trigger, triggers=', '.join(_ARGS)))
     names = {f.name for f in attrs.fields(cls)}
     unknown = sorted(set(data) - names)
     if unknown:
-        accepted = ", ".join(sorted(names)) or "no data"
-        raise InvalidInput(f"{trigger} does not take {', '.join(unknown)} (it takes {accepted})")
+        accepted = ", ".join(sorted(names)) or _("no data")
+        raise InvalidInput(_("{trigger} does not take {unknown} (it takes {accepted})").format(
+            trigger=trigger, unknown=', '.join(unknown), accepted=accepted))
     try:
         return cls(**data)
     except TypeError as exc:
-        raise InvalidInput(f"{trigger}: {exc}") from None
+        raise InvalidInput(_("{trigger}: {exc}").format(trigger=trigger, exc=exc)) from None

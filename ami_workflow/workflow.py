@@ -23,6 +23,7 @@ from typing import Any
 import attrs
 
 from .errors import InvalidInput
+from .i18n import _
 from .states import CATALOGUE, STANDARD_EDGES, TRIGGERS, Edge, StateMachine
 
 __all__ = ["DEFAULT_GUARDS", "WorkflowSpec", "edge_text", "parse_edge", "parse_workflow"]
@@ -47,7 +48,7 @@ def parse_edge(text: str) -> Edge:
     """``"approve: instructed -> approved"`` as an :class:`Edge` (not yet checked against the catalogue)."""
     match = _EDGE.match(text) if isinstance(text, str) else None
     if match is None:
-        raise InvalidInput(f"an edge is written 'trigger: source -> dest', not {text!r}")
+        raise InvalidInput(_("an edge is written 'trigger: source -> dest', not {text!r}").format(text=text))
     return Edge(*match.groups())
 
 
@@ -79,28 +80,30 @@ def parse_workflow(data: Mapping[str, Any]) -> WorkflowSpec:
     Guard names are checked against the registry by the call file's loader.
     """
     if not isinstance(data, Mapping):
-        raise InvalidInput("[workflow] must be a table")
+        raise InvalidInput(_("[workflow] must be a table"))
     unknown_keys = set(data) - {"edges", "guards"}
     if unknown_keys:
-        raise InvalidInput(f"unknown keys: {', '.join(sorted(unknown_keys))}")
+        raise InvalidInput(_("unknown keys: {keys}").format(keys=', '.join(sorted(unknown_keys))))
     raw_edges = data.get("edges")
     edges = STANDARD_EDGES if raw_edges is None else tuple(parse_edge(e) for e in _list(raw_edges, "edges"))
     missing = [e for e in edges if e not in CATALOGUE]
     if missing:
-        raise InvalidInput("edges not in the engine's catalogue: " + ", ".join(edge_text(e) for e in missing))
+        raise InvalidInput(_("edges not in the engine's catalogue: {edges}").format(
+            edges=", ".join(edge_text(e) for e in missing)))
     StateMachine.for_edges(edges)
     guards = dict(DEFAULT_GUARDS)
     raw_guards = data.get("guards", {})
     if not isinstance(raw_guards, Mapping):
-        raise InvalidInput("[workflow.guards] must be a table of trigger = [guard names]")
+        raise InvalidInput(_("[workflow.guards] must be a table of trigger = [guard names]"))
     for trigger, names in raw_guards.items():
         if trigger not in TRIGGERS:
-            raise InvalidInput(f"guards for an unknown trigger {trigger!r}; the triggers are {', '.join(TRIGGERS)}")
+            raise InvalidInput(_("guards for an unknown trigger {trigger!r}; the triggers are {triggers}").format(
+                trigger=trigger, triggers=', '.join(TRIGGERS)))
         guards[trigger] = tuple(_list(names, f"guards.{trigger}"))
     return WorkflowSpec(edges, guards)
 
 
 def _list(value: Any, name: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise InvalidInput(f"{name} must be a list of strings")
+        raise InvalidInput(_("{name} must be a list of strings").format(name=name))
     return value

@@ -352,13 +352,13 @@ def test_rule_approved_total_within_envelope(flow: Any) -> None:
     assert flow.fire(first, "approve").approved == Decimal("80000.00")
     assert_refused(
         flow, second, "approve", APPROVE_AT,
-        "approving 80 000,00 € would exceed the envelope of 150 000,00 € (only 70 000,00 € left)",
+        "approving €80,000.00 would exceed the envelope of €150,000.00 (only €70,000.00 left)",
     )  # fmt: skip
     assert flow.fire(second, "approve", amount="70000.00").approved == Decimal("70000.00")
     totals = flow.totals()
     assert totals.approved == Decimal("150000.00")
     assert totals.remaining == Decimal("0.00")
-    assert_refused(flow, third, "approve", APPROVE_AT, "would exceed the envelope of 150 000,00 € (only 0,00 € left)")
+    assert_refused(flow, third, "approve", APPROVE_AT, "would exceed the envelope of €150,000.00 (only €0.00 left)")
 
 
 def test_rule_batch_approval_allocates_when_over_envelope(flow: Any, another: Callable[..., Any]) -> None:
@@ -426,7 +426,7 @@ def test_rule_sourcing_required(flow: Any) -> None:
     attach_form(flow, ref)
     assert_refused(
         flow, ref, "submit", SUBMIT_AT,
-        "missing: the sourcing (how the public will be mobilised and targeted)",
+        "missing: the sourcing, how the public will be mobilised and targeted (field `sourcing`)",
     )  # fmt: skip
 
 
@@ -439,7 +439,8 @@ def test_rule_only_associations_accepted(flow: Any) -> None:
     )  # fmt: skip
     assert_refused(
         flow, collective, "instruct", INSTRUCT_AT,
-        "the call does not accept this kind of applicant (Collectif d'habitants); it accepts: Association",
+        "the call does not accept this kind of applicant (Collectif d'habitants, key `collectif_habitants`); "
+        "it accepts: Association",
     )  # fmt: skip
     assert flow.fire(ref, "instruct").state == "instructed"
 
@@ -521,7 +522,7 @@ def test_rule_ceiling_50_percent_without_bonus(flow: Any) -> None:
     assert instruction.ceiling == Decimal("20000.00")  # 50 % of 40 000 €
     assert_refused(
         flow, ref, "approve", APPROVE_AT,
-        "20 000,01 € is above the ceiling for the confirmed criteria (20 000,00 €)",
+        "€20,000.01 is above the ceiling for the confirmed criteria (€20,000.00)",
         amount="20000.01",
     )  # fmt: skip
     assert flow.fire(ref, "approve", amount="20000.00").approved == Decimal("20000.00")
@@ -595,7 +596,7 @@ def test_rule_request_above_ceiling_is_capped_not_refused(flow: Any) -> None:
     # The jury can never grant more than what was asked either.
     assert_refused(
         flow, small, "approve", APPROVE_AT,
-        "15 000,00 € is more than the amount requested (10 000,00 €)",
+        "€15,000.00 is more than the amount requested (€10,000.00)",
         amount="15000.00",
     )  # fmt: skip
 
@@ -611,8 +612,8 @@ def test_rule_cofunding_plus_call_amount_within_total_cost(flow: Any) -> None:
     attach_form(flow, ref)
     assert_refused(
         flow, ref, "submit", SUBMIT_AT,
-        "the amount requested (30 000,00 €) plus the other co-funding (12 000,00 €) "
-        "exceeds the action's total cost (40 000,00 €)",
+        "the amount requested (€30,000.00) plus the other co-funding (€12,000.00) "
+        "exceeds the action's total cost (€40,000.00)",
     )  # fmt: skip
     assert flow.get(ref).state == "draft"
     # With the co-funding, the ceiling is also what the co-funders leave of the cost.
@@ -645,10 +646,10 @@ def test_rule_required_pieces_for_associations(flow: Any) -> None:
     # The association's lists, statutes and récépissé are not asked of another kind of applicant.
     other_kind = missing_pieces(CAMPAIGN.pieces, "collectif_habitants", [], [])
     assert other_kind == [
-        f"missing piece: {LABELS['courrier_demande']}",
-        f"missing piece: {LABELS['rib']}",
-        f"missing piece: {LABELS[FORM]}",
-        f"missing paper original: {LABELS[FORM]}",
+        f"missing piece: {LABELS['courrier_demande']} (key `courrier_demande`)",
+        f"missing piece: {LABELS['rib']} (key `rib`)",
+        f"missing piece: {LABELS[FORM]} (key `{FORM}`)",
+        f"missing paper original: {LABELS[FORM]} (key `{FORM}`)",
     ]
 
 
@@ -724,9 +725,9 @@ def test_rule_committee_member_categories(flow: Any) -> None:
     step(flow, HEAR_AT)
     error = assert_refused_action(
         flow, lambda: flow.record_session(session(categories=("personnalites", "elus", "techniciens"))),
-        "no member of the category 'habitants' is present",
+        "no member of the category 'habitants' (key `habitants`) is present",
     )  # fmt: skip
-    assert "no member of the category 'habitants' is present" in error.reasons
+    assert "no member of the category 'habitants' (key `habitants`) is present" in error.reasons
     assert_refused_action(
         flow,
         lambda: flow.record_session(
@@ -813,7 +814,7 @@ def test_rule_launch_on_8_march_2021(flow: Any, another: Callable[..., Any]) -> 
     early = another(start=at(2021, 3, 7, 9))  # a store whose clock starts the day before the launch
     ref = early.create_dossier(applicant(), application()).reference
     attach_form(early, ref)
-    assert_refused(early, ref, "submit", at(2021, 3, 7, 23, 59, 59), "the call opens on 2021-03-08 (Paris time)")
+    assert_refused(early, ref, "submit", at(2021, 3, 7, 23, 59, 59), "the call opens on 8 March 2021 (Paris time)")
     step(early, at(2021, 3, 8, 0, 0, 0))
     assert early.fire(ref, "submit").state == "submitted"
 
@@ -823,7 +824,7 @@ def test_rule_submission_deadline_is_30_april_inclusive_paris_time(flow: Any) ->
     drafts = [flow.create_dossier(applicant(), application()).reference for _ in range(4)]
     for ref in drafts:
         attach_form(flow, ref)
-    late = "the submission deadline was 2021-04-30 at midnight (Paris time)"
+    late = "the submission deadline was 30 April 2021 at midnight (Paris time)"
     # The last second of 30 April, written in UTC then in Paris time: Paris is UTC+2 in April (summer time).
     step(flow, datetime(2021, 4, 30, 21, 59, 59, tzinfo=UTC))
     assert flow.fire(drafts[0], "submit").state == "submitted"
@@ -844,7 +845,7 @@ def test_rule_submission_by_post_is_dated_by_its_postmark(flow: Any) -> None:
     submitted = flow.fire(posted, "submit", postmark=date(2021, 4, 30))
     assert submitted.state == "submitted"
     assert submitted.submitted_at is not None and submitted.submitted_at.date() == date(2021, 4, 30)
-    assert_refused(flow, late, "submit", None, "the submission deadline was 2021-04-30", postmark=date(2021, 5, 1))
+    assert_refused(flow, late, "submit", None, "the submission deadline was 30 April 2021", postmark=date(2021, 5, 1))
 
 
 def test_rule_instruction_in_may_2021(flow: Any) -> None:
@@ -858,7 +859,7 @@ def test_rule_instruction_in_may_2021(flow: Any) -> None:
     step(flow, at(2021, 4, 30, 18))
     flow.fire(ref, "mark_complete")
     flow.fire(late, "mark_complete")
-    window = "the instruction runs from 2021-05-01 to 2021-05-31 (Paris time)"
+    window = "the instruction runs from 1 May 2021 to 31 May 2021 (Paris time)"
     assert_refused(flow, ref, "instruct", at(2021, 4, 30, 23, 59, 59), window)
     step(flow, at(2021, 5, 31, 23, 59, 59))
     assert flow.fire(ref, "instruct").state == "instructed"
@@ -866,7 +867,7 @@ def test_rule_instruction_in_may_2021(flow: Any) -> None:
     # A dossier can be completed until the end of the instruction, not later.
     assert_refused(
         flow, unfinished, "mark_complete", at(2021, 6, 1, 9),
-        "a dossier can be completed until the end of the instruction, 2021-05-31",
+        "a dossier can be completed until the end of the instruction, 31 May 2021",
     )  # fmt: skip
 
 
@@ -874,8 +875,9 @@ def test_rule_jury_in_june_2021(flow: Any) -> None:
     ref, heard, unheard = bring(flow, "instructed", Spec(), Spec(), Spec())
     step(flow, HEAR_AT)
     early = session(id="comite-2021-05-31", day=date(2021, 5, 31))
-    error = assert_refused_action(flow, lambda: flow.record_session(early),
-                                  "the session's day 2021-05-31 is outside the jury window (2021-06-01 to 2021-06-30)")
+    error = assert_refused_action(
+        flow, lambda: flow.record_session(early),
+        "the session's day 31 May 2021 is outside the jury window (1 June 2021 to 30 June 2021)")
     assert not any("not been held" in r for r in error.reasons)
     assert flow.sessions() == []
     flow.record_session(session())
@@ -885,10 +887,10 @@ def test_rule_jury_in_june_2021(flow: Any) -> None:
     assert flow.fire(ref, "approve").state == "approved"
     step(flow, at(2021, 7, 1, 10))
     assert_refused_action(flow, lambda: flow.record_session(session(id="comite-2021-07-01", day=date(2021, 7, 1))),
-                          "the session's day 2021-07-01 is outside the jury window (2021-06-01 to 2021-06-30)")
+                          "the session's day 1 July 2021 is outside the jury window (1 June 2021 to 30 June 2021)")
     assert [s.id for s in flow.sessions()] == [SESSION_ID]
-    window = "the jury runs from 2021-06-01 to 2021-06-30 (Paris time)"
-    assert_refused(flow, unheard, "hear", None, window, "sits on 2021-06-15", session=SESSION_ID)
+    window = "the jury runs from 1 June 2021 to 30 June 2021 (Paris time)"
+    assert_refused(flow, unheard, "hear", None, window, "sits on 15 June 2021", session=SESSION_ID)
     assert_refused(flow, heard, "approve", None, window)
 
 
@@ -898,7 +900,7 @@ def test_rule_deliberation_in_september_2021(flow: Any) -> None:
         move_to(flow, datetime.combine(day, time(8), tzinfo=PARIS))
         assert_refused_action(
             flow, partial(flow.record_deliberation, Deliberation("DEL-2021-09-27-042", day, (ref,))),
-            "outside the deliberation window (2021-09-01 to 2021-09-30)",
+            "outside the deliberation window (1 September 2021 to 30 September 2021)",
         )  # fmt: skip
     assert flow.deliberations() == []
     deliberate(flow, ref, day=date(2021, 9, 1))  # recorded on 1 October, taken on 1 September
@@ -957,16 +959,16 @@ def test_rule_calendar_amendment_cannot_strand_a_recorded_act(flow: Any) -> None
     step(flow, at(2021, 6, 20))
     error = assert_refused_action(
         flow, lambda: flow.amend_calendar("submission", date(2021, 3, 8), date(2021, 4, 10), reason="Clôture avancée"),
-        f"the submission of {ref} on 2021-04-12 would fall outside the submission window",
+        f"the submission of {ref} on 12 April 2021 would fall outside the submission window",
     )  # fmt: skip
     assert len(error.reasons) == 1
     assert_refused_action(
         flow, lambda: flow.amend_calendar("jury", date(2021, 6, 16), date(2021, 7, 9), reason="Comité reporté"),
-        "the committee session comite-2021-06-15 on 2021-06-15 would fall outside the jury window",
+        "the committee session comite-2021-06-15 on 15 June 2021 would fall outside the jury window",
     )  # fmt: skip
     assert_refused_action(
         flow, lambda: flow.amend_calendar("instruction", date(2021, 5, 19), date(2021, 6, 10), reason="Reprise"),
-        f"the instruction of {ref} on 2021-05-18 would fall outside the instruction window",
+        f"the instruction of {ref} on 18 May 2021 would fall outside the instruction window",
     )  # fmt: skip
     assert flow.amendments() == [] and flow.calendar() == CAMPAIGN.calendar
     flow.amend_calendar("jury", date(2021, 6, 1), date(2021, 7, 9), reason="Une seconde séance en juillet")
@@ -985,14 +987,14 @@ def test_rule_pay_after_deliberation(flow: Any) -> None:
     move_to(flow, datetime.combine(DELIBERATION_DAY, time(8), tzinfo=PARIS))
     error = assert_refused_action(
         flow, lambda: flow.record_deliberation(Deliberation("DEL-2021-09-27-042", DELIBERATION_DAY, (draft,))),
-        f"{draft} is audited, not approved",
+        f"{draft} is heard (`audited`), not approved",
     )  # fmt: skip
-    assert f"{draft} is audited, not approved" in error.reasons
+    assert f"{draft} is heard (`audited`), not approved" in error.reasons
     assert flow.deliberations() == []
     deliberate(flow, ref)
     # A payment dated the day before the deliberation (an administrative act may be dated earlier) is refused.
     assert_refused(
-        flow, ref, "pay", None, "payment is possible from the deliberation of 2021-09-27",
+        flow, ref, "pay", None, "payment is possible from the deliberation of 27 September 2021",
         at=at(2021, 9, 26, 23, 59, 59),
     )  # fmt: skip
     paid = flow.fire(ref, "pay", reference="MANDAT-1")
@@ -1021,13 +1023,13 @@ def test_rule_convention_above_23000(flow: Any, another: Callable[..., Any]) -> 
     deliberate(flow, a, b)
     step(flow, PAY_AT)
     assert flow.fire(a, "pay").state == "paid"
-    needs = "the grant (23 000,01 € this year) is above 23 000,00 €: a signed convention must be recorded"
+    needs = "the grant (€23,000.01 this year) is above €23,000.00: a signed convention must be recorded"
     assert_refused(flow, b, "pay", PAY_AT, needs)
     step(flow, at(2021, 10, 6, 9))
     flow.record_convention(Convention(b, "CONV-2021-017", date(2021, 10, 6)))
     # A payment dated the day before the signature is refused.
-    assert_refused(flow, b, "pay", None, "the convention CONV-2021-017 is signed on 2021-10-06, after the payment date",
-                   at=PAY_AT)
+    assert_refused(flow, b, "pay", None,
+                   "the convention CONV-2021-017 is signed on 6 October 2021, after the payment date", at=PAY_AT)
     step(flow, at(2021, 10, 6, 15))
     assert flow.fire(b, "pay").state == "paid"
     # The threshold counts what the same applicant receives in the year: 2 × 15 000 € = 30 000 €.
@@ -1036,7 +1038,7 @@ def test_rule_convention_above_23000(flow: Any, another: Callable[..., Any]) -> 
     small = application(total_cost=Decimal("30000.00"), requested=Decimal("15000.00"))
     c1, c2 = bring(store, "approved", Spec(same, small), Spec(same, small))
     deliberate(store, c1, c2)
-    assert_refused(store, c1, "pay", PAY_AT, "the grant (30 000,00 € this year) is above 23 000,00 €")
+    assert_refused(store, c1, "pay", PAY_AT, "the grant (€30,000.00 this year) is above €23,000.00")
 
 
 def test_rule_convention_recorded_once_signed(flow: Any) -> None:
@@ -1060,7 +1062,7 @@ def test_rule_partial_payment_stays_approved(flow: Any) -> None:
     assert flow.totals().to_pay == Decimal("4000.00")
     assert_refused(
         flow, ref, "pay", at(2022, 7, 4),
-        "paying 5 000,00 € would exceed the grant: 20 000,00 € granted, 16 000,00 € already paid",
+        "paying €5,000.00 would exceed the grant: €20,000.00 granted, €16,000.00 already paid",
         amount="5000.00",
     )  # fmt: skip
     balance = flow.fire(ref, "pay", reference="MANDAT-2")
@@ -1074,7 +1076,7 @@ def test_rule_withdraw_refused_after_first_payment(flow: Any, another: Callable[
     flow.fire(ref, "pay", amount="16000.00")
     assert_refused(
         flow, ref, "withdraw", at(2021, 11, 2),
-        "a first payment was made on 2021-10-05: the dossier can no longer be withdrawn",
+        "a first payment was made on 5 October 2021: the dossier can no longer be withdrawn",
     )  # fmt: skip
     step(flow, at(2022, 7, 4))
     flow.fire(ref, "pay")
@@ -1186,7 +1188,7 @@ def test_rule_calendar_amendment_takes_effect_when_recorded(flow: Any) -> None:
     ref = bring_to(flow, "complete")
     step(flow, at(2021, 6, 10))
     flow.amend_calendar("instruction", date(2021, 5, 1), date(2021, 6, 20), reason="Instruction prolongée")
-    assert_refused(flow, ref, "instruct", None, "the instruction runs from 2021-05-01 to 2021-05-31",
+    assert_refused(flow, ref, "instruct", None, "the instruction runs from 1 May 2021 to 31 May 2021",
                    at=at(2021, 6, 5), criteria=[])
     assert flow.fire(ref, "instruct", criteria=[]).state == "instructed"  # dated now, 10 June: in the new window
 
@@ -1197,7 +1199,7 @@ def test_rule_calendar_amendment_cannot_strand_an_approval(flow: Any) -> None:
     flow.fire(ref, "approve")
     assert_refused_action(
         flow, lambda: flow.amend_calendar("jury", date(2021, 6, 1), date(2021, 6, 20), reason="Jury écourté"),
-        f"the approval of {ref} on 2021-06-28 would fall outside the jury window",
+        f"the approval of {ref} on 28 June 2021 would fall outside the jury window",
     )  # fmt: skip
 
 
@@ -1206,7 +1208,7 @@ def test_rule_a_convention_is_recorded_once_and_not_before_the_grant(flow: Any) 
     ref = bring_to(flow, "approved", app=above)  # approved on 15 June 2021
     step(flow, at(2021, 6, 20))
     assert_refused_action(flow, lambda: flow.record_convention(Convention(ref, "CONV-OLD", date(2019, 1, 1))),
-                          "before the grant was approved (2021-06-15)")
+                          "before the grant was approved (15 June 2021)")
     flow.record_convention(Convention(ref, "CONV-2021-001", date(2021, 6, 16)))
     assert_refused_action(flow, lambda: flow.record_convention(Convention(ref, "CONV-2021-999", date(2021, 6, 18))),
                           f"{ref} already has its convention CONV-2021-001")
@@ -1217,6 +1219,6 @@ def test_rule_a_compte_rendu_is_not_received_before_the_grant(flow: Any) -> None
     ref = bring_to(flow, "approved")
     step(flow, at(2021, 6, 20))
     assert_refused_action(flow, lambda: flow.record_financial_report(ref, date(2019, 1, 2)),
-                          "before the grant was approved (2021-06-15)")
+                          "before the grant was approved (15 June 2021)")
     flow.record_financial_report(ref, date(2021, 6, 19))
     assert {r.dossier: r.received_on for r in flow.financial_reports()}[ref] == date(2021, 6, 19)

@@ -87,7 +87,7 @@ def test_rule_overdue_financial_report_is_flagged_at_instruction(flow: Any) -> N
     with pytest.raises(Refused) as info:
         flow.fire(ref23, "instruct", criteria=[])
     assert info.value.reasons == (
-        f"the applicant owes an overdue compte rendu financier: {old} (2021 grant) was due on 2022-06-30",)
+        f"the applicant owes an overdue compte rendu financier: {old} (2021 grant) was due on 30 June 2022",)
     assert flow.get(ref23).state == "complete"
     assert snapshot(flow, ref23, old) == before
     # A report cannot be recorded as received after today.
@@ -95,7 +95,7 @@ def test_rule_overdue_financial_report_is_flagged_at_instruction(flow: Any) -> N
     before = snapshot(flow, ref23, old)
     with pytest.raises(Refused) as info:
         flow.record_financial_report(old, date(2023, 5, 21))
-    assert info.value.reasons == ("the compte rendu financier cannot be received on 2023-05-21, after today",)
+    assert info.value.reasons == ("the compte rendu financier cannot be received on 21 May 2023, after today",)
     assert snapshot(flow, ref23, old) == before and flow.financial_reports()[0].received_on is None
     # Once the report is recorded, the guard passes.
     flow.record_financial_report(old, date(2023, 5, 20))

@@ -153,7 +153,7 @@ def test_second_call_keeps_its_own_rules(backend: str) -> None:
     ref = flow.create_dossier(collective(), initiative()).reference
     flow.attach(ref, "fiche_initiative", b"fiche")
     before = snapshot(flow, ref)
-    with pytest.raises(Refused, match="opens on 2021-01-15"):
+    with pytest.raises(Refused, match="opens on 15 January 2021"):
         flow.fire(ref, "submit")
     assert snapshot(flow, ref) == before
     at(flow, paris(3, 1))
@@ -167,7 +167,7 @@ def test_second_call_keeps_its_own_rules(backend: str) -> None:
     flow.attach(late, "fiche_initiative", b"fiche")
     at(flow, paris(12, 1))
     before = snapshot(flow, ref, late)
-    with pytest.raises(Refused, match="2021-11-30"):
+    with pytest.raises(Refused, match="30 November 2021"):
         flow.fire(late, "submit")
     # A late submission cannot be dated back into the window by the caller.
     with pytest.raises(InvalidInput, match="dated when the service receives it"):

@@ -28,6 +28,7 @@ from ..committee import CommitteeSession
 from ..decisions import Convention, Deliberation
 from ..dossier import Applicant, Application
 from ..errors import InvalidInput
+from ..i18n import _
 from ..issued import IssuedDocument
 from ..pieces import PaperOriginal
 from ..triggers import TriggerArgs
@@ -58,26 +59,27 @@ def _instant(value: datetime | None) -> datetime | None:
     if value is None:
         return None
     if not isinstance(value, datetime):
-        raise InvalidInput(f"at must be a datetime, not {value!r}")
+        raise InvalidInput(_("at must be a datetime, not {value!r}").format(value=value))
     return to_paris(value)
 
 
 def _postmark(instance: object, attribute: attrs.Attribute[date | None], value: object) -> None:
     if value is not None and (not isinstance(value, date) or isinstance(value, datetime)):
-        raise InvalidInput(f"postmark: expected a date, got {value!r}")
+        raise InvalidInput(_("postmark: expected a date, got {value!r}").format(value=value))
 
 
 def _instance(cls: type) -> Any:
     def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
         if not isinstance(value, cls):
-            raise InvalidInput(f"{attribute.name} must be a {cls.__name__}, not {type(value).__name__}")
+            raise InvalidInput(_("{name} must be a {expected}, not {type}").format(
+                name=attribute.name, expected=cls.__name__, type=type(value).__name__))
 
     return check
 
 
 def _version(instance: object, attribute: attrs.Attribute[int | None], value: object) -> None:
     if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
-        raise InvalidInput(f"expected_version must be a non-negative int, not {value!r}")
+        raise InvalidInput(_("expected_version must be a non-negative int, not {value!r}").format(value=value))
 
 
 @attrs.frozen
@@ -157,7 +159,7 @@ class ApproveBatch:
 def _amendment_reason(value: object) -> str:
     """The reason of a calendar amendment: the same words as :class:`~ami_workflow.calendar.CalendarAmendment`."""
     if not isinstance(value, str) or not value.strip():
-        raise InvalidInput("a calendar amendment needs a reason in words")
+        raise InvalidInput(_("a calendar amendment needs a reason in words"))
     return value.strip()
 
 

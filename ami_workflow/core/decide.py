@@ -31,11 +31,12 @@ from ..calendar import paris_date
 from ..dossier import Dossier
 from ..errors import IllegalTrigger, InvalidInput, Refused
 from ..guards import GuardInput, context_reads, dossier_ceiling, run_guards
+from ..i18n import _, format_day, format_instant
 from ..identity import check_applicant
 from ..money import ZERO
 from ..pieces import PieceReceipt
 from ..rules import allocate
-from ..states import State
+from ..states import State, state_words
 from ..triggers import (
     ApproveArgs,
     HearArgs,
@@ -127,10 +128,12 @@ def _act_time(view: View, reference: str | None, at: datetime | None, now: datet
         return now
     reasons = []
     if at > now:
-        reasons.append(f"{what} is dated {at.isoformat()}, after the moment it is recorded ({now.isoformat()})")
+        reasons.append(_("{act} is dated {at}, after the moment it is recorded ({now})").format(
+            act=what, at=format_instant(at), now=format_instant(now)))
     last = view.last_at(reference) if reference is not None else None
     if last is not None and at < last:
-        reasons.append(f"{what} is dated {at.isoformat()}, before the dossier's last recorded act ({last.isoformat()})")
+        reasons.append(_("{act} is dated {at}, before the dossier's last recorded act ({last})").format(
+            act=what, at=format_instant(at), last=format_instant(last)))
     if reasons:
         raise Refused(what, reasons)
     return at
@@ -141,7 +144,8 @@ def _receipt_time(view: View, reference: str, postmark: Any, now: datetime, what
     if postmark is None:
         return now
     if postmark > paris_date(now):
-        raise Refused(what, [f"the postmark {postmark} is later than the receipt ({paris_date(now)})"])
+        raise Refused(what, [_("the postmark {postmark} is later than the receipt ({receipt})").format(
+            postmark=format_day(postmark), receipt=format_day(paris_date(now)))])
     return datetime.combine(postmark, time(0, 0), tzinfo=now.tzinfo)
 
 
@@ -177,13 +181,13 @@ def _fire(view: View, command: Fire, now: datetime) -> Event:
     if trigger == "submit":
         if command.at is not None:
             raise InvalidInput(
-                "a submission is dated when the service receives it, not by the caller; "
-                "for a dossier sent by post, give its postmark"
+                _("a submission is dated when the service receives it, not by the caller; "
+                  "for a dossier sent by post, give its postmark")
             )
         at = _receipt_time(view, dossier.reference, command.postmark, now, trigger)
     else:
         if command.postmark is not None:
-            raise InvalidInput(f"only the applicant's acts carry a postmark, not {trigger}")
+            raise InvalidInput(_("only the applicant's acts carry a postmark, not {trigger}").format(trigger=trigger))
         at = _act_time(view, dossier.reference, command.at, now, trigger)
     reasons = check_trigger(view, dossier, trigger, command.args, at)
     if reasons:
@@ -264,10 +268,10 @@ def plan_batch(view: View, campaign_id: str, proposals: Mapping[str, Decimal | N
     for ref, given in proposals.items():
         dossier = view.find(ref)
         if dossier is None or dossier.campaign_id != campaign_id:
-            reasons.append(f"no dossier {ref!r}")
+            reasons.append(_("no dossier {reference!r}").format(reference=ref))
             continue
         if dossier.instruction is None:
-            reasons.append(f"{ref}: the dossier has not been instructed")
+            reasons.append(_("{reference}: the dossier has not been instructed").format(reference=ref))
             continue
         proposal = ApproveArgs(given).amount
         claim = min(
@@ -314,7 +318,7 @@ def _create(view: View, command: CreateDossiers, now: datetime) -> list[Event]:
     events: list[Event] = []
     taken: set[str] = set()
     for position, (applicant, application, reference) in enumerate(command.entries, start=1):
-        where = f"entry {position}: " if len(command.entries) > 1 else ""
+        where = _("entry {position}: ").format(position=position) if len(command.entries) > 1 else ""
         try:
             applicant = check_applicant(applicant, campaign)
         except InvalidInput as exc:
@@ -326,7 +330,7 @@ def _create(view: View, command: CreateDossiers, now: datetime) -> list[Event]:
                 reference = f"{campaign.id}-{number:04d}"
             number += 1
         elif view.find(reference) is not None or reference in taken:
-            raise InvalidInput(f"{where}a dossier {reference!r} already exists")
+            raise InvalidInput(where + _("a dossier {reference!r} already exists").format(reference=reference))
         taken.add(reference)
         facts: dict[str, Any] = {
             "applicant": {k: v for k, v in plain(applicant).items() if k != "legal_representative"},
@@ -345,13 +349,15 @@ def _create(view: View, command: CreateDossiers, now: datetime) -> list[Event]:
 def _update(view: View, command: UpdateApplication, now: datetime) -> Event:
     dossier = find_dossier(view, command.reference, command.expected_version)
     if dossier.state != State.DRAFT:
-        raise Refused("update", [f"only a draft can be edited; the dossier is {dossier.state}"])
+        raise Refused("update", [_("only a draft can be edited; the dossier is {state}").format(
+            state=state_words(dossier.state))])
     return _event(Kind.APPLICATION_UPDATED, dossier, now, command.actor, {"application": plain(command.application)})
 
 
 def _open_for_pieces(dossier: Dossier) -> None:
     if dossier.state not in OPEN_FOR_PIECES:
-        raise Refused("attach", [f"pieces can no longer be added to a dossier that is {dossier.state}"])
+        raise Refused("attach", [_("pieces can no longer be added to a dossier that is {state}").format(
+            state=state_words(dossier.state))])
 
 
 def _requirement(view: View, dossier: Dossier, key: object) -> Any:
@@ -359,7 +365,7 @@ def _requirement(view: View, dossier: Dossier, key: object) -> Any:
     requirement = campaign.piece(key) if isinstance(key, str) else None
     if requirement is None:
         known = ", ".join(p.key for p in campaign.pieces)
-        raise InvalidInput(f"unknown piece {key!r}; the call's pieces are {known}")
+        raise InvalidInput(_("unknown piece {key!r}; the call's pieces are {known}").format(key=key, known=known))
     return requirement
 
 
@@ -378,7 +384,7 @@ def _original(view: View, command: ReceiveOriginal, now: datetime) -> Event:
     dossier = find_dossier(view, command.reference, command.expected_version)
     original = command.original
     if not _requirement(view, dossier, original.key).paper_original:
-        raise InvalidInput(f"the call asks no paper original for {original.key!r}")
+        raise InvalidInput(_("the call asks no paper original for {key!r}").format(key=original.key))
     _open_for_pieces(dossier)
     at = _receipt_time(view, dossier.reference, command.postmark, now, "receive_original")
     received = attrs.evolve(original, received_on=paris_date(at))
@@ -393,19 +399,22 @@ def _reuse(view: View, command: ReusePieces, now: datetime) -> Event:
     campaign = view.campaign(new.campaign_id)
     reasons = []
     if new.applicant.identity != old.applicant.identity:
-        reasons.append(f"{command.from_reference} belongs to another applicant")
+        reasons.append(_("{reference} belongs to another applicant").format(reference=command.from_reference))
     if old.campaign_id == new.campaign_id:
-        reasons.append(f"{command.from_reference} is in the same campaign: pieces are reused from an earlier one")
+        reasons.append(_("{reference} is in the same campaign: pieces are reused from an earlier one").format(
+            reference=command.from_reference))
     reused: list[PieceReceipt] = []
     for key in command.keys:
         requirement = campaign.piece(key)
         piece = old.piece(key)
         if requirement is None:
-            reasons.append(f"unknown piece {key!r}")
+            reasons.append(_("unknown piece {key!r}").format(key=key))
         elif not requirement.reusable:
-            reasons.append(f"{requirement.label}: must be new each year, it cannot be reused")
+            reasons.append(_("{label} (key `{key}`): must be new each year, it cannot be reused").format(
+                label=requirement.label, key=key))
         elif piece is None:
-            reasons.append(f"{command.from_reference} has no {requirement.label} to reuse")
+            reasons.append(_("{reference} has no {label} (key `{key}`) to reuse").format(
+                reference=command.from_reference, label=requirement.label, key=key))
         else:
             reused.append(piece)
     if reasons:
@@ -421,15 +430,16 @@ def _issue(view: View, command: IssueDocument, now: datetime) -> Event:
     dossier = find_dossier(view, document.dossier)
     at = document.at or now
     if at > now:
-        raise Refused("issue_document", [f"the act that the {document.kind} attests is dated {at.isoformat()}, "
-                                         f"after the moment it is recorded ({now.isoformat()})"])
+        raise Refused("issue_document", [_("the act that the {kind} attests is dated {at}, after the moment it is "
+                                           "recorded ({now})").format(kind=document.kind, at=format_instant(at),
+                                                                      now=format_instant(now))])
     return _event(Kind.DOCUMENT_ISSUED, dossier, at, command.actor, {"document": document.data()})
 
 
 def _copy_drafts(view: View, command: CopyDrafts, now: datetime) -> list[Event]:
     source, target = view.campaign(command.from_campaign_id), view.campaign(command.to_campaign_id)
     if source.id == target.id:
-        raise InvalidInput("copy drafts from one campaign into another")
+        raise InvalidInput(_("copy drafts from one campaign into another"))
     done = view.copied(target.id)
     drafts = [d for d in view.drafts(source.id) if d.reference not in done]
     entries = tuple((d.applicant, d.application, None) for d in drafts)

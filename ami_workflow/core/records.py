@@ -8,13 +8,14 @@ from collections.abc import Mapping
 from datetime import date, datetime, time
 from typing import Any
 
-from ..calendar import Calendar, CalendarAmendment, paris_date
+from ..calendar import Calendar, CalendarAmendment, paris_date, window_words
 from ..committee import session_refusals
 from ..decisions import FinancialReport, deliberation_refusals
 from ..dossier import Dossier
 from ..errors import NotFound, Refused
+from ..i18n import N_, _, format_day
 from ..issued import DOCUMENT_KEY_PREFIX
-from ..states import State
+from ..states import State, state_words
 from .commands import (
     AddCampaign,
     AmendCalendar,
@@ -63,7 +64,8 @@ def add_campaign(view: View, command: AddCampaign, now: datetime) -> list[Event]
         if plain(view.campaign(campaign.id)) != data:
             raise Refused(
                 "add_campaign",
-                [f"the database already holds a different call file for {campaign.id}; give the new year its own id"],
+                [_("the database already holds a different call file for {campaign}; give the new year its own id")
+                 .format(campaign=campaign.id)],
             )
         return []
     return [_campaign_event(Kind.CAMPAIGN_ADDED, campaign.id, now, command.actor, {"call": data})]
@@ -86,8 +88,11 @@ WINDOW_GUARDS = {
     "instruction_window": ("instruction", False),
     "jury_window": ("jury", False),
 }
-_ACT_NAMES = {"submit": "submission", "mark_complete": "completion", "instruct": "instruction", "hear": "hearing",
-              "approve": "approval"}
+#: What a person calls the acts that a window guard checks, and the windows (translated when shown).
+_ACT_NAMES = {"submit": N_("the submission"), "mark_complete": N_("the completion"), "instruct": N_("the instruction"),
+              "hear": N_("the hearing"), "approve": N_("the approval")}
+_WINDOW_NAMES = {"submission": N_("the submission window"), "instruction": N_("the instruction window"),
+                 "jury": N_("the jury window"), "deliberation": N_("the deliberation window")}
 
 
 def _stranded(view: View, campaign_id: str, amended: Calendar) -> list[str]:
@@ -103,16 +108,19 @@ def _stranded(view: View, campaign_id: str, amended: Calendar) -> list[str]:
             name, end_only = WINDOW_GUARDS[guard]
             window = windows[name]
             if (day > window.end) if end_only else not window.contains(day):
-                what = _ACT_NAMES.get(trigger, trigger)
-                reasons.append(f"the {what} of {ref} on {day} would fall outside the {name} window ({window})")
+                act = _(_ACT_NAMES[trigger]) if trigger in _ACT_NAMES else trigger
+                reasons.append(_("{act} of {reference} on {day} would fall outside {window} ({dates})").format(
+                    act=act, reference=ref, day=format_day(day), window=_(_WINDOW_NAMES[name]),
+                    dates=window_words(window)))
     for session, day in view.session_days(campaign_id):
         if not windows["jury"].contains(day):
-            reasons.append(f"the committee session {session} on {day} would fall outside the jury window "
-                           f"({windows['jury']})")
+            reasons.append(_("the committee session {session} on {day} would fall outside the jury window ({dates})")
+                           .format(session=session, day=format_day(day), dates=window_words(windows["jury"])))
     for deliberation, day in view.deliberation_days(campaign_id):
         if not windows["deliberation"].contains(day):
-            reasons.append(f"the deliberation {deliberation} on {day} would fall outside the deliberation window "
-                           f"({windows['deliberation']})")
+            reasons.append(_("the deliberation {reference} on {day} would fall outside the deliberation window "
+                             "({dates})").format(reference=deliberation, day=format_day(day),
+                                                 dates=window_words(windows["deliberation"])))
     return reasons
 
 
@@ -128,7 +136,8 @@ def record_session(view: View, command: RecordSession, now: datetime) -> Event:
     session = command.session
     reasons = session_refusals(session, campaign, view.calendar(campaign.id), view.sessions(campaign.id))
     if session.day > paris_date(now):
-        reasons.append(f"the session of {session.day} has not been held yet (it is {paris_date(now)})")
+        reasons.append(_("the session of {day} has not been held yet (it is {today})").format(
+            day=format_day(session.day), today=format_day(paris_date(now))))
     if reasons:
         raise Refused("record_session", reasons)
     data = plain(session)
@@ -148,7 +157,8 @@ def record_deliberation(view: View, command: RecordDeliberation, now: datetime) 
         states[ref] = found.state if found is not None and found.campaign_id == cid else None
     reasons = deliberation_refusals(deliberation, view.calendar(cid), view.deliberation_references(cid), states)
     if deliberation.day > paris_date(now):
-        reasons.append(f"the deliberation of {deliberation.day} has not been taken yet (it is {paris_date(now)})")
+        reasons.append(_("the deliberation of {day} has not been taken yet (it is {today})").format(
+            day=format_day(deliberation.day), today=format_day(paris_date(now))))
     if reasons:
         raise Refused("record_deliberation", reasons)
     at = datetime.combine(deliberation.day, time(0, 0), tzinfo=now.tzinfo)
@@ -158,18 +168,20 @@ def record_deliberation(view: View, command: RecordDeliberation, now: datetime) 
 def record_convention(view: View, command: RecordConvention, now: datetime) -> Event:
     convention = command.convention
     dossier = find_dossier(view, convention.dossier)
-    reasons = [] if dossier.state == State.APPROVED else [f"{dossier.reference} is {dossier.state}, not approved"]
+    reasons = [] if dossier.state == State.APPROVED else [_("{reference} is {state}, not {approved}").format(
+        reference=dossier.reference, state=state_words(dossier.state), approved=state_words(State.APPROVED))]
     existing = view.convention(dossier.reference)
     if existing is not None:
-        reasons.append(f"{dossier.reference} already has its convention {existing.reference} "
-                       f"(signed on {existing.signed_on}); a change to it is an avenant")
+        reasons.append(_("{reference} already has its convention {convention} (signed on {day}); a change to it is an "
+                         "avenant").format(reference=dossier.reference, convention=existing.reference,
+                                           day=format_day(existing.signed_on)))
     if convention.signed_on > paris_date(now):
-        reasons.append(f"the convention is signed on {convention.signed_on}, after today ({paris_date(now)})")
+        reasons.append(_("the convention is signed on {day}, after today ({today})").format(
+            day=format_day(convention.signed_on), today=format_day(paris_date(now))))
     approved = _approved_on(view, dossier)
     if approved is not None and convention.signed_on < approved:
-        reasons.append(
-            f"the convention is signed on {convention.signed_on}, before the grant was approved ({approved})"
-        )
+        reasons.append(_("the convention is signed on {day}, before the grant was approved ({approved})").format(
+            day=format_day(convention.signed_on), approved=format_day(approved)))
     if reasons:
         raise Refused("record_convention", reasons)
     at = datetime.combine(convention.signed_on, time(0, 0), tzinfo=now.tzinfo)
@@ -182,15 +194,18 @@ def record_financial_report(view: View, command: RecordFinancialReport, now: dat
     dossier = find_dossier(view, command.reference)
     reasons = []
     if dossier.approved is None or dossier.state == State.WITHDRAWN:
-        reasons.append(f"{dossier.reference} is {dossier.state}: only a granted subsidy owes a compte rendu financier")
+        reasons.append(_("{reference} is {state}: only a granted subsidy owes a compte rendu financier").format(
+            reference=dossier.reference, state=state_words(dossier.state)))
     if view.has_financial_report(dossier.reference):
-        reasons.append(f"the compte rendu financier of {dossier.reference} is already recorded")
+        reasons.append(_("the compte rendu financier of {reference} is already recorded").format(
+            reference=dossier.reference))
     if command.received_on > paris_date(now):
-        reasons.append(f"the compte rendu financier cannot be received on {command.received_on}, after today")
+        reasons.append(_("the compte rendu financier cannot be received on {day}, after today").format(
+            day=format_day(command.received_on)))
     approved = _approved_on(view, dossier)
     if approved is not None and command.received_on < approved:
-        reasons.append(f"the compte rendu financier cannot be received on {command.received_on}, "
-                       f"before the grant was approved ({approved})")
+        reasons.append(_("the compte rendu financier cannot be received on {day}, before the grant was approved "
+                         "({approved})").format(day=format_day(command.received_on), approved=format_day(approved)))
     if reasons:
         raise Refused("record_financial_report", reasons)
     report = FinancialReport(dossier.reference, command.received_on)
@@ -206,7 +221,8 @@ def record_financial_report(view: View, command: RecordFinancialReport, now: dat
 def erase_personal_data(view: View, command: ErasePersonalData, now: datetime) -> Event:
     dossiers = view.applicant_dossiers(command.identity)
     if not dossiers:
-        raise NotFound(f"no applicant {command.identity!r} (identities look like siren:…, rna:… or name:…)")
+        raise NotFound(_("no applicant {identity!r} (identities look like siren:…, rna:… or name:…)").format(
+            identity=command.identity))
     files: set[str] = set()
     for dossier in dossiers:
         campaign = view.campaign(dossier.campaign_id)

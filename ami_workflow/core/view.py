@@ -19,6 +19,7 @@ from ..decisions import Convention, Deliberation
 from ..dossier import Dossier
 from ..errors import NotFound, VersionConflict
 from ..guards import Context
+from ..i18n import _, format_day
 from ..money import ZERO
 from .evolve import World
 
@@ -59,7 +60,7 @@ def find_dossier(view: View, reference: str, expected_version: int | None = None
     """The dossier ``reference``: :class:`NotFound` if none, :class:`VersionConflict` if not at ``expected_version``."""
     dossier = view.find(reference)
     if dossier is None:
-        raise NotFound(f"no dossier {reference!r}")
+        raise NotFound(_("no dossier {reference!r}").format(reference=reference))
     if expected_version is not None and dossier.version != expected_version:
         raise VersionConflict(reference, expected_version, dossier.version)
     return dossier
@@ -67,7 +68,7 @@ def find_dossier(view: View, reference: str, expected_version: int | None = None
 
 def overdue_text(reference: str, year: int, due: date) -> str:
     """How a past-due compte rendu financier is named to the guards."""
-    return f"{reference} ({year} grant) was due on {due}"
+    return _("{reference} ({year} grant) was due on {due}").format(reference=reference, year=year, due=format_day(due))
 
 
 class WorldView:
@@ -80,7 +81,7 @@ class WorldView:
         try:
             return self.world.campaigns[campaign_id].campaign
         except KeyError:
-            raise NotFound(f"no campaign {campaign_id!r}") from None
+            raise NotFound(_("no campaign {campaign!r}").format(campaign=campaign_id)) from None
 
     def has_campaign(self, campaign_id: str) -> bool:
         return campaign_id in self.world.campaigns
