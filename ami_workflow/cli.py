@@ -773,7 +773,7 @@ def dossier_list(state: _State, /, as_json: bool, **filters: str | None) -> None
                               qpv=filters["qpv"])
     rows = [(d.reference, state_label(d.state), d.application.axis, " ".join(d.application.qpv_codes),
              _money(d.application.requested), _money(d.approved), d.applicant.name) for d in found]
-    headers = (_("reference"), _("state"), _("axis"), _("qpv"), _("requested"), _("approved"), _("applicant"))
+    headers = (_("reference"), _("state"), _("axis"), _("qpv"), _("requested"), _("granted"), _("applicant"))
     _emit([converter.unstructure(d) for d in found], as_json, lambda: _table(rows, headers) + [
         ngettext("{count} dossier", "{count} dossiers", len(rows)).format(count=len(rows))])
 

@@ -12,11 +12,14 @@ ensure_ascii=False)`` writes (``tests/test_journal.py`` checks that with Hypothe
     '{"big":1180591620717411303424}'
     >>> loads('{"a":[1,"é"]}')
     {'a': [1, 'é']}
+    >>> loads('{"big":1180591620717411303424}')  # orjson would read it as a float
+    {'big': 1180591620717411303424}
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -36,9 +39,20 @@ def dumps(value: Any, default: Callable[[Any], Any] | None = None) -> str:
                           default=default)
 
 
+#: A number of 19 digits or more, which may be beyond 64 bits: orjson reads those as floats, silently.
+_LONG_NUMBER = re.compile(rb"(?<![\w.\"])-?\d{19,}")
+
+
 def loads(text: str | bytes) -> Any:
-    """The value of JSON ``text`` (the standard library for what orjson refuses, such as huge integers)."""
+    """The value of JSON ``text``, as the standard library reads it.
+
+    orjson reads it, unless the text holds a number that may not fit in 64 bits (orjson would give a float) or
+    is text orjson refuses: then the standard library does.
+    """
+    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    if _LONG_NUMBER.search(data):
+        return json.loads(text)
     try:
-        return orjson.loads(text)
+        return orjson.loads(data)
     except orjson.JSONDecodeError:
         return json.loads(text)

@@ -131,3 +131,19 @@ def test_what_a_person_reads_is_french(french_demo: tuple[CliRunner, Path, str],
     result = runner.invoke(main, ["--db", str(db), *command], env={"AMI_WORKFLOW_LANG": "fr"})
     assert "Traceback" not in result.output
     assert _english_words(result.output) == [], result.output
+
+
+def test_a_message_in_two_catalogues_has_one_translation() -> None:
+    """The library looks a message up in every catalogue in turn: one text must not mean two things."""
+    seen: dict[object, tuple[str, object]] = {}
+    clashes = []
+    for area in catalog.areas():
+        if area == catalog.CLICK:  # click's own text domain, looked up apart
+            continue
+        for message in catalog.read(area):
+            if not message.id or not message.string:
+                continue
+            if message.id in seen and seen[message.id][1] != message.string:
+                clashes.append((message.id, seen[message.id], (area, message.string)))
+            seen.setdefault(message.id, (area, message.string))
+    assert clashes == []

@@ -188,13 +188,14 @@ def test_a_dossier_s_commands_speak_french(tmp_path: Path, clock: SetClock) -> N
     refused = run("--db", db, "dossier", "fire", ref, "submit", code=1).output
     assert refused.startswith("action `submit` refusée :\n  - ")
     shown = run("--db", db, "dossier", "show", ref).output
-    assert f"{ref}  [draft]  version " in shown and "  porteur de projet : Association Test (association)" in shown
+    assert f"{ref}  [brouillon (`draft`)]  version " in shown
+    assert "  porteur de projet : Association Test (association)" in shown
     assert f"coût 10{NNBSP}000,00{NBSP}€, demandé 5{NNBSP}000,00{NBSP}€, plafond actuel" in shown
     assert "  pièces manquantes :\n" in shown and "  historique :\n" in shown and "  suites possibles :\n" in shown
     assert "    submit : refusé\n" in shown
     listed = run("--db", db, "dossier", "list").output.splitlines()
     assert listed[0].split() == ["référence", "état", "axe", "qpv", "demandé", "accordé", "porteur", "de", "projet"]
-    assert f"5{NNBSP}000,00{NBSP}€" in listed[2] and "draft" in listed[2].split()  # the state stays a key
+    assert f"5{NNBSP}000,00{NBSP}€" in listed[2] and "brouillon" in listed[2].split()  # the state in words
     assert listed[-1] == "1 dossier"
     amended = run("--db", db, "amend-calendar", "jury", "2021-06-01", "2021-07-09", "--reason", "report").output
     assert amended == "la période `jury` va désormais du 1 juin 2021 au 9 juillet 2021\n"

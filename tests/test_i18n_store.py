@@ -42,7 +42,7 @@ def _dossier(flow: Any) -> str:
 def test_an_unknown_dossier_campaign_or_file_is_named_in_french(flow: Any) -> None:
     with use_language("fr"), pytest.raises(NotFound) as error:
         flow.get("AMI-2021-9999")
-    assert str(error.value) == "aucun dossier 'AMI-2021-9999'"
+    assert str(error.value) == "aucun dossier « AMI-2021-9999 »"
     with use_language("fr"), pytest.raises(NotFound) as error:
         flow.file("ab" * 32)
     assert str(error.value) == f"aucun fichier '{'ab' * 32}'"
@@ -68,7 +68,7 @@ def test_a_stale_version_and_bad_input_are_refused_in_french(flow: Any) -> None:
     )
     with use_language("fr"), pytest.raises(InvalidInput) as error:
         flow.attach(ref, 12, b"x")
-    assert str(error.value) == "pièce inconnue : clé 12"
+    assert str(error.value) == "pièce inconnue : `12`"
 
 
 def test_batches_do_not_nest_in_french(flow: Any) -> None:
