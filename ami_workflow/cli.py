@@ -249,8 +249,10 @@ def main(ctx: click.Context, db: str, campaign_id: str | None) -> None:
 @click.option("--reset", is_flag=True, help="Delete the database first.")
 @click.option("--seed", default=2021, show_default=True, help="The seed of the sample dossiers.")
 @click.option("--count", default=30, show_default=True, help="How many sample dossiers.")
+@click.option("--documents/--no-documents", default=True, show_default=True,
+              help="Issue the documents the acts call for (about a quarter of a second each).")
 @click.pass_obj
-def demo(state: _State, reset: bool, seed: int, count: int) -> None:
+def demo(state: _State, reset: bool, seed: int, count: int, documents: bool) -> None:
     """Load the 2021 call, walk about 30 sample dossiers through its calendar, and print the report."""
     from . import notices, reports
     from .anchor import generate_key, load_private_key, load_public_key
@@ -274,13 +276,15 @@ def demo(state: _State, reset: bool, seed: int, count: int) -> None:
             refs = run_demo(flow, echo=click.echo, seed=seed, count=count, tick=lambda: next(ticks, None))
         # The documents each act called for, as the service would have sent them: stored as issued (HTML and PDF).
         issued = 0
-        with _progress(refs, _("Issuing the documents")) as bar, flow.batch():
+        with _progress(refs if documents else [], _("Issuing the documents")) as bar, flow.batch():
             for ref in bar:
                 issued += len(notices.issue_all(flow, ref, actor="demo"))
-        click.echo(ngettext("{count} document issued (accusés de réception, demandes de pièces, notices of decision): "
-                            "ami-workflow document list REFERENCE",
-                            "{count} documents issued (accusés de réception, demandes de pièces, notices of decision): "
-                            "ami-workflow document list REFERENCE", issued).format(count=issued))
+        if documents:
+            click.echo(ngettext(
+                "{count} document issued (accusés de réception, demandes de pièces, notices of decision): "
+                "ami-workflow document list REFERENCE",
+                "{count} documents issued (accusés de réception, demandes de pièces, notices of decision): "
+                "ami-workflow document list REFERENCE", issued).format(count=issued))
         click.echo("")
         for line in reports.report_lines(reports.campaign_report(flow)):
             click.echo(line)

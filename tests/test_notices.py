@@ -27,13 +27,14 @@ def demo() -> Any:
     clock = FixedClock(datetime(2021, 3, 8, 9, tzinfo=PARIS))
     flow = MemoryWorkflow(load_campaign("ami-cohesion-sociale-2021"), clock=clock, actor="test")
     with use_language("fr"):
-        refs = run_demo(flow, echo=lambda line: None)
-        for ref in refs:
-            notices.issue_all(flow, ref)
+        run_demo(flow, echo=lambda line: None)
     return flow
 
 
 def _text(flow: Any, ref: str, kind: str) -> str:
+    """The text of the document as issued (issued now, in French, if it was not yet)."""
+    with use_language("fr"):
+        notices.issue(flow, ref, kind)
     return re.sub(r"\s+", " ", pdf_text(flow.document_bytes(ref, kind)))
 
 
@@ -100,6 +101,7 @@ def test_rule_l211_2_the_notice_of_a_refusal_gives_its_motivation(demo: Any) -> 
 
 def test_rule_a_document_is_stored_as_issued_and_reprinted_byte_for_byte(demo: Any) -> None:
     ref = _scenario_refs(demo, "paid")[0]
+    _text(demo, ref, "accuse_reception")
     issued = demo.issued_document(ref, "accuse_reception")
     first = notices.reprint(demo, ref, "accuse_reception")
     assert notices.issue(demo, ref, "accuse_reception") == issued  # nothing new
