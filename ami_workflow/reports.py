@@ -51,6 +51,7 @@ from .core.figures import AxisFigures, QpvFigures
 from .i18n import N_, _, format_decimal, format_money, ngettext
 from .money import CENT, ZERO
 from .protocol import Backend
+from .states import state_words
 
 __all__ = [
     "AxisLine",
@@ -64,7 +65,6 @@ __all__ = [
     "percentage",
     "report_dict",
     "report_lines",
-    "state_name",
 ]
 
 #: The 2021 call's bonus criterion "s'adresse à un public de jeunes ou de femmes".
@@ -279,29 +279,6 @@ def format_percent(value: Decimal | None) -> str:
     return _("{number}%").format(number=format_decimal(value, 2))
 
 
-#: The states of the machine as the report names them (a state without a label is shown by its key).
-_STATE_LABELS = {
-    "draft": N_("state: draft"),
-    "submitted": N_("state: submitted"),
-    "complete": N_("state: complete"),
-    "instructed": N_("state: instructed"),
-    "audited": N_("state: audited"),
-    "approved": N_("state: approved"),
-    "paid": N_("state: paid"),
-    "rejected": N_("state: rejected"),
-    "withdrawn": N_("state: withdrawn"),
-}
-
-
-def state_name(state: str) -> str:
-    """A state as a person reads it, with the key the commands take: « versé (`paid`) »; the key in English."""
-    marked = _STATE_LABELS.get(state)
-    label = _(marked) if marked is not None else None
-    if label is None or label == marked:  # no translation of the label: the key says it best
-        return state
-    return _("{label} (`{key}`)").format(label=label, key=state)
-
-
 def _share_text(share: Share) -> str:
     return _("{count} of {out_of} ({percent})").format(
         count=share.count, out_of=share.out_of, percent=format_percent(share.percent))
@@ -320,7 +297,7 @@ def report_lines(report: CampaignReport) -> list[str]:
         (_("To pay"), report.to_pay),
         (_("Remaining"), report.remaining),
     ]
-    states = [(state_name(state), count) for state, count in report.by_state.items()]
+    states = [(state_words(state), count) for state, count in report.by_state.items()]
     width = max([16] + [len(label) + 1 for label, _amount in amounts] + [len(name) + 3 for name, _n in states])
     lines = [
         _("{title} ({campaign_id})").format(title=report.title, campaign_id=report.campaign_id),

@@ -22,10 +22,11 @@ from ami_workflow.demo import describe_campaign, walk_sample_dossier
 from ami_workflow.errors import InvalidInput
 from ami_workflow.i18n import use_language
 from ami_workflow.memory import MemoryWorkflow
-from ami_workflow.reports import CampaignReport, campaign_report, format_percent, report_lines, state_name
+from ami_workflow.reports import CampaignReport, campaign_report, format_percent, report_lines
 from ami_workflow.rollover import parse_qpv_csv, rollover, working_day
 from ami_workflow.sample import run_demo
 from ami_workflow.scdl import SCDL_COLUMNS, check_scdl_row
+from ami_workflow.states import state_words
 
 NNBSP, NBSP = "\u202f", "\xa0"
 ENGLISH = (" the ", " and ", " of ", " is ", " to ", "approved", "submitted", "paid", "received", "dossiers by")
@@ -92,12 +93,12 @@ def test_the_report_s_states_name_their_keys(lines: list[str]) -> None:
     by_state = {outside_keys(line).split(" (``)")[0].strip(): line.split()[-1] for line in lines
                 if "(`" in line and line.startswith("  ") and line.split()[-1].isdigit()}
     assert by_state == {"brouillon": "1", "déposé": "1", "complet": "0", "instruit": "0", "auditionné": "0",
-                        "accordé": "2", "versé": "1", "rejeté": "1", "retiré": "1"}
+                        "retenu": "2", "versé": "1", "rejeté": "1", "retiré": "1"}
     assert any(re.fullmatch(r"  versé \(`paid`\) +1", line) for line in lines)
     with use_language("fr"):
-        assert state_name("paid") == "versé (`paid`)" and state_name("custom_state") == "custom_state"
+        assert state_words("paid") == "versé (`paid`)" and state_words("custom_state") == "custom_state"
     with use_language("en"):
-        assert state_name("paid") == "paid"
+        assert state_words("paid") == "paid" and state_words("audited") == "heard (`audited`)"
 
 
 def test_the_report_s_percentages_and_rate_are_french(lines: list[str]) -> None:
