@@ -35,7 +35,7 @@ TARGET_MS = 150.0
 
 EVERYTHING = (
     "import ami_workflow.cli, ami_workflow.store, ami_workflow.memory, ami_workflow.reports, ami_workflow.exports,"
-    " ami_workflow.agenda, ami_workflow.receipts, ami_workflow.rollover, ami_workflow.sample, ami_workflow.demo,"
+    " ami_workflow.agenda, ami_workflow.notices, ami_workflow.rollover, ami_workflow.sample, ami_workflow.demo,"
     " holidays, cryptography.hazmat.primitives.serialization, transitions.extensions.diagrams"
 )
 
