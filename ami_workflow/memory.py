@@ -304,7 +304,7 @@ class MemoryWorkflow(Operations):
         return grant_rows(self.dossiers(campaign_id=cid), self.deliberations(cid), self.conventions(cid))
 
     def dossier_events(self, reference: str) -> list[ChainedEvent]:
-        """The dossier's chained events (for receipts), oldest first."""
+        """The dossier's chained events (for the documents that quote them), oldest first."""
         self.get(reference)
         return [item.chained for item in self._journal if item.event.dossier == reference]
 

@@ -3,7 +3,7 @@
 Both :class:`~ami_workflow.memory.MemoryWorkflow` and
 :class:`~ami_workflow.store.Workflow` implement :class:`Backend`; mypy checks
 them against it (see ``tests/test_backends.py``). Reports, agenda, exports and
-receipts take a :class:`Backend`, so they work on both.
+documents take a :class:`Backend`, so they work on both.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Reports, agenda and receipts on a small campaign built by hand: every figure is computed by hand below.
+"""Reports, agenda and documents on a small campaign built by hand: every figure is computed by hand below.
 
 The campaign (the 2021 call, envelope 150 000 €, convention threshold 23 000 €):
 

@@ -292,7 +292,7 @@ class Workflow(Operations):
     # -- the journal ----------------------------------------------------------------------
 
     def dossier_events(self, reference: str) -> list[ChainedEvent]:
-        """The dossier's chained events (for receipts), oldest first."""
+        """The dossier's chained events (for the documents that quote them), oldest first."""
         self.get(reference)
         rows = self.conn.execute(
             "SELECT seq, body, previous, hash FROM events WHERE dossier = ? ORDER BY seq", (reference,)
