@@ -254,7 +254,7 @@ def main(ctx: click.Context, db: str, campaign_id: str | None) -> None:
 @click.pass_obj
 def demo(state: _State, reset: bool, seed: int, count: int, documents: bool) -> None:
     """Load the 2021 call, walk about 30 sample dossiers through its calendar, and print the report."""
-    from . import notices, reports
+    from . import issuance, reports
     from .anchor import generate_key, load_private_key, load_public_key
     from .calendar import PARIS, FixedClock
     from .callfile import DEFAULT_CALL, load_campaign
@@ -275,10 +275,10 @@ def demo(state: _State, reset: bool, seed: int, count: int, documents: bool) -> 
             ticks = iter(bar)
             refs = run_demo(flow, echo=click.echo, seed=seed, count=count, tick=lambda: next(ticks, None))
         # The documents each act called for, as the service would have sent them: stored as issued (HTML and PDF).
-        issued = 0
-        with _progress(refs if documents else [], _("Issuing the documents")) as bar, flow.batch():
-            for ref in bar:
-                issued += len(notices.issue_all(flow, ref, actor="demo"))
+        wanted = issuance.to_issue(flow, refs) if documents else []
+        with _progress(wanted, _("Issuing the documents")) as bar, flow.batch():
+            ticks = iter(bar)
+            issued = len(issuance.issue_many(flow, wanted, actor="demo", tick=lambda: next(ticks, None)))
         if documents:
             click.echo(ngettext(
                 "{count} document issued (accusés de réception, demandes de pièces, notices of decision): "

@@ -46,7 +46,7 @@ from .pieces import PieceRequirement, required_pieces
 from .protocol import Backend
 from .render import render_html, render_pdf
 
-__all__ = ["build", "issue", "issue_all", "reprint", "still_required"]
+__all__ = ["build", "called_for", "issue", "issue_all", "reprint", "still_required"]
 
 
 def _act(flow: Backend, reference: str, kind: str, attests: int | None) -> ChainedEvent:
@@ -403,15 +403,19 @@ def issue(flow: Backend, reference: str, kind: str, attests: int | None = None, 
     return flow.issue_document(reference, kind, seq, files, language=document.lang, actor=actor)
 
 
-def issue_all(flow: Backend, reference: str, *, actor: str = "") -> list[IssuedDocument]:
-    """Issue every document the dossier's journal calls for: one per submission, return for pieces and decision."""
+def called_for(flow: Backend, reference: str) -> list[tuple[str, int]]:
+    """The documents the dossier's journal calls for, as (kind, attested event): one per submission, return for
+    pieces and decision, oldest first."""
     out = []
     for event in flow.dossier_events(reference):
         trigger = (event.body.get("data") or {}).get("trigger") if event.body.get("kind") == "triggered" else None
-        for kind, triggers in DOCUMENT_KINDS.items():
-            if trigger in triggers.split("|"):
-                out.append(issue(flow, reference, kind, event.seq, actor=actor))
+        out += [(kind, event.seq) for kind, triggers in DOCUMENT_KINDS.items() if trigger in triggers.split("|")]
     return out
+
+
+def issue_all(flow: Backend, reference: str, *, actor: str = "") -> list[IssuedDocument]:
+    """Issue every document the dossier's journal calls for (those issued already are returned as they were)."""
+    return [issue(flow, reference, kind, seq, actor=actor) for kind, seq in called_for(flow, reference)]
 
 
 def reprint(flow: Backend, reference: str, kind: str, fmt: str = "pdf", attests: int | None = None) -> bytes:

@@ -26,20 +26,22 @@ creation date, so it changes with the content and only with it::
 from __future__ import annotations
 
 import contextlib
+import copy
 from collections.abc import Iterator
 from html import escape
 from importlib.resources import as_file, files
 from pathlib import Path
 from typing import cast
 
+from fontTools import ttLib
 from fpdf import FPDF, FontFace, XPos, YPos
 from fpdf.enums import Align, MethodReturnValue, TableBordersLayout, VAlign, WrapMode
-from fpdf.fonts import TTFFont
+from fpdf.fonts import SubsetMap, TTFFont
 
 from .document import Code, Document, Facts, Heading, Items, Paragraph, Signature, Table
 from .errors import InvalidInput
 
-__all__ = ["FONT_FILES", "PRODUCER", "render_html", "render_pdf"]
+__all__ = ["FONT_FILES", "PRODUCER", "render_files", "render_html", "render_pdf"]
 
 #: The PDF's /Producer: fixed, so that a new fpdf2 version does not change it.
 PRODUCER = "ami_workflow"
@@ -160,11 +162,14 @@ _TABLE_PT, _TABLE_H = 9.5, 4.6
 class _Pdf(FPDF):
     """An A4 page with the document's running header (from page 2) and footer (its text, "n / N")."""
 
-    def __init__(self, doc: Document, fonts: dict[tuple[str, str], Path]) -> None:
+    def __init__(self, doc: Document, fonts: dict[tuple[str, str], Path], *, reuse_fonts: bool = True) -> None:
         super().__init__(orientation="portrait", unit="mm", format="A4")
         self.doc = doc
         for (family, style), path in fonts.items():
-            self.add_font(family, style, path)
+            if reuse_fonts:
+                self._add_parsed_font(family, style, path)
+            else:
+                self.add_font(family, style, path)
         self.set_margins(_LEFT, _TOP, _RIGHT)
         self.set_title(doc.title)
         self.set_subject(doc.subject)
@@ -175,6 +180,28 @@ class _Pdf(FPDF):
         self.set_display_mode("fullwidth", "continuous")
         self.compress = True
         self.footer_lines = 1  # measured on the first page, see _start
+
+    def _add_parsed_font(self, family: str, style: str, path: Path) -> None:
+        """``add_font``, with the font's tables read once per process rather than once per document.
+
+        Reading a font is about 40 % of a document's time. Each document gets its own copy of what fpdf2 changes
+        while it draws and writes: the widths (a ``defaultdict``, filled on reading), the subset, the missing
+        glyphs, and the ``ttfont`` that fpdf2 subsets in place when it writes the PDF (opened again, lazily). The
+        character map and the glyph ids are read-only and shared. The bytes are those of ``add_font``
+        (tests/test_render.py compares them).
+        """
+        key = f"{family.lower()}{style}"
+        parsed = _PARSED.get((path.name, key, style))
+        if parsed is None:
+            parsed = _PARSED[path.name, key, style] = TTFFont(FPDF(), path, key, style)
+        font = copy.copy(parsed)
+        font.i = len(self.fonts) + 1
+        font.ttfont = ttLib.TTFont(path, recalcTimestamp=False, lazy=True)
+        font.cw = parsed.cw.copy()
+        font.missing_glyphs = []
+        font.biggest_size_pt = 0
+        font.subset = SubsetMap(font)
+        self.fonts[key] = font
 
     def header(self) -> None:
         # The page-count alias is on only while the footer draws "n / N": a "{nb}" in a text stays as written.
@@ -365,6 +392,10 @@ def _where(doc: Document, chars: set[str]) -> str:
     return next((where for where, text in fields if chars & set(text)), "the document")
 
 
+#: Each bundled font as fpdf2 read it, by (file name, key, style): never drawn with, each document takes a copy.
+_PARSED: dict[tuple[str, str, str], TTFFont] = {}
+
+
 def _check_glyphs(doc: Document, pdf: FPDF) -> None:
     missing = {chr(code) for font in pdf.fonts.values() if isinstance(font, TTFFont) for code in font.missing_glyphs}
     if missing:
@@ -372,18 +403,19 @@ def _check_glyphs(doc: Document, pdf: FPDF) -> None:
         raise InvalidInput(f"{_where(doc, missing)}: the PDF fonts have no glyph for {shown}")
 
 
-def render_pdf(doc: Document) -> bytes:
+def render_pdf(doc: Document, *, reuse_fonts: bool = True) -> bytes:
     """``doc`` as A4 PDF bytes, its fonts embedded; the same document always gives the same bytes.
 
-    Raises :class:`~ami_workflow.errors.InvalidInput` if a text holds a character the bundled fonts
-    cannot draw (rather than print a blank box in an issued document).
+    ``reuse_fonts=False`` reads the fonts again for this document, as fpdf2's ``add_font`` does (the same bytes,
+    slower: kept to check that). Raises :class:`~ami_workflow.errors.InvalidInput` if a text holds a character the
+    bundled fonts cannot draw (rather than print a blank box in an issued document).
     """
     with contextlib.ExitStack() as stack:  # a font stays on disk until the PDF is written (fpdf2 reads it lazily)
         used = FONT_FILES if any(isinstance(b, Code) for b in doc.blocks) else {
             key: name for key, name in FONT_FILES.items() if key[0] != _MONO}  # an unused font would be embedded
         fonts = {key: stack.enter_context(as_file(files("ami_workflow") / "fonts" / name))
                  for key, name in used.items()}
-        pdf = _Pdf(doc, fonts)
+        pdf = _Pdf(doc, fonts, reuse_fonts=reuse_fonts)
         pdf.start()
         for block in doc.blocks:
             pdf.block(block)
@@ -391,3 +423,9 @@ def render_pdf(doc: Document) -> bytes:
         data = bytes(pdf.output())
         _check_glyphs(doc, pdf)  # the last page's footer is drawn by output()
         return data
+
+
+def render_files(doc: Document) -> dict[str, bytes]:
+    """``doc`` in every format a document is stored in: ``{"pdf": ..., "html": ...}`` (a picklable function, for a
+    process pool)."""
+    return {"pdf": render_pdf(doc), "html": render_html(doc)}

@@ -318,3 +318,13 @@ def test_the_example_of_docs_documents_md_runs() -> None:
     pdf, page = namespace["pdf_bytes"], namespace["html_bytes"]
     assert isinstance(pdf, bytes) and isinstance(page, bytes)
     assert "150\u202f000,00 €" in pdf_text(pdf) and "<h1>Accusé de réception</h1>" in page.decode("utf-8")
+
+
+def test_fonts_read_once_give_the_bytes_of_fonts_read_for_each_document(sample_pdf: bytes) -> None:
+    """render_pdf reads the fonts once per process (render._Pdf._add_parsed_font): the bytes of add_font."""
+    doc = sample()
+    assert render_pdf(doc) == render_pdf(doc, reuse_fonts=False) == render_pdf(doc) == sample_pdf
+    long = long_document()
+    assert render_pdf(long) == render_pdf(long, reuse_fonts=False)
+    no_code = sample([Paragraph("Œuvre — " + AMOUNT)])  # two fonts, not three: the font numbers follow
+    assert render_pdf(no_code) == render_pdf(no_code, reuse_fonts=False)
