@@ -31,8 +31,10 @@ the current language (the ``holidays`` package's own translations)::
 from __future__ import annotations
 
 import calendar as _stdcalendar
+import functools
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
+from types import MappingProxyType
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -160,15 +162,20 @@ def public_holidays(country: str, year: int) -> Mapping[date, str]:
     calendar is not translated into the current language gives its own names. ``InvalidInput`` for a
     country the package does not know.
     """
+    return _public_holidays(country, year, current_language())
+
+
+@functools.lru_cache(maxsize=256)
+def _public_holidays(country: str, year: int, language: str) -> Mapping[date, str]:
     import holidays as _holidays  # ~60 ms to import (every country's calendar): only when a holiday is looked up
 
-    wanted = _HOLIDAY_LANGUAGES.get(current_language())
-    language = wanted if wanted in _holidays.list_localized_countries().get(country, ()) else None
+    wanted = _HOLIDAY_LANGUAGES.get(language)
+    localized = wanted if wanted in _holidays.list_localized_countries().get(country, ()) else None
     try:
-        found = _holidays.country_holidays(country, years=year, language=language)
+        found = _holidays.country_holidays(country, years=year, language=localized)
     except NotImplementedError:
         raise InvalidInput(_("no public holidays known for the country {country!r}").format(country=country)) from None
-    return dict(found)
+    return MappingProxyType(dict(found))
 
 
 def add_months(day: date, months: int) -> date:

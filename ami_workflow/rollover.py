@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import calendar as _stdcalendar
 import csv
-import functools
 import io
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -36,12 +35,12 @@ from typing import Any
 import attrs
 import tomli_w
 
-from .calendar import Calendar, Window
+from .calendar import Calendar, Window, public_holidays
 from .callfile import check_campaign, parse_campaign
 from .campaign import Campaign, Qpv, Territory
 from .codec import converter
 from .errors import AmiWorkflowError, InvalidInput
-from .i18n import _, babel_locale, current_language, ngettext
+from .i18n import _, babel_locale, ngettext
 from .money import euros
 
 __all__ = [
@@ -178,23 +177,7 @@ def _table_chunks(table: Mapping[str, Any], name: str, *, array: bool = False) -
 # -- working days -----------------------------------------------------------------------
 
 
-#: The language the ``holidays`` package names the holidays in, for each language of the library.
-_HOLIDAY_LANGUAGES = {"fr": "fr", "en": "en_US"}
-
-
 # Babel (like ``holidays``) is imported when a date is first worded, as in ami_workflow.i18n.
-
-
-@functools.lru_cache(maxsize=256)
-def _public_holidays(country: str, year: int, language: str) -> Mapping[date, str]:
-    import holidays as _holidays  # ~60 ms to import (every country's calendar): only when a date is moved
-
-    try:
-        found = _holidays.country_holidays(country, years=year, language=_HOLIDAY_LANGUAGES.get(language, "en_US"))
-    except NotImplementedError:
-        raise InvalidInput(_("no public holidays known for the country {country!r} (calendar.policy.holidays)").format(
-            country=country)) from None
-    return dict(found)
 
 
 def _weekday(day: date) -> str:
@@ -209,7 +192,7 @@ def _day_off(day: date, country: str) -> str | None:
     reasons = []
     if day.weekday() >= 5:
         reasons.append(_("a {weekday}").format(weekday=_weekday(day)))
-    holiday = _public_holidays(country, day.year, current_language()).get(day)
+    holiday = public_holidays(country, day.year).get(day)
     if holiday is not None:
         reasons.append(_("a public holiday ({holiday})").format(holiday=holiday))
     return _(" and ").join(reasons) or None
