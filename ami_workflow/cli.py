@@ -490,42 +490,38 @@ def dossier_new(state: _State, /, source: str | None, reference: str | None, act
 
 @dossier.command("import")
 @click.argument("source", type=click.Path(exists=True, dir_okay=False))
+@click.option("--format", "file_format", type=click.Choice(["csv", "json"]), default=None,
+              help="The file's format (default: csv for a name ending in .csv, else json).")
 @click.option("--actor", default="", help="Who does it.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
-def dossier_import(state: _State, source: str, actor: str, as_json: bool) -> None:
-    """Create many drafts from a JSON file: a list of {"applicant": …, "application": …} objects.
+def dossier_import(state: _State, source: str, file_format: str | None, actor: str, as_json: bool) -> None:
+    """Create drafts from a CSV file (French spreadsheet format) or a JSON list of {"applicant": …, "application": …}.
 
-    One transaction: a bad entry stops the import with its position, and nothing is created.
+    The reference (a CSV's reference column, a JSON entry's "reference") is the external id: a dossier already
+    imported under it is counted, not created again, so that the same import can run twice. One transaction:
+    every line is checked first, a bad one is named with its column, and nothing is created.
     """
-    from .codec import structure_record
-    from .dossier import Applicant, Application
+    from .dossier_import import import_dossiers, read_file
 
-    try:
-        entries = json.loads(Path(source).read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise InvalidInput(_("{path}: {problem}").format(path=source, problem=exc)) from None
-    if not isinstance(entries, list):
-        raise InvalidInput(_("{path}: expected a JSON list of dossiers").format(path=source))
-    parsed = []
-    for position, entry in enumerate(entries, start=1):
-        if not isinstance(entry, dict) or "applicant" not in entry:
-            raise InvalidInput(_("{path}: entry {position} needs an 'applicant' object")
-                               .format(path=source, position=position))
-        parsed.append((
-            structure_record(entry["applicant"], Applicant, _("entry {position}: applicant").format(position=position)),
-            structure_record(entry.get("application", {}), Application,
-                             _("entry {position}: application").format(position=position)),
-            entry.get("reference"),
-        ))
-    label = ngettext("Importing {count} dossier", "Importing {count} dossiers", len(parsed)).format(count=len(parsed))
-    with state.flow() as flow, flow.batch(), _progress(parsed, label) as bar:
-        ticks = iter(bar)
-        dossiers = flow.create_dossiers(parsed, actor=actor, progress=lambda _: next(ticks, None))
-    created = [d.reference for d in dossiers]
-    _emit(created, as_json, lambda: [ngettext("{count} draft created: {references}",
-                                              "{count} drafts created: {references}", len(created))
-                                     .format(count=len(created), references=", ".join(created))])
+    with state.flow() as flow:
+        entries = read_file(source, flow.campaign, file_format)
+        label = ngettext("Importing {count} dossier", "Importing {count} dossiers", len(entries)).format(
+            count=len(entries))
+        is_csv = (file_format or ("csv" if source.lower().endswith(".csv") else "json")) == "csv"
+        with flow.batch(), _progress(entries, label) as bar:
+            ticks = iter(bar)
+            result = import_dossiers(flow, entries, actor=actor, what="line" if is_csv else "entry",
+                                     progress=lambda _: next(ticks, None))
+
+    def lines() -> list[str]:
+        created, already = len(result.created), len(result.already_imported)
+        said = _("{created}, {already}").format(
+            created=ngettext("{count} dossier created", "{count} dossiers created", created).format(count=created),
+            already=ngettext("{count} already imported", "{count} already imported", already).format(count=already))
+        return [said] + ([", ".join(result.created)] if result.created else [])
+
+    _emit({"created": list(result.created), "already_imported": list(result.already_imported)}, as_json, lines)
 
 
 @dossier.command("attach")
@@ -952,20 +948,33 @@ def agenda(state: _State, at: str, as_json: bool) -> None:
 
 
 @main.command()
-@click.argument("fmt", metavar="FORMAT", type=click.Choice(["csv", "json", "scdl", "360giving"]))
+@click.argument("fmt", metavar="FORMAT", type=click.Choice(["csv", "xlsx", "json", "scdl", "360giving"]))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
-              help="Write to a file (default stdout).")
+              help="Write to a file (default stdout; xlsx needs a file).")
+@click.option("--dialect", type=click.Choice(["rfc", "fr"]), default="rfc", show_default=True,
+              help="csv: rfc (comma, decimal point, ISO dates: for programs) or fr (semicolon, BOM, decimal comma, "
+                   "JJ/MM/AAAA: for a French spreadsheet).")
 @click.option("--above-threshold", is_flag=True, help="scdl: only the grants above 23 000 € (décret 2017-779).")
 @click.pass_obj
-def export(state: _State, fmt: str, output: str | None, above_threshold: bool) -> None:
-    """Export the dossiers (csv, json), the SCDL 'subventions' open data (scdl) or 360Giving JSON."""
-    from . import exports
+def export(state: _State, fmt: str, output: str | None, dialect: str, above_threshold: bool) -> None:
+    """Export the dossiers (csv, xlsx, json), the SCDL 'subventions' open data (scdl) or 360Giving JSON."""
+    from . import exports, sheets
 
+    if fmt == "xlsx" and not output:
+        _fail(_("xlsx: give the file to write with -o FILE.xlsx"))
+    if dialect != "rfc" and fmt != "csv":
+        _fail(_("--dialect is for csv only"))
     with state.flow() as flow:
         cid = flow.campaign.id
         if fmt == "csv":  # streamed from the store
             with open(output, "w", encoding="utf-8", newline="") if output else nullcontext(sys.stdout) as out:
-                exports.write_dossiers_csv(flow, out, cid)
+                if dialect == "fr":
+                    sheets.write_dossiers_csv_fr(flow, out, cid)
+                else:
+                    exports.write_dossiers_csv(flow, out, cid)
+        elif fmt == "xlsx":
+            assert output is not None
+            sheets.write_dossiers_xlsx(flow, output, cid)
         elif fmt == "scdl":  # streamed, checked whole before the output is opened: a refusal writes nothing
             with exports.scdl_csv(flow, cid, above_threshold_only=above_threshold) as checked, (
                 open(output, "w", encoding="utf-8", newline="") if output else nullcontext(sys.stdout)

@@ -29,6 +29,8 @@ the export is refused and says which field to fill::
 from __future__ import annotations
 
 import csv
+import itertools
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
 from decimal import Decimal
@@ -37,6 +39,7 @@ from typing import Any, TextIO
 import attrs
 
 from .campaign import Campaign
+from .cells import text_cell
 from .codec import converter
 from .core.figures import GrantRow
 from .dossier import Dossier
@@ -61,6 +64,7 @@ from .scdl import (
 
 __all__ = [
     "DOSSIER_COLUMNS",
+    "DOSSIER_TEXT_COLUMNS",
     "OBJET_MAX_LENGTH",
     "SCDL_COLUMNS",
     "SCDL_CONDITIONS",
@@ -70,6 +74,7 @@ __all__ = [
     "dossiers_json",
     "giving360",
     "iter_dossier_rows",
+    "safe_cells",
     "scdl_amount",
     "scdl_csv",
     "scdl_objet",
@@ -104,6 +109,11 @@ DOSSIER_COLUMNS: tuple[str, ...] = (
     "submitted_at",
 )
 
+#: The columns of :data:`DOSSIER_COLUMNS` that hold free text or codes (the others are amounts, days and an
+#: instant): the writers pass them through :func:`~ami_workflow.cells.text_cell`.
+DOSSIER_TEXT_COLUMNS: frozenset[str] = frozenset(DOSSIER_COLUMNS[:11])
+_TEXT_AT = tuple(i for i, column in enumerate(DOSSIER_COLUMNS) if column in DOSSIER_TEXT_COLUMNS)
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
 
 # -- flat rows and full records ------------------------------------------------
@@ -163,10 +173,24 @@ def dossier_rows(flow: Backend, campaign_id: str | None = None) -> list[dict[str
     return [dict(zip(DOSSIER_COLUMNS, cells, strict=True)) for cells in iter_dossier_rows(flow, campaign_id)]
 
 
+def safe_cells(cells: tuple[str, ...]) -> tuple[str, ...]:
+    """A row of :func:`iter_dossier_rows` for a spreadsheet: its text cells through :func:`~.cells.text_cell`.
+
+    The amounts, days and the instant are left as they are (``"-150.00"`` is a number).
+    """
+    return tuple(text_cell(cell) if i in _TEXT_AT else cell for i, cell in enumerate(cells))
+
+
+def _csv_cell(cell: str) -> str:
+    """A cell of :func:`write_csv`, whose columns have no type: a number stays as it is, any other text is safe."""
+    return cell if _NUMBER.fullmatch(cell) else text_cell(cell)
+
+
 def write_csv(rows: Iterable[Mapping[str, str]], out: TextIO) -> None:
     """Write ``rows`` as CSV (comma, RFC 4180 quoting); the header is the first row's keys.
 
-    Nothing is written when there is no row. Open a file with
+    Every cell that is not a number (``"-150.00"``) goes through :func:`~ami_workflow.cells.text_cell`, so that
+    no cell reads as a formula. Nothing is written when there is no row. Open a file with
     ``open(path, "w", encoding="utf-8", newline="")`` so that the file is UTF-8
     and the csv module's line endings are kept.
     """
@@ -176,20 +200,23 @@ def write_csv(rows: Iterable[Mapping[str, str]], out: TextIO) -> None:
         return
     writer = csv.DictWriter(out, fieldnames=list(first))
     writer.writeheader()
-    writer.writerow(first)
-    writer.writerows(rows)
+    for row in itertools.chain((first,), rows):
+        writer.writerow({column: _csv_cell(cell) for column, cell in row.items()})
 
 
 def write_dossiers_csv(flow: Backend, out: TextIO, campaign_id: str | None = None) -> None:
-    """Write :func:`dossier_rows` as :func:`write_csv` does (nothing at all when there is no dossier), streamed."""
+    """Write :func:`dossier_rows` as :func:`write_csv` does (nothing at all when there is no dossier), streamed.
+
+    The text columns (:data:`DOSSIER_TEXT_COLUMNS`) go through :func:`~ami_workflow.cells.text_cell`.
+    """
     rows = iter_dossier_rows(flow, campaign_id)
     first = next(rows, None)
     if first is None:
         return
     writer = csv.writer(out)
     writer.writerow(DOSSIER_COLUMNS)
-    writer.writerow(first)
-    writer.writerows(rows)
+    writer.writerow(safe_cells(first))
+    writer.writerows(map(safe_cells, rows))
 
 
 def _json_ready(value: Any) -> Any:

@@ -28,6 +28,7 @@ from typing import TextIO, cast
 from stdnum.fr import siret as _siret
 
 from .campaign import Campaign
+from .cells import text_cell
 from .core.figures import GrantRow
 from .errors import Refused
 from .i18n import N_, _, current_language
@@ -39,6 +40,7 @@ __all__ = [
     "SCDL_COLUMNS",
     "SCDL_CONDITIONS",
     "SCDL_NATURES",
+    "SCDL_TEXT_COLUMNS",
     "campaign_ids",
     "check_scdl_row",
     "scdl_amount",
@@ -68,6 +70,11 @@ SCDL_COLUMNS: tuple[str, ...] = (
     "pourcentageSubvention",
     "dispositifAide",
 )
+
+#: The columns of free text, written through :func:`~ami_workflow.cells.text_cell` (no cell reads as a formula);
+#: the others are identifiers, days, amounts and the schema's codes, checked by :func:`check_scdl_row`.
+SCDL_TEXT_COLUMNS: tuple[str, ...] = ("nomAttribuant", "referenceDecision", "nomBeneficiaire", "objet",
+                                      "dispositifAide")
 
 #: The values the schema allows in ``nature``.
 SCDL_NATURES: frozenset[str] = frozenset(
@@ -156,14 +163,14 @@ def _scdl_row(campaign: Campaign, grant: GrantRow) -> tuple[dict[str, str], list
                 threshold=scdl_amount(campaign.funding.convention_threshold)))
     conditions, dates = _payments(grant.payment_days)
     values = (
-        campaign.funder.name,
+        text_cell(campaign.funder.name),
         _compact_siret(campaign.funder.siret) if campaign.funder.siret else "",
         signed.isoformat(),
-        grant.deliberation,
-        grant.name,
+        text_cell(grant.deliberation),
+        text_cell(grant.name),
         grant.siret or "",
         _scdl_rna(grant.siret, grant.rna),
-        scdl_objet(grant.title),
+        scdl_objet(text_cell(" ".join((grant.title or "").split()))),  # cut after the apostrophe: 256 at most
         scdl_amount(grant.approved),
         _NATURE,
         conditions,
@@ -171,7 +178,7 @@ def _scdl_row(campaign: Campaign, grant: GrantRow) -> tuple[dict[str, str], list
         "",
         "non",
         "1.00",
-        campaign.call.title,
+        text_cell(campaign.call.title),
     )
     return dict(zip(SCDL_COLUMNS, values, strict=True)), reasons
 
@@ -218,6 +225,9 @@ def scdl_rows(
       ``pourcentageSubvention``: ``1.00``, the beneficiary's share of the subsidy (one
       beneficiary per dossier), not the funding rate of the action.
     - ``dispositifAide``: the call's title.
+
+    A free text (:data:`SCDL_TEXT_COLUMNS`) that starts like a formula has an apostrophe before it
+    (:func:`~ami_workflow.cells.text_cell`); the other columns are the schema's own formats, unchanged.
 
     Every row is checked with :func:`check_scdl_row`. Raises
     :class:`~ami_workflow.errors.Refused` (``"export SCDL"``) listing every problem:
@@ -288,11 +298,13 @@ def write_scdl(
 def write_scdl_csv(rows: Iterable[Mapping[str, str]], out: TextIO) -> None:
     """Write SCDL rows as the schema's CSV: a header in :data:`SCDL_COLUMNS` order, comma-separated.
 
-    The header is written even when there is no row. Each row is checked
+    The header is written even when there is no row. The text columns (:data:`SCDL_TEXT_COLUMNS`) go through
+    :func:`~ami_workflow.cells.text_cell` (as :func:`scdl_rows` already wrote them), then each row is checked
     again with :func:`check_scdl_row`; a bad one refuses the whole file
     (nothing is written). Open a file with ``encoding="utf-8", newline=""``.
     """
-    rows = list(rows)
+    rows = [{column: text_cell(cell) if column in SCDL_TEXT_COLUMNS and isinstance(cell, str) else cell
+             for column, cell in row.items()} for row in rows]
     reasons = [_("row {number}: {problem}").format(number=i, problem=problem)
                for i, row in enumerate(rows, start=1) for problem in check_scdl_row(row)]
     if reasons:

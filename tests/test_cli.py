@@ -409,7 +409,7 @@ def test_dossier_import_checks_everything_before_writing(tmp_path: Path, clock: 
     assert json.loads(run(db, "dossier", "list", "--json").output) == []
     good = tmp_path / "good.json"
     good.write_text(json.dumps(entries), encoding="utf-8")
-    created = json.loads(run(db, "dossier", "import", str(good), "--json").output)
+    created = json.loads(run(db, "dossier", "import", str(good), "--json").output)["created"]
     assert len(created) == 5 and len(json.loads(run(db, "dossier", "list", "--json").output)) == 5
     assert json.loads(run(db, "verify", "--json").output)["intact"] is True
 
