@@ -9,9 +9,11 @@ from __future__ import annotations
 from datetime import date
 
 from .calendar import CalendarAmendment, Window
+from .campaign import Campaign, Funder
 from .committee import CommitteeSession
 from .core.commands import (
     AmendCalendar,
+    AmendFunder,
     Command,
     EraseMember,
     ErasePersonalData,
@@ -28,7 +30,12 @@ __all__ = ["CampaignOperations"]
 
 
 class CampaignOperations:
-    """Calendar amendments, sessions, deliberations, conventions, comptes rendus, and erasures."""
+    """Calendar and funder amendments, sessions, deliberations, conventions, comptes rendus, and erasures."""
+
+    campaign: Campaign
+
+    def get_campaign(self, campaign_id: str) -> Campaign:
+        raise NotImplementedError
 
     def _run(self, command: Command, blobs: dict[str, bytes] | None = None) -> list[Event]:
         raise NotImplementedError
@@ -62,6 +69,30 @@ class CampaignOperations:
         command = AmendCalendar(self._cid(campaign_id), window, Window(start, end), reason, self._actor(actor))
         amendment: CalendarAmendment = structure(self._run(command)[0].data["amendment"], CalendarAmendment)
         return amendment
+
+    def amend_funder(
+        self,
+        *,
+        siret: str | None = None,
+        registered_id_prefix: str | None = None,
+        reason: str,
+        actor: str = "",
+        campaign_id: str | None = None,
+    ) -> Funder:
+        """Set the funder's SIRET and 360Giving prefix on a live campaign, with a reason; returns the funder in force.
+
+        A journaled amendment (``funder_amended``), for the identifiers a call file left empty or got wrong: the
+        exports (SCDL's ``idAttribuant``, 360Giving's grant ids) use them from then on. ``None`` leaves one as it
+        is. The SIRET is checked by python-stdnum (14 digits, its check digit) and must start with the funder's
+        SIREN; the prefix is the one 360Giving registered for the funder (``360G-…``). Setting the ids already in
+        force records nothing.
+        """
+        cid = self._cid(campaign_id)
+        self._run(AmendFunder(cid, siret, registered_id_prefix, reason, self._actor(actor)))
+        campaign = self.get_campaign(cid)
+        if campaign.id == self.campaign.id:
+            self.campaign = campaign
+        return campaign.funder
 
     def record_session(
         self, session: CommitteeSession, *, actor: str = "", campaign_id: str | None = None

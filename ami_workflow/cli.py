@@ -369,6 +369,26 @@ def campaign_add(state: _State, call_file: str) -> None:
         click.echo(_("campaign {id} registered in {db} ({total} in all)").format(id=c.id, db=state.db, total=total))
 
 
+@campaign.command("set-funder")
+@click.option("--siret", help="The funder's 14-digit SIRET (it starts with the funder's SIREN).")
+@click.option("--prefix", help="The funder's 360Giving identifier prefix, as 360Giving registered it (360G-…).")
+@click.option("--reason", required=True, help="Why the funder's identifiers are set or changed.")
+@click.option("--actor", default="")
+@click.pass_obj
+def campaign_set_funder(state: _State, siret: str | None, prefix: str | None, reason: str, actor: str) -> None:
+    """Set the funder's SIRET and 360Giving prefix on the campaign: a journaled amendment, for the exports."""
+    if siret is None and prefix is None:
+        _fail(_("give --siret, --prefix, or both"))
+    with state.flow() as flow:
+        before = flow.campaign.funder
+        funder = flow.amend_funder(siret=siret, registered_id_prefix=prefix, reason=reason, actor=actor)
+        cid = flow.campaign.id
+    if (funder.siret, funder.registered_id_prefix) == (before.siret, before.registered_id_prefix):
+        click.echo(_("{campaign}: the funder's identifiers were already these, nothing recorded").format(campaign=cid))
+    click.echo(_("{campaign}: funder {funder}, SIRET {siret}, 360Giving prefix {prefix}").format(
+        campaign=cid, funder=funder.name, siret=funder.siret or "-", prefix=funder.registered_id_prefix or "-"))
+
+
 @campaign.command("rollover")
 @click.option("--year", type=int, required=True, help="The new call's year.")
 @click.option("--from", "source",

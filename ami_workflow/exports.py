@@ -37,13 +37,14 @@ from decimal import Decimal
 from typing import Any, TextIO
 
 import attrs
+from stdnum.fr import siret as _siret
 
 from .campaign import Campaign
 from .cells import text_cell
 from .codec import converter
 from .core.figures import GrantRow
 from .dossier import Dossier
-from .errors import Refused
+from .errors import InvalidInput, Refused
 from .i18n import _
 from .money import from_cents
 from .protocol import Backend
@@ -65,6 +66,7 @@ from .scdl import (
 __all__ = [
     "DOSSIER_COLUMNS",
     "DOSSIER_TEXT_COLUMNS",
+    "GIVING_AMOUNT_MAX",
     "OBJET_MAX_LENGTH",
     "SCDL_COLUMNS",
     "SCDL_CONDITIONS",
@@ -73,6 +75,7 @@ __all__ = [
     "dossier_rows",
     "dossiers_json",
     "giving360",
+    "giving_amount",
     "iter_dossier_rows",
     "safe_cells",
     "scdl_amount",
@@ -262,9 +265,28 @@ def _grants(flow: Backend, campaign_id: str) -> list[_Grant]:
 # -- 360Giving -------------------------------------------------------------------
 
 
-def _amount_json(amount: Decimal) -> int | str:
-    """360Giving types amounts as JSON numbers: whole euros are an exact integer, other amounts the decimal text."""
-    return int(amount) if amount == amount.to_integral_value() else scdl_amount(amount)
+#: The largest amount :func:`giving_amount` writes: 15 significant digits with the cents, which a double keeps.
+GIVING_AMOUNT_MAX = Decimal("9999999999999.99")
+
+
+def giving_amount(amount: Decimal) -> int | float:
+    """An amount as a JSON number, exactly: whole euros an ``int``, else the ``float`` that prints as the amount.
+
+    A decimal of at most 15 significant digits comes back unchanged from the nearest double (a double holds
+    15.95 decimal digits), and Python and JSON write a float as the shortest text that reads back as the same
+    double: ``5000.50`` is written ``5000.5``, the same number. Amounts up to :data:`GIVING_AMOUNT_MAX` (ten
+    thousand billion euros, with cents) are therefore exact; a larger one, or one with fractions of a cent, is
+    refused rather than rounded.
+
+        >>> giving_amount(Decimal("26000.00")), giving_amount(Decimal("5000.50"))
+        (26000, 5000.5)
+    """
+    if amount == amount.to_integral_value():
+        return int(amount)
+    number = float(amount)
+    if abs(amount) > GIVING_AMOUNT_MAX or Decimal(repr(number)) != amount:
+        raise InvalidInput(_("the amount {amount} cannot be written exactly as a JSON number").format(amount=amount))
+    return number
 
 
 def _recipient_id(grant: _Grant) -> str | None:
@@ -277,7 +299,14 @@ def _recipient_id(grant: _Grant) -> str | None:
     return None
 
 
-def _giving_grant(grant: _Grant, prefix: str, recipient: str) -> dict[str, Any]:
+def _funder_id(campaign: Campaign) -> str | None:
+    """The funder's organisation identifier, in the org-id.guide scheme ``FR-SIREN`` (from its SIREN or SIRET)."""
+    funder = campaign.funder
+    siren = funder.siren.strip() or str(_siret.compact(funder.siret))[:9]
+    return f"FR-SIREN-{siren}" if siren else None
+
+
+def _giving_grant(grant: _Grant, prefix: str, funder_id: str, recipient: str) -> dict[str, Any]:
     campaign, dossier = grant.campaign, grant.dossier
     app = dossier.application
     title = " ".join((app.title or "").split())
@@ -286,13 +315,13 @@ def _giving_grant(grant: _Grant, prefix: str, recipient: str) -> dict[str, Any]:
         "title": title,
         "description": " ".join((app.description or title).split()),
         "currency": "EUR",
-        "amountAwarded": _amount_json(grant.row.approved),
+        "amountAwarded": giving_amount(grant.row.approved),
         "awardDate": grant.row.deliberation_day.isoformat(),
     }
     if app.period is not None:
         record["plannedDates"] = [{"startDate": app.period.start.isoformat(), "endDate": app.period.end.isoformat()}]
     record["recipientOrganization"] = [{"id": recipient, "name": dossier.applicant.name}]
-    funder: dict[str, str] = {"id": prefix, "name": campaign.funder.name}
+    funder: dict[str, str] = {"id": funder_id, "name": campaign.funder.name}
     if campaign.funder.service:
         funder["department"] = campaign.funder.service
     record["fundingOrganization"] = [funder]
@@ -319,21 +348,20 @@ def giving360(flow: Backend, campaign_id: str | None = None) -> dict[str, Any]:
     action's period), ``beneficiaryLocation`` (the target QPV, name and code, with
     their communes), ``grantProgramme`` (the call) and ``fromOpenCall``.
 
-    - The prefix is the call file's ``funder.registered_id_prefix``; the funder's
-      organisation id is the prefix itself and a grant's id is ``prefix-reference``.
-      360Giving asks publishers to register a ``360G-…`` prefix for grant ids and to draw
-      organisation ids from org-id.guide: check both with 360Giving before publishing.
-    - The recipient's id is ``FR-SIREN-<siren>`` (the SIREN, or the SIRET's first 9
-      digits), else ``FR-RNA-<rna>``.
-    - ``amountAwarded``: the standard's JSON schema types it as a number, and this library
-      never writes a float. An amount in whole euros (the usual case for a voted grant) is
-      written as a JSON integer (``26000``), exact and valid; an amount with cents is written
-      as its exact decimal text (``"5000.50"``), which a consumer converts (a schema
-      validator will flag it).
+    - A grant's id is ``prefix-reference``, the prefix being the one 360Giving registered for the
+      funder (``360G-…``): ``funder.registered_id_prefix``, from the call file or set on a live
+      campaign by :meth:`~ami_workflow.protocol.Backend.amend_funder`.
+    - Organisation ids follow org-id.guide, in the French SIREN register's scheme ``FR-SIREN``: the
+      funder's is ``FR-SIREN-<siren>`` (``funder.siren``, else its SIRET's first 9 digits); the
+      recipient's is ``FR-SIREN-<siren>`` (the SIREN, or the SIRET's first 9 digits), else
+      ``FR-RNA-<rna>``.
+    - ``amountAwarded``: a JSON number, as the schema types it, written exactly (see
+      :func:`giving_amount`): ``26000`` for whole euros, ``5000.5`` for 5 000,50 €.
     - ``awardDate``: the deliberation's date; ``description``: the action's description, else its title.
 
     Raises :class:`~ami_workflow.errors.Refused` (``"export 360Giving"``) listing every
-    problem: an empty ``funder.registered_id_prefix``, a recipient with neither SIREN nor RNA.
+    problem: no registered prefix, a funder without SIREN, a recipient with neither SIREN nor RNA.
+    The result validates against the 360Giving package schema 1.4.3 (tested with jsonschema).
     """
     grants: list[dict[str, Any]] = []
     reasons: list[str] = []
@@ -341,17 +369,22 @@ def giving360(flow: Backend, campaign_id: str | None = None) -> dict[str, Any]:
         campaign = flow.get_campaign(cid)
         prefix = campaign.funder.registered_id_prefix.strip()
         if not prefix:
-            reasons.append(_("{campaign}: the call file gives no 360Giving identifier prefix: fill "
-                             "funder.registered_id_prefix in the call file with the funder's registered identifier "
-                             "(never invent one)").format(campaign=cid))
+            reasons.append(_("{campaign}: no 360Giving identifier prefix is known for the funder: set it with "
+                             "'ami-workflow campaign set-funder --prefix 360G-…' (or funder.registered_id_prefix in "
+                             "the call file) with the prefix 360Giving registered (never invent one)").format(
+                campaign=cid))
+        funder_id = _funder_id(campaign)
+        if funder_id is None:
+            reasons.append(_("{campaign}: the call file gives neither a SIREN nor a SIRET for the funder: fill "
+                             "funder.siren (never invent one)").format(campaign=cid))
         for grant in _grants(flow, cid):
             recipient = _recipient_id(grant)
             if recipient is None:
                 reasons.append(_("{reference} ({name}): the recipient has neither a SIREN nor an RNA number: record "
                                  "one of them").format(reference=grant.dossier.reference,
                                                       name=grant.dossier.applicant.name))
-            elif prefix:
-                grants.append(_giving_grant(grant, prefix, recipient))
+            elif prefix and funder_id is not None:
+                grants.append(_giving_grant(grant, prefix, funder_id, recipient))
     if reasons:
         raise Refused("export 360Giving", reasons)
     return {"grants": grants}

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from .anchor import Checkpoint
 from .backend import BatchResult
 from .calendar import Calendar, CalendarAmendment, Clock
-from .campaign import Campaign
+from .campaign import Campaign, Funder
 from .committee import CommitteeSession
 from .core.events import Event
 from .core.figures import DossierRow, GrantRow, ReportFigures
@@ -120,6 +120,15 @@ class Backend(Protocol):
     def amend_calendar(
         self, window: str, start: date, end: date, *, reason: str, actor: str = "", campaign_id: str | None = None
     ) -> CalendarAmendment: ...
+    def amend_funder(
+        self,
+        *,
+        siret: str | None = None,
+        registered_id_prefix: str | None = None,
+        reason: str,
+        actor: str = "",
+        campaign_id: str | None = None,
+    ) -> Funder: ...
     def record_session(
         self, session: CommitteeSession, *, actor: str = "", campaign_id: str | None = None
     ) -> CommitteeSession: ...

@@ -20,7 +20,7 @@ import functools
 import re
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from decimal import Decimal
 from typing import TextIO, cast
@@ -43,6 +43,7 @@ __all__ = [
     "SCDL_TEXT_COLUMNS",
     "campaign_ids",
     "check_scdl_row",
+    "planned_payment_end",
     "scdl_amount",
     "scdl_csv",
     "scdl_objet",
@@ -97,6 +98,7 @@ _REQUIRED = (
     "montant",
     "nature",
     "conditionsVersement",
+    "datesPeriodeVersement",
     "notificationUE",
     "pourcentageSubvention",
 )
@@ -137,10 +139,28 @@ def scdl_objet(title: str | None) -> str:
     return cut.rstrip(" ,;:.-–—") + "…"
 
 
-def _payments(days: Sequence[date]) -> tuple[str, str]:
-    """``conditionsVersement`` and ``datesPeriodeVersement`` from the days of the payments made, in order."""
+def planned_payment_end(campaign: Campaign, grant: GrantRow, start: date) -> date:
+    """The last day a payment is planned on: the action's last day, else 31 December of the campaign's year.
+
+    Never before ``start`` (a grant is paid after the act that grants it, even for an action already over).
+    """
+    end = grant.period_end if grant.period_end is not None else date(campaign.envelope.year, 12, 31)
+    return max(end, start)
+
+
+def _payments(grant: GrantRow, start: date, planned_end: date) -> tuple[str, str]:
+    """``conditionsVersement`` and ``datesPeriodeVersement``: the payments made, or the period planned for them.
+
+    Nothing paid yet: one payment planned (``unique``), on a day not known yet, so the period it is planned in
+    (the schema's words: « ou que la date précise de versement unique est inconnue », a period): from ``start``
+    (the date of the convention, or of the deliberation) to ``planned_end``. Paid in part: ``échelonné``, from the
+    first payment to the last one planned. Paid in full: the payment's day, or the first and last days.
+    """
+    days = grant.payment_days
     if not days:
-        return "unique", ""
+        return "unique", f"{start.isoformat()}/{planned_end.isoformat()}"
+    if grant.paid < grant.approved:
+        return "échelonné", f"{days[0].isoformat()}/{max(days[-1], planned_end).isoformat()}"
     if len(days) == 1:
         return "unique", days[0].isoformat()
     return "échelonné", f"{days[0].isoformat()}/{days[-1].isoformat()}"
@@ -161,7 +181,7 @@ def _scdl_row(campaign: Campaign, grant: GrantRow) -> tuple[dict[str, str], list
             reasons.append(_("the grant is above {threshold} € for the year but no signed convention is recorded: "
                              "record it (its date is dateConvention)").format(
                 threshold=scdl_amount(campaign.funding.convention_threshold)))
-    conditions, dates = _payments(grant.payment_days)
+    conditions, dates = _payments(grant, signed, planned_payment_end(campaign, grant, signed))
     values = (
         text_cell(campaign.funder.name),
         _compact_siret(campaign.funder.siret) if campaign.funder.siret else "",
@@ -217,10 +237,13 @@ def scdl_rows(
       left out when there is a SIRET, and refused otherwise.
     - ``objet``: the action's title, at most 256 characters (see :func:`scdl_objet`).
     - ``montant``: the approved amount, ``"26000.00"``; ``nature``: ``aide en numéraire``.
-    - ``conditionsVersement``: ``unique`` for one payment or none yet, ``échelonné`` for several;
-      ``datesPeriodeVersement``: the payment's day, or ``first/last`` day of the payments, or
-      empty before the first payment (the schema marks this column as required: a validator
-      will flag the grants not paid yet).
+    - ``conditionsVersement`` and ``datesPeriodeVersement`` (required by the schema, always filled):
+      paid in full, ``unique`` and the payment's day, or ``échelonné`` and ``first/last`` day of the
+      payments; paid in part, ``échelonné`` from the first payment to the planned end; nothing paid
+      yet, ``unique`` and the period the payment is planned in, as the schema asks when the day of a
+      single payment is not known: from ``dateConvention`` to the action's last day (31 December of
+      the campaign's year when the application gives no period), never ending before it starts
+      (see :func:`planned_payment_end`).
     - ``idRAE``: empty (aids to businesses only); ``notificationUE``: ``non``;
       ``pourcentageSubvention``: ``1.00``, the beneficiary's share of the subsidy (one
       beneficiary per dossier), not the funding rate of the action.
@@ -249,9 +272,9 @@ def _scdl_checked(
         campaign = flow.get_campaign(cid)
         funder_siret_missing = not campaign.funder.siret
         if funder_siret_missing:
-            reasons.append(_("{campaign}: the call file gives no SIRET for the funder ({funder}): fill funder.siret "
-                             "in the call file with the funder's 14-digit SIRET (never invent one)").format(
-                campaign=cid, funder=campaign.funder.name))
+            reasons.append(_("{campaign}: no SIRET is known for the funder ({funder}): set it with 'ami-workflow "
+                             "campaign set-funder --siret …' (or funder.siret in the call file) with the funder's "
+                             "14-digit SIRET (never invent one)").format(campaign=cid, funder=campaign.funder.name))
         for grant in flow.iter_grants(cid):
             if above_threshold_only and grant.approved <= campaign.funding.convention_threshold:
                 continue
@@ -349,8 +372,8 @@ def check_scdl_row(row: Mapping[str, str]) -> list[str]:
     one of the beneficiary's two identifiers; ``dateConvention`` an ISO date;
     ``montant`` above 0 with a decimal point and two decimals; ``nature`` and
     ``conditionsVersement`` among the allowed values; ``datesPeriodeVersement``
-    empty, an ISO date, or an ISO interval ``start/end`` (an interval for
-    ``échelonné``, never for ``unique``); ``idRAE`` at most 5 characters;
+    an ISO date or an ISO interval ``start/end`` (an interval for
+    ``échelonné``; for ``unique``, an interval when the day is not known yet); ``idRAE`` at most 5 characters;
     ``notificationUE`` ``oui`` or ``non``; ``pourcentageSubvention`` between 0.01
     and 1 with a decimal point; ``objet`` at most 256 characters.
     """
@@ -413,8 +436,6 @@ def check_scdl_row(row: Mapping[str, str]) -> list[str]:
         elif len(days) == 2 and days[0] is not None and days[1] is not None and days[1] < days[0]:
             problems.append(_("datesPeriodeVersement: the interval {dates!r} ends before it starts").format(
                 dates=dates))
-        elif conditions == "unique" and len(parts) == 2:
-            problems.append(_("datesPeriodeVersement: a single payment ('unique') has one date, not an interval"))
         elif conditions == "échelonné" and len(parts) == 1:
             problems.append(_("datesPeriodeVersement: payments in instalments ('échelonné') need an interval "
                               "start/end"))

@@ -33,7 +33,8 @@ A quick tour:
 ami-workflow demo                       # the whole 2021 campaign on ./ami.db, ending with the report
 ami-workflow report
 ami-workflow dossier show ami-cohesion-sociale-2021-0008
-ami-workflow export scdl -o subventions.csv   # refused until funder.siret is filled in the call file
+ami-workflow campaign set-funder --siret SIRET --prefix 360G-PREFIX --reason "for the open data"
+ami-workflow export scdl -o subventions.csv   # refused until the funder's SIRET is set (set-funder above)
 ```
 """
 

@@ -18,16 +18,18 @@ from stdnum.fr import siret as stdnum_siret
 from strategies import positive_amounts
 from walk import BACKENDS, CAMPAIGN, PATH, SESSION_ID, TIMES, applicant, application, at, attach_all, new_flow, session
 
-from ami_workflow import Campaign, Convention, Deliberation, NotFound, Period, Refused, parse_campaign
+from ami_workflow import Campaign, Convention, Deliberation, InvalidInput, NotFound, Period, Refused, parse_campaign
 from ami_workflow.calendar import PARIS
 from ami_workflow.exports import (
     DOSSIER_COLUMNS,
+    GIVING_AMOUNT_MAX,
     OBJET_MAX_LENGTH,
     SCDL_COLUMNS,
     check_scdl_row,
     dossier_rows,
     dossiers_json,
     giving360,
+    giving_amount,
     scdl_amount,
     scdl_objet,
     scdl_rows,
@@ -37,7 +39,7 @@ from ami_workflow.exports import (
 from ami_workflow.protocol import Backend
 
 FUNDER_SIREN = "246200364"
-PREFIX = "FR-SIREN-246200364"
+PREFIX = "360G-test-call"
 DELIBERATION_DAY = date(2021, 9, 27)
 CONVENTION_DAY = date(2021, 9, 28)
 LONG_TITLE = " ".join(["Ateliers numériques pour les parents et les collégiens des quartiers"] * 5)
@@ -159,7 +161,7 @@ def good_row() -> dict[str, str]:
 
 def test_scdl_is_refused_while_the_call_file_gives_no_funder_siret(flow: Backend) -> None:
     assert CAMPAIGN.funder.siret == ""
-    with pytest.raises(Refused, match=r"fill funder\.siret in the call file") as empty:
+    with pytest.raises(Refused, match=r"campaign set-funder --siret .* funder\.siret in the call file") as empty:
         scdl_rows(flow)
     assert empty.value.action == "export SCDL"
     ref = create(flow, 1)
@@ -176,7 +178,7 @@ def test_360giving_is_refused_while_the_call_file_gives_no_prefix(flow: Backend)
     ref = create(flow, 1)
     approve(flow, ref)
     deliberate(flow, [ref])
-    with pytest.raises(Refused, match=r"fill funder\.registered_id_prefix") as refused:
+    with pytest.raises(Refused, match=r"campaign set-funder --prefix .* funder\.registered_id_prefix") as refused:
         giving360(flow)
     assert refused.value.action == "export 360Giving"
 
@@ -237,7 +239,7 @@ def test_payments_unique_or_in_instalments(granted: tuple[Backend, dict[str, str
     assert conditions == {
         "small_paid": ("unique", "2021-10-05"),
         "large": ("échelonné", "2021-10-05/2021-12-01"),
-        "rna_only": ("unique", ""),  # not paid yet
+        "rna_only": ("unique", "2021-09-27/2022-06-30"),  # not paid yet: from the deliberation to the action's end
     }
 
 
@@ -284,6 +286,8 @@ def test_a_good_row_passes() -> None:
     assert check_scdl_row({**good_row(), "idBeneficiaire": "", "rnaBeneficiaire": RNA}) == []
     assert check_scdl_row({**good_row(), "conditionsVersement": "échelonné",
                            "datesPeriodeVersement": "2021-10-05/2021-12-01"}) == []
+    # a single payment whose day is not known yet: the period it is planned in (as the schema's description says)
+    assert check_scdl_row({**good_row(), "datesPeriodeVersement": "2021-09-27/2022-06-30"}) == []
 
 
 BAD_CELLS = [
@@ -303,7 +307,7 @@ BAD_CELLS = [
     ("nature", "subvention", "nature"),
     ("conditionsVersement", "mensuel", "conditionsVersement"),
     ("datesPeriodeVersement", "05/10/2021", "datesPeriodeVersement"),
-    ("datesPeriodeVersement", "2021-10-05/2021-12-01", "single payment"),
+    ("datesPeriodeVersement", "", "datesPeriodeVersement is required"),
     ("idRAE", "123456", "idRAE"),
     ("notificationUE", "false", "notificationUE"),
     ("pourcentageSubvention", "0,5", "pourcentageSubvention"),
@@ -473,7 +477,7 @@ def test_360giving_grants(granted: tuple[Backend, dict[str, str]]) -> None:
     assert (large["currency"], large["awardDate"]) == ("EUR", "2021-09-27")
     assert large["plannedDates"] == [{"startDate": "2021-09-01", "endDate": "2022-06-30"}]
     assert large["recipientOrganization"] == [{"id": f"FR-SIREN-{applicant(2).siren}", "name": "Association 2"}]
-    assert large["fundingOrganization"][0]["id"] == PREFIX
+    assert large["fundingOrganization"][0]["id"] == f"FR-SIREN-{FUNDER_SIREN}"
     assert large["fundingOrganization"][0]["name"] == CAMPAIGN.funder.name
     assert [(loc["geoCode"], loc["name"]) for loc in large["beneficiaryLocation"]] == [
         ("QP062024", "Cité 12-14 (NPNRU)"), ("QP062028", "Calonne - Marichelles - Vent De Bise (NPNRU)")
@@ -484,15 +488,27 @@ def test_360giving_grants(granted: tuple[Backend, dict[str, str]]) -> None:
     assert rna["title"] == LONG_TITLE  # 360Giving has no hard limit: the full title
 
 
-def test_360giving_amounts_are_never_floats(granted: tuple[Backend, dict[str, str]]) -> None:
-    """Whole euros: an exact JSON integer; an amount with cents: its exact decimal text."""
+def test_360giving_amounts_are_json_numbers_written_exactly(granted: tuple[Backend, dict[str, str]]) -> None:
+    """Whole euros: a JSON integer; an amount with cents: the float that is written as that amount."""
     flow, refs = granted
     grants = {g["id"]: g["amountAwarded"] for g in giving360(flow)["grants"]}
     assert grants[f"{PREFIX}-{refs['large']}"] == 26000
     assert grants[f"{PREFIX}-{refs['small_paid']}"] == 5000
-    assert grants[f"{PREFIX}-{refs['rna_only']}"] == "5000.50"
-    assert not any(isinstance(v, float) for v in grants.values())
-    assert '"amountAwarded": 26000,' in json.dumps(giving360(flow))
+    assert grants[f"{PREFIX}-{refs['rna_only']}"] == 5000.5
+    text = json.dumps(giving360(flow))
+    assert '"amountAwarded": 26000,' in text and '"amountAwarded": 5000.5,' in text
+
+
+@given(st.integers(1, int(GIVING_AMOUNT_MAX * 100)).map(lambda cents: Decimal(cents) / 100))
+def test_a_360giving_amount_reads_back_as_the_amount(amount: Decimal) -> None:
+    written = json.dumps({"amountAwarded": giving_amount(amount)})
+    assert json.loads(written, parse_float=Decimal, parse_int=Decimal)["amountAwarded"] == amount
+
+
+def test_a_360giving_amount_that_a_double_cannot_hold_is_refused() -> None:
+    assert giving_amount(GIVING_AMOUNT_MAX) == float(GIVING_AMOUNT_MAX)
+    with pytest.raises(InvalidInput, match="exactly"):
+        giving_amount(Decimal("12345678901234567.89"))
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

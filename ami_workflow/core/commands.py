@@ -14,12 +14,14 @@ dated when received) but may carry a ``postmark``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 import attrs
+from stdnum.fr import siret as _siret
 
 from ..calendar import Window, to_paris
 from ..campaign import Campaign
@@ -36,6 +38,7 @@ from ..triggers import TriggerArgs
 __all__ = [
     "AddCampaign",
     "AmendCalendar",
+    "AmendFunder",
     "ApproveBatch",
     "AttachPiece",
     "Command",
@@ -172,6 +175,53 @@ class AmendCalendar:
     actor: str = attrs.field(converter=required_text)
 
 
+def _funder_reason(value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(_("an amendment of the funder's identifiers needs a reason in words"))
+    return value.strip()
+
+
+def _siret_value(value: object) -> str | None:
+    """A SIRET, compact (spaces and dots dropped), checked by python-stdnum; ``None`` leaves it unchanged."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidInput(_("siret must be text, not {type}").format(type=type(value).__name__))
+    compact = str(_siret.compact(value))
+    if not _siret.is_valid(compact):
+        raise InvalidInput(_("{value!r} is not a valid SIRET: 14 digits with a valid check digit are expected").format(
+            value=value))
+    return compact
+
+
+#: What a 360Giving prefix may hold: letters, digits and hyphens, as the prefixes 360Giving issues (« 360G-… »).
+_PREFIX = re.compile(r"[A-Za-z0-9]+(-[A-Za-z0-9]+)*")
+
+
+def _prefix_value(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _PREFIX.fullmatch(value.strip()):
+        raise InvalidInput(_("{value!r} is not a 360Giving identifier prefix: letters, digits and hyphens, "
+                             "e.g. 360G-example").format(value=value))
+    return value.strip()
+
+
+@attrs.frozen
+class AmendFunder:
+    """Set the funder's SIRET and 360Giving prefix on a live campaign (``None``: unchanged)."""
+
+    campaign_id: str
+    siret: str | None = attrs.field(converter=_siret_value)
+    registered_id_prefix: str | None = attrs.field(converter=_prefix_value)
+    reason: str = attrs.field(converter=_funder_reason)
+    actor: str = attrs.field(converter=required_text)
+
+    def __attrs_post_init__(self) -> None:
+        if self.siret is None and self.registered_id_prefix is None:
+            raise InvalidInput(_("give the funder's SIRET, its 360Giving prefix, or both"))
+
+
 @attrs.frozen
 class RecordSession:
     campaign_id: str
@@ -238,6 +288,7 @@ Command = (
     | Fire
     | ApproveBatch
     | AmendCalendar
+    | AmendFunder
     | RecordSession
     | RecordDeliberation
     | RecordConvention

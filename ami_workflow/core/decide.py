@@ -52,6 +52,7 @@ from . import records
 from .commands import (
     AddCampaign,
     AmendCalendar,
+    AmendFunder,
     ApproveBatch,
     AttachPiece,
     Command,
@@ -98,6 +99,8 @@ def decide(view: View, command: Command, now: datetime) -> list[Event]:
             return approve_batch(view, command, now)[0]
         case AmendCalendar():
             return [records.amend_calendar(view, command, now)]
+        case AmendFunder():
+            return records.amend_funder(view, command, now)
         case RecordSession():
             return [records.record_session(view, command, now)]
         case RecordDeliberation():

@@ -50,6 +50,8 @@ class Kind(enum.StrEnum):
     PIECES_REUSED = "pieces_reused"
     TRIGGERED = "triggered"
     CALENDAR_AMENDED = "calendar_amended"
+    FUNDER_AMENDED = "funder_amended"
+    """The funder's SIRET and 360Giving prefix set on a live campaign (the call file left as registered)."""
     SESSION_RECORDED = "session_recorded"
     DELIBERATION_RECORDED = "deliberation_recorded"
     CONVENTION_RECORDED = "convention_recorded"

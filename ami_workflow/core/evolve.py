@@ -49,7 +49,17 @@ from ..pieces import IssueReason, PaperOriginal, PieceIssue, PieceReceipt
 from ..states import State
 from .events import Event, Kind
 
-__all__ = ["World", "dossier_row", "evolve", "evolve_dossier", "fold", "plain", "plain_json", "structure"]
+__all__ = [
+    "World",
+    "dossier_row",
+    "evolve",
+    "evolve_dossier",
+    "fold",
+    "funder_amended",
+    "plain",
+    "plain_json",
+    "structure",
+]
 
 _fast = converter.copy(detailed_validation=False)
 
@@ -354,6 +364,16 @@ def _amended(place: _Campaign, world: World, event: Event) -> None:
     place.amendments.append(structure(event.data["amendment"], CalendarAmendment))
 
 
+def funder_amended(campaign: Campaign, data: Mapping[str, Any]) -> Campaign:
+    """The campaign after a ``funder_amended`` event: its funder with the SIRET and 360Giving prefix it sets."""
+    funder = attrs.evolve(campaign.funder, siret=data["siret"], registered_id_prefix=data["registered_id_prefix"])
+    return attrs.evolve(campaign, funder=funder)
+
+
+def _funder(place: _Campaign, world: World, event: Event) -> None:
+    place.campaign = funder_amended(place.campaign, event.data)
+
+
 def _session(place: _Campaign, world: World, event: Event) -> None:
     session = session_of(event)
     place.sessions[session.id] = session
@@ -378,6 +398,7 @@ def _report(place: _Campaign, world: World, event: Event) -> None:
 
 _RECORDS = {
     Kind.CALENDAR_AMENDED: _amended,
+    Kind.FUNDER_AMENDED: _funder,
     Kind.SESSION_RECORDED: _session,
     Kind.DELIBERATION_RECORDED: _deliberation,
     Kind.CONVENTION_RECORDED: _convention,

@@ -222,6 +222,10 @@ class GrantRow(NamedTuple):
     """The signing day of the dossier's convention, if one is recorded."""
     applicant_granted: Decimal
     """The applicant's grants in the campaign (withdrawn dossiers left out), which decide if a convention is due."""
+    paid: Decimal
+    """What has been paid so far."""
+    period_end: date | None
+    """The last day of the action's period, when the application gives one."""
 
 
 _GRANTED = (State.APPROVED, State.PAID)
@@ -258,4 +262,6 @@ def grant_rows(
             listed.day,
             convention.signed_on if convention is not None else None,
             by_applicant.get(who.identity, ZERO),
+            dossier.paid,
+            dossier.application.period.end if dossier.application.period is not None else None,
         )

@@ -8,7 +8,10 @@ from collections.abc import Mapping
 from datetime import date, datetime, time
 from typing import Any
 
+import attrs
+
 from ..calendar import Calendar, CalendarAmendment, paris_date, window_words
+from ..campaign import Campaign
 from ..committee import session_refusals
 from ..decisions import FinancialReport, deliberation_refusals
 from ..dossier import Dossier
@@ -19,6 +22,7 @@ from ..states import State, state_words
 from .commands import (
     AddCampaign,
     AmendCalendar,
+    AmendFunder,
     EraseMember,
     ErasePersonalData,
     RecordConvention,
@@ -34,6 +38,7 @@ __all__ = [
     "WINDOW_GUARDS",
     "add_campaign",
     "amend_calendar",
+    "amend_funder",
     "erase_member",
     "erase_personal_data",
     "record_convention",
@@ -61,14 +66,31 @@ def add_campaign(view: View, command: AddCampaign, now: datetime) -> list[Event]
     campaign = command.campaign
     data = plain(campaign)
     if view.has_campaign(campaign.id):
-        if plain(view.campaign(campaign.id)) != data:
+        held = view.campaign(campaign.id)
+        if plain(held) == data:
+            return []
+        if _without_funder_ids(held) != _without_funder_ids(campaign):
             raise Refused(
                 "add_campaign",
                 [_("the database already holds a different call file for {campaign}; give the new year its own id")
                  .format(campaign=campaign.id)],
             )
-        return []
+        ids = (campaign.funder.siret, campaign.funder.registered_id_prefix)
+        held_ids = (held.funder.siret, held.funder.registered_id_prefix)
+        if any(value and value != kept for value, kept in zip(ids, held_ids, strict=True)):
+            raise Refused(
+                "add_campaign",
+                [_("the call file changes the funder's SIRET or 360Giving prefix of {campaign}: set them on the "
+                   "campaign with 'ami-workflow campaign set-funder' (a journaled amendment)").format(
+                    campaign=campaign.id)],
+            )
+        return []  # the call as registered, its funder's ids set since by an amendment: the journal's stand
     return [_campaign_event(Kind.CAMPAIGN_ADDED, campaign.id, now, command.actor, {"call": data})]
+
+
+def _without_funder_ids(campaign: Campaign) -> Any:
+    """The campaign's plain data with the funder's SIRET and 360Giving prefix left empty."""
+    return plain(attrs.evolve(campaign, funder=attrs.evolve(campaign.funder, siret="", registered_id_prefix="")))
 
 
 def amend_calendar(view: View, command: AmendCalendar, now: datetime) -> Event:
@@ -79,6 +101,28 @@ def amend_calendar(view: View, command: AmendCalendar, now: datetime) -> Event:
     if reasons:
         raise Refused("amend_calendar", reasons)
     return _campaign_event(Kind.CALENDAR_AMENDED, cid, now, command.actor, {"amendment": plain(amendment)})
+
+
+def amend_funder(view: View, command: AmendFunder, now: datetime) -> list[Event]:
+    """Set the funder's SIRET and 360Giving prefix; nothing is recorded when they are already those.
+
+    The SIRET must be one of the funder's establishments: it starts with the funder's SIREN (when the call file
+    gives one).
+    """
+    campaign = view.campaign(command.campaign_id)
+    funder = campaign.funder
+    siret = command.siret if command.siret is not None else funder.siret
+    prefix = command.registered_id_prefix if command.registered_id_prefix is not None else funder.registered_id_prefix
+    siren = "".join(funder.siren.split())
+    if command.siret is not None and siren and not command.siret.startswith(siren):
+        raise Refused("amend_funder", [_("the SIRET {siret} is not an establishment of {funder}: it must start with "
+                                         "the funder's SIREN {siren}").format(siret=command.siret, funder=funder.name,
+                                                                              siren=siren)])
+    if (siret, prefix) == (funder.siret, funder.registered_id_prefix):
+        return []
+    data = {"siret": siret, "registered_id_prefix": prefix, "reason": command.reason,
+            "before": {"siret": funder.siret, "registered_id_prefix": funder.registered_id_prefix}}
+    return [_campaign_event(Kind.FUNDER_AMENDED, campaign.id, now, command.actor, data)]
 
 
 #: The guards that hold an act to a calendar window: the window, and whether only its end binds.

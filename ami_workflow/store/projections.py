@@ -20,7 +20,7 @@ import attrs
 from ..backend import Chained
 from ..committee import CommitteeSession, Member
 from ..core.events import Event, Kind
-from ..core.evolve import dossier_row, evolve_dossier, plain, plain_json, session_of, structure
+from ..core.evolve import dossier_row, evolve_dossier, funder_amended, plain, plain_json, session_of, structure
 from ..dossier import Dossier
 from ..money import to_cents
 from ..personal import ERASED
@@ -121,6 +121,10 @@ def project(conn: sqlite3.Connection, view: SqlView, item: Chained, blobs: Mappi
         )
     elif kind is Kind.MEMBER_ERASED:
         _erase_members(conn, event)
+    elif kind is Kind.FUNDER_AMENDED:
+        campaign = funder_amended(view.campaign(str(event.campaign)), event.data)
+        conn.execute("UPDATE campaigns SET call = ? WHERE id = ?", (plain_json(plain(campaign)), campaign.id))
+        view.replace_campaign(campaign)
     elif event.dossier is not None:
         for sha, blob in blobs.items():
             conn.execute(

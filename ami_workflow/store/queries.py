@@ -130,7 +130,7 @@ GRANT_ROWS = """WITH first AS (
     SELECT d.reference, d.data ->> '$.applicant.name', d.data ->> '$.applicant.siret',
         d.data ->> '$.applicant.rna', d.title, d.approved_cents,
         (SELECT group_concat(p.value ->> '$.at', ' ') FROM json_each(d.data, '$.payments') p),
-        f.deliberation, f.day, c.data ->> '$.signed_on', COALESCE(t.approved_cents, 0)
+        f.deliberation, f.day, c.data ->> '$.signed_on', COALESCE(t.approved_cents, 0), d.paid_cents, d.period_end
     FROM dossiers d
     JOIN first f ON f.reference = d.reference AND f.n = 1
     LEFT JOIN records c ON c.campaign_id = d.campaign_id AND c.kind = 'convention' AND c.key = d.reference
@@ -148,8 +148,8 @@ def _days(instants: str | None) -> tuple[date, ...]:
 
 def grant_rows(conn: sqlite3.Connection, campaign_id: str) -> Iterator[GrantRow]:
     """Stream the granted subsidies of one campaign, in reference order."""
-    for ref, name, siret, rna, title, approved, paid, deliberation, day, signed, total in conn.execute(
-        GRANT_ROWS, (campaign_id, campaign_id)
+    for ref, name, siret, rna, title, approved, paid, deliberation, day, signed, total, paid_cents, end in (
+        conn.execute(GRANT_ROWS, (campaign_id, campaign_id))
     ):
         yield GrantRow(
             ref,
@@ -163,4 +163,6 @@ def grant_rows(conn: sqlite3.Connection, campaign_id: str) -> Iterator[GrantRow]
             date.fromisoformat(day),
             date.fromisoformat(signed) if signed else None,
             from_cents(total),
+            from_cents(paid_cents),
+            date.fromisoformat(end) if end else None,
         )

@@ -94,11 +94,17 @@ class SqlView:
             self._version = version
 
     def forget(self) -> None:
-        """Forget every kept dossier, amendment and the head (after a rollback, or a change by another connection)."""
+        """Forget every kept dossier, campaign, amendment and the head (after a rollback, or another connection's
+        change: a campaign's funder may have been amended)."""
+        self._campaigns.clear()
         self._dossiers.clear()
         self._amendments.clear()
         self._last_at.clear()
         self.head = None
+
+    def replace_campaign(self, campaign: Campaign) -> None:
+        """Keep ``campaign`` as the row just written (its funder amended)."""
+        self._campaigns[campaign.id] = campaign
 
     def forget_records(self, campaign_id: str) -> None:
         """Forget the campaign's kept amendments (a record was written)."""

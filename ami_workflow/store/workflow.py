@@ -100,6 +100,7 @@ class Workflow(Operations):
                 flow = cls(conn, campaign, clock, actor)
                 flow._import_legacy()
                 flow.add_campaign(campaign, actor=actor or "ami_workflow")
+                flow.campaign = flow.get_campaign(campaign.id)  # as in force: its funder's ids may have been amended
                 return flow
             ids = [r[0] for r in conn.execute("SELECT id FROM campaigns ORDER BY year, id")]
             if not ids:
@@ -202,7 +203,7 @@ class Workflow(Operations):
     def get_campaign(self, campaign_id: str) -> Campaign:
         if not isinstance(campaign_id, str):
             raise InvalidInput(_("campaign_id must be text, not {type}").format(type=type(campaign_id).__name__))
-        return self._reader.campaign(campaign_id)
+        return self._fresh().campaign(campaign_id)  # another connection may have amended its funder
 
     # -- reading ------------------------------------------------------------------------
 
