@@ -28,6 +28,7 @@ from .batching import Batching
 from .calendar import Calendar, CalendarAmendment, Clock, SystemClock, to_paris
 from .campaign import Campaign
 from .campaign_ops import CampaignOperations
+from .committee_ops import CommitteeOperations
 from .core.commands import (
     AddCampaign,
     ApproveBatch,
@@ -100,7 +101,7 @@ def safe_name(filename: str | None) -> str | None:
     return name[:255] or None
 
 
-class Operations(Batching, CampaignOperations, Issuing, Auditing):
+class Operations(Batching, CampaignOperations, CommitteeOperations, Issuing, Auditing):
     """Every writing operation, once; subclasses provide the storage primitives below."""
 
     campaign: Campaign

@@ -105,6 +105,16 @@ def check_campaign(campaign: Campaign) -> list[tuple[str, str]]:
         problems.append(("funder.siret", _("{siret!r} is not a valid SIRET").format(siret=funder.siret)))
     elif funder.siret and funder.siren and _siret.compact(funder.siret)[:9] != _siren.compact(funder.siren):
         problems.append(("funder.siret", _("the SIRET does not start with the funder's SIREN")))
+    grid = campaign.committee.grid
+    if grid is not None:
+        if grid.scale_max < 1:
+            problems.append(("committee.grid.scale_max", _("must be at least 1")))
+        if not grid.criteria:
+            problems.append(("committee.grid.criteria", _("a grid needs at least one criterion")))
+        problems += _duplicates("committee.grid.criteria", [c.key for c in grid.criteria], N_("criterion key"))
+        for i, criterion in enumerate(grid.criteria):
+            if criterion.weight < 1:
+                problems.append((f"committee.grid.criteria[{i}].weight", _("must be at least 1")))
     notices = campaign.notices
     for name in ("pieces_deadline_days", "implicit_rejection_months", "recourse_months"):
         if getattr(notices, name) < 1:

@@ -38,6 +38,8 @@ __all__ = [
     "Envelope",
     "Funder",
     "Funding",
+    "Grid",
+    "GridCriterion",
     "Notices",
     "Person",
     "PublicRule",
@@ -253,6 +255,25 @@ class CommitteeCategory:
 
 
 @attrs.frozen
+class GridCriterion:
+    """One criterion of the committee's scoring grid: its key, its label and its weight in the weighted mean."""
+
+    key: str
+    label: str
+    weight: int = 1
+
+
+@attrs.frozen
+class Grid:
+    """The committee's scoring grid: each present member marks each criterion from 0 to ``scale_max``."""
+
+    scale_max: int
+    criteria: tuple[GridCriterion, ...]
+    reading: str = ""
+    """Where the grid comes from (the call gives none for the AMI 2021: the library's reading, in words)."""
+
+
+@attrs.frozen
 class CommitteeRule:
     """Who hears the dossiers: the chair's role and the member categories that must be present."""
 
@@ -260,6 +281,8 @@ class CommitteeRule:
     chair_role: str
     categories: tuple[CommitteeCategory, ...]
     only_complete_dossiers: bool = True
+    grid: Grid | None = None
+    """How the committee scores a dossier it heard; without a grid, nothing is scored."""
 
 
 #: How a rollover moves a point date that falls on a weekend or a public holiday.

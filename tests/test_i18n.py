@@ -40,7 +40,8 @@ _PERCENT = re.compile(r"%\((\w+)\)[sd]|%[sd]")
 
 def _fields(text: str) -> set[str]:
     """The names a text formats (``{name!r}`` and ``{name}`` are the same field), and its %-placeholders."""
-    return {re.split(r"[!:]", f, maxsplit=1)[0] for f in _FIELD.findall(text)} | {
+    braced = text.replace("{{", "").replace("}}", "")  # escaped braces are text
+    return {re.split(r"[!:]", f, maxsplit=1)[0] for f in _FIELD.findall(braced)} | {
         f"%{name}" for name in _PERCENT.findall(text)}
 
 

@@ -33,6 +33,7 @@ from ..errors import InvalidInput
 from ..i18n import _
 from ..issued import IssuedDocument
 from ..pieces import PaperOriginal
+from ..scoring import marks_of
 from ..triggers import TriggerArgs
 
 __all__ = [
@@ -49,6 +50,7 @@ __all__ = [
     "Fire",
     "IssueDocument",
     "ReceiveOriginal",
+    "RecordScores",
     "RecordConvention",
     "RecordDeliberation",
     "RecordFinancialReport",
@@ -78,6 +80,12 @@ def _instance(cls: type) -> Any:
                 name=attribute.name, expected=cls.__name__, type=type(value).__name__))
 
     return check
+
+
+def _opinion(value: object) -> str:
+    if not isinstance(value, str):
+        raise InvalidInput(_("an opinion is text, not {value!r}").format(value=value))
+    return value.strip()
 
 
 def _version(instance: object, attribute: attrs.Attribute[int | None], value: object) -> None:
@@ -250,6 +258,18 @@ class RecordFinancialReport:
 
 
 @attrs.frozen
+class RecordScores:
+    """A committee member's marks on a dossier heard at a session, and their opinion (avis)."""
+
+    reference: str = attrs.field(converter=required_text)
+    session: str = attrs.field(converter=required_text)
+    member: str = attrs.field(converter=required_text)
+    marks: Mapping[str, int] = attrs.field(converter=marks_of)
+    opinion: str = attrs.field(converter=_opinion)
+    actor: str = attrs.field(converter=required_text)
+
+
+@attrs.frozen
 class IssueDocument:
     """Record a document issued on a dossier: its kind, the event it attests and its files' hashes."""
 
@@ -297,4 +317,5 @@ Command = (
     | ErasePersonalData
     | EraseMember
     | IssueDocument
+    | RecordScores
 )

@@ -66,6 +66,7 @@ from .commands import (
     RecordConvention,
     RecordDeliberation,
     RecordFinancialReport,
+    RecordScores,
     RecordSession,
     ReusePieces,
     UpdateApplication,
@@ -119,6 +120,8 @@ def decide(view: View, command: Command, now: datetime) -> list[Event]:
             return records.add_campaign(view, command, now)
         case IssueDocument():
             return [_issue(view, command, now)]
+        case RecordScores():
+            return [records.record_scores(view, command, now)]
     raise InvalidInput(f"not a command: {command!r}")  # pragma: no cover - the match covers the union
 
 

@@ -56,6 +56,8 @@ class Kind(enum.StrEnum):
     DELIBERATION_RECORDED = "deliberation_recorded"
     CONVENTION_RECORDED = "convention_recorded"
     FINANCIAL_REPORT_RECORDED = "financial_report_recorded"
+    SCORES_RECORDED = "scores_recorded"
+    """One committee member's marks (and opinion, a personal value) on a dossier heard at a session."""
     DOCUMENT_ISSUED = "document_issued"
     """A document issued on a dossier (its bytes kept by hash with the dossier's files; see ami_workflow.issued)."""
     PERSONAL_DATA_ERASED = "personal_data_erased"

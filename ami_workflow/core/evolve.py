@@ -46,18 +46,12 @@ from ..issued import document_files
 from ..money import ZERO
 from ..personal import ERASED, join_personal, split_personal
 from ..pieces import IssueReason, PaperOriginal, PieceIssue, PieceReceipt
+from ..scoring import ScoreSheet, sheet_key
 from ..states import State
 from .events import Event, Kind
 
 __all__ = [
-    "World",
-    "dossier_row",
-    "evolve",
-    "evolve_dossier",
-    "fold",
-    "funder_amended",
-    "plain",
-    "plain_json",
+    "World", "dossier_row", "evolve", "evolve_dossier", "fold", "funder_amended", "plain", "plain_json", "score_of",
     "structure",
 ]
 
@@ -253,6 +247,8 @@ class _Campaign:
     deliberations: list[Deliberation] = attrs.field(factory=list)
     conventions: dict[str, Convention] = attrs.field(factory=dict)
     financial_reports: dict[str, FinancialReport] = attrs.field(factory=dict)
+    scores: dict[str, ScoreSheet] = attrs.field(factory=dict)
+    """The committee's score sheets, by :func:`~ami_workflow.scoring.sheet_key`."""
     copied: dict[str, str] = attrs.field(factory=dict)
     numbers: int = 0
 
@@ -391,6 +387,17 @@ def _convention(place: _Campaign, world: World, event: Event) -> None:
     place.conventions[convention.dossier] = convention
 
 
+def score_of(event: Event) -> ScoreSheet:
+    """The score sheet a ``scores_recorded`` event records, with its opinion (``""`` if none or erased)."""
+    sheet: ScoreSheet = structure({**event.data["score"], "opinion": _personal(event, "opinion") or ""}, ScoreSheet)
+    return sheet
+
+
+def _score(place: _Campaign, world: World, event: Event) -> None:
+    sheet = score_of(event)
+    place.scores[sheet_key(sheet.dossier, sheet.session, sheet.member)] = sheet
+
+
 def _report(place: _Campaign, world: World, event: Event) -> None:
     report: FinancialReport = structure(event.data["report"], FinancialReport)
     place.financial_reports[report.dossier] = report
@@ -403,6 +410,7 @@ _RECORDS = {
     Kind.DELIBERATION_RECORDED: _deliberation,
     Kind.CONVENTION_RECORDED: _convention,
     Kind.FINANCIAL_REPORT_RECORDED: _report,
+    Kind.SCORES_RECORDED: _score,
 }
 
 

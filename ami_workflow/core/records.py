@@ -18,6 +18,7 @@ from ..dossier import Dossier
 from ..errors import NotFound, Refused
 from ..i18n import N_, _, format_day
 from ..issued import DOCUMENT_KEY_PREFIX
+from ..scoring import ScoreSheet, score_refusals
 from ..states import State, state_words
 from .commands import (
     AddCampaign,
@@ -28,6 +29,7 @@ from .commands import (
     RecordConvention,
     RecordDeliberation,
     RecordFinancialReport,
+    RecordScores,
     RecordSession,
 )
 from .events import Event, Kind
@@ -44,6 +46,7 @@ __all__ = [
     "record_convention",
     "record_deliberation",
     "record_financial_report",
+    "record_scores",
     "record_session",
 ]
 
@@ -232,6 +235,23 @@ def record_convention(view: View, command: RecordConvention, now: datetime) -> E
     return _campaign_event(
         Kind.CONVENTION_RECORDED, dossier.campaign_id, at, command.actor, {"convention": plain(convention)}
     )
+
+
+def record_scores(view: View, command: RecordScores, now: datetime) -> Event:
+    """One member's marks on a dossier heard at a session, recorded now; the opinion is kept personal."""
+    dossier = find_dossier(view, command.reference)
+    campaign = view.campaign(dossier.campaign_id)
+    session = view.sessions(campaign.id).get(command.session)
+    reasons = score_refusals(campaign, dossier, session, command.session, command.member, command.marks,
+                             view.scores(campaign.id).values())
+    if reasons:
+        raise Refused("record_scores", reasons)
+    assert session is not None
+    member = [m.name for m in session.members].index(command.member)
+    sheet = ScoreSheet(dossier.reference, session.id, member, command.marks)
+    data = {k: v for k, v in plain(sheet).items() if k != "opinion"}
+    personal: dict[str, str | None] = {"opinion": command.opinion} if command.opinion else {}
+    return _campaign_event(Kind.SCORES_RECORDED, campaign.id, now, command.actor, {"score": data}, personal)
 
 
 def record_financial_report(view: View, command: RecordFinancialReport, now: datetime) -> Event:

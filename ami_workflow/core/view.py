@@ -21,6 +21,7 @@ from ..errors import NotFound, VersionConflict
 from ..guards import Context
 from ..i18n import _, format_day
 from ..money import ZERO
+from ..scoring import ScoreSheet
 from .evolve import World
 
 __all__ = ["Act", "View", "WorldView", "find_dossier", "in_force", "overdue_text"]
@@ -41,6 +42,7 @@ class View(Protocol):
     def convention(self, reference: str) -> Convention | None: ...
     def files_of(self, reference: str) -> set[tuple[str, str]]: ...
     def sessions(self, campaign_id: str) -> Mapping[str, CommitteeSession]: ...
+    def scores(self, campaign_id: str) -> Mapping[str, ScoreSheet]: ...
     def all_sessions(self) -> list[tuple[str, CommitteeSession]]: ...
     def deliberation_references(self, campaign_id: str) -> set[str]: ...
     def has_financial_report(self, reference: str) -> bool: ...
@@ -147,6 +149,9 @@ class WorldView:
 
     def sessions(self, campaign_id: str) -> Mapping[str, CommitteeSession]:
         return self.world.campaigns[campaign_id].sessions
+
+    def scores(self, campaign_id: str) -> Mapping[str, ScoreSheet]:
+        return self.world.campaigns[campaign_id].scores
 
     def all_sessions(self) -> list[tuple[str, CommitteeSession]]:
         return [(cid, s) for cid, place in self.world.campaigns.items() for s in place.sessions.values()]

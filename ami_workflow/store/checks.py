@@ -25,6 +25,7 @@ from ..core.replay import Replay
 from ..decisions import Convention, Deliberation, FinancialReport
 from ..i18n import _
 from ..money import to_cents
+from ..scoring import ScoreSheet
 from .replayed import replay_campaign_wide, replay_dossiers
 
 __all__ = ["difference"]
@@ -64,6 +65,8 @@ def _records(conn: sqlite3.Connection, world: World) -> str | None:
             place.conventions[key] = structure(data, Convention)
         elif kind == "financial_report":
             place.financial_reports[key] = structure(data, FinancialReport)
+        elif kind == "score":
+            place.scores[key] = structure(data, ScoreSheet)
         elif kind == "copied_draft":
             place.copied[key] = data.get("to")
         else:

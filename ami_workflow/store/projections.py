@@ -20,10 +20,20 @@ import attrs
 from ..backend import Chained
 from ..committee import CommitteeSession, Member
 from ..core.events import Event, Kind
-from ..core.evolve import dossier_row, evolve_dossier, funder_amended, plain, plain_json, session_of, structure
+from ..core.evolve import (
+    dossier_row,
+    evolve_dossier,
+    funder_amended,
+    plain,
+    plain_json,
+    score_of,
+    session_of,
+    structure,
+)
 from ..dossier import Dossier
 from ..money import to_cents
 from ..personal import ERASED
+from ..scoring import sheet_key
 from .view import SqlView
 
 __all__ = ["COLUMNS", "dossier_columns", "project"]
@@ -240,6 +250,9 @@ def _project_record(conn: sqlite3.Connection, event: Event) -> None:
         _record(conn, cid, "convention", data["convention"]["dossier"], data["convention"], replace=True)
     elif event.kind is Kind.FINANCIAL_REPORT_RECORDED:
         _record(conn, cid, "financial_report", data["report"]["dossier"], data["report"])
+    elif event.kind is Kind.SCORES_RECORDED:
+        sheet = score_of(event)
+        _record(conn, cid, "score", sheet_key(sheet.dossier, sheet.session, sheet.member), plain(sheet))
 
 
 def _erase_members(conn: sqlite3.Connection, event: Event) -> None:

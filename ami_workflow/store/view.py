@@ -27,6 +27,7 @@ from ..i18n import _
 from ..issued import document_files
 from ..money import ZERO, from_cents, to_cents
 from ..personal import join_personal
+from ..scoring import ScoreSheet
 from ..states import State
 
 __all__ = ["SqlView"]
@@ -271,6 +272,9 @@ class SqlView:
 
     def sessions(self, campaign_id: str) -> Mapping[str, CommitteeSession]:
         return _RecordLookup(self.conn, campaign_id, "session", CommitteeSession)
+
+    def scores(self, campaign_id: str) -> Mapping[str, ScoreSheet]:
+        return _RecordLookup(self.conn, campaign_id, "score", ScoreSheet)
 
     def all_sessions(self) -> list[tuple[str, CommitteeSession]]:
         rows = self.conn.execute("SELECT campaign_id, data FROM records WHERE kind = 'session' ORDER BY id")
