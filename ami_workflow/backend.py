@@ -72,6 +72,8 @@ class BatchResult:
     approved: Mapping[str, Decimal]
     unfunded: tuple[str, ...]
     scaled: bool
+    policy: str = "pro_rata"
+    """The call's allocation policy that shared the envelope (``funding.allocation.policy``)."""
 
 
 @attrs.frozen
@@ -436,8 +438,11 @@ class Operations(Batching, CampaignOperations, CommitteeOperations, Issuing, Aud
 
         Each dossier's claim is the least of its proposal (the amount given, or
         the instructor's), its ceiling and its request. When the claims exceed
-        what is left of the envelope they are scaled down pro rata to the cent;
-        a share of 0,00 € is not funded. Either every funded dossier is
+        what is left of the envelope they are shared by the call's allocation
+        policy (``funding.allocation``: pro rata to the cent, by the committee's
+        ranking, or the amounts the committee sets; see
+        :mod:`ami_workflow.core.allocation`), recorded with each approval; a
+        share of 0,00 € is not funded. Either every funded dossier is
         approved, or none is and :class:`Refused` lists every reason.
         """
         items = dict(proposals) if isinstance(proposals, Mapping) else dict.fromkeys(proposals)
@@ -451,7 +456,7 @@ class Operations(Batching, CampaignOperations, CommitteeOperations, Issuing, Aud
             self._append(stamped, {})
         self._emit([item.event for item in stamped])
         funded = {ref: amount for ref, amount in plan.shares.items() if amount > 0}
-        return BatchResult(funded, tuple(r for r in plan.shares if r not in funded), plan.scaled)
+        return BatchResult(funded, tuple(r for r in plan.shares if r not in funded), plan.scaled, plan.policy)
 
     def ceiling(self, reference: str) -> Decimal:
         """The dossier's ceiling now: with its confirmed bonus criteria once instructed, the base rate before."""

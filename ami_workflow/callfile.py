@@ -29,11 +29,12 @@ from cattrs.errors import (
 from stdnum.fr import siren as _siren
 from stdnum.fr import siret as _siret
 
-from .campaign import DATE_POLICIES, FORMAT, Campaign
+from .campaign import ALLOCATION_POLICIES, DATE_POLICIES, FORMAT, Campaign
 from .codec import converter, describe_error, first_problem
 from .errors import AmiWorkflowError, CallFileError
 from .guards import GUARD_TRIGGERS, GUARDS
 from .i18n import N_, _
+from .rules import SHORTFALLS
 
 __all__ = ["DEFAULT_CALL", "IDENTITY_FIELDS", "bundled_calls", "check_campaign", "load_campaign", "parse_campaign"]
 
@@ -105,6 +106,15 @@ def check_campaign(campaign: Campaign) -> list[tuple[str, str]]:
         problems.append(("funder.siret", _("{siret!r} is not a valid SIRET").format(siret=funder.siret)))
     elif funder.siret and funder.siren and _siret.compact(funder.siret)[:9] != _siren.compact(funder.siren):
         problems.append(("funder.siret", _("the SIRET does not start with the funder's SIREN")))
+    allocation = campaign.funding.allocation
+    if allocation.policy not in ALLOCATION_POLICIES:
+        problems.append(("funding.allocation.policy", _("unknown policy {policy!r}: the policies are {policies}")
+                         .format(policy=allocation.policy, policies=", ".join(ALLOCATION_POLICIES))))
+    if allocation.shortfall not in SHORTFALLS:
+        problems.append(("funding.allocation.shortfall", _("unknown shortfall rule {rule!r}: the rules are {rules}")
+                         .format(rule=allocation.shortfall, rules=", ".join(SHORTFALLS))))
+    if allocation.policy == "rank" and campaign.committee.grid is None:
+        problems.append(("funding.allocation.policy", _("allocating by rank needs a scoring grid ([committee.grid])")))
     grid = campaign.committee.grid
     if grid is not None:
         if grid.scale_max < 1:

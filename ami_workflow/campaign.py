@@ -25,6 +25,8 @@ from .rules import FlatCap, RateWithBonus
 from .workflow import WorkflowSpec
 
 __all__ = [
+    "ALLOCATION_POLICIES",
+    "Allocation",
     "ApplicantKind",
     "Applicants",
     "Axis",
@@ -231,6 +233,24 @@ class Criterion:
     label: str
 
 
+#: How the committee's list shares the envelope (``[funding.allocation] policy``).
+ALLOCATION_POLICIES = ("pro_rata", "rank", "committee")
+
+
+@attrs.frozen
+class Allocation:
+    """How a committee's list shares what is left of the envelope, when the claims exceed it.
+
+    ``pro_rata``: each claim scaled down alike, to the cent; ``rank``: in the committee's ranking order, each
+    funded in full until the envelope is used, the first that does not fit getting what is left (``shortfall =
+    "partial"``) or nothing (``"stop"``); ``committee``: the amounts the committee sets, refused if they exceed a
+    ceiling, a request or the envelope.
+    """
+
+    policy: str = "pro_rata"
+    shortfall: str = "partial"
+
+
 @attrs.frozen
 class Funding:
     """The funding rule: a ceiling rule picked by name, its bonus criteria, and the convention threshold."""
@@ -243,6 +263,7 @@ class Funding:
     financial_report_months: int = 6
     """The compte rendu financier is due this many months after the end of the year of the grant."""
     financial_report_legal_basis: str = ""
+    allocation: Allocation = Allocation()
 
     def criterion_keys(self) -> frozenset[str]:
         return frozenset(c.key for c in self.criteria)

@@ -34,7 +34,7 @@ from cattrs.errors import (
 )
 
 from .calendar import Calendar, Window, parse_instant
-from .campaign import Criterion, Funding
+from .campaign import Allocation, Criterion, Funding
 from .errors import InvalidInput
 from .i18n import _
 from .money import parse_decimal
@@ -126,6 +126,8 @@ def _make_converter() -> cattrs.Converter:
                 name=name, parameters=', '.join(sorted(extra))))
         data["ceiling"] = rule_class(**params)
         data["criteria"] = conv.structure(data.get("criteria", []), tuple[Criterion, ...])
+        if "allocation" in data:
+            data["allocation"] = conv.structure(data["allocation"], Allocation)
         extra = set(data) - {f.name for f in attrs.fields(Funding)}
         if extra:
             raise ValueError(_("unknown keys: {keys}").format(keys=', '.join(sorted(extra))))
@@ -147,6 +149,7 @@ def _make_converter() -> cattrs.Converter:
             "criteria": conv.unstructure(f.criteria),
             "financial_report_months": f.financial_report_months,
             "financial_report_legal_basis": f.financial_report_legal_basis,
+            "allocation": conv.unstructure(f.allocation),
         },
     )
     return conv

@@ -36,8 +36,10 @@ __all__ = [
     "CeilingRule",
     "FlatCap",
     "RateWithBonus",
+    "SHORTFALLS",
     "Totals",
     "allocate",
+    "allocate_by_rank",
     "ceiling",
     "cofunding_fits",
     "qpv_share_met",
@@ -222,3 +224,41 @@ def allocate(envelope: Decimal, claims: Sequence[tuple[str, Decimal]]) -> dict[s
     for i in order[:left]:
         floors[i] += 1
     return {key: from_cents(cents) for key, cents in zip(keys, floors, strict=True)}
+
+
+#: What allocating by rank does with the first dossier that does not fit: it gets what is left, or nothing and the
+#: allocation stops there.
+SHORTFALLS = ("partial", "stop")
+
+
+def allocate_by_rank(envelope: Decimal, claims: Sequence[tuple[str, Decimal]], shortfall: str = "partial"
+                     ) -> dict[str, Decimal]:
+    """Fund ``claims`` (key, most the claim may get) in the order given, the best ranked first, until ``envelope``
+    is used.
+
+    Each dossier gets its full claim while it fits. The first that does not fit gets what is left (``partial``),
+    or nothing (``stop``); every dossier after it gets nothing. No share exceeds its claim, and the shares never
+    add up to more than the envelope::
+
+        >>> claims = [("a", Decimal("60")), ("b", Decimal("50")), ("c", Decimal("10"))]
+        >>> allocate_by_rank(Decimal("100"), claims)
+        {'a': Decimal('60.00'), 'b': Decimal('40.00'), 'c': Decimal('0.00')}
+        >>> allocate_by_rank(Decimal("100"), claims, "stop")
+        {'a': Decimal('60.00'), 'b': Decimal('0.00'), 'c': Decimal('0.00')}
+    """
+    if shortfall not in SHORTFALLS:
+        raise InvalidInput(_("unknown shortfall rule {rule!r}: the rules are {rules}").format(
+            rule=shortfall, rules=", ".join(SHORTFALLS)))
+    left = to_cents(euros(envelope, "envelope"))
+    keys = [key for key, _ in claims]
+    if len(set(keys)) != len(keys):
+        raise InvalidInput(_("allocate: every claim needs a distinct key"))
+    out: dict[str, Decimal] = {}
+    stopped = False
+    for key, amount in claims:
+        wanted = to_cents(euros(amount, f"claim {key}"))
+        share = 0 if stopped else wanted if wanted <= left else (left if shortfall == "partial" else 0)
+        stopped = stopped or share < wanted
+        left -= share
+        out[key] = from_cents(share)
+    return out

@@ -13,6 +13,7 @@ from typing import Any
 
 import attrs
 
+from .campaign import ALLOCATION_POLICIES
 from .errors import InvalidInput
 from .i18n import _
 from .money import optional_euros
@@ -69,6 +70,13 @@ def _opt_amount(value: object) -> Decimal | None:
     return optional_euros(value, "amount")
 
 
+def _opt_policy(value: object) -> str | None:
+    if value is None or value in ALLOCATION_POLICIES:
+        return None if value is None else str(value)
+    raise InvalidInput(_("unknown allocation policy {policy!r}: the policies are {policies}").format(
+        policy=value, policies=", ".join(ALLOCATION_POLICIES)))
+
+
 def _opt_proposed(value: object) -> Decimal | None:
     return optional_euros(value, "proposed")
 
@@ -103,9 +111,11 @@ class HearArgs:
 
 @attrs.frozen
 class ApproveArgs:
-    """``approve``: the amount the jury retains (by default the instructor's proposal)."""
+    """``approve``: the amount the jury retains (by default the instructor's proposal), and how a committee's list
+    allocated it (``funding.allocation.policy``; none for a single approval)."""
 
     amount: Decimal | None = attrs.field(default=None, converter=_opt_amount)
+    allocation: str | None = attrs.field(default=None, converter=_opt_policy)
 
 
 @attrs.frozen

@@ -35,7 +35,6 @@ from ..i18n import _, format_day, format_instant
 from ..identity import check_applicant
 from ..money import ZERO
 from ..pieces import PieceReceipt
-from ..rules import allocate
 from ..states import State, state_words
 from ..triggers import (
     ApproveArgs,
@@ -49,6 +48,7 @@ from ..triggers import (
     WithdrawArgs,
 )
 from . import records
+from .allocation import BatchPlan, plan_batch
 from .commands import (
     AddCampaign,
     AmendCalendar,
@@ -234,7 +234,10 @@ def _facts(view: View, dossier: Dossier, args: TriggerArgs) -> tuple[dict[str, A
             return {"session": args.session}, {}
         case ApproveArgs():
             instructed = dossier.instruction.proposed if dossier.instruction else ZERO
-            return {"amount": str(args.amount if args.amount is not None else instructed)}, {}
+            facts = {"amount": str(args.amount if args.amount is not None else instructed)}
+            if args.allocation is not None:  # a committee's list: how it shared the envelope
+                facts["allocation"] = args.allocation
+            return facts, {}
         case RejectArgs():
             return {}, ({"note": args.motivation} if args.motivation else {})
         case WithdrawArgs():
@@ -253,46 +256,6 @@ def _dest(dossier: Dossier, trigger: str, data: Mapping[str, Any], event: Event)
     return State.PAID.value if paid == (dossier.approved or ZERO) else State.APPROVED.value
 
 
-@attrs.frozen
-class BatchPlan:
-    """Each listed dossier's share of what is left of the envelope, and whether they were scaled down."""
-
-    shares: Mapping[str, Decimal]
-    scaled: bool
-
-
-def plan_batch(view: View, campaign_id: str, proposals: Mapping[str, Decimal | None]) -> BatchPlan:
-    """The committee's list, allocated pro rata to the cent when the claims exceed what is left.
-
-    A dossier's claim is the least of its proposal (the amount given, or the
-    instructor's), its ceiling and its request. Raises :class:`Refused` for
-    every unknown or uninstructed dossier.
-    """
-    campaign = view.campaign(campaign_id)
-    claims: list[tuple[str, Decimal]] = []
-    reasons: list[str] = []
-    for ref, given in proposals.items():
-        dossier = view.find(ref)
-        if dossier is None or dossier.campaign_id != campaign_id:
-            reasons.append(_("no dossier {reference!r}").format(reference=ref))
-            continue
-        if dossier.instruction is None:
-            reasons.append(_("{reference}: the dossier has not been instructed").format(reference=ref))
-            continue
-        proposal = ApproveArgs(given).amount
-        claim = min(
-            proposal if proposal is not None else dossier.instruction.proposed,
-            dossier_ceiling(campaign, dossier, dossier.instruction.criteria),
-            dossier.application.requested or ZERO,
-        )
-        claims.append((ref, claim))
-    if reasons:
-        raise Refused("approve_batch", reasons)
-    remaining = campaign.envelope.amount - view.approved_total(campaign_id)
-    shares = allocate(max(remaining, ZERO), claims)
-    return BatchPlan(shares, sum(shares.values(), ZERO) < sum((c for _, c in claims), ZERO))
-
-
 def approve_batch(view: View, command: ApproveBatch, now: datetime) -> tuple[list[Event], BatchPlan]:
     """The approvals of a committee's list, and its plan: every funded dossier, or :class:`Refused`.
 
@@ -300,12 +263,13 @@ def approve_batch(view: View, command: ApproveBatch, now: datetime) -> tuple[lis
     approvals are checked one after the other, each seeing the ones before.
     """
     plan = plan_batch(view, command.campaign_id, command.proposals)
+    policy = view.campaign(command.campaign_id).funding.allocation.policy
     events: list[Event] = []
     reasons: list[str] = []
     for ref, amount in plan.shares.items():
         if amount <= 0:
             continue
-        fire = Fire(ref, "approve", ApproveArgs(amount), command.actor, at=command.at)
+        fire = Fire(ref, "approve", ApproveArgs(amount, policy), command.actor, at=command.at)
         try:
             events.append(_fire(view, fire, now))
         except (Refused, IllegalTrigger) as exc:
