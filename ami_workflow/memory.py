@@ -38,6 +38,7 @@ from .i18n import _
 from .journal import GENESIS, ChainedEvent
 from .money import ZERO
 from .rules import Totals
+from .scoring import sheet_key
 
 __all__ = ["MemoryWorkflow"]
 
@@ -157,14 +158,20 @@ class MemoryWorkflow(Operations):
             self._set(self._files, sha, None)
 
     def _erase_members(self, targets: Sequence[Mapping[str, str]]) -> None:
-        wanted = {(t["campaign"], t["session"], t["path"]) for t in targets}
+        wanted = {(t["campaign"], t.get("session") or t["score"], t["path"]) for t in targets}
         for item in self._journal:
             event = item.event
             if event.kind is Kind.SESSION_RECORDED:
-                for path in event.personal:
-                    if (event.campaign, event.data["session"]["id"], path) in wanted:
-                        self._set(self._values, (item.chained.seq, path), None)
-                        self._pop(self._salts, (item.chained.seq, path))
+                subject = event.data["session"]["id"]
+            elif event.kind is Kind.SCORES_RECORDED:
+                score = event.data["score"]
+                subject = sheet_key(score["dossier"], score["session"], score["member"])
+            else:
+                continue
+            for path in event.personal:
+                if (event.campaign, subject, path) in wanted:
+                    self._set(self._values, (item.chained.seq, path), None)
+                    self._pop(self._salts, (item.chained.seq, path))
 
     def _keep_refusal(self, command: Any, reasons: Sequence[str]) -> None:
         self.refusals.append((command.reference, command.trigger, tuple(reasons)))

@@ -121,3 +121,14 @@ def test_result_of_no_sheet_is_none_and_a_sheet_checks_its_member() -> None:
     assert result(GRID, []) is None
     with pytest.raises(InvalidInput):
         ScoreSheet("d", "s", -1, {})
+
+
+def test_rule_erasing_a_committee_member_erases_their_opinions_and_verify_still_passes(flow: Any) -> None:
+    [ref] = _heard(flow)
+    flow.record_scores(ref, SESSION_ID, MEMBERS[0], marks(), opinion="Avis de Membre : bon projet.")
+    flow.record_scores(ref, SESSION_ID, MEMBERS[1], marks(), opinion="Un autre avis.")
+    flow.erase_committee_member(MEMBERS[0], reason="demande de la personne")
+    by_member = {s.member: s for s in flow.scores()}
+    assert by_member[0].opinion == "" and by_member[0].marks == marks()  # the marks stay: they name no one
+    assert by_member[1].opinion == "Un autre avis."
+    assert flow.verify() is None

@@ -417,6 +417,9 @@ _RECORDS = {
 def _erase_member(world: World, targets: Iterable[Mapping[str, Any]]) -> None:
     for target in targets:
         place = world.campaigns[target["campaign"]]
+        if "score" in target:  # an opinion of the member
+            place.scores[target["score"]] = attrs.evolve(place.scores[target["score"]], opinion="")
+            continue
         session = place.sessions[target["session"]]
         path = target["path"]
         if path == "chair":

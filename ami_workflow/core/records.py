@@ -308,6 +308,10 @@ def erase_member(view: View, command: EraseMember, now: datetime) -> list[Event]
         for i, member in enumerate(session.members):
             if member.name == command.name:
                 targets.append({"campaign": cid, "session": session.id, "path": f"members.{i}.name"})
+                # the member's opinions (avis) at that session go too: their own words, which may name people
+                targets += [{"campaign": cid, "score": key, "path": "opinion"}
+                            for key, sheet in view.scores(cid).items()
+                            if sheet.session == session.id and sheet.member == i and sheet.opinion]
     if not targets:
         return []
     return [Event(Kind.MEMBER_ERASED, None, None, now, command.actor, {"targets": targets}, {"reason": command.reason})]

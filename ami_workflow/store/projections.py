@@ -33,7 +33,7 @@ from ..core.evolve import (
 from ..dossier import Dossier
 from ..money import to_cents
 from ..personal import ERASED
-from ..scoring import sheet_key
+from ..scoring import ScoreSheet, sheet_key
 from .view import SqlView
 
 __all__ = ["COLUMNS", "dossier_columns", "project"]
@@ -159,6 +159,9 @@ def project(conn: sqlite3.Connection, view: SqlView, item: Chained, blobs: Mappi
 def _subject(event: Event) -> str:
     if event.kind is Kind.SESSION_RECORDED:
         return f"session:{event.campaign}:{event.data['session']['id']}"
+    if event.kind is Kind.SCORES_RECORDED:
+        score = event.data["score"]
+        return f"score:{event.campaign}:{sheet_key(score['dossier'], score['session'], score['member'])}"
     return f"event:{event.kind.value}"
 
 
@@ -257,6 +260,18 @@ def _project_record(conn: sqlite3.Connection, event: Event) -> None:
 
 def _erase_members(conn: sqlite3.Connection, event: Event) -> None:
     for target in event.data["targets"]:
+        if "score" in target:  # an opinion of the member
+            cid, key = target["campaign"], target["score"]
+            row = conn.execute("SELECT data FROM records WHERE campaign_id = ? AND kind = 'score' AND key = ?",
+                               (cid, key)).fetchone()
+            sheet = attrs.evolve(structure(json.loads(row[0]), ScoreSheet), opinion="")
+            conn.execute("UPDATE records SET data = ? WHERE campaign_id = ? AND kind = 'score' AND key = ?",
+                         (plain_json(plain(sheet)), cid, key))
+            conn.execute(
+                "UPDATE personal_values SET value = NULL, salt = '', erased_at = ? WHERE subject = ? AND path = ?",
+                (event.at.isoformat(), f"score:{cid}:{key}", "opinion"),
+            )
+            continue
         cid, sid, path = target["campaign"], target["session"], target["path"]
         row = conn.execute(
             "SELECT data FROM records WHERE campaign_id = ? AND kind = 'session' AND key = ?", (cid, sid)
