@@ -411,6 +411,7 @@ def campaign_rollover(state: _State, year: int, source: str | None, envelope: st
     the file, then register it with 'ami-workflow campaign add FILE'.
     """
     from .calendar import SystemClock
+    from .private_files import open_private
     from .rollover import rollover
     from .store import current_campaign
 
@@ -418,7 +419,8 @@ def campaign_rollover(state: _State, year: int, source: str | None, envelope: st
     result = rollover(current, year, envelope=envelope, qpv_csv=Path(qpv_csv) if qpv_csv else None,
                       valid_from=valid_from, valid_until=valid_until, today=SystemClock().now().date())
     if output:
-        Path(output).write_text(result.text, encoding="utf-8")
+        with open_private(output, "w", encoding="utf-8") as out:
+            out.write(result.text)
     else:
         click.echo(result.text, nl=False)
     click.echo(ngettext("{source} -> {target}: {count} change", "{source} -> {target}: {count} changes",
@@ -725,10 +727,12 @@ def pay(state: _State, /, reference: str, **options: Any) -> None:
 @click.argument("reference")
 @click.option("--at", help="Check the possible triggers at this time (default now).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--personal", is_flag=True, help="--json: include the IBAN and the representatives' names.")
 @click.pass_obj
-def dossier_show(state: _State, reference: str, at: str | None, as_json: bool) -> None:
+def dossier_show(state: _State, reference: str, at: str | None, as_json: bool, personal: bool) -> None:
     """The dossier: state, history, missing pieces, current ceiling, and what can happen next (and why not)."""
     from .codec import converter
+    from .personal import without_contacts
     from .pieces import missing_pieces
 
     with state.flow() as flow:
@@ -746,6 +750,8 @@ def dossier_show(state: _State, reference: str, at: str | None, as_json: bool) -
         "ceiling": str(limit),
         "next": possible,
     }
+    if not personal:  # an IBAN and people's names only when asked for (applicant export gives everything)
+        data = without_contacts(data)
 
     def lines() -> Iterator[str]:
         app = d.application
@@ -783,10 +789,12 @@ def dossier_show(state: _State, reference: str, at: str | None, as_json: bool) -
 @click.option("--axis")
 @click.option("--qpv")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--personal", is_flag=True, help="--json: include the IBANs and the representatives' names.")
 @click.pass_obj
-def dossier_list(state: _State, /, as_json: bool, **filters: str | None) -> None:
+def dossier_list(state: _State, /, as_json: bool, personal: bool, **filters: str | None) -> None:
     """List the campaign's dossiers, filtered by state, axis and QPV."""
     from .codec import converter
+    from .personal import without_contacts
 
     with state.flow() as flow:
         found = flow.dossiers(campaign_id=flow.campaign.id, state=filters["state"], axis=filters["axis"],
@@ -794,7 +802,8 @@ def dossier_list(state: _State, /, as_json: bool, **filters: str | None) -> None
     rows = [(d.reference, state_label(d.state), d.application.axis, " ".join(d.application.qpv_codes),
              _money(d.application.requested), _money(d.approved), d.applicant.name) for d in found]
     headers = (_("reference"), _("state"), _("axis"), _("qpv"), _("requested"), _("granted"), _("applicant"))
-    _emit([converter.unstructure(d) for d in found], as_json, lambda: _table(rows, headers) + [
+    listed = [converter.unstructure(d) for d in found]
+    _emit(listed if personal else without_contacts(listed), as_json, lambda: _table(rows, headers) + [
         ngettext("{count} dossier", "{count} dossiers", len(rows)).format(count=len(rows))])
 
 
@@ -812,11 +821,14 @@ def applicant() -> None:
 @click.pass_obj
 def applicant_export(state: _State, identity: str, output: str | None) -> None:
     """Everything stored about one applicant (IDENTITY such as siren:732829320 or rna:W622000123), as JSON."""
+    from .private_files import open_private
+
     with state.flow() as flow:
         data = flow.export_applicant(identity)
     text = json.dumps(data, ensure_ascii=False, indent=2)
     if output:
-        Path(output).write_text(text + "\n", encoding="utf-8")
+        with open_private(output, "w", encoding="utf-8") as out:
+            out.write(text + "\n")
         click.echo(_("wrote {path}").format(path=output), err=True)
     else:
         click.echo(text)
@@ -979,6 +991,7 @@ def agenda(state: _State, at: str, as_json: bool) -> None:
 def export(state: _State, fmt: str, output: str | None, dialect: str, above_threshold: bool) -> None:
     """Export the dossiers (csv, xlsx, json), the SCDL 'subventions' open data (scdl) or 360Giving JSON."""
     from . import exports, sheets
+    from .private_files import open_private
 
     if fmt == "xlsx" and not output:
         _fail(_("xlsx: give the file to write with -o FILE.xlsx"))
@@ -987,26 +1000,53 @@ def export(state: _State, fmt: str, output: str | None, dialect: str, above_thre
     with state.flow() as flow:
         cid = flow.campaign.id
         if fmt == "csv":  # streamed from the store
-            with open(output, "w", encoding="utf-8", newline="") if output else nullcontext(sys.stdout) as out:
+            with open_private(output, "w", encoding="utf-8", newline="") if output else nullcontext(sys.stdout) as out:
                 if dialect == "fr":
                     sheets.write_dossiers_csv_fr(flow, out, cid)
                 else:
                     exports.write_dossiers_csv(flow, out, cid)
         elif fmt == "xlsx":
             assert output is not None
-            sheets.write_dossiers_xlsx(flow, output, cid)
+            with open_private(output, "wb") as binary:
+                sheets.write_dossiers_xlsx(flow, binary, cid)
         elif fmt == "scdl":  # streamed, checked whole before the output is opened: a refusal writes nothing
             with exports.scdl_csv(flow, cid, above_threshold_only=above_threshold) as checked, (
-                open(output, "w", encoding="utf-8", newline="") if output else nullcontext(sys.stdout)
+                open_private(output, "w", encoding="utf-8", newline="") if output else nullcontext(sys.stdout)
             ) as out:
                 for chunk in iter(lambda: checked.read(1 << 16), ""):
                     out.write(chunk)
         else:
             data = exports.dossiers_json(flow, cid) if fmt == "json" else exports.giving360(flow, cid)
-            with open(output, "w", encoding="utf-8", newline="") if output else nullcontext(sys.stdout) as out:
+            with open_private(output, "w", encoding="utf-8", newline="") if output else nullcontext(sys.stdout) as out:
                 out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     if output:
         click.echo(_("wrote {path}").format(path=output), err=True)
+
+
+# -- publish: the open data, without personal data -----------------------------------
+
+
+@main.command()
+@click.argument("out", metavar="OUT.db", type=click.Path(dir_okay=False))
+@click.option("--metadata", "metadata_path", type=click.Path(dir_okay=False),
+              help="Where to write Datasette's metadata (default: metadata.json beside OUT.db).")
+@click.option("--force", is_flag=True, help="Replace OUT.db and its metadata if they exist.")
+@click.pass_obj
+def publish(state: _State, out: str, metadata_path: str | None, force: bool) -> None:
+    """Write an open-data SQLite database for everyone (mode 0644) and its metadata.json for Datasette.
+
+    Every campaign's received dossiers, with their labels and amounts in euros; no
+    names of people, IBAN, piece, committee member, note or journal.
+    """
+    from .store import publish as publish_database
+
+    with state.flow() as flow:
+        done = publish_database(flow, out, metadata_path=metadata_path, force=force)
+    click.echo(ngettext("wrote {path} ({count} dossier) and {metadata}",
+                        "wrote {path} ({count} dossiers) and {metadata}", done.dossiers).format(
+        path=done.database, count=done.dossiers, metadata=done.metadata))
+    click.echo(_("to browse it: datasette {path} --metadata {metadata}").format(
+        path=done.database, metadata=done.metadata))
 
 
 @main.group()
@@ -1071,11 +1111,13 @@ def document_print(state: _State, reference: str, kind: str, fmt: str, attests: 
                    output: str | None) -> None:
     """Reprint an issued document: the bytes as issued, whatever changed since."""
     from . import notices
+    from .private_files import open_private
 
     with state.flow() as flow:
         data = notices.reprint(flow, reference, kind, fmt, attests)
     if output:
-        Path(output).write_bytes(data)
+        with open_private(output, "wb") as out:
+            out.write(data)
         click.echo(_("wrote {path}").format(path=output), err=True)
     elif fmt == "pdf" and sys.stdout.isatty():
         _fail(_("a PDF is not printed on a terminal: give -o FILE, or pipe it"))

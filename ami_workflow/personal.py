@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, MutableMapping
 from typing import Any
 
-__all__ = ["ERASED", "PERSONAL", "join_personal", "split_personal"]
+__all__ = ["CONTACT_KEYS", "ERASED", "PERSONAL", "join_personal", "split_personal", "without_contacts"]
 
 #: What a stored record shows in place of a personal datum (kept in its own table).
 PERSONAL = "[personal data]"
@@ -62,4 +62,24 @@ def join_personal(data: dict[str, Any], values: Mapping[str, str | None]) -> dic
     for path, holder, key in _fields(data):
         if holder.get(key) == PERSONAL:
             holder[key] = values.get(path) or ERASED
+    return data
+
+
+#: The keys that ``dossier show`` and ``dossier list --json`` leave out unless asked (``--personal``): the
+#: applicant's IBAN, and the names of the people who sign for it (its legal representative, the signer of an
+#: original).
+CONTACT_KEYS = frozenset({"iban", "legal_representative", "signed_by"})
+
+
+def without_contacts(data: Any) -> Any:
+    """A copy of unstructured ``data`` without the :data:`CONTACT_KEYS`, at any depth.
+
+    >>> without_contacts({"applicant": {"name": "Asso", "iban": "FR76…", "legal_representative": "Claire Dupont"},
+    ...                   "history": [{"payload": {"signed_by": "Claire Dupont", "piece": "statuts"}}]})
+    {'applicant': {'name': 'Asso'}, 'history': [{'payload': {'piece': 'statuts'}}]}
+    """
+    if isinstance(data, Mapping):
+        return {key: without_contacts(value) for key, value in data.items() if key not in CONTACT_KEYS}
+    if isinstance(data, (list, tuple)):
+        return [without_contacts(value) for value in data]
     return data

@@ -2,6 +2,8 @@
 
 from ..errors import SchemaError, VersionConflict
 from .connection import SCHEMA_MIGRATIONS
+from .publish import Published, publish
 from .workflow import Workflow, current_campaign
 
-__all__ = ["SCHEMA_MIGRATIONS", "SchemaError", "VersionConflict", "Workflow", "current_campaign"]
+__all__ = ["SCHEMA_MIGRATIONS", "Published", "SchemaError", "VersionConflict", "Workflow", "current_campaign",
+           "publish"]

@@ -40,6 +40,7 @@ from sqlite_utils.migrations import Migrations
 
 from ..errors import InvalidInput, SchemaError
 from ..i18n import _
+from ..private_files import create_private
 from . import schema
 
 __all__ = ["SCHEMA_MIGRATIONS", "SYNCHRONOUS", "SchemaError", "connect", "migrate"]
@@ -97,8 +98,9 @@ _FIRST_BACKOFF, _MAX_BACKOFF = 0.002, 0.05
 def connect(path: str | Path, *, synchronous: str = "FULL", busy_timeout: float = 30.0) -> sqlite3.Connection:
     """A connection to ``path`` (``":memory:"`` for tests) in autocommit mode, with the library's settings.
 
-    Files use WAL; ``synchronous`` is one of :data:`SYNCHRONOUS`; writers wait
-    up to ``busy_timeout`` seconds for the lock; foreign keys are enforced.
+    A new file is created with mode ``0600`` whatever the umask (its ``-wal`` and ``-shm`` get the same); files
+    use WAL; ``synchronous`` is one of :data:`SYNCHRONOUS`; writers wait up to ``busy_timeout`` seconds for the
+    lock; foreign keys are enforced.
     ``isolation_level=None``: every transaction is an explicit ``BEGIN``.
     A file that is not a SQLite database raises :class:`SchemaError`.
     """
@@ -107,6 +109,10 @@ def connect(path: str | Path, *, synchronous: str = "FULL", busy_timeout: float 
         raise InvalidInput(_("synchronous must be one of {choices}, not {value!r}").format(
             choices=", ".join(SYNCHRONOUS), value=synchronous))
     name = str(path)
+    if name not in ("", ":memory:") and not name.startswith("file:"):
+        # Created 0600 whatever the umask: it holds names and IBANs. SQLite gives its -wal and -shm files the
+        # database file's mode.
+        create_private(name)
     conn = sqlite3.connect(name, timeout=busy_timeout, isolation_level=None, check_same_thread=False)
     try:
         conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
