@@ -466,7 +466,7 @@ def campaign_set_funder(state: _State, siret: str | None, prefix: str | None, re
 @click.option("--year", type=int, required=True, help="The new call's year.")
 @click.option("--call", "source",
               help="A call file or bundled call (default: the database's campaign, else the 2021 call).")
-@click.option("--from", "old_source", hidden=True, help="The former name of --call.")
+@click.option("--from", "old_source", hidden=True)  # the former name of --call
 @click.option("--envelope", help="The new envelope, e.g. 160000 (default: this year's).")
 @click.option("--qpv-csv", type=click.Path(exists=True, dir_okay=False),
               help="A new QPV list: CSV with the header code,name,communes "
@@ -537,7 +537,7 @@ def _read_data_file(path: str) -> dict[str, Any]:
 @click.option("--rna")
 @click.option("--iban")
 @click.option("--legal-representative", help="The legal representative (personal data).")
-@click.option("--representative", hidden=True, help="The former name of --legal-representative.")
+@click.option("--representative", hidden=True)  # the former name of --legal-representative
 @click.option("--title", help="The action's title.")
 @click.option("--axis")
 @click.option("--qpv", multiple=True, help="A target QPV code (repeat for several).")

@@ -2,6 +2,6 @@
 
 from ..errors import SchemaError, VersionConflict
 from .connection import SCHEMA_MIGRATIONS
-from .workflow import Workflow, current_campaign
+from .workflow import Workflow, choose_campaign, current_campaign
 
-__all__ = ["SCHEMA_MIGRATIONS", "SchemaError", "VersionConflict", "Workflow", "current_campaign"]
+__all__ = ["SCHEMA_MIGRATIONS", "SchemaError", "VersionConflict", "Workflow", "choose_campaign", "current_campaign"]
