@@ -482,8 +482,9 @@ class Operations(Batching, CampaignOperations, Issuing, Auditing):
         for name, value in (("campaign_id", campaign_id), ("state", state), ("axis", axis), ("qpv", qpv)):
             if value is not None:
                 _text(value, name)
-        campaign = self.get_campaign(campaign_id) if campaign_id is not None else self.campaign
-        campaign.check_filters(state=state, axis=axis, qpv=qpv)
+        if (state, axis, qpv) != (None, None, None):
+            campaign = self.get_campaign(campaign_id) if campaign_id is not None else self.campaign
+            campaign.check_filters(state=state, axis=axis, qpv=qpv)
         return self._dossiers(campaign_id, state, axis, qpv)
 
     def _dossiers(
