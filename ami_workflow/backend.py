@@ -423,7 +423,7 @@ class Operations(Batching, CampaignOperations, CommitteeOperations, Issuing, Aud
             try:
                 out[trigger] = check_trigger(view, dossier, trigger, parse_args(trigger, {}), when)
             except InvalidInput as exc:
-                out[trigger] = [f"needs data: {exc}"]
+                out[trigger] = [str(exc)]  # "hear needs session"
         return out
 
     def approve_batch(
@@ -481,10 +481,16 @@ class Operations(Batching, CampaignOperations, CommitteeOperations, Issuing, Aud
         axis: str | None = None,
         qpv: str | None = None,
     ) -> list[Dossier]:
-        """The dossiers, filtered by campaign, state, axis and target QPV, in reference order."""
+        """The dossiers, filtered by campaign, state, axis and target QPV, in reference order.
+
+        A state, axis or QPV code that the campaign's call (by default the flow's) does not know is refused.
+        """
         for name, value in (("campaign_id", campaign_id), ("state", state), ("axis", axis), ("qpv", qpv)):
             if value is not None:
                 _text(value, name)
+        if (state, axis, qpv) != (None, None, None):
+            campaign = self.get_campaign(campaign_id) if campaign_id is not None else self.campaign
+            campaign.check_filters(state=state, axis=axis, qpv=qpv)
         return self._dossiers(campaign_id, state, axis, qpv)
 
     def _dossiers(

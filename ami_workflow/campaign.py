@@ -19,6 +19,8 @@ from decimal import Decimal
 import attrs
 
 from .calendar import Calendar
+from .errors import InvalidInput
+from .i18n import _
 from .money import euros, percent
 from .pieces import PieceRequirement
 from .rules import FlatCap, RateWithBonus
@@ -355,3 +357,27 @@ class Campaign:
             if piece.key == key:
                 return piece
         return None
+
+    def check_filters(self, *, state: str | None = None, axis: str | None = None, qpv: str | None = None) -> None:
+        """Raise :class:`InvalidInput` for a state, an axis or a QPV code that this call does not know, listing
+        the known ones (a filter on a misspelt key would silently find nothing)::
+
+            >>> from ami_workflow.callfile import load_campaign
+            >>> load_campaign("ami-cohesion-sociale-2021").check_filters(state="payé")  # doctest: +ELLIPSIS
+            Traceback (most recent call last):
+            ...
+            ami_workflow.errors.InvalidInput: unknown state 'payé'; the states are draft, submitted, ...
+        """
+        problems = []
+        states = self.workflow.machine().states
+        if state is not None and state not in states:
+            problems.append(_("unknown state {state!r}; the states are {known}").format(
+                state=state, known=", ".join(states)))
+        if axis is not None and self.axis(axis) is None:
+            problems.append(_("unknown axis {axis!r}; the call knows {known}").format(
+                axis=axis, known=", ".join(a.key for a in self.axes)))
+        if qpv is not None and self.territory.get(qpv) is None:
+            problems.append(_("unknown QPV code {code!r}; the call's territory has {known}").format(
+                code=qpv, known=", ".join(q.code for q in self.territory.qpv)))
+        if problems:
+            raise InvalidInput("; ".join(problems))

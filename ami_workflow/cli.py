@@ -14,7 +14,7 @@ import inspect
 import json
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from datetime import date, datetime
 from pathlib import Path
@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from .errors import AmiWorkflowError, IllegalTrigger, InvalidInput, Refused, VersionConflict
+from .errors import AmbiguousCampaign, AmiWorkflowError, IllegalTrigger, InvalidInput, Refused, VersionConflict
 from .i18n import (
     CLICK_DOMAIN,
     LANGUAGES,
@@ -132,6 +132,11 @@ class _Group(click.Group):
             else:
                 click.echo(_("Refused: {problem}").format(problem=exc), err=True)
             ctx.exit(1)
+        except AmbiguousCampaign as exc:
+            click.echo(_("Error: the database holds {count} campaigns ({campaigns}): choose one with --campaign ID "
+                         "(or set AMI_WORKFLOW_CAMPAIGN)").format(count=len(exc.campaigns),
+                                                                  campaigns=", ".join(exc.campaigns)), err=True)
+            ctx.exit(2)
         except AmiWorkflowError as exc:
             click.echo(_("Error: {problem}").format(problem=exc), err=True)
             ctx.exit(2)
@@ -141,19 +146,36 @@ class _Group(click.Group):
 
 
 class _State:
+    """The database and the campaign a command works on (``--db`` and ``--campaign``, before or after it)."""
+
     def __init__(self, db: str, campaign: str | None) -> None:
         self.db = db
         self.campaign = campaign
+        self._said = False
 
     @contextmanager
-    def flow(self, *, create_with: Campaign | None = None, clock: Clock | None = None) -> Iterator[Workflow]:
+    def flow(self, *, create_with: Campaign | None = None, clock: Clock | None = None,
+             any_campaign: bool = False) -> Iterator[Workflow]:
+        """The database open on the campaign: the one named, or its only one; with several and none named, the
+        command is refused (``any_campaign``: the newest, for a command about every campaign). With several,
+        the one used is said on stderr."""
         from .store import Workflow
 
         if create_with is None and self.db != ":memory:" and not Path(self.db).exists():
             _fail(_("no database at {path}: run 'ami-workflow demo' or 'ami-workflow campaign add FILE' first")
                   .format(path=self.db))
-        with Workflow.open(self.db, create_with or self.campaign, clock=clock, actor=_login()) as flow:
+        with Workflow.open(self.db, create_with or self.campaign, clock=clock, actor=_login(),
+                           newest=any_campaign) as flow:
+            if create_with is None and not any_campaign:
+                self.say_campaign(flow.campaign.id, len(flow.campaign_ids()))
             yield flow
+
+    def say_campaign(self, campaign_id: str, count: int) -> None:
+        """Say on stderr, once, which campaign the command uses when the database holds several."""
+        if count > 1 and not self._said:
+            self._said = True
+            click.echo(_("campaign {campaign} (one of {count} in {db})").format(
+                campaign=campaign_id, count=count, db=self.db), err=True)
 
 
 def _login() -> str:
@@ -172,10 +194,17 @@ def _fail(message: str) -> NoReturn:
 
 def _emit(data: Any, as_json: bool, lines: Callable[[], Iterable[str]]) -> None:
     if as_json:
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=_json_default))
     else:
         for line in lines():
             click.echo(line)
+
+
+def _json_default(value: Any) -> Any:
+    """What JSON has no type for: a set as a sorted list, anything else (a day, an amount) as its text."""
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=str)
+    return str(value)
 
 
 def _table(rows: Sequence[Sequence[object]], headers: Sequence[str]) -> list[str]:
@@ -209,9 +238,14 @@ def _money(amount: Any) -> str:
     return "" if amount is None else format_money(amount)
 
 
+def _interactive() -> bool:
+    """Whether stderr is a terminal, where a progress bar is drawn."""
+    return sys.stderr.isatty()
+
+
 def _progress(items: Sequence[Any], label: str) -> Any:
     """A progress bar on a terminal, nothing when piped."""
-    if sys.stderr.isatty():
+    if _interactive():
         return click.progressbar(items, label=label, file=sys.stderr)
     return _Quiet(items)
 
@@ -231,15 +265,49 @@ class _Quiet:
 @click.option("--db", envvar="AMI_WORKFLOW_DB", default="ami.db", show_default=True,
               help="The SQLite database (or set AMI_WORKFLOW_DB).")
 @click.option("--campaign", "campaign_id", envvar="AMI_WORKFLOW_CAMPAIGN", default=None,
-              help="The campaign id (default: the database's most recent campaign).")
+              help="The campaign id, required when the database holds several (or set AMI_WORKFLOW_CAMPAIGN).")
 @click.option("--lang", type=click.Choice(sorted(LANGUAGES)), default=None, is_eager=True, expose_value=False,
               callback=_choose_language,
               help="The language of the output: fr (the default) or en (or set AMI_WORKFLOW_LANG).")
 @click.version_option(package_name="ami-workflow")
 @click.pass_context
 def main(ctx: click.Context, db: str, campaign_id: str | None) -> None:
-    """Run a call for projects (AMI) end to end on an embedded SQLite database."""
+    """Run a call for projects (AMI) end to end on an embedded SQLite database.
+
+    --db and --campaign go before or after the command. A database of several campaigns needs --campaign
+    (or AMI_WORKFLOW_CAMPAIGN): no command picks one silently.
+    """
     ctx.obj = _State(db, campaign_id)
+
+
+def _late_db(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        ctx.ensure_object(_State).db = value
+
+
+def _late_campaign(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        ctx.ensure_object(_State).campaign = value
+
+
+def _late_options(group: click.Group) -> None:
+    """Give every command --db and --campaign too, so that they work after the command's name as well."""
+    for command in group.commands.values():
+        if isinstance(command, click.Group):
+            _late_options(command)
+            continue
+        command.params += [
+            click.Option(["--db"], expose_value=False, callback=_late_db,
+                         help="The SQLite database (or set AMI_WORKFLOW_DB)."),
+            click.Option(["--campaign"], expose_value=False, callback=_late_campaign,
+                         help="The campaign id, required when the database holds several (or set "
+                              "AMI_WORKFLOW_CAMPAIGN)."),
+        ]
+
+
+def _actor_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--actor, by default the login name (the same everywhere)."""
+    return click.option("--actor", default=_login, help="Who does it (default: the login name).")(func)
 
 
 # -- demo ------------------------------------------------------------------------
@@ -270,10 +338,10 @@ def demo(state: _State, reset: bool, seed: int, count: int, documents: bool) -> 
     campaign = load_campaign(DEFAULT_CALL)
     # The demo simulates 2021 on a clock of its own, which the walk moves forward day by day.
     with state.flow(create_with=campaign, clock=FixedClock(datetime(2021, 3, 8, 9, tzinfo=PARIS))) as flow:
-        phases = list(range(count * 4))
-        with _progress(phases, _("Walking the 2021 campaign")) as bar, flow.batch():  # one transaction: all or nothing
-            ticks = iter(bar)
-            refs = run_demo(flow, echo=click.echo, seed=seed, count=count, tick=lambda: next(ticks, None))
+        # One transaction: all or nothing. No progress bar: the walk's narrative, on stdout, is its progress (a bar
+        # on stderr would be drawn over it).
+        with flow.batch():
+            refs = run_demo(flow, echo=click.echo, seed=seed, count=count)
         # The documents each act called for, as the service would have sent them: stored as issued (HTML and PDF).
         wanted = issuance.to_issue(flow, refs) if documents else []
         with _progress(wanted, _("Issuing the documents")) as bar, flow.batch():
@@ -325,7 +393,7 @@ def campaign_list(state: _State, as_json: bool) -> None:
     """List the campaigns in the database, and the calls bundled with the library."""
     from .callfile import bundled_calls
 
-    with state.flow() as flow:
+    with state.flow(any_campaign=True) as flow:
         rows, table = [], []
         for cid in flow.campaign_ids():
             c = flow.get_campaign(cid)
@@ -365,15 +433,20 @@ def campaign_add(state: _State, call_file: str) -> None:
 
     c = load_campaign(call_file)
     with state.flow(create_with=c) as flow:
-        total = len(flow.campaign_ids())
-        click.echo(_("campaign {id} registered in {db} ({total} in all)").format(id=c.id, db=state.db, total=total))
+        ids = flow.campaign_ids()
+        click.echo(_("campaign {id} registered in {db} ({total} in all)").format(id=c.id, db=state.db,
+                                                                                total=len(ids)))
+    if len(ids) > 1:
+        click.echo(_("the database now holds {count} campaigns ({campaigns}): every command needs --campaign ID "
+                     "(or AMI_WORKFLOW_CAMPAIGN), e.g. --campaign {id}").format(
+            count=len(ids), campaigns=", ".join(ids), id=c.id), err=True)
 
 
 @campaign.command("set-funder")
 @click.option("--siret", help="The funder's 14-digit SIRET (it starts with the funder's SIREN).")
 @click.option("--prefix", help="The funder's 360Giving identifier prefix, as 360Giving registered it (360G-…).")
 @click.option("--reason", required=True, help="Why the funder's identifiers are set or changed.")
-@click.option("--actor", default="")
+@_actor_option
 @click.pass_obj
 def campaign_set_funder(state: _State, siret: str | None, prefix: str | None, reason: str, actor: str) -> None:
     """Set the funder's SIRET and 360Giving prefix on the campaign: a journaled amendment, for the exports."""
@@ -391,8 +464,9 @@ def campaign_set_funder(state: _State, siret: str | None, prefix: str | None, re
 
 @campaign.command("rollover")
 @click.option("--year", type=int, required=True, help="The new call's year.")
-@click.option("--from", "source",
+@click.option("--call", "source",
               help="A call file or bundled call (default: the database's campaign, else the 2021 call).")
+@click.option("--from", "old_source", hidden=True)  # the former name of --call
 @click.option("--envelope", help="The new envelope, e.g. 160000 (default: this year's).")
 @click.option("--qpv-csv", type=click.Path(exists=True, dir_okay=False),
               help="A new QPV list: CSV with the header code,name,communes "
@@ -402,8 +476,8 @@ def campaign_set_funder(state: _State, siret: str | None, prefix: str | None, re
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
               help="Write the call file (default stdout).")
 @click.pass_obj
-def campaign_rollover(state: _State, year: int, source: str | None, envelope: str | None, qpv_csv: str | None,
-                      valid_from: int | None, valid_until: int | None, output: str | None) -> None:
+def campaign_rollover(state: _State, year: int, source: str | None, old_source: str | None, envelope: str | None,
+                      qpv_csv: str | None, valid_from: int | None, valid_until: int | None, output: str | None) -> None:
     """Write next year's call file from this year's; the changes and warnings go to stderr.
 
     Dates keep their day of the month and move off weekends and French public holidays as the
@@ -415,7 +489,7 @@ def campaign_rollover(state: _State, year: int, source: str | None, envelope: st
     from .rollover import rollover
     from .store import current_campaign
 
-    current = current_campaign(state.db, source)
+    current = current_campaign(state.db, source or old_source, state.campaign, newest=False)
     result = rollover(current, year, envelope=envelope, qpv_csv=Path(qpv_csv) if qpv_csv else None,
                       valid_from=valid_from, valid_until=valid_until, today=SystemClock().now().date())
     if output:
@@ -464,7 +538,8 @@ def _read_data_file(path: str) -> dict[str, Any]:
 @click.option("--siret")
 @click.option("--rna")
 @click.option("--iban")
-@click.option("--representative", help="The legal representative (personal data).")
+@click.option("--legal-representative", help="The legal representative (personal data).")
+@click.option("--representative", hidden=True)  # the former name of --legal-representative
 @click.option("--title", help="The action's title.")
 @click.option("--axis")
 @click.option("--qpv", multiple=True, help="A target QPV code (repeat for several).")
@@ -478,7 +553,7 @@ def _read_data_file(path: str) -> dict[str, Any]:
 @click.option("--women", type=int)
 @click.option("--sourcing")
 @click.option("--reference", help="A reference of your own (default: <campaign>-NNNN).")
-@click.option("--actor", default="", help="Who does it.")
+@_actor_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
 def dossier_new(state: _State, /, source: str | None, reference: str | None, actor: str,
@@ -494,7 +569,7 @@ def dossier_new(state: _State, /, source: str | None, reference: str | None, act
         if not options["name"]:
             _fail(_("give --from FILE, or at least --name"))
         applicant_data = {k: options[k] for k in ("name", "kind", "siren", "siret", "rna", "iban")}
-        applicant_data["legal_representative"] = options["representative"]
+        applicant_data["legal_representative"] = options["legal_representative"] or options["representative"]
         application_data = {k: options[k] for k in ("title", "axis", "total_cost", "requested", "participants",
                                                      "qpv_residents", "young", "women", "sourcing")}
         application_data["qpv_codes"] = list(options["qpv"])
@@ -514,7 +589,7 @@ def dossier_new(state: _State, /, source: str | None, reference: str | None, act
 @click.argument("source", type=click.Path(exists=True, dir_okay=False))
 @click.option("--format", "file_format", type=click.Choice(["csv", "json"]), default=None,
               help="The file's format (default: csv for a name ending in .csv, else json).")
-@click.option("--actor", default="", help="Who does it.")
+@_actor_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
 def dossier_import(state: _State, source: str, file_format: str | None, actor: str, as_json: bool) -> None:
@@ -553,7 +628,7 @@ def dossier_import(state: _State, source: str, file_format: str | None, actor: s
 @click.option("--media-type", help="e.g. application/pdf")
 @click.option("--postmark", help="The postmark's day, for a piece sent by post (default: received today).")
 @click.option("--expected-version", type=int)
-@click.option("--actor", default="")
+@_actor_option
 @click.pass_obj
 def dossier_attach(state: _State, reference: str, piece: str, file: str, media_type: str | None,
                    postmark: str | None, expected_version: int | None, actor: str) -> None:
@@ -578,7 +653,7 @@ def dossier_attach(state: _State, reference: str, piece: str, file: str, media_t
 @click.option("--signed/--unsigned", default=True, show_default=True)
 @click.option("--signed-by", help="Who signed it (personal data).")
 @click.option("--role", help="The signer's role, e.g. représentant légal.")
-@click.option("--actor", default="")
+@_actor_option
 @click.pass_obj
 def dossier_original(state: _State, reference: str, piece: str, signed: bool,
                      signed_by: str | None, role: str | None, postmark: str | None, actor: str) -> None:
@@ -624,35 +699,42 @@ def _trigger_data(data: Sequence[str], criteria: str | None, amount: str | None,
     return out
 
 
-_FIRE_OPTIONS = [
-    click.option("--at", help="When the act took effect, if before now (ISO date or time, Paris time); "
-                              "not for submit."),
-    click.option("--postmark", help="submit: the postmark's day of a dossier sent by post."),
-    click.option("--actor", default="", help="Who does it (default: the login name)."),
-    click.option("--expected-version", type=int, help="Refuse if the dossier changed since this version."),
-    click.option("--criteria", help="instruct: the confirmed bonus criteria, comma-separated."),
-    click.option("--proposed", help="instruct: the proposed amount."),
-    click.option("--amount", help="approve, pay: the amount."),
-    click.option("--session", help="hear: the committee session id."),
-    click.option("--motivation", help="reject: the written motivation."),
-    click.option("--reason", help="withdraw: the reason."),
-    click.option("--issue", multiple=True, help="return_for_pieces: PIECE:missing|incorrect|outdated[:NOTE]."),
-    click.option("--payment-ref", help="pay: the payment's reference."),
-    click.option("--data", multiple=True, help="Any trigger datum as KEY=VALUE."),
-]
+_FIRE_OPTIONS = {
+    "at": click.option("--at", help="When the act took effect, if before now (ISO date or time, Paris time); "
+                                    "not for submit."),
+    "postmark": click.option("--postmark", help="submit: the postmark's day of a dossier sent by post."),
+    "actor": click.option("--actor", default=_login, help="Who does it (default: the login name)."),
+    "expected_version": click.option("--expected-version", type=int,
+                                     help="Refuse if the dossier changed since this version."),
+    "criteria": click.option("--criteria", help="instruct: the confirmed bonus criteria, comma-separated."),
+    "proposed": click.option("--proposed", help="instruct: the proposed amount."),
+    "amount": click.option("--amount", help="approve, pay: the amount."),
+    "session": click.option("--session", help="hear: the committee session id."),
+    "motivation": click.option("--motivation", help="reject: the written motivation."),
+    "reason": click.option("--reason", help="withdraw: the reason."),
+    "issue": click.option("--issue", multiple=True,
+                          help="return_for_pieces: PIECE:missing|incorrect|outdated[:NOTE]."),
+    "payment_ref": click.option("--payment-ref", help="pay: the payment's reference."),
+    "data": click.option("--data", multiple=True, help="Any trigger datum as KEY=VALUE."),
+}
+#: The options of a trigger's data (triggers.required_data's names), for a person told what to give.
+_DATA_OPTIONS = {"issues": "--issue PIECE:missing|incorrect|outdated[:NOTE]", "session": "--session SESSION"}
 
 
-def _fire_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    for option in reversed(_FIRE_OPTIONS):
-        func = option(func)
-    return func
+def _fire_options(*names: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The options of ``dossier fire`` named (all of them by default), in their order."""
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        for name in reversed([n for n in _FIRE_OPTIONS if n in names or not names]):
+            func = _FIRE_OPTIONS[name](func)
+        return func
+    return decorate
 
 
-def _fire(state: _State, reference: str, trigger: str, at: str | None, postmark: str | None, actor: str,
-          expected_version: int | None, **data: Any) -> Dossier:
-    payload = _trigger_data(data.pop("data"), data.pop("criteria"), data.pop("amount"), data.pop("session"),
-                            data.pop("motivation"), data.pop("reason"), data.pop("issue"), data.pop("payment_ref"),
-                            data.pop("proposed"))
+def _fire(state: _State, reference: str, trigger: str, at: str | None, actor: str, expected_version: int | None,
+          postmark: str | None = None, **data: Any) -> Dossier:
+    payload = _trigger_data(data.pop("data", ()), data.pop("criteria", None), data.pop("amount", None),
+                            data.pop("session", None), data.pop("motivation", None), data.pop("reason", None),
+                            data.pop("issue", ()), data.pop("payment_ref", None), data.pop("proposed", None))
     with state.flow() as flow:
         return flow.fire(reference, trigger, at=_instant(at), postmark=_day(postmark) if postmark else None,
                          actor=actor, expected_version=expected_version, keep_refusal=True, **payload)
@@ -680,6 +762,14 @@ def _event_words(kind: str, trigger: str) -> str:
     return _(words) if words is not None else kind
 
 
+def _history_words(kind: str, trigger: str, payload: Mapping[str, Any]) -> str:
+    """A line of a dossier's history in words, naming the piece of a piece's event: « pièce reçue : statuts »."""
+    what = _event_words(kind, trigger)
+    record = payload.get("piece") or payload.get("original")
+    piece = record.get("key") if isinstance(record, Mapping) else None
+    return _("{event}: {piece}").format(event=what, piece=piece) if piece else what
+
+
 #: The triggers whose act is attested by a document sent to the applicant (ami_workflow.issued.DOCUMENT_KINDS).
 _DOCUMENTED = frozenset({"submit", "return_for_pieces", "approve", "reject"})
 
@@ -687,7 +777,7 @@ _DOCUMENTED = frozenset({"submit", "return_for_pieces", "approve", "reject"})
 @dossier.command("fire")
 @click.argument("reference")
 @click.argument("trigger", type=click.Choice(TRIGGERS))
-@_fire_options
+@_fire_options()
 @click.option("--no-document", is_flag=True,
               help="Do not issue the document the act calls for (accusé de réception, demande de pièces, notice).")
 @click.pass_obj
@@ -713,7 +803,7 @@ def dossier_fire(state: _State, /, reference: str, trigger: str, no_document: bo
 
 @main.command()
 @click.argument("reference")
-@_fire_options
+@_fire_options("amount", "payment_ref", "at", "actor", "expected_version")
 @click.pass_obj
 def pay(state: _State, /, reference: str, **options: Any) -> None:
     """Pay a granted dossier: one instalment (--amount) or the balance."""
@@ -734,6 +824,7 @@ def dossier_show(state: _State, reference: str, at: str | None, as_json: bool, p
     from .codec import converter
     from .personal import without_contacts
     from .pieces import missing_pieces
+    from .triggers import required_data
 
     with state.flow() as flow:
         d = flow.get(reference)
@@ -770,16 +861,22 @@ def dossier_show(state: _State, reference: str, at: str | None, as_json: bool, p
         for item in missing:
             yield f"    - {item}"
         yield "  " + _("history:")
-        for e in history:
-            what = _event_words(e.kind.value, e.trigger)
+        words = [_history_words(e.kind.value, e.trigger, e.payload) for e in history]
+        width = max([34, *map(len, words)])
+        for e, what in zip(history, words, strict=True):
             move = f"{state_label(e.source)} -> {state_label(e.dest)}" if e.source and e.dest else ""
-            yield f"    {e.at:%Y-%m-%d %H:%M}  {what:<34} {move:<26} {e.actor}"
-        yield "  " + _("next:")
+            yield f"    {e.at:%Y-%m-%d %H:%M}  {what:<{width}} {move:<26} {e.actor}"
+        yield "  " + (_("next:") if possible else _("next: nothing, {state} is final").format(
+            state=state_words(d.state)))
         for trigger, reasons in possible.items():
             verdict = _("{trigger}: refused") if reasons else _("{trigger}: possible now")
             yield "    " + verdict.format(trigger=trigger)
             for r in reasons:
                 yield f"      - {r}"
+            needed = [_DATA_OPTIONS.get(name, f"--data {name}=VALUE") for name in required_data(trigger)]
+            if needed:
+                yield "      " + _("give: ami-workflow dossier fire {reference} {trigger} {options}").format(
+                    reference=d.reference, trigger=trigger, options=" ".join(needed))
 
     _emit(data, as_json, lines)
 
@@ -837,7 +934,7 @@ def applicant_export(state: _State, identity: str, output: str | None) -> None:
 @applicant.command("erase")
 @click.argument("identity")
 @click.option("--reason", required=True, help="Why (the request, its date …); journaled.")
-@click.option("--actor", default="")
+@_actor_option
 @click.pass_obj
 def applicant_erase(state: _State, identity: str, reason: str, actor: str) -> None:
     """Erase an applicant's personal data; the journal stays verifiable."""
@@ -850,7 +947,7 @@ def applicant_erase(state: _State, identity: str, reason: str, actor: str) -> No
 @main.command("erase-member")
 @click.argument("name")
 @click.option("--reason", required=True, help="Why; journaled.")
-@click.option("--actor", default="")
+@_actor_option
 @click.pass_obj
 def erase_member(state: _State, name: str, reason: str, actor: str) -> None:
     """Erase a committee member's name from every session (RGPD)."""
@@ -868,7 +965,7 @@ def erase_member(state: _State, name: str, reason: str, actor: str) -> None:
 @click.argument("start")
 @click.argument("end")
 @click.option("--reason", required=True, help="Why the provisional calendar changes.")
-@click.option("--actor", default="")
+@_actor_option
 @click.pass_obj
 def amend_calendar(state: _State, window: str, start: str, end: str, reason: str, actor: str) -> None:
     """Change one window of the provisional calendar, with a reason."""
@@ -884,7 +981,7 @@ def amend_calendar(state: _State, window: str, start: str, end: str, reason: str
 @click.option("--chair", required=True, help="The chair's name.")
 @click.option("--chair-role", help="The chair's role (default: the call's).")
 @click.option("--member", "members", multiple=True, required=True, help="NAME:CATEGORY, e.g. 'A. Martin:elus'.")
-@click.option("--actor", default="")
+@_actor_option
 @click.pass_obj
 def committee(state: _State, session_id: str, day: str, chair: str, chair_role: str | None,
               members: Sequence[str], actor: str) -> None:
@@ -911,7 +1008,7 @@ def committee(state: _State, session_id: str, day: str, chair: str, chair_role: 
 @click.argument("day")
 @click.argument("dossiers", nargs=-1)
 @click.option("--all-approved", is_flag=True, help="List every approved dossier not yet in a deliberation.")
-@click.option("--actor", default="")
+@_actor_option
 @click.pass_obj
 def deliberation(state: _State, reference: str, day: str, dossiers: Sequence[str], all_approved: bool,
                  actor: str) -> None:
@@ -932,7 +1029,7 @@ def deliberation(state: _State, reference: str, day: str, dossiers: Sequence[str
 @click.argument("dossier_ref")
 @click.argument("reference")
 @click.argument("signed_on")
-@click.option("--actor", default="")
+@_actor_option
 @click.pass_obj
 def convention(state: _State, dossier_ref: str, reference: str, signed_on: str, actor: str) -> None:
     """Record the convention REFERENCE signed on SIGNED_ON for a granted dossier."""
@@ -960,17 +1057,17 @@ def report(state: _State, as_json: bool) -> None:
 
 
 @main.command()
-@click.option("--at", required=True, help="The day (ISO date, its midnight) or instant to look from.")
+@click.option("--at", help="The day (ISO date, its midnight) or instant to look from (default now).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
-def agenda(state: _State, at: str, as_json: bool) -> None:
+def agenda(state: _State, at: str | None, as_json: bool) -> None:
     """What is due and what is late at a date, with the dossiers as the journal had them then."""
     from . import agenda as agenda_module
     from .calendar import parse_instant
     from .codec import converter
 
     with state.flow() as flow:
-        items = agenda_module.agenda(flow, parse_instant(at))
+        items = agenda_module.agenda(flow, parse_instant(at) if at is not None else flow.clock.now())
     data = [converter.unstructure(item) for item in items]
     late, due = _("LATE"), _("due")
     width = max(len(late), len(due))
@@ -1177,7 +1274,7 @@ def keygen(private_key: str, public_key: str) -> None:
 @click.option("--key", "private_key", required=True, type=click.Path(exists=True, dir_okay=False),
               help="The service's private key (PEM), kept outside the database.")
 @click.option("--anchor", required=True, type=click.Path(dir_okay=False), help="The anchor file to append to.")
-@click.option("--actor", default="", help="Who does it (default: the login name).")
+@_actor_option
 @click.pass_obj
 def checkpoint(state: _State, private_key: str, anchor: str, actor: str) -> None:
     """Sign the journal's head, journal the checkpoint and append it to the anchor file."""
@@ -1212,5 +1309,8 @@ def diagram(state: _State, call_name: str | None) -> None:
     """Print the dossier state diagram as Mermaid."""
     from .store import current_campaign
 
-    chosen = current_campaign(state.db, call_name)
+    chosen = current_campaign(state.db, call_name, state.campaign, newest=False)
     click.echo(chosen.workflow.machine().mermaid(title=chosen.call.title))
+
+
+_late_options(main)

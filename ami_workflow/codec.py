@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_origin
 
 import attrs
 import cattrs
@@ -46,6 +46,10 @@ __all__ = ["converter", "describe_error", "first_problem", "join_path", "structu
 _T = TypeVar("_T")
 
 
+def _is_frozenset(cls: Any) -> bool:
+    return cls is frozenset or get_origin(cls) is frozenset
+
+
 def _make_converter() -> cattrs.Converter:
     conv = cattrs.Converter(forbid_extra_keys=True)
     conv.register_structure_hook(Decimal, lambda v, _cls: _decimal_passthrough(v))
@@ -55,6 +59,9 @@ def _make_converter() -> cattrs.Converter:
     conv.register_structure_hook(datetime, lambda v, _cls: parse_instant(v))
     conv.register_unstructure_hook(datetime, lambda d: d.isoformat())
     conv.register_unstructure_hook(frozenset, lambda s: sorted(s))
+    # A typed field (``frozenset[str]``) has a hook of its own in cattrs, which keeps the set: a sorted list too,
+    # so that JSON never gets a set (``"frozenset({...})"`` through a ``default=str``).
+    conv.register_unstructure_hook_func(_is_frozenset, lambda s: sorted(s))
 
     def structure_calendar(value: Any, _cls: type) -> Calendar:
         if not isinstance(value, Mapping):

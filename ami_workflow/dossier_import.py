@@ -214,8 +214,12 @@ def read_csv(text: str, campaign: Campaign) -> list[tuple[int, Entry]]:
     return entries
 
 
-def read_json(text: str, source: str) -> list[tuple[int, Entry]]:
-    """The entries of a JSON list of ``{"applicant": …, "application": …, "reference": …}``, each with its position."""
+def read_json(text: str, source: str, campaign: Campaign | None = None) -> list[tuple[int, Entry]]:
+    """The entries of a JSON list of ``{"applicant": …, "application": …, "reference": …}``, each with its position.
+
+    With ``campaign``, an applicant's kind, an axis or a QPV code that its call does not know is refused, with the
+    known ones, every problem named by its entry.
+    """
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -223,16 +227,24 @@ def read_json(text: str, source: str) -> list[tuple[int, Entry]]:
     if not isinstance(data, list):
         raise InvalidInput(_("{path}: expected a JSON list of dossiers").format(path=source))
     entries: list[tuple[int, Entry]] = []
+    problems: list[str] = []
     for position, item in enumerate(data, start=1):
         if not isinstance(item, dict) or "applicant" not in item:
             raise InvalidInput(_("{path}: entry {position} needs an 'applicant' object")
                                .format(path=source, position=position))
-        entries.append((position, (
-            structure_record(item["applicant"], Applicant, _("entry {position}: applicant").format(position=position)),
-            structure_record(item.get("application", {}), Application,
-                             _("entry {position}: application").format(position=position)),
-            item.get("reference"),
-        )))
+        applicant = structure_record(item["applicant"], Applicant,
+                                     _("entry {position}: applicant").format(position=position))
+        application = structure_record(item.get("application", {}), Application,
+                                       _("entry {position}: application").format(position=position))
+        if campaign is not None:
+            problems += [_("entry {position}, {field}: {problem}").format(position=position, field=field,
+                                                                          problem=problem)
+                         for field, problem in _call_problems(applicant, application, campaign)]
+        entries.append((position, (applicant, application, item.get("reference"))))
+    if problems:
+        more = len(problems) - _MOST_PROBLEMS
+        shown = problems[:_MOST_PROBLEMS] + ([_("… and {count} more").format(count=more)] if more > 0 else [])
+        raise InvalidInput("\n".join(shown))
     return entries
 
 
@@ -246,7 +258,7 @@ def read_file(path: str | Path, campaign: Campaign, file_format: str | None = No
         raise InvalidInput(_("{path}: not UTF-8 text: save it as « CSV UTF-8 »").format(path=path)) from None
     if chosen == "csv":
         return read_csv(text, campaign)
-    return read_json(text.removeprefix("\ufeff"), str(path))
+    return read_json(text.removeprefix("\ufeff"), str(path), campaign)
 
 
 def import_dossiers(

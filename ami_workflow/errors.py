@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from .translate import _
 
 __all__ = [
+    "AmbiguousCampaign",
     "AmiWorkflowError",
     "AnchorError",
     "CallFileError",
@@ -42,6 +43,15 @@ class AmiWorkflowError(Exception):
 
 class InvalidInput(AmiWorkflowError, ValueError):
     """Input that is malformed or of the wrong type; nothing was changed."""
+
+
+class AmbiguousCampaign(InvalidInput):
+    """A database of several campaigns opened without naming one, where the choice must be explicit."""
+
+    def __init__(self, campaigns: Iterable[str]) -> None:
+        self.campaigns = tuple(campaigns)
+        super().__init__(_("this database holds {count} campaigns ({campaigns}): name the one to use").format(
+            count=len(self.campaigns), campaigns=", ".join(self.campaigns)))
 
 
 class InvalidAmount(InvalidInput):

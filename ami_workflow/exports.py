@@ -208,18 +208,14 @@ def write_csv(rows: Iterable[Mapping[str, str]], out: TextIO) -> None:
 
 
 def write_dossiers_csv(flow: Backend, out: TextIO, campaign_id: str | None = None) -> None:
-    """Write :func:`dossier_rows` as :func:`write_csv` does (nothing at all when there is no dossier), streamed.
+    """Write :func:`dossier_rows` as :func:`write_csv` does, streamed; the header even when there is no dossier
+    (a file with no header would not say what it is).
 
     The text columns (:data:`DOSSIER_TEXT_COLUMNS`) go through :func:`~ami_workflow.cells.text_cell`.
     """
-    rows = iter_dossier_rows(flow, campaign_id)
-    first = next(rows, None)
-    if first is None:
-        return
     writer = csv.writer(out)
     writer.writerow(DOSSIER_COLUMNS)
-    writer.writerow(safe_cells(first))
-    writer.writerows(map(safe_cells, rows))
+    writer.writerows(map(safe_cells, iter_dossier_rows(flow, campaign_id)))
 
 
 def _json_ready(value: Any) -> Any:

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -248,7 +249,18 @@ class StateMachine:
             title=title,
             show_state_attributes=False,
         )
-        return str(getattr(graph.get_combined_graph(), "source"))  # noqa: B009 - not in GraphProtocol
+        source = str(getattr(graph.get_combined_graph(), "source"))  # noqa: B009 - not in GraphProtocol
+        return _mermaid_fixed(source, title)
+
+
+def _mermaid_fixed(source: str, title: str) -> str:
+    """transitions' Mermaid text, made right: the title as the front matter's ``title:`` (a bare line there is not
+    read as one), and no state marked as the current one (the diagram is of the call, not of a dossier)."""
+    lines = source.split("\n")
+    if len(lines) > 2 and lines[0] == "---" and lines[2] == "---":
+        lines[1] = "title: " + json.dumps(title, ensure_ascii=False)  # a JSON string is a YAML string
+    return "\n".join(line.replace(" s_active", " s_default") if line.startswith("  Class ") else line
+                     for line in lines)
 
 
 class _DiagramModel:

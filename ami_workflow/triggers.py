@@ -30,6 +30,7 @@ __all__ = [
     "TriggerArgs",
     "WithdrawArgs",
     "parse_args",
+    "required_data",
 ]
 
 
@@ -155,6 +156,16 @@ _ARGS: Mapping[str, type[TriggerArgs]] = {
 }
 
 
+def required_data(trigger: str) -> list[str]:
+    """The data that ``trigger`` cannot do without (``hear`` needs a ``session``), in its record's order.
+
+        >>> required_data("return_for_pieces"), required_data("pay")
+        (['issues'], [])
+    """
+    cls = _ARGS.get(trigger)
+    return [] if cls is None else [f.name for f in attrs.fields(cls) if f.default is attrs.NOTHING]
+
+
 def parse_args(trigger: str, data: Mapping[str, Any]) -> TriggerArgs:
     """Read a trigger's keyword data into its record, or raise ``InvalidInput``."""
     cls = _ARGS.get(trigger) if isinstance(trigger, str) else None
@@ -167,6 +178,9 @@ def parse_args(trigger: str, data: Mapping[str, Any]) -> TriggerArgs:
         accepted = ", ".join(sorted(names)) or _("no data")
         raise InvalidInput(_("{trigger} does not take {unknown} (it takes {accepted})").format(
             trigger=trigger, unknown=', '.join(unknown), accepted=accepted))
+    missing = [name for name in required_data(trigger) if name not in data]
+    if missing:
+        raise InvalidInput(_("{trigger} needs {names}").format(trigger=trigger, names=", ".join(missing)))
     try:
         return cls(**data)
     except TypeError as exc:

@@ -3,7 +3,7 @@
 from ..errors import SchemaError, VersionConflict
 from .connection import SCHEMA_MIGRATIONS
 from .publish import Published, publish
-from .workflow import Workflow, current_campaign
+from .workflow import Workflow, choose_campaign, current_campaign
 
-__all__ = ["SCHEMA_MIGRATIONS", "Published", "SchemaError", "VersionConflict", "Workflow", "current_campaign",
-           "publish"]
+__all__ = ["SCHEMA_MIGRATIONS", "Published", "SchemaError", "VersionConflict", "Workflow", "choose_campaign",
+           "current_campaign", "publish"]

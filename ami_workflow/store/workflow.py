@@ -39,7 +39,7 @@ from ..core.figures import DossierRow, GrantRow, ReportFigures
 from ..core.view import View
 from ..decisions import Convention, Deliberation, FinancialReportStatus
 from ..dossier import Dossier
-from ..errors import InvalidInput, NotFound, StorageError
+from ..errors import AmbiguousCampaign, InvalidInput, NotFound, StorageError
 from ..i18n import _, format_instant
 from ..journal import GENESIS, ChainedEvent
 from ..money import from_cents
@@ -51,7 +51,7 @@ from .projections import project
 from .queries import dossier_rows, grant_rows, report_figures
 from .view import SqlView
 
-__all__ = ["Workflow", "current_campaign"]
+__all__ = ["Workflow", "choose_campaign", "current_campaign"]
 
 
 def _text(value: object, name: str) -> str:
@@ -77,13 +77,16 @@ class Workflow(Operations):
         *,
         clock: Clock | None = None,
         actor: str = "",
+        newest: bool = True,
         synchronous: str = "FULL",
         busy_timeout: float = 30.0,
     ) -> Workflow:
         """Open or create the database at ``path`` (``":memory:"`` for tests) and register ``campaign``.
 
         ``campaign`` is a :class:`Campaign` (registered if new), the id of a
-        campaign already in the database, or ``None`` for its most recent one.
+        campaign already in the database, or ``None``: then its only campaign, or with
+        several its most recent one, or with ``newest=False`` :class:`AmbiguousCampaign`
+        (see :func:`choose_campaign`).
         ``clock`` dates every event (the system clock by default); ``actor``
         is who acts when a call names no one. Files use WAL mode with
         ``synchronous=FULL`` unless asked otherwise; concurrent writers wait up
@@ -105,10 +108,7 @@ class Workflow(Operations):
             ids = [r[0] for r in conn.execute("SELECT id FROM campaigns ORDER BY year, id")]
             if not ids:
                 raise NotFound(_("this database holds no campaign yet: open it with a Campaign to register one"))
-            wanted = campaign if campaign is not None else ids[-1]
-            if wanted not in ids:
-                raise NotFound(_("no campaign {campaign!r} in this database (it holds {campaigns})").format(
-                    campaign=wanted, campaigns=", ".join(ids)))
+            wanted = choose_campaign(ids, campaign, newest=newest)
             row = conn.execute("SELECT call FROM campaigns WHERE id = ?", (wanted,)).fetchone()
             flow = cls(conn, structure(json.loads(row[0]), Campaign), clock, actor)
             flow._import_legacy()
@@ -398,12 +398,37 @@ def _digests(body: str | None) -> dict[str, Any]:
     return digests if isinstance(digests, dict) else {}
 
 
-def current_campaign(path: str | Path, call: str | None = None) -> Campaign:
-    """The campaign a command works on: the call file or bundled call ``call`` if named, else the most
-    recent campaign of the database at ``path`` if it exists, else the bundled :data:`DEFAULT_CALL`."""
+def choose_campaign(ids: Sequence[str], wanted: str | None = None, *, newest: bool = True) -> str:
+    """The campaign to open among ``ids`` (oldest first): ``wanted`` if named, else the only one, else the most
+    recent one, or with ``newest=False`` none (:class:`AmbiguousCampaign`, which lists them).
+
+        >>> choose_campaign(["ami-2021"]), choose_campaign(["ami-2021", "ami-2022"])
+        ('ami-2021', 'ami-2022')
+        >>> choose_campaign(["ami-2021", "ami-2022"], newest=False)
+        Traceback (most recent call last):
+        ...
+        ami_workflow.errors.AmbiguousCampaign: this database holds 2 campaigns (ami-2021, ami-2022): name the one to use
+    """
+    if wanted is None:
+        if len(ids) > 1 and not newest:
+            raise AmbiguousCampaign(ids)
+        if not ids:
+            raise NotFound(_("this database holds no campaign yet: open it with a Campaign to register one"))
+        return ids[-1]
+    if wanted not in ids:
+        raise NotFound(_("no campaign {campaign!r} in this database (it holds {campaigns})").format(
+            campaign=wanted, campaigns=", ".join(ids)))
+    return wanted
+
+
+def current_campaign(path: str | Path, call: str | None = None, campaign_id: str | None = None, *,
+                     newest: bool = True) -> Campaign:
+    """The campaign a command works on: the call file or bundled call ``call`` if named, else the campaign
+    ``campaign_id`` of the database at ``path`` if it exists (by default as :func:`choose_campaign` chooses),
+    else the bundled :data:`DEFAULT_CALL`."""
     if call:
         return load_campaign(call)
     if str(path) != ":memory:" and Path(path).exists():
-        with Workflow.open(path, actor="ami_workflow") as flow:
+        with Workflow.open(path, campaign_id, actor="ami_workflow", newest=newest) as flow:
             return flow.campaign
     return load_campaign(DEFAULT_CALL)
