@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner, Result
 from walk import applicant, application, attach_all, new_flow, walk
 
-from ami_workflow import cli
 from ami_workflow.calendar import SystemClock, parse_instant
+from ami_workflow.cli import app as cli_app
 from ami_workflow.cli import main
 from ami_workflow.exports import DOSSIER_COLUMNS
 
@@ -189,7 +189,7 @@ def test_unknown_values_are_refused_with_the_known_values_listed(demo_db: Path, 
 
 def test_progress_bar_does_not_interleave_with_the_demo_narrative(tmp_path: Path,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli, "_interactive", lambda: True)  # as on a terminal, where the bars are drawn
+    monkeypatch.setattr(cli_app, "_interactive", lambda: True)  # as on a terminal, where the bars are drawn
     result = invoke("--db", str(tmp_path / "ami.db"), "demo", "--count", "3")
     narrative = result.stdout.splitlines()
     assert narrative[0].startswith("== ")

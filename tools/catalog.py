@@ -37,7 +37,7 @@ _EPOCH = datetime(2021, 3, 8, tzinfo=UTC)
 
 #: Which .po file holds the messages of which module (the first pattern that matches; ``core`` by default).
 AREAS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("cli", ("cli.py",)),
+    ("cli", ("cli/",)),
     ("documents", ("notices.py", "render.py", "document.py")),
     ("reports", ("reports.py", "agenda.py", "sample.py", "demo.py", "exports.py", "rollover.py", "scdl.py",
                  "sheets.py", "dossier_import.py")),
@@ -73,8 +73,13 @@ def _extract(directory: Path, prefix: str) -> Iterable[tuple[str, int, str | tup
 
 
 def cli_help() -> Iterable[tuple[str, int, str]]:
-    """The command line's help texts: each command's docstring and each ``help=`` (cli._translate_help)."""
-    path = PACKAGE / "cli.py"
+    """The command line's help texts: each command's docstring and each ``help=`` (cli.app._translate_help)."""
+    for path in sorted((PACKAGE / "cli").glob("*.py")):
+        yield from _help_of(path)
+
+
+def _help_of(path: Path) -> Iterable[tuple[str, int, str]]:
+    where = f"ami_workflow/cli/{path.name}"
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.FunctionDef) and any(
             isinstance(d, ast.Call) and isinstance(d.func, ast.Attribute) and d.func.attr in ("command", "group")
@@ -82,12 +87,12 @@ def cli_help() -> Iterable[tuple[str, int, str]]:
         ):
             doc = ast.get_docstring(node, clean=True)
             if doc:
-                yield "ami_workflow/cli.py", node.lineno, doc
+                yield where, node.lineno, doc
         if isinstance(node, ast.Call):
             for keyword in node.keywords:
                 value = keyword.value
                 if keyword.arg == "help" and isinstance(value, ast.Constant) and isinstance(value.value, str):
-                    yield "ami_workflow/cli.py", value.lineno, value.value
+                    yield where, value.lineno, value.value
 
 
 def templates() -> dict[str, Catalog]:
