@@ -27,7 +27,7 @@ from .committee import CommitteeSession, Member
 from .decisions import Convention, Deliberation
 from .dossier import Applicant, Application, CoFunding, Period
 from .errors import InvalidInput, Refused
-from .i18n import _, format_day, format_money, ngettext
+from .i18n import _, format_day, format_decimal, format_money, ngettext
 from .pieces import PaperOriginal
 from .protocol import Backend
 
@@ -150,6 +150,34 @@ def _at(month: int, day: int, hour: int = 10, year: int = 2021) -> datetime:
     return datetime(year, month, day, hour, tzinfo=PARIS)
 
 
+def _score(flow: Backend, campaign: Campaign, session: CommitteeSession, heard: list[str], rng: random.Random,
+           echo: Callable[[str], None]) -> None:
+    """Each member present marks each heard dossier on the call's grid (a draw, steadier for the better
+    dossiers: more QPV residents, more confirmed bonus criteria), then the committee's ranking is told."""
+    grid = campaign.committee.grid
+    if grid is None or not heard:
+        return
+    for ref in heard:
+        dossier = flow.get(ref)
+        app = dossier.application
+        confirmed = len(dossier.instruction.criteria) if dossier.instruction else 0
+        share = (app.qpv_residents or 0) / (app.participants or 1)
+        base = 1 + confirmed // 2 + (1 if share >= 0.8 else 0)
+        for member in session.members:
+            marks = {c.key: min(grid.scale_max, max(0, base + rng.randint(0, 2))) for c in grid.criteria}
+            flow.record_scores(ref, session.id, member.name, marks, actor="jury",
+                               opinion="Avis favorable." if sum(marks.values()) > 3 * len(marks) else "Avis réservé.")
+    ranking = flow.ranking()
+    echo(ngettext("  the committee scored {count} dossier on its grid; the ranking:",
+                  "  the committee scored {count} dossiers on its grid; the ranking:", len(ranking)).format(
+        count=len(ranking)))
+    for ranked in ranking[:3]:
+        echo(_("    {rank}. {ref}: {result} out of {top}").format(
+            rank=ranked.rank, ref=ranked.reference, result=format_decimal(ranked.result, 2), top=grid.scale_max))
+    if len(ranking) > 3:
+        echo(_("    … and {count} more (ami-workflow ranking)").format(count=len(ranking) - 3))
+
+
 def run_demo(
     flow: Backend,
     echo: Callable[[str], None] = print,
@@ -260,6 +288,7 @@ def run_demo(
         attempt(ref, "withdraw", _at(6, 15, 11), reason="L'association renonce : partenaire principal retiré.")
         echo(_("  {ref} withdrawn by the applicant").format(ref=ref))
     heard = [r for r in refs if flow.get(r).state == "audited"]
+    _score(flow, campaign, session, heard, random.Random(seed + 1), echo)
     clock.set(_at(6, 15, 17))
     result = flow.approve_batch(heard, actor="jury")
     retained = ngettext("  jury: {count} project retained, {amount}", "  jury: {count} projects retained, {amount}",

@@ -9,7 +9,7 @@ from contextlib import nullcontext
 import click
 
 from ..i18n import _, ngettext
-from .app import _emit, _fail, _State, main
+from .app import _emit, _fail, _State, _table, main
 
 # -- reading ---------------------------------------------------------------------
 
@@ -114,3 +114,19 @@ def publish(state: _State, out: str, metadata_path: str | None, force: bool) -> 
         path=done.database, count=done.dossiers, metadata=done.metadata))
     click.echo(_("to browse it: datasette {path} --metadata {metadata}").format(
         path=done.database, metadata=done.metadata))
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def ranking(state: _State, as_json: bool) -> None:
+    """The committee's ranking: each scored dossier's rank and result on the call's grid (best first)."""
+    from ..i18n import format_decimal
+
+    with state.flow() as flow:
+        ranked = flow.ranking()
+    data = [{"rank": r.rank, "reference": r.reference, "result": str(r.result), "members": r.members} for r in ranked]
+    _emit(data, as_json, lambda: _table(
+        [(r.rank, r.reference, format_decimal(r.result, 2), r.members) for r in ranked],
+        (_("rank"), _("reference"), _("result"), _("members")),
+    ) if ranked else [_("no dossier has been scored")])
