@@ -207,3 +207,20 @@ def test_mermaid_diagram_keeps_its_title_and_marks_no_current_state(demo_db: Pat
     assert "  Class draft s_default" in lines
     other = invoke("diagram", "--call", OTHER_CALL).stdout
     assert other.splitlines()[1].startswith('title: "Fonds de Participation des Habitants 2021')
+
+
+def test_a_broken_pipe_exits_quietly(demo_db: Path) -> None:
+    """``ami-workflow dossier list | head -0``: no "Broken pipe" message, no traceback, the shell's code 141."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)}
+    command = [sys.executable, "-m", "ami_workflow", "--db", str(demo_db), "dossier", "list"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env) as writer:
+        assert writer.stdout is not None and writer.stderr is not None
+        writer.stdout.close()  # the only reader is gone before the first line: every write breaks the pipe
+        error = writer.stderr.read().decode()
+        code = writer.wait(timeout=60)
+    assert "Broken pipe" not in error and "Traceback" not in error, error
+    assert code == 141

@@ -103,7 +103,9 @@ def _english_words(text: str) -> list[str]:
 def french_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[CliRunner, Path, str]:
     db = tmp_path_factory.mktemp("fr") / "ami.db"
     runner = CliRunner()
-    result = runner.invoke(main, ["--db", str(db), "demo"], env={"AMI_WORKFLOW_LANG": "fr"}, catch_exceptions=False)
+    # 12 dossiers hold every scenario of the sample (late, missing statutes, under 60 %, withdrawn, convention …)
+    result = runner.invoke(main, ["--db", str(db), "demo", "--count", "12"], env={"AMI_WORKFLOW_LANG": "fr"},
+                           catch_exceptions=False)
     assert result.exit_code == 0, result.output
     return runner, db, result.output
 

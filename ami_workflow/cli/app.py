@@ -40,6 +40,9 @@ if TYPE_CHECKING:
     from ..campaign import Campaign
     from ..store import Workflow
 
+#: The exit code when the output's reader has gone (a shell's 128 + SIGPIPE): not an error of the command.
+BROKEN_PIPE = 141
+
 __all__ = ["main"]  # and the helpers the command modules share
 
 # Each command imports the library modules it uses when it runs: ``ami-workflow --help`` (and every command)
@@ -135,6 +138,11 @@ class _Group(click.Group):
         except AmiWorkflowError as exc:
             click.echo(_("Error: {problem}").format(problem=exc), err=True)
             ctx.exit(2)
+        except BrokenPipeError:
+            # The reader stopped reading (``| head``): no message, and nothing left for Python to flush at exit.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            ctx.exit(BROKEN_PIPE)
         except (OSError, UnicodeDecodeError) as exc:
             click.echo(_("Error: {problem}").format(problem=exc), err=True)
             ctx.exit(2)
