@@ -115,6 +115,9 @@ def check_campaign(campaign: Campaign) -> list[tuple[str, str]]:
                          .format(rule=allocation.shortfall, rules=", ".join(SHORTFALLS))))
     if allocation.policy == "rank" and campaign.committee.grid is None:
         problems.append(("funding.allocation.policy", _("allocating by rank needs a scoring grid ([committee.grid])")))
+    if campaign.committee.quorum not in ("majority", "none"):
+        problems.append(("committee.quorum", _("unknown quorum rule {rule!r}: the rules are majority, none").format(
+            rule=campaign.committee.quorum)))
     grid = campaign.committee.grid
     if grid is not None:
         if grid.scale_max < 1:

@@ -304,6 +304,8 @@ class CommitteeRule:
     chair_role: str
     categories: tuple[CommitteeCategory, ...]
     only_complete_dossiers: bool = True
+    quorum: str = "majority"
+    """How many members must sit for a session to hear dossiers: ``"majority"`` of those convened, or ``"none"``."""
     grid: Grid | None = None
     """How the committee scores a dossier it heard; without a grid, nothing is scored."""
 

@@ -18,7 +18,10 @@ from .checks import is_day, required_text
 from .errors import InvalidInput
 from .i18n import _, format_day
 
-__all__ = ["CommitteeSession", "Member", "session_problems", "session_refusals"]
+__all__ = ["QUORUM_RULES", "CommitteeSession", "Member", "quorum_problems", "session_problems", "session_refusals"]
+
+#: The quorum rules a call file may name (``[committee] quorum``).
+QUORUM_RULES = ("majority", "none")
 
 
 @attrs.frozen
@@ -37,6 +40,16 @@ def _members(value: Iterable[Member]) -> tuple[Member, ...]:
     return members
 
 
+def _convened(instance: CommitteeSession, attribute: attrs.Attribute[int | None], value: object) -> None:
+    if value is None:
+        return
+    if type(value) is not int or value < 1:
+        raise InvalidInput(_("convened is a number of members, at least 1, not {value!r}").format(value=value))
+    if value < len(instance.members):
+        raise InvalidInput(_("{present} members are present, more than the {convened} convened").format(
+            present=len(instance.members), convened=value))
+
+
 @attrs.frozen
 class CommitteeSession:
     """A session of the selection committee on one day."""
@@ -46,6 +59,8 @@ class CommitteeSession:
     chair: str = attrs.field(converter=required_text)
     chair_role: str = attrs.field(converter=required_text)
     members: tuple[Member, ...] = attrs.field(converter=_members)
+    convened: int | None = attrs.field(default=None, validator=_convened)
+    """How many members were convened; ``None`` counts those present as the members convened."""
 
 
 def session_problems(
@@ -73,6 +88,19 @@ def session_problems(
     return problems
 
 
+def quorum_problems(session: CommitteeSession, quorum: str) -> list[str]:
+    """Why ``session`` lacks its quorum (``[committee] quorum``): ``"majority"`` of the members convened, or
+    ``"none"``; empty when it has it."""
+    if quorum == "none":
+        return []
+    convened = session.convened if session.convened is not None else len(session.members)
+    needed = convened // 2 + 1
+    if len(session.members) < needed:
+        return [_("no quorum: {present} members present of {convened} convened, a majority is {needed}").format(
+            present=len(session.members), convened=convened, needed=needed)]
+    return []
+
+
 def session_refusals(
     session: CommitteeSession, campaign: Campaign, calendar: Calendar, recorded: Iterable[str]
 ) -> list[str]:
@@ -85,4 +113,5 @@ def session_refusals(
             day=format_day(session.day), window=window_words(calendar.jury)))
     committee = campaign.committee
     reasons += session_problems(session, committee.chair_role, [(c.key, c.label) for c in committee.categories])
+    reasons += quorum_problems(session, committee.quorum)
     return reasons

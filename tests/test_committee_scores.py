@@ -5,13 +5,16 @@ The call gives no grid: the AMI 2021 file ships the library's reading (``[commit
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+import attrs
 import pytest
-from walk import SESSION_ID, applicant, application, attach_all, walk_all
+from walk import SESSION_ID, applicant, application, at, attach_all, session, walk_all
 
 from ami_workflow import Refused, load_campaign
+from ami_workflow.calendar import PARIS
 from ami_workflow.errors import InvalidInput
 from ami_workflow.i18n import use_language
 from ami_workflow.scoring import ScoreSheet, result
@@ -132,3 +135,16 @@ def test_rule_erasing_a_committee_member_erases_their_opinions_and_verify_still_
     assert by_member[0].opinion == "" and by_member[0].marks == marks()  # the marks stay: they name no one
     assert by_member[1].opinion == "Un autre avis."
     assert flow.verify() is None
+
+
+def test_rule_a_session_sits_with_a_majority_of_the_members_convened(flow: Any) -> None:
+    assert CAMPAIGN.committee.quorum == "majority"
+    at(flow, datetime(2021, 6, 15, 9, tzinfo=PARIS))
+    base = session()  # four members present, one per category
+    with pytest.raises(Refused, match="no quorum: 4 members present of 9 convened, a majority is 5"):
+        flow.record_session(attrs.evolve(base, convened=9))
+    assert flow.sessions() == []
+    flow.record_session(attrs.evolve(base, convened=7))  # 4 of 7: a majority
+    assert flow.sessions()[0].convened == 7
+    with pytest.raises(InvalidInput, match="more than the 3 convened"):
+        attrs.evolve(base, convened=3)

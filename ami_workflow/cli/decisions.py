@@ -35,9 +35,11 @@ def amend_calendar(state: _State, window: str, start: str, end: str, reason: str
 @click.option("--chair-role", help="The chair's role (default: the call's).")
 @click.option("--member", "members", multiple=True, required=True, help="NAME:CATEGORY, e.g. 'A. Martin:elus'.")
 @_actor_option
+@click.option("--convened", type=int, default=None,
+              help="How many members were convened (the quorum is a majority of them; default: those present).")
 @click.pass_obj
 def committee(state: _State, session_id: str, day: str, chair: str, chair_role: str | None,
-              members: Sequence[str], actor: str) -> None:
+              members: Sequence[str], convened: int | None, actor: str) -> None:
     """Record a session of the selection committee on DAY."""
     from ..committee import CommitteeSession, Member
 
@@ -49,7 +51,7 @@ def committee(state: _State, session_id: str, day: str, chair: str, chair_role: 
         parsed.append(Member(name, category))
     with state.flow() as flow:
         session = CommitteeSession(session_id, _day(day), chair, chair_role or flow.campaign.committee.chair_role,
-                                   tuple(parsed))
+                                   tuple(parsed), convened)
         flow.record_session(session, actor=actor)
     click.echo(ngettext("committee session {session} of {day} recorded ({count} member)",
                         "committee session {session} of {day} recorded ({count} members)", len(parsed))
