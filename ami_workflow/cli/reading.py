@@ -130,3 +130,50 @@ def ranking(state: _State, as_json: bool) -> None:
         [(r.rank, r.reference, format_decimal(r.result, 2), r.members) for r in ranked],
         (_("rank"), _("reference"), _("result"), _("members")),
     ) if ranked else [_("no dossier has been scored")])
+
+
+@main.command()
+@click.option("--envelope", help="Another envelope, in euros.")
+@click.option("--policy", type=click.Choice(["pro_rata", "rank"]), help="Another allocation policy.")
+@click.option("--shortfall", type=click.Choice(["partial", "stop"]),
+              help="By rank: what the first dossier that does not fit gets.")
+@click.option("--bonus-points", help="Other points per confirmed bonus criterion.")
+@click.option("--call", "call_name", help="Another call file's rules (a path or a bundled call).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def whatif(state: _State, envelope: str | None, policy: str | None, shortfall: str | None, bonus_points: str | None,
+           call_name: str | None, as_json: bool) -> None:
+    """Decide the committee's list again under other rules, in memory, beside what was granted; writes nothing."""
+    from .. import whatif as whatifs
+    from ..callfile import load_campaign
+    from ..i18n import format_money
+    from ..money import parse_decimal
+
+    changes = whatifs.Changes(
+        envelope=envelope, policy=policy, shortfall=shortfall,
+        bonus_points=parse_decimal(bonus_points, "bonus_points") if bonus_points is not None else None,
+        campaign=load_campaign(call_name) if call_name else None)
+    with state.flow() as flow:
+        result = whatifs.whatif(flow, state.campaign, changes)
+    data = {
+        "envelope": str(result.envelope), "policy": result.policy,
+        "dossiers": [{"reference": o.reference, "recorded": str(o.recorded), "whatif": str(o.whatif),
+                      "ceiling": str(o.ceiling)} for o in result.outcomes],
+        "by_axis": {k: {"recorded": str(a), "whatif": str(b)} for k, (a, b) in result.by_axis.items()},
+        "by_qpv": {k: {"recorded": str(a), "whatif": str(b)} for k, (a, b) in result.by_qpv.items()},
+        "changed": [o.reference for o in result.changed],
+    }
+
+    def lines() -> list[str]:
+        head = [_("What if: envelope {envelope}, policy {policy}").format(
+            envelope=format_money(result.envelope), policy=result.policy)]
+        rows = [(o.reference, format_money(o.recorded), format_money(o.whatif), format_money(o.ceiling))
+                for o in result.outcomes]
+        table = _table(rows, (_("reference"), _("granted"), _("what if"), _("ceiling")))
+        axes = [_("  {axis}: {recorded} → {whatif}").format(axis=k, recorded=format_money(a), whatif=format_money(b))
+                for k, (a, b) in result.by_axis.items()]
+        changed = ngettext("{count} dossier changes outcome", "{count} dossiers change outcome",
+                           len(result.changed)).format(count=len(result.changed))
+        return head + table + [_("By axis:")] + axes + [changed]
+
+    _emit(data, as_json, lines)
