@@ -24,7 +24,8 @@ embedded SQLite default: `./ami.db`, or `--db PATH`, or `$AMI_WORKFLOW_DB`.
 
 Exit codes: **0** ok; **1** an action refused — by a guard (every reason is printed), by the dossier's state
 (a trigger it does not allow) or by a stale `--expected-version` — or a journal that is not intact; **2** a usage
-error or bad input (a clear message, no traceback); **141** the output's reader went away (`| head`), quietly.
+error or bad input (a clear message, no traceback); **3** a defect of the library (a plain message, no traceback;
+`AMI_WORKFLOW_DEBUG=1` shows it); **141** the output's reader went away (`| head`), quietly.
 Commands that read take `--json`.
 Long work (demo) shows a progress bar on a terminal and stays quiet when piped.
 

@@ -224,3 +224,21 @@ def test_a_broken_pipe_exits_quietly(demo_db: Path) -> None:
         code = writer.wait(timeout=60)
     assert "Broken pipe" not in error and "Traceback" not in error, error
     assert code == 141
+
+
+def test_an_internal_error_is_a_message_and_exit_3_never_a_traceback(demo_db: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A defect (an exception the library did not mean to raise) exits 3 with a plain message, not 1 nor 2."""
+    from ami_workflow import reports
+
+    def broken(*args: object, **kwargs: object) -> object:
+        raise KeyError("axis")
+
+    monkeypatch.setattr(reports, "campaign_report", broken)
+    monkeypatch.delenv("AMI_WORKFLOW_DEBUG", raising=False)
+    result = CliRunner().invoke(main, ["--db", str(demo_db), "report"], env={"AMI_WORKFLOW_LANG": "en"})
+    assert result.exit_code == 3, result.output
+    assert "Internal error (KeyError: 'axis')" in result.output and "AMI_WORKFLOW_DEBUG=1" in result.output
+    assert ("Traceback" not in result.output and result.exception is None) or isinstance(result.exception, SystemExit)
+    debug = CliRunner().invoke(main, ["--db", str(demo_db), "report"], env={"AMI_WORKFLOW_DEBUG": "1"})
+    assert isinstance(debug.exception, KeyError)  # with the variable set, the traceback is there to read

@@ -40,6 +40,8 @@ if TYPE_CHECKING:
     from ..campaign import Campaign
     from ..store import Workflow
 
+#: The exit code of a defect of the library (an exception it did not mean to raise).
+INTERNAL_ERROR = 3
 #: The exit code when the output's reader has gone (a shell's 128 + SIGPIPE): not an error of the command.
 BROKEN_PIPE = 141
 
@@ -146,6 +148,15 @@ class _Group(click.Group):
         except (OSError, UnicodeDecodeError) as exc:
             click.echo(_("Error: {problem}").format(problem=exc), err=True)
             ctx.exit(2)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise  # click's own: usage errors (2), --help, ctx.exit
+        except Exception as exc:  # a defect of the library: never a traceback, and neither 1 (refused) nor 2
+            if os.environ.get("AMI_WORKFLOW_DEBUG"):
+                raise
+            click.echo(_("Internal error ({kind}: {problem}): this is a defect of ami_workflow, not of your input. "
+                         "Run the command again with AMI_WORKFLOW_DEBUG=1 to see where it comes from.").format(
+                kind=type(exc).__name__, problem=exc), err=True)
+            ctx.exit(INTERNAL_ERROR)
 
 
 class _State:
