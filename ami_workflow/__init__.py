@@ -32,6 +32,7 @@ if TYPE_CHECKING:
         verify_checkpoint,
     )
     from .backend import BatchResult
+    from .board import BoardMember
     from .calendar import (
         PARIS,
         Calendar,
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
     from .callfile import bundled_calls, load_campaign, parse_campaign
     from .campaign import CalendarPolicy, Campaign
     from .committee import CommitteeSession, Member
+    from .conflicts import Conflict, Ruling
     from .core import Event, Kind
     from .decisions import Convention, Deliberation, FinancialReport
     from .dossier import (
@@ -112,6 +114,7 @@ __all__ = [
     "Applicant",
     "Application",
     "BatchResult",
+    "BoardMember",
     "CATALOGUE",
     "CEILING_RULES",
     "Calendar",
@@ -123,6 +126,7 @@ __all__ = [
     "Clock",
     "CoFunding",
     "CommitteeSession",
+    "Conflict",
     "Context",
     "Convention",
     "DEFAULT_GUARDS",
@@ -155,6 +159,7 @@ __all__ = [
     "PieceRequirement",
     "RateWithBonus",
     "Refused",
+    "Ruling",
     "STANDARD_EDGES",
     "SchemaError",
     "State",
@@ -201,6 +206,7 @@ _HOMES: dict[str, tuple[str, ...]] = {
         "load_private_key", "load_public_key", "read_checkpoints", "sign_checkpoint", "verify_checkpoint",
     ),
     "backend": ("BatchResult",),
+    "board": ("BoardMember",),
     "calendar": (
         "PARIS", "Calendar", "CalendarAmendment", "Clock", "FixedClock", "SystemClock", "Window",
         "financial_report_due", "to_paris",
@@ -208,6 +214,7 @@ _HOMES: dict[str, tuple[str, ...]] = {
     "callfile": ("bundled_calls", "load_campaign", "parse_campaign"),
     "campaign": ("CalendarPolicy", "Campaign"),
     "committee": ("CommitteeSession", "Member"),
+    "conflicts": ("Conflict", "Ruling"),
     "core": ("Event", "Kind"),
     "decisions": ("Convention", "Deliberation", "FinancialReport"),
     "dossier": ("Applicant", "Application", "CoFunding", "Dossier", "Instruction", "Payment", "Period"),

@@ -118,6 +118,14 @@ def check_campaign(campaign: Campaign) -> list[tuple[str, str]]:
     if campaign.committee.quorum not in ("majority", "none"):
         problems.append(("committee.quorum", _("unknown quorum rule {rule!r}: the rules are majority, none").format(
             rule=campaign.committee.quorum)))
+    committee = campaign.committee
+    for name in ("board_piece", "bureau_piece"):
+        key = getattr(committee, name)
+        if key and campaign.piece(key) is None:
+            problems.append((f"committee.{name}", _("no piece {key!r} in [[pieces]]").format(key=key)))
+    if committee.elected_category and committee.elected_category not in {c.key for c in committee.categories}:
+        problems.append(("committee.elected_category", _("no member category {key!r} in [[committee.categories]]")
+                         .format(key=committee.elected_category)))
     grid = campaign.committee.grid
     if grid is not None:
         if grid.scale_max < 1:

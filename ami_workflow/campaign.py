@@ -308,6 +308,13 @@ class CommitteeRule:
     """How many members must sit for a session to hear dossiers: ``"majority"`` of those convened, or ``"none"``."""
     grid: Grid | None = None
     """How the committee scores a dossier it heard; without a grid, nothing is scored."""
+    board_piece: str = ""
+    """The piece that lists the applicant's board (conseil d'administration); ``""`` when the call asks for none."""
+    bureau_piece: str = ""
+    """The piece that lists the applicant's bureau; ``""`` when the call asks for none."""
+    elected_category: str = ""
+    """The member category of the elected councillors (``elus``), who take no part in the council's deliberation on
+    a dossier they are interested in; ``""`` when the committee has none."""
 
 
 #: How a rollover moves a point date that falls on a weekend or a public holiday.

@@ -24,12 +24,23 @@ __all__ = ["QUORUM_RULES", "CommitteeSession", "Member", "quorum_problems", "ses
 QUORUM_RULES = ("majority", "none")
 
 
+def _declared(value: Iterable[str]) -> tuple[str, ...]:
+    if isinstance(value, str):
+        raise InvalidInput(_("a member declares links as a sequence of dossier references, not one string"))
+    return tuple(dict.fromkeys(required_text(v) for v in value))
+
+
 @attrs.frozen
 class Member:
-    """One member present at a session, with the call's category key (``elus``, ``habitants`` …)."""
+    """One member present at a session, with the call's category key (``elus``, ``habitants`` …).
+
+    ``declared`` are the dossiers the member declared a link with at the opening of the session (a possible
+    conflict of interest, see :mod:`ami_workflow.conflicts`).
+    """
 
     name: str = attrs.field(converter=required_text)
     category: str = attrs.field(converter=required_text)
+    declared: tuple[str, ...] = attrs.field(default=(), converter=_declared)
 
 
 def _members(value: Iterable[Member]) -> tuple[Member, ...]:

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import attrs
 
+from .board import BoardMember
 from .calendar import to_paris
 from .checks import optional_text, required_text
 from .errors import InvalidInput
@@ -199,6 +200,8 @@ class Dossier:
     approved: Decimal | None = None
     payments: tuple[Payment, ...] = ()
     decision_note: str | None = None
+    board: tuple[BoardMember, ...] = ()
+    """The applicant's board and bureau members, from its pieces (names are personal data)."""
     version: int = 0
 
     @property

@@ -19,6 +19,7 @@ from stdnum import iban as _iban
 from .calendar import Calendar, paris_date, window_words
 from .campaign import Campaign
 from .committee import CommitteeSession, session_problems
+from .conflicts import Ruling, conflicts_at, hearing_problems
 from .decisions import Convention, Deliberation
 from .dossier import Dossier
 from .i18n import N_, _, format_day, format_decimal, format_money
@@ -59,6 +60,8 @@ class Context:
     campaign: Campaign
     calendar: Calendar
     sessions: Mapping[str, CommitteeSession] = attrs.field(factory=dict)
+    rulings: Mapping[str, Ruling] = attrs.field(factory=dict)
+    """The chair's rulings on conflicts of interest, by :func:`~ami_workflow.conflicts.ruling_key`."""
     deliberations: tuple[Deliberation, ...] = ()
     conventions: Mapping[str, Convention] = attrs.field(factory=dict)
     approved_total: Decimal = ZERO
@@ -290,6 +293,8 @@ def committee_session(g: GuardInput) -> list[str]:
     Call: « un comité de sélection présidé par le Vice-Président en charge de la Cohésion sociale »,
     « composé de personnalités reconnues …, d'élus, de techniciens de la CALL et d'habitants »:
     at least one member of each category is present.
+    No possible conflict of interest of a member with the dossier is open (CGCT L2131-11, Code pénal 432-12), and
+    once the members confirmed interested are recused, every category still sits and the quorum is met.
     """
     assert isinstance(g.args, HearArgs)
     session = g.context.sessions.get(g.args.session)
@@ -304,7 +309,10 @@ def committee_session(g: GuardInput) -> list[str]:
     if not jury.contains(session.day):
         reasons.append(_("the session's day {day} is outside the jury window ({window})").format(
             day=format_day(session.day), window=window_words(jury)))
-    reasons += session_problems(session, committee.chair_role, [(c.key, c.label) for c in committee.categories])
+    categories = [(c.key, c.label) for c in committee.categories]
+    reasons += session_problems(session, committee.chair_role, categories)
+    conflicts = conflicts_at(session, g.dossier.reference, g.dossier.board, g.context.rulings)
+    reasons += hearing_problems(session, conflicts, categories, committee.quorum)
     return reasons
 
 
@@ -521,7 +529,7 @@ GUARD_TRIGGERS: Mapping[str, frozenset[str]] = {
 #: The :class:`Context` fields each guard reads beyond the campaign and its calendar (which every guard may read).
 #: A view builds only what a trigger's guards read: the SQL store then runs only their queries.
 GUARD_READS: Mapping[str, frozenset[str]] = {
-    "committee_session": frozenset({"sessions"}),
+    "committee_session": frozenset({"sessions", "rulings"}),
     "envelope": frozenset({"approved_total", "approved_by_axis"}),
     "deliberation": frozenset({"deliberations"}),
     "convention": frozenset({"applicant_granted", "conventions"}),

@@ -27,6 +27,7 @@ from .backend import Chained, Operations
 from .calendar import Calendar, CalendarAmendment, Clock, financial_report_due
 from .campaign import Campaign
 from .committee import CommitteeSession
+from .conflicts import ruling_key
 from .core.events import Event, Kind
 from .core.evolve import World, evolve, fold
 from .core.figures import DossierRow, GrantRow, ReportFigures, dossier_row, grant_rows, report_figures
@@ -158,7 +159,7 @@ class MemoryWorkflow(Operations):
             self._set(self._files, sha, None)
 
     def _erase_members(self, targets: Sequence[Mapping[str, str]]) -> None:
-        wanted = {(t["campaign"], t.get("session") or t["score"], t["path"]) for t in targets}
+        wanted = {(t["campaign"], t.get("session") or t.get("score") or t["ruling"], t["path"]) for t in targets}
         for item in self._journal:
             event = item.event
             if event.kind is Kind.SESSION_RECORDED:
@@ -166,6 +167,9 @@ class MemoryWorkflow(Operations):
             elif event.kind is Kind.SCORES_RECORDED:
                 score = event.data["score"]
                 subject = sheet_key(score["dossier"], score["session"], score["member"])
+            elif event.kind is Kind.CONFLICT_RULED:
+                ruling = event.data["ruling"]
+                subject = ruling_key(ruling["dossier"], ruling["session"], ruling["member"])
             else:
                 continue
             for path in event.personal:

@@ -1,7 +1,7 @@
 """Personal data (RGPD) in a stored dossier: which fields, and how they are kept apart.
 
 The names of people (the applicant's legal representative, the signers of
-paper originals) and the free texts that may name them (a decision's
+paper originals, the members of its board and bureau) and the free texts that may name them (a decision's
 motivation or reason, the instructor's note, the notes on pieces sent back)
 are never written in a dossier's row: the row holds :data:`PERSONAL` in their
 place, the values live in their own table, and :data:`ERASED` shows once they
@@ -41,6 +41,8 @@ def _fields(data: dict[str, Any]) -> Iterator[tuple[str, MutableMapping[str, Any
         yield "instruction.note", data["instruction"], "note"
     if "decision_note" in data:
         yield "decision_note", data, "decision_note"
+    for i, person in enumerate(data.get("board") or []):
+        yield f"board.{i}.name", person, "name"
 
 
 def split_personal(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:

@@ -17,9 +17,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from .anchor import Checkpoint
 from .backend import BatchResult
+from .board import BoardMember
 from .calendar import Calendar, CalendarAmendment, Clock
 from .campaign import Campaign, Funder
 from .committee import CommitteeSession
+from .conflicts import Conflict
 from .core.events import Event
 from .core.figures import DossierRow, GrantRow, ReportFigures
 from .decisions import Convention, Deliberation, FinancialReport, FinancialReportStatus
@@ -171,6 +173,11 @@ class Backend(Protocol):
         actor: str = "",
     ) -> ScoreSheet: ...
     def scores(self, campaign_id: str | None = None) -> list[ScoreSheet]: ...
+    def record_board(self, reference: str, members: Sequence[BoardMember], *, actor: str = "") -> Dossier: ...
+    def rule_conflict(
+        self, reference: str, session: str, member: str, *, confirmed: bool, reason: str, actor: str = ""
+    ) -> Conflict: ...
+    def conflicts(self, *, session: str | None = None, campaign_id: str | None = None) -> list[Conflict]: ...
     def ranking(self, campaign_id: str | None = None) -> list[Ranked]: ...
     def issue_document(
         self, reference: str, kind: str, attests: int, files: Mapping[str, bytes], *, language: str, actor: str = ""

@@ -351,6 +351,8 @@ def variations(draw: st.DrawFn) -> Campaign:
     policy = CalendarPolicy(deadline=draw(policies), opening=draw(policies))
     workflow = draw(st.sampled_from([AMI.workflow, FPH.workflow]))  # with and without a hearing
     committee = AMI.committee if workflow.hearing else base.committee
+    if committee.board_piece and base.piece(committee.board_piece) is None:  # the FPH asks for no board lists
+        committee = attrs.evolve(committee, board_piece="", bureau_piece="")
     return attrs.evolve(base, envelope=envelope, territory=territory, calendar=calendar, calendar_policy=policy,
                         workflow=workflow, committee=committee)
 

@@ -6,9 +6,11 @@ them all, once, in the order ``--help`` lists nothing by (click sorts the comman
 
 from __future__ import annotations
 
-from . import campaigns, decisions, demo, documents, dossiers, journal, people, reading
+from . import campaigns, committee, decisions, demo, documents, dossiers, journal, people, reading
 from .app import _late_options, main
 
-__all__ = ["campaigns", "decisions", "demo", "documents", "dossiers", "journal", "main", "people", "reading"]
+__all__ = [
+    "campaigns", "committee", "decisions", "demo", "documents", "dossiers", "journal", "main", "people", "reading",
+]
 
 _late_options(main)

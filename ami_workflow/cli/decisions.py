@@ -1,4 +1,4 @@
-"""The campaign's decisions: calendar amendments, committee sessions, deliberations, conventions."""
+"""The campaign's decisions: calendar amendments, deliberations, conventions."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from collections.abc import Sequence
 
 import click
 
-from ..errors import InvalidInput
 from ..i18n import _, format_day, ngettext
 from .app import _actor_option, _day, _period, _State, main
 
@@ -26,36 +25,6 @@ def amend_calendar(state: _State, window: str, start: str, end: str, reason: str
         flow.amend_calendar(window, _day(start), _day(end), reason=reason, actor=actor)
         click.echo(_("the {window} window now runs {period}").format(
             window=window, period=_period(flow.calendar().window(window))))
-
-
-@main.command()
-@click.argument("session_id")
-@click.argument("day")
-@click.option("--chair", required=True, help="The chair's name.")
-@click.option("--chair-role", help="The chair's role (default: the call's).")
-@click.option("--member", "members", multiple=True, required=True, help="NAME:CATEGORY, e.g. 'A. Martin:elus'.")
-@_actor_option
-@click.option("--convened", type=int, default=None,
-              help="How many members were convened (the quorum is a majority of them; default: those present).")
-@click.pass_obj
-def committee(state: _State, session_id: str, day: str, chair: str, chair_role: str | None,
-              members: Sequence[str], convened: int | None, actor: str) -> None:
-    """Record a session of the selection committee on DAY."""
-    from ..committee import CommitteeSession, Member
-
-    parsed = []
-    for item in members:
-        name, sep, category = item.rpartition(":")
-        if not sep:
-            raise InvalidInput(_("--member takes NAME:CATEGORY, not {item!r}").format(item=item))
-        parsed.append(Member(name, category))
-    with state.flow() as flow:
-        session = CommitteeSession(session_id, _day(day), chair, chair_role or flow.campaign.committee.chair_role,
-                                   tuple(parsed), convened)
-        flow.record_session(session, actor=actor)
-    click.echo(ngettext("committee session {session} of {day} recorded ({count} member)",
-                        "committee session {session} of {day} recorded ({count} members)", len(parsed))
-               .format(session=session_id, day=format_day(session.day), count=len(parsed)))
 
 
 @main.command()

@@ -23,6 +23,7 @@ from typing import Any
 import attrs
 from stdnum.fr import siret as _siret
 
+from ..board import BoardMember
 from ..calendar import Window, to_paris
 from ..campaign import Campaign
 from ..checks import is_day, required_text
@@ -50,12 +51,14 @@ __all__ = [
     "Fire",
     "IssueDocument",
     "ReceiveOriginal",
-    "RecordScores",
+    "RecordBoard",
     "RecordConvention",
     "RecordDeliberation",
     "RecordFinancialReport",
+    "RecordScores",
     "RecordSession",
     "ReusePieces",
+    "RuleConflict",
     "UpdateApplication",
 ]
 
@@ -269,6 +272,41 @@ class RecordScores:
     actor: str = attrs.field(converter=required_text)
 
 
+def _board(value: object) -> tuple[BoardMember, ...]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
+        raise InvalidInput(_("a board list is a sequence of BoardMember records, not {value!r}").format(value=value))
+    for member in value:
+        if not isinstance(member, BoardMember):
+            raise InvalidInput(_("a board list holds BoardMember records, not {value!r}").format(value=member))
+    return tuple(value)
+
+
+def _confirmed(instance: object, attribute: attrs.Attribute[bool], value: object) -> None:
+    if type(value) is not bool:
+        raise InvalidInput(_("confirmed is True or False, not {value!r}").format(value=value))
+
+
+@attrs.frozen
+class RecordBoard:
+    """The applicant's board and bureau members for one dossier, from its pieces (replacing an earlier list)."""
+
+    reference: str = attrs.field(converter=required_text)
+    members: tuple[BoardMember, ...] = attrs.field(converter=_board)
+    actor: str = attrs.field(converter=required_text)
+
+
+@attrs.frozen
+class RuleConflict:
+    """The chair's ruling on a member's possible conflict of interest with a dossier, at a session."""
+
+    reference: str = attrs.field(converter=required_text)
+    session: str = attrs.field(converter=required_text)
+    member: str = attrs.field(converter=required_text)
+    confirmed: bool = attrs.field(validator=_confirmed)
+    reason: str = attrs.field(converter=required_text)
+    actor: str = attrs.field(converter=required_text)
+
+
 @attrs.frozen
 class IssueDocument:
     """Record a document issued on a dossier: its kind, the event it attests and its files' hashes."""
@@ -318,4 +356,6 @@ Command = (
     | EraseMember
     | IssueDocument
     | RecordScores
+    | RecordBoard
+    | RuleConflict
 )

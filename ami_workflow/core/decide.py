@@ -47,7 +47,7 @@ from ..triggers import (
     TriggerArgs,
     WithdrawArgs,
 )
-from . import records
+from . import conflict_records, records
 from .allocation import BatchPlan, plan_batch
 from .commands import (
     AddCampaign,
@@ -63,12 +63,14 @@ from .commands import (
     Fire,
     IssueDocument,
     ReceiveOriginal,
+    RecordBoard,
     RecordConvention,
     RecordDeliberation,
     RecordFinancialReport,
     RecordScores,
     RecordSession,
     ReusePieces,
+    RuleConflict,
     UpdateApplication,
 )
 from .events import Event, Kind
@@ -122,6 +124,10 @@ def decide(view: View, command: Command, now: datetime) -> list[Event]:
             return [_issue(view, command, now)]
         case RecordScores():
             return [records.record_scores(view, command, now)]
+        case RecordBoard():
+            return [conflict_records.record_board(view, command, now)]
+        case RuleConflict():
+            return [conflict_records.rule_conflict(view, command, now)]
     raise InvalidInput(f"not a command: {command!r}")  # pragma: no cover - the match covers the union
 
 

@@ -58,6 +58,11 @@ class Kind(enum.StrEnum):
     FINANCIAL_REPORT_RECORDED = "financial_report_recorded"
     SCORES_RECORDED = "scores_recorded"
     """One committee member's marks (and opinion, a personal value) on a dossier heard at a session."""
+    BOARD_RECORDED = "board_recorded"
+    """The applicant's board and bureau members for a dossier (their names are personal values)."""
+    CONFLICT_RULED = "conflict_ruled"
+    """The chair confirms or dismisses a member's possible conflict of interest with a dossier (the reason is
+    personal)."""
     DOCUMENT_ISSUED = "document_issued"
     """A document issued on a dossier (its bytes kept by hash with the dossier's files; see ami_workflow.issued)."""
     PERSONAL_DATA_ERASED = "personal_data_erased"

@@ -36,10 +36,12 @@ from typing import Any
 import attrs
 
 from .. import jsontext
+from ..board import BoardMember
 from ..calendar import CalendarAmendment
 from ..campaign import Campaign
 from ..codec import converter
-from ..committee import CommitteeSession, Member
+from ..committee import CommitteeSession
+from ..conflicts import Ruling
 from ..decisions import Convention, Deliberation, FinancialReport
 from ..dossier import Applicant, Application, Dossier, Instruction, Payment
 from ..issued import document_files
@@ -51,8 +53,8 @@ from ..states import State
 from .events import Event, Kind
 
 __all__ = [
-    "World", "dossier_row", "evolve", "evolve_dossier", "fold", "funder_amended", "plain", "plain_json", "score_of",
-    "structure",
+    "World", "dossier_row", "evolve", "evolve_dossier", "fold", "funder_amended", "plain", "plain_json", "ruling_of",
+    "score_of", "structure",
 ]
 
 _fast = converter.copy(detailed_validation=False)
@@ -135,6 +137,10 @@ def evolve_dossier(dossier: Dossier | None, event: Event) -> Dossier:
         return _changed(dossier, originals=_keyed(dossier.originals, original), version=version)
     if event.kind is Kind.PERSONAL_DATA_ERASED:
         return _erased(dossier)
+    if event.kind is Kind.BOARD_RECORDED:
+        board = tuple(BoardMember(_personal(event, f"board.{i}.name") or ERASED, person["role"], person["body"])
+                      for i, person in enumerate(data["board"]))
+        return _changed(dossier, board=board, version=version)
     if event.kind is Kind.TRIGGERED:
         return _changed(dossier, state=str(data["dest"]), version=version, **_effect(dossier, event))
     return dossier  # other events do not change a dossier
@@ -223,6 +229,7 @@ def _erased(dossier: Dossier) -> Dossier:
         issues=issues,
         instruction=instruction,
         decision_note=gone(dossier.decision_note),
+        board=tuple(attrs.evolve(person, name=ERASED) for person in dossier.board),
         version=dossier.version + 1,
     )
 
@@ -249,6 +256,8 @@ class _Campaign:
     financial_reports: dict[str, FinancialReport] = attrs.field(factory=dict)
     scores: dict[str, ScoreSheet] = attrs.field(factory=dict)
     """The committee's score sheets, by :func:`~ami_workflow.scoring.sheet_key`."""
+    rulings: dict[str, Ruling] = attrs.field(factory=dict)
+    """The chair's rulings on conflicts of interest, by :func:`~ami_workflow.conflicts.ruling_key`."""
     copied: dict[str, str] = attrs.field(factory=dict)
     numbers: int = 0
 
@@ -398,6 +407,17 @@ def _score(place: _Campaign, world: World, event: Event) -> None:
     place.scores[sheet_key(sheet.dossier, sheet.session, sheet.member)] = sheet
 
 
+def ruling_of(event: Event) -> Ruling:
+    """The ruling a ``conflict_ruled`` event records, with its reason."""
+    ruling: Ruling = structure({**event.data["ruling"], "reason": _personal(event, "reason") or ""}, Ruling)
+    return ruling
+
+
+def _ruling(place: _Campaign, world: World, event: Event) -> None:
+    ruling = ruling_of(event)
+    place.rulings[ruling.key] = ruling
+
+
 def _report(place: _Campaign, world: World, event: Event) -> None:
     report: FinancialReport = structure(event.data["report"], FinancialReport)
     place.financial_reports[report.dossier] = report
@@ -411,6 +431,7 @@ _RECORDS = {
     Kind.CONVENTION_RECORDED: _convention,
     Kind.FINANCIAL_REPORT_RECORDED: _report,
     Kind.SCORES_RECORDED: _score,
+    Kind.CONFLICT_RULED: _ruling,
 }
 
 
@@ -420,6 +441,9 @@ def _erase_member(world: World, targets: Iterable[Mapping[str, Any]]) -> None:
         if "score" in target:  # an opinion of the member
             place.scores[target["score"]] = attrs.evolve(place.scores[target["score"]], opinion="")
             continue
+        if "ruling" in target:  # the reason of a ruling on the member's conflict
+            place.rulings[target["ruling"]] = attrs.evolve(place.rulings[target["ruling"]], reason="")
+            continue
         session = place.sessions[target["session"]]
         path = target["path"]
         if path == "chair":
@@ -427,7 +451,7 @@ def _erase_member(world: World, targets: Iterable[Mapping[str, Any]]) -> None:
         else:
             index = int(path.split(".")[1])
             members = list(session.members)
-            members[index] = Member(ERASED, members[index].category)
+            members[index] = attrs.evolve(members[index], name=ERASED)
             session = attrs.evolve(session, members=tuple(members))
         place.sessions[session.id] = session
 

@@ -13,6 +13,7 @@ import attrs
 from ..calendar import Calendar, CalendarAmendment, paris_date, window_words
 from ..campaign import Campaign
 from ..committee import session_refusals
+from ..conflicts import conflicts_at
 from ..decisions import FinancialReport, deliberation_refusals
 from ..dossier import Dossier
 from ..errors import NotFound, Refused
@@ -182,6 +183,12 @@ def record_session(view: View, command: RecordSession, now: datetime) -> Event:
     campaign = view.campaign(command.campaign_id)
     session = command.session
     reasons = session_refusals(session, campaign, view.calendar(campaign.id), view.sessions(campaign.id))
+    for member in session.members:
+        for ref in member.declared:
+            found = view.find(ref)
+            if found is None or found.campaign_id != campaign.id:
+                reasons.append(_("{name} declares a link with {reference}, which is no dossier of the campaign")
+                               .format(name=member.name, reference=ref))
     if session.day > paris_date(now):
         reasons.append(_("the session of {day} has not been held yet (it is {today})").format(
             day=format_day(session.day), today=format_day(paris_date(now))))
@@ -244,6 +251,13 @@ def record_scores(view: View, command: RecordScores, now: datetime) -> Event:
     session = view.sessions(campaign.id).get(command.session)
     reasons = score_refusals(campaign, dossier, session, command.session, command.member, command.marks,
                              view.scores(campaign.id).values())
+    if session is not None:
+        reasons += [_("{member} is recused for {reference} (conflict of interest confirmed by the chair): their "
+                      "score is refused").format(member=c.name, reference=c.dossier) if c.status == "confirmed"
+                    else _("a possible conflict of interest of {member} with {reference} is open: the chair rules on "
+                           "it before {member} scores").format(member=c.name, reference=c.dossier)
+                    for c in conflicts_at(session, dossier.reference, dossier.board, view.rulings(campaign.id))
+                    if c.name == command.member and c.status != "dismissed"]
     if reasons:
         raise Refused("record_scores", reasons)
     assert session is not None
@@ -312,6 +326,9 @@ def erase_member(view: View, command: EraseMember, now: datetime) -> list[Event]
                 targets += [{"campaign": cid, "score": key, "path": "opinion"}
                             for key, sheet in view.scores(cid).items()
                             if sheet.session == session.id and sheet.member == i and sheet.opinion]
+                targets += [{"campaign": cid, "ruling": key, "path": "reason"}
+                            for key, ruling in view.rulings(cid).items()
+                            if ruling.session == session.id and ruling.member == i and ruling.reason]
     if not targets:
         return []
     return [Event(Kind.MEMBER_ERASED, None, None, now, command.actor, {"targets": targets}, {"reason": command.reason})]

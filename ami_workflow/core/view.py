@@ -15,6 +15,7 @@ from typing import Protocol
 from ..calendar import Calendar, CalendarAmendment, financial_report_due, paris_date
 from ..campaign import Campaign
 from ..committee import CommitteeSession
+from ..conflicts import Ruling
 from ..decisions import Convention, Deliberation
 from ..dossier import Dossier
 from ..errors import NotFound, VersionConflict
@@ -43,6 +44,7 @@ class View(Protocol):
     def files_of(self, reference: str) -> set[tuple[str, str]]: ...
     def sessions(self, campaign_id: str) -> Mapping[str, CommitteeSession]: ...
     def scores(self, campaign_id: str) -> Mapping[str, ScoreSheet]: ...
+    def rulings(self, campaign_id: str) -> Mapping[str, Ruling]: ...
     def all_sessions(self) -> list[tuple[str, CommitteeSession]]: ...
     def deliberation_references(self, campaign_id: str) -> set[str]: ...
     def has_financial_report(self, reference: str) -> bool: ...
@@ -120,6 +122,7 @@ class WorldView:
             campaign=place.campaign,
             calendar=self.calendar(cid, at),
             sessions=place.sessions,
+            rulings=place.rulings,
             deliberations=tuple(
                 Deliberation(name, day, (dossier.reference,))
                 for name, day in world.granted_by.get(dossier.reference, ())
@@ -152,6 +155,9 @@ class WorldView:
 
     def scores(self, campaign_id: str) -> Mapping[str, ScoreSheet]:
         return self.world.campaigns[campaign_id].scores
+
+    def rulings(self, campaign_id: str) -> Mapping[str, Ruling]:
+        return self.world.campaigns[campaign_id].rulings
 
     def all_sessions(self) -> list[tuple[str, CommitteeSession]]:
         return [(cid, s) for cid, place in self.world.campaigns.items() for s in place.sessions.values()]

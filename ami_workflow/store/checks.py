@@ -20,6 +20,7 @@ from ..audit import world_difference
 from ..calendar import CalendarAmendment
 from ..campaign import Campaign
 from ..committee import CommitteeSession
+from ..conflicts import Ruling
 from ..core.evolve import World, _Campaign, structure
 from ..core.replay import Replay
 from ..decisions import Convention, Deliberation, FinancialReport
@@ -67,6 +68,8 @@ def _records(conn: sqlite3.Connection, world: World) -> str | None:
             place.financial_reports[key] = structure(data, FinancialReport)
         elif kind == "score":
             place.scores[key] = structure(data, ScoreSheet)
+        elif kind == "ruling":
+            place.rulings[key] = structure(data, Ruling)
         elif kind == "copied_draft":
             place.copied[key] = data.get("to")
         else:

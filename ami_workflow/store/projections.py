@@ -18,7 +18,8 @@ from typing import Any
 import attrs
 
 from ..backend import Chained
-from ..committee import CommitteeSession, Member
+from ..committee import CommitteeSession
+from ..conflicts import Ruling, ruling_key
 from ..core.events import Event, Kind
 from ..core.evolve import (
     dossier_row,
@@ -26,6 +27,7 @@ from ..core.evolve import (
     funder_amended,
     plain,
     plain_json,
+    ruling_of,
     score_of,
     session_of,
     structure,
@@ -162,6 +164,9 @@ def _subject(event: Event) -> str:
     if event.kind is Kind.SCORES_RECORDED:
         score = event.data["score"]
         return f"score:{event.campaign}:{sheet_key(score['dossier'], score['session'], score['member'])}"
+    if event.kind is Kind.CONFLICT_RULED:
+        ruling = event.data["ruling"]
+        return f"ruling:{event.campaign}:{ruling_key(ruling['dossier'], ruling['session'], ruling['member'])}"
     return f"event:{event.kind.value}"
 
 
@@ -256,20 +261,29 @@ def _project_record(conn: sqlite3.Connection, event: Event) -> None:
     elif event.kind is Kind.SCORES_RECORDED:
         sheet = score_of(event)
         _record(conn, cid, "score", sheet_key(sheet.dossier, sheet.session, sheet.member), plain(sheet))
+    elif event.kind is Kind.CONFLICT_RULED:
+        ruling = ruling_of(event)
+        _record(conn, cid, "ruling", ruling.key, plain(ruling))
+
+
+#: The records whose free text a member's erasure empties: the target's key, the record's class and its field.
+_MEMBER_TEXTS: Mapping[str, tuple[type[Any], str]] = {"score": (ScoreSheet, "opinion"), "ruling": (Ruling, "reason")}
 
 
 def _erase_members(conn: sqlite3.Connection, event: Event) -> None:
     for target in event.data["targets"]:
-        if "score" in target:  # an opinion of the member
-            cid, key = target["campaign"], target["score"]
-            row = conn.execute("SELECT data FROM records WHERE campaign_id = ? AND kind = 'score' AND key = ?",
-                               (cid, key)).fetchone()
-            sheet = attrs.evolve(structure(json.loads(row[0]), ScoreSheet), opinion="")
-            conn.execute("UPDATE records SET data = ? WHERE campaign_id = ? AND kind = 'score' AND key = ?",
-                         (plain_json(plain(sheet)), cid, key))
+        kind = next((k for k in _MEMBER_TEXTS if k in target), None)
+        if kind is not None:  # an opinion of the member, or the reason of a ruling on their conflict
+            cls, field = _MEMBER_TEXTS[kind]
+            cid, key = target["campaign"], target[kind]
+            row = conn.execute("SELECT data FROM records WHERE campaign_id = ? AND kind = ? AND key = ?",
+                               (cid, kind, key)).fetchone()
+            record = attrs.evolve(structure(json.loads(row[0]), cls), **{field: ""})
+            conn.execute("UPDATE records SET data = ? WHERE campaign_id = ? AND kind = ? AND key = ?",
+                         (plain_json(plain(record)), cid, kind, key))
             conn.execute(
                 "UPDATE personal_values SET value = NULL, salt = '', erased_at = ? WHERE subject = ? AND path = ?",
-                (event.at.isoformat(), f"score:{cid}:{key}", "opinion"),
+                (event.at.isoformat(), f"{kind}:{cid}:{key}", field),
             )
             continue
         cid, sid, path = target["campaign"], target["session"], target["path"]
@@ -282,7 +296,7 @@ def _erase_members(conn: sqlite3.Connection, event: Event) -> None:
         else:
             members = list(session.members)
             index = int(path.split(".")[1])
-            members[index] = Member(ERASED, members[index].category)
+            members[index] = attrs.evolve(members[index], name=ERASED)
             session = attrs.evolve(session, members=tuple(members))
         conn.execute(
             "UPDATE records SET data = ? WHERE campaign_id = ? AND kind = 'session' AND key = ?",

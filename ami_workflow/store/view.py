@@ -17,6 +17,7 @@ from .. import jsontext
 from ..calendar import Calendar, CalendarAmendment, financial_report_due, paris_date
 from ..campaign import Campaign
 from ..committee import CommitteeSession
+from ..conflicts import Ruling
 from ..core.evolve import structure
 from ..core.view import Act, in_force, overdue_text
 from ..decisions import Convention, Deliberation
@@ -244,6 +245,7 @@ class SqlView:
             campaign=campaign,
             calendar=self.calendar(cid, at),
             sessions=_RecordLookup(self.conn, cid, "session", CommitteeSession),
+            rulings=_RecordLookup(self.conn, cid, "ruling", Ruling),
             deliberations=tuple(deliberations),
             conventions=_RecordLookup(self.conn, cid, "convention", Convention),
             approved_total=total("campaign"),
@@ -275,6 +277,9 @@ class SqlView:
 
     def scores(self, campaign_id: str) -> Mapping[str, ScoreSheet]:
         return _RecordLookup(self.conn, campaign_id, "score", ScoreSheet)
+
+    def rulings(self, campaign_id: str) -> Mapping[str, Ruling]:
+        return _RecordLookup(self.conn, campaign_id, "ruling", Ruling)
 
     def all_sessions(self) -> list[tuple[str, CommitteeSession]]:
         rows = self.conn.execute("SELECT campaign_id, data FROM records WHERE kind = 'session' ORDER BY id")
