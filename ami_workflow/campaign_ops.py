@@ -6,6 +6,7 @@ input, builds its command and runs it through the one write path.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 from .calendar import CalendarAmendment, Window
@@ -15,6 +16,7 @@ from .core.commands import (
     AmendCalendar,
     AmendFunder,
     Command,
+    DeclareEnforceable,
     EraseMember,
     ErasePersonalData,
     RecordConvention,
@@ -102,11 +104,35 @@ class CampaignOperations:
         return session
 
     def record_deliberation(
-        self, deliberation: Deliberation, *, actor: str = "", campaign_id: str | None = None
+        self,
+        deliberation: Deliberation,
+        *,
+        motivations: Mapping[str, str] | None = None,
+        actor: str = "",
+        campaign_id: str | None = None,
     ) -> Deliberation:
-        """Record the council's deliberation, once taken, and the approved dossiers it grants."""
-        self._run(RecordDeliberation(self._cid(campaign_id), deliberation, self._actor(actor)))
+        """Record the council's deliberation, once taken: the decision on the jury's proposals.
+
+        It grants its ``dossiers`` (at the proposal, or at a lower amount in ``amounts``) and refuses its
+        ``refused``, each with its motivation in ``motivations`` (CRPA L211-2; kept outside the chain): a refused
+        dossier goes from ``approved`` to ``rejected`` and its amount back to the envelope. Refused when an
+        elected member of the committee interested in a dossier is not among ``not_taking_part`` (CGCT L2131-11).
+        Payment waits for the day it became enforceable (``enforceable_on``, or :meth:`declare_enforceable`).
+        """
+        self._run(RecordDeliberation(self._cid(campaign_id), deliberation, self._actor(actor), motivations or {}))
         return deliberation
+
+    def declare_enforceable(
+        self, reference: str, day: date, *, actor: str = "", campaign_id: str | None = None
+    ) -> Deliberation:
+        """Record the day the deliberation ``reference`` became enforceable (transmitted to the prefecture and
+        published, CGCT L2131-1); payments of its grants may start that day."""
+        cid = self._cid(campaign_id)
+        self._run(DeclareEnforceable(cid, reference, day, self._actor(actor)))
+        return next(d for d in self.deliberations(cid) if d.reference == reference)
+
+    def deliberations(self, campaign_id: str | None = None) -> list[Deliberation]:
+        raise NotImplementedError
 
     def record_convention(self, convention: Convention, *, actor: str = "") -> Convention:
         """Record the signed convention of an approved dossier."""

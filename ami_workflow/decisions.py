@@ -1,15 +1,19 @@
 """The funder's decisions recorded for a campaign: deliberations and conventions.
 
-The jury *retains* projects in June; the legal grant is the council's
-deliberation in September, which lists the dossiers it grants. A grant above
-the convention threshold (23 000 € a year, décret 2001-495) needs a signed
+The jury *proposes* in June; the legal grant is the council's deliberation in
+September. For each dossier proposed, it grants the proposal, grants less, or
+refuses (with a motivation); it names the councillors who did not take part,
+and becomes enforceable once transmitted to the prefecture and published
+(CGCT L2131-1, by L5211-3): payments wait for that day. A grant above the
+convention threshold (23 000 € a year, décret 2001-495) needs a signed
 convention before its first payment.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, datetime
+from decimal import Decimal
 
 import attrs
 
@@ -17,24 +21,58 @@ from .calendar import Calendar, window_words
 from .checks import is_day, required_text
 from .errors import InvalidInput
 from .i18n import _, format_day
+from .money import euros
 from .states import state_words
 
 __all__ = ["Convention", "Deliberation", "FinancialReport", "FinancialReportStatus", "deliberation_refusals"]
 
 
 def _refs(value: Iterable[str]) -> tuple[str, ...]:
-    if isinstance(value, str):
+    if isinstance(value, str) or not isinstance(value, Iterable):
         raise InvalidInput(_("a deliberation lists its dossiers as a sequence of references, not one string"))
     return tuple(dict.fromkeys(required_text(v) for v in value))
 
 
+def _amounts(value: object) -> dict[str, Decimal]:
+    if not isinstance(value, Mapping):
+        raise InvalidInput(_("a deliberation's amounts map dossier references to amounts, not {value!r}").format(
+            value=value))
+    return {required_text(ref): euros(amount, str(ref)) for ref, amount in value.items()}
+
+
+def _names(value: Iterable[str]) -> tuple[str, ...]:
+    if isinstance(value, str):
+        raise InvalidInput(_("the councillors who did not take part are a sequence of names, not one string"))
+    return tuple(required_text(v) for v in value)
+
+
+def _optional_day(instance: object, attribute: attrs.Attribute[date | None], value: object) -> None:
+    if value is not None and (not isinstance(value, date) or isinstance(value, datetime)):
+        raise InvalidInput(_("{name}: expected a date, got {value!r}").format(name=attribute.name, value=value))
+
+
 @attrs.frozen
 class Deliberation:
-    """A deliberation of the funder's council: its reference, its date, and the dossiers it grants."""
+    """A deliberation of the funder's council: its reference, its date, and its decision on each proposal.
+
+    ``dossiers`` are the dossiers it grants, each at the jury's proposal unless ``amounts`` gives a lower amount;
+    ``refused`` are the proposals it refuses (each with its motivation, given when it is recorded). The
+    councillors who did not take part (``not_taking_part``) are personal data. ``enforceable_on`` is the day it
+    became enforceable (transmission to the prefecture and publication); ``None`` until then.
+    """
 
     reference: str = attrs.field(converter=required_text)
     day: date = attrs.field(validator=is_day)
     dossiers: tuple[str, ...] = attrs.field(converter=_refs)
+    amounts: Mapping[str, Decimal] = attrs.field(factory=dict, converter=_amounts, hash=False)
+    refused: tuple[str, ...] = attrs.field(default=(), converter=_refs)
+    not_taking_part: tuple[str, ...] = attrs.field(default=(), converter=_names)
+    enforceable_on: date | None = attrs.field(default=None, validator=_optional_day)
+
+    @property
+    def decided(self) -> tuple[str, ...]:
+        """Every dossier it decides on: granted, then refused."""
+        return self.dossiers + tuple(r for r in self.refused if r not in self.dossiers)
 
 
 @attrs.frozen
@@ -72,9 +110,10 @@ def deliberation_refusals(
     recorded: Iterable[str],
     states: Mapping[str, str | None],
 ) -> list[str]:
-    """Why ``deliberation`` cannot be recorded: a duplicate reference, a day outside the window, or unapproved dossiers.
+    """Why ``deliberation`` cannot be recorded: a duplicate reference, a day outside the window, unapproved dossiers,
+    a dossier both granted and refused, an amount for a dossier not granted, or an enforceable day before its day.
 
-    ``states`` maps each listed dossier to its state (``None`` when unknown).
+    ``states`` maps each dossier it decides on to its state (``None`` when unknown).
     """
     reasons = []
     if deliberation.reference in set(recorded):
@@ -83,13 +122,23 @@ def deliberation_refusals(
     if not window.contains(deliberation.day):
         reasons.append(_("the deliberation's day {day} is outside the deliberation window ({window})").format(
             day=format_day(deliberation.day), window=window_words(window)))
-    if not deliberation.dossiers:
+    if not deliberation.decided:
         reasons.append(_("a deliberation lists at least one dossier"))
-    for ref in deliberation.dossiers:
+    for ref in deliberation.decided:
         state = states.get(ref)
         if state is None:
             reasons.append(_("no dossier {reference!r}").format(reference=ref))
-        elif state not in ("approved", "paid"):
+        elif state not in ("approved", "paid") or (state == "paid" and ref in deliberation.refused):
             reasons.append(_("{reference} is {state}, not {approved}").format(
                 reference=ref, state=state_words(state), approved=state_words("approved")))
+    for ref in deliberation.dossiers:
+        if ref in deliberation.refused:
+            reasons.append(_("{reference} is both granted and refused").format(reference=ref))
+    for ref in deliberation.amounts:
+        if ref not in deliberation.dossiers:
+            reasons.append(_("{reference} is given an amount but is not granted by the deliberation").format(
+                reference=ref))
+    if deliberation.enforceable_on is not None and deliberation.enforceable_on < deliberation.day:
+        reasons.append(_("the deliberation cannot be enforceable on {day}, before the deliberation ({taken})").format(
+            day=format_day(deliberation.enforceable_on), taken=format_day(deliberation.day)))
     return reasons

@@ -158,7 +158,8 @@ def walk_sample_dossier(
     step(_("approve (jury retains the project)"), "approve", _at(2021, 6, 15, 17))
     granted = flow.get(ref).approved or Decimal(0)
     clock.set(_at(2021, 9, 28, 18))
-    flow.record_deliberation(Deliberation("DEL-2021-09-27-042", date(2021, 9, 27), (ref,)))
+    flow.record_deliberation(Deliberation("DEL-2021-09-27-042", date(2021, 9, 27), (ref,),
+                                          enforceable_on=date(2021, 9, 28)))
     flow.record_convention(Convention(ref, "CONV-2021-017", date(2021, 9, 28)))
     echo(" " * 17 + _("deliberation {deliberation}; convention {convention} (grant above {threshold})").format(
         deliberation="DEL-2021-09-27-042", convention="CONV-2021-017",

@@ -414,17 +414,25 @@ def not_paid_yet(g: GuardInput) -> list[str]:
 
 
 def deliberation(g: GuardInput) -> list[str]:
-    """A recorded deliberation grants the dossier, and the payment is not before its day.
+    """A recorded deliberation grants the dossier, and the payment is not before the day it became enforceable.
+    Enforceable: transmitted to the prefecture and published (CGCT L2131-1, by L5211-3).
     Call: « Septembre 2021 · Délibération pour versement des subventions »; with several
-    deliberations, the earliest that lists the dossier counts.
+    deliberations, the earliest enforceable one that lists the dossier counts.
     """
     granting = [d for d in g.context.deliberations if g.dossier.reference in d.dossiers]
     if not granting:
         return [_("no deliberation grants this dossier yet")]
-    first = min(d.day for d in granting)
-    if paris_date(g.at) < first:
-        return [_("payment is possible from the deliberation of {day}; it is {today}").format(
-            day=format_day(first), today=_day(g.at))]
+    ready = [d for d in granting if d.enforceable_on is not None]
+    if not ready:
+        first = min(granting, key=lambda d: d.day)
+        return [_("the deliberation {reference} is not enforceable yet: payment waits for its transmission to the "
+                  "prefecture and its publication (CGCT L2131-1); record the day it became enforceable").format(
+                      reference=first.reference)]
+    earliest = min(ready, key=lambda d: (d.enforceable_on or d.day, d.day))
+    day = earliest.enforceable_on or earliest.day
+    if paris_date(g.at) < day:
+        return [_("payment is possible from {day}, when the deliberation {reference} became enforceable; it is "
+                  "{today}").format(day=format_day(day), reference=earliest.reference, today=_day(g.at))]
     return []
 
 

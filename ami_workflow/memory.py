@@ -159,7 +159,8 @@ class MemoryWorkflow(Operations):
             self._set(self._files, sha, None)
 
     def _erase_members(self, targets: Sequence[Mapping[str, str]]) -> None:
-        wanted = {(t["campaign"], t.get("session") or t.get("score") or t["ruling"], t["path"]) for t in targets}
+        wanted = {(t["campaign"], t.get("session") or t.get("score") or t.get("ruling") or t["deliberation"],
+                   t["path"]) for t in targets}
         for item in self._journal:
             event = item.event
             if event.kind is Kind.SESSION_RECORDED:
@@ -167,6 +168,8 @@ class MemoryWorkflow(Operations):
             elif event.kind is Kind.SCORES_RECORDED:
                 score = event.data["score"]
                 subject = sheet_key(score["dossier"], score["session"], score["member"])
+            elif event.kind is Kind.DELIBERATION_RECORDED:
+                subject = event.data["deliberation"]["reference"]
             elif event.kind is Kind.CONFLICT_RULED:
                 ruling = event.data["ruling"]
                 subject = ruling_key(ruling["dossier"], ruling["session"], ruling["member"])

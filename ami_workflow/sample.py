@@ -303,7 +303,8 @@ def run_demo(
         threshold=format_money(campaign.funding.convention_threshold)))
     approved = [r for r in refs if flow.get(r).state == "approved"]
     clock.set(_at(9, 27, 18))
-    flow.record_deliberation(Deliberation("DEL-2021-09-27-042", date(2021, 9, 27), approved), actor="demo")
+    flow.record_deliberation(Deliberation("DEL-2021-09-27-042", date(2021, 9, 27), approved,
+                                          enforceable_on=date(2021, 9, 27)), actor="demo")
     threshold = campaign.funding.convention_threshold
     clock.set(_at(9, 29, 18))
     for ref in approved:

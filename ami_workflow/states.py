@@ -46,6 +46,7 @@ from .i18n import N_, _
 
 __all__ = [
     "CATALOGUE",
+    "COUNCIL_TRIGGERS",
     "FINAL_STATES",
     "STANDARD_EDGES",
     "TRIGGERS",
@@ -113,6 +114,9 @@ TRIGGERS = (
     "pay",
 )
 
+#: The triggers that only the council's deliberation fires (``record_deliberation``), never a caller.
+COUNCIL_TRIGGERS = ("council_refuse",)
+
 #: What a person calls each trigger (translated when shown).
 _TRIGGER_LABELS: Mapping[str, str] = {
     "submit": N_("submit"),
@@ -124,6 +128,7 @@ _TRIGGER_LABELS: Mapping[str, str] = {
     "reject": N_("reject"),
     "withdraw": N_("withdraw"),
     "pay": N_("pay"),
+    "council_refuse": N_("refused by the council"),
 }
 
 
@@ -162,6 +167,7 @@ CATALOGUE: tuple[Edge, ...] = tuple(
     + _edges("withdraw", _BEFORE_PAYMENT, State.WITHDRAWN)
     + _edges("pay", [State.APPROVED], State.APPROVED)
     + _edges("pay", [State.APPROVED], State.PAID)
+    + _edges("council_refuse", [State.APPROVED], State.REJECTED)
 )
 
 #: The 2021 call's edges: every dossier is heard before it is approved.

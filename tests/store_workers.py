@@ -105,7 +105,8 @@ def walk_year(flow: Any, campaign: Campaign, n: int) -> None:
                                                  campaign.committee.chair_role, members), campaign_id=campaign.id)
         flow.fire(ref, trigger, **steps.get(trigger, {}))
     at(flow, datetime(y, 9, 27, 18, tzinfo=PARIS))
-    flow.record_deliberation(Deliberation(f"DEL-{n}", date(y, 9, 27), (ref,)), campaign_id=campaign.id)
+    flow.record_deliberation(Deliberation(f"DEL-{n}", date(y, 9, 27), (ref,), enforceable_on=date(y, 9, 27)),
+                             campaign_id=campaign.id)
     at(flow, in_year(TIMES["pay"], y))
     flow.fire(ref, "pay", amount=Decimal("4.00"))
     flow.fire(ref, "pay")

@@ -265,7 +265,7 @@ def bring_to(flow: Any, state: str, **spec: Any) -> str:
 def deliberate(flow: Any, *refs: str, day: date = DELIBERATION_DAY, reference: str = "DEL-2021-09-27-042") -> None:
     """Record the council's deliberation, once taken: the clock moves to its day (8 h) if it is not there yet."""
     move_to(flow, datetime.combine(day, time(8), tzinfo=PARIS))
-    flow.record_deliberation(Deliberation(reference, day, refs))
+    flow.record_deliberation(Deliberation(reference, day, refs, enforceable_on=day))
 
 
 def snapshot(flow: Any) -> tuple[Any, ...]:
@@ -994,8 +994,9 @@ def test_rule_pay_after_deliberation(flow: Any) -> None:
     deliberate(flow, ref)
     # A payment dated the day before the deliberation (an administrative act may be dated earlier) is refused.
     assert_refused(
-        flow, ref, "pay", None, "payment is possible from the deliberation of 27 September 2021",
-        at=at(2021, 9, 26, 23, 59, 59),
+        flow, ref, "pay", None,
+        "payment is possible from 27 September 2021, when the deliberation DEL-2021-09-27-042 became enforceable; "
+        "it is 26 September 2021", at=at(2021, 9, 26, 23, 59, 59),
     )  # fmt: skip
     paid = flow.fire(ref, "pay", reference="MANDAT-1")
     assert (paid.state, paid.paid) == ("paid", Decimal("20000.00"))

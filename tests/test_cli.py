@@ -204,6 +204,7 @@ def test_a_dossier_from_file_to_paid_through_the_cli(tmp_path: Path, clock: SetC
     clock("2021-09-27T18:00")
     run(db, "deliberation", "DEL-1", "2021-09-27", "--all-approved")
     clock("2021-09-28T18:00")
+    assert "enforceable from 28 September 2021" in run(db, "enforceable", "DEL-1", "2021-09-28").output
     run(db, "convention", ref, "CONV-1", "2021-09-28")
     clock("2021-10-04T09:00")  # the payment of 1 October, recorded the next working day
     out = run(db, "pay", ref, "--amount", "2000", "--at", "2021-10-01", "--payment-ref", "M1").output

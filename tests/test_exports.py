@@ -95,7 +95,7 @@ def approve(flow: Backend, *refs: str) -> None:
 
 def deliberate(flow: Backend, refs: list[str], reference: str = "DEL-1") -> None:
     at(flow, datetime.combine(DELIBERATION_DAY, time(18), tzinfo=PARIS))
-    flow.record_deliberation(Deliberation(reference, DELIBERATION_DAY, refs))
+    flow.record_deliberation(Deliberation(reference, DELIBERATION_DAY, refs, enforceable_on=DELIBERATION_DAY))
 
 
 def pay(flow: Backend, ref: str, day: date, amount: str | None = None) -> None:

@@ -158,10 +158,12 @@ def play(flow: Backend, campaign: list[Plan]) -> list[str]:
     at(flow, paris(9, 27, 18))
     listed = [ref for ref, plan in walking if ref in approved and (plan.deliberated or plan.target == "pay")]
     if listed:
-        attempt("DEL-A", flow.record_deliberation, Deliberation("DEL-A", date(2021, 9, 27), tuple(listed)))
+        attempt("DEL-A", flow.record_deliberation, Deliberation("DEL-A", date(2021, 9, 27), tuple(listed),
+                                                                        enforceable_on=date(2021, 9, 27)))
     early = [ref for ref, plan in walking if ref in approved and plan.early]
     if early:  # recorded later, dated earlier: it is the first deliberation of its dossiers
-        attempt("DEL-B", flow.record_deliberation, Deliberation("DEL-B", date(2021, 9, 20), tuple(early)))
+        attempt("DEL-B", flow.record_deliberation, Deliberation("DEL-B", date(2021, 9, 20), tuple(early),
+                                                                        enforceable_on=date(2021, 9, 20)))
     at(flow, paris(9, 28))
     for ref, plan in walking:
         if plan.convention and ref in approved:

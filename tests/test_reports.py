@@ -54,7 +54,7 @@ XSS = "<script>alert('x')</script>"
 TITLE = "Ateliers <i>numériques</i> & co"
 MOTIVATION = 'Budget <incomplet> & "flou"'
 CREATED = datetime(2021, 3, 10, 9, tzinfo=PARIS)
-DELIBERATION = Deliberation("DEL-2021-09", date(2021, 9, 27), [])
+DELIBERATION = Deliberation("DEL-2021-09", date(2021, 9, 27), [], enforceable_on=date(2021, 9, 27))
 
 
 def paris(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> datetime:
@@ -405,7 +405,7 @@ def test_convention_threshold_counts_the_applicants_grants_in_the_campaign(flow:
     walk_all(flow, refs, "approve")
     assert items_of(flow, paris(2021, 9, 1), AgendaKind.CONVENTION_MISSING) == []  # not granted yet
     at(flow, paris(2021, 9, 20))
-    flow.record_deliberation(Deliberation("DEL-1", date(2021, 9, 20), refs))
+    flow.record_deliberation(Deliberation("DEL-1", date(2021, 9, 20), refs, enforceable_on=date(2021, 9, 20)))
     items = items_of(flow, paris(2021, 9, 21), AgendaKind.CONVENTION_MISSING)
     assert [(i.dossier, i.late) for i in items] == [(refs[0], True), (refs[1], True)]
     assert "the applicant's grants in the campaign come to €30,000.00" in items[0].message

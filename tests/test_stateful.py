@@ -247,7 +247,8 @@ class CampaignMachine(RuleBasedStateMachine):
         if not pending:
             return
         self._move(paris(2021, 9, day, 18))
-        deliberation = Deliberation(f"DEL-{len(self.deliberated)}-{day}", date(2021, 9, day), tuple(pending))
+        deliberation = Deliberation(f"DEL-{len(self.deliberated)}-{day}", date(2021, 9, day), tuple(pending),
+                                   enforceable_on=date(2021, 9, day))
         events = len(self.flow.events())
         try:
             self.flow.record_deliberation(deliberation)

@@ -76,7 +76,7 @@ def test_whole_life_is_stored_and_journaled(flow: Any) -> None:
     ref = new_dossier(flow)
     walk(flow, ref, "approve")
     at(flow, DELIBERATION_AT)
-    flow.record_deliberation(Deliberation("DEL-1", date(2021, 9, 27), [ref]))
+    flow.record_deliberation(Deliberation("DEL-1", date(2021, 9, 27), [ref], enforceable_on=date(2021, 9, 27)))
     at(flow, TIMES["pay"])
     flow.fire(ref, "pay", amount=Decimal("1000.00"))
     assert flow.get(ref).state == "approved"
@@ -229,7 +229,7 @@ def test_decisions_are_checked_and_journaled(flow: Any) -> None:
     walk(flow, ref, "hear")
     before = snapshot(flow)
     with pytest.raises(Refused, match="not approved"):
-        flow.record_deliberation(Deliberation("DEL-1", date(2021, 9, 27), [ref]))
+        flow.record_deliberation(Deliberation("DEL-1", date(2021, 9, 27), [ref], enforceable_on=date(2021, 9, 27)))
     assert snapshot(flow) == before and flow.deliberations() == []
     flow.fire(ref, "approve")
     at(flow, datetime(2021, 7, 2, 9, tzinfo=PARIS))
@@ -564,7 +564,7 @@ def test_running_totals_equal_a_recount_after_approvals_payments_and_withdrawals
         attach_all(flow, ref)
     walk_all(flow, refs, "approve")
     at(flow, DELIBERATION_AT)
-    flow.record_deliberation(Deliberation("DEL-1", date(2021, 9, 27), refs))
+    flow.record_deliberation(Deliberation("DEL-1", date(2021, 9, 27), refs, enforceable_on=date(2021, 9, 27)))
     at(flow, TIMES["pay"])
     flow.fire(refs[0], "pay", amount=Decimal("1000.00"))
     flow.fire(refs[1], "pay")

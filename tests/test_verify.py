@@ -50,7 +50,8 @@ def _walked(targets: list[str], erase: bool) -> Any:
             flow.record_session(session())
         if trigger == "pay":
             at(flow, DELIBERATION_AT)
-            flow.record_deliberation(Deliberation("DEL-2021-001", DELIBERATION_AT.date(), tuple(movers)))
+            flow.record_deliberation(Deliberation("DEL-2021-001", DELIBERATION_AT.date(), tuple(movers),
+                                                  enforceable_on=DELIBERATION_AT.date()))
             at(flow, TIMES["pay"])
         for ref in movers:
             flow.fire(ref, trigger, actor="test", **data.get(trigger, {}))
@@ -165,8 +166,10 @@ def test_the_links_of_several_deliberations_are_each_checked(tmp_path: Path) -> 
         attach_all(flow, ref)
     walk_all(flow, refs, "approve")
     at(flow, DELIBERATION_AT)
-    flow.record_deliberation(Deliberation("DEL-2021-001", DELIBERATION_AT.date(), tuple(refs[:2])))
-    flow.record_deliberation(Deliberation("DEL-2021-002", DELIBERATION_AT.date(), tuple(refs[2:])))
+    flow.record_deliberation(Deliberation("DEL-2021-001", DELIBERATION_AT.date(), tuple(refs[:2]),
+                                          enforceable_on=DELIBERATION_AT.date()))
+    flow.record_deliberation(Deliberation("DEL-2021-002", DELIBERATION_AT.date(), tuple(refs[2:]),
+                                          enforceable_on=DELIBERATION_AT.date()))
     assert flow.verify() is None
     flow.conn.execute("UPDATE deliberation_dossiers SET deliberation = 'DEL-2021-001' WHERE reference = ?", (refs[3],))
     problem = flow.verify()

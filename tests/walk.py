@@ -124,7 +124,8 @@ def walk_all(flow: Any, refs: list[str], until: str) -> None:
             if pending:
                 at(flow, DELIBERATION_AT)
                 flow.record_deliberation(Deliberation(f"DEL-2021-{len(flow.deliberations()) + 1:03d}",
-                                                      DELIBERATION_AT.date(), tuple(pending)))
+                                                      DELIBERATION_AT.date(), tuple(pending),
+                                                      enforceable_on=DELIBERATION_AT.date()))
                 at(flow, TIMES["pay"])
         for ref in refs:
             flow.fire(ref, trigger, actor="test", **data.get(trigger, {}))

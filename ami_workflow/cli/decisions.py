@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import click
 
+from ..errors import InvalidInput
 from ..i18n import _, format_day, ngettext
 from .app import _actor_option, _day, _period, _State, main
 
@@ -32,21 +33,57 @@ def amend_calendar(state: _State, window: str, start: str, end: str, reason: str
 @click.argument("day")
 @click.argument("dossiers", nargs=-1)
 @click.option("--all-approved", is_flag=True, help="List every approved dossier not yet in a deliberation.")
+@click.option("--amount", "amounts", multiple=True,
+              help="DOSSIER=EUROS: the council grants this dossier less than the jury proposed.")
+@click.option("--refuse", "refusals", multiple=True,
+              help="DOSSIER=MOTIVATION: the council refuses this proposal, with its motivation.")
+@click.option("--absent", "absent", multiple=True, help="A councillor who did not take part (repeat for each).")
+@click.option("--enforceable", help="The day it became enforceable (transmission to the prefecture, publication).")
 @_actor_option
 @click.pass_obj
 def deliberation(state: _State, reference: str, day: str, dossiers: Sequence[str], all_approved: bool,
+                 amounts: Sequence[str], refusals: Sequence[str], absent: Sequence[str], enforceable: str | None,
                  actor: str) -> None:
-    """Record the council's deliberation REFERENCE of DAY, granting DOSSIERS."""
+    """Record the council's deliberation REFERENCE of DAY, granting DOSSIERS (and reducing or refusing others)."""
     from ..decisions import Deliberation
+    from ..money import parse_decimal
 
+    given = dict(_split(item, "--amount") for item in amounts)
+    motivations = dict(_split(item, "--refuse") for item in refusals)
     with state.flow() as flow:
-        refs = list(dossiers)
+        refs = list(dossiers) + [r for r in given if r not in dossiers]
         if all_approved:
-            refs += [r for r in flow.awaiting_deliberation() if r not in refs]
-        flow.record_deliberation(Deliberation(reference, _day(day), refs), actor=actor)
+            refs += [r for r in flow.awaiting_deliberation() if r not in refs and r not in motivations]
+        flow.record_deliberation(
+            Deliberation(reference, _day(day), refs, {r: parse_decimal(v, r) for r, v in given.items()},
+                         tuple(motivations), tuple(absent), _day(enforceable) if enforceable else None),
+            motivations=motivations, actor=actor)
     click.echo(ngettext("deliberation {reference} of {day} grants {count} dossier",
                         "deliberation {reference} of {day} grants {count} dossiers", len(refs))
                .format(reference=reference, day=format_day(_day(day)), count=len(refs)))
+    if motivations:
+        click.echo(ngettext("and refuses {count} proposal", "and refuses {count} proposals", len(motivations))
+                   .format(count=len(motivations)))
+
+
+def _split(item: str, option: str) -> tuple[str, str]:
+    reference, sep, value = item.partition("=")
+    if not sep or not reference.strip() or not value.strip():
+        raise InvalidInput(_("{option} takes DOSSIER=VALUE, not {item!r}").format(option=option, item=item))
+    return reference.strip(), value.strip()
+
+
+@main.command()
+@click.argument("reference")
+@click.argument("day")
+@_actor_option
+@click.pass_obj
+def enforceable(state: _State, reference: str, day: str, actor: str) -> None:
+    """Record the DAY the deliberation REFERENCE became enforceable (transmitted to the prefecture and published)."""
+    with state.flow() as flow:
+        flow.declare_enforceable(reference, _day(day), actor=actor)
+    click.echo(_("deliberation {reference} enforceable from {day}: its grants may be paid").format(
+        reference=reference, day=format_day(_day(day))))
 
 
 @main.command()

@@ -260,6 +260,8 @@ _EVENT_WORDS = {
     "document_issued": N_("document issued"),
     "dossier_imported": N_("dossier imported"),
     "personal_data_erased": N_("personal data erased"),
+    "grant_reduced": N_("grant reduced by the council"),
+    "board_recorded": N_("board lists recorded"),
 }
 
 

@@ -46,6 +46,7 @@ __all__ = [
     "Command",
     "CopyDrafts",
     "CreateDossiers",
+    "DeclareEnforceable",
     "EraseMember",
     "ErasePersonalData",
     "Fire",
@@ -240,10 +241,29 @@ class RecordSession:
     actor: str = attrs.field(converter=required_text)
 
 
+def _motivations(value: object) -> dict[str, str]:
+    if not isinstance(value, Mapping):
+        raise InvalidInput(_("the motivations map refused dossiers to texts, not {value!r}").format(value=value))
+    return {required_text(ref): required_text(text) for ref, text in value.items()}
+
+
 @attrs.frozen
 class RecordDeliberation:
+    """The council's deliberation, with the motivation of each refusal (kept outside the chain)."""
+
     campaign_id: str
     deliberation: Deliberation = attrs.field(validator=_instance(Deliberation))
+    actor: str = attrs.field(converter=required_text)
+    motivations: Mapping[str, str] = attrs.field(factory=dict, converter=_motivations, hash=False)
+
+
+@attrs.frozen
+class DeclareEnforceable:
+    """The day a recorded deliberation became enforceable (transmission to the prefecture, publication)."""
+
+    campaign_id: str
+    reference: str = attrs.field(converter=required_text)
+    day: date = attrs.field(validator=is_day)
     actor: str = attrs.field(converter=required_text)
 
 
@@ -358,4 +378,5 @@ Command = (
     | RecordScores
     | RecordBoard
     | RuleConflict
+    | DeclareEnforceable
 )

@@ -47,7 +47,7 @@ from ..triggers import (
     TriggerArgs,
     WithdrawArgs,
 )
-from . import conflict_records, records
+from . import conflict_records, council, records
 from .allocation import BatchPlan, plan_batch
 from .commands import (
     AddCampaign,
@@ -58,6 +58,7 @@ from .commands import (
     Command,
     CopyDrafts,
     CreateDossiers,
+    DeclareEnforceable,
     EraseMember,
     ErasePersonalData,
     Fire,
@@ -107,7 +108,9 @@ def decide(view: View, command: Command, now: datetime) -> list[Event]:
         case RecordSession():
             return [records.record_session(view, command, now)]
         case RecordDeliberation():
-            return [records.record_deliberation(view, command, now)]
+            return council.record_deliberation(view, command, now)
+        case DeclareEnforceable():
+            return [council.declare_enforceable(view, command, now)]
         case RecordConvention():
             return [records.record_convention(view, command, now)]
         case RecordFinancialReport():

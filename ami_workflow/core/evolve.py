@@ -53,8 +53,8 @@ from ..states import State
 from .events import Event, Kind
 
 __all__ = [
-    "World", "dossier_row", "evolve", "evolve_dossier", "fold", "funder_amended", "plain", "plain_json", "ruling_of",
-    "score_of", "structure",
+    "World", "deliberation_of", "deliberation_record", "dossier_row", "enforceable", "erased_councillor", "evolve",
+    "evolve_dossier", "fold", "funder_amended", "plain", "plain_json", "ruling_of", "score_of", "structure",
 ]
 
 _fast = converter.copy(detailed_validation=False)
@@ -137,6 +137,8 @@ def evolve_dossier(dossier: Dossier | None, event: Event) -> Dossier:
         return _changed(dossier, originals=_keyed(dossier.originals, original), version=version)
     if event.kind is Kind.PERSONAL_DATA_ERASED:
         return _erased(dossier)
+    if event.kind is Kind.GRANT_REDUCED:
+        return _changed(dossier, approved=Decimal(data["amount"]), version=version)
     if event.kind is Kind.BOARD_RECORDED:
         board = tuple(BoardMember(_personal(event, f"board.{i}.name") or ERASED, person["role"], person["body"])
                       for i, person in enumerate(data["board"]))
@@ -183,6 +185,8 @@ def _effect(dossier: Dossier, event: Event) -> dict[str, Any]:
         return {"approved": Decimal(data["amount"])}
     if trigger in ("reject", "withdraw"):
         return {"decision_note": _personal(event, "note")}
+    if trigger == "council_refuse":  # its amount goes back to the envelope
+        return {"approved": None, "decision_note": _personal(event, "note")}
     if trigger == "pay":
         payment = Payment(Decimal(data["amount"]), at, data.get("reference", ""))
         return {"payments": (*dossier.payments, payment)}
@@ -384,8 +388,40 @@ def _session(place: _Campaign, world: World, event: Event) -> None:
     place.sessions[session.id] = session
 
 
+def deliberation_of(event: Event) -> Deliberation:
+    """The deliberation a ``deliberation_recorded`` event records, with the names of the councillors who did not
+    take part. One recorded before the council could reduce or refuse grants the proposals, enforceable from its
+    day (as payments then were)."""
+    data = dict(event.data["deliberation"])
+    absent = int(data.pop("absent", 0))
+    data.setdefault("enforceable_on", data["day"])
+    data["not_taking_part"] = [_personal(event, f"not_taking_part.{i}") or ERASED for i in range(absent)]
+    deliberation: Deliberation = structure(data, Deliberation)
+    return deliberation
+
+
+def deliberation_record(data: Mapping[str, Any]) -> Deliberation:
+    """A deliberation from its stored record (a projection's row); one stored before the council could reduce or
+    refuse reads as enforceable from its day, as :func:`deliberation_of` reads its event."""
+    record = dict(data)
+    record.setdefault("enforceable_on", record["day"])
+    deliberation: Deliberation = structure(record, Deliberation)
+    return deliberation
+
+
+def enforceable(deliberations: list[Deliberation], data: Mapping[str, Any]) -> None:
+    """Set the enforceable day of the deliberation of ``data`` (a ``deliberation_enforceable`` event's), in place."""
+    for i, deliberation in enumerate(deliberations):
+        if deliberation.reference == data["reference"]:
+            deliberations[i] = attrs.evolve(deliberation, enforceable_on=date.fromisoformat(data["day"]))
+
+
+def _enforceable(place: _Campaign, world: World, event: Event) -> None:
+    enforceable(place.deliberations, event.data)
+
+
 def _deliberation(place: _Campaign, world: World, event: Event) -> None:
-    deliberation: Deliberation = structure(event.data["deliberation"], Deliberation)
+    deliberation = deliberation_of(event)
     place.deliberations.append(deliberation)
     for ref in deliberation.dossiers:
         world.granted_by.setdefault(ref, []).append((deliberation.reference, deliberation.day))
@@ -428,6 +464,7 @@ _RECORDS = {
     Kind.FUNDER_AMENDED: _funder,
     Kind.SESSION_RECORDED: _session,
     Kind.DELIBERATION_RECORDED: _deliberation,
+    Kind.DELIBERATION_ENFORCEABLE: _enforceable,
     Kind.CONVENTION_RECORDED: _convention,
     Kind.FINANCIAL_REPORT_RECORDED: _report,
     Kind.SCORES_RECORDED: _score,
@@ -444,6 +481,9 @@ def _erase_member(world: World, targets: Iterable[Mapping[str, Any]]) -> None:
         if "ruling" in target:  # the reason of a ruling on the member's conflict
             place.rulings[target["ruling"]] = attrs.evolve(place.rulings[target["ruling"]], reason="")
             continue
+        if "deliberation" in target:  # a councillor who did not take part in a deliberation
+            place.deliberations = [erased_councillor(d, target) for d in place.deliberations]
+            continue
         session = place.sessions[target["session"]]
         path = target["path"]
         if path == "chair":
@@ -454,6 +494,15 @@ def _erase_member(world: World, targets: Iterable[Mapping[str, Any]]) -> None:
             members[index] = attrs.evolve(members[index], name=ERASED)
             session = attrs.evolve(session, members=tuple(members))
         place.sessions[session.id] = session
+
+
+def erased_councillor(deliberation: Deliberation, target: Mapping[str, Any]) -> Deliberation:
+    """``deliberation`` with the councillor of a member-erasure ``target`` erased, if it is the one targeted."""
+    if deliberation.reference != target["deliberation"]:
+        return deliberation
+    names = list(deliberation.not_taking_part)
+    names[int(target["path"].split(".")[1])] = ERASED
+    return attrs.evolve(deliberation, not_taking_part=tuple(names))
 
 
 def fold(events: Iterable[Event], world: World | None = None) -> World:

@@ -14,7 +14,7 @@ from ..calendar import Calendar, CalendarAmendment, paris_date, window_words
 from ..campaign import Campaign
 from ..committee import session_refusals
 from ..conflicts import conflicts_at
-from ..decisions import FinancialReport, deliberation_refusals
+from ..decisions import FinancialReport
 from ..dossier import Dossier
 from ..errors import NotFound, Refused
 from ..i18n import N_, _, format_day
@@ -28,7 +28,6 @@ from .commands import (
     EraseMember,
     ErasePersonalData,
     RecordConvention,
-    RecordDeliberation,
     RecordFinancialReport,
     RecordScores,
     RecordSession,
@@ -45,7 +44,6 @@ __all__ = [
     "erase_member",
     "erase_personal_data",
     "record_convention",
-    "record_deliberation",
     "record_financial_report",
     "record_scores",
     "record_session",
@@ -202,23 +200,6 @@ def record_session(view: View, command: RecordSession, now: datetime) -> Event:
     return _campaign_event(Kind.SESSION_RECORDED, campaign.id, at, command.actor, {"session": data}, personal)
 
 
-def record_deliberation(view: View, command: RecordDeliberation, now: datetime) -> Event:
-    cid = view.campaign(command.campaign_id).id
-    deliberation = command.deliberation
-    states: dict[str, str | None] = {}
-    for ref in deliberation.dossiers:
-        found = view.find(ref)
-        states[ref] = found.state if found is not None and found.campaign_id == cid else None
-    reasons = deliberation_refusals(deliberation, view.calendar(cid), view.deliberation_references(cid), states)
-    if deliberation.day > paris_date(now):
-        reasons.append(_("the deliberation of {day} has not been taken yet (it is {today})").format(
-            day=format_day(deliberation.day), today=format_day(paris_date(now))))
-    if reasons:
-        raise Refused("record_deliberation", reasons)
-    at = datetime.combine(deliberation.day, time(0, 0), tzinfo=now.tzinfo)
-    return _campaign_event(Kind.DELIBERATION_RECORDED, cid, at, command.actor, {"deliberation": plain(deliberation)})
-
-
 def record_convention(view: View, command: RecordConvention, now: datetime) -> Event:
     convention = command.convention
     dossier = find_dossier(view, convention.dossier)
@@ -329,6 +310,9 @@ def erase_member(view: View, command: EraseMember, now: datetime) -> list[Event]
                 targets += [{"campaign": cid, "ruling": key, "path": "reason"}
                             for key, ruling in view.rulings(cid).items()
                             if ruling.session == session.id and ruling.member == i and ruling.reason]
+    for cid, deliberation in view.all_deliberations():
+        targets += [{"campaign": cid, "deliberation": deliberation.reference, "path": f"not_taking_part.{i}"}
+                    for i, name in enumerate(deliberation.not_taking_part) if name == command.name]
     if not targets:
         return []
     return [Event(Kind.MEMBER_ERASED, None, None, now, command.actor, {"targets": targets}, {"reason": command.reason})]

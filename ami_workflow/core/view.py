@@ -47,6 +47,8 @@ class View(Protocol):
     def rulings(self, campaign_id: str) -> Mapping[str, Ruling]: ...
     def all_sessions(self) -> list[tuple[str, CommitteeSession]]: ...
     def deliberation_references(self, campaign_id: str) -> set[str]: ...
+    def deliberations(self, campaign_id: str) -> list[Deliberation]: ...
+    def all_deliberations(self) -> list[tuple[str, Deliberation]]: ...
     def has_financial_report(self, reference: str) -> bool: ...
     def approved_total(self, campaign_id: str) -> Decimal: ...
     def last_at(self, reference: str) -> datetime | None: ...
@@ -123,10 +125,7 @@ class WorldView:
             calendar=self.calendar(cid, at),
             sessions=place.sessions,
             rulings=place.rulings,
-            deliberations=tuple(
-                Deliberation(name, day, (dossier.reference,))
-                for name, day in world.granted_by.get(dossier.reference, ())
-            ),
+            deliberations=tuple(d for d in place.deliberations if dossier.reference in d.dossiers),
             conventions=place.conventions,
             approved_total=total("campaign"),
             approved_by_axis={dossier.application.axis or "": total("axis")},
@@ -164,6 +163,12 @@ class WorldView:
 
     def deliberation_references(self, campaign_id: str) -> set[str]:
         return {d.reference for d in self.world.campaigns[campaign_id].deliberations}
+
+    def deliberations(self, campaign_id: str) -> list[Deliberation]:
+        return list(self.world.campaigns[campaign_id].deliberations)
+
+    def all_deliberations(self) -> list[tuple[str, Deliberation]]:
+        return [(cid, d) for cid, place in self.world.campaigns.items() for d in place.deliberations]
 
     def has_financial_report(self, reference: str) -> bool:
         dossier = self.world.dossiers.get(reference)

@@ -21,7 +21,7 @@ from ..calendar import CalendarAmendment
 from ..campaign import Campaign
 from ..committee import CommitteeSession
 from ..conflicts import Ruling
-from ..core.evolve import World, _Campaign, structure
+from ..core.evolve import World, _Campaign, deliberation_record, structure
 from ..core.replay import Replay
 from ..decisions import Convention, Deliberation, FinancialReport
 from ..i18n import _
@@ -61,7 +61,7 @@ def _records(conn: sqlite3.Connection, world: World) -> str | None:
         elif kind == "session":
             place.sessions[key] = structure(data, CommitteeSession)
         elif kind == "deliberation":
-            place.deliberations.append(structure(data, Deliberation))
+            place.deliberations.append(deliberation_record(data))
         elif kind == "convention":
             place.conventions[key] = structure(data, Convention)
         elif kind == "financial_report":

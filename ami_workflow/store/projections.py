@@ -9,9 +9,10 @@ plain SQL behind the library's back.
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -22,7 +23,11 @@ from ..committee import CommitteeSession
 from ..conflicts import Ruling, ruling_key
 from ..core.events import Event, Kind
 from ..core.evolve import (
+    deliberation_of,
+    deliberation_record,
     dossier_row,
+    enforceable,
+    erased_councillor,
     evolve_dossier,
     funder_amended,
     plain,
@@ -32,6 +37,7 @@ from ..core.evolve import (
     session_of,
     structure,
 )
+from ..decisions import Deliberation
 from ..dossier import Dossier
 from ..money import to_cents
 from ..personal import ERASED
@@ -164,6 +170,8 @@ def _subject(event: Event) -> str:
     if event.kind is Kind.SCORES_RECORDED:
         score = event.data["score"]
         return f"score:{event.campaign}:{sheet_key(score['dossier'], score['session'], score['member'])}"
+    if event.kind is Kind.DELIBERATION_RECORDED:
+        return f"deliberation:{event.campaign}:{event.data['deliberation']['reference']}"
     if event.kind is Kind.CONFLICT_RULED:
         ruling = event.data["ruling"]
         return f"ruling:{event.campaign}:{ruling_key(ruling['dossier'], ruling['session'], ruling['member'])}"
@@ -248,12 +256,14 @@ def _project_record(conn: sqlite3.Connection, event: Event) -> None:
         session = session_of(event)
         _record(conn, cid, "session", session.id, plain(session))
     elif event.kind is Kind.DELIBERATION_RECORDED:
-        deliberation = data["deliberation"]
-        _record(conn, cid, "deliberation", deliberation["reference"], deliberation)
+        deliberation = deliberation_of(event)
+        _record(conn, cid, "deliberation", deliberation.reference, plain(deliberation))
         conn.executemany(
             "INSERT INTO deliberation_dossiers VALUES (?, ?, ?, ?)",
-            [(cid, deliberation["reference"], deliberation["day"], ref) for ref in deliberation["dossiers"]],
+            [(cid, deliberation.reference, deliberation.day.isoformat(), ref) for ref in deliberation.dossiers],
         )
+    elif event.kind is Kind.DELIBERATION_ENFORCEABLE:
+        _update_deliberation(conn, cid, data["reference"], lambda d: enforceable_one(d, data))
     elif event.kind is Kind.CONVENTION_RECORDED:
         _record(conn, cid, "convention", data["convention"]["dossier"], data["convention"], replace=True)
     elif event.kind is Kind.FINANCIAL_REPORT_RECORDED:
@@ -270,8 +280,35 @@ def _project_record(conn: sqlite3.Connection, event: Event) -> None:
 _MEMBER_TEXTS: Mapping[str, tuple[type[Any], str]] = {"score": (ScoreSheet, "opinion"), "ruling": (Ruling, "reason")}
 
 
+def enforceable_one(deliberation: Deliberation, data: Mapping[str, Any]) -> Deliberation:
+    held = [deliberation]
+    enforceable(held, data)
+    return held[0]
+
+
+def _update_deliberation(conn: sqlite3.Connection, cid: str, reference: str,
+                         change: Callable[[Deliberation], Deliberation]) -> None:
+    row = conn.execute("SELECT data FROM records WHERE campaign_id = ? AND kind = 'deliberation' AND key = ?",
+                       (cid, reference)).fetchone()
+    deliberation = change(deliberation_record(json.loads(row[0])))
+    conn.execute("UPDATE records SET data = ? WHERE campaign_id = ? AND kind = 'deliberation' AND key = ?",
+                 (plain_json(plain(deliberation)), cid, reference))
+
+
+def _erased_councillor(deliberation: Deliberation, target: Mapping[str, Any]) -> Deliberation:
+    return erased_councillor(deliberation, target)
+
+
 def _erase_members(conn: sqlite3.Connection, event: Event) -> None:
     for target in event.data["targets"]:
+        if "deliberation" in target:  # a councillor who did not take part in a deliberation
+            cid, reference = target["campaign"], target["deliberation"]
+            _update_deliberation(conn, cid, reference, functools.partial(_erased_councillor, target=target))
+            conn.execute(
+                "UPDATE personal_values SET value = NULL, salt = '', erased_at = ? WHERE subject = ? AND path = ?",
+                (event.at.isoformat(), f"deliberation:{cid}:{reference}", target["path"]),
+            )
+            continue
         kind = next((k for k in _MEMBER_TEXTS if k in target), None)
         if kind is not None:  # an opinion of the member, or the reason of a ruling on their conflict
             cls, field = _MEMBER_TEXTS[kind]

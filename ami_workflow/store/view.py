@@ -18,7 +18,7 @@ from ..calendar import Calendar, CalendarAmendment, financial_report_due, paris_
 from ..campaign import Campaign
 from ..committee import CommitteeSession
 from ..conflicts import Ruling
-from ..core.evolve import structure
+from ..core.evolve import deliberation_record, structure
 from ..core.view import Act, in_force, overdue_text
 from ..decisions import Convention, Deliberation
 from ..dossier import Dossier
@@ -235,9 +235,11 @@ class SqlView:
         deliberations: list[Deliberation] = []
         if "deliberations" in reads:
             deliberations = [
-                Deliberation(name, date.fromisoformat(day), (ref,))
-                for name, day in self.conn.execute(
-                    "SELECT deliberation, day FROM deliberation_dossiers WHERE campaign_id = ? AND reference = ?",
+                deliberation_record(json.loads(data))
+                for (data,) in self.conn.execute(
+                    "SELECT r.data FROM deliberation_dossiers d JOIN records r ON r.campaign_id = d.campaign_id "
+                    "AND r.kind = 'deliberation' AND r.key = d.deliberation "
+                    "WHERE d.campaign_id = ? AND d.reference = ?",
                     (cid, ref),
                 )
             ]
@@ -284,6 +286,16 @@ class SqlView:
     def all_sessions(self) -> list[tuple[str, CommitteeSession]]:
         rows = self.conn.execute("SELECT campaign_id, data FROM records WHERE kind = 'session' ORDER BY id")
         return [(cid, structure(json.loads(data), CommitteeSession)) for cid, data in rows]
+
+    def deliberations(self, campaign_id: str) -> list[Deliberation]:
+        rows = self.conn.execute(
+            "SELECT data FROM records WHERE campaign_id = ? AND kind = 'deliberation' ORDER BY id", (campaign_id,)
+        )
+        return [deliberation_record(json.loads(data)) for (data,) in rows]
+
+    def all_deliberations(self) -> list[tuple[str, Deliberation]]:
+        rows = self.conn.execute("SELECT campaign_id, data FROM records WHERE kind = 'deliberation' ORDER BY id")
+        return [(cid, deliberation_record(json.loads(data))) for cid, data in rows]
 
     def deliberation_references(self, campaign_id: str) -> set[str]:
         rows = self.conn.execute(

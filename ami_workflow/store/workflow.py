@@ -34,7 +34,7 @@ from ..callfile import DEFAULT_CALL, load_campaign
 from ..campaign import Campaign
 from ..committee import CommitteeSession
 from ..core.events import Event, event_from_body
-from ..core.evolve import structure
+from ..core.evolve import deliberation_record, structure
 from ..core.figures import DossierRow, GrantRow, ReportFigures
 from ..core.view import View
 from ..decisions import Convention, Deliberation, FinancialReportStatus
@@ -226,7 +226,7 @@ class Workflow(Operations):
 
     def deliberations(self, campaign_id: str | None = None) -> list[Deliberation]:
         """The deliberations recorded for the campaign, in the order recorded."""
-        return [structure(d, Deliberation) for d in self._reader.records(self._cid(campaign_id), "deliberation")]
+        return [deliberation_record(d) for d in self._reader.records(self._cid(campaign_id), "deliberation")]
 
     def conventions(self, campaign_id: str | None = None) -> dict[str, Convention]:
         """The conventions recorded for the campaign, by dossier reference."""
