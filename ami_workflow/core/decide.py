@@ -282,6 +282,11 @@ def approve_batch(view: View, command: ApproveBatch, now: datetime) -> tuple[lis
 # -- dossiers -------------------------------------------------------------------
 
 
+#: The applicant's fields kept outside the chain, erasable: the legal representative's name, and the IBAN (a
+#: residents' collective's account is a person's own).
+_PERSONAL_APPLICANT = ("legal_representative", "iban")
+
+
 def _create(view: View, command: CreateDossiers, now: datetime) -> list[Event]:
     campaign = view.campaign(command.campaign_id)
     number = view.next_number(campaign.id)
@@ -303,15 +308,15 @@ def _create(view: View, command: CreateDossiers, now: datetime) -> list[Event]:
             raise InvalidInput(where + _("a dossier {reference!r} already exists").format(reference=reference))
         taken.add(reference)
         facts: dict[str, Any] = {
-            "applicant": {k: v for k, v in plain(applicant).items() if k != "legal_representative"},
+            "applicant": {k: v for k, v in plain(applicant).items() if k not in _PERSONAL_APPLICANT},
             "application": plain(application),
         }
         source = command.copied_from[position - 1] if command.copied_from else None
         if source is not None:
             facts["copied_from"] = source
-        personal: dict[str, str | None] = {}
-        if applicant.legal_representative:
-            personal["applicant.legal_representative"] = applicant.legal_representative
+        personal: dict[str, str | None] = {
+            f"applicant.{name}": getattr(applicant, name) for name in _PERSONAL_APPLICANT if getattr(applicant, name)
+        }
         events.append(Event(Kind.DOSSIER_CREATED, campaign.id, reference, now, command.actor, facts, personal))
     return events
 

@@ -111,7 +111,12 @@ def evolve_dossier(dossier: Dossier | None, event: Event) -> Dossier:
     data = event.data
     if event.kind is Kind.DOSSIER_CREATED:
         applicant = structure(
-            {**data["applicant"], "legal_representative": _personal(event, "applicant.legal_representative")},
+            {
+                **data["applicant"],
+                "legal_representative": _personal(event, "applicant.legal_representative"),
+                # kept outside the chain since issue 14; chained by earlier versions
+                "iban": _personal(event, "applicant.iban") or data["applicant"].get("iban"),
+            },
             Applicant,
         )
         application = structure(data["application"], Application)
@@ -210,7 +215,8 @@ def _erased(dossier: Dossier) -> Dossier:
     def gone(value: str | None) -> str | None:
         return ERASED if value else value
 
-    applicant = attrs.evolve(dossier.applicant, legal_representative=gone(dossier.applicant.legal_representative))
+    applicant = attrs.evolve(dossier.applicant, legal_representative=gone(dossier.applicant.legal_representative),
+                             iban=gone(dossier.applicant.iban))
     originals = tuple(attrs.evolve(o, signed_by=gone(o.signed_by)) for o in dossier.originals)
     issues = tuple(attrs.evolve(i, note=gone(i.note) or "") for i in dossier.issues)
     instruction = dossier.instruction
