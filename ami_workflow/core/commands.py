@@ -25,7 +25,7 @@ from stdnum.fr import siret as _siret
 
 from ..calendar import Window, to_paris
 from ..campaign import Campaign
-from ..checks import is_day, required_text
+from ..checks import free_text, is_day, optional_text, required_free_text, required_text
 from ..committee import CommitteeSession
 from ..decisions import Convention, Deliberation
 from ..dossier import Applicant, Application
@@ -85,7 +85,7 @@ def _instance(cls: type) -> Any:
 def _opinion(value: object) -> str:
     if not isinstance(value, str):
         raise InvalidInput(_("an opinion is text, not {value!r}").format(value=value))
-    return value.strip()
+    return free_text(value)
 
 
 def _version(instance: object, attribute: attrs.Attribute[int | None], value: object) -> None:
@@ -123,8 +123,8 @@ class AttachPiece:
     key: str
     sha256: str
     size: int
-    filename: str | None
-    media_type: str | None
+    filename: str | None = attrs.field(converter=optional_text)
+    media_type: str | None = attrs.field(converter=optional_text)
     actor: str = attrs.field(converter=required_text)
     postmark: date | None = attrs.field(default=None, validator=_postmark)
     expected_version: int | None = attrs.field(default=None, validator=_version)
@@ -171,7 +171,7 @@ def _amendment_reason(value: object) -> str:
     """The reason of a calendar amendment: the same words as :class:`~ami_workflow.calendar.CalendarAmendment`."""
     if not isinstance(value, str) or not value.strip():
         raise InvalidInput(_("a calendar amendment needs a reason in words"))
-    return value.strip()
+    return free_text(value)
 
 
 @attrs.frozen
@@ -186,7 +186,7 @@ class AmendCalendar:
 def _funder_reason(value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidInput(_("an amendment of the funder's identifiers needs a reason in words"))
-    return value.strip()
+    return free_text(value)
 
 
 def _siret_value(value: object) -> str | None:
@@ -287,14 +287,14 @@ class CopyDrafts:
 @attrs.frozen
 class ErasePersonalData:
     identity: str = attrs.field(converter=required_text)
-    reason: str = attrs.field(converter=required_text)
+    reason: str = attrs.field(converter=required_free_text)
     actor: str = attrs.field(converter=required_text)
 
 
 @attrs.frozen
 class EraseMember:
     name: str = attrs.field(converter=required_text)
-    reason: str = attrs.field(converter=required_text)
+    reason: str = attrs.field(converter=required_free_text)
     actor: str = attrs.field(converter=required_text)
 
 

@@ -28,7 +28,7 @@ it, so that a fold over a hundred thousand events stays linear.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -38,6 +38,7 @@ import attrs
 from .. import jsontext
 from ..calendar import CalendarAmendment
 from ..campaign import Campaign
+from ..checks import stored_data
 from ..codec import converter
 from ..committee import CommitteeSession, Member
 from ..decisions import Convention, Deliberation, FinancialReport
@@ -94,8 +95,9 @@ def dossier_row(dossier: Dossier) -> tuple[str, dict[str, str]]:
 
 
 def structure(data: Any, cls: type[Any]) -> Any:
-    """A record from its plain data (the inverse of :func:`plain`)."""
-    return _fast.structure(data, cls)
+    """A record from its plain data (the inverse of :func:`plain`), its texts taken as stored."""
+    with stored_data():
+        return _fast.structure(data, cls)
 
 
 def _personal(event: Event, path: str) -> str | None:
@@ -215,6 +217,11 @@ def _erased(dossier: Dossier) -> Dossier:
     def gone(value: str | None) -> str | None:
         return ERASED if value else value
 
+    with stored_data():
+        return _erased_now(dossier, gone)
+
+
+def _erased_now(dossier: Dossier, gone: Callable[[str | None], str | None]) -> Dossier:
     applicant = attrs.evolve(dossier.applicant, legal_representative=gone(dossier.applicant.legal_representative),
                              iban=gone(dossier.applicant.iban))
     originals = tuple(attrs.evolve(o, signed_by=gone(o.signed_by)) for o in dossier.originals)
