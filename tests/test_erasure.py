@@ -25,6 +25,7 @@ FPH = load_campaign("fonds-participation-habitants-2021")
 REFERENT = "Zéphyrine Quarteron-Belleville"
 COLLECTIVE_IBAN = "FR7630006000011234567890189"
 MEMBERS_LIST = b"liste des habitants : Anatole Vermandois-Quincampoix, 12 rue des Lilas" * 40
+RIB = f"RIB de {REFERENT} IBAN {COLLECTIVE_IBAN} BIC CCBPFRPPXXX".encode()
 WITHDRAWAL = "Retrait demandé par Zéphyrine Quarteron-Belleville, joignable au 06 12 34 56 78"
 
 
@@ -38,13 +39,14 @@ def _raw(path: Path) -> bytes:
 
 
 def _erased_values() -> list[bytes]:
-    return [REFERENT.encode(), COLLECTIVE_IBAN.encode(), MEMBERS_LIST, WITHDRAWAL.encode()]
+    return [REFERENT.encode(), COLLECTIVE_IBAN.encode(), MEMBERS_LIST, RIB, WITHDRAWAL.encode()]
 
 
 def _fill(path: Path) -> tuple[Workflow, str]:
     flow = Workflow.open(path, FPH, clock=FixedClock(datetime(2021, 2, 1, 9, tzinfo=PARIS)), actor="test")
     ref = flow.create_dossier(_collective(), Application(title="Jardin partagé des Lilas")).reference
     flow.attach(ref, "liste_habitants", MEMBERS_LIST, filename="liste.pdf")
+    flow.attach(ref, "rib", RIB, filename="rib.pdf")  # the referent's own RIB (the FPH call marks it personal)
     flow.fire(ref, "withdraw", reason=WITHDRAWAL)
     return flow, ref
 
