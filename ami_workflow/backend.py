@@ -26,7 +26,7 @@ import attrs
 from .audit import Auditing
 from .batching import Batching
 from .calendar import Calendar, CalendarAmendment, Clock, SystemClock, to_paris
-from .campaign import Campaign
+from .campaign import Campaign, Limits
 from .campaign_ops import CampaignOperations
 from .committee_ops import CommitteeOperations
 from .core.commands import (
@@ -56,6 +56,7 @@ from .journal import (
     link_with_text,
     personal_data_digest,
 )
+from .piece_file import read_piece
 from .pieces import PaperOriginal
 from .triggers import parse_args
 
@@ -297,17 +298,17 @@ class Operations(Batching, CampaignOperations, CommitteeOperations, Issuing, Aud
         if isinstance(content, Path):
             if not content.is_file():
                 raise InvalidInput(_("{path} is not a readable file").format(path=content))
-            blob = content.read_bytes()
+            blob, digest = read_piece(content, self._piece_limit(reference))
             filename = filename or content.name
         elif isinstance(content, (bytes, bytearray)):
             blob = bytes(content)
+            digest = hashlib.sha256(blob).hexdigest()
         else:
             raise InvalidInput(_("content must be bytes or a Path, not {type}").format(type=type(content).__name__))
         if media_type is not None and not isinstance(media_type, str):
             raise InvalidInput(_("media_type must be text, not {type}").format(type=type(media_type).__name__))
         if not isinstance(key, str):
             raise InvalidInput(_("unknown piece {key!r}").format(key=key))
-        digest = hashlib.sha256(blob).hexdigest()
         command = AttachPiece(
             reference,
             key,
@@ -321,6 +322,14 @@ class Operations(Batching, CampaignOperations, CommitteeOperations, Issuing, Aud
         )
         self._run(command, {digest: blob})
         return self.get(reference)
+
+    def _piece_limit(self, reference: object) -> int:
+        """The largest piece the dossier's call accepts (the library's default for a dossier not found: the
+        attachment is refused later, without the file read past that)."""
+        dossier = self._view().find(reference) if isinstance(reference, str) else None
+        if dossier is not None and self._view().has_campaign(dossier.campaign_id):
+            return self._view().campaign(dossier.campaign_id).limits.piece_max_bytes
+        return Limits().piece_max_bytes
 
     def receive_original(
         self,

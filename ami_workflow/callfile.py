@@ -29,7 +29,8 @@ from cattrs.errors import (
 from stdnum.fr import siren as _siren
 from stdnum.fr import siret as _siret
 
-from .campaign import ALLOCATION_POLICIES, DATE_POLICIES, FORMAT, Campaign
+from .campaign import ALLOCATION_POLICIES, DATE_POLICIES, FORMAT, PIECE_MAX_BYTES, Campaign
+from .checks import LINE_MAX, TEXT_MAX
 from .codec import converter, describe_error, first_problem
 from .errors import AmiWorkflowError, CallFileError
 from .guards import GUARD_TRIGGERS, GUARDS
@@ -199,10 +200,21 @@ def check_campaign(campaign: Campaign) -> list[tuple[str, str]]:
                                      field=bad[0], fields=", ".join(IDENTITY_FIELDS))))
     if campaign.funding.financial_report_months < 0:
         problems.append(("funding.financial_report_months", _("must not be negative")))
+    problems += _limit_problems(campaign)
     if campaign.call.year != campaign.envelope.year:
         years = _("the envelope's year {envelope} is not the call's year {call}").format(
             envelope=campaign.envelope.year, call=campaign.call.year)
         problems.append(("envelope.year", years))
+    return problems
+
+
+def _limit_problems(campaign: Campaign) -> list[tuple[str, str]]:
+    problems = []
+    for name, ceiling in (("piece_max_bytes", PIECE_MAX_BYTES), ("line_max", LINE_MAX), ("text_max", TEXT_MAX)):
+        value = getattr(campaign.limits, name)
+        if type(value) is not int or not 1 <= value <= ceiling:
+            problems.append((f"limits.{name}", _("must be a whole number from 1 to {ceiling}, not {value!r}").format(
+                ceiling=ceiling, value=value)))
     return problems
 
 

@@ -39,6 +39,7 @@ __all__ = [
     "CommitteeRule",
     "Contact",
     "Criterion",
+    "Limits",
     "Envelope",
     "Funder",
     "Funding",
@@ -317,6 +318,23 @@ class CommitteeRule:
     a dossier they are interested in; ``""`` when the committee has none."""
 
 
+#: A mebibyte, in bytes.
+MIB = 1024 * 1024
+#: The library's ceiling on a piece's size: a piece is held in memory while it is stored, and SQLite refuses a
+#: value above 10⁹ bytes (``SQLITE_MAX_LENGTH``).
+PIECE_MAX_BYTES = 512 * MIB
+
+
+@attrs.frozen
+class Limits:
+    """What the call accepts (``[limits]``): a piece's size in bytes, and the length in characters of a
+    single-line text (a name, a reference, a title) and of a free text (a motivation, a note, an opinion)."""
+
+    piece_max_bytes: int = 20 * MIB
+    line_max: int = 300
+    text_max: int = 10_000
+
+
 #: How a rollover moves a point date that falls on a weekend or a public holiday.
 DATE_POLICIES = ("previous_working_day", "next_working_day", "keep")
 
@@ -349,6 +367,7 @@ class Campaign:
     calendar_policy: CalendarPolicy = CalendarPolicy()
     workflow: WorkflowSpec = attrs.field(factory=WorkflowSpec)
     notices: Notices = Notices()
+    limits: Limits = Limits()
     format: int = FORMAT
 
     @property

@@ -1,4 +1,16 @@
-"""Small input checks shared by the records: texts and days.
+"""Small input checks shared by the records: single-line texts, free texts and days.
+
+A *single-line* text (a name, a reference, a title, a session id) is refused
+when it holds a control character (Unicode category Cc: NUL, tab, newline …,
+CWE-150), a bidirectional control (U+202A–U+202E, U+2066–U+2069, U+200E,
+U+200F, U+061C: Unicode TR#9, UTS#39's "Trojan Source" spoofing) or an
+unpaired surrogate (not encodable in UTF-8); it is NFC-normalised (Unicode
+TR#15) and at most :data:`LINE_MAX` characters. A *free text* (a motivation,
+a note, an opinion, a reason) may hold newlines and tabs, is checked alike
+otherwise, and is at most :data:`TEXT_MAX` characters. These are the
+library's ceilings, checked by every record; the call's own limits
+(``[limits] line_max`` and ``text_max``, by default 300 and 10 000
+characters) are checked where the call is known (:func:`limit_problems`).
 
     >>> required_text("  Lens ")
     'Lens'
@@ -8,10 +20,20 @@
     Traceback (most recent call last):
     ...
     ami_workflow.errors.InvalidInput: a non-empty text is required, got 42
+    >>> required_text("Asso\\x00ciation")
+    Traceback (most recent call last):
+    ...
+    ami_workflow.errors.InvalidInput: control character U+0000 refused in a single-line text
+    >>> free_text("Motif :\\n\\tpièces manquantes") == "Motif :\\n\\tpièces manquantes"
+    True
 """
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime
 
 import attrs
@@ -19,23 +41,149 @@ import attrs
 from .errors import InvalidInput
 from .i18n import _
 
-__all__ = ["is_day", "optional_text", "required_text"]
+__all__ = [
+    "LINE_MAX",
+    "TEXT_MAX",
+    "free_text",
+    "is_day",
+    "limit_problems",
+    "line_or_empty",
+    "line_problem",
+    "optional_free_text",
+    "optional_text",
+    "required_text",
+    "required_free_text",
+    "stored_data",
+    "text_problem",
+]
+
+#: The library's ceiling on a single-line text, in characters (a call sets its own ``[limits] line_max`` below it).
+LINE_MAX = 1_000
+#: The library's ceiling on a free text, in characters (a call sets its own ``[limits] text_max`` below it).
+TEXT_MAX = 100_000
+
+#: The bidirectional formatting characters (Unicode TR#9): embeddings, overrides, isolates and marks.
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+#: What a free text may hold among the control characters.
+_TEXT_CONTROLS = frozenset("\n\t")
+
+
+def _problem(value: str, allowed: frozenset[str], limit: int, what: str) -> str | None:
+    for ch in value:
+        code = ord(ch)
+        if 0xD800 <= code <= 0xDFFF:
+            return _("unpaired surrogate U+{code:04X} refused in {what}").format(code=code, what=what)
+        if ch in _BIDI:
+            return _("bidirectional control character U+{code:04X} ({name}) refused in {what}").format(
+                code=code, name=unicodedata.name(ch, "?"), what=what)
+        if unicodedata.category(ch) == "Cc" and ch not in allowed:
+            return _("control character U+{code:04X} refused in {what}").format(code=code, what=what)
+    if len(value) > limit:
+        return _("{length} characters in {what}, more than the {limit} allowed").format(
+            length=len(value), what=what, limit=limit)
+    return None
+
+
+def line_problem(value: str, limit: int = LINE_MAX) -> str | None:
+    """Why ``value`` is not a valid single-line text of at most ``limit`` characters; ``None`` when it is."""
+    return _problem(value, frozenset(), limit, _("a single-line text"))
+
+
+def text_problem(value: str, limit: int = TEXT_MAX) -> str | None:
+    """Why ``value`` is not a valid free text of at most ``limit`` characters; ``None`` when it is."""
+    return _problem(value, _TEXT_CONTROLS, limit, _("a free text"))
+
+
+#: Set while records are rebuilt from what a store holds (:func:`stored_data`).
+_STORED: ContextVar[bool] = ContextVar("ami_workflow_stored_data", default=False)
+
+
+@contextmanager
+def stored_data() -> Iterator[None]:
+    """Rebuild records from stored data: their texts are taken as stored (only stripped, as they were checked
+    when recorded), so that a database written before these checks (a name holding a control character) stays
+    readable and its journal replays to the same records. New input is always checked."""
+    token = _STORED.set(True)
+    try:
+        yield
+    finally:
+        _STORED.reset(token)
+
+
+def _clean(value: str, check: str) -> str:
+    if _STORED.get():
+        return value.strip()
+    text = unicodedata.normalize("NFC", value.strip())
+    problem = line_problem(text) if check == "line" else text_problem(text)
+    if problem is not None:
+        raise InvalidInput(problem)
+    return text
 
 
 def optional_text(value: object) -> str | None:
-    """``value`` stripped, ``None`` when empty or ``None``; anything but text is refused."""
+    """A single-line text: ``value`` stripped and NFC-normalised, ``None`` when empty or ``None``."""
     if value is None:
         return None
     if not isinstance(value, str):
         raise InvalidInput(_("expected text, got {type}: {value!r}").format(type=type(value).__name__, value=value))
-    return value.strip() or None
+    return _clean(value, "line") or None
 
 
 def required_text(value: object) -> str:
-    """``value`` stripped; an empty text or anything but text is refused."""
+    """A single-line text: ``value`` stripped and NFC-normalised; an empty text or anything but text is refused."""
     if not isinstance(value, str) or not value.strip():
         raise InvalidInput(_("a non-empty text is required, got {value!r}").format(value=value))
-    return value.strip()
+    return _clean(value, "line")
+
+
+def free_text(value: object) -> str:
+    """A free text (newlines and tabs allowed): ``value`` stripped and NFC-normalised, ``""`` when empty."""
+    if not isinstance(value, str):
+        raise InvalidInput(_("expected text, got {type}: {value!r}").format(type=type(value).__name__, value=value))
+    return _clean(value, "text")
+
+
+def optional_free_text(value: object) -> str | None:
+    """A free text, ``None`` when empty or ``None``."""
+    return None if value is None else free_text(value) or None
+
+
+def required_free_text(value: object) -> str:
+    """A non-empty free text."""
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(_("a non-empty text is required, got {value!r}").format(value=value))
+    return free_text(value)
+
+
+def line_or_empty(value: object) -> str:
+    """A single-line text that may be empty (``""``)."""
+    return optional_text(value) or ""
+
+
+_LINES = (required_text, optional_text, line_or_empty)
+_TEXTS = (free_text, optional_free_text, required_free_text)
+
+
+def limit_problems(record: object, line_max: int, text_max: int) -> list[str]:
+    """Every text of ``record`` (an attrs record, walked into its records and tuples of records) longer than the
+    call's limits: ``line_max`` for its single-line fields, ``text_max`` for its free texts."""
+    problems: list[str] = []
+    if isinstance(record, (tuple, list)):
+        for item in record:
+            problems += limit_problems(item, line_max, text_max)
+        return problems
+    if not attrs.has(type(record)):
+        return problems
+    for field in attrs.fields(type(record)):  # type: ignore[arg-type]  # attrs.has() checked it
+        value = getattr(record, field.name)
+        if isinstance(value, str):
+            limit = line_max if field.converter in _LINES else text_max if field.converter in _TEXTS else None
+            if limit is not None and len(value) > limit:
+                problems.append(_("{field}: {length} characters, more than the {limit} the call allows").format(
+                    field=field.name, length=len(value), limit=limit))
+        elif isinstance(value, (tuple, list)) or attrs.has(type(value)):
+            problems += limit_problems(value, line_max, text_max)
+    return problems
 
 
 def is_day(instance: object, attribute: attrs.Attribute[date], value: object) -> None:

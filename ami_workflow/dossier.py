@@ -15,7 +15,7 @@ import attrs
 
 from .board import BoardMember
 from .calendar import to_paris
-from .checks import optional_text, required_text
+from .checks import optional_free_text, optional_text, required_text
 from .errors import InvalidInput
 from .i18n import _
 from .money import ZERO, euros, optional_euros
@@ -47,7 +47,7 @@ def _codes(value: Iterable[str]) -> tuple[str, ...]:
     for code in value:
         if not isinstance(code, str) or not code.strip():
             raise InvalidInput(_("a QPV code must be a non-empty string, not {code!r}").format(code=code))
-        out.append(code.strip())
+        out.append(required_text(code))
     return tuple(dict.fromkeys(out))
 
 
@@ -147,9 +147,9 @@ class Application:
     qpv_residents: int | None = attrs.field(default=None, converter=_opt_count)
     young: int | None = attrs.field(default=None, converter=_opt_count)
     women: int | None = attrs.field(default=None, converter=_opt_count)
-    sourcing: str | None = attrs.field(default=None, converter=optional_text)
+    sourcing: str | None = attrs.field(default=None, converter=optional_free_text)
     cofunding: tuple[CoFunding, ...] = attrs.field(default=(), converter=_cofunding)
-    description: str | None = attrs.field(default=None, converter=optional_text)
+    description: str | None = attrs.field(default=None, converter=optional_free_text)
 
     def __attrs_post_init__(self) -> None:
         if self.period is not None and not isinstance(self.period, Period):

@@ -33,6 +33,7 @@ def _fields(data: dict[str, Any]) -> Iterator[tuple[str, MutableMapping[str, Any
     applicant = data.get("applicant")
     if isinstance(applicant, dict):
         yield "applicant.legal_representative", applicant, "legal_representative"
+        yield "applicant.iban", applicant, "iban"
     for original in data.get("originals") or []:
         yield f"originals.{original['key']}.signed_by", original, "signed_by"
     for issue in data.get("issues") or []:

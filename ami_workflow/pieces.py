@@ -24,7 +24,7 @@ from datetime import date
 
 import attrs
 
-from .checks import is_day, required_text
+from .checks import free_text, is_day, optional_text, required_text
 from .errors import InvalidInput
 from .i18n import _
 
@@ -82,8 +82,8 @@ class PaperOriginal:
     key: str = attrs.field(converter=required_text)
     received_on: date = attrs.field(validator=is_day)
     signed: bool = attrs.field(validator=attrs.validators.instance_of(bool))
-    signed_by: str | None = None
-    signer_role: str | None = None
+    signed_by: str | None = attrs.field(default=None, converter=optional_text)
+    signer_role: str | None = attrs.field(default=None, converter=optional_text)
 
     def __attrs_post_init__(self) -> None:
         if self.signed and not (self.signed_by and self.signed_by.strip()):
@@ -104,7 +104,7 @@ class PieceIssue:
 
     key: str = attrs.field(converter=required_text)
     reason: IssueReason = attrs.field(converter=IssueReason)
-    note: str = ""
+    note: str = attrs.field(default="", converter=free_text)
 
 
 def required_pieces(requirements: Iterable[PieceRequirement], kind: str) -> list[PieceRequirement]:

@@ -14,6 +14,7 @@ from typing import Any
 import attrs
 
 from .campaign import ALLOCATION_POLICIES
+from .checks import free_text, line_or_empty
 from .errors import InvalidInput
 from .i18n import _
 from .money import optional_euros
@@ -32,12 +33,6 @@ __all__ = [
     "parse_args",
     "required_data",
 ]
-
-
-def _text(value: object) -> str:
-    if not isinstance(value, str):
-        raise InvalidInput(_("expected text, got {type}: {value!r}").format(type=type(value).__name__, value=value))
-    return value.strip()
 
 
 def _issues(value: Iterable[PieceIssue | Mapping[str, Any]]) -> tuple[PieceIssue, ...]:
@@ -100,14 +95,14 @@ class InstructArgs:
 
     criteria: frozenset[str] = attrs.field(factory=frozenset, converter=_criteria)
     proposed: Decimal | None = attrs.field(default=None, converter=_opt_proposed)
-    note: str = attrs.field(default="", converter=_text)
+    note: str = attrs.field(default="", converter=free_text)
 
 
 @attrs.frozen
 class HearArgs:
     """``hear``: the committee session that hears the dossier."""
 
-    session: str = attrs.field(converter=_text)
+    session: str = attrs.field(converter=line_or_empty)
 
 
 @attrs.frozen
@@ -123,14 +118,14 @@ class ApproveArgs:
 class RejectArgs:
     """``reject``: the written motivation."""
 
-    motivation: str = attrs.field(default="", converter=_text)
+    motivation: str = attrs.field(default="", converter=free_text)
 
 
 @attrs.frozen
 class WithdrawArgs:
     """``withdraw``: an optional reason."""
 
-    reason: str = attrs.field(default="", converter=_text)
+    reason: str = attrs.field(default="", converter=free_text)
 
 
 @attrs.frozen
@@ -138,7 +133,7 @@ class PayArgs:
     """``pay``: one instalment (by default what remains of the grant) and its reference."""
 
     amount: Decimal | None = attrs.field(default=None, converter=_opt_amount)
-    reference: str = attrs.field(default="", converter=_text)
+    reference: str = attrs.field(default="", converter=line_or_empty)
 
 
 TriggerArgs = NoArgs | ReturnArgs | InstructArgs | HearArgs | ApproveArgs | RejectArgs | WithdrawArgs | PayArgs

@@ -445,12 +445,13 @@ def test_personal_data_export_and_erase_commands(tmp_path: Path, clock: SetClock
     clock("2021-03-10T09:00")
     _new(db, tmp_path)
     exported = json.loads(run(db, "applicant", "export", "siren:732829320").output)
-    assert {v for e in exported["events"] for v in e["personal"].values()} == {"Claire Dupont"}
+    personal = {v for e in exported["events"] for v in e["personal"].values()}
+    assert personal == {"Claire Dupont", "FR1420041010050500013M02606"}
     out = tmp_path / "export.json"
     run(db, "applicant", "export", "siren:732829320", "-o", str(out))
     assert "Claire Dupont" in out.read_text(encoding="utf-8")
     erased = run(db, "applicant", "erase", "siren:732829320", "--reason", "demande")
-    assert "1 personal data item erased" in erased.output
+    assert "2 personal data items erased" in erased.output  # the legal representative's name and the IBAN
     assert "Claire Dupont" not in run(db, "applicant", "export", "siren:732829320").output
     assert "no applicant" in run(db, "applicant", "export", "siren:000000000", code=2).output
     clock("2021-06-15T09:00")  # a session is recorded on its day, not before

@@ -42,7 +42,8 @@ FUNDER_SIREN = "246200364"
 PREFIX = "360G-test-call"
 DELIBERATION_DAY = date(2021, 9, 27)
 CONVENTION_DAY = date(2021, 9, 28)
-LONG_TITLE = " ".join(["Ateliers numériques pour les parents et les collégiens des quartiers"] * 5)
+#: Longer than SCDL's 256 characters, within the call's 300 for a single-line text ([limits] line_max).
+LONG_TITLE = " ".join(["Ateliers numériques pour les parents et les collégiens des quartiers"] * 4)
 RNA = "W621000123"
 CREATED = datetime(2021, 3, 10, 9, tzinfo=PARIS)
 STEP_DATA: dict[str, dict[str, Any]] = {"instruct": {"criteria": []}, "hear": {"session": SESSION_ID}}

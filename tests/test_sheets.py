@@ -42,6 +42,13 @@ dangerous = st.builds(lambda start, rest: start + rest, st.sampled_from(DANGEROU
                       st.text(st.characters(exclude_categories=("Cs",)), max_size=20))
 texts = st.one_of(dangerous, st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=20))
 names = texts.filter(lambda t: t.strip() != "")
+#: The same, as a record's single-line field accepts them: no control characters, no bidirectional controls.
+_line_chars = st.characters(exclude_categories=("Cs", "Cc"),
+                            exclude_characters="\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+line_texts = st.one_of(st.builds(lambda start, rest: start + rest, st.sampled_from(DANGEROUS_STARTS),
+                                 st.text(_line_chars, max_size=20)),
+                       st.text(_line_chars, min_size=1, max_size=20))
+line_names = line_texts.filter(lambda t: t.strip() != "")
 
 
 def csv_rows(text: str, delimiter: str = ",") -> list[dict[str, str]]:
@@ -80,7 +87,7 @@ def test_write_csv_keeps_numbers_and_neutralises_text(amount: Decimal, text: str
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(names, texts, texts, costs)
+@given(line_names, line_texts, line_texts, costs)
 def test_no_text_cell_of_any_dossier_export_starts_like_a_formula(name: str, title: str, axis: str,
                                                                   cost: Decimal) -> None:
     flow = new_flow("memory")
@@ -129,7 +136,7 @@ def test_a_cell_holding_a_formula_is_stored_as_text_in_the_workbook(tmp_path: Pa
 def injected() -> Backend:
     """One granted subsidy whose applicant's name and title start like formulas."""
     flow = new_flow("memory", configured_campaign())
-    ref = create(flow, 2, who={"name": "=cmd|' /C calc'!A0"}, title="+" + "x" * 300)
+    ref = create(flow, 2, who={"name": "=cmd|' /C calc'!A0"}, title="+" + "x" * 290)
     approve(flow, ref)
     deliberate(flow, [ref], "-DEL-1")
     return flow

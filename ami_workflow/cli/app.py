@@ -34,6 +34,7 @@ from ..i18n import (
     set_language,
     use_language,
 )
+from .terminal import neutralised_terminal
 
 if TYPE_CHECKING:
     from ..calendar import Clock, Window
@@ -117,7 +118,8 @@ class _Group(click.Group):
     """Speaks the reader's language, and maps the library's errors to exit codes and plain messages."""
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
-        with _speaking(current_language()):
+        # Data printed to a terminal (names, titles, reasons, errors): its escape sequences shown, not obeyed.
+        with neutralised_terminal(), _speaking(current_language()):
             _translate_help(self)
             return super().main(*args, **kwargs)
 

@@ -26,7 +26,7 @@ from stdnum.fr import siret as _siret
 from ..board import BoardMember
 from ..calendar import Window, to_paris
 from ..campaign import Campaign
-from ..checks import is_day, required_text
+from ..checks import free_text, is_day, optional_text, required_free_text, required_text
 from ..committee import CommitteeSession
 from ..decisions import Convention, Deliberation
 from ..dossier import Applicant, Application
@@ -89,7 +89,7 @@ def _instance(cls: type) -> Any:
 def _opinion(value: object) -> str:
     if not isinstance(value, str):
         raise InvalidInput(_("an opinion is text, not {value!r}").format(value=value))
-    return value.strip()
+    return free_text(value)
 
 
 def _version(instance: object, attribute: attrs.Attribute[int | None], value: object) -> None:
@@ -127,8 +127,8 @@ class AttachPiece:
     key: str
     sha256: str
     size: int
-    filename: str | None
-    media_type: str | None
+    filename: str | None = attrs.field(converter=optional_text)
+    media_type: str | None = attrs.field(converter=optional_text)
     actor: str = attrs.field(converter=required_text)
     postmark: date | None = attrs.field(default=None, validator=_postmark)
     expected_version: int | None = attrs.field(default=None, validator=_version)
@@ -175,7 +175,7 @@ def _amendment_reason(value: object) -> str:
     """The reason of a calendar amendment: the same words as :class:`~ami_workflow.calendar.CalendarAmendment`."""
     if not isinstance(value, str) or not value.strip():
         raise InvalidInput(_("a calendar amendment needs a reason in words"))
-    return value.strip()
+    return free_text(value)
 
 
 @attrs.frozen
@@ -190,7 +190,7 @@ class AmendCalendar:
 def _funder_reason(value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidInput(_("an amendment of the funder's identifiers needs a reason in words"))
-    return value.strip()
+    return free_text(value)
 
 
 def _siret_value(value: object) -> str | None:
@@ -244,7 +244,7 @@ class RecordSession:
 def _motivations(value: object) -> dict[str, str]:
     if not isinstance(value, Mapping):
         raise InvalidInput(_("the motivations map refused dossiers to texts, not {value!r}").format(value=value))
-    return {required_text(ref): required_text(text) for ref, text in value.items()}
+    return {required_text(ref): required_free_text(text) for ref, text in value.items()}
 
 
 @attrs.frozen
@@ -323,7 +323,7 @@ class RuleConflict:
     session: str = attrs.field(converter=required_text)
     member: str = attrs.field(converter=required_text)
     confirmed: bool = attrs.field(validator=_confirmed)
-    reason: str = attrs.field(converter=required_text)
+    reason: str = attrs.field(converter=required_free_text)
     actor: str = attrs.field(converter=required_text)
 
 
@@ -345,14 +345,14 @@ class CopyDrafts:
 @attrs.frozen
 class ErasePersonalData:
     identity: str = attrs.field(converter=required_text)
-    reason: str = attrs.field(converter=required_text)
+    reason: str = attrs.field(converter=required_free_text)
     actor: str = attrs.field(converter=required_text)
 
 
 @attrs.frozen
 class EraseMember:
     name: str = attrs.field(converter=required_text)
-    reason: str = attrs.field(converter=required_text)
+    reason: str = attrs.field(converter=required_free_text)
     actor: str = attrs.field(converter=required_text)
 
 

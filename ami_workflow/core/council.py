@@ -46,6 +46,9 @@ def record_deliberation(view: View, command: RecordDeliberation, now: datetime) 
         reasons.append(_("the deliberation cannot be enforceable on {day}, after today ({today})").format(
             day=format_day(deliberation.enforceable_on), today=format_day(today)))
     reasons += _amount_problems(deliberation, found)
+    reasons += [_("the motivation of {reference}: {length} characters, more than the {limit} the call allows").format(
+        reference=ref, length=len(text), limit=campaign.limits.text_max)
+        for ref, text in command.motivations.items() if len(text) > campaign.limits.text_max]
     for ref in deliberation.refused:
         if not command.motivations.get(ref):
             reasons.append(_("the refusal of {reference} needs its motivation (CRPA L211-2)").format(reference=ref))

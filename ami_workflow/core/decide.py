@@ -28,6 +28,8 @@ from typing import Any
 import attrs
 
 from ..calendar import paris_date
+from ..campaign import Campaign
+from ..checks import limit_problems
 from ..dossier import Dossier
 from ..errors import IllegalTrigger, InvalidInput, Refused
 from ..guards import GuardInput, context_reads, dossier_ceiling, run_guards
@@ -86,6 +88,7 @@ OPEN_FOR_PIECES = frozenset({State.DRAFT, State.SUBMITTED, State.COMPLETE, State
 
 def decide(view: View, command: Command, now: datetime) -> list[Event]:
     """The events ``command`` records at ``now``; raises :class:`Refused` with every reason."""
+    _within_limits(view, command)
     match command:
         case Fire():
             return [_fire(view, command, now)]
@@ -132,6 +135,34 @@ def decide(view: View, command: Command, now: datetime) -> list[Event]:
         case RuleConflict():
             return [conflict_records.rule_conflict(view, command, now)]
     raise InvalidInput(f"not a command: {command!r}")  # pragma: no cover - the match covers the union
+
+
+def _command_campaign(view: View, command: Command) -> Campaign | None:
+    """The campaign ``command`` acts in, when it names one the view holds (else ``None``: checked later)."""
+    campaign_id = getattr(command, "campaign_id", None)
+    if campaign_id is None:
+        reference = getattr(command, "reference", None)
+        if isinstance(command, RecordConvention):
+            reference = command.convention.dossier
+        dossier = view.find(reference) if isinstance(reference, str) else None
+        campaign_id = dossier.campaign_id if dossier is not None else None
+    if isinstance(campaign_id, str) and view.has_campaign(campaign_id):
+        return view.campaign(campaign_id)
+    return None
+
+
+def _within_limits(view: View, command: Command) -> None:
+    """Refuse (:class:`InvalidInput`) a command whose texts exceed its call's ``[limits]``, naming each field."""
+    campaign = _command_campaign(view, command)
+    if campaign is None:
+        return
+    limits = campaign.limits
+    problems = limit_problems(command, limits.line_max, limits.text_max)
+    if isinstance(command, AttachPiece) and command.size > limits.piece_max_bytes:
+        problems.append(_("the piece holds {size} bytes, more than the {limit} the call allows "
+                          "([limits] piece_max_bytes)").format(size=command.size, limit=limits.piece_max_bytes))
+    if problems:
+        raise InvalidInput("; ".join(problems))
 
 
 # -- time ---------------------------------------------------------------------
@@ -291,6 +322,11 @@ def approve_batch(view: View, command: ApproveBatch, now: datetime) -> tuple[lis
 # -- dossiers -------------------------------------------------------------------
 
 
+#: The applicant's fields kept outside the chain, erasable: the legal representative's name, and the IBAN (a
+#: residents' collective's account is a person's own).
+_PERSONAL_APPLICANT = ("legal_representative", "iban")
+
+
 def _create(view: View, command: CreateDossiers, now: datetime) -> list[Event]:
     campaign = view.campaign(command.campaign_id)
     number = view.next_number(campaign.id)
@@ -312,15 +348,15 @@ def _create(view: View, command: CreateDossiers, now: datetime) -> list[Event]:
             raise InvalidInput(where + _("a dossier {reference!r} already exists").format(reference=reference))
         taken.add(reference)
         facts: dict[str, Any] = {
-            "applicant": {k: v for k, v in plain(applicant).items() if k != "legal_representative"},
+            "applicant": {k: v for k, v in plain(applicant).items() if k not in _PERSONAL_APPLICANT},
             "application": plain(application),
         }
         source = command.copied_from[position - 1] if command.copied_from else None
         if source is not None:
             facts["copied_from"] = source
-        personal: dict[str, str | None] = {}
-        if applicant.legal_representative:
-            personal["applicant.legal_representative"] = applicant.legal_representative
+        personal: dict[str, str | None] = {
+            f"applicant.{name}": getattr(applicant, name) for name in _PERSONAL_APPLICANT if getattr(applicant, name)
+        }
         events.append(Event(Kind.DOSSIER_CREATED, campaign.id, reference, now, command.actor, facts, personal))
     return events
 

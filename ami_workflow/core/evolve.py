@@ -28,7 +28,7 @@ it, so that a fold over a hundred thousand events stays linear.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -39,6 +39,7 @@ from .. import jsontext
 from ..board import BoardMember
 from ..calendar import CalendarAmendment
 from ..campaign import Campaign
+from ..checks import stored_data
 from ..codec import converter
 from ..committee import CommitteeSession
 from ..conflicts import Ruling
@@ -96,8 +97,9 @@ def dossier_row(dossier: Dossier) -> tuple[str, dict[str, str]]:
 
 
 def structure(data: Any, cls: type[Any]) -> Any:
-    """A record from its plain data (the inverse of :func:`plain`)."""
-    return _fast.structure(data, cls)
+    """A record from its plain data (the inverse of :func:`plain`), its texts taken as stored."""
+    with stored_data():
+        return _fast.structure(data, cls)
 
 
 def _personal(event: Event, path: str) -> str | None:
@@ -113,7 +115,12 @@ def evolve_dossier(dossier: Dossier | None, event: Event) -> Dossier:
     data = event.data
     if event.kind is Kind.DOSSIER_CREATED:
         applicant = structure(
-            {**data["applicant"], "legal_representative": _personal(event, "applicant.legal_representative")},
+            {
+                **data["applicant"],
+                "legal_representative": _personal(event, "applicant.legal_representative"),
+                # kept outside the chain since issue 14; chained by earlier versions
+                "iban": _personal(event, "applicant.iban") or data["applicant"].get("iban"),
+            },
             Applicant,
         )
         application = structure(data["application"], Application)
@@ -220,7 +227,13 @@ def _erased(dossier: Dossier) -> Dossier:
     def gone(value: str | None) -> str | None:
         return ERASED if value else value
 
-    applicant = attrs.evolve(dossier.applicant, legal_representative=gone(dossier.applicant.legal_representative))
+    with stored_data():
+        return _erased_now(dossier, gone)
+
+
+def _erased_now(dossier: Dossier, gone: Callable[[str | None], str | None]) -> Dossier:
+    applicant = attrs.evolve(dossier.applicant, legal_representative=gone(dossier.applicant.legal_representative),
+                             iban=gone(dossier.applicant.iban))
     originals = tuple(attrs.evolve(o, signed_by=gone(o.signed_by)) for o in dossier.originals)
     issues = tuple(attrs.evolve(i, note=gone(i.note) or "") for i in dossier.issues)
     instruction = dossier.instruction

@@ -43,7 +43,7 @@ from ..i18n import _
 from ..private_files import create_private
 from . import schema
 
-__all__ = ["SCHEMA_MIGRATIONS", "SYNCHRONOUS", "SchemaError", "connect", "migrate"]
+__all__ = ["SCHEMA_MIGRATIONS", "SYNCHRONOUS", "SchemaError", "checkpoint", "connect", "migrate"]
 
 SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
 
@@ -100,7 +100,9 @@ def connect(path: str | Path, *, synchronous: str = "FULL", busy_timeout: float 
 
     A new file is created with mode ``0600`` whatever the umask (its ``-wal`` and ``-shm`` get the same); files
     use WAL; ``synchronous`` is one of :data:`SYNCHRONOUS`; writers wait up to ``busy_timeout`` seconds for the
-    lock; foreign keys are enforced.
+    lock; foreign keys are enforced; ``secure_delete`` is on, so that what is deleted or overwritten (an erased
+    name, IBAN or piece) is overwritten with zeros rather than left in the freed space of its page (RGPD art.
+    5(1)(f) and 17; SQLite's upstream default is off).
     ``isolation_level=None``: every transaction is an explicit ``BEGIN``.
     A file that is not a SQLite database raises :class:`SchemaError`.
     """
@@ -120,6 +122,7 @@ def connect(path: str | Path, *, synchronous: str = "FULL", busy_timeout: float 
             _retry_busy(lambda: conn.execute("PRAGMA journal_mode = WAL").fetchone(), busy_timeout)
         conn.execute(f"PRAGMA synchronous = {level}")
         conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA secure_delete = ON")
     except sqlite3.DatabaseError as exc:
         conn.close()
         if _code(exc) == sqlite3.SQLITE_NOTADB:
@@ -129,6 +132,31 @@ def connect(path: str | Path, *, synchronous: str = "FULL", busy_timeout: float 
         conn.close()
         raise
     return conn
+
+
+def checkpoint(conn: sqlite3.Connection, attempts: int = 50) -> bool:
+    """Copy the WAL into the database file and truncate it (``PRAGMA wal_checkpoint(TRUNCATE)``).
+
+    After an erasure the WAL still holds the pages as they were before it, and the database file too until
+    they are copied back: the checkpoint overwrites them (with ``secure_delete``, the freed space is zeros) and
+    empties the ``-wal`` file. A reader in another connection can keep the checkpoint from completing: it is
+    retried, with a short backoff, ``attempts`` times. Returns whether it completed; a ``":memory:"`` database
+    has no WAL (``True``). ``conn`` must be outside any transaction.
+    """
+    delay = _FIRST_BACKOFF
+    for attempt in range(attempts):
+        try:
+            row = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        except sqlite3.OperationalError as exc:
+            if _code(exc) & 0xFF not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+                raise
+            row = (1,)
+        if row is None or int(row[0]) == 0:
+            return True
+        if attempt + 1 < attempts:
+            time.sleep(delay)
+            delay = min(delay * 2, _MAX_BACKOFF)
+    return False
 
 
 def migrate(conn: sqlite3.Connection) -> None:

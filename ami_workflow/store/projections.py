@@ -133,6 +133,9 @@ def project(conn: sqlite3.Connection, view: SqlView, item: Chained, blobs: Mappi
             f"(SELECT seq FROM events WHERE dossier IN ({marks}))",
             (event.at.isoformat(), *refs),
         )
+        # the applicant's row holds its IBAN as its latest dossier does: erased with it
+        conn.execute("UPDATE applicants SET iban = ? WHERE identity = ? AND iban IS NOT NULL",
+                     (ERASED, event.data["applicant"]))
         conn.executemany(
             "UPDATE files SET content = X'', erased_at = ? WHERE sha256 = ? AND erased_at IS NULL",
             [(event.at.isoformat(), sha) for sha in event.data["files"]],

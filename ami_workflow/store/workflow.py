@@ -33,7 +33,7 @@ from ..calendar import Calendar, CalendarAmendment, Clock, financial_report_due
 from ..callfile import DEFAULT_CALL, load_campaign
 from ..campaign import Campaign
 from ..committee import CommitteeSession
-from ..core.events import Event, event_from_body
+from ..core.events import Event, Kind, event_from_body
 from ..core.evolve import deliberation_record, structure
 from ..core.figures import DossierRow, GrantRow, ReportFigures
 from ..core.view import View
@@ -45,7 +45,7 @@ from ..journal import GENESIS, ChainedEvent
 from ..money import from_cents
 from ..rules import Totals
 from .checks import difference
-from .connection import connect, migrate
+from .connection import checkpoint, connect, migrate
 from .legacy import legacy_events, needs_import
 from .projections import project
 from .queries import dossier_rows, grant_rows, report_figures
@@ -146,6 +146,14 @@ class Workflow(Operations):
             if isinstance(exc, sqlite3.DatabaseError):
                 raise StorageError(_("the database cannot be written, nothing was: {error}").format(error=exc)) from exc
             raise
+
+    def _notify(self, events: Sequence[Event]) -> None:
+        """After the commit: once personal data was erased, checkpoint the WAL, so that neither the database
+        file nor the ``-wal`` file keeps the erased values (with ``secure_delete``, their space is zeros)."""
+        erasure = any(e.kind in (Kind.PERSONAL_DATA_ERASED, Kind.MEMBER_ERASED) for e in events)
+        if erasure and not self.conn.in_transaction:
+            checkpoint(self.conn)
+        super()._notify(events)
 
     def _import_legacy(self) -> None:
         """Journal once what the tables of a file from an earlier version hold (see :mod:`.legacy`)."""
