@@ -36,7 +36,7 @@ __all__ = ["DOCUMENT_FORMATS", "DOCUMENT_KEY_PREFIX", "DOCUMENT_KINDS", "IssuedD
 DOCUMENT_KINDS: Mapping[str, str] = {
     "accuse_reception": "submit",
     "demande_pieces": "return_for_pieces",
-    "notification_decision": "approve|reject",
+    "notification_decision": "approve|reject|council_refuse",
 }
 #: The formats a document is stored in, and their media types.
 DOCUMENT_FORMATS: Mapping[str, str] = {"pdf": "application/pdf", "html": "text/html; charset=utf-8"}

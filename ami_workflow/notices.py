@@ -46,7 +46,7 @@ from .pieces import PieceRequirement, required_pieces
 from .protocol import Backend
 from .render import render_html, render_pdf
 
-__all__ = ["build", "called_for", "issue", "issue_all", "reprint", "still_required"]
+__all__ = ["build", "called_for", "issue", "issue_all", "letterhead", "reprint", "still_required"]
 
 
 def _act(flow: Backend, reference: str, kind: str, attests: int | None) -> ChainedEvent:
@@ -86,7 +86,8 @@ def _event_of(flow: Backend, reference: str, seq: int) -> Event:
 # -- the parts every document shares --------------------------------------------------------
 
 
-def _issuer(campaign: Campaign) -> tuple[str, ...]:
+def letterhead(campaign: Campaign) -> tuple[str, ...]:
+    """The funder's letterhead lines: its name, service, postal address, e-mail and phone."""
     funder = campaign.funder
     contact = funder.contact
     lines = [f"{funder.name} ({funder.acronym})" if funder.acronym else funder.name]
@@ -179,7 +180,7 @@ def _signature(campaign: Campaign, day: date, *, signed: bool) -> Signature:
 
 def _document(campaign: Campaign, title: str, dossier: Dossier, at: datetime, blocks: Sequence[Block]) -> Document:
     return Document(
-        title=title, reference=dossier.reference, lang=current_language(), issued_at=at, issuer=_issuer(campaign),
+        title=title, reference=dossier.reference, lang=current_language(), issued_at=at, issuer=letterhead(campaign),
         blocks=tuple(blocks), footer=f"{campaign.call.title} – {dossier.reference}", subject=campaign.call.title,
     )
 
@@ -350,8 +351,10 @@ def _decision(flow: Backend, campaign: Campaign, dossier: Dossier, act: ChainedE
                                                                     end=format_day(window.end))))
         what = _("This decision")
     else:
+        council = event.data.get("deliberation")
         rows += [(_("Decision"), _("application not retained")),
-                 (_("Decided by"), _("the {author}").format(author=author)),
+                 (_("Decided by"), (_("the council, by its deliberation no. {number}").format(number=council)
+                                    if council else _("the {author}").format(author=author))),
                  (_("Date of the decision"), format_day(day))]
         motivation = dossier.decision_note or _("(no motivation recorded)")
         blocks = [

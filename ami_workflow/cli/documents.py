@@ -85,3 +85,27 @@ def document_print(state: _State, reference: str, kind: str, fmt: str, attests: 
     else:
         sys.stdout.flush()
         sys.stdout.buffer.write(data)
+
+
+@main.command()
+@click.argument("session")
+@click.option("--format", "fmt", type=click.Choice(["pdf", "html"]), default="pdf", show_default=True,
+              help="The format to print.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write it to a file.")
+@click.pass_obj
+def minutes(state: _State, session: str, fmt: str, output: str | None) -> None:
+    """The minutes (procès-verbal) of the committee's SESSION: who sat, conflicts, quorum, scores, proposals."""
+    from .. import minutes as pv
+    from ..private_files import open_private
+
+    with state.flow() as flow:
+        data = pv.render(flow, session, fmt)
+    if output:
+        with open_private(output, "wb") as out:  # it names people: readable by its owner only
+            out.write(data)
+        click.echo(_("wrote {path}").format(path=output), err=True)
+    elif fmt == "pdf" and sys.stdout.isatty():
+        _fail(_("a PDF is not printed on a terminal: give -o FILE, or pipe it"))
+    else:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
