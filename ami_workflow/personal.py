@@ -69,9 +69,9 @@ def join_personal(data: dict[str, Any], values: Mapping[str, str | None]) -> dic
 
 
 #: The keys that ``dossier show`` and ``dossier list --json`` leave out unless asked (``--personal``): the
-#: applicant's IBAN, and the names of the people who sign for it (its legal representative, the signer of an
-#: original).
-CONTACT_KEYS = frozenset({"iban", "legal_representative", "signed_by"})
+#: applicant's IBAN, the names of the people who sign for it (its legal representative, the signer of an
+#: original), and its board lists (the names of its board and bureau members).
+CONTACT_KEYS = frozenset({"board", "iban", "legal_representative", "signed_by"})
 
 
 def without_contacts(data: Any) -> Any:

@@ -6,7 +6,11 @@ one, one missing its statutes, one under the 60 % public, one from a kind the
 call does not accept, one asking more than its ceiling, one withdrawn, one
 above 23 000 € with its convention, one paid in two instalments, and enough
 requests to press on the 150 000 € envelope so that the committee's batch
-approval must allocate it.
+approval must allocate it by the call's policy. Each association's board lists
+are recorded from its pieces; an elected member of the committee sits on the
+first one's board, so the chair confirms the conflict and the member is
+recused; the committee scores and ranks; the council's deliberation reduces
+one grant and refuses one proposal, and becomes enforceable the next day.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import attrs
 from stdnum import iban as _iban
 from stdnum import luhn
 
+from .board import BoardMember
 from .calendar import PARIS, FixedClock
 from .campaign import Campaign
 from .committee import CommitteeSession, Member
@@ -54,6 +59,12 @@ _TITLES = {
     "numerique": ["Ateliers numériques parents", "Accompagnement aux démarches en ligne", "Tiers-lieu numérique"],
 }
 _SIGNERS = ["Claire Dupont", "Karim Benali", "Sophie Martin", "Jean Leroy", "Nadia Haddad", "Paul Lefebvre"]
+_TREASURERS = ["Yasmine Roussel", "Marc Delattre", "Léa Caron", "Hugo Lemaire", "Inès Vasseur", "Théo Duhamel",
+               "Chloé Dewailly"]
+#: The committee of the demo's session: one member per category, and a second elected member (so that the
+#: committee still has one once the first is recused).
+_MEMBERS = (("Mme Personnalité", "personnalites"), ("M. l'Élu", "elus"), ("Mme la Technicienne", "techniciens"),
+            ("M. l'Habitant", "habitants"), ("Mme la Conseillère", "elus"))
 
 #: The special cases the demo must show, by position in the list.
 SCENARIOS = {
@@ -163,7 +174,11 @@ def _score(flow: Backend, campaign: Campaign, session: CommitteeSession, heard: 
         confirmed = len(dossier.instruction.criteria) if dossier.instruction else 0
         share = (app.qpv_residents or 0) / (app.participants or 1)
         base = 1 + confirmed // 2 + (1 if share >= 0.8 else 0)
-        for member in session.members:
+        recused = {c.member for c in flow.conflicts(session=session.id)
+                   if c.dossier == ref and c.status == "confirmed"}
+        for index, member in enumerate(session.members):
+            if index in recused:
+                continue
             marks = {c.key: min(grid.scale_max, max(0, base + rng.randint(0, 2))) for c in grid.criteria}
             flow.record_scores(ref, session.id, member.name, marks, actor="jury",
                                opinion="Avis favorable." if sum(marks.values()) > 3 * len(marks) else "Avis réservé.")
@@ -176,6 +191,60 @@ def _score(flow: Backend, campaign: Campaign, session: CommitteeSession, heard: 
             rank=ranked.rank, ref=ranked.reference, result=format_decimal(ranked.result, 2), top=grid.scale_max))
     if len(ranking) > 3:
         echo(_("    … and {count} more (ami-workflow ranking)").format(count=len(ranking) - 3))
+
+
+#: The council's motivation for the proposal it refuses (CRPA L211-2).
+_MOTIVATION = "Le conseil réserve l'enveloppe aux actions les mieux classées par le comité de sélection."
+
+
+def _record_board(flow: Backend, campaign: Campaign, ref: str, signer: str, i: int) -> None:
+    """The association's board and bureau, from its pieces; the first one has an elected member of the
+    committee on its board (written as the association's list has it: capitals, no accent)."""
+    committee = campaign.committee
+    dossier = flow.get(ref)
+    if not committee.board_piece or dossier.piece(committee.board_piece) is None or (
+            committee.bureau_piece and dossier.piece(committee.bureau_piece) is None):
+        return
+    treasurer = _TREASURERS[i % len(_TREASURERS)]
+    board = [BoardMember(signer, "président(e)"), BoardMember(treasurer, "trésorier(ère)"),
+             BoardMember(signer, "président(e)", "bureau"), BoardMember(treasurer, "trésorier(ère)", "bureau")]
+    if i == 0:
+        board.append(BoardMember("M. L'ELU", "administrateur"))
+    flow.record_board(ref, board, actor="accueil")
+
+
+def _deliberate(flow: Backend, refs: list[str], scenario: dict[str, str], echo: Callable[[str], None]) -> list[str]:
+    """The council's deliberation on the jury's proposals: it reduces the best-ranked ordinary grant by a tenth,
+    refuses the last-ranked ordinary one, and lists the recused elected members as not taking part. Returns the
+    dossiers it grants."""
+    proposed = [r for r in refs if flow.get(r).state == "approved"]
+    ranks = {r.reference: r.rank for r in flow.ranking()}
+    ordinary = sorted((r for r in proposed if scenario[r] == "normal"), key=lambda r: ranks.get(r, 10**6))
+    amounts: dict[str, Decimal] = {}
+    proposals: dict[str, Decimal] = {}
+    refused: tuple[str, ...] = ()
+    if len(ordinary) >= 2:
+        best, last = ordinary[0], ordinary[-1]
+        proposals[best] = flow.get(best).approved or Decimal(0)
+        amounts[best] = (proposals[best] * Decimal("0.9")).quantize(Decimal("1"))
+        refused = (last,)
+    elected = flow.campaign.committee.elected_category
+    sessions = {s.id: s for s in flow.sessions()}
+    absent = tuple(dict.fromkeys(
+        c.name for c in flow.conflicts() if c.status == "confirmed" and c.dossier in proposed
+        and sessions[c.session].members[c.member].category == elected))
+    granted = [r for r in proposed if r not in refused]
+    flow.record_deliberation(
+        Deliberation("DEL-2021-09-27-042", date(2021, 9, 27), granted, amounts, refused, absent),
+        motivations={r: _MOTIVATION for r in refused}, actor="demo")
+    for ref, amount in amounts.items():
+        echo(_("  the council grants {ref} {amount} instead of the {proposal} proposed").format(
+            ref=ref, amount=format_money(amount), proposal=format_money(proposals[ref])))
+    for ref in refused:
+        echo(_("  the council refuses {ref}: its amount goes back to the envelope").format(ref=ref))
+    if absent:
+        echo(_("  not taking part in the deliberation (interested): {names}").format(names=", ".join(absent)))
+    return granted
 
 
 def run_demo(
@@ -235,6 +304,7 @@ def run_demo(
                             filename=f"{piece.key}.pdf", media_type="application/pdf", actor="accueil")
         flow.receive_original(ref, PaperOriginal("dossier_demande", clock.now().date(), True, signer,
                                                  "représentant légal"), actor="accueil")
+        _record_board(flow, campaign, ref, signer, i)
         if sample.scenario == "late":
             late.append(ref)
         elif attempt(ref, "submit", clock.now() + timedelta(hours=1)):
@@ -261,15 +331,17 @@ def run_demo(
         tick()
 
     echo(_("== June 2021: the selection committee hears the complete dossiers; the jury approves"))
-    members = tuple(
-        Member(name, category.key)
-        for name, category in zip(["Mme Personnalité", "M. l'Élu", "Mme la Technicienne", "M. l'Habitant"],
-                                  campaign.committee.categories, strict=False)
-    )
+    known = {c.key for c in campaign.committee.categories}
+    members = tuple(Member(name, key) for name, key in _MEMBERS if key in known)
     session = CommitteeSession("comite-2021-06-15", date(2021, 6, 15), "Vice-Président",
                                campaign.committee.chair_role, members)
     clock.set(_at(6, 15, 9))
     flow.record_session(session, actor="demo")
+    for conflict in flow.conflicts(session=session.id):
+        flow.rule_conflict(conflict.dossier, session.id, conflict.name, confirmed=True, actor="demo",
+                           reason="Membre du conseil d'administration de l'association : il se déporte.")
+        echo(_("  conflict of interest: {grounds}; the chair confirms it, {name} is recused for {ref}").format(
+            grounds="; ".join(conflict.grounds), name=conflict.name, ref=conflict.dossier))
     for ref in refs:
         state = flow.get(ref).state
         if state == "instructed":
@@ -289,24 +361,28 @@ def run_demo(
         echo(_("  {ref} withdrawn by the applicant").format(ref=ref))
     heard = [r for r in refs if flow.get(r).state == "audited"]
     _score(flow, campaign, session, heard, random.Random(seed + 1), echo)
+    echo(_("  the session's minutes (procès-verbal): ami-workflow minutes {session} -o pv.pdf").format(
+        session=session.id))
     clock.set(_at(6, 15, 17))
     result = flow.approve_batch(heard, actor="jury")
     retained = ngettext("  jury: {count} project retained, {amount}", "  jury: {count} projects retained, {amount}",
                         len(result.approved)).format(count=len(result.approved),
                                                      amount=format_money(sum(result.approved.values(), Decimal(0))))
-    echo(retained + (_(" (requests above the envelope: shares allocated pro rata)") if result.scaled else ""))
+    echo(retained + (_(" (requests above the envelope: allocated by the call's policy, `{policy}`)").format(
+        policy=result.policy) if result.scaled else ""))
     for ref in result.unfunded:
         echo(_("  {ref} not funded: its share of the envelope rounds to {zero}").format(
             ref=ref, zero=format_money(Decimal(0))))
 
     echo(_("== September 2021: the council's deliberation; conventions above {threshold}").format(
         threshold=format_money(campaign.funding.convention_threshold)))
-    approved = [r for r in refs if flow.get(r).state == "approved"]
     clock.set(_at(9, 27, 18))
-    flow.record_deliberation(Deliberation("DEL-2021-09-27-042", date(2021, 9, 27), approved,
-                                          enforceable_on=date(2021, 9, 27)), actor="demo")
+    approved = _deliberate(flow, refs, scenario, echo)
     threshold = campaign.funding.convention_threshold
     clock.set(_at(9, 29, 18))
+    flow.declare_enforceable("DEL-2021-09-27-042", date(2021, 9, 28), actor="demo")
+    echo(_("  the deliberation is transmitted to the prefecture and published on {day}: it is enforceable").format(
+        day=format_day(date(2021, 9, 28))))
     for ref in approved:
         if (flow.get(ref).approved or Decimal(0)) > threshold:
             flow.record_convention(Convention(ref, f"CONV-2021-{ref[-3:]}", date(2021, 9, 29)), actor="demo")

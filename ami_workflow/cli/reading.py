@@ -157,8 +157,10 @@ def whatif(state: _State, envelope: str | None, policy: str | None, shortfall: s
         result = whatifs.whatif(flow, state.campaign, changes)
     data = {
         "envelope": str(result.envelope), "policy": result.policy,
-        "dossiers": [{"reference": o.reference, "recorded": str(o.recorded), "whatif": str(o.whatif),
-                      "ceiling": str(o.ceiling)} for o in result.outcomes],
+        "dossiers": [{"reference": o.reference, "proposed": str(o.proposed), "recorded": str(o.recorded),
+                      "whatif": str(o.whatif), "ceiling": str(o.ceiling), "hand_set": o.hand_set,
+                      "flags": list(o.flags)} for o in result.outcomes],
+        "flags": list(result.flags),
         "by_axis": {k: {"recorded": str(a), "whatif": str(b)} for k, (a, b) in result.by_axis.items()},
         "by_qpv": {k: {"recorded": str(a), "whatif": str(b)} for k, (a, b) in result.by_qpv.items()},
         "changed": [o.reference for o in result.changed],
@@ -167,9 +169,14 @@ def whatif(state: _State, envelope: str | None, policy: str | None, shortfall: s
     def lines() -> list[str]:
         head = [_("What if: envelope {envelope}, policy {policy}").format(
             envelope=format_money(result.envelope), policy=result.policy)]
-        rows = [(o.reference, format_money(o.recorded), format_money(o.whatif), format_money(o.ceiling))
+        rows = [(o.reference, format_money(o.proposed), format_money(o.recorded),
+                 format_money(o.whatif) + (" *" if o.hand_set else ""), format_money(o.ceiling))
                 for o in result.outcomes]
-        table = _table(rows, (_("reference"), _("granted"), _("what if"), _("ceiling")))
+        table = _table(rows, (_("reference"), _("proposed"), _("granted"), _("what if"), _("ceiling")))
+        if any(o.hand_set for o in result.outcomes):
+            table.append(_("* set by hand: kept, not re-decided"))
+        table += [_("{reference}: {flag}").format(reference=o.reference, flag=flag)
+                  for o in result.outcomes for flag in o.flags] + list(result.flags)
         axes = [_("  {axis}: {recorded} → {whatif}").format(axis=k, recorded=format_money(a), whatif=format_money(b))
                 for k, (a, b) in result.by_axis.items()]
         changed = ngettext("{count} dossier changes outcome", "{count} dossiers change outcome",
