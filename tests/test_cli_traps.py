@@ -226,6 +226,27 @@ def test_a_broken_pipe_exits_quietly(demo_db: Path) -> None:
     assert code == 141
 
 
+def test_rule_an_interrupted_demo_leaves_no_half_built_database(tmp_path: Path) -> None:
+    """``ami-workflow demo | head -0``: the demo is built aside and moved into place only once whole."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)}
+    db = tmp_path / "ami.db"
+    command = [sys.executable, "-m", "ami_workflow", "--db", str(db), "demo", "--count", "3", "--no-documents"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env) as writer:
+        assert writer.stdout is not None and writer.stderr is not None
+        writer.stdout.close()
+        error = writer.stderr.read().decode()
+        code = writer.wait(timeout=120)
+    assert code == 141 and "Traceback" not in error, error
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(".pem")) == []  # nothing half-built
+    done = subprocess.run(command, capture_output=True, env=env, timeout=120)
+    assert done.returncode == 0 and db.exists() and not Path(f"{db}.building").exists()
+    assert invoke("--db", str(db), "verify").exit_code == 0
+
+
 def test_an_internal_error_is_a_message_and_exit_3_never_a_traceback(demo_db: Path,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """A defect (an exception the library did not mean to raise) exits 3 with a plain message, not 1 nor 2."""

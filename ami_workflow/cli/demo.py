@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ..i18n import _, ngettext
 from .app import _fail, _progress, _State, main
+
+if TYPE_CHECKING:
+    from ..campaign import Campaign
 
 # -- demo ------------------------------------------------------------------------
 
@@ -22,11 +27,7 @@ from .app import _fail, _progress, _State, main
 @click.pass_obj
 def demo(state: _State, reset: bool, seed: int, count: int, documents: bool) -> None:
     """Load the 2021 call, walk about 30 sample dossiers through its calendar, and print the report."""
-    from .. import issuance, reports
-    from ..anchor import generate_key, load_private_key, load_public_key
-    from ..calendar import PARIS, FixedClock
     from ..callfile import DEFAULT_CALL, load_campaign
-    from ..sample import run_demo
 
     path = Path(state.db)
     if path.exists():
@@ -36,6 +37,48 @@ def demo(state: _State, reset: bool, seed: int, count: int, documents: bool) -> 
         for suffix in ("", "-wal", "-shm", ".anchor"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
     campaign = load_campaign(DEFAULT_CALL)
+    # Built aside and moved into place once whole: an interrupted demo (a broken pipe, ^C) leaves no half-built
+    # database behind it.
+    final, anchor_existed = state.db, Path(f"{path}.anchor").exists()
+    building = _aside(path) if state.db != ":memory:" else None
+    if building is not None:
+        state.db = str(building)
+    try:
+        _build(state, path, campaign, seed, count, documents)
+    except BaseException:
+        if building is not None:
+            _remove(building)
+            if not anchor_existed:
+                Path(f"{path}.anchor").unlink(missing_ok=True)
+        raise
+    finally:
+        state.db = final
+    if building is not None:
+        for suffix in ("", "-wal"):
+            if Path(f"{building}{suffix}").exists():
+                os.replace(f"{building}{suffix}", f"{path}{suffix}")
+        Path(f"{building}-shm").unlink(missing_ok=True)
+
+
+def _aside(path: Path) -> Path:
+    """Where the demo builds its database before moving it to ``path`` (cleared of an earlier attempt)."""
+    building = path.with_name(path.name + ".building")
+    _remove(building)
+    return building
+
+
+def _remove(database: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
+
+
+def _build(state: _State, path: Path, campaign: Campaign, seed: int, count: int, documents: bool) -> None:
+    """Walk the demo into the database ``state.db``; its key and anchor files are named after ``path``."""
+    from .. import issuance, reports
+    from ..anchor import generate_key, load_private_key, load_public_key
+    from ..calendar import PARIS, FixedClock
+    from ..sample import run_demo
+
     # The demo simulates 2021 on a clock of its own, which the walk moves forward day by day.
     with state.flow(create_with=campaign, clock=FixedClock(datetime(2021, 3, 8, 9, tzinfo=PARIS))) as flow:
         # One transaction: all or nothing. No progress bar: the walk's narrative, on stdout, is its progress (a bar
