@@ -210,6 +210,10 @@ def check_campaign(campaign: Campaign) -> list[tuple[str, str]]:
 
 def _limit_problems(campaign: Campaign) -> list[tuple[str, str]]:
     problems = []
+    years = campaign.retention.granted_years
+    if type(years) is not int or not 0 <= years <= 100:
+        problems.append(("retention.granted_years", _("must be a whole number of years from 0 to 100, not {value!r}")
+                         .format(value=years)))
     for name, ceiling in (("piece_max_bytes", PIECE_MAX_BYTES), ("line_max", LINE_MAX), ("text_max", TEXT_MAX)):
         value = getattr(campaign.limits, name)
         if type(value) is not int or not 1 <= value <= ceiling:

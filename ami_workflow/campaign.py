@@ -335,6 +335,17 @@ class Limits:
     text_max: int = 10_000
 
 
+@attrs.frozen
+class Retention:
+    """How long the call's dossiers are kept (``[retention]``): a dossier granted a subsidy for ``granted_years``
+    after the end of the year of its last act; its personal data cannot be erased before (RGPD art. 17(3)(b)).
+    ``0`` (the default) keeps nothing past the request."""
+
+    granted_years: int = 0
+    reading: str = ""
+    """Where the period comes from, in words."""
+
+
 #: How a rollover moves a point date that falls on a weekend or a public holiday.
 DATE_POLICIES = ("previous_working_day", "next_working_day", "keep")
 
@@ -368,6 +379,7 @@ class Campaign:
     workflow: WorkflowSpec = attrs.field(factory=WorkflowSpec)
     notices: Notices = Notices()
     limits: Limits = Limits()
+    retention: Retention = Retention()
     format: int = FORMAT
 
     @property

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from walk import VALID_IBAN, applicant, application
+from walk import VALID_IBAN, applicant, application, at, attach_all, walk
 
-from ami_workflow import Applicant, Application, FixedClock, load_campaign
+from ami_workflow import Applicant, Application, FixedClock, Refused, load_campaign
 from ami_workflow.calendar import PARIS
 from ami_workflow.memory import MemoryWorkflow
 from ami_workflow.store import Workflow
@@ -139,3 +139,21 @@ def test_an_associations_iban_is_erased_with_its_personal_data() -> None:
     assert flow.get(ref).applicant.iban == VALID_IBAN
     flow.erase_personal_data(flow.get(ref).applicant.identity, reason="demande")
     assert flow.get(ref).applicant.iban == "[erased]"
+
+
+def test_rule_a_granted_dossier_is_kept_for_its_retention_period_before_erasure(flow: Any) -> None:
+    """RGPD art. 17(3)(b): the funder keeps a granted subsidy's dossier for its accounts and archives
+    (``[retention] granted_years``, 10 years after the year of its last act in the AMI 2021 file)."""
+    assert load_campaign("ami-cohesion-sociale-2021").retention.granted_years == 10
+    ref = flow.create_dossier(applicant(1), application()).reference
+    attach_all(flow, ref)
+    walk(flow, ref, "pay")
+    head = flow.head()
+    with pytest.raises(Refused) as refused:
+        flow.erase_personal_data(flow.get(ref).applicant.identity, reason="demande")
+    assert "its dossier is kept until 31 December 2031 ([retention] granted_years = 10)" in str(refused.value)
+    assert flow.head() == head and flow.get(ref).applicant.legal_representative != "[erased]"
+    at(flow, datetime(2032, 1, 1, 0, tzinfo=PARIS))
+    assert flow.erase_personal_data(flow.get(ref).applicant.identity, reason="demande") > 0
+    draft = flow.create_dossier(applicant(2), application()).reference  # never granted: nothing to keep
+    assert flow.erase_personal_data(flow.get(draft).applicant.identity, reason="demande") >= 0

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 from typing import Any
 
 import pytest
-from walk import applicant, application, attach_all, walk
+from walk import applicant, application, at, attach_all, walk
 
 from ami_workflow import NotFound
+from ami_workflow.calendar import PARIS
 from ami_workflow.errors import InvalidInput, Refused
 from ami_workflow.issued import IssuedDocument
+
+PAST_RETENTION = datetime(2032, 1, 2, 9, tzinfo=PARIS)
 
 
 def _submitted(flow: Any) -> tuple[str, int]:
@@ -63,6 +67,7 @@ def test_a_document_attests_an_event_of_its_kind_on_its_dossier(flow: Any) -> No
 def test_erasure_removes_an_issued_document_s_bytes_and_keeps_its_hash(flow: Any) -> None:
     ref, seq = _submitted(flow)
     issued = flow.issue_document(ref, "accuse_reception", seq, {"pdf": b"%PDF names Claire Dupont"}, language="fr")
+    at(flow, PAST_RETENTION)  # a granted dossier is kept 10 years after its last act ([retention])
     flow.erase_personal_data(flow.get(ref).applicant.identity, reason="demande de la personne")
     with pytest.raises(NotFound):
         flow.document_bytes(ref, "accuse_reception")

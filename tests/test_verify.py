@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import sqlite3
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from walk import (
 )
 
 from ami_workflow import Deliberation
+from ami_workflow.calendar import PARIS
 from ami_workflow.core.events import Event, Kind
 from ami_workflow.core.evolve import fold
 from ami_workflow.core.replay import Replay, dossiers_of
@@ -59,6 +61,7 @@ def _walked(targets: list[str], erase: bool) -> Any:
         if target == "withdraw":
             flow.fire(ref, "withdraw", actor="test", reason="Le porteur renonce.")
     if erase:
+        at(flow, datetime(2032, 1, 2, 9, tzinfo=PARIS))  # past the retention of a granted dossier ([retention])
         flow.erase_personal_data(applicant(0).identity, reason="demande RGPD")
     return flow
 

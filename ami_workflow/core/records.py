@@ -282,6 +282,9 @@ def erase_personal_data(view: View, command: ErasePersonalData, now: datetime) -
     if not dossiers:
         raise NotFound(_("no applicant {identity!r} (identities look like siren:…, rna:… or name:…)").format(
             identity=command.identity))
+    reasons = _retained(view, dossiers, now)
+    if reasons:
+        raise Refused("erase_personal_data", reasons)
     files: set[str] = set()
     for dossier in dossiers:
         campaign = view.campaign(dossier.campaign_id)
@@ -293,6 +296,25 @@ def erase_personal_data(view: View, command: ErasePersonalData, now: datetime) -
                 files.add(sha256)
     data = {"applicant": command.identity, "dossiers": [d.reference for d in dossiers], "files": sorted(files)}
     return Event(Kind.PERSONAL_DATA_ERASED, None, None, now, command.actor, data, {"reason": command.reason})
+
+
+def _retained(view: View, dossiers: list[Dossier], now: datetime) -> list[str]:
+    """The granted dossiers whose retention period still runs (``[retention] granted_years``): their personal data
+    is kept for the legal obligation of the funder's accounts and archives (RGPD art. 17(3)(b))."""
+    reasons = []
+    today = paris_date(now)
+    for dossier in dossiers:
+        years = view.campaign(dossier.campaign_id).retention.granted_years
+        granted = dossier.approved is not None or dossier.paid > 0
+        last = view.last_at(dossier.reference)
+        if not years or not granted or last is None:
+            continue
+        until = date(paris_date(last).year + years, 12, 31)
+        if today <= until:
+            reasons.append(_("{reference} was granted a subsidy: its dossier is kept until {day} ([retention] "
+                             "granted_years = {years}); its personal data cannot be erased before (RGPD art. "
+                             "17(3)(b))").format(reference=dossier.reference, day=format_day(until), years=years))
+    return reasons
 
 
 def erase_member(view: View, command: EraseMember, now: datetime) -> list[Event]:
