@@ -118,6 +118,19 @@ class Funder:
     """Where the funder's documents are made (« Fait à Lens »)."""
     signatory: Signatory | None = None
 
+    @property
+    def identity(self) -> str:
+        """The key that says two calls have one funder: its SIREN, else its name (accents and case kept aside
+        only by ``casefold``)."""
+        siren = "".join(self.siren.split())
+        return f"siren:{siren}" if siren else f"name:{self.name.casefold()}"
+
+
+def same_grantor(a: Campaign, b: Campaign) -> bool:
+    """Whether two campaigns' grants count together for the convention threshold: one funder, one budget year
+    (décret 2001-495, art. 1: « le montant annuel … attribué par une autorité administrative »)."""
+    return a.funder.identity == b.funder.identity and a.envelope.year == b.envelope.year
+
 
 @attrs.frozen
 class Tribunal:

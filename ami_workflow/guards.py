@@ -70,6 +70,9 @@ class Context:
     """Approved totals by axis, this dossier excluded."""
     applicant_granted: Decimal = ZERO
     """What the same applicant was granted in the campaign, this dossier excluded."""
+    funder_granted: Decimal = ZERO
+    """What the same funder granted the same beneficiary for the same budget year, this dossier excluded, across
+    every campaign of the store (an applicant known only by its name is never merged with another)."""
     overdue_reports: tuple[str, ...] = ()
     """The applicant's earlier grants whose compte rendu financier is overdue, in plain words."""
 
@@ -452,12 +455,12 @@ def bank_account(g: GuardInput) -> list[str]:
 def convention(g: GuardInput) -> list[str]:
     """Above 23 000 € granted in the year, a convention signed by the payment date is recorded.
     Law: loi n° 2000-321 du 12 avril 2000, art. 10, and décret n° 2001-495 du 6 juin 2001, art. 1
-    (the threshold is the call file's ``funding.convention_threshold``; the applicant's other grants
-    of the campaign count).
+    (the threshold is the call file's ``funding.convention_threshold``; every grant of the same funder
+    to the same beneficiary for the same budget year counts, whatever the call).
     """
     granted = g.dossier.approved or ZERO
     threshold = g.campaign.funding.convention_threshold
-    year_total = g.context.applicant_granted + granted
+    year_total = g.context.funder_granted + granted
     if year_total <= threshold:
         return []
     conv = g.context.conventions.get(g.dossier.reference)
@@ -540,7 +543,7 @@ GUARD_READS: Mapping[str, frozenset[str]] = {
     "committee_session": frozenset({"sessions", "rulings"}),
     "envelope": frozenset({"approved_total", "approved_by_axis"}),
     "deliberation": frozenset({"deliberations"}),
-    "convention": frozenset({"applicant_granted", "conventions"}),
+    "convention": frozenset({"funder_granted", "conventions"}),
     "financial_reports": frozenset({"overdue_reports"}),
 }
 CONTEXT_FIELDS = frozenset(f.name for f in attrs.fields(Context)) - {"campaign", "calendar"}

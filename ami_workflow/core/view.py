@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from ..calendar import Calendar, CalendarAmendment, financial_report_due, paris_date
-from ..campaign import Campaign
+from ..campaign import Campaign, same_grantor
 from ..committee import CommitteeSession
 from ..conflicts import Ruling
 from ..decisions import Convention, Deliberation
@@ -130,8 +130,22 @@ class WorldView:
             approved_total=total("campaign"),
             approved_by_axis={dossier.application.axis or "": total("axis")},
             applicant_granted=total("applicant"),
+            funder_granted=self._funder_granted(dossier) if "funder_granted" in reads else ZERO,
             overdue_reports=self._overdue(dossier, at) if "overdue_reports" in reads else (),
         )
+
+    def _funder_granted(self, dossier: Dossier) -> Decimal:
+        if dossier.applicant.identity.startswith("name:"):
+            return ZERO  # known by its name only: never merged with a homonym
+        campaign = self.world.campaigns[dossier.campaign_id].campaign
+        total = ZERO
+        for ref in self.world.by_applicant.get(dossier.applicant.identity, ()):
+            other = self.world.dossiers[ref]
+            if ref == dossier.reference or other.approved is None or other.state == "withdrawn":
+                continue
+            if same_grantor(campaign, self.world.campaigns[other.campaign_id].campaign):
+                total += other.approved
+        return total
 
     def _overdue(self, dossier: Dossier, at: datetime) -> tuple[str, ...]:
         today = paris_date(at)

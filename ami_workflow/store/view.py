@@ -15,7 +15,7 @@ from typing import Any
 
 from .. import jsontext
 from ..calendar import Calendar, CalendarAmendment, financial_report_due, paris_date
-from ..campaign import Campaign
+from ..campaign import Campaign, same_grantor
 from ..committee import CommitteeSession
 from ..conflicts import Ruling
 from ..core.evolve import deliberation_record, structure
@@ -253,8 +253,20 @@ class SqlView:
             approved_total=total("campaign"),
             approved_by_axis={dossier.application.axis or "": total("axis")},
             applicant_granted=total("applicant") if "applicant" in found else ZERO,
+            funder_granted=self._funder_granted(dossier) if "funder_granted" in reads else ZERO,
             overdue_reports=self._overdue(dossier, at) if "overdue_reports" in reads else (),
         )
+
+    def _funder_granted(self, dossier: Dossier) -> Decimal:
+        if dossier.applicant.identity.startswith("name:"):
+            return ZERO  # known by its name only: never merged with a homonym
+        campaign = self.campaign(dossier.campaign_id)
+        rows = self.conn.execute(
+            "SELECT campaign_id, SUM(approved_cents) FROM dossiers WHERE reference != ? AND approved_cents IS NOT NULL "
+            "AND state != 'withdrawn' AND applicant_id = (SELECT applicant_id FROM dossiers WHERE reference = ?) "
+            "GROUP BY campaign_id", (dossier.reference, dossier.reference))
+        return sum((from_cents(int(cents)) for cid, cents in rows
+                    if same_grantor(campaign, self.campaign(cid))), ZERO)
 
     def _overdue(self, dossier: Dossier, at: datetime) -> tuple[str, ...]:
         today = paris_date(at)
