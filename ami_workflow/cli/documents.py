@@ -72,19 +72,10 @@ def document_print(state: _State, reference: str, kind: str, fmt: str, attests: 
                    output: str | None) -> None:
     """Reprint an issued document: the bytes as issued, whatever changed since."""
     from .. import notices
-    from ..private_files import open_private
 
     with state.flow() as flow:
         data = notices.reprint(flow, reference, kind, fmt, attests)
-    if output:
-        with open_private(output, "wb") as out:
-            out.write(data)
-        click.echo(_("wrote {path}").format(path=output), err=True)
-    elif fmt == "pdf" and sys.stdout.isatty():
-        _fail(_("a PDF is not printed on a terminal: give -o FILE, or pipe it"))
-    else:
-        sys.stdout.flush()
-        sys.stdout.buffer.write(data)
+    _write(data, fmt, output)
 
 
 @main.command()
@@ -96,12 +87,19 @@ def document_print(state: _State, reference: str, kind: str, fmt: str, attests: 
 def minutes(state: _State, session: str, fmt: str, output: str | None) -> None:
     """The minutes (procès-verbal) of the committee's SESSION: who sat, conflicts, quorum, scores, proposals."""
     from .. import minutes as pv
-    from ..private_files import open_private
 
     with state.flow() as flow:
         data = pv.render(flow, session, fmt)
+    _write(data, fmt, output)
+
+
+def _write(data: bytes, fmt: str, output: str | None) -> None:
+    """A document's bytes to the file ``output`` (readable by its owner only: documents name people), or to
+    stdout when it is not a terminal (a PDF is not printed on one)."""
+    from ..private_files import open_private
+
     if output:
-        with open_private(output, "wb") as out:  # it names people: readable by its owner only
+        with open_private(output, "wb") as out:
             out.write(data)
         click.echo(_("wrote {path}").format(path=output), err=True)
     elif fmt == "pdf" and sys.stdout.isatty():
