@@ -78,3 +78,23 @@ def test_rule_the_minutes_record_who_sat_the_conflicts_quorum_scores_ranking_and
 def test_the_minutes_of_an_unknown_session_are_refused(flow: Any) -> None:
     with pytest.raises(NotFound):
         minutes.build(flow, "no-such-session")
+
+
+def test_the_minutes_through_the_command_line(tmp_path: Any) -> None:
+    from click.testing import CliRunner
+    from walk import new_flow
+
+    from ami_workflow.cli import main
+
+    db = tmp_path / "ami.db"
+    flow = new_flow("sqlite", path=str(db))
+    _session_held(flow)
+    flow.close()
+    out = tmp_path / "pv.pdf"
+    done = CliRunner().invoke(main, ["--db", str(db), "minutes", SESSION_ID, "-o", str(out)])
+    assert done.exit_code == 0, done.output
+    assert out.read_bytes().startswith(b"%PDF") and (out.stat().st_mode & 0o077) == 0  # its owner's only
+    html = CliRunner().invoke(main, ["--db", str(db), "minutes", SESSION_ID, "--format", "html"])
+    assert html.exit_code == 0 and "Hélène Lefèvre" in html.output
+    missing = CliRunner().invoke(main, ["--db", str(db), "minutes", "no-such-session"])
+    assert missing.exit_code != 0 and "no-such-session" in missing.output
