@@ -40,7 +40,7 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
-from .errors import InvalidInput, InvalidTime
+from .errors import InvalidInput, InvalidTime, InvalidTimeType, InvalidType
 from .i18n import _, current_language, format_day
 
 __all__ = [
@@ -71,7 +71,7 @@ def to_paris(at: datetime) -> datetime:
     not exist or is ambiguous in Paris, and for anything that is not a datetime.
     """
     if not isinstance(at, datetime):
-        raise InvalidTime(_("expected a datetime, got {type}: {value!r}").format(type=type(at).__name__, value=at))
+        raise InvalidTimeType(_("expected a datetime, got {type}: {value!r}").format(type=type(at).__name__, value=at))
     if at.tzinfo is not None and at.utcoffset() is not None:
         return at.astimezone(PARIS)
     early = at.replace(tzinfo=PARIS, fold=0)
@@ -102,7 +102,7 @@ def parse_instant(value: object) -> datetime:
         except ValueError:
             raise InvalidTime(_("{value!r} is not an ISO 8601 date or time").format(value=value)) from None
         return to_paris(parsed)
-    raise InvalidTime(_("expected a datetime, a date or ISO text, got {type}").format(type=type(value).__name__))
+    raise InvalidTimeType(_("expected a datetime, a date or ISO text, got {type}").format(type=type(value).__name__))
 
 
 def paris_date(at: datetime) -> date:
@@ -112,7 +112,7 @@ def paris_date(at: datetime) -> date:
 
 def _check_window(instance: Window, attribute: attrs.Attribute[date], value: date) -> None:
     if not isinstance(value, date) or isinstance(value, datetime):
-        raise InvalidInput(_("window {field}: expected a date, got {value!r}").format(
+        raise InvalidType(_("window {field}: expected a date, got {value!r}").format(
             field=attribute.name, value=value))
     if attribute.name == "end" and value < instance.start:
         raise InvalidInput(_("window ends ({end}) before it starts ({start})").format(end=value, start=instance.start))

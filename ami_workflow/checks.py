@@ -19,7 +19,7 @@ characters) are checked where the call is known (:func:`limit_problems`).
     >>> required_text(42)
     Traceback (most recent call last):
     ...
-    ami_workflow.errors.InvalidInput: a non-empty text is required, got 42
+    ami_workflow.errors.InvalidType: a non-empty text is required, got 42
     >>> required_text("Asso\\x00ciation")
     Traceback (most recent call last):
     ...
@@ -38,7 +38,7 @@ from datetime import date, datetime
 
 import attrs
 
-from .errors import InvalidInput
+from .errors import InvalidInput, InvalidType
 from .i18n import _
 
 __all__ = [
@@ -125,21 +125,22 @@ def optional_text(value: object) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise InvalidInput(_("expected text, got {type}: {value!r}").format(type=type(value).__name__, value=value))
+        raise InvalidType(_("expected text, got {type}: {value!r}").format(type=type(value).__name__, value=value))
     return _clean(value, "line") or None
 
 
 def required_text(value: object) -> str:
     """A single-line text: ``value`` stripped and NFC-normalised; an empty text or anything but text is refused."""
     if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(_("a non-empty text is required, got {value!r}").format(value=value))
+        error = InvalidInput if isinstance(value, str) else InvalidType
+        raise error(_("a non-empty text is required, got {value!r}").format(value=value))
     return _clean(value, "line")
 
 
 def free_text(value: object) -> str:
     """A free text (newlines and tabs allowed): ``value`` stripped and NFC-normalised, ``""`` when empty."""
     if not isinstance(value, str):
-        raise InvalidInput(_("expected text, got {type}: {value!r}").format(type=type(value).__name__, value=value))
+        raise InvalidType(_("expected text, got {type}: {value!r}").format(type=type(value).__name__, value=value))
     return _clean(value, "text")
 
 
@@ -151,7 +152,8 @@ def optional_free_text(value: object) -> str | None:
 def required_free_text(value: object) -> str:
     """A non-empty free text."""
     if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(_("a non-empty text is required, got {value!r}").format(value=value))
+        error = InvalidInput if isinstance(value, str) else InvalidType
+        raise error(_("a non-empty text is required, got {value!r}").format(value=value))
     return free_text(value)
 
 
@@ -189,4 +191,4 @@ def limit_problems(record: object, line_max: int, text_max: int) -> list[str]:
 def is_day(instance: object, attribute: attrs.Attribute[date], value: object) -> None:
     """An attrs validator: a calendar day (a ``date``, not a ``datetime``)."""
     if not isinstance(value, date) or isinstance(value, datetime):
-        raise InvalidInput(_("{name}: expected a date, got {value!r}").format(name=attribute.name, value=value))
+        raise InvalidType(_("{name}: expected a date, got {value!r}").format(name=attribute.name, value=value))

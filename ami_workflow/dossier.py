@@ -16,7 +16,7 @@ import attrs
 from .board import BoardMember
 from .calendar import to_paris
 from .checks import optional_free_text, optional_text, required_text
-from .errors import InvalidInput
+from .errors import InvalidInput, InvalidType
 from .i18n import _
 from .money import ZERO, euros, optional_euros
 from .pieces import PaperOriginal, PieceIssue, PieceReceipt
@@ -106,7 +106,7 @@ class Period:
     def __attrs_post_init__(self) -> None:
         for day in (self.start, self.end):
             if not isinstance(day, date) or isinstance(day, datetime):
-                raise InvalidInput(_("the action's period needs dates, got {day!r}").format(day=day))
+                raise InvalidType(_("the action's period needs dates, got {day!r}").format(day=day))
         if self.end < self.start:
             raise InvalidInput(_("the action's period ends ({end}) before it starts ({start})").format(
                 end=self.end, start=self.start))

@@ -77,7 +77,7 @@ from typing import Any, Protocol
 import attrs
 
 from . import jsontext
-from .errors import InvalidInput
+from .errors import InvalidInput, InvalidType
 from .i18n import _, ngettext
 
 __all__ = [
@@ -353,7 +353,7 @@ def _check_expectations(expected_count: int | None, expected_head: str | None) -
         raise InvalidInput(_("expected_count: expected a non-negative integer, got {count!r}").format(
             count=expected_count))
     if expected_head is not None and not isinstance(expected_head, str):
-        raise InvalidInput(_("expected_head: expected a hash (str), got {head!r}").format(head=expected_head))
+        raise InvalidType(_("expected_head: expected a hash (str), got {head!r}").format(head=expected_head))
 
 
 def _ending(
@@ -389,7 +389,7 @@ def _with_next(events: Iterable[ChainedEvent]) -> Iterator[tuple[ChainedEvent, C
     current: ChainedEvent | None = None
     for event in events:
         if not isinstance(event, ChainedEvent):
-            raise InvalidInput(_("events: expected ChainedEvent records, got a {type}").format(
+            raise InvalidType(_("events: expected ChainedEvent records, got a {type}").format(
                 type=type(event).__qualname__))
         if current is not None:
             yield current, event

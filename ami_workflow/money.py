@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation, localcontext
 
-from .errors import InvalidAmount
+from .errors import InvalidAmount, InvalidAmountType
 from .i18n import _
 
 __all__ = [
@@ -107,7 +107,7 @@ def _to_decimal(value: object, field: str) -> Decimal:
             return Decimal(text)
         except InvalidOperation:
             raise InvalidAmount(_("{field}: {value!r} is not an amount").format(field=field, value=value)) from None
-    raise InvalidAmount(_("{field}: expected an amount (Decimal, int or str), got {type}").format(
+    raise InvalidAmountType(_("{field}: expected an amount (Decimal, int or str), got {type}").format(
         field=field, type=type(value).__name__))
 
 
@@ -143,7 +143,7 @@ def to_cents(amount: Decimal) -> int:
 def from_cents(cents: int) -> Decimal:
     """The amount of ``cents`` integer cents."""
     if isinstance(cents, bool) or not isinstance(cents, int):
-        raise InvalidAmount(_("cents must be an int, got {type}").format(type=type(cents).__name__))
+        raise InvalidAmountType(_("cents must be an int, got {type}").format(type=type(cents).__name__))
     return (Decimal(cents) / 100).quantize(CENT)
 
 

@@ -39,7 +39,7 @@ from .calendar import Calendar, Window, public_holidays
 from .callfile import check_campaign, parse_campaign
 from .campaign import Campaign, Qpv, Territory
 from .codec import converter
-from .errors import AmiWorkflowError, InvalidInput
+from .errors import AmiWorkflowError, InvalidInput, InvalidType
 from .i18n import _, babel_locale, ngettext
 from .money import euros
 
@@ -226,7 +226,7 @@ def working_day(day: date, direction: str, country: str = "FR") -> tuple[date, s
     if step is None:
         raise InvalidInput(_("direction must be 'previous' or 'next', not {direction!r}").format(direction=direction))
     if not isinstance(day, date):
-        raise InvalidInput(_("expected a date, got {day!r}").format(day=day))
+        raise InvalidType(_("expected a date, got {day!r}").format(day=day))
     why = _day_off(day, country)
     if why is None:
         return day, None
@@ -472,7 +472,7 @@ def rollover(
     list, or a result the loader would refuse.
     """
     if not isinstance(campaign, Campaign):
-        raise InvalidInput(_("expected a Campaign, got {type}").format(type=type(campaign).__name__))
+        raise InvalidType(_("expected a Campaign, got {type}").format(type=type(campaign).__name__))
     year = _year(year, "year")
     old_year = campaign.call.year
     if year <= old_year:
@@ -535,7 +535,7 @@ def rollover(
                               "calendar").format(deadline=deadline.isoformat(), window=new_calendar.instruction))
     if today is not None:
         if not isinstance(today, date):
-            raise InvalidInput(_("today must be a date, got {today!r}").format(today=today))
+            raise InvalidType(_("today must be a date, got {today!r}").format(today=today))
         if new_calendar.launch < today:
             warnings.append(_("the call opens on {launch}, before today ({today}): check the calendar").format(
                 launch=new_calendar.launch.isoformat(), today=today.isoformat()))

@@ -30,7 +30,7 @@ from ..checks import free_text, is_day, optional_text, required_free_text, requi
 from ..committee import CommitteeSession
 from ..decisions import Convention, Deliberation
 from ..dossier import Applicant, Application
-from ..errors import InvalidInput
+from ..errors import InvalidInput, InvalidType
 from ..i18n import _
 from ..issued import IssuedDocument
 from ..pieces import PaperOriginal
@@ -68,13 +68,13 @@ def _instant(value: datetime | None) -> datetime | None:
     if value is None:
         return None
     if not isinstance(value, datetime):
-        raise InvalidInput(_("at must be a datetime, not {value!r}").format(value=value))
+        raise InvalidType(_("at must be a datetime, not {value!r}").format(value=value))
     return to_paris(value)
 
 
 def _postmark(instance: object, attribute: attrs.Attribute[date | None], value: object) -> None:
     if value is not None and (not isinstance(value, date) or isinstance(value, datetime)):
-        raise InvalidInput(_("postmark: expected a date, got {value!r}").format(value=value))
+        raise InvalidType(_("postmark: expected a date, got {value!r}").format(value=value))
 
 
 def _instance(cls: type) -> Any:
