@@ -120,7 +120,8 @@ def _check(value: object, hint: Any, call: str, name: str) -> None:
     if origin in (typing.Union, types.UnionType):
         _check(value, next(a for a in args if _matches(value, a)), call, name)
     elif isinstance(value, str):
-        _text(value, call, name)
+        if not value.isascii():
+            _text(value, call, name)
     elif isinstance(value, int) and not isinstance(value, bool):
         if value.bit_length() > _INT_BITS:
             raise InvalidInput(_("{call}: {parameter}: an integer of {bits} bits is out of range (at most 63 bits)")
@@ -144,6 +145,48 @@ def _check(value: object, hint: Any, call: str, name: str) -> None:
             _check(item, args[1], call, name)
 
 
+def _compile(hint: Any) -> Check | None:
+    """A fast check for ``hint``: the common cases tested directly, the others by :func:`_check`; ``None`` for
+    ``Any``."""
+    if hint is Any or hint is object:
+        return None
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType) and len(args) == 2 and type(None) in args:
+        inner = _compile(args[0] if args[1] is type(None) else args[1])
+        if inner is None:
+            return None
+        optional_inner = inner
+
+        def optional(value: object, call: str, name: str) -> None:
+            if value is not None:
+                try:
+                    optional_inner(value, call, name)
+                except InvalidType:
+                    _check(value, hint, call, name)  # the message names the whole annotation, `str | None`
+                    raise
+        return optional
+    if hint is str:
+        def text(value: object, call: str, name: str) -> None:
+            if type(value) is not str or not value.isascii():
+                _check(value, hint, call, name)
+        return text
+    if hint is int:
+        def integer(value: object, call: str, name: str) -> None:
+            if type(value) is not int or not -(2**_INT_BITS) <= value < 2**_INT_BITS:
+                _check(value, hint, call, name)
+        return integer
+    if (isinstance(hint, type) and origin is None and hint not in (float, bytes, Path, Decimal)
+            and not getattr(hint, "_is_protocol", False)):
+        def instance(value: object, call: str, name: str) -> None:
+            if not isinstance(value, hint):
+                raise _wrong(value, hint, call, name)
+        return instance
+
+    def general(value: object, call: str, name: str) -> None:
+        _check(value, hint, call, name)
+    return general
+
+
 def _resolve(func: Callable[..., Any], names: Mapping[str, Any]) -> dict[str, Any]:
     """The annotations of ``func``'s parameters, evaluated in its module; ``Any`` for what cannot be."""
     namespace = {**vars(sys.modules[func.__module__]), **names}
@@ -159,31 +202,67 @@ def _resolve(func: Callable[..., Any], names: Mapping[str, Any]) -> dict[str, An
 
 
 class _Checker:
-    """The checks of one callable, built on its first call (its module's names are all defined by then)."""
+    """The checks of one callable, built on its first call (its module's names are all defined by then).
+
+    Arguments are matched to parameters by position and name directly (``Signature.bind`` costs more than
+    the checks); when they do not fit, ``bind`` says why.
+    """
 
     def __init__(self, func: Callable[..., Any], call: str, annotated: Callable[..., Any] | None = None) -> None:
         self.func = func
         self.call = call
         self.annotated = annotated or func
-        self._ready: tuple[inspect.Signature, dict[str, Any]] | None = None
+        self._ready = False
 
-    def check(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-        if self._ready is None:
-            self._ready = inspect.signature(self.func), _resolve(self.annotated, {})
-        signature, hints = self._ready
+    def _prepare(self) -> None:
+        self.signature = inspect.signature(self.func)
+        hints = _resolve(self.annotated, {})
+        kinds = inspect.Parameter
+        parameters = list(self.signature.parameters.values())
+        #: The positional parameters' names and checks (``None``: not checked); the keywords' checks, and whether
+        #: ``None`` is left to the callable.
+        self.positional: list[tuple[str, Check | None]] = [
+            (p.name, _compile(hints.get(p.name, Any))) for p in parameters if p.kind in (kinds.POSITIONAL_ONLY,
+                                                                              kinds.POSITIONAL_OR_KEYWORD)]
+        self.keywords: dict[str, tuple[Check | None, bool]] = {
+            p.name: (_compile(hints.get(p.name, Any)), p.kind is kinds.KEYWORD_ONLY and p.default is kinds.empty)
+            for p in parameters if p.kind in (kinds.POSITIONAL_OR_KEYWORD, kinds.KEYWORD_ONLY)}
+        self.required = frozenset(p.name for p in parameters
+                                  if p.default is kinds.empty and p.kind not in (kinds.VAR_POSITIONAL,
+                                                                                 kinds.VAR_KEYWORD))
+        self.var_positional = any(p.kind is kinds.VAR_POSITIONAL for p in parameters)
+        self.var_keyword = any(p.kind is kinds.VAR_KEYWORD for p in parameters)
+        self._ready = True
+
+    def _refuse_binding(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         try:
-            bound = signature.bind(*args, **kwargs)
+            self.signature.bind(*args, **kwargs)
         except TypeError as error:
             raise InvalidType(_("{call}: {problem}").format(call=self.call, problem=error)) from None
-        for name, value in bound.arguments.items():
-            hint = hints.get(name, Any)
-            kind = signature.parameters[name].kind
-            if kind is inspect.Parameter.VAR_KEYWORD or kind is inspect.Parameter.VAR_POSITIONAL:
+
+    def check(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        if not self._ready:
+            self._prepare()
+        positional = self.positional
+        if len(args) > len(positional) and not self.var_positional:
+            self._refuse_binding(args, kwargs)
+        given = {name for name, _hint in positional[:len(args)]}
+        if not self.required <= given | (kwargs.keys() & self.keywords.keys()):
+            self._refuse_binding(args, kwargs)
+        for (name, check), value in zip(positional, args, strict=False):
+            if check is not None:
+                check(value, self.call, name)
+        for name, value in kwargs.items():
+            entry = self.keywords.get(name)
+            if entry is None or name in given:
+                if self.var_keyword and name not in given:
+                    continue  # **data: the callable checks it
+                self._refuse_binding(args, kwargs)
                 continue
-            required = signature.parameters[name].default is inspect.Parameter.empty
-            if value is None and kind is inspect.Parameter.KEYWORD_ONLY and required:
+            check, none_left = entry
+            if check is None or (value is None and none_left):
                 continue  # a required keyword given as None: the callable says what it needs (expected_version …)
-            _check(value, hint, self.call, name)
+            check(value, self.call, name)
 
 
 def check_arguments(func: Callable[..., Any], call: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
