@@ -46,9 +46,12 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .errors import AnchorError, InvalidInput
+from .boundary import checked
+from .checks import file_path
+from .errors import AnchorError, InvalidInput, InvalidType
 from .i18n import N_, _
 from .journal import ChainedEvent, ChainProblem, verify_chain
+from .shown import shown
 
 if TYPE_CHECKING:  # cryptography is imported by the functions that sign or load keys: not at start-up
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -94,6 +97,7 @@ def generate_key(private_path: PathLike, public_path: PathLike, *, password: byt
 
     if password is not None and (not isinstance(password, bytes) or not password):
         raise AnchorError(_("password: expected non-empty bytes, or None for an unencrypted key"))
+    private_path, public_path = file_path(private_path, "private_path"), file_path(public_path, "public_path")
     key, pem = Ed25519PrivateKey.generate(), serialization.Encoding.PEM
     encryption = serialization.BestAvailableEncryption(password) if password else serialization.NoEncryption()
     private = key.private_bytes(pem, serialization.PrivateFormat.PKCS8, encryption)
@@ -123,6 +127,7 @@ def _write_new(path: PathLike, data: bytes, mode: int) -> None:
 
 def _read(path: PathLike, message: str) -> bytes:
     """The bytes of ``path``; ``message`` (marked with ``N_``, with ``{path}`` and ``{reason}``) if unreadable."""
+    path = file_path(path)
     try:
         with open(path, "rb") as file:
             return file.read()
@@ -170,10 +175,29 @@ def load_public_key(path: PathLike) -> Ed25519PublicKey:
     return key
 
 
+def _public(key: object) -> Ed25519PublicKey:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    if not isinstance(key, Ed25519PublicKey):
+        raise InvalidType(_("public_key: expected an Ed25519 public key, got {type}").format(type=type(key).__name__))
+    return key
+
+
+def private_key_of(key: object) -> Ed25519PrivateKey:
+    """``key`` if it is an Ed25519 private key; :class:`~ami_workflow.errors.InvalidType` otherwise."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    if not isinstance(key, Ed25519PrivateKey):
+        raise InvalidType(_("private_key: expected an Ed25519 private key, got {type}").format(
+            type=type(key).__name__))
+    return key
+
+
 def key_id(public_key: Ed25519PublicKey) -> str:
     """First 16 hex digits of the SHA-256 of the raw public key: names the key in a checkpoint."""
     from cryptography.hazmat.primitives import serialization
 
+    public_key = _public(public_key)
     raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return hashlib.sha256(raw).hexdigest()[:16]
 
@@ -181,18 +205,18 @@ def key_id(public_key: Ed25519PublicKey) -> str:
 def _field_problem(seq: Any, head: Any, recorded_at: Any, key: Any) -> str | None:
     """What is wrong with a checkpoint's fields, or ``None``."""
     if isinstance(seq, bool) or not isinstance(seq, int) or seq < 1:
-        return _("seq: expected an integer from 1, got {seq!r}").format(seq=seq)
+        return _("seq: expected an integer from 1, got {seq!r}").format(seq=shown(seq))
     for name, value, size in (("head", head, 64), ("key_id", key, 16)):
         if not isinstance(value, str) or len(value) != size or not set(value) <= _HEX:
             return _("{field}: expected {size} lowercase hex digits, got {value!r}").format(
-                field=name, size=size, value=value)
+                field=name, size=size, value=shown(value))
     try:
         instant = datetime.fromisoformat(recorded_at) if isinstance(recorded_at, str) else None
     except ValueError:
         instant = None
     if instant is None or instant.tzinfo is None or not recorded_at.isascii():
         return _("recorded_at: expected an ISO 8601 instant with its UTC offset, got {value!r}").format(
-            value=recorded_at)
+            value=shown(recorded_at))
     return None
 
 
@@ -219,6 +243,7 @@ def checkpoint_message(seq: int, head: str, recorded_at: str, key_id: str) -> by
 
 def sign_checkpoint(private_key: Ed25519PrivateKey, seq: int, head: str, recorded_at: str) -> Checkpoint:
     """A checkpoint of the journal's event ``seq`` whose hash is ``head``, signed with ``private_key``."""
+    private_key = private_key_of(private_key)
     ident = key_id(private_key.public_key())
     signature = private_key.sign(checkpoint_message(seq, head, recorded_at, ident))
     return Checkpoint(seq, head, recorded_at, ident, base64.b64encode(signature).decode("ascii"))
@@ -232,10 +257,12 @@ def verify_checkpoint(public_key: Ed25519PublicKey, checkpoint: Checkpoint) -> N
     """
     from cryptography.exceptions import InvalidSignature
 
+    if not isinstance(checkpoint, Checkpoint):
+        raise InvalidType(_("checkpoint: expected a Checkpoint, got {type}").format(type=type(checkpoint).__name__))
     expected = key_id(public_key)
     if checkpoint.key_id != expected:
         raise AnchorError(_("signed by another key (key_id {key_id!r}, expected {expected!r})").format(
-            key_id=checkpoint.key_id, expected=expected))
+            key_id=shown(checkpoint.key_id), expected=shown(expected)))
     fields = (checkpoint.seq, checkpoint.head, checkpoint.recorded_at, checkpoint.key_id)
     problem = _field_problem(*fields)
     if problem is not None:
@@ -246,12 +273,34 @@ def verify_checkpoint(public_key: Ed25519PublicKey, checkpoint: Checkpoint) -> N
         raise AnchorError(_("bad signature: the checkpoint or its signature was changed")) from None
 
 
+def check_anchor_file(path: PathLike) -> None:
+    """Raise :class:`~ami_workflow.errors.AnchorError` now if ``checkpoint`` could not be appended to ``path``.
+
+    The file is created (empty) if need be: a checkpoint is journaled first, and its line appended after the
+    commit, so the file must be known usable before.
+    """
+    path = file_path(path, "anchor_file")
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+    except OSError as error:
+        raise AnchorError(_("{path}: cannot open the anchor file ({reason})").format(
+            path=os.fspath(path), reason=error.strerror)) from None
+    with os.fdopen(fd, "r+b"):
+        size = os.fstat(fd).st_size
+        if size and os.pread(fd, 1, size - 1) != b"\n":
+            raise AnchorError(_("{path}: its last line is unfinished; repair the file first").format(
+                path=os.fspath(path)))
+
+
 def append_checkpoint(path: PathLike, checkpoint: Checkpoint) -> None:
     """Append ``checkpoint`` as one JSON line to the anchor file ``path`` (created if need be); flush and fsync.
 
     A file whose last line is unfinished (a torn write) raises
     :class:`~ami_workflow.errors.AnchorError` rather than get the new line glued to it.
     """
+    path = file_path(path)
+    if not isinstance(checkpoint, Checkpoint):
+        raise InvalidType(_("checkpoint: expected a Checkpoint, got {type}").format(type=type(checkpoint).__name__))
     line = json.dumps(attrs.asdict(checkpoint), sort_keys=True, separators=(",", ":")) + "\n"
     try:
         fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
@@ -296,6 +345,7 @@ def read_checkpoints(path: PathLike) -> list[Checkpoint]:
     return checkpoints
 
 
+@checked
 def check_against_anchor(
     events: Iterable[ChainedEvent], checkpoints: Sequence[Checkpoint], public_key: Ed25519PublicKey
 ) -> ChainProblem | None:
@@ -311,6 +361,7 @@ def check_against_anchor(
     ends before a checkpoint's seq), or any problem of the chain itself.
     Events after the last checkpoint are fine.
     """
+    _public(public_key)
     for checkpoint in sorted(checkpoints, key=lambda c: c.seq if isinstance(c.seq, int) else 0):
         try:
             verify_checkpoint(public_key, checkpoint)

@@ -17,7 +17,15 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .anchor import Checkpoint, append_checkpoint, check_against_anchor, read_checkpoints, sign_checkpoint
+from .anchor import (
+    Checkpoint,
+    append_checkpoint,
+    check_against_anchor,
+    check_anchor_file,
+    private_key_of,
+    read_checkpoints,
+    sign_checkpoint,
+)
 from .core.events import Event, Kind
 from .core.evolve import World, fold, plain
 from .core.view import View
@@ -26,6 +34,7 @@ from .errors import InvalidInput
 from .i18n import N_, _
 from .journal import ChainedEvent, ChainProblem, canonical_json, personal_data_digest
 from .money import ZERO
+from .shown import shown
 from .stored_chain import verify_texts
 
 if TYPE_CHECKING:
@@ -128,7 +137,9 @@ class Auditing:
         history up to this checkpoint (:meth:`verify` with ``public_key``).
         """
         who = self._actor(actor)
+        private_key_of(private_key)
         self._outside_batch("a checkpoint")  # its anchor line is written once the journal has committed
+        check_anchor_file(anchor_file)
         with self._transaction():
             now = self._now()
             seq, head, _recorded = self._last()
@@ -205,7 +216,8 @@ def _first_field(have: Any, want: Any) -> str:
     for field in attrs.fields(type(have)):
         a, b = getattr(have, field.name), getattr(want, field.name)
         if a != b:
-            return _("{field} is {have!r}, the journal says {want!r}").format(field=field.name, have=a, want=b)
+            return _("{field} is {have!r}, the journal says {want!r}").format(
+                field=field.name, have=shown(a), want=shown(b))
     return _("it differs")
 
 

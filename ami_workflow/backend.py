@@ -46,7 +46,7 @@ from .core.events import Event, event_body
 from .core.view import View
 from .decisions import Deliberation
 from .dossier import Applicant, Application, Dossier
-from .errors import InvalidInput, NotFound, Refused
+from .errors import InvalidInput, InvalidType, NotFound, Refused
 from .guards import dossier_ceiling
 from .i18n import _
 from .issuing import Issuing
@@ -58,6 +58,7 @@ from .journal import (
 )
 from .piece_file import read_piece
 from .pieces import PaperOriginal
+from .shown import shown
 from .triggers import parse_args
 
 __all__ = ["BatchResult", "Chained", "Operations", "safe_name"]
@@ -89,7 +90,7 @@ class Chained:
 
 def _text(value: object, name: str) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(_("{name} must be a non-empty string, not {value!r}").format(name=name, value=value))
+        raise InvalidInput(_("{name} must be a non-empty string, not {value!r}").format(name=name, value=shown(value)))
     return value
 
 
@@ -112,6 +113,9 @@ class Operations(Batching, CampaignOperations, CommitteeOperations, Issuing, Aud
     actor: str
 
     def __init__(self, campaign: Campaign, clock: Clock | None, actor: str) -> None:
+        if clock is not None and not callable(getattr(clock, "now", None)):
+            raise InvalidType(_("clock: expected a Clock (an object with a now() method), got {type}").format(
+                type=type(clock).__name__))
         self.campaign = campaign
         self.clock = clock or SystemClock()
         self.actor = actor if isinstance(actor, str) else ""
@@ -257,7 +261,8 @@ class Operations(Batching, CampaignOperations, CommitteeOperations, Issuing, Aud
                 if reference is not None:
                     _text(reference, "reference")
                     if reference in seen:
-                        raise InvalidInput(_("the reference {reference!r} appears twice").format(reference=reference))
+                        raise InvalidInput(_("the reference {reference!r} appears twice").format(
+                            reference=shown(reference)))
                     seen.add(reference)
                 checked.append((applicant, application or Application(), reference))
             except (InvalidInput, TypeError, ValueError) as exc:
@@ -308,7 +313,7 @@ class Operations(Batching, CampaignOperations, CommitteeOperations, Issuing, Aud
         if media_type is not None and not isinstance(media_type, str):
             raise InvalidInput(_("media_type must be text, not {type}").format(type=type(media_type).__name__))
         if not isinstance(key, str):
-            raise InvalidInput(_("unknown piece {key!r}").format(key=key))
+            raise InvalidInput(_("unknown piece {key!r}").format(key=shown(key)))
         command = AttachPiece(
             reference,
             key,
@@ -514,7 +519,7 @@ class Operations(Batching, CampaignOperations, CommitteeOperations, Issuing, Aud
         _text(reference, "reference")
         dossier = self._view().find(reference)
         if dossier is None:
-            raise NotFound(_("no dossier {reference!r}").format(reference=reference))
+            raise NotFound(_("no dossier {reference!r}").format(reference=shown(reference)))
         return dossier
 
     def amendments(self, campaign_id: str | None = None) -> list[CalendarAmendment]:

@@ -23,6 +23,7 @@ from .checks import required_text
 from .errors import InvalidInput
 from .i18n import N_, _
 from .personal import ERASED, PERSONAL
+from .shown import shown
 
 __all__ = ["BODIES", "BODY_NAMES", "BoardMember", "person_key", "same_person"]
 
@@ -34,7 +35,8 @@ BODY_NAMES: Mapping[str, str] = {"board": N_("board"), "bureau": N_("bureau")}
 
 def _body(instance: object, attribute: attrs.Attribute[str], value: object) -> None:
     if value not in BODIES:
-        raise InvalidInput(_("a board member sits on the `board` or the `bureau`, not {value!r}").format(value=value))
+        raise InvalidInput(_("a board member sits on the `board` or the `bureau`, not {value!r}").format(
+            value=shown(value)))
 
 
 @attrs.frozen

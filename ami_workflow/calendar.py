@@ -40,8 +40,9 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
-from .errors import InvalidInput, InvalidTime
+from .errors import InvalidInput, InvalidTime, InvalidTimeType, InvalidType
 from .i18n import _, current_language, format_day
+from .shown import shown
 
 __all__ = [
     "PARIS",
@@ -71,7 +72,8 @@ def to_paris(at: datetime) -> datetime:
     not exist or is ambiguous in Paris, and for anything that is not a datetime.
     """
     if not isinstance(at, datetime):
-        raise InvalidTime(_("expected a datetime, got {type}: {value!r}").format(type=type(at).__name__, value=at))
+        raise InvalidTimeType(_("expected a datetime, got {type}: {value!r}").format(
+            type=type(at).__name__, value=shown(at)))
     if at.tzinfo is not None and at.utcoffset() is not None:
         return at.astimezone(PARIS)
     early = at.replace(tzinfo=PARIS, fold=0)
@@ -100,9 +102,9 @@ def parse_instant(value: object) -> datetime:
         try:
             parsed = datetime.fromisoformat(value.strip())
         except ValueError:
-            raise InvalidTime(_("{value!r} is not an ISO 8601 date or time").format(value=value)) from None
+            raise InvalidTime(_("{value!r} is not an ISO 8601 date or time").format(value=shown(value))) from None
         return to_paris(parsed)
-    raise InvalidTime(_("expected a datetime, a date or ISO text, got {type}").format(type=type(value).__name__))
+    raise InvalidTimeType(_("expected a datetime, a date or ISO text, got {type}").format(type=type(value).__name__))
 
 
 def paris_date(at: datetime) -> date:
@@ -112,8 +114,8 @@ def paris_date(at: datetime) -> date:
 
 def _check_window(instance: Window, attribute: attrs.Attribute[date], value: date) -> None:
     if not isinstance(value, date) or isinstance(value, datetime):
-        raise InvalidInput(_("window {field}: expected a date, got {value!r}").format(
-            field=attribute.name, value=value))
+        raise InvalidType(_("window {field}: expected a date, got {value!r}").format(
+            field=attribute.name, value=shown(value)))
     if attribute.name == "end" and value < instance.start:
         raise InvalidInput(_("window ends ({end}) before it starts ({start})").format(end=value, start=instance.start))
 
@@ -174,7 +176,8 @@ def _public_holidays(country: str, year: int, language: str) -> Mapping[date, st
     try:
         found = _holidays.country_holidays(country, years=year, language=localized)
     except NotImplementedError:
-        raise InvalidInput(_("no public holidays known for the country {country!r}").format(country=country)) from None
+        raise InvalidInput(_("no public holidays known for the country {country!r}").format(
+            country=shown(country))) from None
     return MappingProxyType(dict(found))
 
 
@@ -200,6 +203,12 @@ def financial_report_due(grant_year: int, months: int = 6) -> date:
     >>> financial_report_due(2021)
     datetime.date(2022, 6, 30)
     """
+    for name, value, low, high in (("grant_year", grant_year, 1, 9000), ("months", months, 0, 1200)):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InvalidType(_("{name}: expected an integer, got {type}").format(name=name, type=type(value).__name__))
+        if not low <= value <= high:
+            raise InvalidInput(_("{name}: expected an integer from {low} to {high}").format(
+                name=name, low=low, high=high))
     return add_months(date(grant_year, 12, 31), months)
 
 
@@ -245,7 +254,7 @@ class Calendar:
         """The window called ``name`` (one of ``submission``, ``instruction``, ``jury``, ``deliberation``)."""
         if name not in WINDOW_NAMES:
             raise InvalidInput(_("unknown calendar window {name!r}; expected one of {names}").format(
-                name=name, names=", ".join(WINDOW_NAMES)))
+                name=shown(name), names=", ".join(WINDOW_NAMES)))
         window: Window = getattr(self, name)
         return window
 
@@ -289,7 +298,7 @@ class Calendar:
 def _check_window_name(instance: object, attribute: attrs.Attribute[str], value: str) -> None:
     if value not in WINDOW_NAMES:
         raise InvalidInput(_("unknown calendar window {name!r}; expected one of {names}").format(
-            name=value, names=", ".join(WINDOW_NAMES)))
+            name=shown(value), names=", ".join(WINDOW_NAMES)))
 
 
 def _check_reason(instance: object, attribute: attrs.Attribute[str], value: str) -> None:

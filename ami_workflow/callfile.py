@@ -29,13 +29,16 @@ from cattrs.errors import (
 from stdnum.fr import siren as _siren
 from stdnum.fr import siret as _siret
 
+from .boundary import checked
 from .campaign import ALLOCATION_POLICIES, DATE_POLICIES, FORMAT, PIECE_MAX_BYTES, Campaign
-from .checks import LINE_MAX, TEXT_MAX
+from .checks import LINE_MAX, TEXT_MAX, file_path
 from .codec import converter, describe_error, first_problem
+from .datafile import data_problem
 from .errors import AmiWorkflowError, CallFileError
 from .guards import GUARD_TRIGGERS, GUARDS
 from .i18n import N_, _
 from .rules import SHORTFALLS
+from .shown import shown
 
 __all__ = ["DEFAULT_CALL", "IDENTITY_FIELDS", "bundled_calls", "check_campaign", "load_campaign", "parse_campaign"]
 
@@ -49,27 +52,38 @@ def bundled_calls() -> list[str]:
     return sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml"))
 
 
+@checked
 def load_campaign(name_or_path: str | Path) -> Campaign:
     """Load a bundled call by name, or any call file by path."""
     if isinstance(name_or_path, str) and name_or_path in bundled_calls():
         resource = resources.files("ami_workflow.calls") / f"{name_or_path}.toml"
         return parse_campaign(resource.read_text(encoding="utf-8"), source=f"{name_or_path}.toml")
-    path = Path(name_or_path)
-    if not path.is_file():
+    path = Path(file_path(name_or_path))
+    try:
+        found = path.is_file()
+        text = path.read_text(encoding="utf-8") if found else ""
+    except OSError as error:
+        raise CallFileError(str(path)[:200], "(file)", error.strerror or str(error)) from None
+    except UnicodeDecodeError:
+        raise CallFileError(str(path)[:200], "(file)", _("not UTF-8 text")) from None
+    if not found:
         raise CallFileError(
-            str(name_or_path),
+            str(name_or_path)[:200],
             "(file)",
             _("no such file, and no bundled call of that name ({calls})").format(calls=", ".join(bundled_calls())),
         )
-    return parse_campaign(path.read_text(encoding="utf-8"), source=str(path))
+    return parse_campaign(text, source=str(path))
 
 
+@checked
 def parse_campaign(text: str, source: str = "<string>") -> Campaign:
     """Build a campaign from the text of a call file; ``source`` names it in errors."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise CallFileError(source, "(syntax)", str(exc)) from None
+    except (RecursionError, ValueError) as error:
+        raise CallFileError(source, "(syntax)", data_problem(error)) from None
     if not isinstance(data.get("calendar"), Mapping):
         raise CallFileError(source, "calendar", _("the [calendar] table is required"))
     data["reminder_days_before_deadline"] = data["calendar"].get("reminder_days_before_deadline", 14)
@@ -78,7 +92,7 @@ def parse_campaign(text: str, source: str = "<string>") -> Campaign:
     version = data.get("format", FORMAT)
     if version != FORMAT:
         raise CallFileError(source, "format", _("this library reads call files of format {format}, not {version!r}")
-                            .format(format=FORMAT, version=version))
+                            .format(format=FORMAT, version=shown(version)))
     try:
         campaign = converter.structure(data, Campaign)
     except (ClassValidationError, IterableValidationError) as exc:
@@ -102,31 +116,31 @@ def check_campaign(campaign: Campaign) -> list[tuple[str, str]]:
         problems.append(("envelope.cost_natures", _("at least one cost nature is required")))
     funder = campaign.funder
     if funder.siren and not _siren.is_valid(funder.siren):
-        problems.append(("funder.siren", _("{siren!r} is not a valid SIREN").format(siren=funder.siren)))
+        problems.append(("funder.siren", _("{siren!r} is not a valid SIREN").format(siren=shown(funder.siren))))
     if funder.siret and not _siret.is_valid(funder.siret):
-        problems.append(("funder.siret", _("{siret!r} is not a valid SIRET").format(siret=funder.siret)))
+        problems.append(("funder.siret", _("{siret!r} is not a valid SIRET").format(siret=shown(funder.siret))))
     elif funder.siret and funder.siren and _siret.compact(funder.siret)[:9] != _siren.compact(funder.siren):
         problems.append(("funder.siret", _("the SIRET does not start with the funder's SIREN")))
     allocation = campaign.funding.allocation
     if allocation.policy not in ALLOCATION_POLICIES:
         problems.append(("funding.allocation.policy", _("unknown policy {policy!r}: the policies are {policies}")
-                         .format(policy=allocation.policy, policies=", ".join(ALLOCATION_POLICIES))))
+                         .format(policy=shown(allocation.policy), policies=", ".join(ALLOCATION_POLICIES))))
     if allocation.shortfall not in SHORTFALLS:
         problems.append(("funding.allocation.shortfall", _("unknown shortfall rule {rule!r}: the rules are {rules}")
-                         .format(rule=allocation.shortfall, rules=", ".join(SHORTFALLS))))
+                         .format(rule=shown(allocation.shortfall), rules=", ".join(SHORTFALLS))))
     if allocation.policy == "rank" and campaign.committee.grid is None:
         problems.append(("funding.allocation.policy", _("allocating by rank needs a scoring grid ([committee.grid])")))
     if campaign.committee.quorum not in ("majority", "none"):
         problems.append(("committee.quorum", _("unknown quorum rule {rule!r}: the rules are majority, none").format(
-            rule=campaign.committee.quorum)))
+            rule=shown(campaign.committee.quorum))))
     committee = campaign.committee
     for name in ("board_piece", "bureau_piece"):
         key = getattr(committee, name)
         if key and campaign.piece(key) is None:
-            problems.append((f"committee.{name}", _("no piece {key!r} in [[pieces]]").format(key=key)))
+            problems.append((f"committee.{name}", _("no piece {key!r} in [[pieces]]").format(key=shown(key))))
     if committee.elected_category and committee.elected_category not in {c.key for c in committee.categories}:
         problems.append(("committee.elected_category", _("no member category {key!r} in [[committee.categories]]")
-                         .format(key=committee.elected_category)))
+                         .format(key=shown(committee.elected_category))))
     grid = campaign.committee.grid
     if grid is not None:
         if grid.scale_max < 1:
@@ -158,7 +172,7 @@ def check_campaign(campaign: Campaign) -> list[tuple[str, str]]:
     for key in campaign.envelope.by_axis:
         if key not in axis_keys:
             problems.append((f"envelope.by_axis.{key}", _("unknown axis {key!r}; known axes: {keys}").format(
-                key=key, keys=", ".join(axis_keys))))
+                key=shown(key), keys=", ".join(axis_keys))))
     if sum(campaign.envelope.by_axis.values(), Decimal(0)) > campaign.envelope.amount:
         problems.append(("envelope.by_axis", _("the axes' shares add up to more than the envelope")))
     kinds = campaign.applicants.kinds
@@ -168,13 +182,13 @@ def check_campaign(campaign: Campaign) -> list[tuple[str, str]]:
         if kind not in kinds:
             problems.append(
                 ("applicants.accepted",
-                 _("unknown applicant kind {kind!r}; declare it under [applicants.kinds]").format(kind=kind))
+                 _("unknown applicant kind {kind!r}; declare it under [applicants.kinds]").format(kind=shown(kind)))
             )
     problems += _duplicates("pieces", [p.key for p in campaign.pieces], N_("piece key"))
     for i, piece in enumerate(campaign.pieces):
         for kind in piece.kinds:
             if kind not in kinds:
-                problems.append((f"pieces[{i}].kinds", _("unknown applicant kind {kind!r}").format(kind=kind)))
+                problems.append((f"pieces[{i}].kinds", _("unknown applicant kind {kind!r}").format(kind=shown(kind))))
         if piece.signature and not piece.paper_original:
             problems.append(
                 (f"pieces[{i}].signature", _("a signature is checked on the paper original: set paper_original"))
@@ -197,7 +211,7 @@ def check_campaign(campaign: Campaign) -> list[tuple[str, str]]:
             if bad:
                 problems.append((f"applicants.kinds.{key}.requires",
                                  _("unknown field {field!r}; known: {fields}").format(
-                                     field=bad[0], fields=", ".join(IDENTITY_FIELDS))))
+                                     field=shown(bad[0]), fields=", ".join(IDENTITY_FIELDS))))
     if campaign.funding.financial_report_months < 0:
         problems.append(("funding.financial_report_months", _("must not be negative")))
     problems += _limit_problems(campaign)
@@ -218,7 +232,7 @@ def _limit_problems(campaign: Campaign) -> list[tuple[str, str]]:
         value = getattr(campaign.limits, name)
         if type(value) is not int or not 1 <= value <= ceiling:
             problems.append((f"limits.{name}", _("must be a whole number from 1 to {ceiling}, not {value!r}").format(
-                ceiling=ceiling, value=value)))
+                ceiling=ceiling, value=shown(value))))
     return problems
 
 
@@ -233,11 +247,12 @@ def _workflow_problems(campaign: Campaign) -> list[tuple[str, str]]:
             if name not in GUARDS:
                 problems.append((f"workflow.guards.{trigger}",
                                  _("unknown guard {name!r}; known guards: {guards}").format(
-                                     name=name, guards=", ".join(sorted(GUARDS)))))
+                                     name=shown(name), guards=", ".join(sorted(GUARDS)))))
             elif name in GUARD_TRIGGERS and trigger not in GUARD_TRIGGERS[name]:
                 problems.append((f"workflow.guards.{trigger}",
                                  _("the guard {name!r} reads the data of {triggers}, not of {trigger}").format(
-                                     name=name, triggers=", ".join(sorted(GUARD_TRIGGERS[name])), trigger=trigger)))
+                                     name=shown(name), triggers=", ".join(sorted(GUARD_TRIGGERS[name])),
+                                     trigger=trigger)))
     if campaign.workflow.hearing and not campaign.committee.categories:
         problems.append(("committee.categories", _("a call with a hearing needs its committee's member categories")))
     return problems
@@ -248,6 +263,6 @@ def _duplicates(field: str, values: list[str], what: str) -> list[tuple[str, str
     out = []
     for value in values:
         if value in seen:
-            out.append((field, _("duplicate {what} {value!r}").format(what=_(what), value=value)))
+            out.append((field, _("duplicate {what} {value!r}").format(what=_(what), value=shown(value))))
         seen.add(value)
     return out

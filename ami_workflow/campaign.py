@@ -24,6 +24,7 @@ from .i18n import _
 from .money import euros, percent
 from .pieces import PieceRequirement
 from .rules import FlatCap, RateWithBonus
+from .shown import shown
 from .workflow import WorkflowSpec
 
 __all__ = [
@@ -425,12 +426,12 @@ class Campaign:
         states = self.workflow.machine().states
         if state is not None and state not in states:
             problems.append(_("unknown state {state!r}; the states are {known}").format(
-                state=state, known=", ".join(states)))
+                state=shown(state), known=", ".join(states)))
         if axis is not None and self.axis(axis) is None:
             problems.append(_("unknown axis {axis!r}; the call knows {known}").format(
-                axis=axis, known=", ".join(a.key for a in self.axes)))
+                axis=shown(axis), known=", ".join(a.key for a in self.axes)))
         if qpv is not None and self.territory.get(qpv) is None:
             problems.append(_("unknown QPV code {code!r}; the call's territory has {known}").format(
-                code=qpv, known=", ".join(q.code for q in self.territory.qpv)))
+                code=shown(qpv), known=", ".join(q.code for q in self.territory.qpv)))
         if problems:
             raise InvalidInput("; ".join(problems))

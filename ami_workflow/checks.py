@@ -19,7 +19,7 @@ characters) are checked where the call is known (:func:`limit_problems`).
     >>> required_text(42)
     Traceback (most recent call last):
     ...
-    ami_workflow.errors.InvalidInput: a non-empty text is required, got 42
+    ami_workflow.errors.InvalidType: a non-empty text is required, got 42
     >>> required_text("Asso\\x00ciation")
     Traceback (most recent call last):
     ...
@@ -30,21 +30,27 @@ characters) are checked where the call is known (:func:`limit_problems`).
 
 from __future__ import annotations
 
+import os
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime
+from typing import Any
 
 import attrs
 
-from .errors import InvalidInput
+from .errors import InvalidInput, InvalidType
 from .i18n import _
+from .shown import shown
 
 __all__ = [
     "LINE_MAX",
     "TEXT_MAX",
+    "file_path",
     "free_text",
+    "instance_of",
+    "sequence_of",
     "is_day",
     "limit_problems",
     "line_or_empty",
@@ -125,21 +131,24 @@ def optional_text(value: object) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise InvalidInput(_("expected text, got {type}: {value!r}").format(type=type(value).__name__, value=value))
+        raise InvalidType(_("expected text, got {type}: {value!r}").format(
+            type=type(value).__name__, value=shown(value)))
     return _clean(value, "line") or None
 
 
 def required_text(value: object) -> str:
     """A single-line text: ``value`` stripped and NFC-normalised; an empty text or anything but text is refused."""
     if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(_("a non-empty text is required, got {value!r}").format(value=value))
+        error = InvalidInput if isinstance(value, str) else InvalidType
+        raise error(_("a non-empty text is required, got {value!r}").format(value=shown(value)))
     return _clean(value, "line")
 
 
 def free_text(value: object) -> str:
     """A free text (newlines and tabs allowed): ``value`` stripped and NFC-normalised, ``""`` when empty."""
     if not isinstance(value, str):
-        raise InvalidInput(_("expected text, got {type}: {value!r}").format(type=type(value).__name__, value=value))
+        raise InvalidType(_("expected text, got {type}: {value!r}").format(
+            type=type(value).__name__, value=shown(value)))
     return _clean(value, "text")
 
 
@@ -151,7 +160,8 @@ def optional_free_text(value: object) -> str | None:
 def required_free_text(value: object) -> str:
     """A non-empty free text."""
     if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(_("a non-empty text is required, got {value!r}").format(value=value))
+        error = InvalidInput if isinstance(value, str) else InvalidType
+        raise error(_("a non-empty text is required, got {value!r}").format(value=shown(value)))
     return free_text(value)
 
 
@@ -186,7 +196,49 @@ def limit_problems(record: object, line_max: int, text_max: int) -> list[str]:
     return problems
 
 
+def file_path(value: object, field: str = "path") -> str | os.PathLike[str]:
+    """A path given by the caller, to be opened as it is: text or a ``os.PathLike`` of text, without NUL.
+
+    An int is refused (``open(3)`` would open file descriptor 3), as are bytes and anything else.
+    """
+    if isinstance(value, os.PathLike):
+        text = os.fspath(value)
+    elif isinstance(value, str):
+        text = value
+    else:
+        raise InvalidType(_("{field}: expected a file path (text or a Path), got {type}").format(
+            field=field, type=type(value).__name__))
+    if not isinstance(text, str):
+        raise InvalidType(_("{field}: expected a file path (text or a Path), got {type}").format(
+            field=field, type=type(text).__name__))
+    if not text or "\x00" in text:
+        raise InvalidInput(_("{field}: {value!r} is not a file path").format(field=field, value=shown(text[:200])))
+    try:
+        os.fsencode(text)
+    except UnicodeEncodeError:
+        raise InvalidInput(_("{field}: {value!r} cannot be a file name on this system").format(
+            field=field, value=shown(text[:200]))) from None
+    return value if isinstance(value, os.PathLike) else text
+
+
+def instance_of(cls: type) -> Callable[[object, attrs.Attribute[Any], object], None]:
+    """An attrs validator: a ``cls`` instance, else :class:`~ami_workflow.errors.InvalidType` naming the field."""
+    def validate(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, cls):
+            raise InvalidType(_("{name}: expected {expected}, got {type}").format(
+                name=attribute.name, expected=cls.__name__, type=type(value).__name__))
+    return validate
+
+
+def sequence_of(value: object, what: str) -> tuple[object, ...]:
+    """``value`` as a tuple when it is a list, a tuple, a set or a frozenset; else ``InvalidType``."""
+    if not isinstance(value, (list, tuple, set, frozenset)):
+        raise InvalidType(_("{what}: expected a list or a tuple, got {type}").format(
+            what=what, type=type(value).__name__))
+    return tuple(value)
+
+
 def is_day(instance: object, attribute: attrs.Attribute[date], value: object) -> None:
     """An attrs validator: a calendar day (a ``date``, not a ``datetime``)."""
     if not isinstance(value, date) or isinstance(value, datetime):
-        raise InvalidInput(_("{name}: expected a date, got {value!r}").format(name=attribute.name, value=value))
+        raise InvalidType(_("{name}: expected a date, got {value!r}").format(name=attribute.name, value=shown(value)))

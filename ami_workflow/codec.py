@@ -35,10 +35,11 @@ from cattrs.errors import (
 
 from .calendar import Calendar, Window, parse_instant
 from .campaign import Allocation, Criterion, Funding
-from .errors import InvalidInput
+from .errors import InvalidInput, InvalidType
 from .i18n import _
 from .money import parse_decimal
 from .rules import CEILING_RULES
+from .shown import shown
 from .workflow import WorkflowSpec, edge_text, parse_workflow
 
 __all__ = ["converter", "describe_error", "first_problem", "join_path", "structure_record"]
@@ -79,7 +80,7 @@ def _make_converter() -> cattrs.Converter:
                 raise ValueError(_("unknown keys for a rolling calendar: {keys}").format(keys=', '.join(sorted(data))))
             return Calendar.rolling_window(Window(opens, closes))
         if mode != "windows":
-            raise ValueError(_("calendar mode must be 'windows' or 'rolling', not {mode!r}").format(mode=mode))
+            raise ValueError(_("calendar mode must be 'windows' or 'rolling', not {mode!r}").format(mode=shown(mode)))
         launch = conv.structure(data.pop("launch"), date)
         deadline = conv.structure(data.pop("deadline"), date)
         if deadline < launch:
@@ -122,7 +123,7 @@ def _make_converter() -> cattrs.Converter:
         rule_class = CEILING_RULES.get(name) if isinstance(name, str) else None
         if rule_class is None:
             raise ValueError(_("unknown ceiling_rule {name!r}; known rules: {rules}").format(
-                name=name, rules=", ".join(sorted(CEILING_RULES))))
+                name=shown(name), rules=", ".join(sorted(CEILING_RULES))))
         params = data.get("ceiling", {})
         if not isinstance(params, Mapping):
             raise ValueError(_("funding.ceiling must be a table of the rule's parameters"))
@@ -166,7 +167,7 @@ def _decimal_passthrough(value: Any) -> Decimal:
     """Numbers in call files and records: a Decimal, an int or text such as "1 500,50"; never a float."""
     if isinstance(value, (Decimal, int, str)) and not isinstance(value, bool):
         return parse_decimal(value, "number")
-    raise TypeError(_("expected a number written as a string or an int, got {value!r}").format(value=value))
+    raise TypeError(_("expected a number written as a string or an int, got {value!r}").format(value=shown(value)))
 
 
 def _structure_date(value: Any, _cls: type) -> date:
@@ -174,7 +175,7 @@ def _structure_date(value: Any, _cls: type) -> date:
         return value
     if isinstance(value, str):
         return date.fromisoformat(value)
-    raise TypeError(_("expected a date, got {value!r}").format(value=value))
+    raise TypeError(_("expected a date, got {value!r}").format(value=shown(value)))
 
 
 #: The one configured converter for every record of the library.
@@ -191,6 +192,9 @@ def structure_record(data: Any, cls: type[_T], what: str) -> _T:
     ...
     ami_workflow.errors.InvalidInput: application.total_cost: number: 'beaucoup' is not an amount
     """
+    if not isinstance(data, Mapping):
+        raise InvalidType(_("{field}: expected an object (a table of fields), got {type}").format(
+            field=what, type=type(data).__name__))
     try:
         record: _T = converter.structure(data, cls)
         return record
@@ -199,11 +203,13 @@ def structure_record(data: Any, cls: type[_T], what: str) -> _T:
         raise InvalidInput(_("{field}: {problem}").format(field=f"{what}.{field}", problem=problem)) from None
     except (ForbiddenExtraKeysError, ValueError, TypeError, KeyError) as exc:
         raise InvalidInput(_("{field}: {problem}").format(field=what, problem=describe_error(exc))) from None
+    except RecursionError:
+        raise InvalidInput(_("{field}: {problem}").format(field=what, problem=_("nested too deeply"))) from None
 
 def describe_error(exc: BaseException) -> str:
     """A cattrs or validation error in plain words."""
     if isinstance(exc, KeyError):
-        return _("required field {field!r} is missing").format(field=exc.args[0])
+        return _("required field {field!r} is missing").format(field=shown(exc.args[0]))
     if isinstance(exc, ForbiddenExtraKeysError):
         return _("unknown keys: {keys}").format(keys=', '.join(sorted(exc.extra_fields)))
     return str(exc)

@@ -14,7 +14,7 @@ import attrs
 
 from .calendar import Calendar, window_words
 from .campaign import Campaign
-from .checks import is_day, required_text
+from .checks import is_day, required_text, sequence_of
 from .errors import InvalidInput
 from .i18n import _, format_day
 
@@ -27,7 +27,7 @@ QUORUM_RULES = ("majority", "none")
 def _declared(value: Iterable[str]) -> tuple[str, ...]:
     if isinstance(value, str):
         raise InvalidInput(_("a member declares links as a sequence of dossier references, not one string"))
-    return tuple(dict.fromkeys(required_text(v) for v in value))
+    return tuple(dict.fromkeys(required_text(v) for v in sequence_of(value, "declared")))
 
 
 @attrs.frozen
@@ -44,11 +44,12 @@ class Member:
 
 
 def _members(value: Iterable[Member]) -> tuple[Member, ...]:
-    members = tuple(value)
-    for member in members:
+    members = []
+    for member in sequence_of(value, "members"):
         if not isinstance(member, Member):
             raise InvalidInput(_("committee members must be Member records, not {value!r}").format(value=member))
-    return members
+        members.append(member)
+    return tuple(members)
 
 
 def _convened(instance: CommitteeSession, attribute: attrs.Attribute[int | None], value: object) -> None:

@@ -19,7 +19,7 @@ import attrs
 
 from .calendar import Calendar, window_words
 from .checks import is_day, required_text
-from .errors import InvalidInput
+from .errors import InvalidInput, InvalidType
 from .i18n import _, format_day
 from .money import euros
 from .states import state_words
@@ -48,7 +48,7 @@ def _names(value: Iterable[str]) -> tuple[str, ...]:
 
 def _optional_day(instance: object, attribute: attrs.Attribute[date | None], value: object) -> None:
     if value is not None and (not isinstance(value, date) or isinstance(value, datetime)):
-        raise InvalidInput(_("{name}: expected a date, got {value!r}").format(name=attribute.name, value=value))
+        raise InvalidType(_("{name}: expected a date, got {value!r}").format(name=attribute.name, value=value))
 
 
 @attrs.frozen

@@ -7,6 +7,7 @@ euros and every instant is Europe/Paris time.
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
@@ -15,11 +16,12 @@ import attrs
 
 from .board import BoardMember
 from .calendar import to_paris
-from .checks import optional_free_text, optional_text, required_text
-from .errors import InvalidInput
+from .checks import instance_of, optional_free_text, optional_text, required_text, sequence_of
+from .errors import InvalidInput, InvalidType
 from .i18n import _
 from .money import ZERO, euros, optional_euros
 from .pieces import PaperOriginal, PieceIssue, PieceReceipt
+from .shown import shown
 
 __all__ = [
     "Applicant",
@@ -36,7 +38,7 @@ def _opt_count(value: object) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InvalidInput(_("a count must be a non-negative int, not {value!r}").format(value=value))
+        raise InvalidInput(_("a count must be a non-negative int, not {value!r}").format(value=shown(value)))
     return value
 
 
@@ -44,9 +46,9 @@ def _codes(value: Iterable[str]) -> tuple[str, ...]:
     if isinstance(value, str):
         value = (value,)
     out = []
-    for code in value:
+    for code in sequence_of(value, "qpv_codes"):
         if not isinstance(code, str) or not code.strip():
-            raise InvalidInput(_("a QPV code must be a non-empty string, not {code!r}").format(code=code))
+            raise InvalidInput(_("a QPV code must be a non-empty string, not {code!r}").format(code=shown(code)))
         out.append(required_text(code))
     return tuple(dict.fromkeys(out))
 
@@ -106,7 +108,7 @@ class Period:
     def __attrs_post_init__(self) -> None:
         for day in (self.start, self.end):
             if not isinstance(day, date) or isinstance(day, datetime):
-                raise InvalidInput(_("the action's period needs dates, got {day!r}").format(day=day))
+                raise InvalidType(_("the action's period needs dates, got {day!r}").format(day=shown(day)))
         if self.end < self.start:
             raise InvalidInput(_("the action's period ends ({end}) before it starts ({start})").format(
                 end=self.end, start=self.start))
@@ -121,11 +123,11 @@ class CoFunding:
 
 
 def _cofunding(value: Iterable[CoFunding]) -> tuple[CoFunding, ...]:
-    items = tuple(value)
+    items = sequence_of(value, "cofunding")
     for item in items:
         if not isinstance(item, CoFunding):
-            raise InvalidInput(_("co-funding entries must be CoFunding records, not {item!r}").format(item=item))
-    return items
+            raise InvalidInput(_("co-funding entries must be CoFunding records, not {item!r}").format(item=shown(item)))
+    return typing.cast(tuple[CoFunding, ...], items)
 
 
 @attrs.frozen
@@ -153,7 +155,7 @@ class Application:
 
     def __attrs_post_init__(self) -> None:
         if self.period is not None and not isinstance(self.period, Period):
-            raise InvalidInput(_("period must be a Period, not {period!r}").format(period=self.period))
+            raise InvalidInput(_("period must be a Period, not {period!r}").format(period=shown(self.period)))
 
     @property
     def other_funding(self) -> Decimal:
@@ -187,8 +189,8 @@ class Dossier:
 
     reference: str = attrs.field(converter=required_text)
     campaign_id: str = attrs.field(converter=required_text)
-    applicant: Applicant = attrs.field(validator=attrs.validators.instance_of(Applicant))
-    application: Application = attrs.field(factory=Application, validator=attrs.validators.instance_of(Application))
+    applicant: Applicant = attrs.field(validator=instance_of(Applicant))
+    application: Application = attrs.field(factory=Application, validator=instance_of(Application))
     state: str = "draft"
     pieces: tuple[PieceReceipt, ...] = ()
     originals: tuple[PaperOriginal, ...] = ()

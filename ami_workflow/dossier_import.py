@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
@@ -39,12 +38,14 @@ import attrs
 from .campaign import Campaign
 from .cells import plain_text
 from .codec import structure_record
+from .datafile import load_json
 from .dossier import Applicant, Application, Period
 from .errors import InvalidInput, NotFound
 from .i18n import _
 from .identity import identity_problems
 from .money import euros
 from .protocol import Backend
+from .shown import shown
 
 __all__ = ["CSV_COLUMNS", "Entry", "ImportResult", "import_dossiers", "read_csv", "read_json"]
 
@@ -81,13 +82,13 @@ def _day(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         pass
-    raise InvalidInput(_("{value!r} is not a day (JJ/MM/AAAA or YYYY-MM-DD)").format(value=text))
+    raise InvalidInput(_("{value!r} is not a day (JJ/MM/AAAA or YYYY-MM-DD)").format(value=shown(text)))
 
 
 def _count(text: str) -> int:
     digits = text.replace(" ", "").replace("\u202f", "").replace("\xa0", "")
     if not digits.isascii() or not digits.isdigit():
-        raise InvalidInput(_("{value!r} is not a whole number of people").format(value=text))
+        raise InvalidInput(_("{value!r} is not a whole number of people").format(value=shown(text)))
     return int(digits)
 
 
@@ -149,10 +150,10 @@ def _call_problems(applicant: Applicant, application: Application, campaign: Cam
     problems = []
     if applicant.kind not in campaign.applicants.kinds:
         problems.append(("kind", _("unknown applicant kind {kind!r}; the call knows {known}").format(
-            kind=applicant.kind, known=", ".join(sorted(campaign.applicants.kinds)))))
+            kind=shown(applicant.kind), known=", ".join(sorted(campaign.applicants.kinds)))))
     if application.axis is not None and campaign.axis(application.axis) is None:
         problems.append(("axis", _("unknown axis {axis!r}; the call knows {known}").format(
-            axis=application.axis, known=", ".join(a.key for a in campaign.axes))))
+            axis=shown(application.axis), known=", ".join(a.key for a in campaign.axes))))
     unknown = [code for code in application.qpv_codes if campaign.territory.get(code) is None]
     if unknown:
         problems.append(("qpv", _("QPV codes not in the call's territory: {codes}").format(codes=", ".join(unknown))))
@@ -200,7 +201,7 @@ def read_csv(text: str, campaign: Campaign) -> list[tuple[int, Entry]]:
         reference = cells["reference"]
         if reference and reference in seen:
             found.append(("reference", _("{reference!r} is already on line {line}").format(
-                reference=reference, line=seen[reference])))
+                reference=shown(reference), line=seen[reference])))
         seen.setdefault(reference, line)
         problems += [_("line {line}, column {column}: {problem}").format(line=line, column=column, problem=problem)
                      if column else _("line {line}: {problem}").format(line=line, problem=problem)
@@ -209,8 +210,8 @@ def read_csv(text: str, campaign: Campaign) -> list[tuple[int, Entry]]:
             entries.append((line, entry))
     if problems:
         more = len(problems) - _MOST_PROBLEMS
-        shown = problems[:_MOST_PROBLEMS] + ([_("… and {count} more").format(count=more)] if more > 0 else [])
-        raise InvalidInput("\n".join(shown))
+        listed = problems[:_MOST_PROBLEMS] + ([_("… and {count} more").format(count=more)] if more > 0 else [])
+        raise InvalidInput("\n".join(listed))
     return entries
 
 
@@ -220,10 +221,7 @@ def read_json(text: str, source: str, campaign: Campaign | None = None) -> list[
     With ``campaign``, an applicant's kind, an axis or a QPV code that its call does not know is refused, with the
     known ones, every problem named by its entry.
     """
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidInput(_("{path}: {problem}").format(path=source, problem=exc)) from None
+    data = load_json(text, source)
     if not isinstance(data, list):
         raise InvalidInput(_("{path}: expected a JSON list of dossiers").format(path=source))
     entries: list[tuple[int, Entry]] = []
@@ -243,8 +241,8 @@ def read_json(text: str, source: str, campaign: Campaign | None = None) -> list[
         entries.append((position, (applicant, application, item.get("reference"))))
     if problems:
         more = len(problems) - _MOST_PROBLEMS
-        shown = problems[:_MOST_PROBLEMS] + ([_("… and {count} more").format(count=more)] if more > 0 else [])
-        raise InvalidInput("\n".join(shown))
+        listed = problems[:_MOST_PROBLEMS] + ([_("… and {count} more").format(count=more)] if more > 0 else [])
+        raise InvalidInput("\n".join(listed))
     return entries
 
 

@@ -27,8 +27,11 @@ __all__ = [
     "CallFileError",
     "IllegalTrigger",
     "InvalidAmount",
+    "InvalidAmountType",
     "InvalidInput",
     "InvalidTime",
+    "InvalidTimeType",
+    "InvalidType",
     "NotFound",
     "Refused",
     "SchemaError",
@@ -43,6 +46,14 @@ class AmiWorkflowError(Exception):
 
 class InvalidInput(AmiWorkflowError, ValueError):
     """Input that is malformed or of the wrong type; nothing was changed."""
+
+
+class InvalidType(InvalidInput, TypeError):
+    """A value of the wrong type (text expected, an int given); nothing was changed.
+
+    Both an :class:`InvalidInput` (so a ``ValueError``) and a ``TypeError``, as Python's own functions raise
+    ``TypeError`` for an argument of the wrong type.
+    """
 
 
 class AmbiguousCampaign(InvalidInput):
@@ -60,6 +71,14 @@ class InvalidAmount(InvalidInput):
 
 class InvalidTime(InvalidInput):
     """A time that cannot be read unambiguously as Europe/Paris time."""
+
+
+class InvalidAmountType(InvalidAmount, InvalidType):
+    """An amount of the wrong type (``None``, a list): both an :class:`InvalidAmount` and an :class:`InvalidType`."""
+
+
+class InvalidTimeType(InvalidTime, InvalidType):
+    """A time of the wrong type (an int, a list): both an :class:`InvalidTime` and an :class:`InvalidType`."""
 
 
 class CallFileError(AmiWorkflowError, ValueError):

@@ -16,6 +16,7 @@ from decimal import Decimal
 import attrs
 from stdnum import iban as _iban
 
+from .boundary import checked
 from .calendar import Calendar, paris_date, window_words
 from .campaign import Campaign
 from .committee import CommitteeSession, session_problems
@@ -26,6 +27,7 @@ from .i18n import N_, _, format_day, format_decimal, format_money
 from .money import ZERO
 from .pieces import missing_pieces
 from .rules import ceiling, cofunding_fits, qpv_share_met
+from .shown import shown
 from .triggers import (
     ApproveArgs,
     HearArgs,
@@ -230,6 +232,7 @@ def _number(value: Decimal) -> str:
     return format_decimal(value, -exponent if isinstance(exponent, int) and exponent < 0 else 0)
 
 
+@checked
 def eligibility_problems(campaign: Campaign, dossier: Dossier) -> list[str]:
     """Why the dossier is not eligible to the call, in plain words; empty when it is."""
     app = dossier.application
@@ -245,7 +248,8 @@ def eligibility_problems(campaign: Campaign, dossier: Dossier) -> list[str]:
                          "{accepted}").format(label=label, key=kind, accepted=accepted))
     if app.axis is None or campaign.axis(app.axis) is None:
         keys = ", ".join(a.key for a in campaign.axes)
-        reasons.append(_("the axis {axis!r} is not one of the call's axes ({keys})").format(axis=app.axis, keys=keys))
+        reasons.append(_("the axis {axis!r} is not one of the call's axes ({keys})").format(
+            axis=shown(app.axis), keys=keys))
     codes = campaign.territory.codes()
     unknown = [c for c in app.qpv_codes if c not in codes]
     if unknown:
@@ -262,7 +266,7 @@ def eligibility_problems(campaign: Campaign, dossier: Dossier) -> list[str]:
     natures = campaign.envelope.cost_natures
     if app.cost_nature not in natures:
         reasons.append(_("the call funds only these costs: {natures}; this action declares {nature!r}").format(
-            natures=", ".join(natures), nature=app.cost_nature))
+            natures=", ".join(natures), nature=shown(app.cost_nature)))
     return reasons
 
 
@@ -278,7 +282,7 @@ def eligibility(g: GuardInput) -> list[str]:
         known = g.campaign.funding.criterion_keys()
         for key in sorted(g.args.criteria - known):
             reasons.append(_("unknown bonus criterion {key!r}; the call's criteria are {keys}").format(
-                key=key, keys=", ".join(sorted(known))))
+                key=shown(key), keys=", ".join(sorted(known))))
     return reasons
 
 
@@ -302,7 +306,8 @@ def committee_session(g: GuardInput) -> list[str]:
     assert isinstance(g.args, HearArgs)
     session = g.context.sessions.get(g.args.session)
     if session is None:
-        return [_("no committee session {session!r} is recorded for the campaign").format(session=g.args.session)]
+        return [_("no committee session {session!r} is recorded for the campaign").format(
+            session=shown(g.args.session))]
     reasons = []
     committee = g.campaign.committee
     if paris_date(g.at) != session.day:
@@ -382,7 +387,7 @@ def envelope(g: GuardInput) -> list[str]:
         axis_after = g.context.approved_by_axis.get(axis, ZERO) + amount
         if axis_after > env.by_axis[axis]:
             reasons.append(_("approving it would exceed the share of the axis {axis!r} ({share})").format(
-                axis=axis, share=format_money(env.by_axis[axis])))
+                axis=shown(axis), share=format_money(env.by_axis[axis])))
     return reasons
 
 
@@ -403,7 +408,8 @@ def piece_issues(g: GuardInput) -> list[str]:
     if not g.args.issues:
         return [_("say which pieces are returned, and why (missing, incorrect or outdated)")]
     known = {p.key for p in g.campaign.pieces}
-    return [_("unknown piece {key!r}").format(key=issue.key) for issue in g.args.issues if issue.key not in known]
+    return [_("unknown piece {key!r}").format(
+        key=shown(issue.key)) for issue in g.args.issues if issue.key not in known]
 
 
 def not_paid_yet(g: GuardInput) -> list[str]:
@@ -448,7 +454,7 @@ def bank_account(g: GuardInput) -> list[str]:
     if not iban:
         return [_("no IBAN is recorded for the applicant")]
     if not _iban.is_valid(iban):
-        return [_("the IBAN {iban!r} is not valid").format(iban=iban)]
+        return [_("the IBAN {iban!r} is not valid").format(iban=shown(iban))]
     return []
 
 

@@ -36,6 +36,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from .errors import InvalidInput
+from .shown import shown
 from .translate import (
     CLICK_DOMAIN,
     DEFAULT_LANGUAGE,
@@ -77,7 +78,7 @@ _PARIS = ZoneInfo("Europe/Paris")
 def _checked(language: object) -> str:
     if not isinstance(language, str) or language not in LANGUAGES:
         raise InvalidInput(_("unknown language {language!r}: choose one of {choices}").format(
-            language=language, choices=", ".join(sorted(LANGUAGES))))
+            language=shown(language), choices=", ".join(sorted(LANGUAGES))))
     return language
 
 
@@ -106,7 +107,7 @@ def babel_locale() -> str:
 
 def _paris(at: datetime) -> datetime:
     if not isinstance(at, datetime) or at.tzinfo is None:
-        raise InvalidInput(_("{at!r} is not an instant with its time zone").format(at=at))
+        raise InvalidInput(_("{at!r} is not an instant with its time zone").format(at=shown(at)))
     return at.astimezone(_PARIS)
 
 

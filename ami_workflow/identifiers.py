@@ -30,6 +30,7 @@ import re
 
 from .errors import InvalidInput
 from .i18n import _
+from .shown import shown
 
 __all__ = ["RNA", "SCDL_RNA", "check_rna", "compact_rna", "is_rna", "is_scdl_rna", "rna_problem"]
 
@@ -58,7 +59,8 @@ def check_rna(value: str, field: str = "rna") -> str:
 
 def rna_problem(value: object, field: str = "rna") -> str:
     """The sentence saying that ``value`` is not an RNA number."""
-    return _("{field}: {value!r} is not an RNA number (W followed by 9 characters)").format(field=field, value=value)
+    return _("{field}: {value!r} is not an RNA number (W followed by 9 characters)").format(
+        field=field, value=shown(value))
 
 
 def is_scdl_rna(value: str) -> bool:

@@ -18,9 +18,10 @@ from stdnum.fr import siret as _siret
 
 from .campaign import Campaign
 from .dossier import Applicant
-from .errors import InvalidInput
+from .errors import InvalidInput, InvalidType
 from .i18n import _
 from .identifiers import compact_rna, is_rna, rna_problem
+from .shown import shown
 
 __all__ = ["check_applicant", "identity_problems", "requirement_problems"]
 
@@ -29,16 +30,16 @@ def identity_problems(applicant: Applicant) -> list[str]:
     """Every problem with the applicant's identifiers; empty when they are all valid (or absent)."""
     problems = []
     if applicant.siren and not _siren.is_valid(applicant.siren):
-        problems.append(_("siren: {siren!r} is not a valid SIREN").format(siren=applicant.siren))
+        problems.append(_("siren: {siren!r} is not a valid SIREN").format(siren=shown(applicant.siren)))
     if applicant.siret:
         if not _siret.is_valid(applicant.siret):
-            problems.append(_("siret: {siret!r} is not a valid SIRET").format(siret=applicant.siret))
+            problems.append(_("siret: {siret!r} is not a valid SIRET").format(siret=shown(applicant.siret)))
         elif applicant.siren and _siret.compact(applicant.siret)[:9] != _siren.compact(applicant.siren):
             problems.append(_("siret: the SIRET does not start with the SIREN"))
     if applicant.rna and not is_rna(applicant.rna):
         problems.append(rna_problem(applicant.rna))
     if applicant.iban and not _iban.is_valid(applicant.iban):
-        problems.append(_("iban: {iban!r} is not a valid IBAN").format(iban=applicant.iban))
+        problems.append(_("iban: {iban!r} is not a valid IBAN").format(iban=shown(applicant.iban)))
     return problems
 
 
@@ -48,7 +49,7 @@ def requirement_problems(applicant: Applicant, campaign: Campaign) -> list[str]:
     if kind is None:
         known = ", ".join(sorted(campaign.applicants.kinds))
         return [_("kind: unknown applicant kind {kind!r}; the call knows {known}").format(
-            kind=applicant.kind, known=known)]
+            kind=shown(applicant.kind), known=known)]
     problems = []
     for requirement in kind.requires:
         options = requirement.split("|")
@@ -64,7 +65,9 @@ def check_applicant(applicant: Applicant, campaign: Campaign | None = None) -> A
     data its file requires for that kind must be there.
     """
     if not isinstance(applicant, Applicant):
-        raise InvalidInput(_("expected an Applicant record, not {type}").format(type=type(applicant).__name__))
+        raise InvalidType(_("expected an Applicant record, not {type}").format(type=type(applicant).__name__))
+    if campaign is not None and not isinstance(campaign, Campaign):
+        raise InvalidType(_("expected a Campaign or None, not {type}").format(type=type(campaign).__name__))
     problems = identity_problems(applicant)
     if campaign is not None:
         problems += requirement_problems(applicant, campaign)

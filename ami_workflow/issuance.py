@@ -22,6 +22,7 @@ from .issued import IssuedDocument
 from .notices import build, called_for
 from .protocol import Backend
 from .render import render_files
+from .shown import shown
 
 __all__ = ["issue_many", "to_issue"]
 
@@ -62,7 +63,8 @@ def issue_many(
     document stored (for a progress bar). A document issued already is returned as it was issued.
     """
     if workers is not None and (type(workers) is not int or workers < 1):
-        raise InvalidInput(_("workers is a number of processes, at least 1, not {workers!r}").format(workers=workers))
+        raise InvalidInput(_("workers is a number of processes, at least 1, not {workers!r}").format(
+            workers=shown(workers)))
     jobs = [(reference, kind, seq, build(flow, reference, kind, seq)[0]) for reference, kind, seq in wanted]
     out = []
     rendered = _rendered([job[3] for job in jobs], workers or os.cpu_count() or 1)

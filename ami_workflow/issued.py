@@ -29,6 +29,7 @@ import attrs
 
 from .errors import InvalidInput, NotFound
 from .i18n import _
+from .shown import shown
 
 __all__ = ["DOCUMENT_FORMATS", "DOCUMENT_KEY_PREFIX", "DOCUMENT_KINDS", "IssuedDocument", "document_files"]
 
@@ -49,7 +50,7 @@ _SHA256 = re.compile(r"[0-9a-f]{64}")
 def _kind(value: object) -> str:
     if not isinstance(value, str) or value not in DOCUMENT_KINDS:
         raise InvalidInput(_("unknown document {kind!r}: the documents are {kinds}").format(
-            kind=value, kinds=", ".join(DOCUMENT_KINDS)))
+            kind=shown(value), kinds=", ".join(DOCUMENT_KINDS)))
     return value
 
 
@@ -60,11 +61,11 @@ def _files(value: object) -> Mapping[str, tuple[str, int]]:
     for fmt, file in value.items():
         if fmt not in DOCUMENT_FORMATS:
             raise InvalidInput(_("unknown document format {fmt!r}: the formats are {formats}").format(
-                fmt=fmt, formats=", ".join(DOCUMENT_FORMATS)))
+                fmt=shown(fmt), formats=", ".join(DOCUMENT_FORMATS)))
         sha, size = (file["sha256"], file["size"]) if isinstance(file, Mapping) else file
         if not isinstance(sha, str) or not _SHA256.fullmatch(sha) or type(size) is not int or size < 0:
             raise InvalidInput(_("the {fmt} file of a document needs a SHA-256 and a size, not {file!r}").format(
-                fmt=fmt, file=file))
+                fmt=fmt, file=shown(file)))
         out[fmt] = (sha, size)
     return dict(sorted(out.items()))
 

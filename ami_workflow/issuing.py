@@ -19,6 +19,7 @@ from .errors import InvalidInput, NotFound, Refused
 from .i18n import _
 from .issued import DOCUMENT_FORMATS, DOCUMENT_KINDS, IssuedDocument
 from .journal import ChainedEvent
+from .shown import shown
 
 __all__ = ["Issuing"]
 
@@ -75,17 +76,17 @@ class Issuing:
         """
         if kind not in DOCUMENT_KINDS:
             raise InvalidInput(_("unknown document {kind!r}: the documents are {kinds}").format(
-                kind=kind, kinds=", ".join(DOCUMENT_KINDS)))
+                kind=shown(kind), kinds=", ".join(DOCUMENT_KINDS)))
         if type(attests) is not int:
             raise InvalidInput(_("attests is the sequence number of a journal event, not {attests!r}").format(
-                attests=attests))
+                attests=shown(attests)))
         if not isinstance(files, Mapping) or not files:
             raise InvalidInput(_("a document is issued in at least one format: {example}").format(
                 example="{'pdf': b'...'}"))
         for fmt, blob in files.items():
             if fmt not in DOCUMENT_FORMATS or not isinstance(blob, bytes):
                 raise InvalidInput(_("a document's files are bytes by format ({formats}), not {fmt!r}: {type}").format(
-                    formats=", ".join(DOCUMENT_FORMATS), fmt=fmt, type=type(blob).__name__))
+                    formats=", ".join(DOCUMENT_FORMATS), fmt=shown(fmt), type=type(blob).__name__))
         events = self.dossier_events(reference)
         for existing in (_document(reference, e) for e in events if e.body.get("kind") == Kind.DOCUMENT_ISSUED.value):
             if existing.kind == kind and existing.attests == attests:

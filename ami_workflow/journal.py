@@ -77,8 +77,9 @@ from typing import Any, Protocol
 import attrs
 
 from . import jsontext
-from .errors import InvalidInput
+from .errors import InvalidInput, InvalidType
 from .i18n import _, ngettext
+from .shown import shown
 
 __all__ = [
     "GENESIS",
@@ -177,7 +178,7 @@ def _plain(value: Any, where: str, active: set[int]) -> Any:
         return value
     if isinstance(value, float):
         raise InvalidInput(_("{where}: a float cannot be journaled ({value!r}); use a Decimal or a string").format(
-            where=where, value=value))
+            where=where, value=shown(value)))
     if isinstance(value, enum.Enum):
         return _plain(value.value, where, active)
     if isinstance(value, int):
@@ -185,7 +186,7 @@ def _plain(value: Any, where: str, active: set[int]) -> Any:
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise InvalidInput(_("{where}: a non-finite Decimal cannot be journaled ({value!r})").format(
-                where=where, value=value))
+                where=where, value=shown(value)))
         return str(value)
     if isinstance(value, (datetime, date)):
         return value.isoformat()
@@ -198,7 +199,7 @@ def _plain(value: Any, where: str, active: set[int]) -> Any:
         finally:
             active.discard(id(value))
     raise InvalidInput(_("{where}: a {type} cannot be journaled ({value!r})").format(
-        where=where, type=type(value).__qualname__, value=value))
+        where=where, type=type(value).__qualname__, value=shown(value)))
 
 
 def _container(value: Any, where: str, active: set[int]) -> Any:
@@ -226,9 +227,9 @@ def _mapping(items: Iterable[tuple[Any, Any]], where: str, active: set[int]) -> 
         name = key.value if isinstance(key, enum.Enum) else key
         if not isinstance(name, str):
             raise InvalidInput(_("{where}: a key must be a string, not a {type} ({key!r})").format(
-                where=where, type=type(key).__qualname__, key=key))
+                where=where, type=type(key).__qualname__, key=shown(key)))
         if name in plain:
-            raise InvalidInput(_("{where}: the key {name!r} appears twice").format(where=where, name=name))
+            raise InvalidInput(_("{where}: the key {name!r} appears twice").format(where=where, name=shown(name)))
         plain[name] = _plain(item, f"{where}.{name}" if where != "value" else name, active)
     return plain
 
@@ -278,9 +279,10 @@ def link(previous: str, seq: int, body: Mapping[str, Any]) -> ChainedEvent:
 def link_with_text(previous: str, seq: int, body: Mapping[str, Any]) -> tuple[ChainedEvent, str]:
     """Like :func:`link`, with the event's canonical JSON text too (computed once, for the store to keep)."""
     if not isinstance(previous, str) or len(previous) != 64 or not set(previous) <= _HEX:
-        raise InvalidInput(_("previous: expected 64 lowercase hex digits, got {previous!r}").format(previous=previous))
+        raise InvalidInput(_("previous: expected 64 lowercase hex digits, got {previous!r}").format(
+            previous=shown(previous)))
     if isinstance(seq, bool) or not isinstance(seq, int) or seq < 1:
-        raise InvalidInput(_("seq: expected an integer from 1, got {seq!r}").format(seq=seq))
+        raise InvalidInput(_("seq: expected an integer from 1, got {seq!r}").format(seq=shown(seq)))
     if not isinstance(body, Mapping):
         raise InvalidInput(_("body: an event must be a mapping, not a {type}").format(type=type(body).__qualname__))
     content = dict(body)
@@ -351,9 +353,9 @@ def _check_expectations(expected_count: int | None, expected_head: str | None) -
         isinstance(expected_count, bool) or not isinstance(expected_count, int) or expected_count < 0
     ):
         raise InvalidInput(_("expected_count: expected a non-negative integer, got {count!r}").format(
-            count=expected_count))
+            count=shown(expected_count)))
     if expected_head is not None and not isinstance(expected_head, str):
-        raise InvalidInput(_("expected_head: expected a hash (str), got {head!r}").format(head=expected_head))
+        raise InvalidType(_("expected_head: expected a hash (str), got {head!r}").format(head=shown(expected_head)))
 
 
 def _ending(
@@ -389,7 +391,7 @@ def _with_next(events: Iterable[ChainedEvent]) -> Iterator[tuple[ChainedEvent, C
     current: ChainedEvent | None = None
     for event in events:
         if not isinstance(event, ChainedEvent):
-            raise InvalidInput(_("events: expected ChainedEvent records, got a {type}").format(
+            raise InvalidType(_("events: expected ChainedEvent records, got a {type}").format(
                 type=type(event).__qualname__))
         if current is not None:
             yield current, event
@@ -405,7 +407,7 @@ def _consistent(event: ChainedEvent) -> str | None:
     claimed = event.body.get("seq")
     if type(claimed) is not int or type(event.seq) is not int or claimed != event.seq:
         return _("edited: its body says seq {claimed!r} but it is stored as seq {seq!r}").format(
-            claimed=claimed, seq=event.seq)
+            claimed=shown(claimed), seq=shown(event.seq))
     try:
         actual = chain_hash(event.previous, event.body)
     except InvalidInput as error:
@@ -481,7 +483,7 @@ def replay(bodies: Iterable[Mapping[str, Any]], initial: str = "draft") -> dict[
           but the event moves it from 'draft'
     """
     if not isinstance(initial, str):
-        raise InvalidInput(_("initial: expected a state name, got {initial!r}").format(initial=initial))
+        raise InvalidInput(_("initial: expected a state name, got {initial!r}").format(initial=shown(initial)))
     states: dict[str, str] = {}
     for position, body in enumerate(bodies, start=1):
         if not isinstance(body, Mapping):
@@ -493,7 +495,7 @@ def replay(bodies: Iterable[Mapping[str, Any]], initial: str = "draft") -> dict[
         wrong = [key for key, value in zip(names, fields, strict=True) if not isinstance(value, str)]
         if wrong:
             raise InvalidInput(_("seq {seq}: dossier {dossier!r}: missing or not text: {fields}").format(
-                seq=seq, dossier=body.get("dossier"), fields=", ".join(wrong)))
+                seq=seq, dossier=shown(body.get("dossier")), fields=", ".join(wrong)))
         dossier, source, dest = (str(value) for value in fields)
         current = states.get(dossier, initial)
         if source != current:

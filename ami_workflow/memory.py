@@ -24,6 +24,7 @@ from typing import Any
 
 from .audit import applicant_export, world_difference
 from .backend import Chained, Operations
+from .boundary import check_methods
 from .calendar import Calendar, CalendarAmendment, Clock, financial_report_due
 from .campaign import Campaign
 from .committee import CommitteeSession
@@ -34,12 +35,14 @@ from .core.figures import DossierRow, GrantRow, ReportFigures, dossier_row, gran
 from .core.view import View, WorldView
 from .decisions import Convention, Deliberation, FinancialReportStatus
 from .dossier import Dossier
-from .errors import NotFound
+from .errors import InvalidType, NotFound
 from .i18n import _
 from .journal import GENESIS, ChainedEvent
 from .money import ZERO
+from .protocol import Backend
 from .rules import Totals
 from .scoring import sheet_key
+from .shown import shown
 
 __all__ = ["MemoryWorkflow"]
 
@@ -81,6 +84,8 @@ class MemoryWorkflow(Operations):
         flow = cls.__new__(cls)
         flow._empty(campaign, clock, actor)
         for event in events:
+            if not isinstance(event, Event):
+                raise InvalidType(_("events: expected Event records, got a {type}").format(type=type(event).__name__))
             flow._store(flow._chain([event], event.recorded_at or flow._now()), {})
         if campaign.id not in flow.world.campaigns:
             flow.add_campaign(campaign, actor=actor or "ami_workflow")
@@ -229,7 +234,7 @@ class MemoryWorkflow(Operations):
     def file(self, sha256: str) -> bytes:
         """The bytes of an attached piece, by its SHA-256."""
         if sha256 not in self._files:
-            raise NotFound(_("no file {sha256!r}").format(sha256=sha256))
+            raise NotFound(_("no file {sha256!r}").format(sha256=shown(sha256)))
         blob = self._files[sha256]
         if blob is None:
             raise NotFound(_("the file {sha256} was erased (personal data)").format(sha256=sha256))
@@ -331,7 +336,7 @@ class MemoryWorkflow(Operations):
         dossiers = WorldView(self.world).applicant_dossiers(identity)
         if not dossiers:
             raise NotFound(_("no applicant {identity!r} (identities look like siren:…, rna:… or name:…)").format(
-                identity=identity))
+                identity=shown(identity)))
         return applicant_export(identity, dossiers, self._events_of(d.reference for d in dossiers))
 
     def _personal_count(self, identity: str) -> int:
@@ -342,3 +347,7 @@ class MemoryWorkflow(Operations):
     def _projection_problems(self) -> str | None:
         """How the live state differs from the replay of the journal (``None`` when equal)."""
         return world_difference(self.world, fold(e for e in self.iter_journal() if e.kind is not Kind.LEGACY))
+
+
+#: Every public method's arguments checked against the protocol's annotations (:mod:`ami_workflow.boundary`).
+check_methods(MemoryWorkflow, Backend, extra=("__init__", "replay"))

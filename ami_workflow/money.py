@@ -23,8 +23,9 @@ from __future__ import annotations
 
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation, localcontext
 
-from .errors import InvalidAmount
+from .errors import InvalidAmount, InvalidAmountType
 from .i18n import _
+from .shown import shown
 
 __all__ = [
     "CENT",
@@ -55,16 +56,18 @@ def euros(value: object, field: str = "amount") -> Decimal:
     """
     amount = _to_decimal(value, field)
     if not amount.is_finite():
-        raise InvalidAmount(_("{field}: the amount must be finite, not {value!r}").format(field=field, value=value))
+        raise InvalidAmount(_("{field}: the amount must be finite, not {value!r}").format(
+            field=field, value=shown(value)))
     if amount < 0:
-        raise InvalidAmount(_("{field}: the amount must not be negative ({value!r})").format(field=field, value=value))
+        raise InvalidAmount(_("{field}: the amount must not be negative ({value!r})").format(
+            field=field, value=shown(value)))
     if amount > MAX_AMOUNT:
         raise InvalidAmount(_("{field}: {value!r} is above the largest amount handled (1 000 000 000 000 €)").format(
-            field=field, value=value))
+            field=field, value=shown(value)))
     quantised = amount.quantize(CENT)
     if quantised != amount:
         raise InvalidAmount(_("{field}: the amount has more than 2 decimals ({value!r})").format(
-            field=field, value=value))
+            field=field, value=shown(value)))
     return quantised
 
 
@@ -84,7 +87,8 @@ def parse_decimal(value: object, field: str = "amount") -> Decimal:
 
 def _to_decimal(value: object, field: str) -> Decimal:
     if isinstance(value, bool):
-        raise InvalidAmount(_("{field}: a boolean is not an amount ({value!r})").format(field=field, value=value))
+        raise InvalidAmount(_("{field}: a boolean is not an amount ({value!r})").format(
+            field=field, value=shown(value)))
     if isinstance(value, float):
         raise InvalidAmount(
             _('{field}: a float is not accepted as money ({value!r}); '
@@ -101,13 +105,14 @@ def _to_decimal(value: object, field: str) -> Decimal:
         if "," in text:
             if "." in text:
                 raise InvalidAmount(_("{field}: ambiguous amount {value!r}; use one decimal separator").format(
-                    field=field, value=value))
+                    field=field, value=shown(value)))
             text = text.replace(",", ".")
         try:
             return Decimal(text)
         except InvalidOperation:
-            raise InvalidAmount(_("{field}: {value!r} is not an amount").format(field=field, value=value)) from None
-    raise InvalidAmount(_("{field}: expected an amount (Decimal, int or str), got {type}").format(
+            raise InvalidAmount(_("{field}: {value!r} is not an amount").format(
+                field=field, value=shown(value))) from None
+    raise InvalidAmountType(_("{field}: expected an amount (Decimal, int or str), got {type}").format(
         field=field, type=type(value).__name__))
 
 
@@ -124,7 +129,7 @@ def percent(value: object, field: str = "rate") -> Decimal:
     rate = _to_decimal(value, field)
     if not rate.is_finite() or rate < 0 or rate > 100:
         raise InvalidAmount(_("{field}: a percentage must lie between 0 and 100, not {value!r}").format(
-            field=field, value=value))
+            field=field, value=shown(value)))
     return rate
 
 
@@ -143,14 +148,17 @@ def to_cents(amount: Decimal) -> int:
 def from_cents(cents: int) -> Decimal:
     """The amount of ``cents`` integer cents."""
     if isinstance(cents, bool) or not isinstance(cents, int):
-        raise InvalidAmount(_("cents must be an int, got {type}").format(type=type(cents).__name__))
+        raise InvalidAmountType(_("cents must be an int, got {type}").format(type=type(cents).__name__))
     return (Decimal(cents) / 100).quantize(CENT)
 
 
 def format_euros(amount: Decimal) -> str:
     """French display: ``150 000,00 €`` (narrow spaces kept plain for terminals)."""
+    amount = _to_decimal(amount, "amount")
+    if not amount.is_finite():
+        raise InvalidAmount(_("amount: {value} is not an amount").format(value=amount))
     sign = "-" if amount < 0 else ""
-    whole, _, frac = f"{abs(amount):.2f}".partition(".")
+    whole, _sep, frac = f"{abs(amount):.2f}".partition(".")
     groups: list[str] = []
     while whole:
         groups.insert(0, whole[-3:])

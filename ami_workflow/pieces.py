@@ -24,9 +24,11 @@ from datetime import date
 
 import attrs
 
+from .boundary import checked
 from .checks import free_text, is_day, optional_text, required_text
 from .errors import InvalidInput
 from .i18n import _
+from .shown import shown
 
 __all__ = [
     "IssueReason",
@@ -98,12 +100,21 @@ class IssueReason(enum.StrEnum):
     OUTDATED = "outdated"
 
 
+def _reason(value: object) -> IssueReason:
+    if isinstance(value, IssueReason):
+        return value
+    if isinstance(value, str) and value in IssueReason._value2member_map_:
+        return IssueReason(value)
+    raise InvalidInput(_("reason: expected one of {reasons}, got {value!r}").format(
+        reasons=", ".join(r.value for r in IssueReason), value=shown(value)))
+
+
 @attrs.frozen
 class PieceIssue:
     """One piece sent back, with its typed reason and a note for the applicant."""
 
     key: str = attrs.field(converter=required_text)
-    reason: IssueReason = attrs.field(converter=IssueReason)
+    reason: IssueReason = attrs.field(converter=_reason)
     note: str = attrs.field(default="", converter=free_text)
 
 
@@ -112,6 +123,7 @@ def required_pieces(requirements: Iterable[PieceRequirement], kind: str) -> list
     return [req for req in requirements if req.applies_to(kind)]
 
 
+@checked
 def missing_pieces(
     requirements: Sequence[PieceRequirement],
     kind: str,

@@ -23,6 +23,7 @@ from typing import IO, Any, BinaryIO, Literal, TextIO, overload
 
 from .errors import InvalidInput
 from .i18n import _
+from .shown import shown
 
 __all__ = ["PRIVATE_MODE", "create_private", "open_private"]
 
@@ -64,7 +65,7 @@ def open_private(path: str | Path, mode: str = "w", **options: Any) -> IO[Any]:
     """
     if mode not in ("w", "wb"):
         raise InvalidInput(_("a private file is opened to be written (mode 'w' or 'wb'), not {mode!r}").format(
-            mode=mode))
+            mode=shown(mode)))
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_MODE)
     try:
         _restrict(fd)

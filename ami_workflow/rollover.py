@@ -39,9 +39,10 @@ from .calendar import Calendar, Window, public_holidays
 from .callfile import check_campaign, parse_campaign
 from .campaign import Campaign, Qpv, Territory
 from .codec import converter
-from .errors import AmiWorkflowError, InvalidInput
+from .errors import AmiWorkflowError, InvalidInput, InvalidType
 from .i18n import _, babel_locale, ngettext
 from .money import euros
+from .shown import shown
 
 __all__ = [
     "Change",
@@ -224,9 +225,10 @@ def working_day(day: date, direction: str, country: str = "FR") -> tuple[date, s
     """
     step = _DIRECTIONS.get(direction) if isinstance(direction, str) else None
     if step is None:
-        raise InvalidInput(_("direction must be 'previous' or 'next', not {direction!r}").format(direction=direction))
+        raise InvalidInput(_("direction must be 'previous' or 'next', not {direction!r}").format(
+            direction=shown(direction)))
     if not isinstance(day, date):
-        raise InvalidInput(_("expected a date, got {day!r}").format(day=day))
+        raise InvalidType(_("expected a date, got {day!r}").format(day=shown(day)))
     why = _day_off(day, country)
     if why is None:
         return day, None
@@ -272,7 +274,7 @@ def parse_qpv_csv(source: str | Path) -> tuple[Qpv, ...]:
         header = next(reader)
         if tuple(cell.strip().lower() for cell in header) != _QPV_HEADER:
             raise InvalidInput(_("{where}, line 1: the header must be 'code,name,communes', not {header!r}").format(
-                where=where, header=delimiter.join(header)))
+                where=where, header=shown(delimiter.join(header))))
         for row in reader:
             line = reader.line_num
             if not any(cell.strip() for cell in row):
@@ -287,7 +289,7 @@ def parse_qpv_csv(source: str | Path) -> tuple[Qpv, ...]:
                 raise InvalidInput(_("{where}, line {line}: the name is empty").format(where=where, line=line))
             if code in seen:
                 raise InvalidInput(_("{where}, line {line}: duplicate code {code!r} (first on line {first})").format(
-                    where=where, line=line, code=code, first=seen[code]))
+                    where=where, line=line, code=shown(code), first=seen[code]))
             seen[code] = line
             inside, outside = _communes(communes, _("{where}, line {line}").format(where=where, line=line))
             out.append(Qpv(code, name, inside, outside))
@@ -311,7 +313,7 @@ def _csv_text(source: str | Path) -> tuple[str, str]:
         raise InvalidInput(_("qpv_csv must be a path or the CSV text, not {type}").format(type=type(source).__name__))
     if source and "\n" not in source:
         raise InvalidInput(_("QPV list: no such file {source!r} (give a path, or the CSV text with its header)").format(
-            source=source))
+            source=shown(source)))
     return source.removeprefix("\ufeff"), _("QPV list")
 
 
@@ -319,10 +321,12 @@ def _communes(field: str, where: str) -> tuple[tuple[str, ...], tuple[str, ...]]
     outside = [name.strip() for group in _BRACKETS.findall(field) for name in group.split("/")]
     rest = _BRACKETS.sub("/", field)
     if "(" in rest or ")" in rest:
-        raise InvalidInput(_("{where}: unbalanced brackets in the communes {field!r}").format(where=where, field=field))
+        raise InvalidInput(_("{where}: unbalanced brackets in the communes {field!r}").format(
+            where=where, field=shown(field)))
     inside = [name.strip() for name in rest.split("/") if name.strip()]
     if any(not name for name in outside):
-        raise InvalidInput(_("{where}: an empty commune in brackets in {field!r}").format(where=where, field=field))
+        raise InvalidInput(_("{where}: an empty commune in brackets in {field!r}").format(
+            where=where, field=shown(field)))
     if not inside:
         raise InvalidInput(_("{where}: at least one commune of the territory is required (outside ones go in brackets)")
                            .format(where=where))
@@ -366,7 +370,7 @@ class RolloverResult:
 def _year(value: object, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1900 <= value <= 9000:
         raise InvalidInput(_("{name} must be a year (an int between 1900 and 9000), not {value!r}").format(
-            name=name, value=value))
+            name=name, value=shown(value)))
     return value
 
 
@@ -472,7 +476,7 @@ def rollover(
     list, or a result the loader would refuse.
     """
     if not isinstance(campaign, Campaign):
-        raise InvalidInput(_("expected a Campaign, got {type}").format(type=type(campaign).__name__))
+        raise InvalidType(_("expected a Campaign, got {type}").format(type=type(campaign).__name__))
     year = _year(year, "year")
     old_year = campaign.call.year
     if year <= old_year:
@@ -492,7 +496,7 @@ def rollover(
     if new_title is None:
         new_title = call.title
         warnings.append(_("call.title {title!r} does not name {old_year}: check it").format(
-            title=call.title, old_year=old_year))
+            title=shown(call.title), old_year=old_year))
     else:
         changes.append(Change("call.title", call.title, new_title, _("the year in the title")))
     changes.append(Change("call.year", str(old_year), str(year), _("the call's year")))
@@ -535,7 +539,7 @@ def rollover(
                               "calendar").format(deadline=deadline.isoformat(), window=new_calendar.instruction))
     if today is not None:
         if not isinstance(today, date):
-            raise InvalidInput(_("today must be a date, got {today!r}").format(today=today))
+            raise InvalidType(_("today must be a date, got {today!r}").format(today=shown(today)))
         if new_calendar.launch < today:
             warnings.append(_("the call opens on {launch}, before today ({today}): check the calendar").format(
                 launch=new_calendar.launch.isoformat(), today=today.isoformat()))
@@ -609,7 +613,7 @@ def _territory(
             valid_from=new.valid_from, valid_until=new.valid_until, year=year))
     if qpv_csv is not None and new.name == old.name:
         warnings.append(_("territory.name still reads {name!r} with the new QPV list: check it (territory_name)")
-                        .format(name=old.name))
+                        .format(name=shown(old.name)))
     return new
 
 

@@ -27,9 +27,11 @@ from typing import Protocol
 
 import attrs
 
-from .errors import InvalidInput
+from .boundary import checked
+from .errors import InvalidInput, InvalidType
 from .i18n import _
 from .money import ZERO, euros, floor_to_cent, from_cents, percent, to_cents
+from .shown import shown
 
 __all__ = [
     "CEILING_RULES",
@@ -128,7 +130,7 @@ CEILING_RULES: Mapping[str, type[RateWithBonus] | type[FlatCap]] = {
 def _check_count(criteria: int) -> None:
     if isinstance(criteria, bool) or not isinstance(criteria, int) or criteria < 0:
         raise InvalidInput(_("the number of confirmed criteria must be a non-negative int, not {criteria!r}").format(
-            criteria=criteria))
+            criteria=shown(criteria)))
 
 
 def ceiling(
@@ -146,6 +148,9 @@ def ceiling(
     >>> ceiling(rule, Decimal("1000.00"), 4, other_funding=Decimal("900.00"))
     Decimal('100.00')
     """
+    if not callable(getattr(rule, "limit", None)):
+        raise InvalidType(_("rule: expected a ceiling rule (FlatCap, RateWithBonus), got {type}").format(
+            type=type(rule).__name__))
     cost = euros(total_cost, "total_cost")
     others = euros(other_funding, "other_funding")
     left = max(cost - others, ZERO)
@@ -165,7 +170,8 @@ def qpv_share_met(participants: int, qpv_residents: int, min_percent: Decimal) -
     """
     for name, value in (("participants", participants), ("qpv_residents", qpv_residents)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise InvalidInput(_("{name} must be a non-negative int, not {value!r}").format(name=name, value=value))
+            raise InvalidInput(_("{name} must be a non-negative int, not {value!r}").format(
+                name=name, value=shown(value)))
     if participants == 0 or qpv_residents > participants:
         return False
     return qpv_residents * 100 >= percent(min_percent) * participants
@@ -199,6 +205,7 @@ def totals(envelope: Decimal, approved: Iterable[Decimal], paid: Iterable[Decima
     )
 
 
+@checked
 def allocate(envelope: Decimal, claims: Sequence[tuple[str, Decimal]]) -> dict[str, Decimal]:
     """Share ``envelope`` among ``claims`` (key, most the claim may get), to the cent.
 
@@ -248,7 +255,7 @@ def allocate_by_rank(envelope: Decimal, claims: Sequence[tuple[str, Decimal]], s
     """
     if shortfall not in SHORTFALLS:
         raise InvalidInput(_("unknown shortfall rule {rule!r}: the rules are {rules}").format(
-            rule=shortfall, rules=", ".join(SHORTFALLS)))
+            rule=shown(shortfall), rules=", ".join(SHORTFALLS)))
     left = to_cents(euros(envelope, "envelope"))
     keys = [key for key, _ in claims]
     if len(set(keys)) != len(keys):

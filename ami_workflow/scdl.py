@@ -34,6 +34,7 @@ from .errors import Refused
 from .i18n import N_, _, current_language
 from .identifiers import is_rna, is_scdl_rna
 from .protocol import Backend
+from .shown import shown
 
 __all__ = [
     "OBJET_MAX_LENGTH",
@@ -351,10 +352,10 @@ def _siret_problem(column: str, value: str, whose: str, language: str) -> tuple[
     """What is wrong with a SIRET cell (remembered, by language: the funder's is on every row of an export)."""
     if not _DIGITS14.fullmatch(value):
         return (_("{column}: {value!r} is not a SIRET: 14 digits in one block are expected ({whose})").format(
-            column=column, value=value, whose=_(whose)),)
+            column=column, value=shown(value), whose=_(whose)),)
     if not _siret.is_valid(value):
         return (_("{column}: {value!r} is not a valid SIRET: its check digit is wrong ({whose})").format(
-            column=column, value=value, whose=_(whose)),)
+            column=column, value=shown(value), whose=_(whose)),)
     return ()
 
 
@@ -401,9 +402,10 @@ def check_scdl_row(row: Mapping[str, str]) -> list[str]:
         if is_rna(rna):
             problems.append(_("rnaBeneficiaire: {rna!r} is an RNA number, but the SCDL schema only takes W followed by "
                               "9 digits, compact: record the beneficiary's SIRET (idBeneficiaire) instead")
-                            .format(rna=rna))
+                            .format(rna=shown(rna)))
         else:
-            problems.append(_("rnaBeneficiaire: {rna!r} is not an RNA number (W followed by 9 digits)").format(rna=rna))
+            problems.append(_("rnaBeneficiaire: {rna!r} is not an RNA number (W followed by 9 digits)").format(
+                rna=shown(rna)))
     if not cells["idBeneficiaire"] and not cells["rnaBeneficiaire"]:
         problems.append(
             _("idBeneficiaire and rnaBeneficiaire are both empty: record the beneficiary's SIRET or RNA number")
@@ -411,20 +413,20 @@ def check_scdl_row(row: Mapping[str, str]) -> list[str]:
 
     if cells["dateConvention"] and _iso_day(cells["dateConvention"]) is None:
         problems.append(_("dateConvention: {value!r} is not an ISO date (YYYY-MM-DD)").format(
-            value=cells["dateConvention"]))
+            value=shown(cells["dateConvention"])))
     amount = cells["montant"]
     if amount and not _AMOUNT.fullmatch(amount):
         problems.append(_("montant: {amount!r} must be written with a decimal point and two decimals, e.g. 26000.00")
-                        .format(amount=amount))
+                        .format(amount=shown(amount)))
     elif amount and Decimal(amount) <= 0:
         problems.append(_("montant: the amount must be above 0"))
     if cells["nature"] and cells["nature"] not in SCDL_NATURES:
         problems.append(_("nature: {value!r} is not one of: {allowed}").format(
-            value=cells["nature"], allowed=", ".join(sorted(SCDL_NATURES))))
+            value=shown(cells["nature"]), allowed=", ".join(sorted(SCDL_NATURES))))
     conditions = cells["conditionsVersement"]
     if conditions and conditions not in SCDL_CONDITIONS:
         problems.append(_("conditionsVersement: {value!r} is not one of: {allowed}").format(
-            value=conditions, allowed=", ".join(SCDL_CONDITIONS)))
+            value=shown(conditions), allowed=", ".join(SCDL_CONDITIONS)))
 
     dates = cells["datesPeriodeVersement"]
     if dates:
@@ -432,23 +434,24 @@ def check_scdl_row(row: Mapping[str, str]) -> list[str]:
         days = [_iso_day(part) for part in parts]
         if len(parts) > 2 or None in days:
             problems.append(_("datesPeriodeVersement: {dates!r} is neither an ISO date nor an ISO interval "
-                              "(YYYY-MM-DD/YYYY-MM-DD)").format(dates=dates))
+                              "(YYYY-MM-DD/YYYY-MM-DD)").format(dates=shown(dates)))
         elif len(days) == 2 and days[0] is not None and days[1] is not None and days[1] < days[0]:
             problems.append(_("datesPeriodeVersement: the interval {dates!r} ends before it starts").format(
-                dates=dates))
+                dates=shown(dates)))
         elif conditions == "échelonné" and len(parts) == 1:
             problems.append(_("datesPeriodeVersement: payments in instalments ('échelonné') need an interval "
                               "start/end"))
 
     if len(cells["idRAE"]) > 5:
-        problems.append(_("idRAE: {value!r} is longer than 5 characters").format(value=cells["idRAE"]))
+        problems.append(_("idRAE: {value!r} is longer than 5 characters").format(value=shown(cells["idRAE"])))
     if cells["notificationUE"] and cells["notificationUE"] not in ("oui", "non"):
-        problems.append(_("notificationUE: {value!r} must be 'oui' or 'non'").format(value=cells["notificationUE"]))
+        problems.append(_("notificationUE: {value!r} must be 'oui' or 'non'").format(
+            value=shown(cells["notificationUE"])))
     share = cells["pourcentageSubvention"]
     if share:
         if not _DECIMAL.fullmatch(share):
             problems.append(_("pourcentageSubvention: {share!r} must be a number with a decimal point, e.g. 1.00")
-                            .format(share=share))
+                            .format(share=shown(share)))
         elif not Decimal("0.01") <= Decimal(share) <= 1:
             problems.append(_("pourcentageSubvention: {share} is the beneficiary's share, between 0.01 and 1").format(
                 share=share))

@@ -31,6 +31,7 @@ from .committee import CommitteeSession
 from .dossier import Dossier
 from .errors import InvalidInput
 from .i18n import _
+from .shown import shown
 from .states import State, state_words
 
 __all__ = ["Ranked", "ScoreSheet", "marks_of", "ranking", "result", "score_refusals", "sheet_key"]
@@ -42,12 +43,12 @@ def marks_of(value: object) -> dict[str, int]:
     """The marks by criterion, checked for type (whole numbers for text keys) and sorted by key."""
     if not isinstance(value, Mapping):
         raise InvalidInput(_("the marks are given by criterion: {{criterion: mark}}, not {value!r}").format(
-            value=value))
+            value=shown(value)))
     out = {}
     for key, mark in value.items():
         if not isinstance(key, str) or type(mark) is not int:
             raise InvalidInput(_("a mark is a whole number for a criterion's key, not {key!r}: {mark!r}").format(
-                key=key, mark=mark))
+                key=shown(key), mark=shown(mark)))
         out[key] = mark
     return dict(sorted(out.items()))
 
@@ -55,7 +56,7 @@ def marks_of(value: object) -> dict[str, int]:
 def _member(instance: object, attribute: attrs.Attribute[int], value: object) -> None:
     if type(value) is not int or value < 0:
         raise InvalidInput(_("a member is named by their place in the session (0, 1 …), not {value!r}").format(
-            value=value))
+            value=shown(value)))
 
 
 @attrs.frozen
@@ -91,7 +92,7 @@ def score_refusals(
             campaign=campaign.id)]
     if session is None:
         return [_("no committee session {session!r} is recorded: a dossier is scored at a recorded session").format(
-            session=session_id)]
+            session=shown(session_id))]
     reasons = []
     names = [m.name for m in session.members]
     if member not in names:

@@ -41,7 +41,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
-from .errors import IllegalTrigger, InvalidInput
+from .errors import IllegalTrigger, InvalidInput, InvalidType
 from .i18n import N_, _
 
 __all__ = [
@@ -180,6 +180,9 @@ class StateMachine:
     """A set of edges, checked against the catalogue; moves look the edge up in a table read from its definition."""
 
     def __init__(self, edges: Sequence[Edge]) -> None:
+        if not isinstance(edges, (list, tuple)) or not all(
+            isinstance(e, Edge) and all(isinstance(f, str) for f in e) for e in edges):
+            raise InvalidType(_("edges: expected a sequence of Edge, got {type}").format(type=type(edges).__name__))
         edges = tuple(edges)
         unknown = [e for e in edges if e not in CATALOGUE]
         if unknown:

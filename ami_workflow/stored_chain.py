@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 from .errors import InvalidInput
 from .i18n import _
 from .journal import GENESIS, ChainProblem, _check, _check_expectations, _ending, _sha256
+from .shown import shown
 
 __all__ = ["verify_texts"]
 
@@ -110,7 +111,7 @@ def _text_problem(row: _Stored) -> str | None:
         claimed = body.get("seq")
         if type(claimed) is not int or type(row.seq) is not int or claimed != row.seq:
             return _("edited: its body says seq {claimed!r} but it is stored as seq {seq!r}").format(
-                claimed=claimed, seq=row.seq)
+                claimed=shown(claimed), seq=shown(row.seq))
     if not isinstance(row.previous, str):
         return _("edited: its content cannot be hashed ({error})").format(error=_(
             "previous: a hash must be a string, not a {type}").format(type=type(row.previous).__qualname__))

@@ -19,6 +19,7 @@ from .errors import InvalidInput
 from .i18n import _
 from .money import optional_euros
 from .pieces import PieceIssue
+from .shown import shown
 
 __all__ = [
     "ApproveArgs",
@@ -46,9 +47,10 @@ def _issues(value: Iterable[PieceIssue | Mapping[str, Any]]) -> tuple[PieceIssue
             try:
                 out.append(PieceIssue(**item))
             except (TypeError, ValueError) as exc:
-                raise InvalidInput(_("bad piece issue {issue!r}: {exc}").format(issue=dict(item), exc=exc)) from None
+                raise InvalidInput(_("bad piece issue {issue!r}: {exc}").format(
+                    issue=shown(dict(item)), exc=exc)) from None
         else:
-            raise InvalidInput(_("a piece issue is a PieceIssue or a mapping, not {item!r}").format(item=item))
+            raise InvalidInput(_("a piece issue is a PieceIssue or a mapping, not {item!r}").format(item=shown(item)))
     return tuple(out)
 
 
@@ -58,7 +60,7 @@ def _criteria(value: Iterable[str]) -> frozenset[str]:
     keys = frozenset(value)
     for key in keys:
         if not isinstance(key, str):
-            raise InvalidInput(_("a criterion key must be text, not {key!r}").format(key=key))
+            raise InvalidInput(_("a criterion key must be text, not {key!r}").format(key=shown(key)))
     return keys
 
 
@@ -70,7 +72,7 @@ def _opt_policy(value: object) -> str | None:
     if value is None or value in ALLOCATION_POLICIES:
         return None if value is None else str(value)
     raise InvalidInput(_("unknown allocation policy {policy!r}: the policies are {policies}").format(
-        policy=value, policies=", ".join(ALLOCATION_POLICIES)))
+        policy=shown(value), policies=", ".join(ALLOCATION_POLICIES)))
 
 
 def _opt_proposed(value: object) -> Decimal | None:
@@ -166,7 +168,7 @@ def parse_args(trigger: str, data: Mapping[str, Any]) -> TriggerArgs:
     cls = _ARGS.get(trigger) if isinstance(trigger, str) else None
     if cls is None:
         raise InvalidInput(_("unknown trigger {trigger!r}; the triggers are {triggers}").format(
-            trigger=trigger, triggers=', '.join(_ARGS)))
+            trigger=shown(trigger), triggers=', '.join(_ARGS)))
     names = {f.name for f in attrs.fields(cls)}
     unknown = sorted(set(data) - names)
     if unknown:

@@ -32,6 +32,7 @@ from .money import ZERO, euros
 from .protocol import Backend
 from .rules import SHORTFALLS, RateWithBonus, allocate, allocate_by_rank
 from .scoring import ranking
+from .shown import shown
 from .states import State
 
 __all__ = ["Changes", "Comparison", "Outcome", "whatif"]
@@ -56,13 +57,13 @@ class Changes:
     def __attrs_post_init__(self) -> None:
         if self.policy is not None and self.policy not in ALLOCATION_POLICIES:
             raise InvalidInput(_("unknown allocation policy {policy!r}: the policies are {policies}").format(
-                policy=self.policy, policies=", ".join(ALLOCATION_POLICIES)))
+                policy=shown(self.policy), policies=", ".join(ALLOCATION_POLICIES)))
         if self.shortfall is not None and self.shortfall not in SHORTFALLS:
             raise InvalidInput(_("unknown shortfall rule {rule!r}: the rules are {rules}").format(
-                rule=self.shortfall, rules=", ".join(SHORTFALLS)))
+                rule=shown(self.shortfall), rules=", ".join(SHORTFALLS)))
         if self.bonus_points is not None and (not isinstance(self.bonus_points, Decimal) or self.bonus_points < 0):
             raise InvalidInput(_("bonus_points is a number of points, 0 or more, not {value!r}").format(
-                value=self.bonus_points))
+                value=shown(self.bonus_points)))
 
 
 @attrs.frozen

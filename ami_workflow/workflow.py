@@ -24,6 +24,7 @@ import attrs
 
 from .errors import InvalidInput
 from .i18n import _
+from .shown import shown
 from .states import CATALOGUE, STANDARD_EDGES, TRIGGERS, Edge, StateMachine
 
 __all__ = ["DEFAULT_GUARDS", "WorkflowSpec", "edge_text", "parse_edge", "parse_workflow"]
@@ -48,7 +49,7 @@ def parse_edge(text: str) -> Edge:
     """``"approve: instructed -> approved"`` as an :class:`Edge` (not yet checked against the catalogue)."""
     match = _EDGE.match(text) if isinstance(text, str) else None
     if match is None:
-        raise InvalidInput(_("an edge is written 'trigger: source -> dest', not {text!r}").format(text=text))
+        raise InvalidInput(_("an edge is written 'trigger: source -> dest', not {text!r}").format(text=shown(text)))
     return Edge(*match.groups())
 
 
@@ -98,7 +99,7 @@ def parse_workflow(data: Mapping[str, Any]) -> WorkflowSpec:
     for trigger, names in raw_guards.items():
         if trigger not in TRIGGERS:
             raise InvalidInput(_("guards for an unknown trigger {trigger!r}; the triggers are {triggers}").format(
-                trigger=trigger, triggers=', '.join(TRIGGERS)))
+                trigger=shown(trigger), triggers=', '.join(TRIGGERS)))
         guards[trigger] = tuple(_list(names, f"guards.{trigger}"))
     return WorkflowSpec(edges, guards)
 

@@ -67,8 +67,11 @@ def test_a_stale_version_and_bad_input_are_refused_in_french(flow: Any) -> None:
         "expected_version est obligatoire : donnez la version du dossier que vous avez modifié"
     )
     with use_language("fr"), pytest.raises(InvalidInput) as error:
-        flow.attach(ref, 12, b"x")
-    assert str(error.value) == "pièce inconnue : `12`"
+        flow.attach(ref, 12, b"x")  # a key of the wrong type: refused at the boundary, naming the parameter
+    assert str(error.value) == f"{type(flow).__name__}.attach : key : str attendu, int reçu"
+    with use_language("fr"), pytest.raises(InvalidInput) as error:
+        flow.attach(ref, "photo", b"x")
+    assert str(error.value).startswith("pièce inconnue")
 
 
 def test_batches_do_not_nest_in_french(flow: Any) -> None:

@@ -57,7 +57,7 @@ def test_a_document_attests_an_event_of_its_kind_on_its_dossier(flow: Any) -> No
         flow.issue_document(ref, "lettre", seq, {"pdf": b"x"}, language="fr")
     with pytest.raises(InvalidInput, match="bytes by format"):
         flow.issue_document(ref, "accuse_reception", seq, {"docx": b"x"}, language="fr")
-    with pytest.raises(InvalidInput, match="bytes by format"):
+    with pytest.raises(InvalidInput, match="expected bytes, got str"):
         flow.issue_document(ref, "accuse_reception", seq, {"pdf": "text"}, language="fr")
     with pytest.raises(NotFound):
         flow.document_bytes(ref, "accuse_reception")

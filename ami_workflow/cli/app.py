@@ -4,7 +4,10 @@ Every command opens the SQLite database (``--db``, ``$AMI_WORKFLOW_DB`` or
 ``./ami.db``) and calls :class:`ami_workflow.store.Workflow` and the report,
 agenda, export and document modules. Exit codes: 0 ok; 1 an action refused by a
 guard, by the dossier's state or by a stale version (every reason printed);
-2 a usage error or bad input (a clear message, no traceback).
+2 a usage error or bad input, and any other error of the library (an unknown
+dossier, a database it cannot use, a full disk …): a clear message naming the
+field, no traceback; 3 an internal error (a defect of the library); 141 when
+the output's reader has gone. An argument that is not UTF-8 is refused with 2.
 """
 
 from __future__ import annotations
@@ -121,6 +124,8 @@ class _Group(click.Group):
         # Data printed to a terminal (names, titles, reasons, errors): its escape sequences shown, not obeyed.
         with neutralised_terminal(), _speaking(current_language()):
             _translate_help(self)
+            arguments = kwargs.get("args", args[0] if args else None)
+            _refuse_non_utf8(sys.argv[1:] if arguments is None else arguments)
             return super().main(*args, **kwargs)
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -159,6 +164,25 @@ class _Group(click.Group):
                          "Run the command again with AMI_WORKFLOW_DEBUG=1 to see where it comes from.").format(
                 kind=type(exc).__name__, problem=exc), err=True)
             ctx.exit(INTERNAL_ERROR)
+
+
+def _refuse_non_utf8(arguments: Iterable[str]) -> None:
+    """Exit 2 with a clear message if an argument is not UTF-8 text.
+
+    On Linux, Python hands over an argument's bytes that are not UTF-8 as lone surrogates (PEP 383,
+    ``surrogateescape``); the library refuses such text everywhere, so the command line says so first, naming
+    the argument and showing its bytes (``\\xff``).
+    """
+    for position, argument in enumerate(arguments, start=1):
+        if not isinstance(argument, str):
+            continue
+        try:
+            argument.encode("utf-8")
+        except UnicodeEncodeError:
+            raw = argument.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            click.echo(_("Error: argument {position} ({argument}) is not valid UTF-8 text: give names, references "
+                         "and paths in UTF-8").format(position=position, argument=raw[:200]), err=True)
+            sys.exit(2)
 
 
 class _State:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,13 +26,10 @@ def dossier() -> None:
 
 
 def _read_data_file(path: str) -> dict[str, Any]:
-    import tomllib
+    from ..datafile import load_json, load_toml
 
     text = Path(path).read_text(encoding="utf-8")
-    try:
-        data = tomllib.loads(text) if path.endswith(".toml") else json.loads(text)
-    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidInput(_("{path}: {problem}").format(path=path, problem=exc)) from None
+    data = load_toml(text, path) if path.endswith(".toml") else load_json(text, path)
     if not isinstance(data, dict):
         raise InvalidInput(_("{path}: expected a table with [applicant] and [application]").format(path=path))
     return data

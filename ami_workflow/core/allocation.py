@@ -27,6 +27,7 @@ from ..i18n import _, format_money
 from ..money import ZERO
 from ..rules import allocate, allocate_by_rank
 from ..scoring import ranking
+from ..shown import shown
 from ..triggers import ApproveArgs
 from .view import View
 
@@ -52,7 +53,7 @@ def plan_batch(view: View, campaign_id: str, proposals: Mapping[str, Decimal | N
     for ref, given in proposals.items():
         dossier = view.find(ref)
         if dossier is None or dossier.campaign_id != campaign_id:
-            reasons.append(_("no dossier {reference!r}").format(reference=ref))
+            reasons.append(_("no dossier {reference!r}").format(reference=shown(ref)))
             continue
         if dossier.instruction is None:
             reasons.append(_("{reference}: the dossier has not been instructed").format(reference=ref))

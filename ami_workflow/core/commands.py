@@ -30,11 +30,12 @@ from ..checks import free_text, is_day, optional_text, required_free_text, requi
 from ..committee import CommitteeSession
 from ..decisions import Convention, Deliberation
 from ..dossier import Applicant, Application
-from ..errors import InvalidInput
+from ..errors import InvalidInput, InvalidType
 from ..i18n import _
 from ..issued import IssuedDocument
 from ..pieces import PaperOriginal
 from ..scoring import marks_of
+from ..shown import shown
 from ..triggers import TriggerArgs
 
 __all__ = [
@@ -68,13 +69,13 @@ def _instant(value: datetime | None) -> datetime | None:
     if value is None:
         return None
     if not isinstance(value, datetime):
-        raise InvalidInput(_("at must be a datetime, not {value!r}").format(value=value))
+        raise InvalidType(_("at must be a datetime, not {value!r}").format(value=shown(value)))
     return to_paris(value)
 
 
 def _postmark(instance: object, attribute: attrs.Attribute[date | None], value: object) -> None:
     if value is not None and (not isinstance(value, date) or isinstance(value, datetime)):
-        raise InvalidInput(_("postmark: expected a date, got {value!r}").format(value=value))
+        raise InvalidType(_("postmark: expected a date, got {value!r}").format(value=shown(value)))
 
 
 def _instance(cls: type) -> Any:
@@ -88,13 +89,13 @@ def _instance(cls: type) -> Any:
 
 def _opinion(value: object) -> str:
     if not isinstance(value, str):
-        raise InvalidInput(_("an opinion is text, not {value!r}").format(value=value))
+        raise InvalidInput(_("an opinion is text, not {value!r}").format(value=shown(value)))
     return free_text(value)
 
 
 def _version(instance: object, attribute: attrs.Attribute[int | None], value: object) -> None:
     if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
-        raise InvalidInput(_("expected_version must be a non-negative int, not {value!r}").format(value=value))
+        raise InvalidInput(_("expected_version must be a non-negative int, not {value!r}").format(value=shown(value)))
 
 
 @attrs.frozen
@@ -202,7 +203,7 @@ def _siret_value(value: object) -> str | None:
     compact = str(_siret.compact(value))
     if not _siret.is_valid(compact):
         raise InvalidInput(_("{value!r} is not a valid SIRET: 14 digits with a valid check digit are expected").format(
-            value=value))
+            value=shown(value)))
     return compact
 
 
@@ -215,7 +216,7 @@ def _prefix_value(value: object) -> str | None:
         return None
     if not isinstance(value, str) or not _PREFIX.fullmatch(value.strip()):
         raise InvalidInput(_("{value!r} is not a 360Giving identifier prefix: letters, digits and hyphens, "
-                             "e.g. 360G-example").format(value=value))
+                             "e.g. 360G-example").format(value=shown(value)))
     return value.strip()
 
 
@@ -243,7 +244,7 @@ class RecordSession:
 
 def _motivations(value: object) -> dict[str, str]:
     if not isinstance(value, Mapping):
-        raise InvalidInput(_("the motivations map refused dossiers to texts, not {value!r}").format(value=value))
+        raise InvalidInput(_("the motivations map refused dossiers to texts, not {value!r}").format(value=shown(value)))
     return {required_text(ref): required_free_text(text) for ref, text in value.items()}
 
 
@@ -294,16 +295,17 @@ class RecordScores:
 
 def _board(value: object) -> tuple[BoardMember, ...]:
     if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
-        raise InvalidInput(_("a board list is a sequence of BoardMember records, not {value!r}").format(value=value))
+        raise InvalidInput(_("a board list is a sequence of BoardMember records, not {value!r}").format(
+            value=shown(value)))
     for member in value:
         if not isinstance(member, BoardMember):
-            raise InvalidInput(_("a board list holds BoardMember records, not {value!r}").format(value=member))
+            raise InvalidInput(_("a board list holds BoardMember records, not {value!r}").format(value=shown(member)))
     return tuple(value)
 
 
 def _confirmed(instance: object, attribute: attrs.Attribute[bool], value: object) -> None:
     if type(value) is not bool:
-        raise InvalidInput(_("confirmed is True or False, not {value!r}").format(value=value))
+        raise InvalidInput(_("confirmed is True or False, not {value!r}").format(value=shown(value)))
 
 
 @attrs.frozen

@@ -10,6 +10,7 @@ from ..board import BODY_NAMES, person_key
 from ..conflicts import Ruling, conflicts_at
 from ..errors import Refused
 from ..i18n import _
+from ..shown import shown
 from ..states import State, state_words
 from .commands import RecordBoard, RuleConflict
 from .events import Event, Kind
@@ -62,7 +63,7 @@ def rule_conflict(view: View, command: RuleConflict, now: datetime) -> Event:
     session = view.sessions(campaign.id).get(command.session)
     if session is None:
         raise Refused("rule_conflict", [_("no committee session {session!r} is recorded for the campaign").format(
-            session=command.session)])
+            session=shown(command.session))])
     names = [m.name for m in session.members]
     if command.member not in names:
         raise Refused("rule_conflict", [_("{member} was not present at the session {session}").format(

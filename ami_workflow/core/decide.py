@@ -37,6 +37,7 @@ from ..i18n import _, format_day, format_instant
 from ..identity import check_applicant
 from ..money import ZERO
 from ..pieces import PieceReceipt
+from ..shown import shown
 from ..states import State, state_words
 from ..triggers import (
     ApproveArgs,
@@ -345,7 +346,7 @@ def _create(view: View, command: CreateDossiers, now: datetime) -> list[Event]:
                 reference = f"{campaign.id}-{number:04d}"
             number += 1
         elif view.find(reference) is not None or reference in taken:
-            raise InvalidInput(where + _("a dossier {reference!r} already exists").format(reference=reference))
+            raise InvalidInput(where + _("a dossier {reference!r} already exists").format(reference=shown(reference)))
         taken.add(reference)
         facts: dict[str, Any] = {
             "applicant": {k: v for k, v in plain(applicant).items() if k not in _PERSONAL_APPLICANT},
@@ -380,7 +381,8 @@ def _requirement(view: View, dossier: Dossier, key: object) -> Any:
     requirement = campaign.piece(key) if isinstance(key, str) else None
     if requirement is None:
         known = ", ".join(p.key for p in campaign.pieces)
-        raise InvalidInput(_("unknown piece {key!r}; the call's pieces are {known}").format(key=key, known=known))
+        raise InvalidInput(_("unknown piece {key!r}; the call's pieces are {known}").format(
+            key=shown(key), known=known))
     return requirement
 
 
@@ -399,7 +401,7 @@ def _original(view: View, command: ReceiveOriginal, now: datetime) -> Event:
     dossier = find_dossier(view, command.reference, command.expected_version)
     original = command.original
     if not _requirement(view, dossier, original.key).paper_original:
-        raise InvalidInput(_("the call asks no paper original for {key!r}").format(key=original.key))
+        raise InvalidInput(_("the call asks no paper original for {key!r}").format(key=shown(original.key)))
     _open_for_pieces(dossier)
     at = _receipt_time(view, dossier.reference, command.postmark, now, "receive_original")
     received = attrs.evolve(original, received_on=paris_date(at))
@@ -423,7 +425,7 @@ def _reuse(view: View, command: ReusePieces, now: datetime) -> Event:
         requirement = campaign.piece(key)
         piece = old.piece(key)
         if requirement is None:
-            reasons.append(_("unknown piece {key!r}").format(key=key))
+            reasons.append(_("unknown piece {key!r}").format(key=shown(key)))
         elif not requirement.reusable:
             reasons.append(_("{label} (key `{key}`): must be new each year, it cannot be reused").format(
                 label=requirement.label, key=key))

@@ -35,6 +35,9 @@ from typing import Any
 import attrs
 
 from ..calendar import to_paris
+from ..errors import InvalidInput, InvalidType
+from ..i18n import _
+from ..shown import shown
 
 __all__ = ["APPLICANT_ACTS", "Event", "Kind", "event_body", "event_from_body"]
 
@@ -83,11 +86,43 @@ APPLICANT_ACTS = frozenset({"submit", Kind.PIECE_ATTACHED.value, Kind.ORIGINAL_R
 
 
 def _kind(value: Any) -> Kind:
-    return value if type(value) is Kind else Kind(value)
+    if type(value) is Kind:
+        return value
+    if not isinstance(value, str):
+        raise InvalidType(_("kind: expected a Kind or its text, got {type}").format(type=type(value).__name__))
+    try:
+        return Kind(value)
+    except ValueError:
+        raise InvalidInput(_("kind: {value!r} is not a kind of event").format(value=shown(value[:100]))) from None
 
 
 def _data(value: Mapping[str, Any]) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise InvalidType(_("expected a mapping, got {type}").format(type=type(value).__name__))
     return dict(value)
+
+
+def _optional_str(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None and not isinstance(value, str):
+        raise InvalidType(_("{name}: expected text or None, got {type}").format(
+            name=attribute.name, type=type(value).__name__))
+
+
+def _str(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str):
+        raise InvalidType(_("{name}: expected text, got {type}").format(name=attribute.name, type=type(value).__name__))
+
+
+def _optional_instant(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None and not isinstance(value, datetime):
+        raise InvalidType(_("{name}: expected a datetime or None, got {type}").format(
+            name=attribute.name, type=type(value).__name__))
+
+
+def _optional_seq(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        raise InvalidType(_("{name}: expected an integer or None, got {type}").format(
+            name=attribute.name, type=type(value).__name__))
 
 
 @attrs.frozen
@@ -100,14 +135,14 @@ class Event:
     """
 
     kind: Kind = attrs.field(converter=_kind)
-    campaign: str | None
-    dossier: str | None
+    campaign: str | None = attrs.field(validator=_optional_str)
+    dossier: str | None = attrs.field(validator=_optional_str)
     at: datetime = attrs.field(converter=to_paris)
-    actor: str
+    actor: str = attrs.field(validator=_str)
     data: Mapping[str, Any] = attrs.field(factory=dict, converter=_data)
     personal: Mapping[str, str | None] = attrs.field(factory=dict, converter=_data)
-    recorded_at: datetime | None = None
-    seq: int | None = None
+    recorded_at: datetime | None = attrs.field(default=None, validator=_optional_instant)
+    seq: int | None = attrs.field(default=None, validator=_optional_seq)
 
     @property
     def trigger(self) -> str:

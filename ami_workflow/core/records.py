@@ -20,6 +20,7 @@ from ..errors import NotFound, Refused
 from ..i18n import N_, _, format_day
 from ..issued import DOCUMENT_KEY_PREFIX
 from ..scoring import ScoreSheet, score_refusals
+from ..shown import shown
 from ..states import State, state_words
 from .commands import (
     AddCampaign,
@@ -281,7 +282,7 @@ def erase_personal_data(view: View, command: ErasePersonalData, now: datetime) -
     dossiers = view.applicant_dossiers(command.identity)
     if not dossiers:
         raise NotFound(_("no applicant {identity!r} (identities look like siren:…, rna:… or name:…)").format(
-            identity=command.identity))
+            identity=shown(command.identity)))
     reasons = _retained(view, dossiers, now)
     if reasons:
         raise Refused("erase_personal_data", reasons)

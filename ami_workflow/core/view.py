@@ -23,6 +23,7 @@ from ..guards import Context
 from ..i18n import _, format_day
 from ..money import ZERO
 from ..scoring import ScoreSheet
+from ..shown import shown
 from .evolve import World
 
 __all__ = ["Act", "View", "WorldView", "find_dossier", "in_force", "overdue_text"]
@@ -66,7 +67,7 @@ def find_dossier(view: View, reference: str, expected_version: int | None = None
     """The dossier ``reference``: :class:`NotFound` if none, :class:`VersionConflict` if not at ``expected_version``."""
     dossier = view.find(reference)
     if dossier is None:
-        raise NotFound(_("no dossier {reference!r}").format(reference=reference))
+        raise NotFound(_("no dossier {reference!r}").format(reference=shown(reference)))
     if expected_version is not None and dossier.version != expected_version:
         raise VersionConflict(reference, expected_version, dossier.version)
     return dossier
@@ -87,7 +88,7 @@ class WorldView:
         try:
             return self.world.campaigns[campaign_id].campaign
         except KeyError:
-            raise NotFound(_("no campaign {campaign!r}").format(campaign=campaign_id)) from None
+            raise NotFound(_("no campaign {campaign!r}").format(campaign=shown(campaign_id))) from None
 
     def has_campaign(self, campaign_id: str) -> bool:
         return campaign_id in self.world.campaigns

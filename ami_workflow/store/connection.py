@@ -41,6 +41,7 @@ from sqlite_utils.migrations import Migrations
 from ..errors import InvalidInput, SchemaError
 from ..i18n import _
 from ..private_files import create_private
+from ..shown import shown
 from . import schema
 
 __all__ = ["SCHEMA_MIGRATIONS", "SYNCHRONOUS", "SchemaError", "checkpoint", "connect", "migrate"]
@@ -109,7 +110,7 @@ def connect(path: str | Path, *, synchronous: str = "FULL", busy_timeout: float 
     level = synchronous.upper() if isinstance(synchronous, str) else ""
     if level not in SYNCHRONOUS:
         raise InvalidInput(_("synchronous must be one of {choices}, not {value!r}").format(
-            choices=", ".join(SYNCHRONOUS), value=synchronous))
+            choices=", ".join(SYNCHRONOUS), value=shown(synchronous)))
     name = str(path)
     if name not in ("", ":memory:") and not name.startswith("file:"):
         # Created 0600 whatever the umask: it holds names and IBANs. SQLite gives its -wal and -shm files the

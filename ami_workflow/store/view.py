@@ -29,6 +29,7 @@ from ..issued import document_files
 from ..money import ZERO, from_cents, to_cents
 from ..personal import join_personal
 from ..scoring import ScoreSheet
+from ..shown import shown
 from ..states import State
 
 __all__ = ["SqlView"]
@@ -132,7 +133,7 @@ class SqlView:
             return self._campaigns[campaign_id]
         row = self.conn.execute("SELECT call FROM campaigns WHERE id = ?", (campaign_id,)).fetchone()
         if row is None:
-            raise NotFound(_("no campaign {campaign!r}").format(campaign=campaign_id))
+            raise NotFound(_("no campaign {campaign!r}").format(campaign=shown(campaign_id)))
         campaign: Campaign = structure(json.loads(row[0]), Campaign)
         self._campaigns[campaign_id] = campaign
         return campaign

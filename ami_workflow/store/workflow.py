@@ -29,6 +29,7 @@ from typing import Any
 from .. import jsontext
 from ..audit import applicant_export
 from ..backend import Chained, Operations
+from ..boundary import check_methods
 from ..calendar import Calendar, CalendarAmendment, Clock, financial_report_due
 from ..callfile import DEFAULT_CALL, load_campaign
 from ..campaign import Campaign
@@ -43,7 +44,9 @@ from ..errors import AmbiguousCampaign, InvalidInput, NotFound, StorageError
 from ..i18n import _, format_instant
 from ..journal import GENESIS, ChainedEvent
 from ..money import from_cents
+from ..protocol import Backend
 from ..rules import Totals
+from ..shown import shown
 from .checks import difference
 from .connection import checkpoint, connect, migrate
 from .legacy import legacy_events, needs_import
@@ -56,7 +59,7 @@ __all__ = ["Workflow", "choose_campaign", "current_campaign"]
 
 def _text(value: object, name: str) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(_("{name} must be a non-empty string, not {value!r}").format(name=name, value=value))
+        raise InvalidInput(_("{name} must be a non-empty string, not {value!r}").format(name=name, value=shown(value)))
     return value
 
 
@@ -256,7 +259,7 @@ class Workflow(Operations):
             "SELECT envelope_cents, approved_cents, paid_cents FROM envelope_consumed WHERE campaign_id = ?", (cid,)
         ).fetchone()
         if row is None:
-            raise NotFound(_("no campaign {campaign!r}").format(campaign=cid))
+            raise NotFound(_("no campaign {campaign!r}").format(campaign=shown(cid)))
         return Totals(from_cents(row[0]), from_cents(row[1]), from_cents(row[2]))
 
     def financial_reports(self, campaign_id: str | None = None) -> list[FinancialReportStatus]:
@@ -292,7 +295,7 @@ class Workflow(Operations):
         """The bytes of an attached piece, by its SHA-256."""
         row = self.conn.execute("SELECT content, erased_at FROM files WHERE sha256 = ?", (sha256,)).fetchone()
         if row is None:
-            raise NotFound(_("no file {sha256!r}").format(sha256=sha256))
+            raise NotFound(_("no file {sha256!r}").format(sha256=shown(sha256)))
         if row[1] is not None:
             raise NotFound(_("the file {sha256} was erased on {erased_at} (personal data)").format(
                 sha256=sha256, erased_at=format_instant(datetime.fromisoformat(row[1]))))
@@ -378,7 +381,7 @@ class Workflow(Operations):
         dossiers = self._fresh().applicant_dossiers(identity)
         if not dossiers:
             raise NotFound(_("no applicant {identity!r} (identities look like siren:…, rna:… or name:…)").format(
-                identity=identity))
+                identity=shown(identity)))
         marks = ",".join("?" * len(dossiers))
         events = self._events(f"WHERE e.dossier IN ({marks})", tuple(d.reference for d in dossiers))
         return applicant_export(identity, dossiers, events)
@@ -425,8 +428,12 @@ def choose_campaign(ids: Sequence[str], wanted: str | None = None, *, newest: bo
         return ids[-1]
     if wanted not in ids:
         raise NotFound(_("no campaign {campaign!r} in this database (it holds {campaigns})").format(
-            campaign=wanted, campaigns=", ".join(ids)))
+            campaign=shown(wanted), campaigns=", ".join(ids)))
     return wanted
+
+
+#: Every public method's arguments checked against the protocol's annotations (:mod:`ami_workflow.boundary`).
+check_methods(Workflow, Backend, extra=("__init__", "open"))
 
 
 def current_campaign(path: str | Path, call: str | None = None, campaign_id: str | None = None, *,
