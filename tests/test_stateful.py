@@ -10,12 +10,19 @@ legal edges, a refused trigger changed nothing, the approved total is within
 the envelope, every approved amount is within its ceiling, and payments never
 exceed the grant. At the end of each run the journal and every projection
 verify. The budget (examples, steps) is the loaded Hypothesis profile's.
+
+The suite runs the machine in lockstep (:class:`LockstepMachine`): every rule on
+the in-memory store and on the SQLite store at once, each call returning the
+same value or raising the same error on both, and after every step the same
+journal head, dossiers, totals and report figures. ``HYPOTHESIS_PROFILE=lockstep``
+(or ``python tools/lockstep.py``) runs at least 10 000 steps.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from hypothesis import event, settings
@@ -36,6 +43,7 @@ from ami_workflow import (
     Member,
     PaperOriginal,
     Period,
+    backend,
     load_campaign,
 )
 from ami_workflow.calendar import paris_date
@@ -82,9 +90,12 @@ class CampaignMachine(RuleBasedStateMachine):
     BACKEND = "memory"
     dossiers = Bundle("dossiers")
 
+    def _new_flow(self) -> Any:
+        return new_flow(self.BACKEND, start=paris(2021, 3, 8, 9))
+
     @initialize()
     def start(self) -> None:
-        self.flow = new_flow(self.BACKEND, start=paris(2021, 3, 8, 9))
+        self.flow = self._new_flow()
         self.sessions_held: set[date] = set()
         self.deliberated: set[str] = set()
         self.refused = 0
@@ -292,17 +303,128 @@ class SqliteMachine(CampaignMachine):
     BACKEND = "sqlite"
 
 
-#: The loaded profile's budget (tests/conftest.py: ``ci`` by default, ``HYPOTHESIS_PROFILE=dev`` for more).
+class _Salts:
+    """A stand-in for :mod:`secrets` in :mod:`ami_workflow.backend`: each store draws the same salts, in order."""
+
+    def __init__(self) -> None:
+        self.drawn = {"memory": 0, "sqlite": 0}
+        self.store = "memory"
+
+    def token_hex(self, nbytes: int = 32) -> str:
+        n = self.drawn[self.store]
+        self.drawn[self.store] = n + 1
+        return f"{n:0{2 * nbytes}x}"
+
+
+class _Clocks:
+    """Both stores' clocks, moved together."""
+
+    def __init__(self, *clocks: Any) -> None:
+        self.clocks = clocks
+
+    def now(self) -> datetime:
+        [now] = {clock.now() for clock in self.clocks}
+        return now
+
+    def set(self, when: datetime) -> None:
+        for clock in self.clocks:
+            clock.set(when)
+
+
+class Lockstep:
+    """The in-memory store and the SQLite store driven together: each call runs on both, which must agree.
+
+    A call returns the same value on both stores (dossiers, events, totals, reports, verify's answer), or raises
+    the same error with the same message on both. The personal values' salts are drawn from a counter per store
+    (they are random in use), so both journals are the same bytes and have the same head.
+    """
+
+    def __init__(self, start: datetime) -> None:
+        self.memory = new_flow("memory", start=start)
+        self.sqlite = new_flow("sqlite", start=start)
+        self.clock = _Clocks(self.memory.clock, self.sqlite.clock)
+        self.calls = 0
+        self._salts, self._secrets = _Salts(), backend.secrets
+        backend.secrets = self._salts  # type: ignore[assignment]
+
+    def close(self) -> None:
+        backend.secrets = self._secrets
+        self.sqlite.close()
+
+    def _on(self, store: str, name: str, args: Any, kwargs: Any) -> tuple[Any, BaseException | None]:
+        self._salts.store = store
+        try:
+            return getattr(getattr(self, store), name)(*args, **kwargs), None
+        except AmiWorkflowError as error:
+            return None, error
+
+    def __getattr__(self, name: str) -> Any:
+        if not callable(getattr(self.memory, name)):
+            return getattr(self.memory, name)
+
+        def both(*args: Any, **kwargs: Any) -> Any:
+            self.calls += 1
+            value, error = self._on("memory", name, args, kwargs)
+            other, other_error = self._on("sqlite", name, args, kwargs)
+            if error is not None or other_error is not None:
+                assert (type(error), str(error)) == (type(other_error), str(other_error)), name
+                raise error or other_error  # type: ignore[misc]
+            assert value == other, f"{name}: the stores disagree"
+            return value
+
+        return both
+
+
+class LockstepMachine(CampaignMachine):
+    """The machine on both stores at once: after every step, the same dossiers, totals, report and journal head."""
+
+    BACKEND = "lockstep"
+
+    def _new_flow(self) -> Any:
+        LockstepMachine.runs += 1
+        return Lockstep(paris(2021, 3, 8, 9))
+
+    #: Runs started and agreement checks made (one after each run's start, one after each step) by every lockstep
+    #: machine of the process: ``tools/lockstep.py`` reports the steps, ``checks - runs``.
+    runs = 0
+    checks = 0
+
+    @invariant()
+    def the_stores_agree(self) -> None:
+        """The same head (so the same journal, byte for byte), dossiers, totals and report figures."""
+        if not hasattr(self, "flow"):
+            return
+        LockstepMachine.checks += 1
+        memory, sqlite = self.flow.memory, self.flow.sqlite
+        assert memory.head() == sqlite.head()
+        assert memory.dossiers() == sqlite.dossiers()
+        assert memory.totals() == sqlite.totals()
+        assert memory.report_figures() == sqlite.report_figures()
+
+    def teardown(self) -> None:
+        if hasattr(self, "flow"):
+            try:
+                assert self.flow.memory.events() == self.flow.sqlite.events()
+                assert self.flow.memory.replayed_states() == self.flow.sqlite.replayed_states()
+            finally:
+                super().teardown()
+
+
+#: The loaded profile's budget (tests/conftest.py: ``ci`` by default; ``HYPOTHESIS_PROFILE=dev`` for more,
+#: ``HYPOTHESIS_PROFILE=lockstep`` for at least 10 000 steps).
 PROFILE = settings()
-for _machine in (MemoryMachine, SqliteMachine):
+for _machine in (MemoryMachine, SqliteMachine, LockstepMachine):
     _machine.TestCase.settings = settings(
         PROFILE, max_examples=PROFILE.max_examples, stateful_step_count=PROFILE.stateful_step_count, deadline=None
     )
-TestMemoryCampaign = MemoryMachine.TestCase
-TestSqliteCampaign = SqliteMachine.TestCase
+# It runs two stores: half the profile's examples (30 × up to 50 steps in ``ci``).
+LockstepMachine.TestCase.settings = settings(LockstepMachine.TestCase.settings,
+                                             max_examples=max(1, PROFILE.max_examples // 2))
+TestLockstepCampaign = LockstepMachine.TestCase
 
 
-@pytest.mark.parametrize("machine_class", [MemoryMachine, SqliteMachine], ids=["memory", "sqlite"])
+@pytest.mark.parametrize("machine_class", [MemoryMachine, SqliteMachine, LockstepMachine],
+                         ids=["memory", "sqlite", "lockstep"])
 def test_stateful_runs_reach_paid(machine_class: type[CampaignMachine]) -> None:
     """The time strategy is tuned so that runs really reach the end of the path."""
     machine = machine_class()

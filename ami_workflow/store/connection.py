@@ -43,6 +43,7 @@ from ..i18n import _
 from ..private_files import create_private
 from ..shown import shown
 from . import schema
+from .failures import cannot_open, database_path
 
 __all__ = ["SCHEMA_MIGRATIONS", "SYNCHRONOUS", "SchemaError", "checkpoint", "connect", "migrate"]
 
@@ -112,11 +113,14 @@ def connect(path: str | Path, *, synchronous: str = "FULL", busy_timeout: float 
         raise InvalidInput(_("synchronous must be one of {choices}, not {value!r}").format(
             choices=", ".join(SYNCHRONOUS), value=shown(synchronous)))
     name = str(path)
-    if name not in ("", ":memory:") and not name.startswith("file:"):
-        # Created 0600 whatever the umask: it holds names and IBANs. SQLite gives its -wal and -shm files the
-        # database file's mode.
-        create_private(name)
-    conn = sqlite3.connect(name, timeout=busy_timeout, isolation_level=None, check_same_thread=False)
+    try:
+        if name not in ("", ":memory:") and not name.startswith("file:"):
+            # Created 0600 whatever the umask: it holds names and IBANs. SQLite gives its -wal and -shm files the
+            # database file's mode.
+            create_private(name)
+        conn = sqlite3.connect(name, timeout=busy_timeout, isolation_level=None, check_same_thread=False)
+    except (OSError, sqlite3.Error) as exc:
+        raise cannot_open(name, exc) from exc
     try:
         conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
         if name != ":memory:":
@@ -128,7 +132,7 @@ def connect(path: str | Path, *, synchronous: str = "FULL", busy_timeout: float 
         conn.close()
         if _code(exc) == sqlite3.SQLITE_NOTADB:
             raise SchemaError(_("{path} cannot be used: it is not a SQLite database").format(path=name)) from exc
-        raise
+        raise cannot_open(name, exc) from exc
     except BaseException:
         conn.close()
         raise
@@ -176,14 +180,16 @@ def migrate(conn: sqlite3.Connection) -> None:
     except sqlite3.DatabaseError as exc:
         if _code(exc) == sqlite3.SQLITE_NOTADB:
             raise SchemaError(_("this file cannot be used: it is not a SQLite database")) from exc
-        raise
+        raise cannot_open(database_path(conn), exc) from exc
     try:
         _migrate_locked(conn, db)
-    except BaseException:
+        conn.execute("COMMIT")
+    except BaseException as exc:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
+        if isinstance(exc, sqlite3.DatabaseError):  # a damaged file, a full disk, a read-only folder
+            raise cannot_open(database_path(conn), exc) from exc
         raise
-    conn.execute("COMMIT")
 
 
 def _migrate_locked(conn: sqlite3.Connection, db: Database) -> None:

@@ -40,7 +40,7 @@ from ..core.figures import DossierRow, GrantRow, ReportFigures
 from ..core.view import View
 from ..decisions import Convention, Deliberation, FinancialReportStatus
 from ..dossier import Dossier
-from ..errors import AmbiguousCampaign, InvalidInput, NotFound, StorageError
+from ..errors import AmbiguousCampaign, InvalidInput, NotFound
 from ..i18n import _, format_instant
 from ..journal import GENESIS, ChainedEvent
 from ..money import from_cents
@@ -49,6 +49,7 @@ from ..rules import Totals
 from ..shown import shown
 from .checks import difference
 from .connection import checkpoint, connect, migrate
+from .failures import cannot_open, cannot_write, database_path
 from .legacy import legacy_events, needs_import
 from .projections import project
 from .queries import dossier_rows, grant_rows, report_figures
@@ -69,6 +70,7 @@ class Workflow(Operations):
     def __init__(self, conn: sqlite3.Connection, campaign: Campaign, clock: Clock | None, actor: str) -> None:
         super().__init__(campaign, clock, actor)
         self.conn = conn
+        self.path = database_path(conn)
         self._campaigns: dict[str, Campaign] = {}
         self._reader = SqlView(conn, self._campaigns)
 
@@ -116,8 +118,10 @@ class Workflow(Operations):
             flow = cls(conn, structure(json.loads(row[0]), Campaign), clock, actor)
             flow._import_legacy()
             return flow
-        except BaseException:
+        except BaseException as exc:
             conn.close()
+            if isinstance(exc, sqlite3.DatabaseError):  # e.g. a damaged file, read past its header
+                raise cannot_open(path, exc) from exc
             raise
 
     def close(self) -> None:
@@ -137,7 +141,7 @@ class Workflow(Operations):
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.DatabaseError as exc:
-            raise StorageError(_("the database cannot be written: {error}").format(error=exc)) from exc
+            raise cannot_write(self.path, exc, begun=False) from exc
         try:
             self._reader.refresh()
             yield self._reader
@@ -147,7 +151,7 @@ class Workflow(Operations):
                 self.conn.execute("ROLLBACK")
             self._reader.forget()
             if isinstance(exc, sqlite3.DatabaseError):
-                raise StorageError(_("the database cannot be written, nothing was: {error}").format(error=exc)) from exc
+                raise cannot_write(self.path, exc) from exc
             raise
 
     def _notify(self, events: Sequence[Event]) -> None:
