@@ -154,8 +154,8 @@ class CampaignOperations:
         (every version ever attached). The count is of values and files.
         """
         before = self._personal_count(identity)
-        [event] = self._run(ErasePersonalData(identity, reason, self._actor(actor)))
-        return before + len(event.data["files"])
+        events = self._run(ErasePersonalData(identity, reason, self._actor(actor)))
+        return before + len(events[0].data["files"]) + sum(len(e.data.get("targets", ())) for e in events[1:])
 
     def erase_committee_member(self, name: str, *, reason: str, actor: str = "") -> int:
         """Erase a person's name from every committee session; returns how many places changed."""

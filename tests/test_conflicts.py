@@ -200,3 +200,15 @@ def test_junk_board_input_is_refused_before_anything_is_written(flow: Any) -> No
     with pytest.raises(InvalidInput):
         Member("Paul", "elus", "ami-1")
     assert flow.head() == head
+
+
+def test_rule_erasing_an_applicant_erases_the_chair_s_reasons_on_its_dossiers(flow: Any) -> None:
+    ref = _instructed(flow)
+    flow.record_session(_session())
+    flow.rule_conflict(ref, SESSION_ID, "Hélène Lefèvre", confirmed=True, reason="Mme Lefèvre, trésorière de l'asso.")
+    erased = flow.erase_personal_data(flow.get(ref).applicant.identity, reason="demande de l'association")
+    assert erased > 0
+    [ruling] = flow._view().rulings(CAMPAIGN.id).values()
+    assert ruling.reason == "" and ruling.confirmed  # the ruling stays, its words go
+    assert not any("trésorière de l'asso" in str(v) for e in flow.iter_journal() for v in e.personal.values())
+    assert flow.verify() is None

@@ -122,7 +122,7 @@ def decide(view: View, command: Command, now: datetime) -> list[Event]:
         case CopyDrafts():
             return _copy_drafts(view, command, now)
         case ErasePersonalData():
-            return [records.erase_personal_data(view, command, now)]
+            return records.erase_personal_data(view, command, now)
         case EraseMember():
             return records.erase_member(view, command, now)
         case AddCampaign():

@@ -278,7 +278,7 @@ def record_financial_report(view: View, command: RecordFinancialReport, now: dat
 # -- personal data (RGPD) ----------------------------------------------------------
 
 
-def erase_personal_data(view: View, command: ErasePersonalData, now: datetime) -> Event:
+def erase_personal_data(view: View, command: ErasePersonalData, now: datetime) -> list[Event]:
     dossiers = view.applicant_dossiers(command.identity)
     if not dossiers:
         raise NotFound(_("no applicant {identity!r} (identities look like siren:…, rna:… or name:…)").format(
@@ -296,7 +296,17 @@ def erase_personal_data(view: View, command: ErasePersonalData, now: datetime) -
             if document or (personal and not view.file_shared(sha256, command.identity)):
                 files.add(sha256)
     data = {"applicant": command.identity, "dossiers": [d.reference for d in dossiers], "files": sorted(files)}
-    return Event(Kind.PERSONAL_DATA_ERASED, None, None, now, command.actor, data, {"reason": command.reason})
+    events = [Event(Kind.PERSONAL_DATA_ERASED, None, None, now, command.actor, data, {"reason": command.reason})]
+    # The chair's reasons on conflicts with the applicant's dossiers are free texts that may name its people: they
+    # go too, as a committee member's erasure takes them (the rulings themselves stay).
+    refs = {d.reference for d in dossiers}
+    targets = [{"campaign": d.campaign_id, "ruling": key, "path": "reason"}
+               for d in dossiers for key, ruling in view.rulings(d.campaign_id).items()
+               if ruling.dossier == d.reference and ruling.reason and ruling.dossier in refs]
+    if targets:
+        events.append(Event(Kind.MEMBER_ERASED, None, None, now, command.actor, {"targets": targets},
+                            {"reason": command.reason}))
+    return events
 
 
 def _retained(view: View, dossiers: list[Dossier], now: datetime) -> list[str]:
