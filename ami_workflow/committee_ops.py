@@ -64,8 +64,11 @@ class CommitteeOperations:
         """The chair confirms (the member is recused from the dossier) or dismisses a possible conflict, with the
         reason (a personal value, kept outside the chain); refused when no such conflict is open."""
         self._run(RuleConflict(reference, session, member, confirmed, reason, self._actor(actor)))
-        return next(c for c in self.conflicts(session=session, campaign_id=self.get(reference).campaign_id)
-                    if c.dossier == reference and c.name == member)
+        dossier = self.get(reference)
+        view = self._view()
+        sitting = view.sessions(dossier.campaign_id)[session]
+        return next(c for c in conflicts_at(sitting, reference, dossier.board, view.rulings(dossier.campaign_id))
+                    if c.name == member)
 
     def conflicts(self, *, session: str | None = None, campaign_id: str | None = None) -> list[Conflict]:
         """The possible conflicts of interest of the campaign's sessions (or of one), open, confirmed or dismissed:

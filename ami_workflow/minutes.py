@@ -26,6 +26,7 @@ from .notices import letterhead
 from .protocol import Backend
 from .render import render_html, render_pdf
 from .scoring import ScoreSheet, result
+from .whatif import jury_proposals
 
 __all__ = ["build", "render"]
 
@@ -157,13 +158,9 @@ def _proposals(flow: Backend, campaign: Campaign, heard: Sequence[Dossier], rank
     rows = []
     proposed_refs = []
     total = Decimal(0)
+    approvals = jury_proposals(flow, {d.reference for d in heard})  # one pass over the journal
     for dossier in sorted(heard, key=lambda d: (ranks.get(d.reference, 10**9), d.reference)):
-        proposed = None
-        for event in flow.history(dossier.reference):
-            if event.trigger == "approve":
-                proposed = Decimal(str(event.data["amount"]))
-            elif event.trigger == "reject":
-                proposed = None
+        proposed = approvals[dossier.reference][0] if dossier.reference in approvals else None
         if proposed is not None:
             total += proposed
             proposed_refs.append(dossier.reference)

@@ -35,7 +35,7 @@ from .scoring import ranking
 from .shown import shown
 from .states import State
 
-__all__ = ["Changes", "Comparison", "Outcome", "whatif"]
+__all__ = ["Changes", "Comparison", "Outcome", "jury_proposals", "whatif"]
 
 
 def _optional_euros(value: object) -> Decimal | None:
@@ -129,7 +129,7 @@ def _heard(dossier: Dossier) -> bool:
     return dossier.hearing is not None and dossier.instruction is not None and dossier.state != State.WITHDRAWN
 
 
-def _proposals(flow: Backend, references: set[str]) -> dict[str, tuple[Decimal, bool]]:
+def jury_proposals(flow: Backend, references: set[str]) -> dict[str, tuple[Decimal, bool]]:
     """Each dossier's last approval by the jury: its amount, and whether the jury set it by hand (a single
     approval, or a list under the ``committee`` policy), from one pass over the journal."""
     found: dict[str, tuple[Decimal, bool]] = {}
@@ -157,7 +157,7 @@ def whatif(flow: Backend, campaign_id: str | None = None, changes: Changes | Non
     cid = campaign_id or flow.campaign.id
     campaign = _changed_campaign(flow.get_campaign(cid), changes)
     heard = [d for d in flow.dossiers(campaign_id=cid) if _heard(d)]
-    proposals = _proposals(flow, {d.reference for d in heard})
+    proposals = jury_proposals(flow, {d.reference for d in heard})
     policy = campaign.funding.allocation
     kept = {ref: amount for ref, (amount, by_hand) in proposals.items() if by_hand or policy.policy == "committee"}
     claims: list[tuple[str, Decimal]] = []

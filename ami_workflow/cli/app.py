@@ -30,6 +30,7 @@ from ..i18n import (
     CLICK_DOMAIN,
     LANGUAGES,
     LOCALE_DIR,
+    N_,
     _,
     current_language,
     format_day,
@@ -259,6 +260,25 @@ def _instant(value: str | None) -> datetime | None:
     from ..calendar import parse_instant
 
     return None if value is None else parse_instant(value)
+
+
+#: What each ``A=B`` option takes, in words (translated when shown), its separator, and whether the first part
+#: ends at the last one (a name may hold the other separator) or at the first (a motivation may hold it).
+_SHAPES: dict[str, tuple[str, str, bool]] = {
+    "--member": (N_("NAME:CATEGORY"), ":", True), "--declares": (N_("NAME=DOSSIER"), "=", True),
+    "--board": (N_("NAME=ROLE"), "=", True), "--bureau": (N_("NAME=ROLE"), "=", True),
+    "--mark": (N_("CRITERION=MARK"), "=", True), "--amount": (N_("DOSSIER=EUROS"), "=", False),
+    "--refuse": (N_("DOSSIER=MOTIVATION"), "=", False),
+}
+
+
+def _pair(item: str, option: str) -> tuple[str, str]:
+    """The two parts of an ``A=B`` option's value, stripped; :class:`InvalidInput` naming its shape otherwise."""
+    shape, separator, at_last = _SHAPES[option]
+    first, sep, second = item.rpartition(separator) if at_last else item.partition(separator)
+    if not sep or not first.strip() or not second.strip():
+        raise InvalidInput(_("{option} takes {shape}, not {item!r}").format(option=option, shape=_(shape), item=item))
+    return first.strip(), second.strip()
 
 
 def _day(value: str) -> date:

@@ -8,21 +8,8 @@ from collections.abc import Sequence
 import click
 
 from ..errors import InvalidInput
-from ..i18n import N_, _, format_day, ngettext
-from .app import _actor_option, _day, _emit, _State, _table, main
-
-#: What each option takes, in words (translated when shown), and the separator of its two parts.
-_SHAPES = {"--member": (N_("NAME:CATEGORY"), ":"), "--declares": (N_("NAME=DOSSIER"), "="),
-           "--board": (N_("NAME=ROLE"), "="), "--bureau": (N_("NAME=ROLE"), "="), "--mark": (N_("CRITERION=MARK"), "=")}
-
-
-def _pair(item: str, option: str) -> tuple[str, str]:
-    """The option's two parts, split at the last separator (a name may hold the other one)."""
-    shape, separator = _SHAPES[option]
-    name, sep, value = item.rpartition(separator)
-    if not sep or not name.strip() or not value.strip():
-        raise InvalidInput(_("{option} takes {shape}, not {item!r}").format(option=option, shape=_(shape), item=item))
-    return name.strip(), value.strip()
+from ..i18n import _, format_day, ngettext
+from .app import _actor_option, _day, _emit, _pair, _State, _table, main
 
 
 @main.command()

@@ -6,9 +6,8 @@ from collections.abc import Sequence
 
 import click
 
-from ..errors import InvalidInput
 from ..i18n import _, format_day, ngettext
-from .app import _actor_option, _day, _period, _State, main
+from .app import _actor_option, _day, _pair, _period, _State, main
 
 # -- campaign decisions ----------------------------------------------------------
 
@@ -48,8 +47,8 @@ def deliberation(state: _State, reference: str, day: str, dossiers: Sequence[str
     from ..decisions import Deliberation
     from ..money import parse_decimal
 
-    given = dict(_split(item, "--amount") for item in amounts)
-    motivations = dict(_split(item, "--refuse") for item in refusals)
+    given = dict(_pair(item, "--amount") for item in amounts)
+    motivations = dict(_pair(item, "--refuse") for item in refusals)
     with state.flow() as flow:
         refs = list(dossiers) + [r for r in given if r not in dossiers]
         if all_approved:
@@ -64,13 +63,6 @@ def deliberation(state: _State, reference: str, day: str, dossiers: Sequence[str
     if motivations:
         click.echo(ngettext("and refuses {count} proposal", "and refuses {count} proposals", len(motivations))
                    .format(count=len(motivations)))
-
-
-def _split(item: str, option: str) -> tuple[str, str]:
-    reference, sep, value = item.partition("=")
-    if not sep or not reference.strip() or not value.strip():
-        raise InvalidInput(_("{option} takes DOSSIER=VALUE, not {item!r}").format(option=option, item=item))
-    return reference.strip(), value.strip()
 
 
 @main.command()

@@ -422,15 +422,16 @@ def deliberation_record(data: Mapping[str, Any]) -> Deliberation:
     return deliberation
 
 
-def enforceable(deliberations: list[Deliberation], data: Mapping[str, Any]) -> None:
-    """Set the enforceable day of the deliberation of ``data`` (a ``deliberation_enforceable`` event's), in place."""
-    for i, deliberation in enumerate(deliberations):
-        if deliberation.reference == data["reference"]:
-            deliberations[i] = attrs.evolve(deliberation, enforceable_on=date.fromisoformat(data["day"]))
+def enforceable(deliberation: Deliberation, data: Mapping[str, Any]) -> Deliberation:
+    """``deliberation`` enforceable from the day of ``data`` (a ``deliberation_enforceable`` event's), if it is the
+    one named there."""
+    if deliberation.reference != data["reference"]:
+        return deliberation
+    return attrs.evolve(deliberation, enforceable_on=date.fromisoformat(data["day"]))
 
 
 def _enforceable(place: _Campaign, world: World, event: Event) -> None:
-    enforceable(place.deliberations, event.data)
+    place.deliberations = [enforceable(d, event.data) for d in place.deliberations]
 
 
 def _deliberation(place: _Campaign, world: World, event: Event) -> None:

@@ -300,9 +300,9 @@ def erase_personal_data(view: View, command: ErasePersonalData, now: datetime) -
     # The chair's reasons on conflicts with the applicant's dossiers are free texts that may name its people: they
     # go too, as a committee member's erasure takes them (the rulings themselves stay).
     refs = {d.reference for d in dossiers}
-    targets = [{"campaign": d.campaign_id, "ruling": key, "path": "reason"}
-               for d in dossiers for key, ruling in view.rulings(d.campaign_id).items()
-               if ruling.dossier == d.reference and ruling.reason and ruling.dossier in refs]
+    targets = [{"campaign": cid, "ruling": key, "path": "reason"}
+               for cid in sorted({d.campaign_id for d in dossiers}) for key, ruling in view.rulings(cid).items()
+               if ruling.dossier in refs and ruling.reason]
     if targets:
         events.append(Event(Kind.MEMBER_ERASED, None, None, now, command.actor, {"targets": targets},
                             {"reason": command.reason}))

@@ -266,7 +266,7 @@ def _project_record(conn: sqlite3.Connection, event: Event) -> None:
             [(cid, deliberation.reference, deliberation.day.isoformat(), ref) for ref in deliberation.dossiers],
         )
     elif event.kind is Kind.DELIBERATION_ENFORCEABLE:
-        _update_deliberation(conn, cid, data["reference"], lambda d: enforceable_one(d, data))
+        _update_deliberation(conn, cid, data["reference"], functools.partial(enforceable, data=data))
     elif event.kind is Kind.CONVENTION_RECORDED:
         _record(conn, cid, "convention", data["convention"]["dossier"], data["convention"], replace=True)
     elif event.kind is Kind.FINANCIAL_REPORT_RECORDED:
@@ -283,12 +283,6 @@ def _project_record(conn: sqlite3.Connection, event: Event) -> None:
 _MEMBER_TEXTS: Mapping[str, tuple[type[Any], str]] = {"score": (ScoreSheet, "opinion"), "ruling": (Ruling, "reason")}
 
 
-def enforceable_one(deliberation: Deliberation, data: Mapping[str, Any]) -> Deliberation:
-    held = [deliberation]
-    enforceable(held, data)
-    return held[0]
-
-
 def _update_deliberation(conn: sqlite3.Connection, cid: str, reference: str,
                          change: Callable[[Deliberation], Deliberation]) -> None:
     row = conn.execute("SELECT data FROM records WHERE campaign_id = ? AND kind = 'deliberation' AND key = ?",
@@ -298,15 +292,11 @@ def _update_deliberation(conn: sqlite3.Connection, cid: str, reference: str,
                  (plain_json(plain(deliberation)), cid, reference))
 
 
-def _erased_councillor(deliberation: Deliberation, target: Mapping[str, Any]) -> Deliberation:
-    return erased_councillor(deliberation, target)
-
-
 def _erase_members(conn: sqlite3.Connection, event: Event) -> None:
     for target in event.data["targets"]:
         if "deliberation" in target:  # a councillor who did not take part in a deliberation
             cid, reference = target["campaign"], target["deliberation"]
-            _update_deliberation(conn, cid, reference, functools.partial(_erased_councillor, target=target))
+            _update_deliberation(conn, cid, reference, functools.partial(erased_councillor, target=target))
             conn.execute(
                 "UPDATE personal_values SET value = NULL, salt = '', erased_at = ? WHERE subject = ? AND path = ?",
                 (event.at.isoformat(), f"deliberation:{cid}:{reference}", target["path"]),
