@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     )
     from .backend import BatchResult
     from .board import BoardMember
+    from .budget import Budget
     from .calendar import (
         PARIS,
         Calendar,
@@ -116,6 +117,7 @@ __all__ = [
     "Application",
     "BatchResult",
     "BoardMember",
+    "Budget",
     "CATALOGUE",
     "CEILING_RULES",
     "Calendar",
@@ -209,6 +211,7 @@ _HOMES: dict[str, tuple[str, ...]] = {
     ),
     "backend": ("BatchResult",),
     "board": ("BoardMember",),
+    "budget": ("Budget",),
     "calendar": (
         "PARIS", "Calendar", "CalendarAmendment", "Clock", "FixedClock", "SystemClock", "Window",
         "financial_report_due", "to_paris",

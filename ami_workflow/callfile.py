@@ -30,6 +30,7 @@ from stdnum.fr import siren as _siren
 from stdnum.fr import siret as _siret
 
 from .boundary import checked
+from .budget import PRODUCT_LINES
 from .campaign import ALLOCATION_POLICIES, DATE_POLICIES, FORMAT, PIECE_MAX_BYTES, Campaign
 from .checks import LINE_MAX, TEXT_MAX, file_path
 from .codec import converter, describe_error, first_problem
@@ -40,7 +41,10 @@ from .i18n import N_, _
 from .rules import SHORTFALLS
 from .shown import shown
 
-__all__ = ["DEFAULT_CALL", "IDENTITY_FIELDS", "bundled_calls", "check_campaign", "load_campaign", "parse_campaign"]
+__all__ = [
+    "DEFAULT_CALL", "IDENTITY_FIELDS", "SUBSIDY_LINES", "bundled_calls", "check_campaign", "load_campaign",
+    "parse_campaign",
+]
 
 #: The call used when none is named and no database holds one: the 2021 AMI « Cohésion sociale ».
 DEFAULT_CALL = "ami-cohesion-sociale-2021"
@@ -214,12 +218,30 @@ def check_campaign(campaign: Campaign) -> list[tuple[str, str]]:
                                      field=shown(bad[0]), fields=", ".join(IDENTITY_FIELDS))))
     if campaign.funding.financial_report_months < 0:
         problems.append(("funding.financial_report_months", _("must not be negative")))
+    problems += _budget_problems(campaign)
     problems += _limit_problems(campaign)
     if campaign.call.year != campaign.envelope.year:
         years = _("the envelope's year {envelope} is not the call's year {call}").format(
             envelope=campaign.envelope.year, call=campaign.call.year)
         problems.append(("envelope.year", years))
     return problems
+
+
+def _budget_problems(campaign: Campaign) -> list[tuple[str, str]]:
+    """The funder's line of the forecast budget is a subsidy line of the CERFA n° 12156 form."""
+    line = campaign.funding.budget_line
+    if not isinstance(line, str):
+        return [("funding.budget_line", _("must be a text, not {value!r}").format(value=shown(line)))]
+    if line and line not in SUBSIDY_LINES:
+        return [("funding.budget_line", _("unknown subsidy line {line!r}: the lines are {lines}").format(
+            line=shown(line), lines=", ".join(SUBSIDY_LINES)))]
+    if not isinstance(campaign.funding.budget_required, bool):
+        return [("funding.budget_required", _("must be true or false"))]
+    return []
+
+
+#: The product lines of the CERFA n° 12156 budget that a funder's subsidy goes on (``funding.budget_line``).
+SUBSIDY_LINES = tuple(key for key in PRODUCT_LINES if key.startswith("74."))
 
 
 def _limit_problems(campaign: Campaign) -> list[tuple[str, str]]:

@@ -281,6 +281,11 @@ class Funding:
     """The compte rendu financier is due this many months after the end of the year of the grant."""
     financial_report_legal_basis: str = ""
     allocation: Allocation = Allocation()
+    budget_line: str = ""
+    """The product line of the forecast budget (CERFA n° 12156) that holds the amount requested from this funder,
+    such as ``"74.epci"`` for an intercommunalité; ``""`` checks no line."""
+    budget_required: bool = False
+    """Whether an application needs its forecast budget at ``submit``."""
 
     def criterion_keys(self) -> frozenset[str]:
         return frozenset(c.key for c in self.criteria)

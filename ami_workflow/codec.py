@@ -32,9 +32,12 @@ from cattrs.errors import (
     ForbiddenExtraKeysError,
     IterableValidationError,
 )
+from cattrs.gen import make_dict_unstructure_fn, override
 
+from .budget import Budget
 from .calendar import Calendar, Window, parse_instant
 from .campaign import Allocation, Criterion, Funding
+from .dossier import Application
 from .errors import InvalidInput, InvalidType
 from .i18n import _
 from .money import parse_decimal
@@ -142,6 +145,12 @@ def _make_converter() -> cattrs.Converter:
         return Funding(**data)
 
     conv.register_structure_hook(Funding, structure_funding)
+    conv.register_structure_hook(Budget, lambda v, _cls: _structure_budget(v))
+    conv.register_unstructure_hook(Budget, lambda b: {
+        "charges": {k: str(v) for k, v in b.charges.items()}, "products": {k: str(v) for k, v in b.products.items()}})
+    # An application without a budget keeps the text it had before budgets existed (journals, digests).
+    conv.register_unstructure_hook(
+        Application, make_dict_unstructure_fn(Application, conv, budget=override(omit_if_default=True)))
     conv.register_structure_hook(WorkflowSpec, lambda v, _cls: parse_workflow(v))
     conv.register_unstructure_hook(
         WorkflowSpec,
@@ -158,6 +167,8 @@ def _make_converter() -> cattrs.Converter:
             "financial_report_months": f.financial_report_months,
             "financial_report_legal_basis": f.financial_report_legal_basis,
             "allocation": conv.unstructure(f.allocation),
+            "budget_line": f.budget_line,
+            "budget_required": f.budget_required,
         },
     )
     return conv
@@ -168,6 +179,16 @@ def _decimal_passthrough(value: Any) -> Decimal:
     if isinstance(value, (Decimal, int, str)) and not isinstance(value, bool):
         return parse_decimal(value, "number")
     raise TypeError(_("expected a number written as a string or an int, got {value!r}").format(value=shown(value)))
+
+
+def _structure_budget(value: Any) -> Budget:
+    """A budget from ``{"charges": {line: amount}, "products": {line: amount}}`` (both tables optional)."""
+    if not isinstance(value, Mapping):
+        raise TypeError(_("a budget is a table of 'charges' and 'products', not {value!r}").format(value=shown(value)))
+    extra = set(value) - {"charges", "products"}
+    if extra:
+        raise ValueError(_("unknown keys: {keys}").format(keys=', '.join(sorted(map(str, extra)))))
+    return Budget(charges=value.get("charges", {}), products=value.get("products", {}))
 
 
 def _structure_date(value: Any, _cls: type) -> date:

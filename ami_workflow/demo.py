@@ -10,6 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from .budget import Budget
 from .calendar import PARIS, FixedClock, Window
 from .callfile import load_campaign
 from .campaign import Campaign
@@ -45,6 +46,8 @@ SAMPLE_APPLICATION = Application(
     women=60,
     sourcing="Relais des centres sociaux et des collèges du quartier.",
     cofunding=(CoFunding("Département du Pas-de-Calais", Decimal("6000.00")),),
+    budget=Budget(charges={"60": "6000.00", "61": "4000.00", "64": "30000.00", "86": "2000.00"},
+                  products={"74.epci": "30000.00", "74.departement": "6000.00", "75": "4000.00", "87": "2000.00"}),
 )
 
 

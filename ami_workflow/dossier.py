@@ -15,6 +15,7 @@ from decimal import Decimal
 import attrs
 
 from .board import BoardMember
+from .budget import Budget
 from .calendar import to_paris
 from .checks import instance_of, optional_free_text, optional_text, required_text, sequence_of
 from .errors import InvalidInput, InvalidType
@@ -152,10 +153,14 @@ class Application:
     sourcing: str | None = attrs.field(default=None, converter=optional_free_text)
     cofunding: tuple[CoFunding, ...] = attrs.field(default=(), converter=_cofunding)
     description: str | None = attrs.field(default=None, converter=optional_free_text)
+    budget: Budget | None = None
+    """The forecast budget on the lines of the CERFA n° 12156 form; its ``total`` is the « montant total »."""
 
     def __attrs_post_init__(self) -> None:
         if self.period is not None and not isinstance(self.period, Period):
             raise InvalidInput(_("period must be a Period, not {period!r}").format(period=shown(self.period)))
+        if self.budget is not None and not isinstance(self.budget, Budget):
+            raise InvalidInput(_("budget must be a Budget, not {budget!r}").format(budget=shown(self.budget)))
 
     @property
     def other_funding(self) -> Decimal:

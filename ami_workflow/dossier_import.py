@@ -15,7 +15,10 @@ campaign, is refused. A JSON entry without a reference is created every time: gi
 - the columns: ``reference`` and ``applicant`` (the applicant's name) are required; then ``kind`` (default
   ``association``), ``siren``, ``siret``, ``rna``, ``iban``, ``representative``, ``title``, ``description``,
   ``axis``, ``qpv``, ``period_start``, ``period_end``, ``total_cost``, ``requested``, ``participants``,
-  ``qpv_residents``, ``young``, ``women``, ``sourcing``; the export's computed columns (``campaign``, ``state``,
+  ``qpv_residents``, ``young``, ``women``, ``sourcing``; the forecast budget, one column per line of the CERFA
+  n° 12156 form that the action uses, named ``budget_`` and the line (``budget_60``, ``budget_64``,
+  ``budget_74.epci``, ``budget_86``, ``budget_87``: the line says whether it is a charge or a product, see
+  :mod:`ami_workflow.budget`); the export's computed columns (``campaign``, ``state``,
   ``ceiling``, ``proposed``, ``approved``, ``paid``, ``submitted_at``) are ignored, so that an exported file
   can be imported; any other column is refused.
 
@@ -35,6 +38,7 @@ from typing import Any
 
 import attrs
 
+from .budget import CHARGE_LINES, PRODUCT_LINES, Budget
 from .campaign import Campaign
 from .cells import plain_text
 from .codec import structure_record
@@ -59,9 +63,11 @@ _AMOUNTS = ("total_cost", "requested")
 _COUNTS = ("participants", "qpv_residents", "young", "women")
 _IDENTIFIERS = ("siren", "siret", "rna", "iban")
 _IGNORED = ("campaign", "state", "ceiling", "proposed", "approved", "paid", "submitted_at")
+#: The forecast budget's columns: ``budget_`` and a line of the CERFA n° 12156 form, charges then products.
+_BUDGET = {f"budget_{key}": key for key in (*CHARGE_LINES, *PRODUCT_LINES)}
 #: The columns :func:`read_csv` takes, in the order it lists them.
 CSV_COLUMNS: tuple[str, ...] = (("reference", *_APPLICANT, *_TEXTS, "qpv", "period_start", "period_end")
-                                + _AMOUNTS + _COUNTS)
+                                + _AMOUNTS + _COUNTS + tuple(_BUDGET))
 _FR_DAY = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
 _MOST_PROBLEMS = 50
 
@@ -112,6 +118,16 @@ def _line_entry(cells: dict[str, str], campaign: Campaign) -> tuple[Entry | None
                 application[column] = _count(cells[column])
             except InvalidInput as exc:
                 problems.append((column, str(exc)))
+    budget = {column: cells[column] for column in _BUDGET if cells.get(column)}
+    if budget:
+        lines = {}
+        for column, cell in budget.items():
+            try:
+                lines[_BUDGET[column]] = euros(cell, column)
+            except InvalidInput as exc:
+                problems.append((column, str(exc)))
+        application["budget"] = Budget(charges={k: v for k, v in lines.items() if k in CHARGE_LINES},
+                                       products={k: v for k, v in lines.items() if k in PRODUCT_LINES})
     days: dict[str, date] = {}
     for column in ("period_start", "period_end"):
         if cells.get(column):

@@ -17,12 +17,13 @@ import attrs
 from stdnum import iban as _iban
 
 from .boundary import checked
+from .budget import line_label
 from .calendar import Calendar, paris_date, window_words
 from .campaign import Campaign
 from .committee import CommitteeSession, session_problems
 from .conflicts import Ruling, conflicts_at, hearing_problems
 from .decisions import Convention, Deliberation
-from .dossier import Dossier
+from .dossier import Application, Dossier
 from .i18n import N_, _, format_day, format_decimal, format_money
 from .money import ZERO
 from .pieces import missing_pieces
@@ -51,6 +52,7 @@ __all__ = [
     "context_reads",
     "dossier_ceiling",
     "eligibility_problems",
+    "forecast_budget_problems",
     "run_guards",
 ]
 
@@ -137,6 +139,9 @@ def submission_content(g: GuardInput) -> list[str]:
     Also: the sourcing when the call requires it (« préciser les modalités de mobilisation et de
     ciblage de ces derniers »), no more QPV residents, young people or women than participants,
     an amount requested above 0, and that amount plus the other co-funding within the total cost.
+    The forecast budget (CERFA n° 12156, « Budget du projet »), when given or required by the call
+    (``funding.budget_required``), is balanced, its total is the total cost (« Montant total ») and
+    its line for the funder (``funding.budget_line``) is the amount requested.
     """
     app = g.dossier.application
     campaign = g.campaign
@@ -166,6 +171,25 @@ def submission_content(g: GuardInput) -> list[str]:
               "total cost ({cost})").format(requested=format_money(app.requested),
                                             others=format_money(app.other_funding), cost=format_money(app.total_cost))
         )
+    return reasons + forecast_budget_problems(app, campaign)
+
+
+def forecast_budget_problems(app: Application, campaign: Campaign) -> list[str]:
+    """Why the application's forecast budget does not hold, in plain words (none when it holds)."""
+    budget = app.budget
+    if budget is None:
+        if campaign.funding.budget_required:
+            return [_("missing: the forecast budget, by the lines of the CERFA n° 12156 form (field `budget`)")]
+        return []
+    reasons = budget.problems()
+    if app.total_cost is not None and budget.total != app.total_cost:
+        reasons.append(_("the forecast budget's total ({total}) is not the action's total cost ({cost})").format(
+            total=format_money(budget.total), cost=format_money(app.total_cost)))
+    key = campaign.funding.budget_line
+    if key and app.requested is not None and budget.line(key) != app.requested:
+        reasons.append(_("the forecast budget's line « {line} » ({amount}) is not the amount requested "
+                         "({requested})").format(line=line_label(key), amount=format_money(budget.line(key)),
+                                                  requested=format_money(app.requested)))
     return reasons
 
 

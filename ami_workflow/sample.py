@@ -26,6 +26,7 @@ from stdnum import iban as _iban
 from stdnum import luhn
 
 from .board import BoardMember
+from .budget import Budget
 from .calendar import PARIS, FixedClock
 from .campaign import Campaign
 from .committee import CommitteeSession, Member
@@ -135,26 +136,40 @@ def sample_dossiers(campaign: Campaign, seed: int = 2021, count: int = 30) -> li
             legal_representative=rng.choice(_SIGNERS),
         )
         start = date(2021, rng.choice([7, 9, 10]), 1)
+        requested = (cost * share / 100).quantize(Decimal("1"))
+        state_share = (cost * Decimal("0.2")).quantize(Decimal("1")) if i % 3 == 0 else Decimal(0)
         application = Application(
             title=rng.choice(_TITLES[axis]),
             axis=axis,
             qpv_codes=tuple(sorted(rng.sample(codes, rng.choice([1, 1, 2])))),
             period=Period(start, date(start.year + 1, start.month - 1 if start.month > 1 else 12, 28)),
             total_cost=cost,
-            requested=(cost * share / 100).quantize(Decimal("1")),
+            requested=requested,
             participants=participants,
             qpv_residents=residents,
             young=participants * rng.randrange(20, 70) // 100,
             women=participants * rng.randrange(30, 70) // 100,
             sourcing="Repérage par les centres sociaux, les bailleurs et les collèges du quartier; porte-à-porte.",
-            cofunding=(
-                CoFunding("État (crédits Politique de la Ville)", (cost * Decimal("0.2")).quantize(Decimal("1"))),
-            )
-            if i % 3 == 0
-            else (),
+            cofunding=(CoFunding("État (crédits Politique de la Ville)", state_share),) if state_share else (),
+            budget=_forecast(cost, requested, state_share),
         )
         out.append(SampleDossier(applicant, application, scenario, criteria))
     return out
+
+
+def _forecast(cost: Decimal, requested: Decimal, state: Decimal) -> Budget:
+    """A balanced CERFA n° 12156 budget of ``cost``: purchases, outside services, staff, volunteering in kind;
+    the CALL's ``requested`` on line 74 EPCI, the State's share, the association's own funds and the commune
+    for the rest."""
+    purchases, services = (cost * Decimal("0.15")).quantize(Decimal("1")), (cost * Decimal("0.1")).quantize(
+        Decimal("1"))
+    own = min(cost - requested - state, (cost * Decimal("0.05")).quantize(Decimal("1")))
+    volunteering = Decimal(1500)
+    return Budget(
+        charges={"60": purchases, "61": services, "64": cost - purchases - services, "86": volunteering},
+        products={"74.epci": requested, "74.etat": state, "74.commune": cost - requested - state - own, "75": own,
+                  "87": volunteering},
+    )
 
 
 def _at(month: int, day: int, hour: int = 10, year: int = 2021) -> datetime:

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from hypothesis import strategies as st
 
+from ami_workflow.budget import CHARGE_LINES, IN_KIND_CHARGES, IN_KIND_PRODUCTS, PRODUCT_LINES, Budget
 from ami_workflow.calendar import PARIS
 from ami_workflow.money import CENT, MAX_AMOUNT
 
@@ -55,3 +56,41 @@ def instants_between(start: date, end: date) -> st.SearchStrategy[datetime]:
         st.integers(8, 19),
         st.integers(0, 59),
     )
+
+
+def _split(cents: int, parts: int) -> st.SearchStrategy[list[int]]:
+    """``cents`` cut into ``parts`` whole numbers of cents (each 0 or more) that add up to it exactly."""
+    if parts == 1:
+        return st.just([cents])
+    cuts = st.lists(st.integers(0, cents), min_size=parts - 1, max_size=parts - 1).map(sorted)
+    return cuts.map(lambda c: [b - a for a, b in zip([0, *c], [*c, cents], strict=True)])
+
+
+def _lines(keys: list[str], amount: Decimal) -> st.SearchStrategy[dict[str, Decimal]]:
+    """``amount`` spread over the lines ``keys``."""
+    return _split(int(amount * 100), len(keys)).map(
+        lambda parts: {k: Decimal(p) / 100 for k, p in zip(keys, parts, strict=True)})
+
+
+def forecast_budgets(total: Decimal, requested: Decimal, funder_line: str = "74.epci") -> st.SearchStrategy[Budget]:
+    """Balanced CERFA n° 12156 budgets whose total is ``total`` and whose ``funder_line`` is ``requested``: the
+    charges spread over some of the form's lines, the rest of the products over other funders and resources, and
+    as much in kind received (87) as used (86)."""
+    charge_keys = [k for k in CHARGE_LINES if k != IN_KIND_CHARGES]
+    product_keys = [k for k in PRODUCT_LINES if k not in (IN_KIND_PRODUCTS, funder_line)]
+    return st.builds(
+        lambda charges, products, in_kind: Budget(
+            charges={**charges, IN_KIND_CHARGES: in_kind},
+            products={**products, funder_line: requested, IN_KIND_PRODUCTS: in_kind}),
+        st.lists(st.sampled_from(charge_keys), min_size=1, max_size=5, unique=True).flatmap(
+            lambda keys: _lines(keys, total)),
+        st.lists(st.sampled_from(product_keys), min_size=1, max_size=4, unique=True).flatmap(
+            lambda keys: _lines(keys, total - requested)),
+        st.integers(0, 500_000).map(lambda c: Decimal(c) / 100),
+    )
+
+
+#: Balanced forecast budgets of any total (from 1 € to 500 000 €), the EPCI line at most that total.
+balanced_budgets = st.integers(100, 50_000_000).flatmap(
+    lambda cents: st.integers(0, cents).flatmap(
+        lambda asked: forecast_budgets(Decimal(cents) / 100, Decimal(asked) / 100)))

@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from stdnum.fr import siren as stdnum_siren
-from walk import LAUNCH, new_flow
+from walk import LAUNCH, forecast, new_flow
 from walk import at as move_to
 
 from ami_workflow import (
@@ -156,6 +156,8 @@ def application(**overrides: Any) -> Application:
         "sourcing": "Relais des centres sociaux et des collèges du quartier.",
     }
     values.update(overrides)
+    if "budget" not in overrides:
+        values["budget"] = forecast(values["total_cost"], values["requested"])
     return Application(**values)
 
 

@@ -167,6 +167,14 @@ qpv_residents = 80
 young = 50
 women = 50
 sourcing = "Centres sociaux"
+
+[application.budget.charges]
+"60" = "1000.00"
+"64" = "9000.00"
+
+[application.budget.products]
+"74.epci" = "5000.00"
+"74.etat" = "5000.00"
 """,
         encoding="utf-8",
     )

@@ -31,7 +31,7 @@ from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, rule
 from strategies import instants_between, paris
-from walk import new_flow
+from walk import forecast, new_flow
 
 from ami_workflow import (
     STANDARD_EDGES,
@@ -145,18 +145,20 @@ class CampaignMachine(RuleBasedStateMachine):
         with_pieces: bool = False,
     ) -> str:
         total = Decimal(cost)
+        requested = (total * share / 100).quantize(Decimal("1"))
         application = Application(
             title="Action",
             axis="education",
             qpv_codes=tuple(codes),
             period=Period(date(2021, 9, 1), date(2022, 6, 30)),
             total_cost=total,
-            requested=(total * share / 100).quantize(Decimal("1")),
+            requested=requested,
             participants=participants,
             qpv_residents=participants * residents_pct // 100,
             young=participants // 2,
             women=participants // 2,
             sourcing="Porte-à-porte et centres sociaux.",
+            budget=forecast(total, requested),
         )
         self.created += 1
         applicant = Applicant(f"Asso {self.created}", kind, iban=iban)

@@ -15,6 +15,7 @@ from typing import Any
 from ami_workflow import (
     Applicant,
     Application,
+    Budget,
     CommitteeSession,
     Deliberation,
     Member,
@@ -73,7 +74,19 @@ def application(**changes: Any) -> Application:
         "sourcing": "Centres sociaux et collèges.",
     }
     data.update(changes)
+    if "budget" not in changes:
+        data["budget"] = forecast(data["total_cost"], data["requested"])
     return Application(**data)
+
+
+def forecast(total: Decimal | None, requested: Decimal | None) -> Budget | None:
+    """A balanced forecast budget whose total is ``total`` and whose EPCI line is ``requested``: staff and
+    purchases, the State for the rest, and volunteering in kind (None when the two amounts cannot make one)."""
+    if total is None or requested is None or not 0 <= requested <= total:
+        return None
+    purchases = (total / 10).quantize(Decimal("0.01"))
+    return Budget(charges={"60": purchases, "64": total - purchases, "86": "500"},
+                  products={"74.epci": requested, "74.etat": total - requested, "87": "500"})
 
 
 def session() -> CommitteeSession:

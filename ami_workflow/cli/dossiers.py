@@ -13,9 +13,10 @@ from ..i18n import N_, _, format_decimal, format_money, ngettext
 from ..states import TRIGGERS, state_label, state_words, trigger_label
 
 if TYPE_CHECKING:
+    from ..budget import Budget
     from ..dossier import Dossier
 
-from .app import _actor_option, _day, _emit, _fail, _instant, _login, _money, _progress, _State, _table, main
+from .app import _actor_option, _day, _emit, _fail, _instant, _login, _money, _pair, _progress, _State, _table, main
 
 # -- dossiers --------------------------------------------------------------------
 
@@ -58,6 +59,10 @@ def _read_data_file(path: str) -> dict[str, Any]:
 @click.option("--young", type=int)
 @click.option("--women", type=int)
 @click.option("--sourcing")
+@click.option("--charge", "charges", multiple=True, metavar="LINE=EUROS",
+              help="A charge line of the forecast budget (CERFA n° 12156), e.g. 64=8000 (repeat for each line).")
+@click.option("--product", "products", multiple=True, metavar="LINE=EUROS",
+              help="A product line of the forecast budget, e.g. 74.epci=5000 (repeat for each line).")
 @click.option("--reference", help="A reference of your own (default: <campaign>-NNNN).")
 @_actor_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -81,6 +86,13 @@ def dossier_new(state: _State, /, source: str | None, reference: str | None, act
         application_data["qpv_codes"] = list(options["qpv"])
         if options["start"] or options["end"]:
             application_data["period"] = {"start": options["start"], "end": options["end"]}
+    if options["charges"] or options["products"]:
+        if source:
+            _fail(_("give the forecast budget in the file's [application.budget], or as --charge and --product"))
+        application_data["budget"] = {
+            "charges": dict(_pair(item, "--charge") for item in options["charges"]),
+            "products": dict(_pair(item, "--product") for item in options["products"]),
+        }
     applicant = structure_record({k: v for k, v in (applicant_data or {}).items()}, Applicant, "applicant")
     application = structure_record(
         {k: v for k, v in application_data.items() if v is not None}, Application, "application"
@@ -362,6 +374,8 @@ def dossier_show(state: _State, reference: str, at: str | None, as_json: bool, p
             title=app.title, axis=app.axis, qpv=" ".join(app.qpv_codes))
         yield "  " + _("cost {cost}, requested {requested}, ceiling now {ceiling}").format(
             cost=_money(app.total_cost) or "?", requested=_money(app.requested) or "?", ceiling=format_money(limit))
+        if app.budget is not None:
+            yield from _budget_lines(app.budget)
         if d.approved is not None:
             yield "  " + _("approved {approved}, paid {paid}").format(approved=format_money(d.approved),
                                                                      paid=format_money(d.paid))
@@ -387,6 +401,28 @@ def dossier_show(state: _State, reference: str, at: str | None, as_json: bool, p
                     reference=d.reference, trigger=trigger, options=" ".join(needed))
 
     _emit(data, as_json, lines)
+
+
+def _budget_lines(budget: Budget) -> Iterator[str]:
+    """The forecast budget by line of the CERFA n° 12156 form, each side with its total, in kind apart."""
+    from ..budget import IN_KIND_CHARGES, IN_KIND_PRODUCTS, line_label
+
+    sides = ((_("charges"), budget.charges, IN_KIND_CHARGES, _("total charges"), budget.total),
+             (_("products"), budget.products, IN_KIND_PRODUCTS, _("total products"), budget.total_products))
+    rows = [(f"      {line_label(key)}", format_money(amount)) for _side, lines, _kind, _total, _sum in sides
+            for key, amount in lines.items()]
+    width = max(len(label) for label, _amount in [*rows, ("      " + _("total products"), "")])
+    yield "  " + _("forecast budget (CERFA n° 12156):")
+    for side, lines, in_kind, total_words, total in sides:
+        yield "    " + side + ":"
+        for key, amount in lines.items():
+            if key != in_kind:
+                yield f"      {line_label(key):<{width - 6}}  {format_money(amount):>15}"
+        yield f"      {total_words:<{width - 6}}  {format_money(total):>15}"
+        if in_kind in lines:
+            yield f"      {line_label(in_kind):<{width - 6}}  {format_money(lines[in_kind]):>15}"
+    for problem in budget.problems():
+        yield "    ! " + problem
 
 
 @dossier.command("list")
