@@ -11,6 +11,8 @@ are recorded from its pieces; an elected member of the committee sits on the
 first one's board, so the chair confirms the conflict and the member is
 recused; the committee scores and ranks; the council's deliberation reduces
 one grant and refuses one proposal, and becomes enforceable the next day.
+Every application carries a balanced forecast budget on the CERFA n° 12156
+lines, its line 74 EPCI the amount asked of the CALL.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from ami_workflow.callfile import parse_campaign
 from ami_workflow.cli import main
 from ami_workflow.core.evolve import plain, plain_json, structure
 from ami_workflow.dossier import Application
-from ami_workflow.dossier_import import read_csv
+from ami_workflow.dossier_import import read_csv, read_json
 from ami_workflow.errors import CallFileError, InvalidInput
 from ami_workflow.i18n import use_language
 from ami_workflow.rollover import campaign_to_toml
@@ -211,6 +211,18 @@ def test_a_sheet_gives_the_budget_one_column_a_line() -> None:
         read_csv("reference;applicant;budget_99\r\nEXT-1;Asso;1\r\n", CAMPAIGN)
     with pytest.raises(InvalidInput, match="budget_64"):
         read_csv("reference;applicant;budget_64\r\nEXT-1;Asso;beaucoup\r\n", CAMPAIGN)
+
+
+def test_a_json_import_gives_the_budget_as_its_two_tables() -> None:
+    entry = {"applicant": {"name": "Asso", "kind": "association"}, "reference": "EXT-2",
+             "application": {"total_cost": "10000.00", "requested": "5000.00",
+                             "budget": {"charges": {"60": "1000.00", "64": "9000.00", "86": "500.00"},
+                                        "products": {"74.epci": "5000.00", "74.etat": "5000.00", "87": "500.00"}}}}
+    [(_, (_, app, _))] = read_json(json.dumps([entry]), "dossiers.json", CAMPAIGN)
+    assert app.budget == BUDGET
+    entry["application"]["budget"] = {"charges": {"60": "1000.00"}, "lines": {}}  # type: ignore[index]
+    with pytest.raises(InvalidInput, match="lines"):
+        read_json(json.dumps([entry]), "dossiers.json", CAMPAIGN)
 
 
 def _cli(db: Path, *args: str) -> Any:
