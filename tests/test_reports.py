@@ -152,7 +152,7 @@ def test_counts_by_state_list_every_state_with_zeros(report: CampaignReport) -> 
     assert list(report.by_state) == [s.value for s in State]
     assert report.by_state == {
         "draft": 1, "submitted": 1, "complete": 0, "instructed": 0, "audited": 0,
-        "approved": 2, "paid": 1, "rejected": 1, "withdrawn": 1,
+        "approved": 2, "paid": 1, "closed": 0, "recovery": 0, "recovered": 0, "rejected": 1, "withdrawn": 1,
     }
     assert report.dossiers == 7 and report.received == 6
 

@@ -269,6 +269,7 @@ _SHAPES: dict[str, tuple[str, str, bool]] = {
     "--board": (N_("NAME=ROLE"), "=", True), "--bureau": (N_("NAME=ROLE"), "=", True),
     "--mark": (N_("CRITERION=MARK"), "=", True), "--amount": (N_("DOSSIER=EUROS"), "=", False),
     "--refuse": (N_("DOSSIER=MOTIVATION"), "=", False),
+    "--charge": (N_("LINE=EUROS"), "=", False), "--product": (N_("LINE=EUROS"), "=", False),
 }
 
 
