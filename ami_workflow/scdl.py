@@ -216,7 +216,8 @@ def scdl_rows(
 ) -> list[dict[str, str]]:
     """The granted subsidies as rows of the SCDL « subventions » schema 2.1, in :data:`SCDL_COLUMNS` order.
 
-    One row per granted subsidy: a dossier that is approved or paid *and*
+    One row per granted subsidy: a dossier approved, paid, closed, or in or after a recovery (with a grant
+    above 0) *and*
     listed in a recorded deliberation (the first one by date when several list
     it). With ``above_threshold_only`` only the grants above the call's
     ``funding.convention_threshold`` are kept: those décret n° 2017-779
