@@ -206,7 +206,7 @@ def test_rule_recovery_invites_observations_then_a_motivated_titre_de_recette(fl
     assert len(refused.value.reasons) == 3  # observations still open, no motivation, no titre de recette
     at(flow, _day(2022, 3, 17))
     flow.fire(ref, "order_recovery", title="TR-2022-0107", motivation="Action réalisée à moitié (CRPA L242-2).")
-    assert flow.get(ref).approved == Decimal("2500.00") and flow.totals().paid == Decimal("5000.00")
+    assert flow.get(ref).approved == Decimal("5000.00") and flow.totals().paid == Decimal("5000.00")
     at(flow, _day(2022, 4, 20))
     flow.fire(ref, "recover", receipt="ENC-2022-33")
     dossier = flow.get(ref)

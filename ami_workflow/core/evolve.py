@@ -203,7 +203,8 @@ def _effect(dossier: Dossier, event: Event) -> dict[str, Any]:
 
 
 def _recovery_effect(dossier: Dossier, event: Event) -> dict[str, Any]:
-    """What the recovery's triggers change: the recovery opened, ordered (the grant comes to what is due), done."""
+    """What the recovery's triggers change: the recovery opened, ordered, then done (the grant comes to what is
+    due, so that what was paid never exceeds it)."""
     data, at, trigger = event.data, event.at, event.data["trigger"]
     if trigger == "start_recovery":
         recovery = Recovery(str(data["grounds"]), Decimal(data["due"]), Decimal(data["amount"]), at,
@@ -213,9 +214,10 @@ def _recovery_effect(dossier: Dossier, event: Event) -> dict[str, Any]:
         return {}
     if trigger == "order_recovery":
         ordered = attrs.evolve(dossier.recovery, title=str(data["title"]), decided_at=at)
-        return {"recovery": ordered, "approved": ordered.due, "decision_note": _personal(event, "note")}
-    if trigger == "recover":
-        return {"recovery": attrs.evolve(dossier.recovery, recovered_at=at, receipt=str(data.get("receipt", "")))}
+        return {"recovery": ordered, "decision_note": _personal(event, "note")}
+    if trigger == "recover":  # the money is back: the grant comes to what is due, and the payments are net of it
+        back = attrs.evolve(dossier.recovery, recovered_at=at, receipt=str(data.get("receipt", "")))
+        return {"recovery": back, "approved": back.due}
     return {}
 
 
