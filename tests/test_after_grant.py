@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from walk import BACKENDS, CAMPAIGN, applicant, application, at, attach_all, new_flow, walk
 
-from ami_workflow import Refused, load_campaign
+from ami_workflow import Deliberation, Refused, load_campaign
 from ami_workflow.budget import Budget
 from ami_workflow.calendar import PARIS
 from ami_workflow.callfile import check_campaign
@@ -42,7 +42,7 @@ def scheduled(request: pytest.FixtureRequest) -> Any:
 
 
 def _granted(flow: Any, until: str = "approve") -> str:
-    ref = str(flow.create_dossier(applicant(1), application()).reference)
+    ref = str(flow.create_dossier(applicant(1, siret="55210055400013"), application()).reference)
     attach_all(flow, ref)
     walk(flow, ref, until)
     return ref
@@ -257,3 +257,62 @@ def test_rule_recovery_amount_is_exact_and_never_above_what_was_paid(grant: Deci
 def test_the_2021_file_reads_its_settlement_rule() -> None:
     settlement = load_campaign("ami-cohesion-sociale-2021").funding.settlement
     assert settlement.observation_days == 15 and "L1617-5" in settlement.recourse
+
+
+def test_rule_agenda_shows_payments_due_questions_and_recoveries(scheduled: Any) -> None:
+    from ami_workflow.agenda import AgendaKind, agenda
+
+    flow = scheduled
+    ref = _granted(flow, "approve")
+    at(flow, datetime(2021, 9, 27, 18, tzinfo=PARIS))
+    flow.record_deliberation(Deliberation("DEL-2021-1", date(2021, 9, 27), (ref,), enforceable_on=date(2021, 9, 27)))
+    at(flow, _day(2021, 10, 5))
+    [due] = [i for i in agenda(flow, _day(2021, 10, 5)) if i.kind is AgendaKind.PAYMENT_DUE]
+    assert due.dossier == ref and "€4,000.00 can be paid now" in due.message and not due.late
+    flow.fire(ref, "pay")
+    assert flow.get(ref).paid == Decimal("4000.00")
+    assert not [i for i in agenda(flow, flow.clock.now()) if i.kind is AgendaKind.PAYMENT_DUE]  # the balance waits
+    at(flow, _day(2022, 3, 1))
+    flow.record_financial_report(ref, date(2022, 3, 1), realised=HALF)
+    flow.review_financial_report(ref, accepted=False, questions="Pourquoi la moitié ?", answer_by=date(2022, 3, 15))
+    [question] = [i for i in agenda(flow, _day(2022, 3, 16)) if i.kind is AgendaKind.REPORT_QUESTIONS]
+    assert question.dossier == ref and question.due == date(2022, 3, 15) and question.late
+    at(flow, _day(2022, 3, 14))
+    flow.record_financial_report(ref, date(2022, 3, 14), realised=HALF, evaluation="Public réduit de moitié.")
+    flow.review_financial_report(ref, accepted=True)
+    flow.fire(ref, "start_recovery", grounds="under_spent", observations_by=date(2022, 4, 1))
+    [recovery] = [i for i in agenda(flow, _day(2022, 3, 20)) if i.kind is AgendaKind.RECOVERY_OPEN]
+    assert recovery.dossier == ref and recovery.due == date(2022, 4, 1) and "€1,500.00" in recovery.message
+
+
+def test_rule_exports_follow_the_payments_and_the_schedule(flow: Any) -> None:
+    from ami_workflow.exports import giving360
+    from ami_workflow.scdl import scdl_rows
+
+    flow.amend_funder(siret="24620036400007", registered_id_prefix="360G-test", reason="Publication.")
+    ref = _paid_in_full(flow)
+    at(flow, _day(2022, 3, 1))
+    flow.record_financial_report(ref, date(2022, 3, 1), realised=HALF)
+    flow.review_financial_report(ref, accepted=True)
+    flow.fire(ref, "start_recovery", grounds="under_spent", observations_by=date(2022, 3, 20))
+    at(flow, _day(2022, 3, 21))
+    flow.fire(ref, "order_recovery", title="TR-2022-9", motivation="Moitié réalisée.")
+    flow.fire(ref, "recover")
+    [grant] = giving360(flow)["grants"]
+    assert grant["amountAwarded"] == 2500 and grant["amountDisbursed"] == 2500
+    assert [t["value"] for t in grant["disbursementTransaction"]] == [5000, -2500]
+    assert sum(t["value"] for t in grant["disbursementTransaction"]) == grant["amountDisbursed"]
+    [row] = scdl_rows(flow)
+    assert row["montant"] == "2500.00"  # the grant as it came to, after the recovery
+
+
+def test_rule_scdl_plans_payments_in_instalments_under_a_schedule(scheduled: Any) -> None:
+    from ami_workflow.scdl import scdl_rows
+
+    flow = scheduled
+    flow.amend_funder(siret="24620036400007", registered_id_prefix=None, reason="Publication.")
+    ref = _granted(flow, "approve")
+    at(flow, datetime(2021, 9, 27, 18, tzinfo=PARIS))
+    flow.record_deliberation(Deliberation("DEL-2021-1", date(2021, 9, 27), (ref,), enforceable_on=date(2021, 9, 27)))
+    [row] = scdl_rows(flow)
+    assert row["conditionsVersement"] == "échelonné" and "/" in row["datesPeriodeVersement"]
