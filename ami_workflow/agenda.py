@@ -10,7 +10,7 @@ instant ``at`` is always passed in (Europe/Paris); no clock is read::
     >>> from ami_workflow.store import Workflow
     >>> clock = FixedClock(datetime(2021, 3, 9, 10, tzinfo=PARIS))
     >>> flow = Workflow.open(":memory:", load_campaign("ami-cohesion-sociale-2021"), clock=clock, actor="accueil")
-    >>> _ = flow.create_dossier(Applicant("Asso", "association"))
+    >>> _ = flow.create_dossier(Applicant("Asso", "association", rna="W621000123"))
     >>> agenda(flow, datetime(2021, 4, 10, 9))  # 20 days before the deadline: too early to remind
     []
     >>> [item] = agenda(flow, datetime(2021, 4, 27, 9))

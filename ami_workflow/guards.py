@@ -36,6 +36,7 @@ from .grant_guards import (
 from .guard_input import Context, Guard, GuardInput
 from .guard_input import day_words as _day
 from .i18n import N_, _, format_day, format_decimal, format_money
+from .identity import requirement_problems
 from .money import ZERO
 from .pieces import missing_pieces
 from .rules import ceiling, cofunding_fits, qpv_share_met
@@ -164,6 +165,15 @@ def pieces_complete(g: GuardInput) -> list[str]:
     représentant légal de l'association ou le porteur de projet ».
     """
     return missing_pieces(g.campaign.pieces, g.dossier.applicant.kind, g.dossier.pieces, g.dossier.originals)
+
+
+def applicant_identity(g: GuardInput) -> list[str]:
+    """The applicant gives the identity data the call's file requires of its kind (a SIREN or an RNA number).
+    Law: décret n° 2001-495, art. 1 counts the grants of one funder to one body; the body is known by its
+    SIREN, else its RNA (``applicants.kinds.*.requires``). Checked at creation, and again here for a dossier
+    copied or imported from a file that did not require it.
+    """
+    return requirement_problems(g.dossier.applicant, g.campaign)
 
 
 def instruction_window(g: GuardInput) -> list[str]:
@@ -385,6 +395,7 @@ GUARDS: Mapping[str, Guard] = {
     "submission_pieces": submission_pieces,
     "completion_window": completion_window,
     "pieces_complete": pieces_complete,
+    "applicant_identity": applicant_identity,
     "piece_issues": piece_issues,
     "instruction_window": instruction_window,
     "eligibility": eligibility,

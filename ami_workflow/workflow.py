@@ -32,7 +32,7 @@ __all__ = ["DEFAULT_GUARDS", "WorkflowSpec", "edge_text", "parse_edge", "parse_w
 #: The guards each trigger runs by default (the 2021 call's); names from :data:`ami_workflow.guards.GUARDS`.
 DEFAULT_GUARDS: Mapping[str, tuple[str, ...]] = {
     "submit": ("submission_window", "submission_content", "submission_pieces"),
-    "mark_complete": ("completion_window", "pieces_complete"),
+    "mark_complete": ("completion_window", "pieces_complete", "applicant_identity"),
     "return_for_pieces": ("piece_issues",),
     "instruct": ("instruction_window", "eligibility", "financial_reports"),
     "hear": ("jury_window", "committee_session", "heard_complete"),

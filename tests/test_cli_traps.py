@@ -163,7 +163,8 @@ def test_actor_defaults_to_the_os_user_everywhere(tmp_path: Path, monkeypatch: p
     monkeypatch.setattr(getpass, "getuser", lambda: "agent.dupont")
     db = tmp_path / "ami.db"
     invoke("--db", str(db), "campaign", "add", "ami-cohesion-sociale-2021")
-    ref = json.loads(invoke("--db", str(db), "dossier", "new", "--name", "Asso", "--json").stdout)["reference"]
+    ref = json.loads(invoke("--db", str(db), "dossier", "new", "--name", "Asso", "--rna", "W622000123",
+                                "--json").stdout)["reference"]
     invoke("--db", str(db), "dossier", "fire", ref, "withdraw", "--reason", "r")
     invoke("--db", str(db), "amend-calendar", "jury", "2021-06-01", "2021-07-09", "--reason", "r")
     with sqlite3.connect(db) as conn:

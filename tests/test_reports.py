@@ -94,7 +94,7 @@ def build(flow: Backend, check: Callable[[Backend], None] = lambda flow: None) -
         requested=euros("30000.00"), women=20)
     new("paid", 0, qpv_codes=("QP062024", "QP062026"), total_cost=euros("20000.00"), requested=euros("8000.00"),
         young=50, women=40)
-    new("wd", 6, {"siren": None}, axis="education", requested=euros("4000.00"), women=60)
+    new("wd", 6, {"siren": None, "rna": "W622000606"}, axis="education", requested=euros("4000.00"), women=60)
     for key in ("rej", "appr", "big", "paid", "wd"):
         attach_all(flow, refs[key])
         check(flow)

@@ -168,7 +168,7 @@ class CampaignMachine(RuleBasedStateMachine):
             sourcing="Porte-à-porte et centres sociaux.",
         )
         self.created += 1
-        applicant = Applicant(f"Asso {self.created}", kind, iban=iban)
+        applicant = Applicant(f"Asso {self.created}", kind, iban=iban, rna=f"W62{self.created:07d}")
         ref: str = self.flow.create_dossier(applicant, application).reference
         if with_pieces:
             self.attach(ref, [p.key for p in CAMPAIGN.pieces], True)
