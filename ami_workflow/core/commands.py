@@ -28,6 +28,7 @@ from ..calendar import Window, to_paris
 from ..campaign import Campaign
 from ..checks import free_text, is_day, optional_text, required_free_text, required_text
 from ..committee import CommitteeSession
+from ..conventions import Avenant
 from ..decisions import Convention, Deliberation
 from ..dossier import Applicant, Application
 from ..errors import InvalidInput, InvalidType
@@ -41,6 +42,7 @@ from ..triggers import TriggerArgs
 __all__ = [
     "AddCampaign",
     "AmendCalendar",
+    "AmendConvention",
     "AmendFunder",
     "ApproveBatch",
     "AttachPiece",
@@ -275,6 +277,15 @@ class RecordConvention:
 
 
 @attrs.frozen
+class AmendConvention:
+    """An avenant to the convention of the dossier ``reference``."""
+
+    reference: str = attrs.field(converter=required_text)
+    avenant: Avenant = attrs.field(validator=_instance(Avenant))
+    actor: str = attrs.field(converter=required_text)
+
+
+@attrs.frozen
 class RecordFinancialReport:
     reference: str = attrs.field(converter=required_text)
     received_on: date = attrs.field(validator=is_day)
@@ -381,4 +392,5 @@ Command = (
     | RecordBoard
     | RuleConflict
     | DeclareEnforceable
+    | AmendConvention
 )
