@@ -37,6 +37,11 @@ The kinds of item:
   not arrived, once the year of the grant is over; due
   ``funding.financial_report_months`` months after the end of that year
   (2022-06-30 for a 2021 grant), late after it.
+* ``convention_publication``: a convention whose amount (its content in force,
+  else the grant) is above ``funding.convention_threshold``: its essential data
+  are published within three months of its signature (décret n° 2017-779 du
+  5 mai 2017, art. 1); due on that day, late after it. The library does not
+  record the publication itself, so the item stays on the agenda.
 """
 
 from __future__ import annotations
@@ -51,6 +56,7 @@ import attrs
 
 from .calendar import paris_date, to_paris
 from .campaign import Campaign
+from .conventions import publication_deadline
 from .dossier import Dossier
 from .i18n import _, format_day, format_money, ngettext
 from .memory import MemoryWorkflow
@@ -73,6 +79,7 @@ class AgendaKind(enum.StrEnum):
     DELIBERATION_PENDING = "deliberation_pending"
     CONVENTION_MISSING = "convention_missing"
     FINANCIAL_REPORT = "financial_report"
+    CONVENTION_PUBLICATION = "convention_publication"
 
 
 _ORDER = {kind: index for index, kind in enumerate(AgendaKind)}
@@ -136,6 +143,7 @@ def agenda(flow: Backend, at: datetime, campaign_id: str | None = None) -> list[
         + _missing_pieces(flow, campaign, today)
         + _approved_items(flow, campaign, today)
         + _financial_reports(flow, campaign, today)
+        + _publications(flow, campaign, today)
     )
     return sorted(items, key=lambda item: (item.due, _ORDER[item.kind], item.dossier or ""))
 
@@ -151,6 +159,25 @@ def _financial_reports(flow: Backend, campaign: Campaign, today: date) -> list[A
         message = _("the compte rendu financier of the {year} grant is due on {due} ({when})").format(
             year=campaign.envelope.year, due=format_day(status.due), when=_relative(status.due, today))
         items.append(AgendaItem(AgendaKind.FINANCIAL_REPORT, status.dossier, status.due, status.late(today), message))
+    return items
+
+
+def _publications(flow: Backend, campaign: Campaign, today: date) -> list[AgendaItem]:
+    """The publication deadline of each convention above the threshold (décret n° 2017-779, art. 1)."""
+    threshold = campaign.funding.convention_threshold
+    items = []
+    for reference, convention in flow.conventions(campaign.id).items():
+        dossier = flow.get(reference)
+        current = convention.current()
+        amount = current.amount if current.amount is not None else dossier.approved or ZERO
+        if dossier.state == State.WITHDRAWN or amount <= threshold:
+            continue
+        due = publication_deadline(convention)
+        message = _("{name}: the essential data of the convention {convention} (signed on {day}, {amount}) are to "
+                    "be published by {due} ({when}; décret n° 2017-779, art. 1).").format(
+            name=dossier.applicant.name, convention=convention.reference, day=format_day(convention.signed_on),
+            amount=format_money(amount), due=format_day(due), when=_relative(due, today))
+        items.append(AgendaItem(AgendaKind.CONVENTION_PUBLICATION, reference, due, today > due, message))
     return items
 
 

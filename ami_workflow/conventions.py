@@ -311,7 +311,7 @@ def content_refusals(convention: Convention, *, granted: Decimal, paid: Decimal,
         outside = [year for year in current.years
                    if (first is not None and year < first) or (last is not None and year > last)]
         if outside:
-            reasons.append(_("the years {years} fall outside the convention's period").format(
+            reasons.append(_("some yearly amounts fall outside the convention's period: {years}").format(
                 years=", ".join(str(year) for year in outside)))
     return reasons
 
