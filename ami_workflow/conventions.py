@@ -43,7 +43,7 @@ import attrs
 from .calendar import add_months
 from .checks import free_text, is_day, required_text
 from .errors import InvalidInput, InvalidType
-from .i18n import N_, _, format_day, format_money
+from .i18n import _, format_day, format_money
 from .money import euros, optional_euros
 from .personal import ERASED
 from .shown import shown
@@ -52,7 +52,6 @@ __all__ = [
     "AMENDABLE",
     "PUBLICATION_MONTHS",
     "SIDES",
-    "SIDE_NAMES",
     "Avenant",
     "Clause",
     "Convention",
@@ -321,10 +320,6 @@ def publication_deadline(convention: Convention) -> date:
     n° 2017-779 du 5 mai 2017, art. 1: « au plus tard trois mois à compter de la date de signature de la
     convention »)."""
     return add_months(convention.signed_on, PUBLICATION_MONTHS)
-
-
-#: What a person calls each side (translated when shown).
-SIDE_NAMES: Mapping[str, str] = {"beneficiary": N_("for the beneficiary"), "funder": N_("for the funder")}
 
 
 #: The plain value of each optional field left at its default, which a ``convention_recorded`` event leaves out.
