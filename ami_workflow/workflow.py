@@ -39,7 +39,11 @@ DEFAULT_GUARDS: Mapping[str, tuple[str, ...]] = {
     "approve": ("jury_window", "approval_amount", "envelope"),
     "reject": ("motivation",),
     "withdraw": ("not_paid_yet",),
-    "pay": ("deliberation", "bank_account", "convention", "payment_amount"),
+    "pay": ("deliberation", "bank_account", "convention", "payment_amount", "payment_schedule"),
+    "close": ("settled",),
+    "start_recovery": ("recovery_grounds",),
+    "order_recovery": ("recovery_decision",),
+    "recover": ("recovery_title",),
 }
 
 _EDGE = re.compile(r"^\s*(\w+)\s*:\s*(\w+)\s*->\s*(\w+)\s*$")

@@ -346,3 +346,13 @@ def test_the_convention_command_keeps_its_positional_form(tmp_path: Path, monkey
     reopened = new_flow("sqlite", path=str(db), start=_paris(2021, 10, 1))
     assert reopened.conventions()[ref] == Convention(ref, "CONV-1", SIGNED)
     reopened.close()
+
+
+def test_the_report_due_in_force_is_the_last_avenant_s(flow: Any) -> None:
+    ref = _granted(flow)
+    flow.record_convention(_full(ref))  # the compte rendu due on 31 December 2022
+    [status] = [s for s in flow.financial_reports() if s.dossier == ref]
+    assert status.due == date(2022, 12, 31)
+    flow.amend_convention(ref, Avenant("AV-1", SIGNED, {"report_due": date(2023, 3, 31)}))
+    [status] = [s for s in flow.financial_reports() if s.dossier == ref]
+    assert status.due == date(2023, 3, 31)

@@ -271,6 +271,7 @@ _SHAPES: dict[str, tuple[str, str, bool]] = {
     "--refuse": (N_("DOSSIER=MOTIVATION"), "=", False),
     "--signatory": (N_("NAME=ROLE"), "=", True), "--funder-signatory": (N_("NAME=ROLE"), "=", True),
     "--year": (N_("YEAR=EUROS"), "=", False),
+    "--charge": (N_("LINE=EUROS"), "=", False), "--product": (N_("LINE=EUROS"), "=", False),
 }
 
 

@@ -183,3 +183,57 @@ def avenant(state: _State, /, dossier_ref: str, reference: str, signed_on: str, 
                                      amount=_("the grant as decided") if current.amount is None
                                      else format_money(current.amount)))
     _clauses(amended)
+
+
+@main.command("compte-rendu")
+@click.argument("dossier_ref")
+@click.argument("received_on")
+@click.option("--charge", "charges", multiple=True, help="LINE=EUROS: a realised charge (CERFA 12156 line: 60, 64…).")
+@click.option("--product", "products", multiple=True, help="LINE=EUROS: a realised product (74.epci, 75…).")
+@click.option("--not-carried-out", is_flag=True, help="The action did not take place.")
+@click.option("--action-end", help="The day the action actually ended.")
+@click.option("--participants", type=int, help="The participants reached.")
+@click.option("--qpv-residents", type=int, help="The QPV residents reached.")
+@click.option("--young", type=int, help="The young people reached.")
+@click.option("--women", type=int, help="The women reached.")
+@click.option("--evaluation", default="", help="The qualitative evaluation (free text).")
+@_actor_option
+@click.pass_obj
+def compte_rendu(state: _State, dossier_ref: str, received_on: str, charges: Sequence[str],
+                 products: Sequence[str], not_carried_out: bool, action_end: str | None, participants: int | None,
+                 qpv_residents: int | None, young: int | None, women: int | None, evaluation: str,
+                 actor: str) -> None:
+    """Record the compte rendu financier of a granted dossier, received on RECEIVED_ON (CERFA 15059)."""
+    from ..budget import Budget
+
+    realised = None
+    if charges or products:
+        realised = Budget(charges=dict(_pair(c, "--charge") for c in charges),
+                          products=dict(_pair(p, "--product") for p in products))
+    with state.flow() as flow:
+        report = flow.record_financial_report(
+            dossier_ref, _day(received_on), actor=actor, realised=realised, carried_out=not not_carried_out,
+            action_end=_day(action_end) if action_end else None, participants=participants,
+            qpv_residents=qpv_residents, young=young, women=women, evaluation=evaluation)
+    click.echo(_("{dossier}: compte rendu financier received on {day}").format(
+        dossier=dossier_ref, day=format_day(report.received_on)))
+
+
+@main.command("review-compte-rendu")
+@click.argument("dossier_ref")
+@click.option("--accept", is_flag=True, help="Accept the compte rendu financier.")
+@click.option("--questions", default="", help="The questions to the applicant (instead of --accept).")
+@click.option("--answer-by", help="The day the questions are to be answered by.")
+@_actor_option
+@click.pass_obj
+def review_compte_rendu(state: _State, dossier_ref: str, accept: bool, questions: str, answer_by: str | None,
+                        actor: str) -> None:
+    """Accept the compte rendu financier of a dossier, or ask questions with a day to answer by."""
+    with state.flow() as flow:
+        report = flow.review_financial_report(dossier_ref, accepted=accept, questions=questions,
+                                              answer_by=_day(answer_by) if answer_by else None, actor=actor)
+    if report.accepted:
+        click.echo(_("{dossier}: compte rendu financier accepted").format(dossier=dossier_ref))
+    else:
+        click.echo(_("{dossier}: questions sent, to answer by {day}").format(
+            dossier=dossier_ref, day=format_day(report.answer_by) if report.answer_by else "?"))

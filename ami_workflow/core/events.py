@@ -65,6 +65,8 @@ class Kind(enum.StrEnum):
     CONVENTION_AMENDED = "convention_amended"
     """An avenant to a dossier's convention: the fields it changes (its reason is personal)."""
     FINANCIAL_REPORT_RECORDED = "financial_report_recorded"
+    FINANCIAL_REPORT_REVIEWED = "financial_report_reviewed"
+    """The instructor accepts a compte rendu financier, or asks questions to answer by a day (personal text)."""
     SCORES_RECORDED = "scores_recorded"
     """One committee member's marks (and opinion, a personal value) on a dossier heard at a session."""
     BOARD_RECORDED = "board_recorded"
