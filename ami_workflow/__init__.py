@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from .campaign import CalendarPolicy, Campaign
     from .committee import CommitteeSession, Member
     from .conflicts import Conflict, Ruling
+    from .conventions import Avenant, Signatory
     from .core import Event, Kind
     from .decisions import Convention, Deliberation, FinancialReport
     from .dossier import (
@@ -114,6 +115,7 @@ __all__ = [
     "AnchorError",
     "Applicant",
     "Application",
+    "Avenant",
     "BatchResult",
     "BoardMember",
     "CATALOGUE",
@@ -164,6 +166,7 @@ __all__ = [
     "Ruling",
     "STANDARD_EDGES",
     "SchemaError",
+    "Signatory",
     "State",
     "StateMachine",
     "StorageError",
@@ -217,6 +220,7 @@ _HOMES: dict[str, tuple[str, ...]] = {
     "campaign": ("CalendarPolicy", "Campaign"),
     "committee": ("CommitteeSession", "Member"),
     "conflicts": ("Conflict", "Ruling"),
+    "conventions": ("Avenant", "Signatory"),
     "core": ("Event", "Kind"),
     "decisions": ("Convention", "Deliberation", "FinancialReport"),
     "dossier": ("Applicant", "Application", "CoFunding", "Dossier", "Instruction", "Payment", "Period"),

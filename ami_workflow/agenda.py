@@ -46,6 +46,11 @@ The kinds of item:
 * ``recovery_open``: a recovery under way: the applicant's observations
   awaited until their day, then the titre de recette to issue, then the money
   to come back; due on the observations' day, never late.
+* ``convention_publication``: a convention whose amount (its content in force,
+  else the grant) is above ``funding.convention_threshold``: its essential data
+  are published within three months of its signature (décret n° 2017-779 du
+  5 mai 2017, art. 1); due on that day, late after it. The library does not
+  record the publication itself, so the item stays on the agenda.
 """
 
 from __future__ import annotations
@@ -60,6 +65,7 @@ import attrs
 
 from .calendar import PARIS, paris_date, to_paris
 from .campaign import Campaign
+from .conventions import publication_deadline
 from .dossier import Dossier
 from .i18n import _, format_day, format_money, ngettext
 from .memory import MemoryWorkflow
@@ -86,6 +92,7 @@ class AgendaKind(enum.StrEnum):
     REPORT_QUESTIONS = "report_questions"
     PAYMENT_DUE = "payment_due"
     RECOVERY_OPEN = "recovery_open"
+    CONVENTION_PUBLICATION = "convention_publication"
 
 
 _ORDER = {kind: index for index, kind in enumerate(AgendaKind)}
@@ -151,6 +158,7 @@ def agenda(flow: Backend, at: datetime, campaign_id: str | None = None) -> list[
         + _financial_reports(flow, campaign, today)
         + _payments_due(flow, campaign, today)
         + _recoveries(flow, campaign, today)
+        + _publications(flow, campaign, today)
     )
     return sorted(items, key=lambda item: (item.due, _ORDER[item.kind], item.dossier or ""))
 
@@ -171,6 +179,25 @@ def _financial_reports(flow: Backend, campaign: Campaign, today: date) -> list[A
         message = _("the compte rendu financier of the {year} grant is due on {due} ({when})").format(
             year=campaign.envelope.year, due=format_day(status.due), when=_relative(status.due, today))
         items.append(AgendaItem(AgendaKind.FINANCIAL_REPORT, status.dossier, status.due, status.late(today), message))
+    return items
+
+
+def _publications(flow: Backend, campaign: Campaign, today: date) -> list[AgendaItem]:
+    """The publication deadline of each convention above the threshold (décret n° 2017-779, art. 1)."""
+    threshold = campaign.funding.convention_threshold
+    items = []
+    for reference, convention in flow.conventions(campaign.id).items():
+        dossier = flow.get(reference)
+        current = convention.current()
+        amount = current.amount if current.amount is not None else dossier.approved or ZERO
+        if dossier.state == State.WITHDRAWN or amount <= threshold:
+            continue
+        due = publication_deadline(convention)
+        message = _("{name}: the essential data of the convention {convention} (signed on {day}, {amount}) are to "
+                    "be published by {due} ({when}; décret n° 2017-779, art. 1).").format(
+            name=dossier.applicant.name, convention=convention.reference, day=format_day(convention.signed_on),
+            amount=format_money(amount), due=format_day(due), when=_relative(due, today))
+        items.append(AgendaItem(AgendaKind.CONVENTION_PUBLICATION, reference, due, today > due, message))
     return items
 
 

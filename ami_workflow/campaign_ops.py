@@ -14,8 +14,10 @@ from .budget import Budget
 from .calendar import CalendarAmendment, Window
 from .campaign import Campaign, Funder
 from .committee import CommitteeSession
+from .conventions import Avenant
 from .core.commands import (
     AmendCalendar,
+    AmendConvention,
     AmendFunder,
     Command,
     DeclareEnforceable,
@@ -30,6 +32,7 @@ from .core.commands import (
 from .core.events import Event
 from .core.evolve import structure
 from .decisions import Convention, Deliberation, FinancialReport
+from .dossier import Dossier
 
 __all__ = ["CampaignOperations"]
 
@@ -141,6 +144,18 @@ class CampaignOperations:
         """Record the signed convention of an approved dossier."""
         self._run(RecordConvention(convention, self._actor(actor)))
         return convention
+
+    def amend_convention(self, reference: str, avenant: Avenant, *, actor: str = "") -> Convention:
+        """Record an avenant to the convention of the dossier ``reference``; returns the convention with it (its
+        content in force is :meth:`~ami_workflow.conventions.Convention.current`)."""
+        self._run(AmendConvention(reference, avenant, self._actor(actor)))
+        return self.conventions(self.get(reference).campaign_id)[reference]
+
+    def conventions(self, campaign_id: str | None = None) -> dict[str, Convention]:
+        raise NotImplementedError
+
+    def get(self, reference: str) -> Dossier:
+        raise NotImplementedError
 
     def record_financial_report(
         self, reference: str, received_on: date, *, actor: str = "", realised: Budget | Mapping[str, Any] | None = None,

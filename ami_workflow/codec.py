@@ -8,11 +8,10 @@ dates stay ``date`` objects, instants are ISO 8601 text in Paris time::
 
     >>> from datetime import date
     >>> from decimal import Decimal
-    >>> from ami_workflow.decisions import Convention
-    >>> data = converter.unstructure(Convention("ami-1", "CONV-1", date(2021, 9, 28)))
+    >>> data = converter.unstructure(Window(date(2021, 6, 1), date(2021, 6, 30)))
     >>> data
-    {'dossier': 'ami-1', 'reference': 'CONV-1', 'signed_on': datetime.date(2021, 9, 28)}
-    >>> converter.structure(data, Convention) == Convention("ami-1", "CONV-1", date(2021, 9, 28))
+    {'start': datetime.date(2021, 6, 1), 'end': datetime.date(2021, 6, 30)}
+    >>> converter.structure(data, Window) == Window(date(2021, 6, 1), date(2021, 6, 30))
     True
     >>> converter.structure("1 500,50", Decimal)
     Decimal('1500.50')

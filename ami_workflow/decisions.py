@@ -20,6 +20,7 @@ import attrs
 from .budget import Budget
 from .calendar import Calendar, window_words
 from .checks import free_text, is_day, required_text
+from .conventions import Convention
 from .errors import InvalidInput, InvalidType
 from .i18n import _, format_day
 from .money import euros
@@ -82,15 +83,6 @@ class Deliberation:
     def decided(self) -> tuple[str, ...]:
         """Every dossier it decides on: granted, then refused."""
         return self.dossiers + tuple(r for r in self.refused if r not in self.dossiers)
-
-
-@attrs.frozen
-class Convention:
-    """The signed convention (agreement) for one dossier."""
-
-    dossier: str = attrs.field(converter=required_text)
-    reference: str = attrs.field(converter=required_text)
-    signed_on: date = attrs.field(validator=is_day)
 
 
 def _count(value: object) -> int | None:

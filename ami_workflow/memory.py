@@ -165,8 +165,8 @@ class MemoryWorkflow(Operations):
             self._set(self._files, sha, None)
 
     def _erase_members(self, targets: Sequence[Mapping[str, str]]) -> None:
-        wanted = {(t["campaign"], t.get("session") or t.get("score") or t.get("ruling") or t["deliberation"],
-                   t["path"]) for t in targets}
+        wanted = {(t["campaign"], t.get("session") or t.get("score") or t.get("ruling") or t.get("convention")
+                   or t["deliberation"], t["path"]) for t in targets}
         for item in self._journal:
             event = item.event
             if event.kind is Kind.SESSION_RECORDED:
@@ -179,6 +179,10 @@ class MemoryWorkflow(Operations):
             elif event.kind is Kind.CONFLICT_RULED:
                 ruling = event.data["ruling"]
                 subject = ruling_key(ruling["dossier"], ruling["session"], ruling["member"])
+            elif event.kind is Kind.CONVENTION_RECORDED:
+                subject = event.data["convention"]["dossier"]
+            elif event.kind is Kind.CONVENTION_AMENDED:
+                subject = event.data["dossier"]
             else:
                 continue
             for path in event.personal:

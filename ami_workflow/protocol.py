@@ -23,6 +23,7 @@ from .calendar import Calendar, CalendarAmendment, Clock
 from .campaign import Campaign, Funder
 from .committee import CommitteeSession
 from .conflicts import Conflict
+from .conventions import Avenant
 from .core.events import Event
 from .core.figures import DossierRow, GrantRow, ReportFigures
 from .decisions import Convention, Deliberation, FinancialReport, FinancialReportStatus
@@ -144,6 +145,7 @@ class Backend(Protocol):
         self, reference: str, day: date, *, actor: str = "", campaign_id: str | None = None
     ) -> Deliberation: ...
     def record_convention(self, convention: Convention, *, actor: str = "") -> Convention: ...
+    def amend_convention(self, reference: str, avenant: Avenant, *, actor: str = "") -> Convention: ...
     def record_financial_report(
         self, reference: str, received_on: date, *, actor: str = "", realised: Budget | Mapping[str, Any] | None = None,
         carried_out: bool = True, action_end: date | None = None, participants: int | None = None,

@@ -34,7 +34,7 @@ def report_due(campaign: Campaign, action_end: date | None = None, convention: C
     """The day the compte rendu financier is due: the convention's day if it sets one; else ``months`` after the
     end of the financial year of the grant (loi 2000-321, art. 10), or ``months`` after the action's end for an
     action running past that day (the library's reading)."""
-    set_by_convention = getattr(convention, "report_due", None)
+    set_by_convention = convention.current().report_due if convention is not None else None  # avenants applied
     if isinstance(set_by_convention, date):
         return set_by_convention
     months = campaign.funding.financial_report_months

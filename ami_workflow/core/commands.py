@@ -28,6 +28,7 @@ from ..calendar import Window, to_paris
 from ..campaign import Campaign
 from ..checks import free_text, is_day, optional_text, required_free_text, required_text
 from ..committee import CommitteeSession
+from ..conventions import Avenant
 from ..decisions import Convention, Deliberation, FinancialReport
 from ..dossier import Applicant, Application
 from ..errors import InvalidInput, InvalidType
@@ -41,6 +42,7 @@ from ..triggers import TriggerArgs
 __all__ = [
     "AddCampaign",
     "AmendCalendar",
+    "AmendConvention",
     "AmendFunder",
     "ApproveBatch",
     "AttachPiece",
@@ -282,6 +284,15 @@ def _optional_report(instance: object, attribute: attrs.Attribute[FinancialRepor
 
 
 @attrs.frozen
+class AmendConvention:
+    """An avenant to the convention of the dossier ``reference``."""
+
+    reference: str = attrs.field(converter=required_text)
+    avenant: Avenant = attrs.field(validator=_instance(Avenant))
+    actor: str = attrs.field(converter=required_text)
+
+
+@attrs.frozen
 class RecordFinancialReport:
     """The compte rendu financier of a granted dossier, received on a day; ``report`` holds its content (realised
     budget, people reached, evaluation), or only the day when ``None``."""
@@ -404,4 +415,5 @@ Command = (
     | RecordBoard
     | RuleConflict
     | DeclareEnforceable
+    | AmendConvention
 )

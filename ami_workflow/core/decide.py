@@ -54,11 +54,12 @@ from ..triggers import (
     TriggerArgs,
     WithdrawArgs,
 )
-from . import conflict_records, council, financial_reports, records
+from . import conflict_records, convention_records, council, financial_reports, records
 from .allocation import BatchPlan, plan_batch
 from .commands import (
     AddCampaign,
     AmendCalendar,
+    AmendConvention,
     AmendFunder,
     ApproveBatch,
     AttachPiece,
@@ -142,6 +143,8 @@ def decide(view: View, command: Command, now: datetime) -> list[Event]:
             return [conflict_records.record_board(view, command, now)]
         case RuleConflict():
             return [conflict_records.rule_conflict(view, command, now)]
+        case AmendConvention():
+            return [convention_records.amend_convention(view, command, now)]
     raise InvalidInput(f"not a command: {command!r}")  # pragma: no cover - the match covers the union
 
 

@@ -62,6 +62,8 @@ class Kind(enum.StrEnum):
     GRANT_REDUCED = "grant_reduced"
     """The council grants a dossier less than the jury proposed (one event per dossier, with its deliberation)."""
     CONVENTION_RECORDED = "convention_recorded"
+    CONVENTION_AMENDED = "convention_amended"
+    """An avenant to a dossier's convention: the fields it changes (its reason is personal)."""
     FINANCIAL_REPORT_RECORDED = "financial_report_recorded"
     FINANCIAL_REPORT_REVIEWED = "financial_report_reviewed"
     """The instructor accepts a compte rendu financier, or asks questions to answer by a day (personal text)."""

@@ -43,6 +43,7 @@ from ..checks import stored_data
 from ..codec import converter
 from ..committee import CommitteeSession
 from ..conflicts import Ruling
+from ..conventions import Avenant, convention_erased, convention_personal
 from ..decisions import Convention, Deliberation, FinancialReport
 from ..dossier import Applicant, Application, Dossier, Instruction, Payment, Recovery
 from ..issued import document_files
@@ -54,7 +55,8 @@ from ..states import State
 from .events import Event, Kind
 
 __all__ = [
-    "World", "deliberation_of", "deliberation_record", "dossier_row", "enforceable", "erased_councillor", "evolve",
+    "World", "amended", "convention_of", "deliberation_of", "deliberation_record", "dossier_row", "enforceable",
+    "erased_councillor", "evolve",
     "evolve_dossier", "fold", "funder_amended", "plain", "plain_json", "ruling_of", "score_of", "structure",
 ]
 
@@ -462,9 +464,28 @@ def _deliberation(place: _Campaign, world: World, event: Event) -> None:
         world.granted_by.setdefault(ref, []).append((deliberation.reference, deliberation.day))
 
 
+def convention_of(event: Event) -> Convention:
+    """The convention a ``convention_recorded`` event records, with its signatories' names (or :data:`ERASED`)."""
+    convention: Convention = structure(convention_personal(event.data["convention"], event.personal), Convention)
+    return convention
+
+
 def _convention(place: _Campaign, world: World, event: Event) -> None:
-    convention: Convention = structure(event.data["convention"], Convention)
+    convention = convention_of(event)
     place.conventions[convention.dossier] = convention
+
+
+def amended(convention: Convention, event: Event) -> Convention:
+    """``convention`` with the avenant of a ``convention_amended`` event added, its reason (or :data:`ERASED`)
+    read at its path (``avenants.N.reason``, N its place among the convention's avenants)."""
+    reason = _personal(event, f"avenants.{len(convention.avenants)}.reason") or ""
+    avenant: Avenant = structure({**event.data["avenant"], "reason": reason}, Avenant)
+    return convention.with_avenant(avenant)
+
+
+def _convention_amended(place: _Campaign, world: World, event: Event) -> None:
+    reference = event.data["dossier"]
+    place.conventions[reference] = amended(place.conventions[reference], event)
 
 
 def score_of(event: Event) -> ScoreSheet:
@@ -522,6 +543,7 @@ _RECORDS = {
     Kind.DELIBERATION_RECORDED: _deliberation,
     Kind.DELIBERATION_ENFORCEABLE: _enforceable,
     Kind.CONVENTION_RECORDED: _convention,
+    Kind.CONVENTION_AMENDED: _convention_amended,
     Kind.FINANCIAL_REPORT_RECORDED: _report,
     Kind.FINANCIAL_REPORT_REVIEWED: _review,
     Kind.SCORES_RECORDED: _score,
@@ -546,6 +568,10 @@ def _erase_member(world: World, targets: Iterable[Mapping[str, Any]]) -> None:
             continue
         if "deliberation" in target:  # a councillor who did not take part in a deliberation
             place.deliberations = [erased_councillor(d, target) for d in place.deliberations]
+            continue
+        if "convention" in target:  # a signatory's name, or an avenant's reason
+            reference = target["convention"]
+            place.conventions[reference] = convention_erased(place.conventions[reference], target["path"])
             continue
         session = place.sessions[target["session"]]
         path = target["path"]

@@ -14,6 +14,7 @@ from ..calendar import Calendar, CalendarAmendment, paris_date, window_words
 from ..campaign import Campaign
 from ..committee import session_refusals
 from ..conflicts import conflicts_at
+from ..conventions import convention_data
 from ..dossier import Dossier
 from ..errors import NotFound, Refused
 from ..i18n import N_, _, format_day
@@ -31,6 +32,7 @@ from .commands import (
     RecordScores,
     RecordSession,
 )
+from .convention_records import convention_content_refusals, convention_targets
 from .events import Event, Kind
 from .evolve import plain
 from .view import View, find_dossier
@@ -216,11 +218,13 @@ def record_convention(view: View, command: RecordConvention, now: datetime) -> E
     if approved is not None and convention.signed_on < approved:
         reasons.append(_("the convention is signed on {day}, before the grant was approved ({approved})").format(
             day=format_day(convention.signed_on), approved=format_day(approved)))
+    reasons += convention_content_refusals(view, dossier, convention)
     if reasons:
         raise Refused("record_convention", reasons)
     at = datetime.combine(convention.signed_on, time(0, 0), tzinfo=now.tzinfo)
+    data, personal = convention_data(plain(convention))
     return _campaign_event(
-        Kind.CONVENTION_RECORDED, dossier.campaign_id, at, command.actor, {"convention": plain(convention)}
+        Kind.CONVENTION_RECORDED, dossier.campaign_id, at, command.actor, {"convention": data}, personal
     )
 
 
@@ -276,6 +280,7 @@ def erase_personal_data(view: View, command: ErasePersonalData, now: datetime) -
     targets = [{"campaign": cid, "ruling": key, "path": "reason"}
                for cid in sorted({d.campaign_id for d in dossiers}) for key, ruling in view.rulings(cid).items()
                if ruling.dossier in refs and ruling.reason]
+    targets += convention_targets(view, dossiers)  # its conventions' signatories and avenants' reasons
     if targets:
         events.append(Event(Kind.MEMBER_ERASED, None, None, now, command.actor, {"targets": targets},
                             {"reason": command.reason}))
