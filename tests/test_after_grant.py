@@ -316,3 +316,16 @@ def test_rule_scdl_plans_payments_in_instalments_under_a_schedule(scheduled: Any
     flow.record_deliberation(Deliberation("DEL-2021-1", date(2021, 9, 27), (ref,), enforceable_on=date(2021, 9, 27)))
     [row] = scdl_rows(flow)
     assert row["conditionsVersement"] == "échelonné" and "/" in row["datesPeriodeVersement"]
+
+
+def test_rule_withdrawal_after_the_deliberation_frees_the_amount_against_it(flow: Any) -> None:
+    ref = _granted(flow, "approve")
+    at(flow, datetime(2021, 9, 27, 18, tzinfo=PARIS))
+    flow.record_deliberation(Deliberation("DEL-2021-1", date(2021, 9, 27), (ref,), enforceable_on=date(2021, 9, 27)))
+    assert flow.totals().approved == Decimal("5000.00")
+    at(flow, _day(2021, 10, 2))
+    flow.fire(ref, "withdraw", reason="L'association renonce.")
+    assert flow.totals().approved == Decimal("0.00")
+    last = flow.history(ref)[-1]
+    assert last.trigger == "withdraw" and last.data["deliberations"] == ["DEL-2021-1"]
+    assert flow.verify() is None

@@ -298,7 +298,10 @@ def _facts(view: View, dossier: Dossier, args: TriggerArgs) -> tuple[dict[str, A
         case RejectArgs():
             return {}, ({"note": args.motivation} if args.motivation else {})
         case WithdrawArgs():
-            return {}, ({"note": args.reason} if args.reason else {})
+            # after the deliberation, before any payment: the amount is freed, recorded against the deliberation
+            granting = [d.reference for d in view.deliberations(dossier.campaign_id)
+                        if dossier.reference in d.dossiers] if dossier.approved is not None else []
+            return ({"deliberations": granting} if granting else {}), ({"note": args.reason} if args.reason else {})
         case PayArgs():
             amount = args.amount if args.amount is not None else (dossier.approved or ZERO) - dossier.paid
             return {"amount": str(amount), "reference": args.reference}, {}
