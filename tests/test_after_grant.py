@@ -329,3 +329,31 @@ def test_rule_withdrawal_after_the_deliberation_frees_the_amount_against_it(flow
     last = flow.history(ref)[-1]
     assert last.trigger == "withdraw" and last.data["deliberations"] == ["DEL-2021-1"]
     assert flow.verify() is None
+
+
+def test_rule_recovery_documents_invite_observations_then_give_the_titre_de_recette_and_its_recourse(
+        flow: Any) -> None:
+    import html
+
+    from ami_workflow import notices
+    from ami_workflow.i18n import use_language
+
+    ref = _paid_in_full(flow)
+    at(flow, _day(2022, 3, 1))
+    flow.record_financial_report(ref, date(2022, 3, 1), realised=HALF)
+    flow.review_financial_report(ref, accepted=True)
+    flow.fire(ref, "start_recovery", grounds="under_spent", observations_by=date(2022, 3, 16),
+              note="La moitié des charges prévues.")
+    at(flow, _day(2022, 3, 17))
+    flow.fire(ref, "order_recovery", title="TR-2022-0107", motivation="Action réalisée à moitié.")
+    with use_language("fr"):
+        notices.issue(flow, ref, "invitation_observations")
+        notices.issue(flow, ref, "titre_recette")
+    invitation = html.unescape(flow.document_bytes(ref, "invitation_observations", "html").decode("utf-8"))
+    assert "L121-1 et L122-1" in invitation and "16 mars 2022" in invitation
+    assert "2\u202f500,00" in invitation  # the amount to pay back
+    assert "La moitié des charges prévues." in invitation
+    title = html.unescape(flow.document_bytes(ref, "titre_recette", "html").decode("utf-8"))
+    assert "TR-2022-0107" in title and "Action réalisée à moitié." in title and "L211-2" in title
+    assert CAMPAIGN.funding.settlement.recourse in title  # the call file's recourse (CGCT L1617-5)
+    assert [d.kind for d in flow.documents(ref)][-2:] == ["invitation_observations", "titre_recette"]
