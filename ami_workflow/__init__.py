@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from .campaign import CalendarPolicy, Campaign
     from .committee import CommitteeSession, Member
     from .conflicts import Conflict, Ruling
+    from .conventions import Avenant, Signatory
     from .core import Event, Kind
     from .decisions import Convention, Deliberation, FinancialReport
     from .dossier import (
@@ -115,6 +116,7 @@ __all__ = [
     "AnchorError",
     "Applicant",
     "Application",
+    "Avenant",
     "BatchResult",
     "BoardMember",
     "Budget",
@@ -166,6 +168,7 @@ __all__ = [
     "Ruling",
     "STANDARD_EDGES",
     "SchemaError",
+    "Signatory",
     "State",
     "StateMachine",
     "StorageError",
@@ -220,6 +223,7 @@ _HOMES: dict[str, tuple[str, ...]] = {
     "campaign": ("CalendarPolicy", "Campaign"),
     "committee": ("CommitteeSession", "Member"),
     "conflicts": ("Conflict", "Ruling"),
+    "conventions": ("Avenant", "Signatory"),
     "core": ("Event", "Kind"),
     "decisions": ("Convention", "Deliberation", "FinancialReport"),
     "dossier": ("Applicant", "Application", "CoFunding", "Dossier", "Instruction", "Payment", "Period"),

@@ -10,7 +10,7 @@ instant ``at`` is always passed in (Europe/Paris); no clock is read::
     >>> from ami_workflow.store import Workflow
     >>> clock = FixedClock(datetime(2021, 3, 9, 10, tzinfo=PARIS))
     >>> flow = Workflow.open(":memory:", load_campaign("ami-cohesion-sociale-2021"), clock=clock, actor="accueil")
-    >>> _ = flow.create_dossier(Applicant("Asso", "association"))
+    >>> _ = flow.create_dossier(Applicant("Asso", "association", rna="W621000123"))
     >>> agenda(flow, datetime(2021, 4, 10, 9))  # 20 days before the deadline: too early to remind
     []
     >>> [item] = agenda(flow, datetime(2021, 4, 27, 9))
@@ -36,7 +36,21 @@ The kinds of item:
 * ``financial_report``: a granted dossier whose compte rendu financier has
   not arrived, once the year of the grant is over; due
   ``funding.financial_report_months`` months after the end of that year
-  (2022-06-30 for a 2021 grant), late after it.
+  (2022-06-30 for a 2021 grant), or after the action's end when it runs past
+  that day, or on the convention's day; late after it.
+* ``report_questions``: a compte rendu financier under the instructor's
+  questions; due on the day to answer by, late after it.
+* ``payment_due``: a granted dossier with an amount the payment schedule
+  makes due now (the deliberation enforceable; the convention, where one is
+  needed, signed); due today, never late.
+* ``recovery_open``: a recovery under way: the applicant's observations
+  awaited until their day, then the titre de recette to issue, then the money
+  to come back; due on the observations' day, never late.
+* ``convention_publication``: a convention whose amount (its content in force,
+  else the grant) is above ``funding.convention_threshold``: its essential data
+  are published within three months of its signature (décret n° 2017-779 du
+  5 mai 2017, art. 1); due on that day, late after it. The library does not
+  record the publication itself, so the item stays on the agenda.
 """
 
 from __future__ import annotations
@@ -49,14 +63,16 @@ from itertools import takewhile
 
 import attrs
 
-from .calendar import paris_date, to_paris
+from .calendar import PARIS, paris_date, to_paris
 from .campaign import Campaign
+from .conventions import publication_deadline
 from .dossier import Dossier
 from .i18n import _, format_day, format_money, ngettext
 from .memory import MemoryWorkflow
 from .money import ZERO
 from .pieces import missing_pieces
 from .protocol import Backend
+from .settlement import payable
 from .states import State
 
 __all__ = ["AgendaItem", "AgendaKind", "INCOMPLETE_NOTICE_DAYS", "agenda", "as_recorded"]
@@ -73,6 +89,10 @@ class AgendaKind(enum.StrEnum):
     DELIBERATION_PENDING = "deliberation_pending"
     CONVENTION_MISSING = "convention_missing"
     FINANCIAL_REPORT = "financial_report"
+    REPORT_QUESTIONS = "report_questions"
+    PAYMENT_DUE = "payment_due"
+    RECOVERY_OPEN = "recovery_open"
+    CONVENTION_PUBLICATION = "convention_publication"
 
 
 _ORDER = {kind: index for index, kind in enumerate(AgendaKind)}
@@ -136,6 +156,9 @@ def agenda(flow: Backend, at: datetime, campaign_id: str | None = None) -> list[
         + _missing_pieces(flow, campaign, today)
         + _approved_items(flow, campaign, today)
         + _financial_reports(flow, campaign, today)
+        + _payments_due(flow, campaign, today)
+        + _recoveries(flow, campaign, today)
+        + _publications(flow, campaign, today)
     )
     return sorted(items, key=lambda item: (item.due, _ORDER[item.kind], item.dossier or ""))
 
@@ -146,12 +169,79 @@ def _financial_reports(flow: Backend, campaign: Campaign, today: date) -> list[A
         return []
     items = []
     for status in flow.financial_reports(campaign.id):
+        if status.status == "questions" and status.answer_by is not None:
+            message = _("the instructor's questions on the compte rendu financier are to be answered by {day} "
+                        "({when})").format(day=format_day(status.answer_by), when=_relative(status.answer_by, today))
+            items.append(AgendaItem(AgendaKind.REPORT_QUESTIONS, status.dossier, status.answer_by,
+                                    status.late(today), message))
         if status.received_on is not None:
             continue
         message = _("the compte rendu financier of the {year} grant is due on {due} ({when})").format(
             year=campaign.envelope.year, due=format_day(status.due), when=_relative(status.due, today))
         items.append(AgendaItem(AgendaKind.FINANCIAL_REPORT, status.dossier, status.due, status.late(today), message))
     return items
+
+
+def _publications(flow: Backend, campaign: Campaign, today: date) -> list[AgendaItem]:
+    """The publication deadline of each convention above the threshold (décret n° 2017-779, art. 1)."""
+    threshold = campaign.funding.convention_threshold
+    items = []
+    for reference, convention in flow.conventions(campaign.id).items():
+        dossier = flow.get(reference)
+        current = convention.current()
+        amount = current.amount if current.amount is not None else dossier.approved or ZERO
+        if dossier.state == State.WITHDRAWN or amount <= threshold:
+            continue
+        due = publication_deadline(convention)
+        message = _("{name}: the essential data of the convention {convention} (signed on {day}, {amount}) are to "
+                    "be published by {due} ({when}; décret n° 2017-779, art. 1).").format(
+            name=dossier.applicant.name, convention=convention.reference, day=format_day(convention.signed_on),
+            amount=format_money(amount), due=format_day(due), when=_relative(due, today))
+        items.append(AgendaItem(AgendaKind.CONVENTION_PUBLICATION, reference, due, today > due, message))
+    return items
+
+
+def _payments_due(flow: Backend, campaign: Campaign, today: date) -> list[AgendaItem]:
+    """Granted dossiers with an amount due now by the schedule, that the payment's guards would let through."""
+    approved = flow.dossiers(campaign_id=campaign.id, state=State.APPROVED)
+    if not approved:
+        return []
+    received = {s.dossier for s in flow.financial_reports(campaign.id) if s.received_on is not None}
+    at = min(_noon(today), flow.clock.now())
+    items = []
+    for dossier in approved:
+        report = flow.financial_report(dossier.reference) if dossier.reference in received else None
+        amount = payable(campaign, dossier, report)
+        if amount <= 0 or flow.check(dossier.reference, "pay", at=at):
+            continue  # nothing due, or not payable yet: the deliberation, the convention or the schedule says why
+        message = _("{name}: {amount} can be paid now (granted {granted}, paid {paid})").format(
+            name=dossier.applicant.name, amount=format_money(amount), granted=format_money(dossier.approved or ZERO),
+            paid=format_money(dossier.paid))
+        items.append(AgendaItem(AgendaKind.PAYMENT_DUE, dossier.reference, today, False, message))
+    return items
+
+
+def _recoveries(flow: Backend, campaign: Campaign, today: date) -> list[AgendaItem]:
+    items = []
+    for dossier in flow.dossiers(campaign_id=campaign.id, state=State.RECOVERY):
+        recovery = dossier.recovery
+        if recovery is None:
+            continue
+        if recovery.decided_at is None:
+            message = _("{name}: recovery of {amount}; observations until {day} ({when}), then the motivated "
+                        "decision and its titre de recette").format(
+                name=dossier.applicant.name, amount=format_money(recovery.amount),
+                day=format_day(recovery.observations_by), when=_relative(recovery.observations_by, today))
+        else:
+            message = _("{name}: titre de recette {title} of {amount} issued on {day}; the money is awaited").format(
+                name=dossier.applicant.name, title=recovery.title, amount=format_money(recovery.amount),
+                day=format_day(paris_date(recovery.decided_at)))
+        items.append(AgendaItem(AgendaKind.RECOVERY_OPEN, dossier.reference, recovery.observations_by, False, message))
+    return items
+
+
+def _noon(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, 12, tzinfo=PARIS)
 
 
 def _submission_reminders(flow: Backend, campaign: Campaign, today: date) -> list[AgendaItem]:

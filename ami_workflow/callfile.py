@@ -39,6 +39,7 @@ from .errors import AmiWorkflowError, CallFileError
 from .guards import GUARD_TRIGGERS, GUARDS
 from .i18n import N_, _
 from .rules import SHORTFALLS
+from .schedule import schedule_problems
 from .shown import shown
 
 __all__ = [
@@ -218,6 +219,8 @@ def check_campaign(campaign: Campaign) -> list[tuple[str, str]]:
                                      field=shown(bad[0]), fields=", ".join(IDENTITY_FIELDS))))
     if campaign.funding.financial_report_months < 0:
         problems.append(("funding.financial_report_months", _("must not be negative")))
+    schedule = campaign.funding.payment_schedule
+    problems += [("funding.payment_schedule", reason) for reason in schedule_problems(schedule)]
     problems += _budget_problems(campaign)
     problems += _limit_problems(campaign)
     if campaign.call.year != campaign.envelope.year:

@@ -24,6 +24,7 @@ from .i18n import _
 from .money import euros, percent
 from .pieces import PieceRequirement
 from .rules import FlatCap, RateWithBonus
+from .schedule import PaymentStage, Settlement
 from .shown import shown
 from .workflow import WorkflowSpec
 
@@ -281,6 +282,10 @@ class Funding:
     """The compte rendu financier is due this many months after the end of the year of the grant."""
     financial_report_legal_basis: str = ""
     allocation: Allocation = Allocation()
+    payment_schedule: tuple[PaymentStage, ...] = ()
+    """The payment stages (``[[funding.payment_schedule]]``); none: the whole grant once it is enforceable."""
+    settlement: Settlement = attrs.field(factory=Settlement)
+    """How the grant is settled on its compte rendu financier, and how a recovery runs."""
     budget_line: str = ""
     """The product line of the forecast budget (CERFA n° 12156) that holds the amount requested from this funder,
     such as ``"74.epci"`` for an intercommunalité; ``""`` checks no line."""

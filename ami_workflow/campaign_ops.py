@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
+from .budget import Budget
 from .calendar import CalendarAmendment, Window
 from .campaign import Campaign, Funder
 from .committee import CommitteeSession
+from .conventions import Avenant
 from .core.commands import (
     AmendCalendar,
+    AmendConvention,
     AmendFunder,
     Command,
     DeclareEnforceable,
@@ -23,10 +27,12 @@ from .core.commands import (
     RecordDeliberation,
     RecordFinancialReport,
     RecordSession,
+    ReviewFinancialReport,
 )
 from .core.events import Event
 from .core.evolve import structure
 from .decisions import Convention, Deliberation, FinancialReport
+from .dossier import Dossier
 
 __all__ = ["CampaignOperations"]
 
@@ -139,10 +145,41 @@ class CampaignOperations:
         self._run(RecordConvention(convention, self._actor(actor)))
         return convention
 
-    def record_financial_report(self, reference: str, received_on: date, *, actor: str = "") -> FinancialReport:
-        """Record the compte rendu financier of a granted dossier when it arrives (loi 2000-321, art. 10)."""
-        self._run(RecordFinancialReport(reference, received_on, self._actor(actor)))
-        return FinancialReport(reference, received_on)
+    def amend_convention(self, reference: str, avenant: Avenant, *, actor: str = "") -> Convention:
+        """Record an avenant to the convention of the dossier ``reference``; returns the convention with it (its
+        content in force is :meth:`~ami_workflow.conventions.Convention.current`)."""
+        self._run(AmendConvention(reference, avenant, self._actor(actor)))
+        return self.conventions(self.get(reference).campaign_id)[reference]
+
+    def conventions(self, campaign_id: str | None = None) -> dict[str, Convention]:
+        raise NotImplementedError
+
+    def get(self, reference: str) -> Dossier:
+        raise NotImplementedError
+
+    def record_financial_report(
+        self, reference: str, received_on: date, *, actor: str = "", realised: Budget | Mapping[str, Any] | None = None,
+        carried_out: bool = True, action_end: date | None = None, participants: int | None = None,
+        qpv_residents: int | None = None, young: int | None = None, women: int | None = None,
+        evaluation: str = "",
+    ) -> FinancialReport:
+        """Record the compte rendu financier of a granted dossier when it arrives (loi 2000-321, art. 10), with its
+        content close to the CERFA n° 15059 form: the realised budget on the forecast's lines, the people reached
+        and the evaluation. A corrected compte rendu answering the instructor's questions replaces the earlier one."""
+        report = FinancialReport(reference, received_on, realised, carried_out, action_end, participants,
+                                 qpv_residents, young, women, evaluation)
+        self._run(RecordFinancialReport(reference, received_on, self._actor(actor), report))
+        return self.financial_report(reference)
+
+    def review_financial_report(self, reference: str, *, accepted: bool, questions: str = "",
+                                answer_by: date | None = None, actor: str = "") -> FinancialReport:
+        """The instructor accepts the compte rendu financier, or asks ``questions`` to be answered by ``answer_by``."""
+        self._run(ReviewFinancialReport(reference, accepted, self._actor(actor), questions, answer_by))
+        return self.financial_report(reference)
+
+    def financial_report(self, reference: str) -> FinancialReport:
+        """The dossier's compte rendu financier as it stands (:class:`NotFound` if none is recorded)."""
+        raise NotImplementedError
 
     # -- personal data (RGPD) -------------------------------------------------------
 

@@ -8,11 +8,10 @@ dates stay ``date`` objects, instants are ISO 8601 text in Paris time::
 
     >>> from datetime import date
     >>> from decimal import Decimal
-    >>> from ami_workflow.decisions import Convention
-    >>> data = converter.unstructure(Convention("ami-1", "CONV-1", date(2021, 9, 28)))
+    >>> data = converter.unstructure(Window(date(2021, 6, 1), date(2021, 6, 30)))
     >>> data
-    {'dossier': 'ami-1', 'reference': 'CONV-1', 'signed_on': datetime.date(2021, 9, 28)}
-    >>> converter.structure(data, Convention) == Convention("ami-1", "CONV-1", date(2021, 9, 28))
+    {'start': datetime.date(2021, 6, 1), 'end': datetime.date(2021, 6, 30)}
+    >>> converter.structure(data, Window) == Window(date(2021, 6, 1), date(2021, 6, 30))
     True
     >>> converter.structure("1 500,50", Decimal)
     Decimal('1500.50')
@@ -42,6 +41,7 @@ from .errors import InvalidInput, InvalidType
 from .i18n import _
 from .money import parse_decimal
 from .rules import CEILING_RULES
+from .schedule import PaymentStage, Settlement
 from .shown import shown
 from .workflow import WorkflowSpec, edge_text, parse_workflow
 
@@ -139,6 +139,11 @@ def _make_converter() -> cattrs.Converter:
         data["criteria"] = conv.structure(data.get("criteria", []), tuple[Criterion, ...])
         if "allocation" in data:
             data["allocation"] = conv.structure(data["allocation"], Allocation)
+        if "payment_schedule" in data:
+            data["payment_schedule"] = tuple(_record_of(PaymentStage, item, "payment_schedule")
+                                             for item in data["payment_schedule"])
+        if "settlement" in data:
+            data["settlement"] = _record_of(Settlement, data["settlement"], "settlement")
         extra = set(data) - {f.name for f in attrs.fields(Funding)}
         if extra:
             raise ValueError(_("unknown keys: {keys}").format(keys=', '.join(sorted(extra))))
@@ -167,11 +172,28 @@ def _make_converter() -> cattrs.Converter:
             "financial_report_months": f.financial_report_months,
             "financial_report_legal_basis": f.financial_report_legal_basis,
             "allocation": conv.unstructure(f.allocation),
-            "budget_line": f.budget_line,
-            "budget_required": f.budget_required,
+            # written only when set, so that a call without them keeps its bytes in the journal
+            **({"payment_schedule": [{"stage": s.stage, "share": str(s.share), "after": s.after}
+                                     for s in f.payment_schedule]} if f.payment_schedule else {}),
+            **({"settlement": {"rule": f.settlement.rule, "tolerance": str(f.settlement.tolerance),
+                               "observation_days": f.settlement.observation_days, "recourse": f.settlement.recourse,
+                               "legal_basis": f.settlement.legal_basis}}
+               if f.settlement != Settlement() else {}),
+            **({"budget_line": f.budget_line} if f.budget_line else {}),
+            **({"budget_required": f.budget_required} if f.budget_required else {}),
         },
     )
     return conv
+
+
+def _record_of(cls: type[_T], value: Any, what: str) -> _T:
+    """A small call-file record from its table, every key known (``ValueError`` names the bad one)."""
+    if not isinstance(value, Mapping):
+        raise ValueError(_("{what}: expected a table, got {value!r}").format(what=what, value=shown(value)))
+    extra = set(value) - {f.name for f in attrs.fields(cls)}  # type: ignore[arg-type]
+    if extra:
+        raise ValueError(_("unknown keys: {keys}").format(keys=', '.join(sorted(map(str, extra)))))
+    return cls(**value)
 
 
 def _decimal_passthrough(value: Any) -> Decimal:

@@ -17,14 +17,24 @@ from decimal import Decimal
 
 import attrs
 
+from .budget import Budget
 from .calendar import Calendar, window_words
-from .checks import is_day, required_text
+from .checks import free_text, is_day, required_text
+from .conventions import Convention
 from .errors import InvalidInput, InvalidType
 from .i18n import _, format_day
 from .money import euros
+from .shown import shown
 from .states import state_words
 
-__all__ = ["Convention", "Deliberation", "FinancialReport", "FinancialReportStatus", "deliberation_refusals"]
+__all__ = [
+    "REPORT_STATUSES",
+    "Convention",
+    "Deliberation",
+    "FinancialReport",
+    "FinancialReportStatus",
+    "deliberation_refusals",
+]
 
 
 def _refs(value: Iterable[str]) -> tuple[str, ...]:
@@ -75,33 +85,98 @@ class Deliberation:
         return self.dossiers + tuple(r for r in self.refused if r not in self.dossiers)
 
 
-@attrs.frozen
-class Convention:
-    """The signed convention (agreement) for one dossier."""
+def _count(value: object) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidInput(_("a count of people is a whole number of at least 0, not {value!r}").format(
+            value=shown(value)))
+    return value
 
-    dossier: str = attrs.field(converter=required_text)
-    reference: str = attrs.field(converter=required_text)
-    signed_on: date = attrs.field(validator=is_day)
+
+def _budget(value: object) -> Budget | None:
+    if value is None or isinstance(value, Budget):
+        return value
+    if isinstance(value, Mapping):
+        unknown = set(value) - {"charges", "products"}
+        if unknown:
+            raise InvalidInput(_("a budget has charges and products, not {keys}").format(
+                keys=", ".join(sorted(map(str, unknown)))))
+        return Budget(charges=value.get("charges", {}), products=value.get("products", {}))
+    raise InvalidType(_("realised: expected a Budget, got {type}").format(type=type(value).__name__))
+
+
+def _status(value: object) -> str:
+    if value not in REPORT_STATUSES:
+        raise InvalidInput(_("unknown status {value!r} of a compte rendu financier: {statuses}").format(
+            value=shown(value), statuses=", ".join(REPORT_STATUSES)))
+    return str(value)
+
+
+#: Where a compte rendu financier stands: received, questions asked by the instructor, or accepted.
+REPORT_STATUSES = ("received", "questions", "accepted")
 
 
 @attrs.frozen
 class FinancialReport:
-    """The compte rendu financier of a granted dossier, received on a day."""
+    """The compte rendu financier of a granted dossier (close to the CERFA n° 15059 form), received on a day.
+
+    ``realised`` is the realised budget on the forecast's lines; the counts are the people the action actually
+    reached; ``carried_out`` is false when the action did not take place. The evaluation and the instructor's
+    questions are free texts (personal values, erasable). ``status`` is set by the instructor's review:
+    ``questions`` with a day to answer by (``answer_by``), or ``accepted``.
+    """
 
     dossier: str = attrs.field(converter=required_text)
     received_on: date = attrs.field(validator=is_day)
+    realised: Budget | None = attrs.field(default=None, converter=_budget)
+    carried_out: bool = attrs.field(default=True, validator=attrs.validators.instance_of(bool))
+    action_end: date | None = attrs.field(default=None, validator=_optional_day)
+    participants: int | None = attrs.field(default=None, converter=_count)
+    qpv_residents: int | None = attrs.field(default=None, converter=_count)
+    young: int | None = attrs.field(default=None, converter=_count)
+    women: int | None = attrs.field(default=None, converter=_count)
+    evaluation: str = attrs.field(default="", converter=free_text)
+    status: str = attrs.field(default="received", converter=_status)
+    reviewed_on: date | None = attrs.field(default=None, validator=_optional_day)
+    questions: str = attrs.field(default="", converter=free_text)
+    answer_by: date | None = attrs.field(default=None, validator=_optional_day)
+
+    @property
+    def accepted(self) -> bool:
+        return self.status == "accepted"
+
+    def problems(self) -> list[str]:
+        """Why the content cannot be received: more QPV residents, young people or women than participants, or a
+        realised budget that is not balanced."""
+        reasons = []
+        for name, count in (("qpv_residents", self.qpv_residents), ("young", self.young), ("women", self.women)):
+            if count is not None and self.participants is not None and count > self.participants:
+                reasons.append(_("{name}: {count} is more than the {participants} participants reached").format(
+                    name=name, count=count, participants=self.participants))
+        if self.realised is not None:
+            reasons += self.realised.problems()
+        if not self.carried_out and self.realised is not None and self.realised.total:
+            reasons.append(_("an action not carried out has no realised charges"))
+        return reasons
 
 
 @attrs.frozen
 class FinancialReportStatus:
-    """Where a granted dossier's compte rendu financier stands."""
+    """Where a granted dossier's compte rendu financier stands: due on a day, received, under questions to answer
+    by a day, or accepted."""
 
     dossier: str
     due: date
     received_on: date | None
+    status: str = ""
+    answer_by: date | None = None
 
     def late(self, today: date) -> bool:
-        return self.received_on is None and today > self.due
+        """Not received by its due day, or questions not answered by their day."""
+        if self.received_on is None:
+            return today > self.due
+        return self.status == "questions" and self.answer_by is not None and today > self.answer_by
 
 
 def deliberation_refusals(

@@ -32,6 +32,7 @@ __all__ = [
     "Instruction",
     "Payment",
     "Period",
+    "Recovery",
 ]
 
 
@@ -189,6 +190,23 @@ class Payment:
 
 
 @attrs.frozen
+class Recovery:
+    """A recovery (reversement) of a paid grant: why, what the grant comes to (``due``) and what comes back
+    (``amount``); the day the applicant may submit its observations until (CRPA L121-1, L122-1); then the motivated
+    decision and its titre de recette (CGCT L1617-5); then the day the money came back."""
+
+    grounds: str
+    due: Decimal
+    amount: Decimal
+    opened_at: datetime
+    observations_by: date
+    title: str = ""
+    decided_at: datetime | None = None
+    recovered_at: datetime | None = None
+    receipt: str = ""
+
+
+@attrs.frozen
 class Dossier:
     """One application for one campaign, with its state and everything the triggers recorded."""
 
@@ -209,11 +227,16 @@ class Dossier:
     decision_note: str | None = None
     board: tuple[BoardMember, ...] = ()
     """The applicant's board and bureau members, from its pieces (names are personal data)."""
+    recovery: Recovery | None = None
     version: int = 0
 
     @property
     def paid(self) -> Decimal:
-        return sum((p.amount for p in self.payments), ZERO)
+        """What the applicant holds of the grant: the payments, less what a recovery brought back."""
+        paid = sum((p.amount for p in self.payments), ZERO)
+        if self.recovery is not None and self.recovery.recovered_at is not None:
+            paid -= self.recovery.amount
+        return paid
 
     def piece(self, key: str) -> PieceReceipt | None:
         for piece in self.pieces:

@@ -39,6 +39,7 @@ from typing import Any, TextIO
 import attrs
 from stdnum.fr import siret as _siret
 
+from .calendar import paris_date
 from .campaign import Campaign
 from .cells import text_cell
 from .codec import converter
@@ -332,7 +333,29 @@ def _giving_grant(grant: _Grant, prefix: str, funder_id: str, recipient: str) ->
         record["beneficiaryLocation"] = locations
     record["grantProgramme"] = [{"code": campaign.id, "title": campaign.call.title}]
     record["fromOpenCall"] = "Yes"
+    record["amountDisbursed"] = giving_amount(dossier.paid)
+    record["disbursementTransaction"] = _transactions(dossier, record["id"], funder_id, recipient)
     return record
+
+
+def _transactions(dossier: Dossier, grant_id: str, funder_id: str, recipient: str) -> list[dict[str, Any]]:
+    """Each payment as a 360Giving transaction (its mandate reference as description), and the money a recovery
+    brought back as a negative one: their values add up to ``amountDisbursed``."""
+    out: list[dict[str, Any]] = []
+    for i, payment in enumerate(dossier.payments, 1):
+        item: dict[str, Any] = {"id": f"{grant_id}-{i}", "transactionDate": paris_date(payment.at).isoformat(),
+                                "currency": "EUR", "value": giving_amount(payment.amount), "provider": funder_id,
+                                "recipient": recipient}
+        if payment.reference:
+            item["description"] = payment.reference
+        out.append(item)
+    recovery = dossier.recovery
+    if recovery is not None and recovery.recovered_at is not None and recovery.amount:
+        back = paris_date(recovery.recovered_at).isoformat()
+        out.append({"id": f"{grant_id}-{len(out) + 1}", "transactionDate": back,
+                    "currency": "EUR", "value": giving_amount(-recovery.amount), "provider": recipient,
+                    "recipient": funder_id, "description": f"reversement {recovery.title}".strip()})
+    return out
 
 
 def giving360(flow: Backend, campaign_id: str | None = None) -> dict[str, Any]:
@@ -342,7 +365,9 @@ def giving360(flow: Backend, campaign_id: str | None = None) -> dict[str, Any]:
     ``description``, ``currency``, ``amountAwarded``, ``awardDate``,
     ``recipientOrganization``, ``fundingOrganization``) and ``plannedDates`` (the
     action's period), ``beneficiaryLocation`` (the target QPV, name and code, with
-    their communes), ``grantProgramme`` (the call) and ``fromOpenCall``.
+    their communes), ``grantProgramme`` (the call) and ``fromOpenCall``, ``amountDisbursed`` (what was paid,
+    net of a recovery) and ``disbursementTransaction`` (each payment, with its mandate reference, and the money a
+    recovery brought back as a negative transaction).
 
     - A grant's id is ``prefix-reference``, the prefix being the one 360Giving registered for the
       funder (``360G-…``): ``funder.registered_id_prefix``, from the call file or set on a live

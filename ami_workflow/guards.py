@@ -9,22 +9,35 @@ triggers' default guards are in :data:`DEFAULT_GUARDS`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from datetime import datetime
+from collections.abc import Mapping
 from decimal import Decimal
 
 import attrs
-from stdnum import iban as _iban
 
 from .boundary import checked
 from .budget import line_label
-from .calendar import Calendar, paris_date, window_words
+from .calendar import paris_date, window_words
 from .campaign import Campaign
-from .committee import CommitteeSession, session_problems
-from .conflicts import Ruling, conflicts_at, hearing_problems
-from .decisions import Convention, Deliberation
+from .committee import session_problems
+from .conflicts import conflicts_at, hearing_problems
 from .dossier import Application, Dossier
+from .grant_guards import (
+    bank_account,
+    convention,
+    deliberation,
+    financial_reports,
+    not_paid_yet,
+    payment_amount,
+    payment_schedule,
+    recovery_decision,
+    recovery_grounds,
+    recovery_title,
+    settled,
+)
+from .guard_input import Context, Guard, GuardInput
+from .guard_input import day_words as _day
 from .i18n import N_, _, format_day, format_decimal, format_money
+from .identity import requirement_problems
 from .money import ZERO
 from .pieces import missing_pieces
 from .rules import ceiling, cofunding_fits, qpv_share_met
@@ -33,10 +46,8 @@ from .triggers import (
     ApproveArgs,
     HearArgs,
     InstructArgs,
-    PayArgs,
     RejectArgs,
     ReturnArgs,
-    TriggerArgs,
 )
 from .workflow import DEFAULT_GUARDS
 
@@ -55,50 +66,6 @@ __all__ = [
     "forecast_budget_problems",
     "run_guards",
 ]
-
-
-@attrs.frozen
-class Context:
-    """What a guard may know about the campaign beyond the dossier itself."""
-
-    campaign: Campaign
-    calendar: Calendar
-    sessions: Mapping[str, CommitteeSession] = attrs.field(factory=dict)
-    rulings: Mapping[str, Ruling] = attrs.field(factory=dict)
-    """The chair's rulings on conflicts of interest, by :func:`~ami_workflow.conflicts.ruling_key`."""
-    deliberations: tuple[Deliberation, ...] = ()
-    conventions: Mapping[str, Convention] = attrs.field(factory=dict)
-    approved_total: Decimal = ZERO
-    """The campaign's approved total, this dossier excluded."""
-    approved_by_axis: Mapping[str, Decimal] = attrs.field(factory=dict)
-    """Approved totals by axis, this dossier excluded."""
-    applicant_granted: Decimal = ZERO
-    """What the same applicant was granted in the campaign, this dossier excluded."""
-    funder_granted: Decimal = ZERO
-    """What the same funder granted the same beneficiary for the same budget year, this dossier excluded, across
-    every campaign of the store (an applicant known only by its name is never merged with another)."""
-    overdue_reports: tuple[str, ...] = ()
-    """The applicant's earlier grants whose compte rendu financier is overdue, in plain words."""
-
-
-@attrs.frozen
-class GuardInput:
-    dossier: Dossier
-    at: datetime
-    args: TriggerArgs
-    context: Context
-
-    @property
-    def campaign(self) -> Campaign:
-        return self.context.campaign
-
-
-Guard = Callable[[GuardInput], list[str]]
-
-
-def _day(at: datetime) -> str:
-    """The Paris day of ``at``, in words: « 30 avril 2021 »."""
-    return format_day(paris_date(at))
 
 
 def submission_window(g: GuardInput) -> list[str]:
@@ -222,6 +189,15 @@ def pieces_complete(g: GuardInput) -> list[str]:
     représentant légal de l'association ou le porteur de projet ».
     """
     return missing_pieces(g.campaign.pieces, g.dossier.applicant.kind, g.dossier.pieces, g.dossier.originals)
+
+
+def applicant_identity(g: GuardInput) -> list[str]:
+    """The applicant gives the identity data the call's file requires of its kind (a SIREN or an RNA number).
+    Law: décret n° 2001-495, art. 1 counts the grants of one funder to one body; the body is known by its
+    SIREN, else its RNA (``applicants.kinds.*.requires``). Checked at creation, and again here for a dossier
+    copied or imported from a file that did not require it.
+    """
+    return requirement_problems(g.dossier.applicant, g.campaign)
 
 
 def instruction_window(g: GuardInput) -> list[str]:
@@ -436,102 +412,6 @@ def piece_issues(g: GuardInput) -> list[str]:
         key=shown(issue.key)) for issue in g.args.issues if issue.key not in known]
 
 
-def not_paid_yet(g: GuardInput) -> list[str]:
-    """No payment has been made yet: after the first one the dossier can no longer be withdrawn.
-    Not in the call: a library rule.
-    """
-    if g.dossier.payments:
-        return [_("a first payment was made on {day}: the dossier can no longer be withdrawn").format(
-            day=_day(g.dossier.payments[0].at))]
-    return []
-
-
-def deliberation(g: GuardInput) -> list[str]:
-    """A recorded deliberation grants the dossier, and the payment is not before the day it became enforceable.
-    Enforceable: transmitted to the prefecture and published (CGCT L2131-1, by L5211-3).
-    Call: « Septembre 2021 · Délibération pour versement des subventions »; with several
-    deliberations, the earliest enforceable one that lists the dossier counts.
-    """
-    granting = [d for d in g.context.deliberations if g.dossier.reference in d.dossiers]
-    if not granting:
-        return [_("no deliberation grants this dossier yet")]
-    ready = [d for d in granting if d.enforceable_on is not None]
-    if not ready:
-        first = min(granting, key=lambda d: d.day)
-        return [_("the deliberation {reference} is not enforceable yet: payment waits for its transmission to the "
-                  "prefecture and its publication (CGCT L2131-1); record the day it became enforceable").format(
-                      reference=first.reference)]
-    earliest = min(ready, key=lambda d: (d.enforceable_on or d.day, d.day))
-    day = earliest.enforceable_on or earliest.day
-    if paris_date(g.at) < day:
-        return [_("payment is possible from {day}, when the deliberation {reference} became enforceable; it is "
-                  "{today}").format(day=format_day(day), reference=earliest.reference, today=_day(g.at))]
-    return []
-
-
-def bank_account(g: GuardInput) -> list[str]:
-    """A valid IBAN is recorded for the applicant.
-    Call: the « Relevé d'Identité Bancaire » among the pieces; the IBAN is checked with
-    python-stdnum.
-    """
-    iban = g.dossier.applicant.iban
-    if not iban:
-        return [_("no IBAN is recorded for the applicant")]
-    if not _iban.is_valid(iban):
-        return [_("the IBAN {iban!r} is not valid").format(iban=shown(iban))]
-    return []
-
-
-def convention(g: GuardInput) -> list[str]:
-    """Above 23 000 € granted in the year, a convention signed by the payment date is recorded.
-    Law: loi n° 2000-321 du 12 avril 2000, art. 10, and décret n° 2001-495 du 6 juin 2001, art. 1
-    (the threshold is the call file's ``funding.convention_threshold``; every grant of the same funder
-    to the same beneficiary for the same budget year counts, whatever the call).
-    """
-    granted = g.dossier.approved or ZERO
-    threshold = g.campaign.funding.convention_threshold
-    year_total = g.context.funder_granted + granted
-    if year_total <= threshold:
-        return []
-    conv = g.context.conventions.get(g.dossier.reference)
-    if conv is None:
-        return [_("the grant ({total} this year) is above {threshold}: a signed convention must be recorded before "
-                  "the first payment").format(total=format_money(year_total), threshold=format_money(threshold))]
-    if conv.signed_on > paris_date(g.at):
-        return [_("the convention {reference} is signed on {day}, after the payment date").format(
-            reference=conv.reference, day=format_day(conv.signed_on))]
-    return []
-
-
-def _payment_amount(g: GuardInput) -> Decimal:
-    assert isinstance(g.args, PayArgs)
-    granted = g.dossier.approved or ZERO
-    return g.args.amount if g.args.amount is not None else granted - g.dossier.paid
-
-
-def payment_amount(g: GuardInput) -> list[str]:
-    """The payment is above 0, and the payments made stay within the grant.
-    Without an amount, what is left of the grant is paid; instalments are allowed.
-    """
-    amount = _payment_amount(g)
-    granted = g.dossier.approved or ZERO
-    if amount <= 0:
-        return [_("a payment must be above 0")]
-    if g.dossier.paid + amount > granted:
-        return [_("paying {amount} would exceed the grant: {granted} granted, {paid} already paid").format(
-            amount=format_money(amount), granted=format_money(granted), paid=format_money(g.dossier.paid))]
-    return []
-
-
-def financial_reports(g: GuardInput) -> list[str]:
-    """The applicant owes no overdue compte rendu financier for an earlier grant.
-    Law: loi n° 2000-321 du 12 avril 2000, art. 10: the report is due within six months of the end
-    of the year of the grant (the call file's ``funding.financial_report_months``).
-    """
-    return [_("the applicant owes an overdue compte rendu financier: {report}").format(report=item)
-            for item in g.context.overdue_reports]
-
-
 #: Every guard a call may name, by name.
 GUARDS: Mapping[str, Guard] = {
     "submission_window": submission_window,
@@ -539,6 +419,7 @@ GUARDS: Mapping[str, Guard] = {
     "submission_pieces": submission_pieces,
     "completion_window": completion_window,
     "pieces_complete": pieces_complete,
+    "applicant_identity": applicant_identity,
     "piece_issues": piece_issues,
     "instruction_window": instruction_window,
     "eligibility": eligibility,
@@ -553,7 +434,12 @@ GUARDS: Mapping[str, Guard] = {
     "bank_account": bank_account,
     "convention": convention,
     "payment_amount": payment_amount,
+    "payment_schedule": payment_schedule,
     "financial_reports": financial_reports,
+    "settled": settled,
+    "recovery_grounds": recovery_grounds,
+    "recovery_decision": recovery_decision,
+    "recovery_title": recovery_title,
 }
 
 #: Guards that read a trigger's own data, and the triggers they can serve; the others fit any trigger.
@@ -564,6 +450,10 @@ GUARD_TRIGGERS: Mapping[str, frozenset[str]] = {
     "envelope": frozenset({"approve"}),
     "motivation": frozenset({"reject"}),
     "payment_amount": frozenset({"pay"}),
+    "payment_schedule": frozenset({"pay"}),
+    "recovery_grounds": frozenset({"start_recovery"}),
+    "recovery_decision": frozenset({"order_recovery"}),
+    "recovery_title": frozenset({"recover"}),
 }
 
 
@@ -575,6 +465,10 @@ GUARD_READS: Mapping[str, frozenset[str]] = {
     "deliberation": frozenset({"deliberations"}),
     "convention": frozenset({"funder_granted", "conventions"}),
     "financial_reports": frozenset({"overdue_reports"}),
+    "payment_amount": frozenset({"financial_report"}),
+    "payment_schedule": frozenset({"financial_report"}),
+    "settled": frozenset({"financial_report"}),
+    "recovery_grounds": frozenset({"financial_report"}),
 }
 CONTEXT_FIELDS = frozenset(f.name for f in attrs.fields(Context)) - {"campaign", "calendar"}
 

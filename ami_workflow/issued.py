@@ -38,6 +38,8 @@ DOCUMENT_KINDS: Mapping[str, str] = {
     "accuse_reception": "submit",
     "demande_pieces": "return_for_pieces",
     "notification_decision": "approve|reject|council_refuse",
+    "invitation_observations": "start_recovery",
+    "titre_recette": "order_recovery",
 }
 #: The formats a document is stored in, and their media types.
 DOCUMENT_FORMATS: Mapping[str, str] = {"pdf": "application/pdf", "html": "text/html; charset=utf-8"}

@@ -25,7 +25,7 @@ from typing import Any
 from .audit import applicant_export, world_difference
 from .backend import Chained, Operations
 from .boundary import check_methods
-from .calendar import Calendar, CalendarAmendment, Clock, financial_report_due
+from .calendar import Calendar, CalendarAmendment, Clock
 from .campaign import Campaign
 from .committee import CommitteeSession
 from .conflicts import ruling_key
@@ -33,7 +33,7 @@ from .core.events import Event, Kind
 from .core.evolve import World, evolve, fold
 from .core.figures import DossierRow, GrantRow, ReportFigures, dossier_row, grant_rows, report_figures
 from .core.view import View, WorldView
-from .decisions import Convention, Deliberation, FinancialReportStatus
+from .decisions import Convention, Deliberation, FinancialReport, FinancialReportStatus
 from .dossier import Dossier
 from .errors import InvalidType, NotFound
 from .i18n import _
@@ -42,6 +42,7 @@ from .money import ZERO
 from .protocol import Backend
 from .rules import Totals
 from .scoring import sheet_key
+from .settlement import report_status
 from .shown import shown
 
 __all__ = ["MemoryWorkflow"]
@@ -164,8 +165,8 @@ class MemoryWorkflow(Operations):
             self._set(self._files, sha, None)
 
     def _erase_members(self, targets: Sequence[Mapping[str, str]]) -> None:
-        wanted = {(t["campaign"], t.get("session") or t.get("score") or t.get("ruling") or t["deliberation"],
-                   t["path"]) for t in targets}
+        wanted = {(t["campaign"], t.get("session") or t.get("score") or t.get("ruling") or t.get("convention")
+                   or t["deliberation"], t["path"]) for t in targets}
         for item in self._journal:
             event = item.event
             if event.kind is Kind.SESSION_RECORDED:
@@ -178,6 +179,10 @@ class MemoryWorkflow(Operations):
             elif event.kind is Kind.CONFLICT_RULED:
                 ruling = event.data["ruling"]
                 subject = ruling_key(ruling["dossier"], ruling["session"], ruling["member"])
+            elif event.kind is Kind.CONVENTION_RECORDED:
+                subject = event.data["convention"]["dossier"]
+            elif event.kind is Kind.CONVENTION_AMENDED:
+                subject = event.data["dossier"]
             else:
                 continue
             for path in event.personal:
@@ -292,20 +297,22 @@ class MemoryWorkflow(Operations):
         return Totals(self.get_campaign(cid).envelope.amount, approved, paid)
 
     def financial_reports(self, campaign_id: str | None = None) -> list[FinancialReportStatus]:
-        """Each granted dossier of the campaign with its compte rendu financier: due date and day received."""
+        """Each granted dossier of the campaign with its compte rendu financier: due day, receipt and review."""
         place = self._place(campaign_id)
-        campaign = place.campaign
-        due = financial_report_due(campaign.envelope.year, campaign.funding.financial_report_months)
-        granted = self.dossiers(campaign_id=campaign.id)
         return [
-            FinancialReportStatus(
-                d.reference,
-                due,
-                place.financial_reports[d.reference].received_on if d.reference in place.financial_reports else None,
-            )
-            for d in granted
+            report_status(place.campaign, d, place.financial_reports.get(d.reference),
+                          place.conventions.get(d.reference))
+            for d in self.dossiers(campaign_id=place.campaign.id)
             if d.approved is not None and d.state != "withdrawn"
         ]
+
+    def financial_report(self, reference: str) -> FinancialReport:
+        """The dossier's compte rendu financier as it stands (:class:`NotFound` if none is recorded)."""
+        report = WorldView(self.world).financial_report(reference)
+        if report is None:
+            raise NotFound(_("no compte rendu financier of {reference!r} is recorded").format(
+                reference=shown(reference)))
+        return report
 
     def report_figures(self, campaign_id: str | None = None) -> ReportFigures:
         """The campaign report's aggregates, folded from its dossiers."""

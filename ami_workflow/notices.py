@@ -18,6 +18,8 @@ What each one says, and the rule behind it (docs/rules.md):
   and the voies et délais de recours (CJA R421-1, R421-5);
 - **demande de pièces** (L114-5): the pieces sent back and why, the new
   deadline, and the same rule on the time limit;
+- **invitation à présenter des observations** and **titre de recette**, for a
+  recovery (:mod:`ami_workflow.recovery_notices`);
 - **notification de décision**: the deciding body and its date, for a refusal
   the motivation (L211-2, L211-5), the signatory's first name, name and title
   (L212-1) and the voies et délais de recours.
@@ -29,160 +31,34 @@ attests, so that it can be checked against the chain
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
 
 from .calendar import add_months, paris_date
 from .campaign import Campaign
-from .core.events import Event
-from .core.evolve import evolve_dossier
-from .document import Block, Code, Document, Facts, Heading, Items, Paragraph, Signature, Table
+from .document import Block, Document, Facts, Heading, Items, Paragraph, Table
 from .dossier import Dossier
-from .errors import InvalidInput, NotFound, Refused
-from .i18n import _, current_language, format_day, format_instant, format_money, ngettext
+from .i18n import _, format_day, format_instant, format_money, ngettext
 from .issued import DOCUMENT_KINDS, IssuedDocument
 from .journal import ChainedEvent
+from .notice_parts import (
+    act_of,
+    document,
+    dossier_as_of,
+    event_of,
+    identity_rows,
+    journal_blocks,
+    letterhead,
+    piece_label,
+    recourse_blocks,
+    service_words,
+    signature,
+)
 from .pieces import PieceRequirement, required_pieces
 from .protocol import Backend
+from .recovery_notices import invitation_observations, titre_recette
 from .render import render_html, render_pdf
 
 __all__ = ["build", "called_for", "issue", "issue_all", "letterhead", "reprint", "still_required"]
-
-
-def _act(flow: Backend, reference: str, kind: str, attests: int | None) -> ChainedEvent:
-    """The journal event the document attests: ``attests``, or the dossier's latest act of the document's kind."""
-    if kind not in DOCUMENT_KINDS:
-        raise InvalidInput(_("unknown document {kind!r}: the documents are {kinds}").format(
-            kind=kind, kinds=", ".join(DOCUMENT_KINDS)))
-    triggers = DOCUMENT_KINDS[kind].split("|")
-    acts = [e for e in flow.dossier_events(reference)
-            if e.body.get("kind") == "triggered" and (e.body.get("data") or {}).get("trigger") in triggers
-            and attests in (None, e.seq)]
-    if not acts:
-        raise Refused("issue_document", [
-            _("{reference} has no {triggers} in the journal{which}: there is no {kind} to issue").format(
-                reference=reference, triggers=_(" or ").join(f"`{t}`" for t in triggers), kind=kind,
-                which="" if attests is None else _(" at event {seq}").format(seq=attests))
-        ])
-    return acts[-1]
-
-
-def _as_of(flow: Backend, reference: str, seq: int) -> Dossier:
-    """The dossier as the journal stood after event ``seq``."""
-    dossier: Dossier | None = None
-    for event in flow.history(reference):
-        if event.seq is not None and event.seq > seq:
-            break
-        dossier = evolve_dossier(dossier, event)
-    if dossier is None:  # pragma: no cover - the act is one of the dossier's events
-        raise NotFound(_("no dossier {reference!r}").format(reference=reference))
-    return dossier
-
-
-def _event_of(flow: Backend, reference: str, seq: int) -> Event:
-    return next(e for e in flow.history(reference) if e.seq == seq)
-
-
-# -- the parts every document shares --------------------------------------------------------
-
-
-def letterhead(campaign: Campaign) -> tuple[str, ...]:
-    """The funder's letterhead lines: its name, service, postal address, e-mail and phone."""
-    funder = campaign.funder
-    contact = funder.contact
-    lines = [f"{funder.name} ({funder.acronym})" if funder.acronym else funder.name]
-    if funder.service:
-        lines.append(funder.service[:1].upper() + funder.service[1:])
-    lines += list(funder.address)
-    if contact.email:
-        lines.append(_("E-mail: {email}").format(email=contact.email))
-    if contact.phones:
-        lines.append(_("Phone: {phones}").format(phones=_(" or ").join(contact.phones)))
-    return tuple(lines)
-
-
-def _service(campaign: Campaign) -> str:
-    """The service in charge, with its postal address, e-mail and phone, in one text (CRPA R112-5)."""
-    funder = campaign.funder
-    parts = [funder.service or funder.name, *funder.address]
-    if funder.contact.email:
-        parts.append(funder.contact.email)
-    if funder.contact.phones:
-        parts.append(_(" or ").join(funder.contact.phones))
-    return ", ".join(parts)
-
-
-def _label(campaign: Campaign, key: str) -> str:
-    requirement = campaign.piece(key)
-    label = requirement.label if requirement is not None else key
-    return _("{label} (key `{key}`)").format(label=label[:1].upper() + label[1:], key=key)
-
-
-def _identity(campaign: Campaign, dossier: Dossier) -> list[tuple[str, str]]:
-    applicant = dossier.applicant
-    ids = [f"SIREN {applicant.siren}" if applicant.siren else "", f"RNA {applicant.rna}" if applicant.rna else ""]
-    known = ", ".join(i for i in ids if i)
-    rows = [
-        (_("Dossier"), dossier.reference),
-        (_("Applicant"), f"{applicant.name} ({known})" if known else applicant.name),
-        (_("Action"), dossier.application.title or _("(no title given)")),
-    ]
-    if dossier.application.requested is not None:
-        rows.append((_("Amount requested"), format_money(dossier.application.requested)))
-    return rows
-
-
-def _recourse(campaign: Campaign, what: str) -> list[Block]:
-    """The voies et délais de recours against ``what`` (CJA R421-1 and R421-5)."""
-    funder, notices = campaign.funder, campaign.notices
-    months = notices.recourse_months
-    author = funder.signatory.title if funder.signatory is not None else funder.name
-    tribunal = notices.tribunal
-    court = (", ".join([tribunal.name, *tribunal.address]) if tribunal.name
-             else _("the territorially competent tribunal administratif"))
-    return [
-        Heading(_("Voies et délais de recours")),
-        Paragraph(ngettext(
-            "{what} may be challenged within {n} month of its notification: by a recours gracieux addressed to "
-            "the {author}, or by a recours contentieux before the {court} (articles R421-1 and R421-5 of the "
-            "code de justice administrative).",
-            "{what} may be challenged within {n} months of its notification: by a recours gracieux addressed to "
-            "the {author}, or by a recours contentieux before the {court} (articles R421-1 and R421-5 of the "
-            "code de justice administrative).", months).format(what=what, n=months, author=author, court=court)),
-        Paragraph(_("A recours gracieux extends the time limit of the recours contentieux, which runs again from "
-                    "the answer to it, or from its implicit rejection. The tribunal can also be seized online "
-                    "through the application Télérecours citoyens (www.telerecours.fr)."), "note"),
-    ]
-
-
-def _journal(event: ChainedEvent, what: str) -> list[Block]:
-    return [
-        Heading(_("Journal")),
-        Paragraph(_("{what}: event no. {seq} of the campaign's journal, recorded on {at}.").format(
-            what=what, seq=event.seq, at=format_instant(datetime.fromisoformat(str(event.body["recorded_at"]))))),
-        Code(_("SHA-256 hash of the event"), event.hash),
-        Paragraph(_("Each event's hash covers its content and the hash of the event before it: the event cannot "
-                    "be changed, removed or moved without breaking the chain. Quote the dossier, the event number "
-                    "and this hash to check this document against the journal "
-                    "(ami-workflow verify-receipt)."), "note"),
-    ]
-
-
-def _signature(campaign: Campaign, day: date, *, signed: bool) -> Signature:
-    funder = campaign.funder
-    place = (_("Made in {city}, on {day}").format(city=funder.city, day=format_day(day)) if funder.city
-             else _("Made on {day}").format(day=format_day(day)))
-    signatory = funder.signatory
-    if signed and signatory is not None:
-        return Signature(place, (f"{signatory.first_name} {signatory.name}", signatory.title))
-    return Signature(place, (funder.service or funder.name,))
-
-
-def _document(campaign: Campaign, title: str, dossier: Dossier, at: datetime, blocks: Sequence[Block]) -> Document:
-    return Document(
-        title=title, reference=dossier.reference, lang=current_language(), issued_at=at, issuer=letterhead(campaign),
-        blocks=tuple(blocks), footer=f"{campaign.call.title} – {dossier.reference}", subject=campaign.call.title,
-    )
 
 
 # -- the pieces -----------------------------------------------------------------------------
@@ -190,9 +66,9 @@ def _document(campaign: Campaign, title: str, dossier: Dossier, at: datetime, bl
 
 def _received(campaign: Campaign, dossier: Dossier) -> list[Block]:
     order = {p.key: i for i, p in enumerate(campaign.pieces)}
-    rows = [(_label(campaign, p.key), _("digital"), format_day(p.received_on))
+    rows = [(piece_label(campaign, p.key), _("digital"), format_day(p.received_on))
             for p in sorted(dossier.pieces, key=lambda p: (order.get(p.key, len(order)), p.key))]
-    rows += [(_label(campaign, o.key), _("original on paper, signed") if o.signed else _("original on paper"),
+    rows += [(piece_label(campaign, o.key), _("original on paper, signed") if o.signed else _("original on paper"),
               format_day(o.received_on))
              for o in sorted(dossier.originals, key=lambda p: (order.get(p.key, len(order)), p.key))]
     if not rows:
@@ -209,11 +85,11 @@ def still_required(campaign: Campaign, dossier: Dossier) -> list[str]:
     requirement: PieceRequirement
     for requirement in required_pieces(campaign.pieces, dossier.applicant.kind):
         if requirement.key not in have:
-            out.append(_label(campaign, requirement.key))
+            out.append(piece_label(campaign, requirement.key))
         elif requirement.paper_original and requirement.key not in papers:
-            out.append(_("{piece}: the original on paper").format(piece=_label(campaign, requirement.key)))
+            out.append(_("{piece}: the original on paper").format(piece=piece_label(campaign, requirement.key)))
         elif requirement.paper_original and requirement.signature and not papers[requirement.key].signed:
-            out.append(_("{piece}: the original, signed").format(piece=_label(campaign, requirement.key)))
+            out.append(_("{piece}: the original, signed").format(piece=piece_label(campaign, requirement.key)))
     return out
 
 
@@ -227,14 +103,14 @@ def _time_limit_rule() -> Paragraph:
 
 
 def _accuse_reception(flow: Backend, campaign: Campaign, dossier: Dossier, act: ChainedEvent) -> Document:
-    event = _event_of(flow, dossier.reference, act.seq)
+    event = event_of(flow, dossier.reference, act.seq)
     received = paris_date(event.at)
     postmark = event.data.get("postmark")
     when = format_instant(event.at)
     if postmark:
         when = _("posted on {day} (postmark), received by the service").format(
             day=format_day(date.fromisoformat(postmark)))
-    rows = _identity(campaign, dossier) + [(_("Received"), when), (_("Service in charge"), _service(campaign))]
+    rows = identity_rows(campaign, dossier) + [(_("Received"), when), (_("Service in charge"), service_words(campaign))]
     blocks: list[Block] = [
         Paragraph(_("The {service} acknowledges receipt of your application under « {call} ».")
                   .format(service=campaign.funder.service or campaign.funder.name, call=campaign.call.title)),
@@ -272,15 +148,15 @@ def _accuse_reception(flow: Backend, campaign: Campaign, dossier: Dossier, act: 
             "rejection (article L231-4, 3°, of the code des relations entre le public et l'administration). "
             "Without an answer by {day}, your application will be deemed rejected.", months).format(
                 n=months, day=format_day(add_months(received, months)))))
-    blocks += _recourse(campaign, _("An implicit decision of rejection"))
+    blocks += recourse_blocks(campaign, _("An implicit decision of rejection"))
     heard = any(edge.trigger == "hear" for edge in campaign.workflow.edges)
     blocks.append(Paragraph(_("This acknowledgement is not a decision on your application, which will be instructed, "
                               "then heard by the selection committee.") if heard else
                             _("This acknowledgement is not a decision on your application, which will be instructed."),
                             "note"))
-    blocks += _journal(act, _("The submission is recorded"))
-    blocks.append(_signature(campaign, received, signed=False))
-    return _document(campaign, _("Accusé de réception"), dossier, event.at, blocks)
+    blocks += journal_blocks(act, _("The submission is recorded"))
+    blocks.append(signature(campaign, received, signed=False))
+    return document(campaign, _("Accusé de réception"), dossier, event.at, blocks)
 
 
 def _reason(reason: str) -> str:
@@ -288,30 +164,30 @@ def _reason(reason: str) -> str:
 
 
 def _demande_pieces(flow: Backend, campaign: Campaign, dossier: Dossier, act: ChainedEvent) -> Document:
-    event = _event_of(flow, dossier.reference, act.seq)
+    event = event_of(flow, dossier.reference, act.seq)
     day = paris_date(event.at)
     deadline = day.fromordinal(day.toordinal() + campaign.notices.pieces_deadline_days)
-    rows = [(_label(campaign, issue.key), _reason(issue.reason.value), issue.note) for issue in dossier.issues]
+    rows = [(piece_label(campaign, issue.key), _reason(issue.reason.value), issue.note) for issue in dossier.issues]
     blocks: list[Block] = [
         Paragraph(_("The instruction of your application under « {call} » found that pieces are "
                     "missing or must be sent again.").format(call=campaign.call.title)),
-        Facts(tuple(_identity(campaign, dossier) + [(_("Service in charge"), _service(campaign))])),
+        Facts(tuple(identity_rows(campaign, dossier) + [(_("Service in charge"), service_words(campaign))])),
         Heading(_("Pieces to send")),
         Table((_("Piece"), _("Why"), _("Note")), tuple(rows), (0.45, 0.15, 0.40)),
         Paragraph(_("Please send them by {deadline} ({days} days from this request).").format(
             deadline=format_day(deadline), days=campaign.notices.pieces_deadline_days)),
         _time_limit_rule(),
-        *_journal(act, _("The request for pieces is recorded")),
-        _signature(campaign, day, signed=False),
+        *journal_blocks(act, _("The request for pieces is recorded")),
+        signature(campaign, day, signed=False),
     ]
-    return _document(campaign, _("Demande de pièces"), dossier, event.at, blocks)
+    return document(campaign, _("Demande de pièces"), dossier, event.at, blocks)
 
 
 def _decision(flow: Backend, campaign: Campaign, dossier: Dossier, act: ChainedEvent) -> Document:
-    event = _event_of(flow, dossier.reference, act.seq)
+    event = event_of(flow, dossier.reference, act.seq)
     day = paris_date(event.at)
     granted = event.trigger == "approve"
-    rows = _identity(campaign, dossier)
+    rows = identity_rows(campaign, dossier)
     sessions = {s.id: s for s in flow.sessions(campaign.id)}
     heard = sessions.get(dossier.hearing or "")
     if heard is not None:
@@ -369,18 +245,20 @@ def _decision(flow: Backend, campaign: Campaign, dossier: Dossier, act: ChainedE
             Paragraph(motivation, "quote"),
         ]
         what = _("This refusal")
-    blocks += _recourse(campaign, what)
-    blocks += _journal(act, _("The decision is recorded"))
-    blocks.append(_signature(campaign, day, signed=True))
+    blocks += recourse_blocks(campaign, what)
+    blocks += journal_blocks(act, _("The decision is recorded"))
+    blocks.append(signature(campaign, day, signed=True))
     title = _("Notification de décision : attribution de subvention") if granted else _(
         "Notification de décision : refus de subvention")
-    return _document(campaign, title, dossier, event.at, blocks)
+    return document(campaign, title, dossier, event.at, blocks)
 
 
 _BUILDERS = {
     "accuse_reception": _accuse_reception,
     "demande_pieces": _demande_pieces,
     "notification_decision": _decision,
+    "invitation_observations": invitation_observations,
+    "titre_recette": titre_recette,
 }
 
 
@@ -389,15 +267,15 @@ _BUILDERS = {
 
 def build(flow: Backend, reference: str, kind: str, attests: int | None = None) -> tuple[Document, int]:
     """The document ``kind`` for the act ``attests`` (by default the latest), and that act's event number."""
-    act = _act(flow, reference, kind, attests)
-    dossier = _as_of(flow, reference, act.seq)
+    act = act_of(flow, reference, kind, attests)
+    dossier = dossier_as_of(flow, reference, act.seq)
     campaign = flow.get_campaign(dossier.campaign_id)
     return _BUILDERS[kind](flow, campaign, dossier, act), act.seq
 
 
 def issue(flow: Backend, reference: str, kind: str, attests: int | None = None, *, actor: str = "") -> IssuedDocument:
     """Issue the document ``kind`` on the dossier (HTML and PDF, stored as issued), or return the first issue."""
-    act = _act(flow, reference, kind, attests)
+    act = act_of(flow, reference, kind, attests)
     for existing in flow.documents(reference):
         if existing.kind == kind and existing.attests == act.seq:
             return existing

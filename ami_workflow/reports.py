@@ -10,7 +10,7 @@ no clock is read. Amounts are exact ``Decimal`` euros and percentages are
     >>> from ami_workflow.store import Workflow
     >>> clock = FixedClock(datetime(2021, 3, 9, 10, tzinfo=PARIS))
     >>> flow = Workflow.open(":memory:", load_campaign("ami-cohesion-sociale-2021"), clock=clock, actor="accueil")
-    >>> _ = flow.create_dossier(Applicant("Asso", "association"))
+    >>> _ = flow.create_dossier(Applicant("Asso", "association", rna="W621000123"))
     >>> report = campaign_report(flow)
     >>> report.dossiers, report.by_state["draft"], report.by_state["paid"], report.remaining
     (1, 1, 0, Decimal('150000.00'))

@@ -10,7 +10,9 @@ approval must allocate it by the call's policy. Each association's board lists
 are recorded from its pieces; an elected member of the committee sits on the
 first one's board, so the chair confirms the conflict and the member is
 recused; the committee scores and ranks; the council's deliberation reduces
-one grant and refuses one proposal, and becomes enforceable the next day.
+one grant and refuses one proposal, and becomes enforceable the next day. In 2022,
+two comptes rendus financiers are accepted: one grant is closed (soldé), the other,
+60 % spent, is settled pro rata and the rest recovered through a titre de recette.
 Every application carries a balanced forecast budget on the CERFA n° 12156
 lines, its line 74 EPCI the amount asked of the CALL.
 """
@@ -423,4 +425,45 @@ def run_demo(
         granted = flow.get(ref).approved or Decimal(0)
         echo(_("  {ref} paid in two instalments: {first} then {second}").format(
             ref=ref, first=format_money(first), second=format_money(granted - first)))
+    reduced = {r for d in flow.deliberations() for r in d.amounts}
+    _after_the_grant(flow, [r for r in approved if scenario[r] == "normal" and r not in reduced
+                            and flow.get(r).state == "paid"], attempt, echo)
     return refs
+
+
+def _after_the_grant(flow: Backend, paid: list[str], attempt: Callable[..., bool],
+                     echo: Callable[[str], None]) -> None:
+    """2022: the first paid dossier's compte rendu is accepted and the grant closed; the last one spent 60 % of its
+    forecast, so the grant is settled pro rata and what was paid above goes through a recovery."""
+    if len(paid) < 2:
+        return
+    clock = flow.clock
+    assert isinstance(clock, FixedClock)
+    echo(_("== 2022: comptes rendus financiers, a grant closed and a recovery"))
+    done, short = paid[0], paid[-1]
+    for ref, share in ((done, Decimal(1)), (short, Decimal("0.6"))):
+        clock.set(max(_at(3, 21, year=2022), clock.now()))
+        cost = ((flow.get(ref).application.total_cost or Decimal(0)) * share).quantize(Decimal("0.01"))
+        application = flow.get(ref).application
+        flow.record_financial_report(
+            ref, date(2022, 3, 21), actor="demo", realised=Budget(charges={"64": cost}, products={"74.epci": cost}),
+            participants=application.participants, qpv_residents=application.qpv_residents,
+            young=application.young, women=application.women,
+            evaluation="Action menée comme prévu." if share == 1 else "Action réduite de moitié au second semestre.")
+        clock.set(_at(3, 25, year=2022))
+        flow.review_financial_report(ref, accepted=True, actor="demo")
+        echo(_("  {ref}: compte rendu financier received and accepted (realised charges {cost})").format(
+            ref=ref, cost=format_money(cost)))
+    if attempt(done, "close", _at(3, 25, year=2022)):
+        echo(_("  {ref} closed (soldé): the compte rendu is accepted and the grant paid").format(ref=done))
+    if attempt(short, "start_recovery", _at(3, 25, 11, year=2022), grounds="under_spent",
+               observations_by=date(2022, 4, 11), note="60 % des charges prévues réalisées."):
+        recovery = flow.get(short).recovery
+        assert recovery is not None
+        echo(_("  {ref}: recovery of {amount} opened, observations until {day}").format(
+            ref=short, amount=format_money(recovery.amount), day=format_day(date(2022, 4, 11))))
+        attempt(short, "order_recovery", _at(4, 12, year=2022), title="TR-2022-0001",
+                motivation="Action réalisée à 60 % : subvention ramenée au prorata des dépenses (CRPA L242-2).")
+        if attempt(short, "recover", _at(5, 2, year=2022), receipt="ENC-2022-0001"):
+            echo(_("  {ref}: titre de recette TR-2022-0001 paid back on {day}").format(
+                ref=short, day=format_day(date(2022, 5, 2))))

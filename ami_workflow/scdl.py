@@ -34,6 +34,7 @@ from .errors import Refused
 from .i18n import N_, _, current_language
 from .identifiers import is_rna, is_scdl_rna
 from .protocol import Backend
+from .schedule import stages
 from .shown import shown
 
 __all__ = [
@@ -149,17 +150,18 @@ def planned_payment_end(campaign: Campaign, grant: GrantRow, start: date) -> dat
     return max(end, start)
 
 
-def _payments(grant: GrantRow, start: date, planned_end: date) -> tuple[str, str]:
+def _payments(grant: GrantRow, start: date, planned_end: date, instalments: bool = False) -> tuple[str, str]:
     """``conditionsVersement`` and ``datesPeriodeVersement``: the payments made, or the period planned for them.
 
     Nothing paid yet: one payment planned (``unique``), on a day not known yet, so the period it is planned in
     (the schema's words: « ou que la date précise de versement unique est inconnue », a period): from ``start``
     (the date of the convention, or of the deliberation) to ``planned_end``. Paid in part: ``échelonné``, from the
-    first payment to the last one planned. Paid in full: the payment's day, or the first and last days.
+    first payment to the last one planned. Paid in full: the payment's day, or the first and last days. A call
+    whose payment schedule has several stages (``instalments``) plans its payments ``échelonné`` from the start.
     """
     days = grant.payment_days
     if not days:
-        return "unique", f"{start.isoformat()}/{planned_end.isoformat()}"
+        return "échelonné" if instalments else "unique", f"{start.isoformat()}/{planned_end.isoformat()}"
     if grant.paid < grant.approved:
         return "échelonné", f"{days[0].isoformat()}/{max(days[-1], planned_end).isoformat()}"
     if len(days) == 1:
@@ -182,7 +184,8 @@ def _scdl_row(campaign: Campaign, grant: GrantRow) -> tuple[dict[str, str], list
             reasons.append(_("the grant is above {threshold} € for the year but no signed convention is recorded: "
                              "record it (its date is dateConvention)").format(
                 threshold=scdl_amount(campaign.funding.convention_threshold)))
-    conditions, dates = _payments(grant, signed, planned_payment_end(campaign, grant, signed))
+    conditions, dates = _payments(grant, signed, planned_payment_end(campaign, grant, signed),
+                                  len(stages(campaign.funding.payment_schedule)) > 1)
     values = (
         text_cell(campaign.funder.name),
         _compact_siret(campaign.funder.siret) if campaign.funder.siret else "",
@@ -216,7 +219,8 @@ def scdl_rows(
 ) -> list[dict[str, str]]:
     """The granted subsidies as rows of the SCDL « subventions » schema 2.1, in :data:`SCDL_COLUMNS` order.
 
-    One row per granted subsidy: a dossier that is approved or paid *and*
+    One row per granted subsidy: a dossier approved, paid, closed, or in or after a recovery (with a grant
+    above 0) *and*
     listed in a recorded deliberation (the first one by date when several list
     it). With ``above_threshold_only`` only the grants above the call's
     ``funding.convention_threshold`` are kept: those décret n° 2017-779

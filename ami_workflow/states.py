@@ -1,9 +1,13 @@
 """The dossier's states and edges, and the state machine that moves a dossier along them.
 
-States: ``draft → submitted → complete → instructed → audited → approved → paid``,
-plus ``rejected`` and ``withdrawn``. ``audited`` means *heard by the selection
-committee* (French *audition*, a hearing), not a financial audit. The final
-states are ``paid``, ``rejected`` and ``withdrawn``.
+States: ``draft → submitted → complete → instructed → audited → approved → paid → closed``,
+plus ``rejected`` and ``withdrawn``, and ``recovery → recovered`` after a payment.
+``audited`` means *heard by the selection committee* (French *audition*, a
+hearing), not a financial audit. A grant is ``closed`` (soldé) once its compte
+rendu financier is accepted and all that is due is paid; it goes to ``recovery``
+(reversement) when the action was not carried out, was under-spent, or the
+applicant withdrew after a payment, and is ``recovered`` once the money is back.
+The final states are ``closed``, ``recovered``, ``rejected`` and ``withdrawn``.
 
 The engine's catalogue holds every edge the library knows; a call picks the
 edges it uses (the 2021 call uses :data:`STANDARD_EDGES`). One
@@ -70,11 +74,17 @@ class State(enum.StrEnum):
     """Heard by the selection committee (*audition* = hearing)."""
     APPROVED = "approved"
     PAID = "paid"
+    CLOSED = "closed"
+    """Soldé: the compte rendu financier is accepted and everything due is paid."""
+    RECOVERY = "recovery"
+    """A recovery (reversement) is open: the applicant is heard, then the titre de recette is issued."""
+    RECOVERED = "recovered"
+    """The money to recover is back."""
     REJECTED = "rejected"
     WITHDRAWN = "withdrawn"
 
 
-FINAL_STATES = frozenset({State.PAID, State.REJECTED, State.WITHDRAWN})
+FINAL_STATES = frozenset({State.CLOSED, State.RECOVERED, State.REJECTED, State.WITHDRAWN})
 
 #: What a person calls each state (translated when shown): the key stays what the commands take.
 _STATE_LABELS: Mapping[str, str] = {
@@ -85,6 +95,9 @@ _STATE_LABELS: Mapping[str, str] = {
     State.AUDITED: N_("heard"),
     State.APPROVED: N_("approved"),
     State.PAID: N_("paid"),
+    State.CLOSED: N_("closed"),
+    State.RECOVERY: N_("in recovery"),
+    State.RECOVERED: N_("recovered"),
     State.REJECTED: N_("rejected"),
     State.WITHDRAWN: N_("withdrawn"),
 }
@@ -112,6 +125,10 @@ TRIGGERS = (
     "reject",
     "withdraw",
     "pay",
+    "close",
+    "start_recovery",
+    "order_recovery",
+    "recover",
 )
 
 #: The triggers that only the council's deliberation fires (``record_deliberation``), never a caller.
@@ -128,6 +145,10 @@ _TRIGGER_LABELS: Mapping[str, str] = {
     "reject": N_("reject"),
     "withdraw": N_("withdraw"),
     "pay": N_("pay"),
+    "close": N_("close"),
+    "start_recovery": N_("start a recovery"),
+    "order_recovery": N_("order the recovery"),
+    "recover": N_("record the recovery"),
     "council_refuse": N_("refused by the council"),
 }
 
@@ -168,6 +189,10 @@ CATALOGUE: tuple[Edge, ...] = tuple(
     + _edges("pay", [State.APPROVED], State.APPROVED)
     + _edges("pay", [State.APPROVED], State.PAID)
     + _edges("council_refuse", [State.APPROVED], State.REJECTED)
+    + _edges("close", [State.PAID, State.APPROVED], State.CLOSED)
+    + _edges("start_recovery", [State.APPROVED, State.PAID], State.RECOVERY)
+    + _edges("order_recovery", [State.RECOVERY], State.RECOVERY)
+    + _edges("recover", [State.RECOVERY], State.RECOVERED)
 )
 
 #: The 2021 call's edges: every dossier is heard before it is approved.

@@ -8,6 +8,7 @@ value raises :class:`~ami_workflow.errors.InvalidInput` at once.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -19,6 +20,7 @@ from .errors import InvalidInput
 from .i18n import _
 from .money import optional_euros
 from .pieces import PieceIssue
+from .schedule import GROUNDS
 from .shown import shown
 
 __all__ = [
@@ -26,9 +28,12 @@ __all__ = [
     "HearArgs",
     "InstructArgs",
     "NoArgs",
+    "OrderRecoveryArgs",
     "PayArgs",
+    "RecoverArgs",
     "RejectArgs",
     "ReturnArgs",
+    "StartRecoveryArgs",
     "TriggerArgs",
     "WithdrawArgs",
     "parse_args",
@@ -138,7 +143,54 @@ class PayArgs:
     reference: str = attrs.field(default="", converter=line_or_empty)
 
 
-TriggerArgs = NoArgs | ReturnArgs | InstructArgs | HearArgs | ApproveArgs | RejectArgs | WithdrawArgs | PayArgs
+def _grounds(value: object) -> str:
+    if value not in GROUNDS:
+        raise InvalidInput(_("unknown grounds {value!r} for a recovery: {grounds}").format(
+            value=shown(value), grounds=", ".join(GROUNDS)))
+    return str(value)
+
+
+def _day(value: object) -> date:
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            raise InvalidInput(_("observations_by: {value!r} is not a day (YYYY-MM-DD)").format(
+                value=shown(value))) from None
+    if not isinstance(value, date) or isinstance(value, datetime):
+        raise InvalidInput(_("observations_by: expected a day, got {value!r}").format(value=shown(value)))
+    return value
+
+
+@attrs.frozen
+class StartRecoveryArgs:
+    """``start_recovery``: why (a key of :data:`~ami_workflow.schedule.GROUNDS`), the day until which the applicant
+    may submit its observations (CRPA L121-1, L122-1), and a note on the facts."""
+
+    grounds: str = attrs.field(converter=_grounds)
+    observations_by: date = attrs.field(converter=_day)
+    note: str = attrs.field(default="", converter=free_text)
+
+
+@attrs.frozen
+class OrderRecoveryArgs:
+    """``order_recovery``: the titre de recette's reference, the decision's motivation (CRPA L211-2), and a summary
+    of the applicant's observations when it gave some."""
+
+    title: str = attrs.field(converter=line_or_empty)
+    motivation: str = attrs.field(default="", converter=free_text)
+    observations: str = attrs.field(default="", converter=free_text)
+
+
+@attrs.frozen
+class RecoverArgs:
+    """``recover``: the reference of the receipt of the money that came back."""
+
+    receipt: str = attrs.field(default="", converter=line_or_empty)
+
+
+TriggerArgs = (NoArgs | ReturnArgs | InstructArgs | HearArgs | ApproveArgs | RejectArgs | WithdrawArgs | PayArgs
+               | StartRecoveryArgs | OrderRecoveryArgs | RecoverArgs)
 
 _ARGS: Mapping[str, type[TriggerArgs]] = {
     "submit": NoArgs,
@@ -150,6 +202,10 @@ _ARGS: Mapping[str, type[TriggerArgs]] = {
     "reject": RejectArgs,
     "withdraw": WithdrawArgs,
     "pay": PayArgs,
+    "close": NoArgs,
+    "start_recovery": StartRecoveryArgs,
+    "order_recovery": OrderRecoveryArgs,
+    "recover": RecoverArgs,
 }
 
 

@@ -32,14 +32,18 @@ __all__ = ["DEFAULT_GUARDS", "WorkflowSpec", "edge_text", "parse_edge", "parse_w
 #: The guards each trigger runs by default (the 2021 call's); names from :data:`ami_workflow.guards.GUARDS`.
 DEFAULT_GUARDS: Mapping[str, tuple[str, ...]] = {
     "submit": ("submission_window", "submission_content", "submission_pieces"),
-    "mark_complete": ("completion_window", "pieces_complete"),
+    "mark_complete": ("completion_window", "pieces_complete", "applicant_identity"),
     "return_for_pieces": ("piece_issues",),
     "instruct": ("instruction_window", "eligibility", "financial_reports"),
     "hear": ("jury_window", "committee_session", "heard_complete"),
     "approve": ("jury_window", "approval_amount", "envelope"),
     "reject": ("motivation",),
     "withdraw": ("not_paid_yet",),
-    "pay": ("deliberation", "bank_account", "convention", "payment_amount"),
+    "pay": ("deliberation", "bank_account", "convention", "payment_amount", "payment_schedule"),
+    "close": ("settled",),
+    "start_recovery": ("recovery_grounds",),
+    "order_recovery": ("recovery_decision",),
+    "recover": ("recovery_title",),
 }
 
 _EDGE = re.compile(r"^\s*(\w+)\s*:\s*(\w+)\s*->\s*(\w+)\s*$")

@@ -18,6 +18,7 @@ envelope's totals are unchanged.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -136,6 +137,8 @@ def another(flow: Any) -> Iterator[Callable[..., Any]]:
 
 def applicant(name: str = "Association Les Ateliers du 12-14", kind: str = "association", **fields: Any) -> Applicant:
     values: dict[str, Any] = {"iban": IBAN, "legal_representative": "Claire Dupont"}
+    if kind == "association" and not {"siren", "siret", "rna"} & set(fields):
+        values["rna"] = f"W{zlib.crc32(name.encode()) % 10**9:09d}"  # the 2021 call requires a SIREN or an RNA
     values.update(fields)
     return Applicant(name=name, kind=kind, **values)
 

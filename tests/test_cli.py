@@ -83,9 +83,10 @@ def test_demo_prints_the_whole_campaign_and_a_report_that_adds_up(demo_db: Path)
     dossiers = json.loads(run(demo_db, "dossier", "list", "--json").output)
     assert len(dossiers) == 30
     approved = sum(Decimal(d["approved"]) for d in dossiers if d["approved"] is not None)
-    paid = sum(Decimal(p["amount"]) for d in dossiers for p in d["payments"])
-    assert 0 < paid <= approved <= Decimal("150000.00")
-    assert {d["state"] for d in dossiers} >= {"paid", "rejected", "withdrawn", "draft"}
+    recovered = sum(Decimal(d["recovery"]["amount"]) for d in dossiers if d["state"] == "recovered")
+    paid = sum(Decimal(p["amount"]) for d in dossiers for p in d["payments"]) - recovered
+    assert recovered > 0 and 0 < paid <= approved <= Decimal("150000.00")
+    assert {d["state"] for d in dossiers} >= {"paid", "closed", "recovered", "rejected", "withdrawn", "draft"}
     text = run(demo_db, "report").output
     assert "€150,000.00" in text
 
@@ -407,7 +408,7 @@ def test_dossier_import_checks_everything_before_writing(tmp_path: Path, clock: 
     run(db, "campaign", "add", "ami-cohesion-sociale-2021")
     clock("2021-03-10T09:00")
     entries = [
-        {"applicant": {"name": f"Association {n}", "kind": "association"},
+        {"applicant": {"name": f"Association {n}", "kind": "association", "rna": f"W62200{n:04d}"},
          "application": {"title": f"Action {n}", "axis": "sante", "qpv_codes": ["QP062024"]}}
         for n in range(5)
     ]
@@ -426,19 +427,19 @@ def test_dossier_import_checks_everything_before_writing(tmp_path: Path, clock: 
 def test_dossier_import_is_all_or_nothing_on_references(tmp_path: Path) -> None:
     db = tmp_path / "ami.db"
     run(db, "campaign", "add", "ami-cohesion-sociale-2021")
-    twice = [{"applicant": {"name": "A", "kind": "association"}, "reference": "X"},
-             {"applicant": {"name": "B", "kind": "association"}, "reference": "X"}]
+    twice = [{"applicant": {"name": "A", "kind": "association", "rna": "W622000001"}, "reference": "X"},
+             {"applicant": {"name": "B", "kind": "association", "rna": "W622000002"}, "reference": "X"}]
     source = tmp_path / "twice.json"
     source.write_text(json.dumps(twice), encoding="utf-8")
     assert "entry 2" in run(db, "dossier", "import", str(source), code=2).output
     assert json.loads(run(db, "dossier", "list", "--json").output) == []
     french = tmp_path / "french.json"
-    french.write_text(json.dumps([{"applicant": {"name": "C", "kind": "association"},
+    french.write_text(json.dumps([{"applicant": {"name": "C", "kind": "association", "rna": "W622000003"},
                                    "application": {"total_cost": "1 500,00"}}]), encoding="utf-8")
     run(db, "dossier", "import", str(french))
     assert json.loads(run(db, "dossier", "list", "--json").output)[0]["application"]["total_cost"] == "1500.00"
     bad = tmp_path / "bad.json"
-    bad.write_text(json.dumps([{"applicant": {"name": "D", "kind": "association"},
+    bad.write_text(json.dumps([{"applicant": {"name": "D", "kind": "association", "rna": "W622000004"},
                                 "application": {"total_cost": "beaucoup"}}]), encoding="utf-8")
     assert "entry 1: application.total_cost" in run(db, "dossier", "import", str(bad), code=2).output
     not_a_database = tmp_path / "notes.db"

@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner, Result
 from walk import applicant, application, attach_all, new_flow, walk
 
+from ami_workflow import Workflow
 from ami_workflow.calendar import SystemClock, parse_instant
 from ami_workflow.cli import app as cli_app
 from ami_workflow.cli import main
@@ -112,8 +113,11 @@ def test_dossier_show_history_names_the_piece_of_each_attach_line(demo_db: Path)
 
 
 def test_dossier_show_says_when_nothing_is_next(demo_db: Path) -> None:
-    out = invoke("--db", str(demo_db), "dossier", "show", REF.format(1)).stdout  # paid in the demo
-    assert "next: nothing, paid is final" in out
+    store = Workflow.open(demo_db)
+    rejected = next(d.reference for d in store.dossiers() if d.state == "rejected")
+    store.close()
+    out = invoke("--db", str(demo_db), "dossier", "show", rejected).stdout
+    assert "next: nothing, rejected is final" in out
     assert not any(line.strip() == "next:" for line in out.splitlines())
 
 
@@ -159,7 +163,8 @@ def test_actor_defaults_to_the_os_user_everywhere(tmp_path: Path, monkeypatch: p
     monkeypatch.setattr(getpass, "getuser", lambda: "agent.dupont")
     db = tmp_path / "ami.db"
     invoke("--db", str(db), "campaign", "add", "ami-cohesion-sociale-2021")
-    ref = json.loads(invoke("--db", str(db), "dossier", "new", "--name", "Asso", "--json").stdout)["reference"]
+    ref = json.loads(invoke("--db", str(db), "dossier", "new", "--name", "Asso", "--rna", "W622000123",
+                                "--json").stdout)["reference"]
     invoke("--db", str(db), "dossier", "fire", ref, "withdraw", "--reason", "r")
     invoke("--db", str(db), "amend-calendar", "jury", "2021-06-01", "2021-07-09", "--reason", "r")
     with sqlite3.connect(db) as conn:

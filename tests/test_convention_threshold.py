@@ -119,3 +119,24 @@ def test_rule_a_payment_up_to_the_grant_is_accepted_and_one_cent_above_is_refuse
     assert flow.head() == head
     flow.fire(ref, "pay", amount=granted)  # exactly the grant: paid in full
     assert flow.get(ref).state == "paid" and flow.get(ref).paid == granted
+
+
+def test_rule_mark_complete_refuses_an_association_without_siren_or_rna() -> None:
+    from ami_workflow.dossier import Dossier
+    from ami_workflow.guards import Context, GuardInput, applicant_identity
+    from ami_workflow.triggers import NoArgs
+
+    # created where no identifier was required (a copied draft, an imported dossier), checked against the 2021 file
+    copied = Dossier("ami-2021-0001", AMI.id, applicant(1, siren=None, siret=None, rna=None))
+    g = GuardInput(copied, _july(1), NoArgs(), Context(AMI, AMI.calendar))
+    assert applicant_identity(g) == ["siren or rna: required for Association"]
+    known = Dossier("ami-2021-0002", AMI.id, applicant(1))
+    assert applicant_identity(GuardInput(known, _july(1), NoArgs(), Context(AMI, AMI.calendar))) == []
+
+
+def test_rule_the_2021_file_requires_a_siren_or_an_rna_of_an_association(flow: Any) -> None:
+    head = flow.head()
+    with pytest.raises(InvalidInput, match="siren or rna: required for Association"):
+        flow.create_dossier(applicant(1, siren=None, siret=None, rna=None), application())
+    assert flow.head() == head
+    assert flow.create_dossier(applicant(1, siren=None, rna="W622000123"), application()).applicant.rna

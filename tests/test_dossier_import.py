@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner, Result
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from stdnum import luhn
 from strategies import costs
 from walk import CAMPAIGN, applicant, application, new_flow
 
@@ -23,9 +24,15 @@ from ami_workflow.sheets import write_dossiers_csv_fr
 HEADER = "reference;applicant;kind;siren;title;axis;qpv;period_start;period_end;total_cost;requested;participants"
 
 
+def siren(n: int) -> str:
+    """A valid SIREN of its own for the n-th association (the 2021 call requires a SIREN or an RNA)."""
+    base = f"73282{n:03d}"
+    return base + luhn.calc_check_digit(base)
+
+
 def line(n: int, **cells: str) -> str:
     values = {"reference": f"EXT-{n:03d}", "applicant": f"Association {n}", "kind": "association",
-              "siren": "", "title": f"Action {n}", "axis": "numerique", "qpv": "QP062024",
+              "siren": siren(n), "title": f"Action {n}", "axis": "numerique", "qpv": "QP062024",
               "period_start": "01/09/2021", "period_end": "30/06/2022", "total_cost": "12 000,50",
               "requested": "5000,00", "participants": "40"} | cells
     return ";".join(values[c] for c in HEADER.split(";"))
@@ -125,14 +132,15 @@ def test_the_command_line_imports_a_csv_twice_and_says_so(tmp_path: Path) -> Non
 def test_the_json_import_is_idempotent_with_references(tmp_path: Path) -> None:
     db = tmp_path / "ami.db"
     run(db, "campaign", "add", "ami-cohesion-sociale-2021")
-    entries = [{"reference": f"J-{n}", "applicant": {"name": f"Association {n}", "kind": "association"}}
-               for n in range(3)]
+    entries = [{"reference": f"J-{n}", "applicant": {"name": f"Association {n}", "kind": "association",
+                                                     "siren": siren(n)}} for n in range(3)]
     source = tmp_path / "dossiers.json"
     source.write_text(json.dumps(entries), encoding="utf-8")
     assert json.loads(run(db, "dossier", "import", str(source), "--json").output)["created"] == ["J-0", "J-1", "J-2"]
     assert run(db, "dossier", "import", str(source)).output == "0 dossiers created, 3 already imported\n"
     clash = tmp_path / "clash.json"
-    clash.write_text(json.dumps([{"reference": "J-1", "applicant": {"name": "Autre", "kind": "association"}}]),
+    clash.write_text(json.dumps([{"reference": "J-1", "applicant": {"name": "Autre", "kind": "association",
+                                                               "siren": siren(9)}}]),
                      encoding="utf-8")
     assert "entry 1: the reference 'J-1' is already the dossier of Association 1" in run(
         db, "dossier", "import", str(clash), code=2).output

@@ -234,7 +234,8 @@ def test_the_command_line_takes_the_budget_by_line_and_shows_it_with_its_totals(
     monkeypatch.setattr(SystemClock, "now", lambda self: parse_instant("2021-03-10T09:00"))
     db = tmp_path / "ami.db"
     assert _cli(db, "campaign", "add", "ami-cohesion-sociale-2021").exit_code == 0
-    made = _cli(db, "dossier", "new", "--name", "Asso", "--total-cost", "10000", "--requested", "5000",
+    made = _cli(db, "dossier", "new", "--name", "Asso", "--siren", "732829320", "--total-cost", "10000",
+                "--requested", "5000",
                 "--charge", "60=1000", "--charge", "64=9000", "--charge", "86=500",
                 "--product", "74.epci=5000", "--product", "74.etat=5000", "--product", "87=500", "--json")
     assert made.exit_code == 0, made.output

@@ -29,6 +29,8 @@ _DATA: dict[str, dict[str, Any]] = {
     "pay": {"amount": "1000.00"},
     "return_for_pieces": {"issues": [{"key": "statuts", "reason": "incorrect", "note": "illisible"}]},
     "instruct": {"criteria": []},
+    "start_recovery": {"grounds": "under_spent", "observations_by": "2022-04-01"},
+    "order_recovery": {"title": "TR-2022-0001", "motivation": "Action réalisée à moitié."},
 }
 
 

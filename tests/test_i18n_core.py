@@ -38,7 +38,8 @@ def refusal(flow: Any, ref: str, trigger: str, **data: Any) -> Refused:
 def test_state_labels_in_french_and_english() -> None:
     expected = {
         "draft": "brouillon", "submitted": "déposé", "complete": "complet", "instructed": "instruit",
-        "audited": "auditionné", "approved": "retenu", "paid": "versé", "rejected": "rejeté", "withdrawn": "retiré",
+        "audited": "auditionné", "approved": "retenu", "paid": "versé", "closed": "soldé", "recovery": "en reversement",
+        "recovered": "reversé", "rejected": "rejeté", "withdrawn": "retiré",
     }  # fmt: skip
     assert set(expected) == {s.value for s in State}
     with use_language("fr"):

@@ -93,7 +93,8 @@ def test_the_report_s_states_name_their_keys(lines: list[str]) -> None:
     by_state = {outside_keys(line).split(" (``)")[0].strip(): line.split()[-1] for line in lines
                 if "(`" in line and line.startswith("  ") and line.split()[-1].isdigit()}
     assert by_state == {"brouillon": "1", "déposé": "1", "complet": "0", "instruit": "0", "auditionné": "0",
-                        "retenu": "2", "versé": "1", "rejeté": "1", "retiré": "1"}
+                        "retenu": "2", "versé": "1", "soldé": "0", "en reversement": "0", "reversé": "0",
+                        "rejeté": "1", "retiré": "1"}
     assert any(re.fullmatch(r"  versé \(`paid`\) +1", line) for line in lines)
     with use_language("fr"):
         assert state_words("paid") == "versé (`paid`)" and state_words("custom_state") == "custom_state"

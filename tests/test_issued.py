@@ -97,3 +97,10 @@ def test_verify_reports_an_issued_document_whose_bytes_are_gone(tmp_path: Any) -
     problem = flow.verify()
     assert problem is not None and "document:accuse_reception" in str(problem), problem
     flow.close()
+
+
+def test_the_command_line_offers_every_document_kind() -> None:
+    from ami_workflow.cli.documents import _KINDS
+    from ami_workflow.issued import DOCUMENT_KINDS
+
+    assert list(_KINDS.choices) == list(DOCUMENT_KINDS)

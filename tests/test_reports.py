@@ -94,7 +94,7 @@ def build(flow: Backend, check: Callable[[Backend], None] = lambda flow: None) -
         requested=euros("30000.00"), women=20)
     new("paid", 0, qpv_codes=("QP062024", "QP062026"), total_cost=euros("20000.00"), requested=euros("8000.00"),
         young=50, women=40)
-    new("wd", 6, {"siren": None}, axis="education", requested=euros("4000.00"), women=60)
+    new("wd", 6, {"siren": None, "rna": "W622000606"}, axis="education", requested=euros("4000.00"), women=60)
     for key in ("rej", "appr", "big", "paid", "wd"):
         attach_all(flow, refs[key])
         check(flow)
@@ -152,7 +152,7 @@ def test_counts_by_state_list_every_state_with_zeros(report: CampaignReport) -> 
     assert list(report.by_state) == [s.value for s in State]
     assert report.by_state == {
         "draft": 1, "submitted": 1, "complete": 0, "instructed": 0, "audited": 0,
-        "approved": 2, "paid": 1, "rejected": 1, "withdrawn": 1,
+        "approved": 2, "paid": 1, "closed": 0, "recovery": 0, "recovered": 0, "rejected": 1, "withdrawn": 1,
     }
     assert report.dossiers == 7 and report.received == 6
 
@@ -371,6 +371,7 @@ def test_agenda_is_sorted_by_due_date(built: Built) -> None:
         (AgendaKind.SUBMISSION_REMINDER, refs["draft"], date(2021, 4, 30), True),
         (AgendaKind.MISSING_PIECES, refs["sub"], date(2021, 5, 31), True),
         (AgendaKind.CONVENTION_MISSING, refs["big"], date(2021, 9, 27), True),
+        (AgendaKind.PAYMENT_DUE, refs["paid"], date(2021, 9, 28), False),  # granted, not paid yet on that day
         (AgendaKind.DELIBERATION_PENDING, refs["appr"], date(2021, 9, 30), False),
     ]
     # On 20 March every dossier was a draft (as the journal had them then): too early to remind them.

@@ -51,6 +51,7 @@ from walk import CAMPAIGN, PIECES_AT, SESSION_ID, TIMES, applicant, application,
 import ami_workflow
 from ami_workflow import AmiWorkflowError, MemoryWorkflow, Workflow
 from ami_workflow.calendar import PARIS, FixedClock
+from ami_workflow.conventions import Avenant
 from ami_workflow.i18n import use_language
 from ami_workflow.protocol import Backend
 
@@ -144,6 +145,7 @@ PLAUSIBLE: dict[str, st.SearchStrategy[Any]] = {
     "reason": st.just("une raison"),
     "kind": st.sampled_from(["accuse_reception", "notification"]),
     "content": st.just(b"%PDF-1.4 contenu"),
+    "avenant": st.just(Avenant("AV-1", date(2021, 9, 28), {"object": "Ateliers"}, "une raison")),
 }
 
 

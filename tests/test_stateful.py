@@ -21,12 +21,12 @@ journal head, dossiers, totals and report figures. ``HYPOTHESIS_PROFILE=lockstep
 from __future__ import annotations
 
 import os
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from hypothesis import event, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, rule
@@ -47,6 +47,7 @@ from ami_workflow import (
     backend,
     load_campaign,
 )
+from ami_workflow.budget import Budget
 from ami_workflow.calendar import paris_date
 from ami_workflow.core.events import Kind
 from ami_workflow.guards import dossier_ceiling
@@ -65,8 +66,12 @@ NEXT = {
     "instructed": "hear",
     "audited": "approve",
     "approved": "pay",
+    "paid": "close",
+    "recovery": "order_recovery",
 }
-TRIGGERS = ("submit", "mark_complete", "return_for_pieces", "instruct", "hear", "approve", "reject", "withdraw", "pay")
+TRIGGERS = ("submit", "mark_complete", "return_for_pieces", "instruct", "hear", "approve", "reject", "withdraw", "pay",
+            "close", "start_recovery", "order_recovery", "recover")
+AFTER = instants_between(date(2022, 1, 3), date(2022, 12, 31))
 anywhere = instants_between(date(2021, 2, 1), date(2022, 12, 31))
 WINDOWS = {
     "submit": instants_between(date(2021, 3, 8), date(2021, 4, 30)),
@@ -78,6 +83,10 @@ WINDOWS = {
     "reject": instants_between(date(2021, 5, 1), date(2021, 6, 30)),
     "withdraw": anywhere,
     "return_for_pieces": instants_between(date(2021, 5, 1), date(2021, 5, 31)),
+    "close": AFTER,
+    "start_recovery": AFTER,
+    "order_recovery": AFTER,
+    "recover": AFTER,
 }
 
 
@@ -161,7 +170,7 @@ class CampaignMachine(RuleBasedStateMachine):
             budget=forecast(total, requested),
         )
         self.created += 1
-        applicant = Applicant(f"Asso {self.created}", kind, iban=iban)
+        applicant = Applicant(f"Asso {self.created}", kind, iban=iban, rna=f"W62{self.created:07d}")
         ref: str = self.flow.create_dossier(applicant, application).reference
         if with_pieces:
             self.attach(ref, [p.key for p in CAMPAIGN.pieces], True)
@@ -227,6 +236,14 @@ class CampaignMachine(RuleBasedStateMachine):
             return {"amount": draw.draw(st.none() | st.integers(1, 30_000).map(Decimal)), "reference": "M"}
         if trigger == "reject":
             return {"motivation": draw.draw(st.sampled_from(["", "Hors critères"]))}
+        if trigger == "start_recovery":
+            grounds = draw.draw(st.sampled_from(["under_spent", "not_carried_out", "withdrawn"]))
+            days = draw.draw(st.integers(5, 40))
+            return {"grounds": grounds, "observations_by": paris_date(self.flow.clock.now()) + timedelta(days=days)}
+        if trigger == "order_recovery":
+            return {"title": draw.draw(st.sampled_from(["", "TR-1"])),
+                    "motivation": draw.draw(st.sampled_from(["", "Action non réalisée."])),
+                    "observations": draw.draw(st.sampled_from(["", "Observations reçues."]))}
         if trigger == "return_for_pieces":
             key = draw.draw(st.sampled_from([p.key for p in CAMPAIGN.pieces]))
             reason = draw.draw(st.sampled_from(["missing", "incorrect", "outdated"]))
@@ -274,13 +291,30 @@ class CampaignMachine(RuleBasedStateMachine):
             if (self.flow.get(ref).approved or ZERO) > CAMPAIGN.funding.convention_threshold:
                 self.flow.record_convention(Convention(ref, f"CONV-{ref}", paris_date(self.flow.clock.now())))
 
+    @rule(ref=dossiers, share=st.sampled_from([0, 50, 95, 100]), accept=st.booleans(), data=st.data())
+    def report(self, ref: str, share: int, accept: bool, data: st.DataObject | None) -> None:
+        """A compte rendu financier realising ``share`` % of the forecast, then its review."""
+        if data is not None:
+            self._move(data.draw(AFTER))
+        dossier = self.flow.get(ref)
+        cost = ((dossier.application.total_cost or ZERO) * share / 100).quantize(Decimal("0.01"))
+        realised = Budget(charges={"64": cost}, products={"74.epci": cost})
+        before, events = self.flow.get(ref), len(self.flow.events())
+        try:
+            self.flow.record_financial_report(ref, paris_date(self.flow.clock.now()), realised=realised,
+                                              carried_out=share > 0)
+            self.flow.review_financial_report(ref, accepted=accept, questions="" if accept else "Précisez.",
+                                              answer_by=None if accept else date(2023, 1, 31))
+        except AmiWorkflowError:
+            assert self.flow.get(ref) == before and len(self.flow.events()) <= events + 1
+
     @invariant()
     def envelope_is_respected(self) -> None:
         if not hasattr(self, "flow"):
             return
         totals = self.flow.totals()
         assert totals.approved <= CAMPAIGN.envelope.amount
-        assert totals.paid <= totals.approved
+        assert ZERO <= totals.paid <= totals.approved
 
     @invariant()
     def amounts_within_ceilings_and_grants(self) -> None:
@@ -289,10 +323,12 @@ class CampaignMachine(RuleBasedStateMachine):
         for dossier in self.flow.dossiers():
             if dossier.approved is not None:
                 assert dossier.instruction is not None
-                assert 0 < dossier.approved <= dossier_ceiling(CAMPAIGN, dossier, dossier.instruction.criteria)
+                settled = dossier.state in ("closed", "recovered")  # a settled grant may come to 0
+                assert (dossier.approved >= 0 if settled else dossier.approved > 0)
+                assert dossier.approved <= dossier_ceiling(CAMPAIGN, dossier, dossier.instruction.criteria)
                 assert dossier.approved <= (dossier.application.requested or ZERO)
-            assert dossier.paid <= (dossier.approved or ZERO)
-            if dossier.state == "paid":
+            assert ZERO <= dossier.paid <= (dossier.approved or ZERO)
+            if dossier.state in ("paid", "closed", "recovered"):
                 assert dossier.paid == dossier.approved
             moves = [e for e in self.flow.history(dossier.reference) if e.kind is Kind.TRIGGERED]
             assert dossier.state == (moves[-1].dest if moves else "draft")
@@ -450,4 +486,79 @@ def test_stateful_runs_reach_paid(machine_class: type[CampaignMachine]) -> None:
     machine._fire(ref, "pay", paris(2021, 10, 1), {})
     assert machine.flow.get(ref).state == "paid"
     assert machine.refused == 0
+    machine.teardown()
+
+
+def _paid_machine(machine_class: type[CampaignMachine]) -> tuple[CampaignMachine, str]:
+    """A machine whose one dossier (a 20 000 € grant) is approved and granted by an enforceable deliberation."""
+    machine = machine_class()
+    machine.start()
+    machine._move(paris(2021, 4, 1))
+    ref = str(machine.create("association", 40_000, 50, 100, 80, VALID_IBAN, ["QP062024"], with_pieces=True))
+    data: dict[str, dict[str, object]] = {"instruct": {"criteria": set()}, "hear": {"session": "s-2021-06-15"}}
+    for trigger, when_ in (("submit", paris(2021, 4, 1)), ("mark_complete", paris(2021, 5, 3)),
+                           ("instruct", paris(2021, 5, 25)), ("hear", paris(2021, 6, 15, 10)),
+                           ("approve", paris(2021, 6, 15, 18))):
+        machine._fire(ref, trigger, when_, data.get(trigger, {}))
+    machine.deliberate(27)
+    return machine, ref
+
+
+AFTER_STEPS = st.sampled_from(["pay", "report", "report", "close", "close", "start_recovery", "start_recovery",
+                               "order_recovery", "order_recovery", "recover", "recover", "withdraw"])
+
+
+@pytest.mark.parametrize("machine_class", [MemoryMachine, SqliteMachine], ids=["memory", "sqlite"])
+@settings(max_examples=max(10, PROFILE.max_examples // 3), deadline=None)
+@given(data=st.data())
+def test_after_the_grant_totals_never_go_negative_and_paid_never_exceeds_the_grant(
+        machine_class: type[CampaignMachine], data: st.DataObject) -> None:
+    """Random payments, comptes rendus, closings and recoveries after the grant, each refused with nothing changed
+    or taken along a legal edge, with the invariants checked after every step."""
+    machine, ref = _paid_machine(machine_class)
+    first = data.draw(st.sampled_from([None, Decimal("8000"), Decimal("20000")]))
+    machine._fire(ref, "pay", paris(2021, 10, 1), {"amount": first})
+    try:
+        for step in data.draw(st.lists(AFTER_STEPS, min_size=1, max_size=16)):
+            # each step some days after the one before, from January 2022 (a compte rendu comes after the year)
+            when_ = max(machine.flow.clock.now(), paris(2022, 1, 3)) + timedelta(days=data.draw(st.integers(0, 40)))
+            if step == "report":
+                machine._move(when_)
+                machine.report(ref, data.draw(st.sampled_from([0, 50, 95, 100])),
+                               data.draw(st.sampled_from([True, True, False])), None)
+            else:
+                machine._fire(ref, step, when_, machine._data(step, data))
+            machine.envelope_is_respected()
+            machine.amounts_within_ceilings_and_grants()
+        event(f"ended {machine.flow.get(ref).state}")
+    finally:
+        machine.teardown()
+
+
+@pytest.mark.parametrize("machine_class", [MemoryMachine, SqliteMachine, LockstepMachine],
+                         ids=["memory", "sqlite", "lockstep"])
+def test_stateful_runs_reach_closed_and_recovered(machine_class: type[CampaignMachine]) -> None:
+    """The after-grant steps of the machine reach closed on one dossier and recovered on another, every step
+    accepted and the invariants holding after each."""
+    machine, ref = _paid_machine(machine_class)
+    machine._fire(ref, "pay", paris(2021, 10, 1), {})
+    machine._move(paris(2022, 2, 1))
+    machine.report(ref, 100, True, None)
+    machine._fire(ref, "close", paris(2022, 2, 2), {})
+    assert machine.flow.get(ref).state == "closed" and machine.refused == 0
+    machine.envelope_is_respected()
+    machine.amounts_within_ceilings_and_grants()
+    machine.teardown()
+    machine, ref = _paid_machine(machine_class)
+    machine._fire(ref, "pay", paris(2021, 10, 1), {})
+    machine._move(paris(2022, 2, 1))
+    machine.report(ref, 50, True, None)
+    machine._fire(ref, "start_recovery", paris(2022, 2, 2),
+                  {"grounds": "under_spent", "observations_by": date(2022, 2, 20)})
+    machine._fire(ref, "order_recovery", paris(2022, 2, 21), {"title": "TR-1", "motivation": "Moitié réalisée."})
+    machine._fire(ref, "recover", paris(2022, 3, 1), {})
+    assert machine.flow.get(ref).state == "recovered" and machine.refused == 0
+    assert machine.flow.get(ref).paid == machine.flow.get(ref).approved == Decimal("10000.00")
+    machine.envelope_is_respected()
+    machine.amounts_within_ceilings_and_grants()
     machine.teardown()

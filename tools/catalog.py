@@ -38,7 +38,7 @@ _EPOCH = datetime(2021, 3, 8, tzinfo=UTC)
 #: Which .po file holds the messages of which module (the first pattern that matches; ``core`` by default).
 AREAS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("cli", ("cli/",)),
-    ("documents", ("notices.py", "render.py", "document.py", "minutes.py")),
+    ("documents", ("notices.py", "notice_parts.py", "recovery_notices.py", "render.py", "document.py", "minutes.py")),
     ("reports", ("reports.py", "agenda.py", "sample.py", "demo.py", "exports.py", "rollover.py", "scdl.py",
                  "sheets.py", "dossier_import.py")),
     ("store", ("store/", "backend.py", "memory.py", "batching.py", "journal.py", "anchor.py", "stored_chain.py",

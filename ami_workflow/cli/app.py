@@ -269,6 +269,8 @@ _SHAPES: dict[str, tuple[str, str, bool]] = {
     "--board": (N_("NAME=ROLE"), "=", True), "--bureau": (N_("NAME=ROLE"), "=", True),
     "--mark": (N_("CRITERION=MARK"), "=", True), "--amount": (N_("DOSSIER=EUROS"), "=", False),
     "--refuse": (N_("DOSSIER=MOTIVATION"), "=", False),
+    "--signatory": (N_("NAME=ROLE"), "=", True), "--funder-signatory": (N_("NAME=ROLE"), "=", True),
+    "--year": (N_("YEAR=EUROS"), "=", False),
     "--charge": (N_("LINE=EUROS"), "=", False), "--product": (N_("LINE=EUROS"), "=", False),
 }
 

@@ -15,7 +15,10 @@ def document() -> None:
     """The documents sent to applicants: accusé de réception, demande de pièces, notice of decision."""
 
 
-_KINDS = click.Choice(["accuse_reception", "demande_pieces", "notification_decision"])
+#: The document kinds (``ami_workflow.issued.DOCUMENT_KINDS``, written here so that start-up does not import it; a
+#: test checks that the two agree).
+_KINDS = click.Choice(["accuse_reception", "demande_pieces", "notification_decision", "invitation_observations",
+                       "titre_recette"])
 
 
 @document.command("issue")

@@ -28,7 +28,8 @@ from ..calendar import Window, to_paris
 from ..campaign import Campaign
 from ..checks import free_text, is_day, optional_text, required_free_text, required_text
 from ..committee import CommitteeSession
-from ..decisions import Convention, Deliberation
+from ..conventions import Avenant
+from ..decisions import Convention, Deliberation, FinancialReport
 from ..dossier import Applicant, Application
 from ..errors import InvalidInput, InvalidType
 from ..i18n import _
@@ -41,6 +42,7 @@ from ..triggers import TriggerArgs
 __all__ = [
     "AddCampaign",
     "AmendCalendar",
+    "AmendConvention",
     "AmendFunder",
     "ApproveBatch",
     "AttachPiece",
@@ -57,6 +59,7 @@ __all__ = [
     "RecordConvention",
     "RecordDeliberation",
     "RecordFinancialReport",
+    "ReviewFinancialReport",
     "RecordScores",
     "RecordSession",
     "ReusePieces",
@@ -274,11 +277,41 @@ class RecordConvention:
     actor: str = attrs.field(converter=required_text)
 
 
+def _optional_report(instance: object, attribute: attrs.Attribute[FinancialReport | None],
+                     value: FinancialReport | None) -> None:
+    if value is not None and not isinstance(value, FinancialReport):
+        raise InvalidType(_("report: expected a FinancialReport, got {type}").format(type=type(value).__name__))
+
+
+@attrs.frozen
+class AmendConvention:
+    """An avenant to the convention of the dossier ``reference``."""
+
+    reference: str = attrs.field(converter=required_text)
+    avenant: Avenant = attrs.field(validator=_instance(Avenant))
+    actor: str = attrs.field(converter=required_text)
+
+
 @attrs.frozen
 class RecordFinancialReport:
+    """The compte rendu financier of a granted dossier, received on a day; ``report`` holds its content (realised
+    budget, people reached, evaluation), or only the day when ``None``."""
+
     reference: str = attrs.field(converter=required_text)
     received_on: date = attrs.field(validator=is_day)
     actor: str = attrs.field(converter=required_text)
+    report: FinancialReport | None = attrs.field(default=None, validator=_optional_report)
+
+
+@attrs.frozen
+class ReviewFinancialReport:
+    """The instructor's review of a compte rendu financier: accepted, or questions to answer by a day."""
+
+    reference: str = attrs.field(converter=required_text)
+    accepted: bool = attrs.field(validator=attrs.validators.instance_of(bool))
+    actor: str = attrs.field(converter=required_text)
+    questions: str = attrs.field(default="", converter=free_text)
+    answer_by: date | None = attrs.field(default=None, validator=attrs.validators.optional(is_day))
 
 
 @attrs.frozen
@@ -373,6 +406,7 @@ Command = (
     | RecordDeliberation
     | RecordConvention
     | RecordFinancialReport
+    | ReviewFinancialReport
     | CopyDrafts
     | ErasePersonalData
     | EraseMember
@@ -381,4 +415,5 @@ Command = (
     | RecordBoard
     | RuleConflict
     | DeclareEnforceable
+    | AmendConvention
 )

@@ -37,6 +37,7 @@ from ..i18n import _, format_day, format_instant
 from ..identity import check_applicant
 from ..money import ZERO
 from ..pieces import PieceReceipt
+from ..settlement import payable, recoverable
 from ..shown import shown
 from ..states import State, state_words
 from ..triggers import (
@@ -44,17 +45,21 @@ from ..triggers import (
     HearArgs,
     InstructArgs,
     NoArgs,
+    OrderRecoveryArgs,
     PayArgs,
+    RecoverArgs,
     RejectArgs,
     ReturnArgs,
+    StartRecoveryArgs,
     TriggerArgs,
     WithdrawArgs,
 )
-from . import conflict_records, council, records
+from . import conflict_records, convention_records, council, financial_reports, records
 from .allocation import BatchPlan, plan_batch
 from .commands import (
     AddCampaign,
     AmendCalendar,
+    AmendConvention,
     AmendFunder,
     ApproveBatch,
     AttachPiece,
@@ -74,6 +79,7 @@ from .commands import (
     RecordScores,
     RecordSession,
     ReusePieces,
+    ReviewFinancialReport,
     RuleConflict,
     UpdateApplication,
 )
@@ -118,7 +124,9 @@ def decide(view: View, command: Command, now: datetime) -> list[Event]:
         case RecordConvention():
             return [records.record_convention(view, command, now)]
         case RecordFinancialReport():
-            return [records.record_financial_report(view, command, now)]
+            return [financial_reports.record_financial_report(view, command, now)]
+        case ReviewFinancialReport():
+            return [financial_reports.review_financial_report(view, command, now)]
         case CopyDrafts():
             return _copy_drafts(view, command, now)
         case ErasePersonalData():
@@ -135,6 +143,8 @@ def decide(view: View, command: Command, now: datetime) -> list[Event]:
             return [conflict_records.record_board(view, command, now)]
         case RuleConflict():
             return [conflict_records.rule_conflict(view, command, now)]
+        case AmendConvention():
+            return [convention_records.amend_convention(view, command, now)]
     raise InvalidInput(f"not a command: {command!r}")  # pragma: no cover - the match covers the union
 
 
@@ -236,10 +246,16 @@ def _fire(view: View, command: Fire, now: datetime) -> Event:
         if command.postmark is not None:
             raise InvalidInput(_("only the applicant's acts carry a postmark, not {trigger}").format(trigger=trigger))
         at = _act_time(view, dossier.reference, command.at, now, trigger)
-    reasons = check_trigger(view, dossier, trigger, command.args, at)
+    args = command.args
+    if isinstance(args, PayArgs) and args.amount is None:  # what the schedule makes due now, checked as given
+        campaign = view.campaign(dossier.campaign_id)
+        args = attrs.evolve(args, amount=payable(campaign, dossier, view.financial_report(dossier.reference)))
+    reasons = check_trigger(view, dossier, trigger, args, at)
     if reasons:
         raise Refused(trigger, reasons)
-    data, personal = _facts(view, dossier, command.args)
+    data, personal = _facts(view, dossier, args)
+    if trigger == "close":  # the grant comes to what was paid: the unpaid rest goes back to the envelope
+        data["amount"] = str(dossier.paid)
     machine = view.campaign(dossier.campaign_id).workflow.machine()
     event = _event(
         Kind.TRIGGERED,
@@ -282,10 +298,26 @@ def _facts(view: View, dossier: Dossier, args: TriggerArgs) -> tuple[dict[str, A
         case RejectArgs():
             return {}, ({"note": args.motivation} if args.motivation else {})
         case WithdrawArgs():
-            return {}, ({"note": args.reason} if args.reason else {})
+            # after the deliberation, before any payment: the amount is freed, recorded against the deliberation
+            granting = [d.reference for d in view.deliberations(dossier.campaign_id)
+                        if dossier.reference in d.dossiers] if dossier.approved is not None else []
+            return ({"deliberations": granting} if granting else {}), ({"note": args.reason} if args.reason else {})
         case PayArgs():
             amount = args.amount if args.amount is not None else (dossier.approved or ZERO) - dossier.paid
             return {"amount": str(amount), "reference": args.reference}, {}
+        case StartRecoveryArgs():
+            due, to_recover = recoverable(view.campaign(dossier.campaign_id), dossier,
+                                          view.financial_report(dossier.reference), args.grounds)
+            facts = {"grounds": args.grounds, "due": str(due), "amount": str(to_recover),
+                     "observations_by": args.observations_by.isoformat()}
+            return facts, ({"note": args.note} if args.note else {})
+        case OrderRecoveryArgs():
+            texts: dict[str, str | None] = {"note": args.motivation}
+            if args.observations:
+                texts["observations"] = args.observations
+            return {"title": args.title}, texts
+        case RecoverArgs():
+            return {"receipt": args.receipt}, {}
     raise InvalidInput(f"unknown trigger data {args!r}")  # pragma: no cover
 
 

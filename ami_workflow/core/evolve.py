@@ -43,8 +43,9 @@ from ..checks import stored_data
 from ..codec import converter
 from ..committee import CommitteeSession
 from ..conflicts import Ruling
+from ..conventions import Avenant, convention_erased, convention_personal
 from ..decisions import Convention, Deliberation, FinancialReport
-from ..dossier import Applicant, Application, Dossier, Instruction, Payment
+from ..dossier import Applicant, Application, Dossier, Instruction, Payment, Recovery
 from ..issued import document_files
 from ..money import ZERO
 from ..personal import ERASED, join_personal, split_personal
@@ -54,7 +55,8 @@ from ..states import State
 from .events import Event, Kind
 
 __all__ = [
-    "World", "deliberation_of", "deliberation_record", "dossier_row", "enforceable", "erased_councillor", "evolve",
+    "World", "amended", "convention_of", "deliberation_of", "deliberation_record", "dossier_row", "enforceable",
+    "erased_councillor", "evolve",
     "evolve_dossier", "fold", "funder_amended", "plain", "plain_json", "ruling_of", "score_of", "structure",
 ]
 
@@ -197,6 +199,27 @@ def _effect(dossier: Dossier, event: Event) -> dict[str, Any]:
     if trigger == "pay":
         payment = Payment(Decimal(data["amount"]), at, data.get("reference", ""))
         return {"payments": (*dossier.payments, payment)}
+    if trigger == "close":
+        return {"approved": Decimal(data["amount"])}
+    return _recovery_effect(dossier, event)
+
+
+def _recovery_effect(dossier: Dossier, event: Event) -> dict[str, Any]:
+    """What the recovery's triggers change: the recovery opened, ordered, then done (the grant comes to what is
+    due, so that what was paid never exceeds it)."""
+    data, at, trigger = event.data, event.at, event.data["trigger"]
+    if trigger == "start_recovery":
+        recovery = Recovery(str(data["grounds"]), Decimal(data["due"]), Decimal(data["amount"]), at,
+                            date.fromisoformat(data["observations_by"]))
+        return {"recovery": recovery, "decision_note": _personal(event, "note")}
+    if dossier.recovery is None:
+        return {}
+    if trigger == "order_recovery":
+        ordered = attrs.evolve(dossier.recovery, title=str(data["title"]), decided_at=at)
+        return {"recovery": ordered, "decision_note": _personal(event, "note")}
+    if trigger == "recover":  # the money is back: the grant comes to what is due, and the payments are net of it
+        back = attrs.evolve(dossier.recovery, recovered_at=at, receipt=str(data.get("receipt", "")))
+        return {"recovery": back, "approved": back.due}
     return {}
 
 
@@ -441,9 +464,28 @@ def _deliberation(place: _Campaign, world: World, event: Event) -> None:
         world.granted_by.setdefault(ref, []).append((deliberation.reference, deliberation.day))
 
 
+def convention_of(event: Event) -> Convention:
+    """The convention a ``convention_recorded`` event records, with its signatories' names (or :data:`ERASED`)."""
+    convention: Convention = structure(convention_personal(event.data["convention"], event.personal), Convention)
+    return convention
+
+
 def _convention(place: _Campaign, world: World, event: Event) -> None:
-    convention: Convention = structure(event.data["convention"], Convention)
+    convention = convention_of(event)
     place.conventions[convention.dossier] = convention
+
+
+def amended(convention: Convention, event: Event) -> Convention:
+    """``convention`` with the avenant of a ``convention_amended`` event added, its reason (or :data:`ERASED`)
+    read at its path (``avenants.N.reason``, N its place among the convention's avenants)."""
+    reason = _personal(event, f"avenants.{len(convention.avenants)}.reason") or ""
+    avenant: Avenant = structure({**event.data["avenant"], "reason": reason}, Avenant)
+    return convention.with_avenant(avenant)
+
+
+def _convention_amended(place: _Campaign, world: World, event: Event) -> None:
+    reference = event.data["dossier"]
+    place.conventions[reference] = amended(place.conventions[reference], event)
 
 
 def score_of(event: Event) -> ScoreSheet:
@@ -468,9 +510,30 @@ def _ruling(place: _Campaign, world: World, event: Event) -> None:
     place.rulings[ruling.key] = ruling
 
 
+def report_of(event: Event) -> FinancialReport:
+    """The compte rendu financier a ``financial_report_recorded`` event records, with its evaluation."""
+    report: FinancialReport = structure({**event.data["report"], "evaluation": _personal(event, "evaluation") or ""},
+                                        FinancialReport)
+    return report
+
+
+def reviewed(report: FinancialReport, event: Event) -> FinancialReport:
+    """``report`` after the review a ``financial_report_reviewed`` event records."""
+    review = event.data["review"]
+    answer_by = review.get("answer_by")
+    return attrs.evolve(report, status=review["status"], reviewed_on=date.fromisoformat(review["reviewed_on"]),
+                        answer_by=date.fromisoformat(answer_by) if answer_by else None,
+                        questions=_personal(event, "questions") or "")
+
+
 def _report(place: _Campaign, world: World, event: Event) -> None:
-    report: FinancialReport = structure(event.data["report"], FinancialReport)
+    report = report_of(event)
     place.financial_reports[report.dossier] = report
+
+
+def _review(place: _Campaign, world: World, event: Event) -> None:
+    ref = event.data["review"]["dossier"]
+    place.financial_reports[ref] = reviewed(place.financial_reports[ref], event)
 
 
 _RECORDS = {
@@ -480,7 +543,9 @@ _RECORDS = {
     Kind.DELIBERATION_RECORDED: _deliberation,
     Kind.DELIBERATION_ENFORCEABLE: _enforceable,
     Kind.CONVENTION_RECORDED: _convention,
+    Kind.CONVENTION_AMENDED: _convention_amended,
     Kind.FINANCIAL_REPORT_RECORDED: _report,
+    Kind.FINANCIAL_REPORT_REVIEWED: _review,
     Kind.SCORES_RECORDED: _score,
     Kind.CONFLICT_RULED: _ruling,
 }
@@ -495,8 +560,18 @@ def _erase_member(world: World, targets: Iterable[Mapping[str, Any]]) -> None:
         if "ruling" in target:  # the reason of a ruling on the member's conflict
             place.rulings[target["ruling"]] = attrs.evolve(place.rulings[target["ruling"]], reason="")
             continue
+        if "financial_report" in target:  # the evaluation or the questions of an erased applicant's compte rendu
+            key = target["financial_report"]
+            report = place.financial_reports[key]
+            place.financial_reports[key] = (attrs.evolve(report, questions="") if target["path"] == "questions"
+                                            else attrs.evolve(report, evaluation=""))
+            continue
         if "deliberation" in target:  # a councillor who did not take part in a deliberation
             place.deliberations = [erased_councillor(d, target) for d in place.deliberations]
+            continue
+        if "convention" in target:  # a signatory's name, or an avenant's reason
+            reference = target["convention"]
+            place.conventions[reference] = convention_erased(place.conventions[reference], target["path"])
             continue
         session = place.sessions[target["session"]]
         path = target["path"]

@@ -204,7 +204,8 @@ def dossier_row(dossier: Dossier) -> DossierRow:
 
 
 class GrantRow(NamedTuple):
-    """A granted subsidy: a dossier approved or paid, listed in a deliberation of its campaign."""
+    """A granted subsidy: a dossier approved, paid, closed or in or after a recovery, listed in a deliberation of
+    its campaign."""
 
     reference: str
     name: str
@@ -228,7 +229,9 @@ class GrantRow(NamedTuple):
     """The last day of the action's period, when the application gives one."""
 
 
-_GRANTED = (State.APPROVED, State.PAID)
+#: The states of a granted subsidy: decided, paid, closed, or under and after a recovery (a grant recovered in full
+#: comes to 0 and is no longer listed).
+_GRANTED = (State.APPROVED, State.PAID, State.CLOSED, State.RECOVERY, State.RECOVERED)
 
 
 def grant_rows(
@@ -246,7 +249,7 @@ def grant_rows(
             by_applicant[key] = by_applicant.get(key, ZERO) + (dossier.approved or ZERO)
     for dossier in sorted(dossiers, key=lambda d: d.reference):
         listed = first.get(dossier.reference)
-        if dossier.state not in _GRANTED or dossier.approved is None or listed is None:
+        if dossier.state not in _GRANTED or not dossier.approved or listed is None:
             continue
         convention = conventions.get(dossier.reference)
         who = dossier.applicant

@@ -14,7 +14,7 @@ from ..calendar import Calendar, CalendarAmendment, paris_date, window_words
 from ..campaign import Campaign
 from ..committee import session_refusals
 from ..conflicts import conflicts_at
-from ..decisions import FinancialReport
+from ..conventions import convention_data
 from ..dossier import Dossier
 from ..errors import NotFound, Refused
 from ..i18n import N_, _, format_day
@@ -29,10 +29,10 @@ from .commands import (
     EraseMember,
     ErasePersonalData,
     RecordConvention,
-    RecordFinancialReport,
     RecordScores,
     RecordSession,
 )
+from .convention_records import convention_content_refusals, convention_targets
 from .events import Event, Kind
 from .evolve import plain
 from .view import View, find_dossier
@@ -42,10 +42,10 @@ __all__ = [
     "add_campaign",
     "amend_calendar",
     "amend_funder",
+    "approved_on",
     "erase_member",
     "erase_personal_data",
     "record_convention",
-    "record_financial_report",
     "record_scores",
     "record_session",
 ]
@@ -171,7 +171,7 @@ def _stranded(view: View, campaign_id: str, amended: Calendar) -> list[str]:
     return reasons
 
 
-def _approved_on(view: View, dossier: Dossier) -> date | None:
+def approved_on(view: View, dossier: Dossier) -> date | None:
     """The day the dossier was (last) approved, from the journal's acts; ``None`` when none is recorded."""
     days = [paris_date(at) for ref, trigger, at in view.acts(dossier.campaign_id)
             if ref == dossier.reference and trigger == "approve"]
@@ -214,15 +214,17 @@ def record_convention(view: View, command: RecordConvention, now: datetime) -> E
     if convention.signed_on > paris_date(now):
         reasons.append(_("the convention is signed on {day}, after today ({today})").format(
             day=format_day(convention.signed_on), today=format_day(paris_date(now))))
-    approved = _approved_on(view, dossier)
+    approved = approved_on(view, dossier)
     if approved is not None and convention.signed_on < approved:
         reasons.append(_("the convention is signed on {day}, before the grant was approved ({approved})").format(
             day=format_day(convention.signed_on), approved=format_day(approved)))
+    reasons += convention_content_refusals(view, dossier, convention)
     if reasons:
         raise Refused("record_convention", reasons)
     at = datetime.combine(convention.signed_on, time(0, 0), tzinfo=now.tzinfo)
+    data, personal = convention_data(plain(convention))
     return _campaign_event(
-        Kind.CONVENTION_RECORDED, dossier.campaign_id, at, command.actor, {"convention": plain(convention)}
+        Kind.CONVENTION_RECORDED, dossier.campaign_id, at, command.actor, {"convention": data}, personal
     )
 
 
@@ -248,31 +250,6 @@ def record_scores(view: View, command: RecordScores, now: datetime) -> Event:
     data = {k: v for k, v in plain(sheet).items() if k != "opinion"}
     personal: dict[str, str | None] = {"opinion": command.opinion} if command.opinion else {}
     return _campaign_event(Kind.SCORES_RECORDED, campaign.id, now, command.actor, {"score": data}, personal)
-
-
-def record_financial_report(view: View, command: RecordFinancialReport, now: datetime) -> Event:
-    dossier = find_dossier(view, command.reference)
-    reasons = []
-    if dossier.approved is None or dossier.state == State.WITHDRAWN:
-        reasons.append(_("{reference} is {state}: only a granted subsidy owes a compte rendu financier").format(
-            reference=dossier.reference, state=state_words(dossier.state)))
-    if view.has_financial_report(dossier.reference):
-        reasons.append(_("the compte rendu financier of {reference} is already recorded").format(
-            reference=dossier.reference))
-    if command.received_on > paris_date(now):
-        reasons.append(_("the compte rendu financier cannot be received on {day}, after today").format(
-            day=format_day(command.received_on)))
-    approved = _approved_on(view, dossier)
-    if approved is not None and command.received_on < approved:
-        reasons.append(_("the compte rendu financier cannot be received on {day}, before the grant was approved "
-                         "({approved})").format(day=format_day(command.received_on), approved=format_day(approved)))
-    if reasons:
-        raise Refused("record_financial_report", reasons)
-    report = FinancialReport(dossier.reference, command.received_on)
-    at = datetime.combine(command.received_on, time(0, 0), tzinfo=now.tzinfo)
-    return _campaign_event(
-        Kind.FINANCIAL_REPORT_RECORDED, dossier.campaign_id, at, command.actor, {"report": plain(report)}
-    )
 
 
 # -- personal data (RGPD) ----------------------------------------------------------
@@ -303,6 +280,7 @@ def erase_personal_data(view: View, command: ErasePersonalData, now: datetime) -
     targets = [{"campaign": cid, "ruling": key, "path": "reason"}
                for cid in sorted({d.campaign_id for d in dossiers}) for key, ruling in view.rulings(cid).items()
                if ruling.dossier in refs and ruling.reason]
+    targets += convention_targets(view, dossiers)  # its conventions' signatories and avenants' reasons
     if targets:
         events.append(Event(Kind.MEMBER_ERASED, None, None, now, command.actor, {"targets": targets},
                             {"reason": command.reason}))

@@ -16,7 +16,7 @@ from ..calendar import Calendar, CalendarAmendment, financial_report_due, paris_
 from ..campaign import Campaign, same_grantor
 from ..committee import CommitteeSession
 from ..conflicts import Ruling
-from ..decisions import Convention, Deliberation
+from ..decisions import Convention, Deliberation, FinancialReport
 from ..dossier import Dossier
 from ..errors import NotFound, VersionConflict
 from ..guards import Context
@@ -50,7 +50,7 @@ class View(Protocol):
     def deliberation_references(self, campaign_id: str) -> set[str]: ...
     def deliberations(self, campaign_id: str) -> list[Deliberation]: ...
     def all_deliberations(self) -> list[tuple[str, Deliberation]]: ...
-    def has_financial_report(self, reference: str) -> bool: ...
+    def financial_report(self, reference: str) -> FinancialReport | None: ...
     def approved_total(self, campaign_id: str) -> Decimal: ...
     def last_at(self, reference: str) -> datetime | None: ...
     def next_number(self, campaign_id: str) -> int: ...
@@ -133,6 +133,7 @@ class WorldView:
             applicant_granted=total("applicant"),
             funder_granted=self._funder_granted(dossier) if "funder_granted" in reads else ZERO,
             overdue_reports=self._overdue(dossier, at) if "overdue_reports" in reads else (),
+            financial_report=place.financial_reports.get(dossier.reference),
         )
 
     def _funder_granted(self, dossier: Dossier) -> Decimal:
@@ -185,9 +186,9 @@ class WorldView:
     def all_deliberations(self) -> list[tuple[str, Deliberation]]:
         return [(cid, d) for cid, place in self.world.campaigns.items() for d in place.deliberations]
 
-    def has_financial_report(self, reference: str) -> bool:
+    def financial_report(self, reference: str) -> FinancialReport | None:
         dossier = self.world.dossiers.get(reference)
-        return dossier is not None and reference in self.world.campaigns[dossier.campaign_id].financial_reports
+        return None if dossier is None else self.world.campaigns[dossier.campaign_id].financial_reports.get(reference)
 
     def approved_total(self, campaign_id: str) -> Decimal:
         return self.world.totals.get((campaign_id, "campaign", ""), (ZERO, ZERO))[0]

@@ -21,8 +21,11 @@ import attrs
 from ..backend import Chained
 from ..committee import CommitteeSession
 from ..conflicts import Ruling, ruling_key
+from ..conventions import Convention, convention_erased
 from ..core.events import Event, Kind
 from ..core.evolve import (
+    amended,
+    convention_of,
     deliberation_of,
     deliberation_record,
     dossier_row,
@@ -32,12 +35,14 @@ from ..core.evolve import (
     funder_amended,
     plain,
     plain_json,
+    report_of,
+    reviewed,
     ruling_of,
     score_of,
     session_of,
     structure,
 )
-from ..decisions import Deliberation
+from ..decisions import Deliberation, FinancialReport
 from ..dossier import Dossier
 from ..money import to_cents
 from ..personal import ERASED
@@ -175,9 +180,17 @@ def _subject(event: Event) -> str:
         return f"score:{event.campaign}:{sheet_key(score['dossier'], score['session'], score['member'])}"
     if event.kind is Kind.DELIBERATION_RECORDED:
         return f"deliberation:{event.campaign}:{event.data['deliberation']['reference']}"
+    if event.kind is Kind.FINANCIAL_REPORT_RECORDED:
+        return f"financial_report:{event.campaign}:{event.data['report']['dossier']}"
+    if event.kind is Kind.FINANCIAL_REPORT_REVIEWED:
+        return f"financial_report:{event.campaign}:{event.data['review']['dossier']}"
     if event.kind is Kind.CONFLICT_RULED:
         ruling = event.data["ruling"]
         return f"ruling:{event.campaign}:{ruling_key(ruling['dossier'], ruling['session'], ruling['member'])}"
+    if event.kind is Kind.CONVENTION_RECORDED:
+        return f"convention:{event.campaign}:{event.data['convention']['dossier']}"
+    if event.kind is Kind.CONVENTION_AMENDED:
+        return f"convention:{event.campaign}:{event.data['dossier']}"
     return f"event:{event.kind.value}"
 
 
@@ -268,9 +281,18 @@ def _project_record(conn: sqlite3.Connection, event: Event) -> None:
     elif event.kind is Kind.DELIBERATION_ENFORCEABLE:
         _update_deliberation(conn, cid, data["reference"], functools.partial(enforceable, data=data))
     elif event.kind is Kind.CONVENTION_RECORDED:
-        _record(conn, cid, "convention", data["convention"]["dossier"], data["convention"], replace=True)
-    elif event.kind is Kind.FINANCIAL_REPORT_RECORDED:
-        _record(conn, cid, "financial_report", data["report"]["dossier"], data["report"])
+        convention = convention_of(event)
+        _record(conn, cid, "convention", convention.dossier, plain(convention), replace=True)
+    elif event.kind is Kind.CONVENTION_AMENDED:
+        _update_convention(conn, cid, data["dossier"], functools.partial(amended, event=event))
+    elif event.kind is Kind.FINANCIAL_REPORT_RECORDED:  # a corrected report, answering questions, replaces it
+        _record(conn, cid, "financial_report", data["report"]["dossier"], plain(report_of(event)), replace=True)
+    elif event.kind is Kind.FINANCIAL_REPORT_REVIEWED:
+        ref = data["review"]["dossier"]
+        row = conn.execute("SELECT data FROM records WHERE campaign_id = ? AND kind = 'financial_report' AND key = ?",
+                           (cid, ref)).fetchone()
+        report = reviewed(structure(json.loads(row[0]), FinancialReport), event)
+        _record(conn, cid, "financial_report", ref, plain(report), replace=True)
     elif event.kind is Kind.SCORES_RECORDED:
         sheet = score_of(event)
         _record(conn, cid, "score", sheet_key(sheet.dossier, sheet.session, sheet.member), plain(sheet))
@@ -280,7 +302,8 @@ def _project_record(conn: sqlite3.Connection, event: Event) -> None:
 
 
 #: The records whose free text a member's erasure empties: the target's key, the record's class and its field.
-_MEMBER_TEXTS: Mapping[str, tuple[type[Any], str]] = {"score": (ScoreSheet, "opinion"), "ruling": (Ruling, "reason")}
+_MEMBER_TEXTS: Mapping[str, tuple[type[Any], str]] = {
+    "score": (ScoreSheet, "opinion"), "ruling": (Ruling, "reason"), "financial_report": (FinancialReport, "evaluation")}
 
 
 def _update_deliberation(conn: sqlite3.Connection, cid: str, reference: str,
@@ -292,8 +315,25 @@ def _update_deliberation(conn: sqlite3.Connection, cid: str, reference: str,
                  (plain_json(plain(deliberation)), cid, reference))
 
 
+def _update_convention(conn: sqlite3.Connection, cid: str, reference: str,
+                       change: Callable[[Convention], Convention]) -> None:
+    row = conn.execute("SELECT data FROM records WHERE campaign_id = ? AND kind = 'convention' AND key = ?",
+                       (cid, reference)).fetchone()
+    convention = change(structure(json.loads(row[0]), Convention))
+    conn.execute("UPDATE records SET data = ? WHERE campaign_id = ? AND kind = 'convention' AND key = ?",
+                 (plain_json(plain(convention)), cid, reference))
+
+
 def _erase_members(conn: sqlite3.Connection, event: Event) -> None:
     for target in event.data["targets"]:
+        if "convention" in target:  # a signatory's name, or an avenant's reason
+            cid, reference, path = target["campaign"], target["convention"], target["path"]
+            _update_convention(conn, cid, reference, functools.partial(convention_erased, path=path))
+            conn.execute(
+                "UPDATE personal_values SET value = NULL, salt = '', erased_at = ? WHERE subject = ? AND path = ?",
+                (event.at.isoformat(), f"convention:{cid}:{reference}", path),
+            )
+            continue
         if "deliberation" in target:  # a councillor who did not take part in a deliberation
             cid, reference = target["campaign"], target["deliberation"]
             _update_deliberation(conn, cid, reference, functools.partial(erased_councillor, target=target))
@@ -305,6 +345,7 @@ def _erase_members(conn: sqlite3.Connection, event: Event) -> None:
         kind = next((k for k in _MEMBER_TEXTS if k in target), None)
         if kind is not None:  # an opinion of the member, or the reason of a ruling on their conflict
             cls, field = _MEMBER_TEXTS[kind]
+            field = target.get("path", field)
             cid, key = target["campaign"], target[kind]
             row = conn.execute("SELECT data FROM records WHERE campaign_id = ? AND kind = ? AND key = ?",
                                (cid, kind, key)).fetchone()

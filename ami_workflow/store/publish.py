@@ -123,7 +123,8 @@ _VIEWS = [
         FROM dossiers d JOIN states s ON s.key = d.state
         LEFT JOIN axes a ON a.campaign_id = d.campaign_id AND a.key = d.axis
         LEFT JOIN conventions c ON c.dossier = d.reference
-        WHERE d.approved_cents IS NOT NULL AND d.state IN ('{State.APPROVED}', '{State.PAID}')""",
+        WHERE d.approved_cents > 0 AND d.state IN ('{State.APPROVED}', '{State.PAID}', '{State.CLOSED}',
+            '{State.RECOVERY}', '{State.RECOVERED}')""",
     f"""CREATE VIEW by_state AS
         SELECT d.campaign_id, d.state, s.label AS state_label, COUNT(*) AS dossiers,
                SUM(COALESCE(d.requested_cents, 0)) / 100.0 AS requested_eur,

@@ -136,7 +136,8 @@ GRANT_ROWS = """WITH first AS (
     LEFT JOIN records c ON c.campaign_id = d.campaign_id AND c.kind = 'convention' AND c.key = d.reference
     LEFT JOIN totals t ON t.campaign_id = d.campaign_id AND t.scope = 'applicant'
         AND t.key = CAST(d.applicant_id AS TEXT)
-    WHERE d.campaign_id = ? AND d.state IN ('approved', 'paid') AND d.approved_cents IS NOT NULL
+    WHERE d.campaign_id = ? AND d.state IN ('approved', 'paid', 'closed', 'recovery', 'recovered')
+        AND d.approved_cents > 0
     ORDER BY d.reference"""
 
 

@@ -20,7 +20,7 @@ from ..committee import CommitteeSession
 from ..conflicts import Ruling
 from ..core.evolve import deliberation_record, structure
 from ..core.view import Act, in_force, overdue_text
-from ..decisions import Convention, Deliberation
+from ..decisions import Convention, Deliberation, FinancialReport
 from ..dossier import Dossier
 from ..errors import NotFound
 from ..guards import Context
@@ -256,6 +256,7 @@ class SqlView:
             applicant_granted=total("applicant") if "applicant" in found else ZERO,
             funder_granted=self._funder_granted(dossier) if "funder_granted" in reads else ZERO,
             overdue_reports=self._overdue(dossier, at) if "overdue_reports" in reads else (),
+            financial_report=self.financial_report(ref) if "financial_report" in reads else None,
         )
 
     def _funder_granted(self, dossier: Dossier) -> Decimal:
@@ -316,13 +317,11 @@ class SqlView:
         )
         return {r[0] for r in rows}
 
-    def has_financial_report(self, reference: str) -> bool:
-        return (
-            self.conn.execute(
-                "SELECT 1 FROM records WHERE kind = 'financial_report' AND key = ?", (reference,)
-            ).fetchone()
-            is not None
-        )
+    def financial_report(self, reference: str) -> FinancialReport | None:
+        row = self.conn.execute(
+            "SELECT data FROM records WHERE kind = 'financial_report' AND key = ?", (reference,)
+        ).fetchone()
+        return None if row is None else structure(json.loads(row[0]), FinancialReport)
 
     def approved_total(self, campaign_id: str) -> Decimal:
         row = self.conn.execute(

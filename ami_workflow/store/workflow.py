@@ -22,7 +22,7 @@ import contextlib
 import json
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,7 @@ from .. import jsontext
 from ..audit import applicant_export
 from ..backend import Chained, Operations
 from ..boundary import check_methods
-from ..calendar import Calendar, CalendarAmendment, Clock, financial_report_due
+from ..calendar import Calendar, CalendarAmendment, Clock
 from ..callfile import DEFAULT_CALL, load_campaign
 from ..campaign import Campaign
 from ..committee import CommitteeSession
@@ -38,7 +38,7 @@ from ..core.events import Event, Kind, event_from_body
 from ..core.evolve import deliberation_record, structure
 from ..core.figures import DossierRow, GrantRow, ReportFigures
 from ..core.view import View
-from ..decisions import Convention, Deliberation, FinancialReportStatus
+from ..decisions import Convention, Deliberation, FinancialReport, FinancialReportStatus
 from ..dossier import Dossier
 from ..errors import AmbiguousCampaign, InvalidInput, NotFound
 from ..i18n import _, format_instant
@@ -46,6 +46,7 @@ from ..journal import GENESIS, ChainedEvent
 from ..money import from_cents
 from ..protocol import Backend
 from ..rules import Totals
+from ..settlement import report_status
 from ..shown import shown
 from .checks import difference
 from .connection import checkpoint, connect, migrate
@@ -267,19 +268,22 @@ class Workflow(Operations):
         return Totals(from_cents(row[0]), from_cents(row[1]), from_cents(row[2]))
 
     def financial_reports(self, campaign_id: str | None = None) -> list[FinancialReportStatus]:
-        """Each granted dossier of the campaign with its compte rendu financier: due date and day received."""
+        """Each granted dossier of the campaign with its compte rendu financier: due day, receipt and review."""
         campaign = self.get_campaign(self._cid(campaign_id))
-        due = financial_report_due(campaign.envelope.year, campaign.funding.financial_report_months)
-        received = {
-            d["dossier"]: date.fromisoformat(d["received_on"])
-            for d in self._reader.records(campaign.id, "financial_report")
-        }
-        rows = self.conn.execute(
-            "SELECT reference FROM dossiers WHERE campaign_id = ? AND approved_cents IS NOT NULL "
-            "AND state != 'withdrawn' ORDER BY reference",
-            (campaign.id,),
-        ).fetchall()
-        return [FinancialReportStatus(ref, due, received.get(ref)) for (ref,) in rows]
+        reports = {d["dossier"]: structure(d, FinancialReport)
+                   for d in self._reader.records(campaign.id, "financial_report")}
+        conventions = self.conventions(campaign.id)
+        granted = [d for d in self.dossiers(campaign_id=campaign.id)
+                   if d.approved is not None and d.state != "withdrawn"]
+        return [report_status(campaign, d, reports.get(d.reference), conventions.get(d.reference)) for d in granted]
+
+    def financial_report(self, reference: str) -> FinancialReport:
+        """The dossier's compte rendu financier as it stands (:class:`NotFound` if none is recorded)."""
+        report = self._fresh().financial_report(reference)
+        if report is None:
+            raise NotFound(_("no compte rendu financier of {reference!r} is recorded").format(
+                reference=shown(reference)))
+        return report
 
     def report_figures(self, campaign_id: str | None = None) -> ReportFigures:
         """The campaign report's aggregates, from SQL aggregates on the projection tables."""
