@@ -59,6 +59,7 @@ from .journal import (
 from .piece_file import read_piece
 from .pieces import PaperOriginal
 from .shown import shown
+from .states import COUNCIL_TRIGGERS
 from .triggers import parse_args
 
 __all__ = ["BatchResult", "Chained", "Operations", "safe_name"]
@@ -427,13 +428,16 @@ class Operations(Batching, CampaignOperations, CommitteeOperations, Issuing, Aud
     def possible_triggers(self, reference: str, *, at: datetime | None = None) -> dict[str, list[str]]:
         """Each trigger the dossier's state allows, with the reasons it would be refused now (empty: it would pass).
 
-        Triggers that need data (``hear`` needs a session …) are checked without it, and say what they need.
+        Triggers that need data (``hear`` needs a session …) are checked without it, and say what they need. The
+        triggers only the council's deliberation fires (``council_refuse``) are not offered.
         """
         dossier = self.get(reference)
         when = to_paris(at) if at is not None else self._now()
         view = self._view()
         out: dict[str, list[str]] = {}
         for trigger in self.get_campaign(dossier.campaign_id).workflow.machine().allowed_triggers(dossier.state):
+            if trigger in COUNCIL_TRIGGERS:  # fired by the council's deliberation only, never by a caller
+                continue
             try:
                 out[trigger] = check_trigger(view, dossier, trigger, parse_args(trigger, {}), when)
             except InvalidInput as exc:

@@ -40,6 +40,7 @@ from .errors import InvalidInput, Refused
 from .i18n import _, format_day, format_decimal, format_money, ngettext
 from .pieces import PaperOriginal
 from .protocol import Backend
+from .schedule import PaymentStage
 
 __all__ = ["SampleDossier", "run_demo", "sample_dossiers"]
 
@@ -422,13 +423,25 @@ def run_demo(
         tick()
     for ref, first in second:
         attempt(ref, "pay", _at(3, 15, year=2022), reference=f"MANDAT-{ref[-3:]}-2")
-        granted = flow.get(ref).approved or Decimal(0)
         echo(_("  {ref} paid in two instalments: {first} then {second}").format(
-            ref=ref, first=format_money(first), second=format_money(granted - first)))
+            ref=ref, first=format_money(first), second=format_money(flow.get(ref).paid - first)))
     reduced = {r for d in flow.deliberations() for r in d.amounts}
     _after_the_grant(flow, [r for r in approved if scenario[r] == "normal" and r not in reduced
-                            and flow.get(r).state == "paid"], attempt, echo)
+                            and flow.get(r).paid > 0], attempt, echo)
     return refs
+
+
+#: The usual payment schedule, which ``ami-workflow demo`` gives the 2021 call (whose text says nothing of it): an
+#: advance of 80 % once the grant is enforceable, the balance once the compte rendu financier is accepted.
+USUAL_SCHEDULE = (PaymentStage("avance", Decimal("80"), "grant"),
+                  PaymentStage("solde", Decimal("20"), "report_accepted"))
+
+
+def with_usual_schedule(campaign: Campaign) -> Campaign:
+    """``campaign`` paying its grants by :data:`USUAL_SCHEDULE` (unless its file sets a schedule of its own)."""
+    if campaign.funding.payment_schedule:
+        return campaign
+    return attrs.evolve(campaign, funding=attrs.evolve(campaign.funding, payment_schedule=USUAL_SCHEDULE))
 
 
 def _after_the_grant(flow: Backend, paid: list[str], attempt: Callable[..., bool],
@@ -454,7 +467,12 @@ def _after_the_grant(flow: Backend, paid: list[str], attempt: Callable[..., bool
         flow.review_financial_report(ref, accepted=True, actor="demo")
         echo(_("  {ref}: compte rendu financier received and accepted (realised charges {cost})").format(
             ref=ref, cost=format_money(cost)))
-    if attempt(done, "close", _at(3, 25, year=2022)):
+    before = flow.get(done).paid
+    if before < (flow.get(done).approved or Decimal(0)) and attempt(done, "pay", _at(3, 25, year=2022),
+                                                                     reference=f"MANDAT-{done[-3:]}-SOLDE"):
+        echo(_("  {ref}: the balance of {balance} paid on the accepted compte rendu (advance {advance})").format(
+            ref=done, balance=format_money(flow.get(done).paid - before), advance=format_money(before)))
+    if attempt(done, "close", _at(3, 25, 11, year=2022)):
         echo(_("  {ref} closed (soldé): the compte rendu is accepted and the grant paid").format(ref=done))
     if attempt(short, "start_recovery", _at(3, 25, 11, year=2022), grounds="under_spent",
                observations_by=date(2022, 4, 11), note="60 % des charges prévues réalisées."):

@@ -36,7 +36,9 @@ def demo(state: _State, reset: bool, seed: int, count: int, documents: bool) -> 
                   .format(path=path))
         for suffix in ("", "-wal", "-shm", ".anchor"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
-    campaign = load_campaign(DEFAULT_CALL)
+    from ..sample import with_usual_schedule
+
+    campaign = with_usual_schedule(load_campaign(DEFAULT_CALL))  # an advance of 80 %, the balance on the compte rendu
     # Built aside and moved into place once whole: an interrupted demo (a broken pipe, ^C) leaves no half-built
     # database behind it.
     final, anchor_existed = state.db, Path(f"{path}.anchor").exists()
