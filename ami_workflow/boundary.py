@@ -145,6 +145,19 @@ def _check(value: object, hint: Any, call: str, name: str) -> None:
             _check(item, args[1], call, name)
 
 
+def _plain_item(origin: Any, args: tuple[Any, ...]) -> type | None:
+    """The item class of ``Sequence[C]``, ``list[C]``, ``tuple[C, ...]`` or ``Iterable[C]`` when ``C`` is a plain
+    class (not text, a number, bytes, a path or a protocol, whose items :func:`_check` looks into); else ``None``."""
+    if not ((origin in (Sequence, list, Iterable) and len(args) == 1)
+            or (origin is tuple and len(args) == 2 and args[1] is Ellipsis)):
+        return None
+    item = args[0]
+    if (not isinstance(item, type) or typing.get_origin(item) is not None or getattr(item, "_is_protocol", False)
+            or issubclass(item, (str, int, float, bytes, bytearray, Path, Decimal))):
+        return None
+    return item
+
+
 def _compile(hint: Any) -> Check | None:
     """A fast check for ``hint``: the common cases tested directly, the others by :func:`_check`; ``None`` for
     ``Any``."""
@@ -165,6 +178,18 @@ def _compile(hint: Any) -> Check | None:
                     _check(value, hint, call, name)  # the message names the whole annotation, `str | None`
                     raise
         return optional
+    item = _plain_item(origin, args)
+    if item is not None:
+        def items(value: object, call: str, name: str) -> None:
+            # A list or tuple of instances of a plain class: what _check would find, tested directly.
+            if type(value) is list or type(value) is tuple:
+                for one in value:
+                    if not isinstance(one, item):
+                        break
+                else:
+                    return
+            _check(value, hint, call, name)
+        return items
     if hint is str:
         def text(value: object, call: str, name: str) -> None:
             if type(value) is not str or not value.isascii():

@@ -32,8 +32,8 @@ from __future__ import annotations
 
 import os
 import unicodedata
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from contextvars import ContextVar
 from datetime import date, datetime
 from typing import Any
@@ -41,7 +41,7 @@ from typing import Any
 import attrs
 
 from .errors import InvalidInput, InvalidType
-from .i18n import _
+from .i18n import N_, _
 from .shown import shown
 
 __all__ = [
@@ -75,6 +75,13 @@ _TEXT_CONTROLS = frozenset("\n\t")
 
 
 def _problem(value: str, allowed: frozenset[str], limit: int, what: str) -> str | None:
+    """The problem of ``value``, or ``None``; ``what`` names the kind of text (a message, translated here)."""
+    if value.isascii() and value.isprintable():  # no control, bidirectional or surrogate character: a C scan
+        if len(value) > limit:
+            return _("{length} characters in {what}, more than the {limit} allowed").format(
+                length=len(value), what=_(what), limit=limit)
+        return None
+    what = _(what)
     for ch in value:
         code = ord(ch)
         if 0xD800 <= code <= 0xDFFF:
@@ -92,28 +99,35 @@ def _problem(value: str, allowed: frozenset[str], limit: int, what: str) -> str 
 
 def line_problem(value: str, limit: int = LINE_MAX) -> str | None:
     """Why ``value`` is not a valid single-line text of at most ``limit`` characters; ``None`` when it is."""
-    return _problem(value, frozenset(), limit, _("a single-line text"))
+    return _problem(value, frozenset(), limit, N_("a single-line text"))
 
 
 def text_problem(value: str, limit: int = TEXT_MAX) -> str | None:
     """Why ``value`` is not a valid free text of at most ``limit`` characters; ``None`` when it is."""
-    return _problem(value, _TEXT_CONTROLS, limit, _("a free text"))
+    return _problem(value, _TEXT_CONTROLS, limit, N_("a free text"))
 
 
 #: Set while records are rebuilt from what a store holds (:func:`stored_data`).
 _STORED: ContextVar[bool] = ContextVar("ami_workflow_stored_data", default=False)
 
 
-@contextmanager
-def stored_data() -> Iterator[None]:
+def stored_data() -> AbstractContextManager[None]:
     """Rebuild records from stored data: their texts are taken as stored (only stripped, as they were checked
     when recorded), so that a database written before these checks (a name holding a control character) stays
     readable and its journal replays to the same records. New input is always checked."""
-    token = _STORED.set(True)
-    try:
-        yield
-    finally:
-        _STORED.reset(token)
+    return _StoredData()
+
+
+class _StoredData(AbstractContextManager[None]):
+    """:func:`stored_data`'s block: a class rather than a generator, since a replay enters one per record."""
+
+    __slots__ = ("_token",)
+
+    def __enter__(self) -> None:
+        self._token = _STORED.set(True)
+
+    def __exit__(self, *exc: object) -> None:
+        _STORED.reset(self._token)
 
 
 def _clean(value: str, check: str) -> str:

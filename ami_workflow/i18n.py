@@ -32,8 +32,8 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from datetime import date, datetime
-from decimal import Decimal
-from zoneinfo import ZoneInfo
+from functools import cache
+from typing import TYPE_CHECKING
 
 from .errors import InvalidInput
 from .shown import shown
@@ -50,6 +50,10 @@ from .translate import (
     ngettext,
     translations,
 )
+
+if TYPE_CHECKING:
+    from decimal import Decimal
+    from zoneinfo import ZoneInfo
 
 __all__ = [
     "CLICK_DOMAIN",
@@ -72,7 +76,13 @@ __all__ = [
     "use_language",
 ]
 
-_PARIS = ZoneInfo("Europe/Paris")
+
+@cache
+def _paris_zone() -> ZoneInfo:
+    """Paris's time zone, read when an instant is first shown (zoneinfo is not needed before: ``--help``)."""
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo("Europe/Paris")
 
 
 def _checked(language: object) -> str:
@@ -108,7 +118,7 @@ def babel_locale() -> str:
 def _paris(at: datetime) -> datetime:
     if not isinstance(at, datetime) or at.tzinfo is None:
         raise InvalidInput(_("{at!r} is not an instant with its time zone").format(at=shown(at)))
-    return at.astimezone(_PARIS)
+    return at.astimezone(_paris_zone())
 
 
 def format_day(day: date) -> str:

@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import enum
 import functools
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -292,6 +291,8 @@ def _mermaid_fixed(source: str, title: str) -> str:
     read as one), and no state marked as the current one (the diagram is of the call, not of a dossier)."""
     lines = source.split("\n")
     if len(lines) > 2 and lines[0] == "---" and lines[2] == "---":
+        import json
+
         lines[1] = "title: " + json.dumps(title, ensure_ascii=False)  # a JSON string is a YAML string
     return "\n".join(line.replace(" s_active", " s_default") if line.startswith("  Class ") else line
                      for line in lines)

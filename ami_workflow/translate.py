@@ -46,21 +46,47 @@ def current_language() -> str:
 
 @cache
 def translations(language: str) -> _gettext.NullTranslations:
-    """The catalogue of ``language``; English is the messages as written."""
+    """The catalogue of ``language``; English is the messages as written.
+
+    The areas' catalogues are chained in the order of their names (``cli`` first), each parsed when a lookup
+    first falls through to it: ``--help`` reads only the command line's. A message has one translation across
+    the catalogues (tools/catalog.py), so the order changes no answer.
+    """
     if language not in LANGUAGES or language == "en":
         return _gettext.NullTranslations()
-    found = sorted((LOCALE_DIR / language / "LC_MESSAGES").glob(f"{DOMAIN}-*.mo"))
-    first: _gettext.NullTranslations = _gettext.NullTranslations()
-    for path in found:
-        if path.stem == CLICK_DOMAIN:
-            continue
-        with path.open("rb") as handle:
-            catalogue = _gettext.GNUTranslations(handle)
-        if type(first) is _gettext.NullTranslations:
-            first = catalogue
-        else:
-            first.add_fallback(catalogue)
-    return first
+    found = sorted(path for path in (LOCALE_DIR / language / "LC_MESSAGES").glob(f"{DOMAIN}-*.mo")
+                   if path.stem != CLICK_DOMAIN)
+    return _Deferred(tuple(found)) if found else _gettext.NullTranslations()
+
+
+class _Deferred(_gettext.NullTranslations):
+    """The chain of the catalogues at ``paths``: the first parsed at its first lookup, the rest behind it."""
+
+    def __init__(self, paths: tuple[Path, ...]) -> None:
+        super().__init__()
+        self._paths = paths
+        self._loaded: _gettext.NullTranslations | None = None
+
+    def _catalogue(self) -> _gettext.NullTranslations:
+        if self._loaded is None:
+            with self._paths[0].open("rb") as handle:
+                catalogue = _gettext.GNUTranslations(handle)
+            if len(self._paths) > 1:
+                catalogue.add_fallback(_Deferred(self._paths[1:]))
+            self._loaded = catalogue
+        return self._loaded
+
+    def gettext(self, message: str) -> str:
+        return self._catalogue().gettext(message)
+
+    def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
+        return self._catalogue().ngettext(msgid1, msgid2, n)
+
+    def pgettext(self, context: str, message: str) -> str:
+        return self._catalogue().pgettext(context, message)
+
+    def npgettext(self, context: str, msgid1: str, msgid2: str, n: int) -> str:
+        return self._catalogue().npgettext(context, msgid1, msgid2, n)
 
 
 def _(message: str) -> str:

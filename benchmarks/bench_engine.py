@@ -300,7 +300,8 @@ def snapshots(campaign: Campaign) -> dict[str, Snapshot]:
     fire("hear", "hear", HEAR_AT, session=SESSION.id)
     fire("approve", "approve", APPROVE_AT)
     move_clock(flow, DELIBERATION_AT)
-    flow.record_deliberation(Deliberation("DEL-2021-09-27-042", DELIBERATION_AT.date(), (ref,)))
+    flow.record_deliberation(Deliberation("DEL-2021-09-27-042", DELIBERATION_AT.date(), (ref,),
+                                          enforceable_on=DELIBERATION_AT.date()))
     move_clock(flow, CONVENTION_AT)
     flow.record_convention(Convention(ref, "CONV-2021-017", CONVENTION_AT.date()))
     fire("pay", "pay", PAY1_AT, amount=Decimal("10000.00"), reference="MANDAT-1")
@@ -416,7 +417,8 @@ def bench_triggers(campaign: Campaign, target: float, repeat: int, big_deliberat
     # References like the store's own (same length and prefix), the dossier's last.
     reference = command.reference
     others = tuple(f"{campaign.id}-{i:04d}" for i in range(2, big_deliberation + 1)) + (reference,)
-    place.deliberations = [Deliberation("DEL-WIDE", DELIBERATION_AT.date(), others)]
+    place.deliberations = [Deliberation("DEL-WIDE", DELIBERATION_AT.date(), others,
+                                         enforceable_on=DELIBERATION_AT.date())]
     wide_view = WorldView(wide)
     add(
         f"decide pay, deliberation lists {big_deliberation:,} dossiers",
@@ -660,7 +662,8 @@ def walk_campaign(campaign: Campaign, n: int) -> tuple[dict[str, float], float]:
     times["submit..approve"] = t2 - t1
 
     move_clock(flow, DELIBERATION_AT)
-    flow.record_deliberation(Deliberation("DEL-2021-09-27-042", DELIBERATION_AT.date(), tuple(refs)))
+    flow.record_deliberation(Deliberation("DEL-2021-09-27-042", DELIBERATION_AT.date(), tuple(refs),
+                                          enforceable_on=DELIBERATION_AT.date()))
     t3 = perf_counter()
     times["deliberation"] = t3 - t2
 

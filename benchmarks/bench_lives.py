@@ -98,7 +98,8 @@ def walk_groups(flow: Workflow, groups: list[tuple[int, int, Runner]]) -> list[l
             _move(flow, DELIBERATION_AT)
             for start in range(0, len(everyone), 1000):
                 flow.record_deliberation(Deliberation(f"DEL-{start}", DELIBERATION_AT.date(),
-                                                      tuple(everyone[start:start + 1000])))
+                                                      tuple(everyone[start:start + 1000]),
+                                                      enforceable_on=DELIBERATION_AT.date()))
             _move(flow, TIMES["pay"])
         for (first, _, run), group in zip(groups, refs, strict=True):
             run((n, lambda r=ref, t=trigger, d=data: flow.fire(r, t, **d)) for n, ref in enumerate(group, first))

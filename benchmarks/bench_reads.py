@@ -62,7 +62,7 @@ from ami_workflow.reports import campaign_report, report_dict  # noqa: E402
 from ami_workflow.store import Workflow  # noqa: E402
 from ami_workflow.store.queries import DOSSIER_ROWS, GRANT_ROWS, REPORT_QUERIES  # noqa: E402
 
-VERSION = 1  # bump when the built database changes
+VERSION = 2  # bump when the built database changes
 FUNDER_SIRET = "24620036400007"  # a valid check digit on the funder's SIREN, never a real one on purpose
 IBAN = "FR1420041010050500013M02606"
 SESSION_ID = "comite-2021-06-15"
@@ -146,7 +146,8 @@ def build(path: Path, n: int) -> None:
                 flow.fire(ref, "reject", motivation="Hors du champ.")
         granted = [ref for ref, end in ends.items() if end in ("approve", "pay")]
         clock.set(_paris(9, 27, 18))
-        flow.record_deliberation(Deliberation("DEL-2021-09", date(2021, 9, 27), tuple(granted)))
+        flow.record_deliberation(Deliberation("DEL-2021-09", date(2021, 9, 27), tuple(granted),
+                                              enforceable_on=date(2021, 9, 27)))
         clock.set(_paris(10, 5))
         for ref, end in ends.items():
             if end == "pay":

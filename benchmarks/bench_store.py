@@ -107,7 +107,8 @@ def prepare(path: Path, count: int, trigger: str = "submit") -> list[str]:
             move_clock(flow, DELIBERATION_AT)
             for first in range(0, count, 1000):
                 flow.record_deliberation(Deliberation(f"DEL-{first}", DELIBERATION_AT.date(),
-                                                      tuple(refs[first:first + 1000])))
+                                                      tuple(refs[first:first + 1000]),
+                                                      enforceable_on=DELIBERATION_AT.date()))
     return refs
 
 
@@ -211,7 +212,8 @@ def walk_campaign(path: Path, count: int) -> None:
                 flow.fire(ref, trigger, **data)
         move_clock(flow, DELIBERATION_AT)
         for first in range(0, count, 1000):
-            flow.record_deliberation(Deliberation(f"DEL-{first}", DELIBERATION_AT.date(), refs[first:first + 1000]))
+            flow.record_deliberation(Deliberation(f"DEL-{first}", DELIBERATION_AT.date(), refs[first:first + 1000],
+                                                  enforceable_on=DELIBERATION_AT.date()))
         move_clock(flow, TIMES["pay"])
         for ref in refs:
             flow.fire(ref, "pay")

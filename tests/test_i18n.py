@@ -6,6 +6,8 @@ through the command line in French and looks for English words in what a person 
 
 from __future__ import annotations
 
+import gettext
+import itertools
 import os
 import re
 import subprocess
@@ -78,6 +80,26 @@ def test_the_language_is_per_context_and_restored() -> None:
             assert current_language() == "en"
         assert current_language() == "fr"
     assert current_language() == before
+
+
+def test_the_catalogues_read_lazily_give_what_the_eager_chain_gives() -> None:
+    paths = sorted(p for p in (ROOT / "ami_workflow" / "locale" / "fr" / "LC_MESSAGES").glob("ami_workflow-*.mo")
+                   if p.stem != "ami_workflow-click")
+    eager: list[gettext.GNUTranslations] = []
+    for path in paths:
+        with path.open("rb") as handle:
+            eager.append(gettext.GNUTranslations(handle))
+    for first, then in itertools.pairwise(eager):
+        first.add_fallback(then)
+    lazy = translations("fr")
+    ids = sorted({key if isinstance(key, str) else key[0] for cat in eager for key in cat._catalog})
+    assert len(ids) > 1000 and len(paths) > 3
+    assert [lazy.gettext(i) for i in ids] == [eager[0].gettext(i) for i in ids]
+    plural = ("truncated: expected {expected} event, found {found}",  # in the last catalogue (store)
+              "truncated: expected {expected} events, found {found}")
+    assert [lazy.ngettext(*plural, n) for n in (0, 1, 2)] == [eager[0].ngettext(*plural, n) for n in (0, 1, 2)]
+    assert lazy.ngettext(*plural, 2) != plural[1]
+    assert lazy.gettext("no such message, anywhere") == "no such message, anywhere"
 
 
 #: Words that a French sentence does not hold (checked as whole words, outside `keys` and file paths).

@@ -223,3 +223,19 @@ def test_the_refusals_are_worded_in_french() -> None:
     with use_language("fr"), pytest.raises(InvalidInput) as caught:
         flow.create_dossier(applicant(1), application(title="t" * 45))
     assert str(caught.value) == "title : 45 caractères, au-delà des 40 que l'appel permet"
+
+
+def _slow_problem(value: str, allowed: frozenset[str], limit: int) -> bool:
+    """The checks of ami_workflow.checks, character by character (what its ASCII fast path must agree with)."""
+    bidi = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+    return (any(0xD800 <= ord(c) <= 0xDFFF or c in bidi or (unicodedata.category(c) == "Cc" and c not in allowed)
+                for c in value) or len(value) > limit)
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=0x7F) | st.sampled_from("é\u202e\u200f\ud800\x85"), max_size=30),
+       st.integers(min_value=0, max_value=40))
+def test_the_ascii_fast_path_of_the_text_checks_finds_what_the_full_scan_finds(value: str, limit: int) -> None:
+    from ami_workflow.checks import line_problem, text_problem
+
+    assert (line_problem(value, limit) is not None) == _slow_problem(value, frozenset(), limit)
+    assert (text_problem(value, limit) is not None) == _slow_problem(value, frozenset("\n\t"), limit)

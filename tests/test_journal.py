@@ -597,3 +597,15 @@ def test_jsontext_writes_the_standard_librarys_sorted_compact_text(value: Any) -
         return
     assert jsontext.dumps(value) == expected
     assert jsontext.loads(expected) == json.loads(expected)
+
+
+@given(st.integers(min_value=-(2**80), max_value=2**80), st.sampled_from(["{}", "[{}]", '{{"a":{}}}', '"{}"',
+                                                                         '["x{}"]', "[1.{}]", "[{}.5]"]))
+def test_jsontext_reads_long_numbers_as_the_standard_library_does(number: int, template: str) -> None:
+    """A number of 19 digits or more (or text that looks like one) is read as the standard library reads it."""
+    from ami_workflow import jsontext
+
+    text = template.format(abs(number) if template == "[1.{}]" else number)
+    value = jsontext.loads(text)
+    assert value == json.loads(text) and type(value) is type(json.loads(text))
+    assert jsontext.loads(text.encode()) == json.loads(text)

@@ -37,7 +37,7 @@ import hashlib
 import inspect
 import math
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -53,6 +53,7 @@ from ami_workflow import AmiWorkflowError, MemoryWorkflow, Workflow
 from ami_workflow.calendar import PARIS, FixedClock
 from ami_workflow.conventions import Avenant
 from ami_workflow.i18n import use_language
+from ami_workflow.pieces import PieceReceipt
 from ami_workflow.protocol import Backend
 
 #: What is not fed junk, and why.
@@ -400,3 +401,23 @@ def test_memory_method_raises_only_library_errors(name: str, memory_store: dict[
             memory_store["flow"] = fresh
 
     run()
+
+
+def test_a_sequence_of_records_is_checked_item_by_item_with_the_same_words() -> None:
+    """boundary's direct test of a list of instances refuses what its general check refuses, in the same words."""
+    from ami_workflow.boundary import _check, checked
+    from ami_workflow.errors import InvalidType
+
+    @checked
+    def keys(pieces: Sequence[PieceReceipt], more: tuple[PieceReceipt, ...] = ()) -> list[str]:
+        return [p.key for p in (*pieces, *more)]
+
+    piece = PieceReceipt("statuts", date(2021, 4, 1))
+    assert keys([piece], (piece,)) == ["statuts", "statuts"]
+    assert keys((piece,)) == ["statuts"]
+    for wrong in ([piece, "statuts"], ["x"], "statuts", None, {piece}):
+        with pytest.raises(InvalidType) as raised:
+            keys(wrong)  # type: ignore[arg-type]
+        with pytest.raises(InvalidType) as general:
+            _check(wrong, Sequence[PieceReceipt], "keys", "pieces")
+        assert str(raised.value) == str(general.value)

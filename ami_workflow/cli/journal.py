@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from ..i18n import _, ngettext
@@ -33,6 +31,8 @@ def verify(state: _State, head: str | None, public_key: str | None, anchor: str 
             "problem": None if problem is None else {"seq": problem.seq, "reason": problem.reason}}
     if problem is not None:
         if as_json:
+            import json
+
             click.echo(json.dumps(data, indent=2))
         click.echo(_("journal NOT intact: event {seq}: {reason}").format(seq=problem.seq, reason=problem.reason),
                    err=True)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from ..i18n import _, ngettext
@@ -27,6 +25,8 @@ def applicant_export(state: _State, identity: str, output: str | None) -> None:
 
     with state.flow() as flow:
         data = flow.export_applicant(identity)
+    import json
+
     text = json.dumps(data, ensure_ascii=False, indent=2)
     if output:
         with open_private(output, "w", encoding="utf-8") as out:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from contextlib import nullcontext
 
@@ -85,6 +84,8 @@ def export(state: _State, fmt: str, output: str | None, dialect: str, above_thre
         else:
             data = exports.dossiers_json(flow, cid) if fmt == "json" else exports.giving360(flow, cid)
             with open_private(output, "w", encoding="utf-8", newline="") if output else nullcontext(sys.stdout) as out:
+                import json
+
                 out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     if output:
         click.echo(_("wrote {path}").format(path=output), err=True)

@@ -25,7 +25,8 @@ from typing import Any, TextIO
 
 __all__ = ["is_terminal", "neutralise", "neutralised_terminal"]
 
-_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+#: Compiled by ``re`` at its first use (and kept in its cache), not at every start-up.
+_CONTROLS = "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -35,7 +36,7 @@ def _escape(match: re.Match[str]) -> str:
 
 def neutralise(text: str) -> str:
     """``text`` with its control characters (but newline and tab) shown as escapes."""
-    return _CONTROLS.sub(_escape, text)
+    return re.sub(_CONTROLS, _escape, text)
 
 
 class _Neutralising(io.TextIOBase):

@@ -6,6 +6,7 @@ number of dossiers, except where it must list (drafts, an applicant's dossiers).
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 from collections.abc import Iterator, Mapping
@@ -37,6 +38,13 @@ __all__ = ["SqlView"]
 _CACHE_SIZE = 256
 _TOTALS = frozenset({"approved_total", "approved_by_axis", "applicant_granted"})
 
+
+
+@functools.lru_cache(maxsize=32)
+def _deliberation_of_text(text: str) -> Deliberation:
+    """The deliberation a record's stored text holds. The same text is the same (frozen) record: a payment reads
+    its deliberation, which may list a thousand dossiers, without structuring it again for every payment."""
+    return deliberation_record(json.loads(text))
 
 class _RecordLookup(Mapping[str, Any]):
     """A read-only mapping over one kind of campaign record, queried by key only when a guard asks."""
@@ -236,7 +244,7 @@ class SqlView:
         deliberations: list[Deliberation] = []
         if "deliberations" in reads:
             deliberations = [
-                deliberation_record(json.loads(data))
+                _deliberation_of_text(data)
                 for (data,) in self.conn.execute(
                     "SELECT r.data FROM deliberation_dossiers d JOIN records r ON r.campaign_id = d.campaign_id "
                     "AND r.kind = 'deliberation' AND r.key = d.deliberation "
