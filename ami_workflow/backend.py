@@ -136,6 +136,10 @@ class Operations(Batching, CampaignOperations, CommitteeOperations, Issuing, Aud
     def get_campaign(self, campaign_id: str) -> Campaign:
         raise NotImplementedError
 
+    def _written(self, reference: str) -> Dossier:
+        """The dossier as the write that just ended left it (what a writing operation returns)."""
+        return self.get(reference)
+
     # -- the one write path ------------------------------------------------------
 
     def _now(self) -> datetime:
@@ -281,7 +285,7 @@ class Operations(Batching, CampaignOperations, CommitteeOperations, Issuing, Aud
         if expected_version is None:
             raise InvalidInput(_("expected_version is required: give the version of the dossier you edited"))
         self._run(UpdateApplication(reference, application, expected_version, self._actor(actor)))
-        return self.get(reference)
+        return self._written(reference)
 
     def attach(
         self,
@@ -327,7 +331,7 @@ class Operations(Batching, CampaignOperations, CommitteeOperations, Issuing, Aud
             expected_version,
         )
         self._run(command, {digest: blob})
-        return self.get(reference)
+        return self._written(reference)
 
     def _piece_limit(self, reference: object) -> int:
         """The largest piece the dossier's call accepts (the library's default for a dossier not found: the
@@ -348,7 +352,7 @@ class Operations(Batching, CampaignOperations, CommitteeOperations, Issuing, Aud
     ) -> Dossier:
         """Record a paper original, dated by the service's arrival stamp (or its ``postmark``), and who entered it."""
         self._run(ReceiveOriginal(reference, original, self._actor(actor), postmark, expected_version))
-        return self.get(reference)
+        return self._written(reference)
 
     def reuse_pieces(
         self,
@@ -367,7 +371,7 @@ class Operations(Batching, CampaignOperations, CommitteeOperations, Issuing, Aud
         if isinstance(keys, str) or not all(isinstance(k, str) for k in keys):
             raise InvalidInput(_("keys must be a list of piece keys"))
         self._run(ReusePieces(reference, from_reference, tuple(keys), self._actor(actor), expected_version))
-        return self.get(reference)
+        return self._written(reference)
 
     def copy_drafts(self, from_campaign_id: str, to_campaign_id: str, *, actor: str = "") -> dict[str, str]:
         """Copy the unsubmitted drafts of one campaign into another; returns {old reference: new reference}.
@@ -412,7 +416,7 @@ class Operations(Batching, CampaignOperations, CommitteeOperations, Issuing, Aud
             if keep_refusal:
                 self._keep_refusal(command, refused.reasons)
             raise
-        return self.get(reference)
+        return self._written(reference)
 
     def _keep_refusal(self, command: Fire, reasons: Sequence[str]) -> None:
         """Keep a refused trigger's reasons outside the chain (``fire(..., keep_refusal=True)``)."""

@@ -280,6 +280,9 @@ class Calendar:
         A rolling calendar has a single open period: an amendment of any of its
         windows moves the whole period.
         """
+        amendments = tuple(amendments)
+        if not amendments:
+            return self
         windows = self.windows()
         for amendment in amendments:
             if self.rolling:  # a rolling call has one period: every window name moves it

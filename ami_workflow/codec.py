@@ -45,7 +45,7 @@ from .schedule import PaymentStage, Settlement
 from .shown import shown
 from .workflow import WorkflowSpec, edge_text, parse_workflow
 
-__all__ = ["converter", "describe_error", "first_problem", "join_path", "structure_record"]
+__all__ = ["HOOKED", "converter", "describe_error", "first_problem", "join_path", "structure_record"]
 
 _T = TypeVar("_T")
 
@@ -223,6 +223,9 @@ def _structure_date(value: Any, _cls: type) -> date:
 
 #: The one configured converter for every record of the library.
 converter = _make_converter()
+#: The record classes structured by a hook of their own above, rather than field by field (a budget's hook only
+#: refuses unknown keys: its fields' converters do the rest, so it is not one of them).
+HOOKED: frozenset[type] = frozenset({Calendar, Funding, Window, WorkflowSpec})
 
 def structure_record(data: Any, cls: type[_T], what: str) -> _T:
     """Build a record (an Applicant, an Application …) from plain data; ``InvalidInput`` names the bad field.

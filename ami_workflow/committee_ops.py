@@ -45,6 +45,9 @@ class CommitteeOperations:
     def get(self, reference: str) -> Dossier:
         raise NotImplementedError
 
+    def _written(self, reference: str) -> Dossier:
+        raise NotImplementedError
+
     def dossiers(self, *, campaign_id: str | None = None, state: str | None = None, axis: str | None = None,
                  qpv: str | None = None) -> list[Dossier]:
         raise NotImplementedError
@@ -56,7 +59,7 @@ class CommitteeOperations:
         dossier must hold; refused after the hearing. The names are personal data, erased with the applicant's.
         """
         self._run(RecordBoard(reference, members, self._actor(actor)))
-        return self.get(reference)
+        return self._written(reference)
 
     def rule_conflict(
         self, reference: str, session: str, member: str, *, confirmed: bool, reason: str, actor: str = ""

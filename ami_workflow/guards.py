@@ -9,6 +9,7 @@ triggers' default guards are in :data:`DEFAULT_GUARDS`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from decimal import Decimal
 
@@ -473,6 +474,7 @@ GUARD_READS: Mapping[str, frozenset[str]] = {
 CONTEXT_FIELDS = frozenset(f.name for f in attrs.fields(Context)) - {"campaign", "calendar"}
 
 
+@functools.lru_cache(maxsize=256)
 def context_reads(names: tuple[str, ...] | None) -> frozenset[str]:
     """The context fields the guards ``names`` read (every field for ``None``: all guards).
 

@@ -232,7 +232,15 @@ class StateMachine:
     @classmethod
     def for_edges(cls, edges: Sequence[Edge]) -> StateMachine:
         """The shared machine of ``edges`` (built once per distinct set)."""
-        return _machine_for(tuple(edges))
+        kept = _LAST_EDGES.get(id(edges))
+        if kept is not None and kept[0] is edges:  # the same tuple again: no need to hash its edges
+            return kept[1]
+        machine = _machine_for(tuple(edges))
+        if isinstance(edges, tuple):
+            if len(_LAST_EDGES) >= 32:
+                _LAST_EDGES.clear()
+            _LAST_EDGES[id(edges)] = (edges, machine)
+        return machine
 
     def allowed_triggers(self, state: str) -> list[str]:
         """The triggers with an edge out of ``state``, in the order of the machine's edges."""
@@ -322,6 +330,10 @@ def _edge_table(definition: Any) -> dict[tuple[str, str], tuple[str, ...]]:
         for source, transitions in event.transitions.items():
             table.setdefault((source, trigger), []).extend(t.dest for t in transitions)
     return {key: tuple(dests) for key, dests in table.items()}
+
+
+#: The machines last asked for, by the identity of their edges' tuple (held here, so the identity stays theirs).
+_LAST_EDGES: dict[int, tuple[Sequence[Edge], StateMachine]] = {}
 
 
 @functools.lru_cache(maxsize=32)

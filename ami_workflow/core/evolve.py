@@ -50,6 +50,7 @@ from ..issued import document_files
 from ..money import ZERO
 from ..personal import ERASED, join_personal, split_personal
 from ..pieces import IssueReason, PaperOriginal, PieceIssue, PieceReceipt
+from ..rebuild import rebuild
 from ..scoring import ScoreSheet, sheet_key
 from ..states import State
 from .events import Event, Kind
@@ -60,7 +61,6 @@ __all__ = [
     "evolve_dossier", "fold", "funder_amended", "plain", "plain_json", "ruling_of", "score_of", "structure",
 ]
 
-_fast = converter.copy(detailed_validation=False)
 
 
 def _default(value: Any) -> Any:
@@ -99,9 +99,9 @@ def dossier_row(dossier: Dossier) -> tuple[str, dict[str, str]]:
 
 
 def structure(data: Any, cls: type[Any]) -> Any:
-    """A record from its plain data (the inverse of :func:`plain`), its texts taken as stored."""
-    with stored_data():
-        return _fast.structure(data, cls)
+    """A record from its plain data (the inverse of :func:`plain`), its texts taken as stored, not checked again
+    (see :mod:`ami_workflow.rebuild`)."""
+    return rebuild(data, cls)
 
 
 def _personal(event: Event, path: str) -> str | None:

@@ -82,6 +82,8 @@ COLUMNS = (
     "proposed_cents, approved_cents, paid_cents, period_start, period_end, submitted_at"
 )
 
+_NAMES = tuple(name.strip() for name in COLUMNS.split(","))
+
 
 def project(conn: sqlite3.Connection, view: SqlView, item: Chained, blobs: Mapping[str, bytes]) -> None:
     """Append ``item`` to the journal and update the projections it changes."""
@@ -221,11 +223,12 @@ def _save(conn: sqlite3.Connection, view: SqlView, reference: str, event: Event)
             f"INSERT INTO dossiers (reference, applicant_id, {COLUMNS}, data) VALUES (?, ?, {', '.join('?' * 14)}, ?)",
             (reference, applicant_id, *dossier_columns(after), text),
         )
-    else:
-        sets = ", ".join(f"{c.strip()} = ?" for c in COLUMNS.split(","))
-        conn.execute(
-            f"UPDATE dossiers SET {sets}, data = ? WHERE reference = ?", (*dossier_columns(after), text, reference)
-        )
+    else:  # only the columns that changed: SQLite then leaves the indexes of the others alone
+        pairs = zip(_NAMES, dossier_columns(after), dossier_columns(before), strict=True)
+        changed = [(name, value) for name, value, was in pairs if value != was]
+        sets = "".join(f"{name} = ?, " for name, _value in changed)
+        conn.execute(f"UPDATE dossiers SET {sets}data = ? WHERE reference = ?",
+                     (*[value for _name, value in changed], text, reference))
     _save_personal(conn, reference, () if before is None else view.personal_rows(reference), values)
     if before is None or before.application.qpv_codes != after.application.qpv_codes:
         conn.execute("DELETE FROM dossier_qpv WHERE reference = ?", (reference,))

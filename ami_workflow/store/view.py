@@ -147,6 +147,8 @@ class SqlView:
         return campaign
 
     def has_campaign(self, campaign_id: str) -> bool:
+        if campaign_id in self._campaigns:  # campaigns are never removed
+            return True
         return self.conn.execute("SELECT 1 FROM campaigns WHERE id = ?", (campaign_id,)).fetchone() is not None
 
     def personal_rows(self, reference: str) -> tuple[tuple[str, str | None], ...]:
@@ -156,6 +158,11 @@ class SqlView:
             return kept[0]
         return tuple(self.conn.execute(
             "SELECT path, value FROM personal_data WHERE dossier = ? ORDER BY path", (reference,)).fetchall())
+
+    def kept(self, reference: str) -> Dossier | None:
+        """The dossier as this connection last read or wrote it, if it is kept (no query)."""
+        kept = self._dossiers.get(reference)
+        return None if kept is None else kept[1]
 
     def dossier_from(
         self, reference: str, data: str, rows: tuple[tuple[str, str | None], ...] | None = None
@@ -173,15 +180,10 @@ class SqlView:
         kept = self._dossiers.get(reference)
         if kept is not None:
             return kept[1]
-        row = self.conn.execute(
-            "SELECT data, (SELECT json_group_array(json_array(path, value)) FROM personal_data p "
-            "WHERE p.dossier = d.reference) FROM dossiers d WHERE reference = ?",
-            (reference,),
-        ).fetchone()
+        row = self.conn.execute("SELECT data FROM dossiers WHERE reference = ?", (reference,)).fetchone()
         if row is None:
             return None
-        rows = tuple(sorted((str(path), value) for path, value in jsontext.loads(row[1])))
-        return self.dossier_from(reference, row[0], rows)
+        return self.dossier_from(reference, row[0])
 
     def records(self, campaign_id: str, kind: str) -> list[Any]:
         rows = self.conn.execute(

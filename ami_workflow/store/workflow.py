@@ -176,6 +176,10 @@ class Workflow(Operations):
     def _view(self) -> View:
         return self._fresh()
 
+    def _written(self, reference: str) -> Dossier:
+        kept = self._reader.kept(reference)  # as the write left it: no need to ask SQLite whether it changed
+        return kept if kept is not None else self.get(reference)
+
     def _fresh(self) -> SqlView:
         """The view, having forgotten what it kept if another connection committed since."""
         self._reader.refresh()
