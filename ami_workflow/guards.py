@@ -40,7 +40,7 @@ from .guard_input import day_words as _day
 from .i18n import N_, _, format_day, format_decimal, format_money
 from .identity import requirement_problems
 from .money import ZERO
-from .pieces import missing_pieces
+from .pieces import pieces_missing
 from .rules import ceiling, cofunding_fits, qpv_share_met
 from .shown import shown
 from .triggers import (
@@ -166,7 +166,7 @@ def submission_pieces(g: GuardInput) -> list[str]:
     The call file says which pieces are due at ``submit`` and for which kind of applicant; no paper
     original is asked for yet (see :func:`ami_workflow.pieces.missing_pieces`).
     """
-    return missing_pieces(
+    return pieces_missing(
         g.campaign.pieces, g.dossier.applicant.kind, g.dossier.pieces, g.dossier.originals, at_submit=True
     )
 
@@ -189,7 +189,7 @@ def pieces_complete(g: GuardInput) -> list[str]:
     suivantes », the dossier de demande with « un exemplaire original en version papier signé par le
     représentant légal de l'association ou le porteur de projet ».
     """
-    return missing_pieces(g.campaign.pieces, g.dossier.applicant.kind, g.dossier.pieces, g.dossier.originals)
+    return pieces_missing(g.campaign.pieces, g.dossier.applicant.kind, g.dossier.pieces, g.dossier.originals)
 
 
 def applicant_identity(g: GuardInput) -> list[str]:
