@@ -41,8 +41,10 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE.parent / "tests"))
 
 from common import Figure, figures_table, interleaved, timed  # noqa: E402
+from walk import forecast  # noqa: E402
 
 from ami_workflow import (  # noqa: E402
     Applicant,
@@ -62,7 +64,7 @@ from ami_workflow.reports import campaign_report, report_dict  # noqa: E402
 from ami_workflow.store import Workflow  # noqa: E402
 from ami_workflow.store.queries import DOSSIER_ROWS, GRANT_ROWS, REPORT_QUERIES  # noqa: E402
 
-VERSION = 2  # bump when the built database changes
+VERSION = 3  # bump when the built database changes
 FUNDER_SIRET = "24620036400007"  # a valid check digit on the funder's SIREN, never a real one on purpose
 IBAN = "FR1420041010050500013M02606"
 SESSION_ID = "comite-2021-06-15"
@@ -95,10 +97,10 @@ def _entries(campaign: Campaign, n: int, rng: random.Random) -> list[tuple[Appli
             title=f"Action {i} dans les quartiers", axis=rng.choice(axes),
             qpv_codes=rng.sample(codes, rng.randint(1, 3)),
             period=Period(date(2021, 9, 1), date(2022, 6, 30)), total_cost=Decimal(cost),
-            requested=Decimal(cost * rng.choice([30, 40, 50]) // 100), participants=participants,
+            requested=(requested := Decimal(cost * rng.choice([30, 40, 50]) // 100)), participants=participants,
             qpv_residents=participants * 4 // 5, young=rng.randrange(participants + 1),
             women=rng.randrange(participants + 1),
-            sourcing="Centres sociaux.",
+            sourcing="Centres sociaux.", budget=forecast(Decimal(cost), requested),
         )
         out.append((applicant, application, None))
     return out
