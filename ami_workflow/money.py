@@ -86,6 +86,8 @@ def parse_decimal(value: object, field: str = "amount") -> Decimal:
 
 
 def _to_decimal(value: object, field: str) -> Decimal:
+    if type(value) is Decimal:  # the usual case first (a record rebuilt from its stored text)
+        return value
     if isinstance(value, bool):
         raise InvalidAmount(_("{field}: a boolean is not an amount ({value!r})").format(
             field=field, value=shown(value)))

@@ -203,21 +203,40 @@ def _plan(cls: type) -> _Decode:
     fields = attrs.fields(cls)
     if any(not f.init or f.alias != f.name for f in fields):
         return _fallback(cls)
-    steps = tuple((f.name, _decoder(f.type), f.converter, f.default) for f in fields)
+    # A text, number or flag (or None) is taken as it is when its type is the field's: no call to decode it.
+    steps = tuple((f.name, _plain_types(f.type), _decoder(f.type), f.converter, f.default) for f in fields)
     names = frozenset(f.name for f in fields)
 
     def decode(data: Any) -> Any:
         if type(data) is not dict or not names.issuperset(data):
             raise _Unplanned(cls)
         record: Any = _new(cls)
-        get = data.get
-        for name, decode_value, convert, default in steps:
-            value = get(name, _ABSENT)
-            value = _default(name, default) if value is _ABSENT else decode_value(value)
+        for name, plain_types, decode_value, convert, default in steps:
+            try:
+                value = data[name]
+            except KeyError:
+                value = _default(name, default)
+            else:
+                if plain_types is None:
+                    value = decode_value(value)
+                elif type(value) not in plain_types:
+                    raise _Unplanned(name)
             _set(record, name, value if convert is None else convert(value))
         return record
 
     return decode
+
+
+def _plain_types(kind: Any) -> tuple[type, ...] | None:
+    """The exact types a stored value of type ``kind`` has when it needs no decoding (``None``: it needs some)."""
+    if kind in (str, int, bool):
+        return (kind,)
+    args = typing.get_args(kind)
+    if typing.get_origin(kind) in (typing.Union, types.UnionType) and len(args) == 2 and type(None) in args:
+        inner = next(a for a in args if a is not type(None))
+        if inner in (str, int, bool):
+            return (inner, type(None))
+    return None
 
 
 def _default(name: str, default: Any) -> Any:
