@@ -46,6 +46,7 @@ from .shown import shown
 
 __all__ = [
     "LINE_MAX",
+    "STORED_FORMS",
     "TEXT_MAX",
     "file_path",
     "free_text",
@@ -186,6 +187,42 @@ def line_or_empty(value: object) -> str:
 
 _LINES = (required_text, optional_text, line_or_empty)
 _TEXTS = (free_text, optional_free_text, required_free_text)
+
+
+def _stored_required(value: object) -> str:
+    if type(value) is str and (text := value.strip()):
+        return text
+    return required_text(value)  # what is not a stored text: the checked form, which raises
+
+
+def _stored_optional(value: object) -> str | None:
+    return value.strip() or None if type(value) is str else optional_text(value)
+
+
+def _stored_or_empty(value: object) -> str:
+    return value.strip() if type(value) is str else line_or_empty(value)
+
+
+def _stored_free(value: object) -> str:
+    return value.strip() if type(value) is str else free_text(value)
+
+
+def _stored_optional_free(value: object) -> str | None:
+    return value.strip() or None if type(value) is str else optional_free_text(value)
+
+
+def _stored_required_free(value: object) -> str:
+    if type(value) is str and (text := value.strip()):
+        return text
+    return required_free_text(value)
+
+
+#: Each text converter above and what it does to a stored text (:func:`stored_data`: stripped, not checked again),
+#: without going through its checks: ``ami_workflow.rebuild`` applies these to the records it rebuilds.
+STORED_FORMS: dict[Callable[[object], object], Callable[[object], object]] = {
+    required_text: _stored_required, optional_text: _stored_optional, line_or_empty: _stored_or_empty,
+    free_text: _stored_free, optional_free_text: _stored_optional_free, required_free_text: _stored_required_free,
+}
 
 
 def limit_problems(record: object, line_max: int, text_max: int) -> list[str]:

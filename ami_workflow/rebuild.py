@@ -5,8 +5,8 @@ checked when it was recorded. Structuring it through the converter (cattrs)
 runs every check again: each text, each amount, each record's validators.
 :func:`rebuild` does what that structuring does, field by field, with the
 decoding planned once per class, but it applies only the fields' converters
-(which normalise) and skips the validators and ``__attrs_post_init__``
-(which only refuse). Texts are taken as stored (:func:`~ami_workflow.checks.stored_data`).
+(which normalise; a text is only stripped, as ``checks.STORED_FORMS`` says) and skips the validators and
+``__attrs_post_init__`` (which only refuse). Texts are taken as stored (:func:`~ami_workflow.checks.stored_data`).
 
 Whatever the fast path does not expect (a key the class does not have, a
 value of another type, a field type it does not plan) goes through the
@@ -42,7 +42,7 @@ from typing import Any, TypeVar
 import attrs
 
 from .calendar import parse_instant
-from .checks import stored_data
+from .checks import STORED_FORMS, stored_data
 from .codec import HOOKED, converter
 
 __all__ = ["rebuild"]
@@ -204,7 +204,8 @@ def _plan(cls: type) -> _Decode:
     if any(not f.init or f.alias != f.name for f in fields):
         return _fallback(cls)
     # A text, number or flag (or None) is taken as it is when its type is the field's: no call to decode it.
-    steps = tuple((f.name, _plain_types(f.type), _decoder(f.type), f.converter, f.default) for f in fields)
+    steps = tuple((f.name, _plain_types(f.type), _decoder(f.type), _stored_form(f.converter), f.default)
+                  for f in fields)
     names = frozenset(f.name for f in fields)
 
     def decode(data: Any) -> Any:
@@ -225,6 +226,11 @@ def _plan(cls: type) -> _Decode:
         return record
 
     return decode
+
+
+def _stored_form(converter: Any) -> Any:
+    """The field's converter, or what it does to a stored text when it is one of the text checks."""
+    return STORED_FORMS.get(converter, converter) if callable(converter) else converter
 
 
 def _plain_types(kind: Any) -> tuple[type, ...] | None:

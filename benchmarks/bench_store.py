@@ -175,8 +175,8 @@ def trigger_ratios(folder: Path, count: int, triggers: tuple[str, ...] = TIMED) 
 
 def figures(quick: bool) -> Iterator[Figure]:
     """The figures for ``benchmarks/run.py``: each trigger against raw sqlite3 (the scaling is bench_lives.py's)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        yield from trigger_ratios(Path(tmp), 50 if quick else 300)
+    with tempfile.TemporaryDirectory() as tmp:  # 150 with --quick: 50 a run left the medians too noisy to read
+        yield from trigger_ratios(Path(tmp), 150 if quick else 300)
 
 
 def ratio_section(folder: Path, count: int) -> None:

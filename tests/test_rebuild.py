@@ -16,7 +16,7 @@ from strategies import paris
 from ami_workflow import FixedClock, MemoryWorkflow, load_campaign
 from ami_workflow.calendar import PARIS
 from ami_workflow.campaign import Campaign
-from ami_workflow.checks import stored_data
+from ami_workflow.checks import STORED_FORMS, stored_data
 from ami_workflow.codec import converter
 from ami_workflow.core.evolve import plain, plain_json
 from ami_workflow.decisions import Convention, Deliberation, FinancialReport
@@ -114,3 +114,16 @@ def test_data_the_fast_path_does_not_expect_goes_through_the_converter() -> None
     with pytest.raises(TypeError, match="expected a number"):  # a float is never money
         rebuild({**stored, "amount": 10.5}, Payment)
     assert rebuild(["a", "b"], tuple[str, ...]) == ("a", "b")  # not a record: the converter
+
+
+@given(st.none() | st.text(max_size=8) | st.integers())
+def test_the_stored_form_of_each_text_check_does_what_the_check_does_to_stored_data(value: Any) -> None:
+    for check, stored_form in STORED_FORMS.items():
+        with stored_data():
+            try:
+                expected: Any = check(value)
+            except Exception as exc:
+                with pytest.raises(type(exc)):
+                    stored_form(value)
+                continue
+            assert stored_form(value) == expected
