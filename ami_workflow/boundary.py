@@ -295,15 +295,18 @@ def check_arguments(func: Callable[..., Any], call: str, args: tuple[Any, ...], 
     _Checker(func, call).check(args, kwargs)
 
 
-def checked(func: _F) -> _F:
-    """A function whose arguments are checked against its annotations at each call."""
-    checker = _Checker(func, func.__name__)
+def checked(func: _F, *, name: str | None = None) -> _F:
+    """A function whose arguments are checked against its annotations at each call (named ``name`` if given:
+    a module may keep the unchecked function under another name for its own calls with values it built)."""
+    checker = _Checker(func, name or func.__name__)
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         checker.check(args, kwargs)
         return func(*args, **kwargs)
 
+    if name is not None:
+        wrapper.__name__ = wrapper.__qualname__ = name
     return typing.cast(_F, wrapper)
 
 

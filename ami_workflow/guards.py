@@ -233,8 +233,7 @@ def _number(value: Decimal) -> str:
     return format_decimal(value, -exponent if isinstance(exponent, int) and exponent < 0 else 0)
 
 
-@checked
-def eligibility_problems(campaign: Campaign, dossier: Dossier) -> list[str]:
+def _eligibility_problems(campaign: Campaign, dossier: Dossier) -> list[str]:
     """Why the dossier is not eligible to the call, in plain words; empty when it is."""
     app = dossier.application
     reasons = []
@@ -271,6 +270,11 @@ def eligibility_problems(campaign: Campaign, dossier: Dossier) -> list[str]:
     return reasons
 
 
+#: :func:`_eligibility_problems` with its arguments checked (the guard, which passes the dossier it was given, calls
+#: the unchecked one).
+eligibility_problems = checked(_eligibility_problems, name="eligibility_problems")
+
+
 def eligibility(g: GuardInput) -> list[str]:
     """The dossier is eligible: applicant kind, axis, QPV, share of QPV residents and cost nature.
     Call: « L'AMI s'adresse aux associations agissant en faveur des habitants des quartiers
@@ -278,7 +282,7 @@ def eligibility(g: GuardInput) -> list[str]:
     (« en fonctionnement »); and the bonus criteria the instructor confirms must be the call's
     (see :func:`eligibility_problems`).
     """
-    reasons = eligibility_problems(g.campaign, g.dossier)
+    reasons = _eligibility_problems(g.campaign, g.dossier)
     if isinstance(g.args, InstructArgs):
         known = g.campaign.funding.criterion_keys()
         for key in sorted(g.args.criteria - known):

@@ -156,4 +156,4 @@ def pieces_missing(
 
 #: :func:`pieces_missing` with its arguments checked against its annotations: what the library offers its users
 #: (the guards, which pass a dossier's own records, call the unchecked one).
-missing_pieces = checked(pieces_missing)
+missing_pieces = checked(pieces_missing, name="missing_pieces")
