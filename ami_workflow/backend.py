@@ -136,8 +136,9 @@ class Operations(Batching, CampaignOperations, CommitteeOperations, Issuing, Aud
     def get_campaign(self, campaign_id: str) -> Campaign:
         raise NotImplementedError
 
-    def _written(self, reference: str) -> Dossier:
-        """The dossier as the write that just ended left it (what a writing operation returns)."""
+    def _written(self, reference: str, events: Sequence[Event]) -> Dossier:
+        """The dossier as the write that just ended (and recorded ``events``) left it: what a writing operation
+        returns."""
         return self.get(reference)
 
     # -- the one write path ------------------------------------------------------
@@ -284,8 +285,8 @@ class Operations(Batching, CampaignOperations, CommitteeOperations, Issuing, Aud
         """Replace a draft's declared content; ``expected_version`` is the version read (no blind overwrite)."""
         if expected_version is None:
             raise InvalidInput(_("expected_version is required: give the version of the dossier you edited"))
-        self._run(UpdateApplication(reference, application, expected_version, self._actor(actor)))
-        return self._written(reference)
+        events = self._run(UpdateApplication(reference, application, expected_version, self._actor(actor)))
+        return self._written(reference, events)
 
     def attach(
         self,
@@ -330,8 +331,8 @@ class Operations(Batching, CampaignOperations, CommitteeOperations, Issuing, Aud
             postmark,
             expected_version,
         )
-        self._run(command, {digest: blob})
-        return self._written(reference)
+        events = self._run(command, {digest: blob})
+        return self._written(reference, events)
 
     def _piece_limit(self, reference: object) -> int:
         """The largest piece the dossier's call accepts (the library's default for a dossier not found: the
@@ -351,8 +352,8 @@ class Operations(Batching, CampaignOperations, CommitteeOperations, Issuing, Aud
         actor: str = "",
     ) -> Dossier:
         """Record a paper original, dated by the service's arrival stamp (or its ``postmark``), and who entered it."""
-        self._run(ReceiveOriginal(reference, original, self._actor(actor), postmark, expected_version))
-        return self._written(reference)
+        events = self._run(ReceiveOriginal(reference, original, self._actor(actor), postmark, expected_version))
+        return self._written(reference, events)
 
     def reuse_pieces(
         self,
@@ -370,8 +371,8 @@ class Operations(Batching, CampaignOperations, CommitteeOperations, Issuing, Aud
         """
         if isinstance(keys, str) or not all(isinstance(k, str) for k in keys):
             raise InvalidInput(_("keys must be a list of piece keys"))
-        self._run(ReusePieces(reference, from_reference, tuple(keys), self._actor(actor), expected_version))
-        return self._written(reference)
+        events = self._run(ReusePieces(reference, from_reference, tuple(keys), self._actor(actor), expected_version))
+        return self._written(reference, events)
 
     def copy_drafts(self, from_campaign_id: str, to_campaign_id: str, *, actor: str = "") -> dict[str, str]:
         """Copy the unsubmitted drafts of one campaign into another; returns {old reference: new reference}.
@@ -411,12 +412,12 @@ class Operations(Batching, CampaignOperations, CommitteeOperations, Issuing, Aud
         args = parse_args(trigger, data)  # bad data is refused before the write lock is taken
         command = Fire(reference, trigger, args, self._actor(actor), at, postmark, expected_version)
         try:
-            self._run(command)
+            events = self._run(command)
         except Refused as refused:
             if keep_refusal:
                 self._keep_refusal(command, refused.reasons)
             raise
-        return self._written(reference)
+        return self._written(reference, events)
 
     def _keep_refusal(self, command: Fire, reasons: Sequence[str]) -> None:
         """Keep a refused trigger's reasons outside the chain (``fire(..., keep_refusal=True)``)."""

@@ -45,7 +45,7 @@ class CommitteeOperations:
     def get(self, reference: str) -> Dossier:
         raise NotImplementedError
 
-    def _written(self, reference: str) -> Dossier:
+    def _written(self, reference: str, events: Sequence[Event]) -> Dossier:
         raise NotImplementedError
 
     def dossiers(self, *, campaign_id: str | None = None, state: str | None = None, axis: str | None = None,
@@ -58,8 +58,8 @@ class CommitteeOperations:
         Each list comes from its piece (the call's ``[committee] board_piece`` and ``bureau_piece``), which the
         dossier must hold; refused after the hearing. The names are personal data, erased with the applicant's.
         """
-        self._run(RecordBoard(reference, members, self._actor(actor)))
-        return self._written(reference)
+        events = self._run(RecordBoard(reference, members, self._actor(actor)))
+        return self._written(reference, events)
 
     def rule_conflict(
         self, reference: str, session: str, member: str, *, confirmed: bool, reason: str, actor: str = ""

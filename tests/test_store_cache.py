@@ -36,6 +36,20 @@ def test_a_write_by_another_connection_is_seen_by_reads_and_writes(tmp_path: Pat
     second.close()
 
 
+def test_a_write_returns_the_dossier_it_projected_even_after_another_connection_changed_it(tmp_path: Path) -> None:
+    first, second = _two(tmp_path)
+    ref = first.create_dossier(applicant(), application()).reference
+    attach_all(first, ref)
+    first.get(ref)
+    second.attach(ref, "rib", b"another RIB")  # first still keeps the dossier as it read it
+    at(first, TIMES["submit"])
+    submitted = first.fire(ref, "submit")  # re-read under the write lock, projected, returned without a re-read
+    assert submitted == first.get(ref) == second.get(ref)
+    assert submitted.state == "submitted" and submitted.piece("rib").size == len(b"another RIB")
+    first.close()
+    second.close()
+
+
 def test_a_new_dossier_by_another_connection_takes_the_next_number(tmp_path: Path) -> None:
     first, second = _two(tmp_path)
     one = first.create_dossier(applicant(1), application()).reference

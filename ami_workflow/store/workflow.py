@@ -176,8 +176,9 @@ class Workflow(Operations):
     def _view(self) -> View:
         return self._fresh()
 
-    def _written(self, reference: str) -> Dossier:
-        kept = self._reader.kept(reference)  # as the write left it: no need to ask SQLite whether it changed
+    def _written(self, reference: str, events: Sequence[Event]) -> Dossier:
+        # When this write projected the dossier, the view keeps it as written: no need to ask SQLite again.
+        kept = self._reader.kept(reference) if any(e.dossier == reference for e in events) else None
         return kept if kept is not None else self.get(reference)
 
     def _fresh(self) -> SqlView:
