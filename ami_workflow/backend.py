@@ -42,7 +42,7 @@ from .core.commands import (
     UpdateApplication,
 )
 from .core.decide import approve_batch, check_trigger, decide
-from .core.events import Event, event_body
+from .core.events import Event, event_body, stamped
 from .core.view import View
 from .decisions import Deliberation
 from .dossier import Applicant, Application, Dossier
@@ -179,9 +179,9 @@ class Operations(Batching, CampaignOperations, CommitteeOperations, Issuing, Aud
                 if value is not None
             }
             recorded = now + (offset - 1) * _TICK  # strictly increasing, even within one transaction
-            stamped = attrs.evolve(event, recorded_at=recorded, seq=seq + offset)
-            chained, text = link_with_text(previous, seq + offset, event_body(stamped, recorded, digests))
-            out.append(Chained(stamped, chained, text, salts))
+            event_now = stamped(event, recorded, seq + offset)
+            chained, text = link_with_text(previous, seq + offset, event_body(event_now, recorded, digests))
+            out.append(Chained(event_now, chained, text, salts))
             previous = chained.hash
         return out
 

@@ -39,7 +39,7 @@ from ..errors import InvalidInput, InvalidType
 from ..i18n import _
 from ..shown import shown
 
-__all__ = ["APPLICANT_ACTS", "Event", "Kind", "event_body", "event_from_body"]
+__all__ = ["APPLICANT_ACTS", "Event", "Kind", "event_body", "event_from_body", "stamped"]
 
 
 class Kind(enum.StrEnum):
@@ -167,6 +167,33 @@ class Event:
     def payload(self) -> Mapping[str, Any]:
         """The facts beyond the trigger and the states (what older versions called the payload)."""
         return {k: v for k, v in self.data.items() if k not in ("trigger", "source", "dest")}
+
+
+_EVENT_FIELDS = tuple(field.name for field in attrs.fields(Event))
+
+
+def stamped(event: Event, recorded_at: datetime, seq: int) -> Event:
+    """``event`` as the store appends it, with its recording time and number: ``attrs.evolve(event,
+    recorded_at=..., seq=...)`` without running the other fields' converters again (they hold what they made).
+
+        >>> from ami_workflow.calendar import PARIS
+        >>> when = datetime(2021, 4, 1, 10, tzinfo=PARIS)
+        >>> event = Event(Kind.DOSSIER_CREATED, "c", "c-0001", when, "accueil", {"application": {}})
+        >>> stamped(event, when, 7) == attrs.evolve(event, recorded_at=when, seq=7)
+        True
+    """
+    if not isinstance(recorded_at, datetime):
+        raise InvalidType(_("{name}: expected a datetime or None, got {type}").format(
+            name="recorded_at", type=type(recorded_at).__name__))
+    if isinstance(seq, bool) or not isinstance(seq, int):
+        raise InvalidType(_("{name}: expected an integer or None, got {type}").format(
+            name="seq", type=type(seq).__name__))
+    new: Event = object.__new__(Event)
+    for name in _EVENT_FIELDS:
+        object.__setattr__(new, name, getattr(event, name))
+    object.__setattr__(new, "recorded_at", recorded_at)
+    object.__setattr__(new, "seq", seq)
+    return new
 
 
 def event_body(event: Event, recorded_at: datetime, digests: Mapping[str, str]) -> dict[str, Any]:
