@@ -127,3 +127,17 @@ def test_the_stored_form_of_each_text_check_does_what_the_check_does_to_stored_d
                     stored_form(value)
                 continue
             assert stored_form(value) == expected
+
+
+def test_a_stored_dossier_takes_the_fast_path_whole(demo: MemoryWorkflow, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No part of a dossier the library wrote goes through the converter (a fallback would be correct but slow,
+    so this is what keeps the speed from quietly going away)."""
+    import ami_workflow.rebuild as module
+
+    class Refusing:
+        def structure(self, *args: Any) -> Any:
+            raise AssertionError(f"the converter was asked for {args!r:.200}")
+
+    monkeypatch.setattr(module, "_slow", Refusing())
+    for dossier in demo.dossiers():
+        assert rebuild(plain(dossier), Dossier) == dossier
