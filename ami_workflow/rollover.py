@@ -1,8 +1,9 @@
 """Next year's call from this year's: the yearly rollover, and call files written back as TOML.
 
 :func:`rollover` moves a campaign to another year and explains every change;
-:func:`campaign_to_toml` writes any campaign as a call file that loads back
-to the same campaign::
+:func:`campaign_to_toml` (of :mod:`ami_workflow.call_toml`, re-exported here
+with :func:`~ami_workflow.qpv_csv.parse_qpv_csv`) writes any campaign as a call
+file that loads back to the same campaign::
 
     >>> from ami_workflow.callfile import load_campaign, parse_campaign
     >>> result = rollover(load_campaign("ami-cohesion-sociale-2021"), 2022)
@@ -23,8 +24,6 @@ Europe/Paris calendar days.
 from __future__ import annotations
 
 import calendar as _stdcalendar
-import csv
-import io
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
@@ -33,15 +32,15 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-import tomli_w
 
 from .calendar import Calendar, Window, public_holidays
+from .call_toml import campaign_to_toml, file_data
 from .callfile import check_campaign, parse_campaign
-from .campaign import Campaign, Qpv, Territory
-from .codec import converter
+from .campaign import Campaign, Territory
 from .errors import AmiWorkflowError, InvalidInput, InvalidType
 from .i18n import _, babel_locale, ngettext
 from .money import euros
+from .qpv_csv import parse_qpv_csv
 from .shown import shown
 
 __all__ = [
@@ -55,130 +54,6 @@ __all__ = [
 
 #: The first year of the national QPV list of décret n° 2023-1314 (metropolitan France).
 _NEW_QPV_LIST_YEAR = 2024
-
-
-# -- call files written back ----------------------------------------------------------
-
-#: Tables written inline (``instruction = { start = ..., end = ... }``), as in the bundled files.
-_INLINE = frozenset({"calendar.instruction", "calendar.jury", "calendar.deliberation"})
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
-_LINE = 100
-#: Keys left out when empty, as the bundled files do (their default is empty).
-_OMIT_EMPTY = frozenset({"by_axis", "communes_outside", "requires"})
-
-
-def campaign_to_toml(campaign: Campaign) -> str:
-    """The call file of ``campaign``, in the shape of the bundled files; it loads back to ``campaign``.
-
-    The file is complete (every key written, defaults included) and carries no
-    comments: the quotes of the call's text in the original file are not kept.
-
-    >>> from ami_workflow.callfile import load_campaign, parse_campaign
-    >>> campaign = load_campaign("ami-cohesion-sociale-2021")
-    >>> text = campaign_to_toml(campaign)
-    >>> print(text[text.index("[calendar]"):text.index("[territory]")].strip())
-    [calendar]
-    launch = 2021-03-08
-    deadline = 2021-04-30
-    instruction = { start = 2021-05-01, end = 2021-05-31 }
-    jury = { start = 2021-06-01, end = 2021-06-30 }
-    deliberation = { start = 2021-09-01, end = 2021-09-30 }
-    reminder_days_before_deadline = 14
-    <BLANKLINE>
-    [calendar.policy]
-    deadline = "previous_working_day"
-    opening = "next_working_day"
-    holidays = "FR"
-    >>> parse_campaign(text) == campaign
-    True
-    """
-    return "".join(_table_chunks(_file_data(campaign), ""))
-
-
-def _file_data(campaign: Campaign) -> dict[str, Any]:
-    """The campaign as the loader reads it: the calendar's extras moved into ``[calendar]``, no None."""
-    data: dict[str, Any] = converter.unstructure(campaign)
-    calendar = dict(data.pop("calendar"))
-    calendar["reminder_days_before_deadline"] = data.pop("reminder_days_before_deadline")
-    calendar["policy"] = data.pop("calendar_policy")
-    out: dict[str, Any] = {"format": data.pop("format")}
-    for key in ("call", "funder", "envelope"):
-        out[key] = data.pop(key)
-    out["calendar"] = calendar
-    out.update(data)  # territory, axes, applicants, public, funding, pieces, committee, workflow
-    cleaned: dict[str, Any] = _drop_none(out)
-    return cleaned
-
-
-def _drop_none(value: Any) -> Any:
-    """``value`` without None values, nor the empty values of :data:`_OMIT_EMPTY` keys."""
-    if isinstance(value, Mapping):
-        return {k: _drop_none(v) for k, v in value.items() if v is not None and (v or k not in _OMIT_EMPTY)}
-    if isinstance(value, (list, tuple)):
-        return [_drop_none(v) for v in value if v is not None]
-    return value
-
-
-def _key(name: str) -> str:
-    if _BARE_KEY.match(name):
-        return name
-    return tomli_w.dumps({"k": name})[4:].rstrip("\n")  # a TOML basic string, escaped by tomli-w
-
-
-def _literal(value: Any) -> str:
-    return tomli_w.dumps({"k": value})[4:].rstrip("\n")
-
-
-def _value(key: str, value: Any) -> str:
-    """``key = value``, written by tomli-w; a short array stays on one line."""
-    if isinstance(value, (list, tuple)) and not any(isinstance(v, (list, tuple, Mapping)) for v in value):
-        line = f"{_key(key)} = [" + ", ".join(_literal(v) for v in value) + "]"
-        if len(line) <= _LINE:
-            return line + "\n"
-    return f"{_key(key)} = {_literal(value)}\n"
-
-
-def _inline(key: str, table: Mapping[str, Any]) -> str:
-    parts = ", ".join(_value(k, v).rstrip("\n") for k, v in table.items())
-    return f"{_key(key)} = {{ {parts} }}\n" if parts else f"{_key(key)} = {{}}\n"
-
-
-def _is_table_list(value: Any) -> bool:
-    return isinstance(value, list) and bool(value) and all(isinstance(v, Mapping) for v in value)
-
-
-def _table_chunks(table: Mapping[str, Any], name: str, *, array: bool = False) -> Iterator[str]:
-    """A table: its header, its keys, then its sub-tables and arrays of tables (always as ``[[name]]``)."""
-    lines: list[str] = []
-    tables: list[tuple[str, Mapping[str, Any], bool]] = []
-    for key, value in table.items():
-        path = f"{name}.{_key(key)}" if name else _key(key)
-        if isinstance(value, Mapping) and (path in _INLINE or not value):
-            lines.append(_inline(key, value))
-        elif isinstance(value, Mapping):
-            tables.append((path, value, False))
-        elif _is_table_list(value):
-            tables.extend((path, item, True) for item in value)
-        else:
-            lines.append(_value(key, value))
-    started = False
-    if name and (array or lines or not tables):  # a table of tables only needs no header of its own
-        yield f"[[{name}]]\n" if array else f"[{name}]\n"
-        started = True
-    if lines:
-        yield from lines
-        started = True
-    for path, sub, in_array in tables:
-        if started:
-            yield "\n"
-        started = True
-        yield from _table_chunks(sub, path, array=in_array)
-
-
-# -- working days -----------------------------------------------------------------------
-
-
-# Babel (like ``holidays``) is imported when a date is first worded, as in ami_workflow.i18n.
 
 
 def _weekday(day: date) -> str:
@@ -238,99 +113,6 @@ def working_day(day: date, direction: str, country: str = "FR") -> tuple[date, s
     template = (_("{day} is {why}; moved to the previous working day {moved}") if step < 0
                 else _("{day} is {why}; moved to the next working day {moved}"))
     return moved, template.format(day=day.isoformat(), why=why, moved=moved.isoformat())
-
-
-# -- QPV lists ---------------------------------------------------------------------------
-
-_QPV_HEADER = ("code", "name", "communes")
-_BRACKETS = re.compile(r"\(([^()]*)\)")
-
-
-def parse_qpv_csv(source: str | Path) -> tuple[Qpv, ...]:
-    """The QPV of a CSV file (a path, or the text itself) with the header ``code,name,communes``.
-
-    Communes are separated by ``/``; those in brackets lie outside the funder's
-    territory, as in the call's annex (``Méricourt (Rouvroy)``). A file that
-    uses ``;`` between columns is read too. Any problem raises
-    :class:`~ami_workflow.errors.InvalidInput` naming the line.
-
-    >>> parse_qpv_csv('code,name,communes\\nQP062045,Quartier Du Maroc - La Canche,Méricourt (Rouvroy)\\n')
-    (Qpv(code='QP062045', name='Quartier Du Maroc - La Canche', communes=('Méricourt',),
-         communes_outside=('Rouvroy',)),)
-    >>> parse_qpv_csv('code,name,communes\\nQP062045,,Méricourt\\n')
-    Traceback (most recent call last):
-    ...
-    ami_workflow.errors.InvalidInput: QPV list, line 2: the name is empty
-    """
-    text, where = _csv_text(source)
-    lines = text.splitlines()
-    if not lines or not lines[0].strip():
-        raise InvalidInput(_("{where}, line 1: the header 'code,name,communes' is missing").format(where=where))
-    delimiter = ";" if ";" in lines[0] and "," not in lines[0] else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    out: list[Qpv] = []
-    seen: dict[str, int] = {}
-    try:
-        header = next(reader)
-        if tuple(cell.strip().lower() for cell in header) != _QPV_HEADER:
-            raise InvalidInput(_("{where}, line 1: the header must be 'code,name,communes', not {header!r}").format(
-                where=where, header=shown(delimiter.join(header))))
-        for row in reader:
-            line = reader.line_num
-            if not any(cell.strip() for cell in row):
-                continue
-            if len(row) != 3:
-                raise InvalidInput(_("{where}, line {line}: expected 3 columns (code, name, communes), found {found}")
-                                   .format(where=where, line=line, found=len(row)))
-            code, name, communes = (cell.strip() for cell in row)
-            if not code:
-                raise InvalidInput(_("{where}, line {line}: the code is empty").format(where=where, line=line))
-            if not name:
-                raise InvalidInput(_("{where}, line {line}: the name is empty").format(where=where, line=line))
-            if code in seen:
-                raise InvalidInput(_("{where}, line {line}: duplicate code {code!r} (first on line {first})").format(
-                    where=where, line=line, code=shown(code), first=seen[code]))
-            seen[code] = line
-            inside, outside = _communes(communes, _("{where}, line {line}").format(where=where, line=line))
-            out.append(Qpv(code, name, inside, outside))
-    except csv.Error as exc:
-        raise InvalidInput(_("{where}, line {line}: {problem}").format(
-            where=where, line=reader.line_num, problem=exc)) from None
-    if not out:
-        raise InvalidInput(_("{where}: the list holds no QPV").format(where=where))
-    return tuple(out)
-
-
-def _csv_text(source: str | Path) -> tuple[str, str]:
-    if isinstance(source, Path) or (isinstance(source, str) and "\n" not in source and Path(source).is_file()):
-        path = Path(source)
-        try:
-            return path.read_text(encoding="utf-8-sig"), _("QPV list {path}").format(path=path)
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InvalidInput(_("QPV list {path}: cannot be read ({problem})").format(
-                path=path, problem=exc)) from None
-    if not isinstance(source, str):
-        raise InvalidInput(_("qpv_csv must be a path or the CSV text, not {type}").format(type=type(source).__name__))
-    if source and "\n" not in source:
-        raise InvalidInput(_("QPV list: no such file {source!r} (give a path, or the CSV text with its header)").format(
-            source=shown(source)))
-    return source.removeprefix("\ufeff"), _("QPV list")
-
-
-def _communes(field: str, where: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    outside = [name.strip() for group in _BRACKETS.findall(field) for name in group.split("/")]
-    rest = _BRACKETS.sub("/", field)
-    if "(" in rest or ")" in rest:
-        raise InvalidInput(_("{where}: unbalanced brackets in the communes {field!r}").format(
-            where=where, field=shown(field)))
-    inside = [name.strip() for name in rest.split("/") if name.strip()]
-    if any(not name for name in outside):
-        raise InvalidInput(_("{where}: an empty commune in brackets in {field!r}").format(
-            where=where, field=shown(field)))
-    if not inside:
-        raise InvalidInput(_("{where}: at least one commune of the territory is required (outside ones go in brackets)")
-                           .format(where=where))
-    return tuple(inside), tuple(outside)
 
 
 # -- the rollover ------------------------------------------------------------------------
@@ -631,7 +413,7 @@ def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
 def _old_year_mentions(campaign: Campaign, old_year: int) -> list[str]:
     """Texts of the new call that still name the old year (other than the ones the rollover changed)."""
     pattern = re.compile(rf"(?<!\d){old_year}(?!\d)")
-    found = [path for path, text in _strings(_file_data(campaign), "") if pattern.search(text)]
+    found = [path for path, text in _strings(file_data(campaign), "") if pattern.search(text)]
     return [_("{path} still mentions {old_year}: check it").format(path=path, old_year=old_year) for path in found]
 
 

@@ -39,7 +39,8 @@ _EPOCH = datetime(2021, 3, 8, tzinfo=UTC)
 AREAS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("cli", ("cli/",)),
     ("documents", ("notices.py", "notice_parts.py", "recovery_notices.py", "render.py", "document.py", "minutes.py")),
-    ("reports", ("reports.py", "agenda.py", "sample.py", "demo.py", "exports.py", "rollover.py", "scdl.py",
+    ("reports", ("reports.py", "agenda.py", "sample.py", "demo.py", "exports.py", "rollover.py", "call_toml.py",
+                 "qpv_csv.py", "scdl.py",
                  "sheets.py", "dossier_import.py")),
     ("store", ("store/", "backend.py", "memory.py", "batching.py", "journal.py", "anchor.py", "stored_chain.py",
                "audit.py", "issuing.py", "protocol.py", "campaign_ops.py", "personal.py", "jsontext.py")),
