@@ -27,7 +27,8 @@ from .anchor import (
     sign_checkpoint,
 )
 from .core.events import Event, Kind
-from .core.evolve import World, fold, plain
+from .core.evolve import World, fold
+from .core.plain import plain
 from .core.view import View
 from .dossier import Dossier
 from .errors import InvalidInput

@@ -30,7 +30,7 @@ from .core.commands import (
     ReviewFinancialReport,
 )
 from .core.events import Event
-from .core.evolve import structure
+from .core.plain import structure
 from .decisions import Convention, Deliberation, FinancialReport
 from .dossier import Dossier
 

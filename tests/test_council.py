@@ -135,7 +135,8 @@ def test_rule_an_interested_councillor_takes_no_part_in_the_deliberation(flow: A
 
 
 def test_rule_a_deliberation_recorded_before_this_change_grants_the_proposal_from_its_day(flow: Any) -> None:
-    from ami_workflow.core.evolve import World, evolve, plain
+    from ami_workflow.core.evolve import World, evolve
+    from ami_workflow.core.plain import plain
 
     world = World()
     evolve(world, Event(Kind.CAMPAIGN_ADDED, CAMPAIGN.id, None, DELIBERATION_AT, "x", {"call": plain(CAMPAIGN)}))

@@ -22,7 +22,7 @@ from ami_workflow.budget import IN_KIND_CHARGES, IN_KIND_PRODUCTS
 from ami_workflow.calendar import SystemClock, parse_instant
 from ami_workflow.callfile import parse_campaign
 from ami_workflow.cli import main
-from ami_workflow.core.evolve import plain, plain_json, structure
+from ami_workflow.core.plain import plain, plain_json, structure
 from ami_workflow.dossier import Application
 from ami_workflow.dossier_import import read_csv, read_json
 from ami_workflow.errors import CallFileError, InvalidInput

@@ -18,7 +18,7 @@ from ami_workflow.calendar import PARIS
 from ami_workflow.campaign import Campaign
 from ami_workflow.checks import STORED_FORMS, stored_data
 from ami_workflow.codec import converter
-from ami_workflow.core.evolve import plain, plain_json
+from ami_workflow.core.plain import plain, plain_json
 from ami_workflow.decisions import Convention, Deliberation, FinancialReport
 from ami_workflow.dossier import Applicant, Application, Dossier, Instruction, Payment, Period, Recovery
 from ami_workflow.pieces import IssueReason, PaperOriginal, PieceIssue, PieceReceipt

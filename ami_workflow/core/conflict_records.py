@@ -14,7 +14,7 @@ from ..shown import shown
 from ..states import State, state_words
 from .commands import RecordBoard, RuleConflict
 from .events import Event, Kind
-from .evolve import plain
+from .plain import plain
 from .view import View, find_dossier
 
 __all__ = ["BOARD_STATES", "record_board", "rule_conflict"]

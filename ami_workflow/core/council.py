@@ -21,7 +21,7 @@ from ..i18n import _, format_day, format_money
 from ..states import State
 from .commands import DeclareEnforceable, RecordDeliberation
 from .events import Event, Kind
-from .evolve import plain
+from .plain import plain
 from .view import View
 
 __all__ = ["declare_enforceable", "record_deliberation"]

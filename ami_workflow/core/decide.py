@@ -84,7 +84,7 @@ from .commands import (
     UpdateApplication,
 )
 from .events import Event, Kind
-from .evolve import plain
+from .plain import plain
 from .view import View, find_dossier
 
 __all__ = ["OPEN_FOR_PIECES", "BatchPlan", "approve_batch", "check_trigger", "decide", "plan_batch"]

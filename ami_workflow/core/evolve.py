@@ -35,81 +35,45 @@ from typing import Any
 
 import attrs
 
-from .. import jsontext
 from ..board import BoardMember
 from ..calendar import CalendarAmendment
 from ..campaign import Campaign
 from ..checks import stored_data
-from ..codec import converter
 from ..committee import CommitteeSession
 from ..conflicts import Ruling
-from ..conventions import Avenant, convention_erased, convention_personal
+from ..conventions import convention_erased
 from ..decisions import Convention, Deliberation, FinancialReport
 from ..dossier import Applicant, Application, Dossier, Instruction, Payment, Recovery
 from ..issued import document_files
 from ..money import ZERO
-from ..personal import ERASED, join_personal, split_personal
+from ..personal import ERASED, join_personal
 from ..pieces import IssueReason, PaperOriginal, PieceIssue, PieceReceipt
-from ..rebuild import rebuild
 from ..scoring import ScoreSheet, sheet_key
 from ..states import State
+from .event_records import (
+    amended,
+    convention_of,
+    deliberation_of,
+    deliberation_record,
+    enforceable,
+    erased_councillor,
+    funder_amended,
+    personal_at,
+    report_of,
+    reviewed,
+    ruling_of,
+    score_of,
+    session_of,
+)
 from .events import Event, Kind
+from .plain import dossier_row, plain, plain_json, structure
 
+# The records of events and the plain forms have their own modules; they stay importable from here.
 __all__ = [
     "World", "amended", "convention_of", "deliberation_of", "deliberation_record", "dossier_row", "enforceable",
-    "erased_councillor", "evolve",
-    "evolve_dossier", "fold", "funder_amended", "plain", "plain_json", "ruling_of", "score_of", "structure",
+    "erased_councillor", "evolve", "evolve_dossier", "fold", "funder_amended", "plain", "plain_json", "ruling_of",
+    "score_of", "structure",
 ]
-
-
-
-def _default(value: Any) -> Any:
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, (set, frozenset)):
-        return sorted(value)
-    raise TypeError(f"cannot write a {type(value).__name__} as JSON")
-
-
-def plain_json(value: Any) -> str:
-    """The JSON text of plain or unstructured data, sorted and compact like :func:`canonical_json`, by the C
-    encoder (for rows and round trips; what is hashed still goes through :func:`canonical_json`)."""
-    return jsontext.dumps(value, _default)
-
-
-def plain(value: Any) -> Any:
-    """``value`` unstructured to plain JSON values (strings for amounts and days), as the journal stores it.
-
-        >>> from ami_workflow.calendar import PARIS
-        >>> plain(Payment(Decimal("10.50"), datetime(2021, 10, 5, 10, tzinfo=PARIS), "M-1"))
-        {'amount': '10.50', 'at': '2021-10-05T10:00:00+02:00', 'reference': 'M-1'}
-    """
-    return jsontext.loads(plain_json(converter.unstructure(value)))
-
-
-def dossier_row(dossier: Dossier) -> tuple[str, dict[str, str]]:
-    """The dossier's stored text, its personal values replaced by their mark, and those values by path.
-
-    The same text as ``plain_json(split_personal(plain(dossier))[0])``, in one pass (no JSON round trip).
-    """
-    data, values = split_personal(converter.unstructure(dossier))
-    return plain_json(data), values
-
-
-def structure(data: Any, cls: type[Any]) -> Any:
-    """A record from its plain data (the inverse of :func:`plain`), its texts taken as stored, not checked again
-    (see :mod:`ami_workflow.rebuild`)."""
-    return rebuild(data, cls)
-
-
-def _personal(event: Event, path: str) -> str | None:
-    """The personal value at ``path``: ``None`` when the event had none, :data:`ERASED` once erased."""
-    if path not in event.personal:
-        return None
-    value = event.personal[path]
-    return ERASED if value is None else value
 
 
 def evolve_dossier(dossier: Dossier | None, event: Event) -> Dossier:
@@ -119,9 +83,9 @@ def evolve_dossier(dossier: Dossier | None, event: Event) -> Dossier:
         applicant = structure(
             {
                 **data["applicant"],
-                "legal_representative": _personal(event, "applicant.legal_representative"),
+                "legal_representative": personal_at(event, "applicant.legal_representative"),
                 # kept outside the chain since issue 14; chained by earlier versions
-                "iban": _personal(event, "applicant.iban") or data["applicant"].get("iban"),
+                "iban": personal_at(event, "applicant.iban") or data["applicant"].get("iban"),
             },
             Applicant,
         )
@@ -142,14 +106,14 @@ def evolve_dossier(dossier: Dossier | None, event: Event) -> Dossier:
             dossier = dossier.with_piece(structure(piece, PieceReceipt))
         return _changed(dossier, version=version)
     if event.kind is Kind.ORIGINAL_RECEIVED:
-        original = structure({**data["original"], "signed_by": _personal(event, "signed_by")}, PaperOriginal)
+        original = structure({**data["original"], "signed_by": personal_at(event, "signed_by")}, PaperOriginal)
         return _changed(dossier, originals=_keyed(dossier.originals, original), version=version)
     if event.kind is Kind.PERSONAL_DATA_ERASED:
         return _erased(dossier)
     if event.kind is Kind.GRANT_REDUCED:
         return _changed(dossier, approved=Decimal(data["amount"]), version=version)
     if event.kind is Kind.BOARD_RECORDED:
-        board = tuple(BoardMember(_personal(event, f"board.{i}.name") or ERASED, person["role"], person["body"])
+        board = tuple(BoardMember(personal_at(event, f"board.{i}.name") or ERASED, person["role"], person["body"])
                       for i, person in enumerate(data["board"]))
         return _changed(dossier, board=board, version=version)
     if event.kind is Kind.TRIGGERED:
@@ -167,7 +131,7 @@ def _effect(dossier: Dossier, event: Event) -> dict[str, Any]:
         return {"completed_at": at, "issues": ()}
     if trigger == "return_for_pieces":
         issues = tuple(
-            PieceIssue(i["key"], IssueReason(i["reason"]), _personal(event, f"issues.{i['key']}.note") or "")
+            PieceIssue(i["key"], IssueReason(i["reason"]), personal_at(event, f"issues.{i['key']}.note") or "")
             for i in data["issues"]
         )
         sent_back = {i.key for i in issues if i.reason != IssueReason.MISSING}
@@ -185,7 +149,7 @@ def _effect(dossier: Dossier, event: Event) -> dict[str, Any]:
             Decimal(data["proposed"]),
             at,
             event.actor,
-            _personal(event, "note") or "",
+            personal_at(event, "note") or "",
         )
         return {"instruction": instruction}
     if trigger == "hear":
@@ -193,9 +157,9 @@ def _effect(dossier: Dossier, event: Event) -> dict[str, Any]:
     if trigger == "approve":
         return {"approved": Decimal(data["amount"])}
     if trigger in ("reject", "withdraw"):
-        return {"decision_note": _personal(event, "note")}
+        return {"decision_note": personal_at(event, "note")}
     if trigger == "council_refuse":  # its amount goes back to the envelope
-        return {"approved": None, "decision_note": _personal(event, "note")}
+        return {"approved": None, "decision_note": personal_at(event, "note")}
     if trigger == "pay":
         payment = Payment(Decimal(data["amount"]), at, data.get("reference", ""))
         return {"payments": (*dossier.payments, payment)}
@@ -211,12 +175,12 @@ def _recovery_effect(dossier: Dossier, event: Event) -> dict[str, Any]:
     if trigger == "start_recovery":
         recovery = Recovery(str(data["grounds"]), Decimal(data["due"]), Decimal(data["amount"]), at,
                             date.fromisoformat(data["observations_by"]))
-        return {"recovery": recovery, "decision_note": _personal(event, "note")}
+        return {"recovery": recovery, "decision_note": personal_at(event, "note")}
     if dossier.recovery is None:
         return {}
     if trigger == "order_recovery":
         ordered = attrs.evolve(dossier.recovery, title=str(data["title"]), decided_at=at)
-        return {"recovery": ordered, "decision_note": _personal(event, "note")}
+        return {"recovery": ordered, "decision_note": personal_at(event, "note")}
     if trigger == "recover":  # the money is back: the grant comes to what is due, and the payments are net of it
         back = attrs.evolve(dossier.recovery, recovered_at=at, receipt=str(data.get("receipt", "")))
         return {"recovery": back, "approved": back.due}
@@ -272,16 +236,6 @@ def _erased_now(dossier: Dossier, gone: Callable[[str | None], str | None]) -> D
         board=tuple(attrs.evolve(person, name=ERASED) for person in dossier.board),
         version=dossier.version + 1,
     )
-
-
-def session_of(event: Event) -> CommitteeSession:
-    """The committee session a ``session_recorded`` event records, with its names (or :data:`ERASED`)."""
-    data = dict(event.data["session"])
-    data["chair"] = _personal(event, "chair") or ERASED
-    data["members"] = [
-        {**member, "name": _personal(event, f"members.{i}.name") or ERASED} for i, member in enumerate(data["members"])
-    ]
-    return structure(data, CommitteeSession)  # type: ignore[no-any-return]
 
 
 @attrs.define
@@ -409,12 +363,6 @@ def _amended(place: _Campaign, world: World, event: Event) -> None:
     place.amendments.append(structure(event.data["amendment"], CalendarAmendment))
 
 
-def funder_amended(campaign: Campaign, data: Mapping[str, Any]) -> Campaign:
-    """The campaign after a ``funder_amended`` event: its funder with the SIRET and 360Giving prefix it sets."""
-    funder = attrs.evolve(campaign.funder, siret=data["siret"], registered_id_prefix=data["registered_id_prefix"])
-    return attrs.evolve(campaign, funder=funder)
-
-
 def _funder(place: _Campaign, world: World, event: Event) -> None:
     place.campaign = funder_amended(place.campaign, event.data)
 
@@ -422,35 +370,6 @@ def _funder(place: _Campaign, world: World, event: Event) -> None:
 def _session(place: _Campaign, world: World, event: Event) -> None:
     session = session_of(event)
     place.sessions[session.id] = session
-
-
-def deliberation_of(event: Event) -> Deliberation:
-    """The deliberation a ``deliberation_recorded`` event records, with the names of the councillors who did not
-    take part. One recorded before the council could reduce or refuse grants the proposals, enforceable from its
-    day (as payments then were)."""
-    data = dict(event.data["deliberation"])
-    absent = int(data.pop("absent", 0))
-    data.setdefault("enforceable_on", data["day"])
-    data["not_taking_part"] = [_personal(event, f"not_taking_part.{i}") or ERASED for i in range(absent)]
-    deliberation: Deliberation = structure(data, Deliberation)
-    return deliberation
-
-
-def deliberation_record(data: Mapping[str, Any]) -> Deliberation:
-    """A deliberation from its stored record (a projection's row); one stored before the council could reduce or
-    refuse reads as enforceable from its day, as :func:`deliberation_of` reads its event."""
-    record = dict(data)
-    record.setdefault("enforceable_on", record["day"])
-    deliberation: Deliberation = structure(record, Deliberation)
-    return deliberation
-
-
-def enforceable(deliberation: Deliberation, data: Mapping[str, Any]) -> Deliberation:
-    """``deliberation`` enforceable from the day of ``data`` (a ``deliberation_enforceable`` event's), if it is the
-    one named there."""
-    if deliberation.reference != data["reference"]:
-        return deliberation
-    return attrs.evolve(deliberation, enforceable_on=date.fromisoformat(data["day"]))
 
 
 def _enforceable(place: _Campaign, world: World, event: Event) -> None:
@@ -464,23 +383,9 @@ def _deliberation(place: _Campaign, world: World, event: Event) -> None:
         world.granted_by.setdefault(ref, []).append((deliberation.reference, deliberation.day))
 
 
-def convention_of(event: Event) -> Convention:
-    """The convention a ``convention_recorded`` event records, with its signatories' names (or :data:`ERASED`)."""
-    convention: Convention = structure(convention_personal(event.data["convention"], event.personal), Convention)
-    return convention
-
-
 def _convention(place: _Campaign, world: World, event: Event) -> None:
     convention = convention_of(event)
     place.conventions[convention.dossier] = convention
-
-
-def amended(convention: Convention, event: Event) -> Convention:
-    """``convention`` with the avenant of a ``convention_amended`` event added, its reason (or :data:`ERASED`)
-    read at its path (``avenants.N.reason``, N its place among the convention's avenants)."""
-    reason = _personal(event, f"avenants.{len(convention.avenants)}.reason") or ""
-    avenant: Avenant = structure({**event.data["avenant"], "reason": reason}, Avenant)
-    return convention.with_avenant(avenant)
 
 
 def _convention_amended(place: _Campaign, world: World, event: Event) -> None:
@@ -488,42 +393,14 @@ def _convention_amended(place: _Campaign, world: World, event: Event) -> None:
     place.conventions[reference] = amended(place.conventions[reference], event)
 
 
-def score_of(event: Event) -> ScoreSheet:
-    """The score sheet a ``scores_recorded`` event records, with its opinion (``""`` if none or erased)."""
-    sheet: ScoreSheet = structure({**event.data["score"], "opinion": _personal(event, "opinion") or ""}, ScoreSheet)
-    return sheet
-
-
 def _score(place: _Campaign, world: World, event: Event) -> None:
     sheet = score_of(event)
     place.scores[sheet_key(sheet.dossier, sheet.session, sheet.member)] = sheet
 
 
-def ruling_of(event: Event) -> Ruling:
-    """The ruling a ``conflict_ruled`` event records, with its reason."""
-    ruling: Ruling = structure({**event.data["ruling"], "reason": _personal(event, "reason") or ""}, Ruling)
-    return ruling
-
-
 def _ruling(place: _Campaign, world: World, event: Event) -> None:
     ruling = ruling_of(event)
     place.rulings[ruling.key] = ruling
-
-
-def report_of(event: Event) -> FinancialReport:
-    """The compte rendu financier a ``financial_report_recorded`` event records, with its evaluation."""
-    report: FinancialReport = structure({**event.data["report"], "evaluation": _personal(event, "evaluation") or ""},
-                                        FinancialReport)
-    return report
-
-
-def reviewed(report: FinancialReport, event: Event) -> FinancialReport:
-    """``report`` after the review a ``financial_report_reviewed`` event records."""
-    review = event.data["review"]
-    answer_by = review.get("answer_by")
-    return attrs.evolve(report, status=review["status"], reviewed_on=date.fromisoformat(review["reviewed_on"]),
-                        answer_by=date.fromisoformat(answer_by) if answer_by else None,
-                        questions=_personal(event, "questions") or "")
 
 
 def _report(place: _Campaign, world: World, event: Event) -> None:
@@ -583,15 +460,6 @@ def _erase_member(world: World, targets: Iterable[Mapping[str, Any]]) -> None:
             members[index] = attrs.evolve(members[index], name=ERASED)
             session = attrs.evolve(session, members=tuple(members))
         place.sessions[session.id] = session
-
-
-def erased_councillor(deliberation: Deliberation, target: Mapping[str, Any]) -> Deliberation:
-    """``deliberation`` with the councillor of a member-erasure ``target`` erased, if it is the one targeted."""
-    if deliberation.reference != target["deliberation"]:
-        return deliberation
-    names = list(deliberation.not_taking_part)
-    names[int(target["path"].split(".")[1])] = ERASED
-    return attrs.evolve(deliberation, not_taking_part=tuple(names))
 
 
 def fold(events: Iterable[Event], world: World | None = None) -> World:

@@ -19,7 +19,7 @@ from ..i18n import _, format_day
 from ..states import State, state_words
 from .commands import RecordFinancialReport, ReviewFinancialReport
 from .events import Event, Kind
-from .evolve import plain
+from .plain import plain
 from .records import approved_on
 from .view import View, find_dossier
 

@@ -34,7 +34,7 @@ from .commands import (
 )
 from .convention_records import convention_content_refusals, convention_targets
 from .events import Event, Kind
-from .evolve import plain
+from .plain import plain
 from .view import View, find_dossier
 
 __all__ = [

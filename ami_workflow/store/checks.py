@@ -21,7 +21,9 @@ from ..calendar import CalendarAmendment
 from ..campaign import Campaign
 from ..committee import CommitteeSession
 from ..conflicts import Ruling
-from ..core.evolve import World, _Campaign, deliberation_record, structure
+from ..core.event_records import deliberation_record
+from ..core.evolve import World, _Campaign
+from ..core.plain import structure
 from ..core.replay import Replay
 from ..decisions import Convention, Deliberation, FinancialReport
 from ..i18n import _

@@ -27,7 +27,7 @@ from datetime import datetime
 from typing import Any
 
 from ..core.events import Event, Kind
-from ..core.evolve import plain
+from ..core.plain import plain
 from ..personal import ERASED, split_personal
 from .view import SqlView
 

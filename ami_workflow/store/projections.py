@@ -22,26 +22,23 @@ from ..backend import Chained
 from ..committee import CommitteeSession
 from ..conflicts import Ruling, ruling_key
 from ..conventions import Convention, convention_erased
-from ..core.events import Event, Kind
-from ..core.evolve import (
+from ..core.event_records import (
     amended,
     convention_of,
     deliberation_of,
     deliberation_record,
-    dossier_row,
     enforceable,
     erased_councillor,
-    evolve_dossier,
     funder_amended,
-    plain,
-    plain_json,
     report_of,
     reviewed,
     ruling_of,
     score_of,
     session_of,
-    structure,
 )
+from ..core.events import Event, Kind
+from ..core.evolve import evolve_dossier
+from ..core.plain import dossier_row, plain, plain_json, structure
 from ..decisions import Deliberation, FinancialReport
 from ..dossier import Dossier
 from ..money import to_cents

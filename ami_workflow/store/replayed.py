@@ -21,7 +21,7 @@ from .. import jsontext
 from ..audit import _first_field
 from ..codec import converter
 from ..core.events import Event, Kind, event_from_body
-from ..core.evolve import plain, plain_json, structure
+from ..core.plain import plain, plain_json, structure
 from ..core.replay import Replay, dossiers_of
 from ..dossier import Dossier
 from ..errors import AmiWorkflowError

@@ -19,7 +19,8 @@ from ..calendar import Calendar, CalendarAmendment, financial_report_due, paris_
 from ..campaign import Campaign, same_grantor
 from ..committee import CommitteeSession
 from ..conflicts import Ruling
-from ..core.evolve import deliberation_record, structure
+from ..core.event_records import deliberation_record
+from ..core.plain import structure
 from ..core.view import Act, in_force, overdue_text
 from ..decisions import Convention, Deliberation, FinancialReport
 from ..dossier import Dossier

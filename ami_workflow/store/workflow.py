@@ -34,9 +34,10 @@ from ..calendar import Calendar, CalendarAmendment, Clock
 from ..callfile import DEFAULT_CALL, load_campaign
 from ..campaign import Campaign
 from ..committee import CommitteeSession
+from ..core.event_records import deliberation_record
 from ..core.events import Event, Kind, event_from_body
-from ..core.evolve import deliberation_record, structure
 from ..core.figures import DossierRow, GrantRow, ReportFigures
+from ..core.plain import structure
 from ..core.view import View
 from ..decisions import Convention, Deliberation, FinancialReport, FinancialReportStatus
 from ..dossier import Dossier
