@@ -12,13 +12,11 @@ events and their projections, and the reads.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import attrs
@@ -26,26 +24,21 @@ import attrs
 from .audit import Auditing
 from .batching import Batching
 from .calendar import Calendar, CalendarAmendment, Clock, SystemClock, to_paris
-from .campaign import Campaign, Limits
+from .campaign import Campaign
 from .campaign_ops import CampaignOperations
 from .committee_ops import CommitteeOperations
 from .core.commands import (
     AddCampaign,
     ApproveBatch,
-    AttachPiece,
     Command,
-    CopyDrafts,
-    CreateDossiers,
     Fire,
-    ReceiveOriginal,
-    ReusePieces,
-    UpdateApplication,
 )
 from .core.decide import approve_batch, check_trigger, decide
 from .core.events import Event, event_body, stamped
 from .core.view import View
 from .decisions import Deliberation
-from .dossier import Applicant, Application, Dossier
+from .dossier import Dossier
+from .dossier_ops import DossierOperations, required_text, safe_name
 from .errors import InvalidInput, InvalidType, NotFound, Refused
 from .guards import dossier_ceiling
 from .i18n import _
@@ -56,8 +49,6 @@ from .journal import (
     link_with_text,
     personal_data_digest,
 )
-from .piece_file import read_piece
-from .pieces import PaperOriginal
 from .shown import shown
 from .states import COUNCIL_TRIGGERS
 from .triggers import parse_args
@@ -89,24 +80,7 @@ class Chained:
     salts: Mapping[str, str]
 
 
-def _text(value: object, name: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(_("{name} must be a non-empty string, not {value!r}").format(name=name, value=shown(value)))
-    return value
-
-
-def safe_name(filename: str | None) -> str | None:
-    """A display name only: the last path component, stripped of control characters; never used as a path."""
-    if filename is None:
-        return None
-    if not isinstance(filename, str):
-        raise InvalidInput(_("filename must be text, not {type}").format(type=type(filename).__name__))
-    name = filename.replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(ch for ch in name if ch.isprintable()).strip()
-    return name[:255] or None
-
-
-class Operations(Batching, CampaignOperations, CommitteeOperations, Issuing, Auditing):
+class Operations(Batching, CampaignOperations, CommitteeOperations, DossierOperations, Issuing, Auditing):
     """Every writing operation, once; subclasses provide the storage primitives below."""
 
     campaign: Campaign
@@ -224,165 +198,6 @@ class Operations(Batching, CampaignOperations, CommitteeOperations, Issuing, Aud
         """Register a campaign (idempotent); a different call file under the same id is refused."""
         self._run(AddCampaign(campaign, self._actor(actor) if actor or self.actor else "ami_workflow"))
 
-    # -- dossiers ----------------------------------------------------------------
-
-    def create_dossier(
-        self,
-        applicant: Applicant,
-        application: Application | None = None,
-        *,
-        reference: str | None = None,
-        campaign_id: str | None = None,
-        actor: str = "",
-    ) -> Dossier:
-        """A new draft. The applicant is matched across campaigns by SIREN, else RNA number."""
-        return self.create_dossiers([(applicant, application, reference)], campaign_id=campaign_id, actor=actor)[0]
-
-    def create_dossiers(
-        self,
-        entries: Sequence[tuple[Applicant, Application | None, str | None]],
-        *,
-        campaign_id: str | None = None,
-        actor: str = "",
-        progress: Callable[[int], None] | None = None,
-    ) -> list[Dossier]:
-        """Create many drafts in one transaction: all of them, or none.
-
-        ``entries`` are (applicant, application, reference or ``None``). Every
-        entry is checked first; an error names the entry's position (from 1).
-        ``progress(n)`` is called once the ``n`` entries are written.
-        """
-        who = self._actor(actor)
-        checked: list[tuple[Applicant, Application, str | None]] = []
-        seen: set[str] = set()
-        for position, entry in enumerate(entries, start=1):
-            try:
-                applicant, application, reference = entry
-                if not isinstance(applicant, Applicant):
-                    raise InvalidInput(_("applicant must be an Applicant record, not {type}").format(
-                        type=type(applicant).__name__))
-                if application is not None and not isinstance(application, Application):
-                    raise InvalidInput(_("application must be an Application record, not {type}").format(
-                        type=type(application).__name__))
-                if reference is not None:
-                    _text(reference, "reference")
-                    if reference in seen:
-                        raise InvalidInput(_("the reference {reference!r} appears twice").format(
-                            reference=shown(reference)))
-                    seen.add(reference)
-                checked.append((applicant, application or Application(), reference))
-            except (InvalidInput, TypeError, ValueError) as exc:
-                raise InvalidInput(_("entry {position}: {problem}").format(position=position, problem=exc)
-                                   if len(seen) != 1 or position > 1 else str(exc)) from None
-        events = self._run(CreateDossiers(self._cid(campaign_id), tuple(checked), who))
-        if progress is not None:
-            progress(len(events))
-        return [self.get(str(e.dossier)) for e in events]
-
-    def update_application(
-        self, reference: str, application: Application, *, expected_version: int, actor: str = ""
-    ) -> Dossier:
-        """Replace a draft's declared content; ``expected_version`` is the version read (no blind overwrite)."""
-        if expected_version is None:
-            raise InvalidInput(_("expected_version is required: give the version of the dossier you edited"))
-        events = self._run(UpdateApplication(reference, application, expected_version, self._actor(actor)))
-        return self._written(reference, events)
-
-    def attach(
-        self,
-        reference: str,
-        key: str,
-        content: bytes | Path,
-        *,
-        filename: str | None = None,
-        media_type: str | None = None,
-        postmark: date | None = None,
-        expected_version: int | None = None,
-        actor: str = "",
-    ) -> Dossier:
-        """Attach a digital piece, dated when the service receives it (or by its ``postmark``).
-
-        Its bytes are kept by SHA-256 (content-addressed). ``content`` is the
-        bytes, or a path to read them from; the store never writes a file and
-        never uses the given file name as a path.
-        """
-        if isinstance(content, Path):
-            if not content.is_file():
-                raise InvalidInput(_("{path} is not a readable file").format(path=content))
-            blob, digest = read_piece(content, self._piece_limit(reference))
-            filename = filename or content.name
-        elif isinstance(content, (bytes, bytearray)):
-            blob = bytes(content)
-            digest = hashlib.sha256(blob).hexdigest()
-        else:
-            raise InvalidInput(_("content must be bytes or a Path, not {type}").format(type=type(content).__name__))
-        if media_type is not None and not isinstance(media_type, str):
-            raise InvalidInput(_("media_type must be text, not {type}").format(type=type(media_type).__name__))
-        if not isinstance(key, str):
-            raise InvalidInput(_("unknown piece {key!r}").format(key=shown(key)))
-        command = AttachPiece(
-            reference,
-            key,
-            digest,
-            len(blob),
-            safe_name(filename),
-            media_type,
-            self._actor(actor),
-            postmark,
-            expected_version,
-        )
-        events = self._run(command, {digest: blob})
-        return self._written(reference, events)
-
-    def _piece_limit(self, reference: object) -> int:
-        """The largest piece the dossier's call accepts (the library's default for a dossier not found: the
-        attachment is refused later, without the file read past that)."""
-        dossier = self._view().find(reference) if isinstance(reference, str) else None
-        if dossier is not None and self._view().has_campaign(dossier.campaign_id):
-            return self._view().campaign(dossier.campaign_id).limits.piece_max_bytes
-        return Limits().piece_max_bytes
-
-    def receive_original(
-        self,
-        reference: str,
-        original: PaperOriginal,
-        *,
-        postmark: date | None = None,
-        expected_version: int | None = None,
-        actor: str = "",
-    ) -> Dossier:
-        """Record a paper original, dated by the service's arrival stamp (or its ``postmark``), and who entered it."""
-        events = self._run(ReceiveOriginal(reference, original, self._actor(actor), postmark, expected_version))
-        return self._written(reference, events)
-
-    def reuse_pieces(
-        self,
-        reference: str,
-        from_reference: str,
-        keys: Sequence[str],
-        *,
-        expected_version: int | None = None,
-        actor: str = "",
-    ) -> Dossier:
-        """Reuse unchanged pieces of last year's dossier of the same applicant; calling it is the confirmation.
-
-        Only the pieces the new call's file marks ``reusable`` can be reused;
-        every reason is given at once.
-        """
-        if isinstance(keys, str) or not all(isinstance(k, str) for k in keys):
-            raise InvalidInput(_("keys must be a list of piece keys"))
-        events = self._run(ReusePieces(reference, from_reference, tuple(keys), self._actor(actor), expected_version))
-        return self._written(reference, events)
-
-    def copy_drafts(self, from_campaign_id: str, to_campaign_id: str, *, actor: str = "") -> dict[str, str]:
-        """Copy the unsubmitted drafts of one campaign into another; returns {old reference: new reference}.
-
-        Only the applicant and the declared content move, as new drafts. A
-        draft already copied into that campaign is not copied again.
-        """
-        command = CopyDrafts(self._cid(from_campaign_id), self._cid(to_campaign_id), self._actor(actor))
-        return {str(e.data["copied_from"]): str(e.dossier) for e in self._run(command)}
-
     # -- triggers ------------------------------------------------------------------
 
     def fire(
@@ -408,7 +223,7 @@ class Operations(Batching, CampaignOperations, CommitteeOperations, Issuing, Aud
         :class:`~ami_workflow.errors.InvalidInput` or
         :class:`~ami_workflow.errors.Refused` with every reason.
         """
-        _text(reference, "reference")
+        required_text(reference, "reference")
         args = parse_args(trigger, data)  # bad data is refused before the write lock is taken
         command = Fire(reference, trigger, args, self._actor(actor), at, postmark, expected_version)
         try:
@@ -470,7 +285,7 @@ class Operations(Batching, CampaignOperations, CommitteeOperations, Issuing, Aud
         """
         items = dict(proposals) if isinstance(proposals, Mapping) else dict.fromkeys(proposals)
         for ref in items:
-            _text(ref, "reference")
+            required_text(ref, "reference")
         command = ApproveBatch(self._cid(campaign_id), items, self._actor(actor), at)
         with self._write() as view:
             now = self._now()
@@ -510,7 +325,7 @@ class Operations(Batching, CampaignOperations, CommitteeOperations, Issuing, Aud
         """
         for name, value in (("campaign_id", campaign_id), ("state", state), ("axis", axis), ("qpv", qpv)):
             if value is not None:
-                _text(value, name)
+                required_text(value, name)
         if (state, axis, qpv) != (None, None, None):
             campaign = self.get_campaign(campaign_id) if campaign_id is not None else self.campaign
             campaign.check_filters(state=state, axis=axis, qpv=qpv)
@@ -525,7 +340,7 @@ class Operations(Batching, CampaignOperations, CommitteeOperations, Issuing, Aud
 
     def get(self, reference: str) -> Dossier:
         """The dossier as it stands now."""
-        _text(reference, "reference")
+        required_text(reference, "reference")
         dossier = self._view().find(reference)
         if dossier is None:
             raise NotFound(_("no dossier {reference!r}").format(reference=shown(reference)))

@@ -43,7 +43,8 @@ AREAS: tuple[tuple[str, tuple[str, ...]], ...] = (
                  "qpv_csv.py", "scdl.py",
                  "sheets.py", "dossier_import.py")),
     ("store", ("store/", "backend.py", "memory.py", "batching.py", "journal.py", "anchor.py", "stored_chain.py",
-               "audit.py", "issuing.py", "protocol.py", "campaign_ops.py", "personal.py", "jsontext.py")),
+               "audit.py", "issuing.py", "protocol.py", "campaign_ops.py", "dossier_ops.py", "personal.py",
+               "jsontext.py")),
 )
 CLICK = "click"
 
