@@ -555,7 +555,7 @@ _JSON = st.recursive(
 @given(_JSON)
 def test_the_fast_path_of_canonical_json_writes_the_checked_paths_text(value: Any) -> None:
     """A value already made of JSON types skips the checked conversion; the text must be the same."""
-    from ami_workflow.journal import _is_plain, _plain
+    from ami_workflow.canonical import _is_plain, _plain
 
     assert _is_plain(value)
     try:
@@ -571,7 +571,7 @@ def test_the_fast_path_of_canonical_json_writes_the_checked_paths_text(value: An
 
 @pytest.mark.parametrize("value", [{"a": 0.5}, [1.0], {1: "x"}, ("t",), {"d": Decimal("1.50")}, [True, {"s": {1}}]])
 def test_values_that_are_not_exact_json_types_take_the_checked_path(value: Any) -> None:
-    from ami_workflow.journal import _is_plain
+    from ami_workflow.canonical import _is_plain
 
     assert not _is_plain(value)
 

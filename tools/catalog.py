@@ -44,7 +44,7 @@ AREAS: tuple[tuple[str, tuple[str, ...]], ...] = (
                  "sheets.py", "dossier_import.py")),
     ("store", ("store/", "backend.py", "memory.py", "batching.py", "journal.py", "anchor.py", "stored_chain.py",
                "audit.py", "issuing.py", "protocol.py", "campaign_ops.py", "dossier_ops.py", "personal.py",
-               "jsontext.py")),
+               "jsontext.py", "canonical.py")),
 )
 CLICK = "click"
 
