@@ -38,7 +38,7 @@ from .core.events import Event, event_body, stamped
 from .core.view import View
 from .decisions import Deliberation
 from .dossier import Dossier
-from .dossier_ops import DossierOperations, required_text, safe_name
+from .dossier_ops import DossierOperations, safe_name, text_argument
 from .errors import InvalidInput, InvalidType, NotFound, Refused
 from .guards import dossier_ceiling
 from .i18n import _
@@ -223,7 +223,7 @@ class Operations(Batching, CampaignOperations, CommitteeOperations, DossierOpera
         :class:`~ami_workflow.errors.InvalidInput` or
         :class:`~ami_workflow.errors.Refused` with every reason.
         """
-        required_text(reference, "reference")
+        text_argument(reference, "reference")
         args = parse_args(trigger, data)  # bad data is refused before the write lock is taken
         command = Fire(reference, trigger, args, self._actor(actor), at, postmark, expected_version)
         try:
@@ -285,7 +285,7 @@ class Operations(Batching, CampaignOperations, CommitteeOperations, DossierOpera
         """
         items = dict(proposals) if isinstance(proposals, Mapping) else dict.fromkeys(proposals)
         for ref in items:
-            required_text(ref, "reference")
+            text_argument(ref, "reference")
         command = ApproveBatch(self._cid(campaign_id), items, self._actor(actor), at)
         with self._write() as view:
             now = self._now()
@@ -325,7 +325,7 @@ class Operations(Batching, CampaignOperations, CommitteeOperations, DossierOpera
         """
         for name, value in (("campaign_id", campaign_id), ("state", state), ("axis", axis), ("qpv", qpv)):
             if value is not None:
-                required_text(value, name)
+                text_argument(value, name)
         if (state, axis, qpv) != (None, None, None):
             campaign = self.get_campaign(campaign_id) if campaign_id is not None else self.campaign
             campaign.check_filters(state=state, axis=axis, qpv=qpv)
@@ -340,7 +340,7 @@ class Operations(Batching, CampaignOperations, CommitteeOperations, DossierOpera
 
     def get(self, reference: str) -> Dossier:
         """The dossier as it stands now."""
-        required_text(reference, "reference")
+        text_argument(reference, "reference")
         dossier = self._view().find(reference)
         if dossier is None:
             raise NotFound(_("no dossier {reference!r}").format(reference=shown(reference)))

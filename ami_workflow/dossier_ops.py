@@ -31,10 +31,10 @@ from .piece_file import read_piece
 from .pieces import PaperOriginal
 from .shown import shown
 
-__all__ = ["DossierOperations", "required_text", "safe_name"]
+__all__ = ["DossierOperations", "safe_name", "text_argument"]
 
 
-def required_text(value: object, name: str) -> str:
+def text_argument(value: object, name: str) -> str:
     """``value`` if it is text that is not blank; else :class:`~ami_workflow.errors.InvalidInput` naming ``name``."""
     if not isinstance(value, str) or not value.strip():
         raise InvalidInput(_("{name} must be a non-empty string, not {value!r}").format(name=name, value=shown(value)))
@@ -112,7 +112,7 @@ class DossierOperations:
                     raise InvalidInput(_("application must be an Application record, not {type}").format(
                         type=type(application).__name__))
                 if reference is not None:
-                    required_text(reference, "reference")
+                    text_argument(reference, "reference")
                     if reference in seen:
                         raise InvalidInput(_("the reference {reference!r} appears twice").format(
                             reference=shown(reference)))
