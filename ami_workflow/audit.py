@@ -26,6 +26,7 @@ from .anchor import (
     read_checkpoints,
     sign_checkpoint,
 )
+from .canonical import canonical_json
 from .core.events import Event, Kind
 from .core.evolve import World, fold
 from .core.plain import plain
@@ -33,7 +34,7 @@ from .core.view import View
 from .dossier import Dossier
 from .errors import InvalidInput
 from .i18n import N_, _
-from .journal import ChainedEvent, ChainProblem, canonical_json, personal_data_digest
+from .journal import ChainedEvent, ChainProblem, personal_data_digest
 from .money import ZERO
 from .shown import shown
 from .stored_chain import verify_texts

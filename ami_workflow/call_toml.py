@@ -130,8 +130,3 @@ def _table_chunks(table: Mapping[str, Any], name: str, *, array: bool = False) -
         started = True
         yield from _table_chunks(sub, path, array=in_array)
 
-
-# -- working days -----------------------------------------------------------------------
-
-
-# Babel (like ``holidays``) is imported when a date is first worded, as in ami_workflow.i18n.

@@ -1,4 +1,4 @@
-"""Next year's call from this year's: the yearly rollover, and call files written back as TOML.
+"""Next year's call from this year's: the yearly rollover.
 
 :func:`rollover` moves a campaign to another year and explains every change;
 :func:`campaign_to_toml` (of :mod:`ami_workflow.call_toml`, re-exported here
@@ -56,6 +56,10 @@ __all__ = [
 _NEW_QPV_LIST_YEAR = 2024
 
 
+# -- working days -----------------------------------------------------------------------
+
+
+# Babel (like ``holidays``) is imported when a date is first worded, as in ami_workflow.i18n.
 def _weekday(day: date) -> str:
     """The day of the week in words: « samedi », "Saturday"."""
     from babel.dates import format_date

@@ -1,8 +1,9 @@
 """The campaign's records that events hold: committee sessions, deliberations, conventions and their avenants,
 score sheets, rulings on conflicts of interest, comptes rendus financiers, and the funder's amendment.
 
-Each function reads one event (or a stored record) into its record, with the
-personal values the event keeps apart put back (or :data:`~ami_workflow.personal.ERASED`
+Each function reads one event (or a stored record) into its record, or applies
+one to a record it is given (an avenant, a review, an erasure), with the personal
+values the event keeps apart (:func:`personal_at`) put back (or :data:`~ami_workflow.personal.ERASED`
 once erased). :func:`~ami_workflow.core.evolve.evolve` folds them into the
 world; the SQLite store's projections and views read them the same way.
 """

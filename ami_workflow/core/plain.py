@@ -32,8 +32,9 @@ def _default(value: Any) -> Any:
 
 
 def plain_json(value: Any) -> str:
-    """The JSON text of plain or unstructured data, sorted and compact like :func:`canonical_json`, by the C
-    encoder (for rows and round trips; what is hashed still goes through :func:`canonical_json`)."""
+    """The JSON text of plain or unstructured data, sorted and compact like
+    :func:`~ami_workflow.canonical.canonical_json`, by the C encoder (for rows and round trips; what is hashed
+    still goes through ``canonical_json``)."""
     return jsontext.dumps(value, _default)
 
 

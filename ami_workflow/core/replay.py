@@ -20,7 +20,7 @@ per dossier.
     >>> from datetime import datetime
     >>> from ami_workflow import load_campaign
     >>> from ami_workflow.calendar import PARIS
-    >>> from ami_workflow.core.evolve import plain
+    >>> from ami_workflow.core.plain import plain
     >>> call = load_campaign("ami-cohesion-sociale-2021")
     >>> when = datetime(2021, 3, 9, tzinfo=PARIS)
     >>> replay = Replay()

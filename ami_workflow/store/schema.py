@@ -1,6 +1,6 @@
 """The SQLite schema of the store, as plain SQL, and the bodies of its migrations.
 
-``ami_workflow.connection`` registers these functions with sqlite-utils'
+``ami_workflow.store.connection`` registers these functions with sqlite-utils'
 ``Migrations`` and applies them; each takes anything with an
 ``execute(sql, params)`` method. ``docs/storage.md`` describes the tables.
 """
@@ -11,7 +11,8 @@ import json
 import secrets
 from typing import Any, Protocol
 
-from ..journal import canonical_json, personal_data_digest
+from ..canonical import canonical_json
+from ..journal import personal_data_digest
 from ..personal import split_personal
 
 __all__ = ["CONTRIBUTION", "Executor", "m001_initial", "m002_totals_links_personal_data", "m003_applicant_index",
